@@ -1,0 +1,59 @@
+// argv to command to exit code. Thin: each command lives in its own file and returns its exit code.
+import { ExitCode, HeadroomError } from '../common';
+import { CliIo, Command, processIo } from './io';
+
+const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  up: { summary: 'start a cluster file\'s replicas and wait until they are healthy', load: () => import('./up') },
+  down: { summary: 'remove a cluster\'s replicas', load: () => import('./down') },
+  status: { summary: 'show a cluster\'s replicas [--json]', load: () => import('./status') },
+  load: { summary: 'ad-hoc load against one URL (--rate N | --vus N) --duration D', load: () => import('./load') },
+  drill: { summary: 'run a scenario script: redlines, drains, DC loss; writes reports/<run-id>/', load: () => import('./drill') },
+  plan: { summary: 'servers per DC from redlines and a forecast, surviving the loss of any one DC', load: () => import('./plan') },
+  report: { summary: 're-render a run\'s report from its files', load: () => import('./report') },
+  compare: { summary: 'compare two runs\' redlines; exit 99 on a regression', load: () => import('./compare') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: headroom <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io?: CliIo): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    controller.abort(sig);
+  };
+  const ownSignals = !io;
+  if (ownSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  const cliIo = io ?? processIo(controller.signal);
+  try {
+    const [name, ...rest] = argv;
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      cliIo.stdout.write(usage());
+      return name ? ExitCode.ok : ExitCode.usage;
+    }
+    const command = commands[name];
+    if (!command) {
+      cliIo.stderr.write(`headroom: unknown command '${name}'\n\n${usage()}`);
+      return ExitCode.usage;
+    }
+    const mod = await command.load();
+    return await mod.run(rest, cliIo);
+  } catch (err) {
+    if (err instanceof HeadroomError) {
+      cliIo.stderr.write(`headroom: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+      return err.exitCode;
+    }
+    throw err;
+  } finally {
+    if (ownSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

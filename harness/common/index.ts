@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './durations';
+export * from './logger';

@@ -1,0 +1,158 @@
+// The records a drill writes: one StepRecord per line of steps.ndjson (appended when the
+// step ends), and the Summary in summary.json. The report and the planner read only these.
+
+export type DrillKind = 'redline' | 'sweep' | 'drain' | 'lose-dc' | 'hold';
+
+export interface GuardVerdict {
+  /** The guard's name: its metric with filters and its expression, e.g. `http_req_duration: p(99)<250`. */
+  name: string;
+  metric: string;
+  expression: string;
+  ok: boolean;
+  /** The value the expression was evaluated on (ms for durations, 0..1 for rates and CPU). */
+  value: number | null;
+}
+
+export interface PoolFigures {
+  /** `<dc>/<serverType>` */
+  pool: string;
+  dc: string;
+  serverType: string;
+  rps: number;
+  replicasServing: number;
+  rpsPerReplica: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  errorRate: number;
+  /** Mean CPU share of quota over the measure window, 0..1. */
+  cpuShare: number | null;
+}
+
+export interface ReplicaFigures {
+  replica: string;
+  pool: string;
+  rps: number;
+  p99Ms: number | null;
+  errorRate: number;
+  cpuShare: number | null;
+  serving: boolean;
+}
+
+export interface StepRecord {
+  runId: string;
+  /** Drill name from the scenario (unique within it). */
+  drill: string;
+  kind: DrillKind;
+  /** Step number within the run, from 0. */
+  index: number;
+  /** ISO timestamps of the measure window (settle excluded). */
+  startedAt: string;
+  endedAt: string;
+  /** What the step loads: a pool `<dc>/<serverType>`, a dc or a region. */
+  target: { kind: 'pool' | 'dc' | 'region'; name: string };
+  serverType?: string;
+  /** Offered total rate (req/s) and per-replica rate on the target. */
+  offeredRps: number;
+  offeredRpsPerReplica?: number;
+  achievedRps: number;
+  droppedIterations: number;
+  /** Weights in force, per DC (0..1, sum 1) and per pool inside a DC. */
+  weights: { dcs: Record<string, number>; pools?: Record<string, Record<string, number>> };
+  /** The target's figures over the measure window. */
+  targetFigures: {
+    rps: number;
+    rpsPerReplica: number;
+    p50Ms: number | null;
+    p90Ms: number | null;
+    p99Ms: number | null;
+    errorRate: number;
+    cpuShare: number | null;
+    cpuMsPerRequest: number | null;
+  };
+  pools: PoolFigures[];
+  replicas: ReplicaFigures[];
+  guards: GuardVerdict[];
+  /** held: every guard held; breached: a guard broke (ended early); unstable: measurement too noisy, repeated; aborted: stopped by a safety limit or a signal. */
+  verdict: 'held' | 'breached' | 'unstable' | 'aborted';
+  /** Events during the step: replica marked out, fault injected, repeat, ... */
+  annotations: string[];
+  /** Drill-kind specific: the DC lost, the target share of a drain step, the bisection bounds. */
+  lostDc?: string;
+  targetShare?: number;
+  search?: { phase: 'ramp' | 'bisect' | 'grid'; low: number; high: number | null };
+}
+
+export interface RedlineResult {
+  drill: string;
+  serverType: string;
+  pool: string;
+  /** Highest per-replica req/s at which every guard held; null when even the lowest probe broke. */
+  rpsPerReplica: number | null;
+  /** The guard that broke just above the redline (metric and expression), or 'none' when the search hit its maximum rate. */
+  limitedBy: string;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  cpuShare: number | null;
+  cpuMsPerRequest: number | null;
+  probes: number;
+  durationS: number;
+  method: 'redline' | 'sweep';
+}
+
+export interface DrainResult {
+  drill: string;
+  target: { kind: 'pool' | 'dc' | 'region'; name: string };
+  totalRps: number;
+  /** Highest share of global traffic (0..1) the target held, and the req/s per replica there. */
+  heldShare: number;
+  heldRpsPerReplica: number;
+  /** The guard that broke at the next step, or 'none' when the drain reached its last step. */
+  brokenBy: string;
+  steps: number;
+}
+
+export interface FailoverSurvivor {
+  dc: string;
+  held: boolean;
+  loadRps: number;
+  /** Capacity from the redlines (sum over pools of replicas × redline), null when no redline is known. */
+  capacityRps: number | null;
+  loadFraction: number | null;
+  p99Ms: number | null;
+  errorRate: number;
+  brokenBy?: string;
+}
+
+export interface FailoverResult {
+  drill: string;
+  lostDc: string;
+  mode: 'weight' | 'kill';
+  totalRps: number;
+  held: boolean;
+  survivors: FailoverSurvivor[];
+}
+
+export interface ClusterFacts {
+  name: string;
+  serverTypes: Record<string, { cpus: number; memoryMb: number; workers: number; costPerHour: number }>;
+  dcs: { name: string; region: string; demand: number; pools: Record<string, number> }[];
+}
+
+export interface Summary {
+  runId: string;
+  status: 'passed' | 'failed' | 'interrupted' | 'error';
+  scenario: string;
+  scenarioFile: string;
+  startedAt: string;
+  endedAt: string;
+  cluster: ClusterFacts;
+  redlines: RedlineResult[];
+  sweeps: RedlineResult[];
+  drains: DrainResult[];
+  failovers: FailoverResult[];
+  /** Scenario thresholds over the whole run, k6 style. */
+  thresholds: Record<string, { ok: boolean; value: number | null }>;
+  error?: string;
+  /** Added by the planner when a forecast is given (see capacity/). */
+  plan?: unknown;
+}
