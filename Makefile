@@ -9,6 +9,7 @@ TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -path '*/
 
 help:
 	@echo "make test      install what is needed, type-check, run every test (Docker and browser tests too)"
+	@echo "make drill     the main job: redlines, a drain and the loss of each DC on $(CLUSTER); writes reports/<run-id>/"
 	@echo "make cluster   bring up $(CLUSTER) and print its replicas"
 	@echo "make down      remove its replicas"
 	@echo "make bench     load-engine benchmarks against autocannon and wrk"
@@ -40,3 +41,12 @@ cluster: install docker
 
 down: install docker
 	$(HEADROOM) down $(CLUSTER)
+
+# The main job. BASELINE=<run-dir> also compares the redlines with that run (exit 99 on a regression).
+drill: install docker
+	$(HEADROOM) drill scenarios/capacity-drill.ts $(if $(BASELINE),--baseline $(BASELINE))
+
+# Load-engine benchmarks against autocannon and wrk; BENCH_QUICK=1 for a short run.
+bench: install
+	bash harness/load/bench/ensure-tools.sh
+	node --require ts-node/register harness/load/bench/run.ts
