@@ -1,0 +1,180 @@
+// The planner: servers per DC and server type for a forecast, in normal operation and when any
+// one other DC is lost, the cheapest type per DC, and the headroom of today's fleet.
+// The rule, checkable by hand (P peak, g growth, R redline, u utilization, k spares):
+//   normal     = ceil(P(d)(1+g) / (R u)) + k
+//   withDcLoss = max over x != d of ceil(L(d,x) / (R u)) + k,
+//                L(d,x) = P(d)(1+g) + P(x)(1+g) · share(d,x)
+//   share(d,x) = P(d)(1+g) / sum over e != x of P(e)(1+g)   (or failover[x][d] when a map is given)
+import { ConfigError } from '../common';
+import type { ForecastRow } from './forecast';
+
+export interface PlanOptions {
+  /** Run servers at most at this share of their redline (0 < u <= 1). */
+  utilization: number;
+  /** Spare servers per pool (N+k). */
+  spares: number;
+  /** Growth applied to a DC's peak when its forecast row has no growth of its own. */
+  growth: number;
+  /** Today's fleet is flagged over-provisioned above this multiple of the servers needed with a DC lost. */
+  overProvisionedRatio: number;
+}
+
+export const defaultPlanOptions: PlanOptions = { utilization: 0.8, spares: 1, growth: 0, overProvisionedRatio: 1.5 };
+
+export interface PlanInput {
+  redlines: { serverType: string; rpsPerReplica: number | null }[];
+  serverTypes: Record<string, { costPerHour: number }>;
+  forecast: ForecastRow[];
+  dcs: string[];
+  /** lost DC -> survivor DC -> share of the lost DC's traffic it takes. */
+  failover?: Record<string, Record<string, number>>;
+  /** Named in errors about the redlines (the summary.json they came from). */
+  redlineSource?: string;
+}
+
+export type FleetStatus = 'short' | 'ok' | 'over-provisioned' | 'unknown';
+
+export interface PlanRow {
+  dc: string;
+  serverType: string;
+  /** Redline used, req/s per replica. */
+  redlineRps: number;
+  /** The DC's peak after growth, req/s. */
+  peakRps: number;
+  normal: number;
+  withDcLoss: number;
+  /** The DC whose loss sets withDcLoss; null when no loss adds load (one DC, or nothing to absorb). */
+  bindingLoss: string | null;
+  /** Load on this DC in the binding case, req/s. */
+  bindingLoadRps: number;
+  /** Servers of this type the DC runs today; null when the forecast does not say. */
+  current: number | null;
+  /** Hourly cost of withDcLoss servers of this type. */
+  costPerHour: number;
+  /** What today's fleet of this type could still take in the binding case, at the target utilization with spares set aside (req/s; negative = short). */
+  headroomRps: number | null;
+  status: FleetStatus;
+}
+
+export interface RecommendedRow {
+  dc: string;
+  serverType: string;
+  servers: number;
+  costPerHour: number;
+}
+
+export interface Plan {
+  options: PlanOptions;
+  plan: PlanRow[];
+  recommended: RecommendedRow[];
+  /** Sum of the recommended rows' cost per hour. */
+  totalCostPerHour: number;
+}
+
+/** ceil that does not turn 18.000000000000004 (float noise from 600 × 1.2) into 19. */
+export function ceilLoad(x: number): number {
+  return Math.ceil(x - 1e-9 * Math.max(1, Math.abs(x)));
+}
+
+const roundCost = (x: number) => Math.round(x * 1e6) / 1e6;
+const roundRps = (x: number) => Math.round(x * 1e3) / 1e3;
+
+function checkOptions(opts: PlanOptions): void {
+  if (!(opts.utilization > 0 && opts.utilization <= 1)) throw new ConfigError('options', 'utilization', `value ${opts.utilization}: expected a share in (0, 1], such as 0.8`);
+  if (!(Number.isInteger(opts.spares) && opts.spares >= 0)) throw new ConfigError('options', 'spares', `value ${opts.spares}: expected a whole number >= 0`);
+  if (!(Number.isFinite(opts.growth) && opts.growth > -1)) throw new ConfigError('options', 'growth', `value ${opts.growth}: expected a share above -1, such as 0.2`);
+  if (!(opts.overProvisionedRatio >= 1)) throw new ConfigError('options', 'overProvisionedRatio', `value ${opts.overProvisionedRatio}: expected a number >= 1`);
+}
+
+/** One redline per server type: the lowest measured (the conservative choice when several drills measured it). */
+function redlineByType(input: PlanInput): Map<string, number> {
+  const source = input.redlineSource ?? 'redlines';
+  const byType = new Map<string, number>();
+  for (const r of input.redlines) {
+    if (r.rpsPerReplica === null || !(r.rpsPerReplica > 0) || !Number.isFinite(r.rpsPerReplica)) {
+      throw new ConfigError(source, `redlines[${r.serverType}].rpsPerReplica`,
+        `is ${r.rpsPerReplica}: no load held its guards, so servers of this type cannot be planned; expected req/s per replica > 0`,
+        'look at the redline drill of this server type in the report: its lowest probe already broke a guard');
+    }
+    byType.set(r.serverType, Math.min(byType.get(r.serverType) ?? Infinity, r.rpsPerReplica));
+  }
+  if (byType.size === 0) throw new ConfigError(source, 'redlines', 'no server type has a redline; expected a run with at least one redline drill');
+  for (const type of byType.keys()) {
+    const cost = input.serverTypes[type]?.costPerHour;
+    if (cost === undefined || !Number.isFinite(cost) || cost < 0) {
+      throw new ConfigError(source, `cluster.serverTypes.${type}.costPerHour`, `is ${cost}; expected a cost per hour >= 0`);
+    }
+  }
+  return byType;
+}
+
+export function plan(input: PlanInput, opts: PlanOptions): Plan {
+  checkOptions(opts);
+  const redlines = redlineByType(input);
+  const rowOf = new Map(input.forecast.map((r) => [r.dc, r]));
+  for (const dc of input.dcs) {
+    if (!rowOf.has(dc)) throw new ConfigError('forecast', 'dc', `no row for dc '${dc}'; every dc needs a peak (0 is allowed)`);
+  }
+  for (const r of input.forecast) {
+    if (!input.dcs.includes(r.dc)) throw new ConfigError(r.source.file, `line ${r.source.line}, dc`, `unknown dc '${r.dc}'; expected one of ${input.dcs.join(', ')}`);
+    for (const type of Object.keys(r.current)) {
+      if (!redlines.has(type)) {
+        throw new ConfigError(r.source.file, `line ${r.source.line}, current_${type}`,
+          `server type '${type}' has no redline in this run; expected one of ${[...redlines.keys()].map((t) => `current_${t}`).join(', ')}`);
+      }
+    }
+  }
+  const peak = new Map(input.dcs.map((dc) => {
+    const row = rowOf.get(dc)!;
+    return [dc, row.peakRps * (1 + (row.growth ?? opts.growth))];
+  }));
+
+  /** Load on d when x is lost. */
+  const loadWhenLost = (d: string, x: string): number => {
+    const lost = peak.get(x)!;
+    const map = input.failover?.[x];
+    if (map) return peak.get(d)! + lost * (map[d] ?? 0);
+    const survivors = input.dcs.filter((e) => e !== x);
+    const sum = survivors.reduce((s, e) => s + peak.get(e)!, 0);
+    // Survivors with no traffic of their own have no proportion to take: spread evenly.
+    const share = sum > 0 ? peak.get(d)! / sum : 1 / survivors.length;
+    return peak.get(d)! + lost * share;
+  };
+
+  const rows: PlanRow[] = [];
+  for (const dc of input.dcs) {
+    let bindingLoss: string | null = null;
+    let bindingLoad = peak.get(dc)!;
+    for (const x of input.dcs) {
+      if (x === dc) continue;
+      const load = loadWhenLost(dc, x);
+      if (load > bindingLoad + 1e-9) { bindingLoad = load; bindingLoss = x; }
+    }
+    for (const [serverType, redline] of redlines) {
+      const perServer = redline * opts.utilization;
+      const normal = ceilLoad(peak.get(dc)! / perServer) + opts.spares;
+      const withDcLoss = ceilLoad(bindingLoad / perServer) + opts.spares;
+      const current = rowOf.get(dc)!.current[serverType] ?? null;
+      const headroomRps = current === null ? null : roundRps(Math.max(0, current - opts.spares) * perServer - bindingLoad);
+      const status: FleetStatus = current === null ? 'unknown'
+        : current < withDcLoss ? 'short'
+        : current > withDcLoss * opts.overProvisionedRatio ? 'over-provisioned' : 'ok';
+      rows.push({
+        dc, serverType, redlineRps: redline, peakRps: roundRps(peak.get(dc)!), normal, withDcLoss, bindingLoss,
+        bindingLoadRps: roundRps(bindingLoad), current,
+        costPerHour: roundCost(withDcLoss * input.serverTypes[serverType].costPerHour), headroomRps, status,
+      });
+    }
+  }
+  const recommended: RecommendedRow[] = input.dcs.map((dc) => {
+    const best = rows.filter((r) => r.dc === dc)
+      .sort((a, b) => a.costPerHour - b.costPerHour || a.withDcLoss - b.withDcLoss || a.serverType.localeCompare(b.serverType))[0];
+    return { dc, serverType: best.serverType, servers: best.withDcLoss, costPerHour: best.costPerHour };
+  });
+  return {
+    options: { ...opts },
+    plan: rows,
+    recommended,
+    totalCostPerHour: roundCost(recommended.reduce((s, r) => s + r.costPerHour, 0)),
+  };
+}
