@@ -1,0 +1,170 @@
+// The reference service seen from the harness: where its files are, what the image must hold
+// (deps.json and the npm dependency closure), and a launcher that runs it as a child process
+// (for tests of the load engine and drills that need a real server without Docker).
+import { spawn, ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ClusterError } from '../../harness/common';
+
+export const referenceDir = __dirname;
+export const referenceEntry = path.join(__dirname, 'server.js');
+export const feedProtoPath = path.join(__dirname, 'feed.proto');
+export const healthProtoPath = path.join(__dirname, 'health.proto');
+/** gRPC service names as the health service knows them. */
+export const feedServiceName = 'headroom.feed.v1.Feed';
+
+export interface ReferenceDeps {
+  /** Entry file, relative to referenceDir. */
+  entry: string;
+  /** Files the image needs, relative to referenceDir. */
+  files: string[];
+  /** Top-level npm packages required at run time. */
+  packages: string[];
+}
+
+export function referenceDeps(): ReferenceDeps {
+  return JSON.parse(readFileSync(path.join(__dirname, 'deps.json'), 'utf8')) as ReferenceDeps;
+}
+
+/**
+ * The package folders (relative to `root`, e.g. `node_modules/@grpc/grpc-js` or a nested
+ * `node_modules/a/node_modules/b`) that `packages` need at run time: `dependencies` and
+ * `optionalDependencies` followed the way Node resolves them. Sorted, without duplicates.
+ */
+export function dependencyClosure(root: string, packages: string[]): string[] {
+  const found = new Set<string>();
+  const resolveFrom = (fromDir: string, name: string): string => {
+    // Walk up from the requiring package's folder as require() does, staying inside root.
+    let dir = fromDir;
+    for (;;) {
+      const candidate = path.join(dir, 'node_modules', name);
+      if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+      if (path.resolve(dir) === path.resolve(root)) break;
+      const parent = path.dirname(dir);
+      dir = path.basename(parent) === 'node_modules' ? path.dirname(parent) : parent;
+      if (path.relative(root, dir).startsWith('..')) break;
+    }
+    throw new ClusterError(`reference image: npm package '${name}' needed by ${path.relative(root, fromDir) || 'the reference service'} is not installed under ${root}`, undefined, undefined, 'run npm ci');
+  };
+  const visit = (dir: string) => {
+    const rel = path.relative(root, dir);
+    if (found.has(rel)) return;
+    found.add(rel);
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    for (const name of Object.keys(pkg.dependencies ?? {})) visit(resolveFrom(dir, name));
+    for (const name of Object.keys(pkg.optionalDependencies ?? {})) {
+      try {
+        visit(resolveFrom(dir, name));
+      } catch {
+        // An optional dependency may be absent; Node copes, so does the image.
+      }
+    }
+  };
+  for (const name of packages) visit(resolveFrom(root, name));
+  return [...found].sort();
+}
+
+export interface ReferenceOptions {
+  httpPort: number;
+  grpcPort: number;
+  host?: string;
+  replica?: string;
+  workers?: number;
+  feedCpuMs?: number;
+  likeCpuMs?: number;
+  backendWaitMs?: number;
+  errorRate?: number;
+  /** Extra environment, e.g. to pass deliberately invalid values. */
+  env?: Record<string, string>;
+  /** How long to wait for the start line before giving up (default 20 s). */
+  startTimeoutMs?: number;
+}
+
+export interface RunningReference extends AsyncDisposable {
+  /** `http://127.0.0.1:PORT` */
+  http: string;
+  /** `127.0.0.1:PORT` */
+  grpc: string;
+  pid: number;
+  child: ChildProcess;
+  /** Everything the service wrote so far. */
+  output(): { stdout: string; stderr: string };
+  /** SIGTERM, then waits for the exit; SIGKILL after `graceMs` (default 8000). Resolves with the exit code (null if killed). Safe to call twice. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Runs `node server.js` as a child process and resolves once it logged its start line. */
+export function startReference(opts: ReferenceOptions): Promise<RunningReference> {
+  const host = opts.host ?? '127.0.0.1';
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HTTP_PORT: String(opts.httpPort),
+    GRPC_PORT: String(opts.grpcPort),
+    HOST: host,
+  };
+  if (opts.replica !== undefined) env.REPLICA = opts.replica;
+  if (opts.workers !== undefined) env.WORKERS = String(opts.workers);
+  if (opts.feedCpuMs !== undefined) env.FEED_CPU_MS = String(opts.feedCpuMs);
+  if (opts.likeCpuMs !== undefined) env.LIKE_CPU_MS = String(opts.likeCpuMs);
+  if (opts.backendWaitMs !== undefined) env.BACKEND_WAIT_MS = String(opts.backendWaitMs);
+  if (opts.errorRate !== undefined) env.ERROR_RATE = String(opts.errorRate);
+  Object.assign(env, opts.env ?? {});
+
+  const child = spawn(process.execPath, [referenceEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const replica = opts.replica ?? 'reference';
+
+  let stopping: Promise<number | null> | undefined;
+  const stop = (graceMs = 8000): Promise<number | null> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    return stopping;
+  };
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop(1000).then(() => reject(new ClusterError(`reference ${replica} did not start within ${opts.startTimeoutMs ?? 20000} ms`, replica, (stdout + stderr).trim())));
+    }, opts.startTimeoutMs ?? 20000);
+    const onData = () => {
+      if (!stdout.includes(`reference ${replica} listening `)) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve({
+        http: `http://${hostPort(host, opts.httpPort)}`,
+        grpc: hostPort(host, opts.grpcPort),
+        pid: child.pid!,
+        child,
+        output: () => ({ stdout, stderr }),
+        stop,
+        [Symbol.asyncDispose]: async () => {
+          await stop();
+        },
+      });
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new ClusterError(`reference ${replica} exited with code ${code} before it was ready`, replica, (stdout + stderr).trim()));
+    });
+  });
+}
