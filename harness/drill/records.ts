@@ -136,6 +136,8 @@ export interface ClusterFacts {
   name: string;
   serverTypes: Record<string, { cpus: number; memoryMb: number; workers: number; costPerHour: number }>;
   dcs: { name: string; region: string; demand: number; pools: Record<string, number> }[];
+  /** The cluster file's failover map (lost DC -> survivor DC -> share), when it has one; the planner uses it. */
+  failover?: Record<string, Record<string, number>>;
 }
 
 export interface Summary {
