@@ -1,0 +1,4 @@
+// Public face of config/: loaders for cluster files (and scenario files, added by their loader).
+export { loadClusterFile, parseClusterFile } from './cluster';
+export { isLoopback } from './cluster-rules';
+export * from './scenario';

@@ -1,0 +1,432 @@
+// The drill controller's step mechanics: apply a rate and weights, settle, measure while guards run
+// each second on sliding windows of the target, end the step at once on a breach, watch replicas
+// (mark out the dead within 2 s), enforce the safety limits, and turn the window into a StepRecord.
+import type { Replica } from '../cluster/model';
+import { ClusterError, HeadroomError, ExitCode, Interrupted, Logger, silentLogger } from '../common';
+import type { Scenario } from '../config/scenario';
+import type { DrillKind, GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from './records';
+import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags, WindowFigures } from './ports';
+import type { Weights } from './traffic-plan';
+
+/** The run stopped because a hard safety limit broke (exit 99, like a k6 threshold with abortOnFail). */
+export class SafetyStop extends HeadroomError {
+  constructor(readonly what: string) {
+    super(`safety stop: ${what}`, ExitCode.thresholdsFailed);
+  }
+}
+
+export interface GuardTarget {
+  /** Shown in verdict names when a step has several targets (the survivors of a lost DC). */
+  label: string;
+  filter: Tags;
+}
+
+export interface StepPlan {
+  drill: string;
+  kind: DrillKind;
+  target: StepRecord['target'];
+  serverType?: string;
+  /** Total offered rate, req/s. */
+  offeredRps: number;
+  offeredRpsPerReplica?: number;
+  /** The rate the target should receive; used to tell an unstable measurement (achieved far from it). */
+  expectedTargetRps?: number;
+  weights: Weights;
+  settleMs: number;
+  measureMs: number;
+  /** The target's own figures are taken on this filter (empty = all traffic). */
+  targetFilter: Tags;
+  /** Guards are evaluated on each of these; one breach ends the step. */
+  guardTargets: GuardTarget[];
+  annotations?: string[];
+  lostDc?: string;
+  targetShare?: number;
+  search?: StepRecord['search'];
+}
+
+export interface StepOutcome {
+  record: StepRecord;
+  /** Per guard target label: did every guard hold, and which broke first. */
+  perTarget: Record<string, { ok: boolean; brokenBy?: string }>;
+  /** The first guard that broke, `none` when all held. */
+  brokenBy: string;
+}
+
+export interface LiveState {
+  drill: string;
+  step: number;
+  phase: 'settle' | 'measure';
+  kind: DrillKind;
+  target: string;
+  rateRps: number;
+  weights: Weights;
+  p99Ms: number | null;
+  errorRate: number;
+  rps: number;
+  cpuByPool: Record<string, number | null>;
+  guards: { name: string; ok: boolean | null; value: number | null }[];
+  markedOut: string[];
+  elapsedMs: number;
+}
+
+export interface LiveView {
+  update(state: LiveState): void;
+  stepEnded(record: StepRecord): void;
+  message(text: string): void;
+  close(): void;
+}
+
+export interface ControllerDeps {
+  runId: string;
+  scenario: Scenario;
+  cluster: ClusterPort;
+  load: LoadPort;
+  metrics: MetricsPort;
+  guards: Guard[];
+  clock: Clock;
+  signal?: AbortSignal;
+  /** Called when a step ends (persist it first, then show it). */
+  onStep: (record: StepRecord) => void;
+  view?: LiveView;
+  logger?: Logger;
+}
+
+/** Consecutive failed resource samples before Docker counts as unreachable. */
+const samplerFailuresFatal = 3;
+/** A replica whose every request failed over this window (and at least minFailures of them) is marked out. */
+const faultWindowS = 2;
+const minFailures = 3;
+
+export class DrillController {
+  readonly markedOut = new Map<string, string>();
+  private nextIndex = 0;
+  private stepTag = 'idle';
+  private pendingAnnotations: string[] = [];
+  private fatal: Error | null = null;
+  private samplerRunning = false;
+  private samplerDone: Promise<void> = Promise.resolve();
+  private samplerFailures = 0;
+  private readonly log: Logger;
+  private readonly byName: Map<string, Replica>;
+  private live: LiveState | null = null;
+
+  constructor(readonly deps: ControllerDeps) {
+    this.log = deps.logger ?? silentLogger;
+    this.byName = new Map(deps.cluster.replicas.map((r) => [r.name, r]));
+  }
+
+  /** Starts the resource sampler (once a second, never overlapping). */
+  start(): void {
+    if (this.samplerRunning) return;
+    this.samplerRunning = true;
+    this.samplerDone = this.samplerLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.samplerRunning = false;
+    await this.samplerDone;
+  }
+
+  get stepsRun(): number {
+    return this.nextIndex;
+  }
+
+  /** Replicas of a pool (or of every pool when omitted) that are not marked out. */
+  serving(poolId?: string): Replica[] {
+    return this.deps.cluster.replicas.filter((r) => (poolId === undefined || r.pool === poolId) && !this.markedOut.has(r.name));
+  }
+
+  markOut(replica: string, reason: string): void {
+    if (this.markedOut.has(replica)) return;
+    this.markedOut.set(replica, reason);
+    this.deps.load.markOut(replica);
+    const note = `replica ${replica} marked out: ${reason}`;
+    this.pendingAnnotations.push(note);
+    this.deps.view?.message(note);
+    this.log.debug(note);
+  }
+
+  markIn(replica: string, reason: string): void {
+    if (!this.markedOut.delete(replica)) return;
+    this.deps.load.markIn(replica);
+    this.pendingAnnotations.push(`replica ${replica} marked in: ${reason}`);
+  }
+
+  annotate(note: string): void {
+    this.pendingAnnotations.push(note);
+  }
+
+  /** Throws when the run must end: a signal, Docker unreachable, a safety limit. */
+  checkAbort(): void {
+    const signal = this.deps.signal;
+    if (signal?.aborted) throw new Interrupted(typeof signal.reason === 'string' ? signal.reason : 'SIGINT');
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Applies weights and a rate outside a step (e.g. restoring demand weights between drills). */
+  apply(weights: Weights, rps: number): void {
+    this.deps.load.setWeights(weights);
+    this.deps.load.setRate(Math.min(rps, this.deps.scenario.safety.maxTotalRps));
+  }
+
+  /** Waits ms while watching faults, safety and signals (no guards), e.g. after a DC comes back. */
+  async idle(ms: number): Promise<void> {
+    this.stepTag = 'idle';
+    this.deps.load.setTags({ step: 'idle' });
+    await this.watch(ms, () => null);
+  }
+
+  async runStep(plan: StepPlan): Promise<StepOutcome> {
+    const { load, clock, scenario } = this.deps;
+    const index = this.nextIndex++;
+    const annotations = [...(plan.annotations ?? []), ...this.pendingAnnotations.splice(0)];
+    let rate = plan.offeredRps;
+    if (rate > scenario.safety.maxTotalRps) {
+      annotations.push(`rate capped from ${rate} to ${scenario.safety.maxTotalRps} req/s by safety.maxTotalRps`);
+      rate = scenario.safety.maxTotalRps;
+    }
+    const settleTag = `${index}-settle`;
+    const measureTag = String(index);
+    this.live = {
+      drill: plan.drill, step: index, phase: 'settle', kind: plan.kind, target: plan.target.name, rateRps: rate, weights: plan.weights,
+      p99Ms: null, errorRate: 0, rps: 0, cpuByPool: {}, guards: this.deps.guards.map((g) => ({ name: g.name, ok: null, value: null })), markedOut: [], elapsedMs: 0,
+    };
+    load.setWeights(plan.weights);
+    this.stepTag = settleTag;
+    load.setTags({ step: settleTag });
+    load.setRate(rate);
+    const settleStart = clock.now();
+    let measureStart = settleStart;
+    let verdicts: { target: GuardTarget; guard: Guard; ok: boolean; value: number | null }[] = [];
+    let aborted: unknown = null;
+    try {
+      await this.watch(plan.settleMs, () => null);
+      this.stepTag = measureTag;
+      load.setTags({ step: measureTag });
+      measureStart = clock.now();
+      this.live.phase = 'measure';
+      const evaluateAll = () =>
+        plan.guardTargets.flatMap((t) => this.deps.guards.map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }) })));
+      const breach = await this.watch(plan.measureMs, () => {
+        if (clock.now() - measureStart < scenario.guardDelayMs) return null;
+        const v = evaluateAll();
+        this.updateGuardsView(v);
+        return v.some((x) => !x.ok) ? v : null;
+      });
+      verdicts = breach ?? evaluateAll();
+    } catch (err) {
+      aborted = err;
+    }
+    const measureEnd = clock.now();
+    annotations.push(...this.pendingAnnotations.splice(0));
+    const record = this.buildRecord(plan, index, rate, measureStart, measureEnd, measureTag, verdicts, annotations);
+    let brokenBy = 'none';
+    const perTarget: StepOutcome['perTarget'] = {};
+    for (const t of plan.guardTargets) perTarget[t.label] = { ok: true };
+    for (const v of verdicts) {
+      if (v.ok) continue;
+      const p = perTarget[v.target.label];
+      if (p.ok) Object.assign(p, { ok: false, brokenBy: v.guard.name });
+      if (brokenBy === 'none') brokenBy = v.guard.name;
+    }
+    if (aborted) {
+      record.verdict = 'aborted';
+      record.annotations.push(`aborted: ${aborted instanceof Error ? aborted.message : String(aborted)}`);
+    } else if (brokenBy !== 'none') {
+      record.verdict = 'breached';
+      if (measureEnd - measureStart < plan.measureMs - 500) record.annotations.push(`ended after ${((measureEnd - measureStart) / 1000).toFixed(1)} s of measure: ${brokenBy} broke`);
+    } else {
+      const why = this.instability(plan, record, measureEnd - measureStart);
+      if (why) {
+        record.verdict = 'unstable';
+        record.annotations.push(`unstable: ${why}`);
+      }
+    }
+    this.deps.onStep(record);
+    this.deps.view?.stepEnded(record);
+    if (aborted) throw aborted;
+    return { record, perTarget, brokenBy };
+  }
+
+  /** Why a measurement cannot be trusted: the target got far from the rate it was offered, or arrivals were dropped. */
+  private instability(plan: StepPlan, record: StepRecord, measuredMs: number): string | null {
+    const expected = plan.expectedTargetRps;
+    if (expected && expected > 0) {
+      const achieved = record.targetFigures.rps;
+      const off = Math.abs(achieved / expected - 1);
+      if (off > 0.05) return `target achieved ${achieved.toFixed(1)} req/s, ${(off * 100).toFixed(1)}% off the ${expected.toFixed(1)} offered`;
+    }
+    const seconds = Math.max(1, measuredMs / 1000);
+    if (record.droppedIterations > 0.01 * record.offeredRps * seconds) return `${record.droppedIterations} arrivals dropped (generator or in-flight cap saturated)`;
+    return null;
+  }
+
+  /**
+   * Waits up to ms in ticks of one second; after each tick checks signals, Docker, safety and faults,
+   * then calls check(); returns its first non-null answer at once (a breach ends the step).
+   */
+  private async watch<T>(ms: number, check: () => T | null): Promise<T | null> {
+    const { clock, signal } = this.deps;
+    const start = clock.now();
+    const deadline = start + ms;
+    for (;;) {
+      this.checkAbort();
+      const now = clock.now();
+      if (now >= deadline) return null;
+      await clock.sleep(Math.min(1000, deadline - now), signal);
+      this.checkAbort();
+      this.checkSafety();
+      this.checkTransportFaults();
+      const answer = check();
+      this.refreshView(clock.now() - start);
+      if (answer !== null) return answer;
+    }
+  }
+
+  private checkSafety(): void {
+    const { scenario, metrics } = this.deps;
+    const w = metrics.window({ seconds: Math.max(1, Math.round(scenario.safety.windowMs / 1000)) });
+    if (w.count >= 20 && w.errorRate > scenario.safety.maxErrorRate) {
+      throw new SafetyStop(`global error rate ${(w.errorRate * 100).toFixed(1)}% over the last ${scenario.safety.windowMs / 1000} s is above safety.maxErrorRate ${(scenario.safety.maxErrorRate * 100).toFixed(1)}%`);
+    }
+  }
+
+  /** A replica whose every request failed over the last 2 s stops answering: mark it out. */
+  private checkTransportFaults(): void {
+    for (const r of this.deps.cluster.replicas) {
+      if (this.markedOut.has(r.name)) continue;
+      const w = this.deps.metrics.window({ seconds: faultWindowS, filter: { replica: r.name } });
+      if (w.failed >= minFailures && w.failed === w.count) this.markOut(r.name, `all ${w.count} requests of the last ${faultWindowS} s failed`);
+    }
+  }
+
+  private async samplerLoop(): Promise<void> {
+    const { cluster, metrics, clock } = this.deps;
+    while (this.samplerRunning) {
+      const started = clock.now();
+      try {
+        const samples = await cluster.sampleResources();
+        this.samplerFailures = 0;
+        const seen = new Set<string>();
+        for (const s of samples) {
+          seen.add(s.replica);
+          const r = this.byName.get(s.replica);
+          if (!r) continue;
+          metrics.recordGauge('cpu_share', { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step: this.stepTag }, s.cpuShare, s.at);
+        }
+        for (const r of cluster.replicas) {
+          if (!seen.has(r.name) && !this.markedOut.has(r.name)) this.markOut(r.name, 'not running (missing from the resource samples)');
+        }
+      } catch (err) {
+        this.samplerFailures++;
+        if (this.samplerFailures >= samplerFailuresFatal && !this.fatal) {
+          const text = err instanceof Error ? err.message : String(err);
+          this.fatal = err instanceof ClusterError ? err : new ClusterError(`Docker unreachable: ${this.samplerFailures} resource samples in a row failed (${text})`, undefined, undefined, 'check `docker info`; the partial result is in the run directory');
+        }
+      }
+      const spent = clock.now() - started;
+      if (this.samplerRunning) await clock.sleep(Math.max(50, 1000 - spent), this.deps.signal);
+      if (this.deps.signal?.aborted) break;
+    }
+  }
+
+  private updateGuardsView(v: { target: GuardTarget; guard: Guard; ok: boolean; value: number | null }[]): void {
+    if (!this.live) return;
+    this.live.guards = this.deps.guards.map((g) => {
+      const mine = v.filter((x) => x.guard === g);
+      const worst = mine.find((x) => !x.ok) ?? mine[0];
+      return { name: g.name, ok: worst ? worst.ok : null, value: worst ? worst.value : null };
+    });
+  }
+
+  private refreshView(elapsedMs: number): void {
+    const view = this.deps.view;
+    if (!view || !this.live) return;
+    const { metrics } = this.deps;
+    const w = metrics.window({ seconds: 3, filter: { step: this.stepTag } });
+    this.live.p99Ms = w.percentile(99);
+    this.live.errorRate = w.errorRate;
+    this.live.rps = w.rps;
+    this.live.elapsedMs = elapsedMs;
+    this.live.markedOut = [...this.markedOut.keys()];
+    const pools = [...new Set(this.deps.cluster.replicas.map((r) => r.pool))];
+    this.live.cpuByPool = Object.fromEntries(pools.map((p) => [p, metrics.window({ seconds: 3, metric: 'cpu_share', filter: { pool: p } }).gaugeAvg ?? null]));
+    view.update(this.live);
+  }
+
+  private buildRecord(plan: StepPlan, index: number, rate: number, since: number, until: number, stepTag: string, verdicts: { target: GuardTarget; guard: Guard; ok: boolean; value: number | null }[], annotations: string[]): StepRecord {
+    const { metrics, cluster } = this.deps;
+    const win = (filter: Tags, metric?: string): WindowFigures => metrics.window({ sinceMs: since, untilMs: until, filter: { ...filter, step: stepTag }, metric });
+    const cpusOf = (type: string) => cluster.spec.serverTypes[type]?.cpus ?? 0;
+    const poolIds = [...new Set(cluster.replicas.map((r) => r.pool))];
+    const pools: PoolFigures[] = poolIds.map((id) => {
+      const sample = cluster.replicas.find((r) => r.pool === id)!;
+      const w = win({ pool: id });
+      const serving = this.serving(id).length;
+      return {
+        pool: id, dc: sample.dc, serverType: sample.serverType, rps: round1(w.rps), replicasServing: serving,
+        rpsPerReplica: serving > 0 ? round1(w.rps / serving) : 0, p50Ms: rnd(w.percentile(50)), p99Ms: rnd(w.percentile(99)), errorRate: round4(w.errorRate),
+        cpuShare: rnd3(win({ pool: id }, 'cpu_share').gaugeAvg ?? null),
+      };
+    });
+    const replicas: ReplicaFigures[] = cluster.replicas.map((r) => {
+      const w = win({ replica: r.name });
+      return { replica: r.name, pool: r.pool, rps: round1(w.rps), p99Ms: rnd(w.percentile(99)), errorRate: round4(w.errorRate), cpuShare: rnd3(win({ replica: r.name }, 'cpu_share').gaugeAvg ?? null), serving: !this.markedOut.has(r.name) };
+    });
+    const inTarget = (r: Replica) => Object.entries(plan.targetFilter).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v);
+    const targetReplicas = cluster.replicas.filter((r) => inTarget(r) && !this.markedOut.has(r.name));
+    const t = win(plan.targetFilter);
+    const targetPools = pools.filter((p) => cluster.replicas.some((r) => r.pool === p.pool && inTarget(r)));
+    let cpuMs = 0;
+    let cpuKnown = targetPools.length > 0;
+    for (const p of targetPools) {
+      if (p.cpuShare === null) cpuKnown = false;
+      else cpuMs += p.cpuShare * cpusOf(p.serverType) * p.replicasServing * 1000;
+    }
+    const tCpu = win(plan.targetFilter, 'cpu_share').gaugeAvg ?? null;
+    const all = win({});
+    const many = plan.guardTargets.length > 1;
+    const guards: GuardVerdict[] = verdicts.map((v) => ({
+      name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name, metric: v.guard.metric, expression: v.guard.expression, ok: v.ok, value: rnd3(v.value),
+    }));
+    return {
+      runId: this.deps.runId,
+      drill: plan.drill,
+      kind: plan.kind,
+      index,
+      startedAt: new Date(since).toISOString(),
+      endedAt: new Date(until).toISOString(),
+      target: plan.target,
+      serverType: plan.serverType,
+      offeredRps: round1(rate),
+      offeredRpsPerReplica: plan.offeredRpsPerReplica,
+      achievedRps: round1(all.rps),
+      droppedIterations: all.droppedIterations,
+      weights: plan.weights,
+      targetFigures: {
+        rps: round1(t.rps),
+        rpsPerReplica: targetReplicas.length > 0 ? round1(t.rps / targetReplicas.length) : 0,
+        p50Ms: rnd(t.percentile(50)),
+        p90Ms: rnd(t.percentile(90)),
+        p99Ms: rnd(t.percentile(99)),
+        errorRate: round4(t.errorRate),
+        cpuShare: rnd3(tCpu),
+        cpuMsPerRequest: cpuKnown && t.rps > 0 ? round3(cpuMs / t.rps) : null,
+      },
+      pools,
+      replicas,
+      guards,
+      verdict: 'held',
+      annotations,
+      lostDc: plan.lostDc,
+      targetShare: plan.targetShare,
+      search: plan.search,
+    };
+  }
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+const rnd = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Math.round(x * 100) / 100);
+const rnd3 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : round3(x));

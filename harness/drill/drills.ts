@@ -1,0 +1,272 @@
+// The drill kinds on top of the controller's steps: redline search and sweep per server type, drain
+// toward a target, loss of a DC (by weight or by killing it), and a plain hold at demand weights.
+import type { ClusterSpec } from '../cluster/model';
+import type { ResolvedDrill, Scenario } from '../config/scenario';
+import type { Logger } from '../common';
+import type { DrainResult, FailoverResult, FailoverSurvivor, RedlineResult, StepRecord } from './records';
+import type { DrillController, StepOutcome } from './controller';
+import type { Clock, Tags } from './ports';
+import { RedlineSearch, sweepGrid } from './redline-search';
+import { dcCapacity, demandWeights, drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare, TrafficTarget } from './traffic-plan';
+
+export interface DrillResults {
+  redlines: RedlineResult[];
+  sweeps: RedlineResult[];
+  drains: DrainResult[];
+  failovers: FailoverResult[];
+}
+
+export interface DrillContext {
+  ctrl: DrillController;
+  scenario: Scenario;
+  cluster: ClusterSpec;
+  clock: Clock;
+  results: DrillResults;
+  /** Redlines per server type from a baseline run (the ramp starts there). */
+  knownRedlines: Record<string, number>;
+  logger: Logger;
+}
+
+export async function runDrillSpec(ctx: DrillContext, drill: ResolvedDrill): Promise<void> {
+  switch (drill.kind) {
+    case 'redline':
+      for (const pool of redlinePools(ctx.cluster, drill)) ctx.results.redlines.push(await redline(ctx, drill, pool));
+      break;
+    case 'sweep':
+      for (const pool of redlinePools(ctx.cluster, drill)) {
+        const r = await sweep(ctx, drill, pool);
+        if (r) ctx.results.sweeps.push(r);
+      }
+      break;
+    case 'drain':
+      ctx.results.drains.push(await drain(ctx, drill));
+      break;
+    case 'lose-dc':
+      for (const dc of drill.dc === 'each' ? ctx.cluster.dcs.map((d) => d.name) : [drill.dc]) ctx.results.failovers.push(await loseDc(ctx, drill, dc));
+      break;
+    case 'hold':
+      await hold(ctx, drill);
+      break;
+  }
+  // Between drills: demand weights, no load.
+  ctx.ctrl.apply(demandWeights(ctx.cluster), 0);
+}
+
+type ProbeDrill = Extract<ResolvedDrill, { kind: 'redline' | 'sweep' }>;
+
+/** One probe on a pool at a per-replica rate; an unstable measurement is repeated up to drill.repeatUnstable times. */
+async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: number, search: StepRecord['search']): Promise<{ outcome: StepOutcome; steps: number } | null> {
+  const serverType = poolId.split('/')[1];
+  let steps = 0;
+  for (let attempt = 0; ; attempt++) {
+    const serving = ctx.ctrl.serving(poolId).length;
+    if (serving === 0) {
+      ctx.ctrl.annotate(`no replica of ${poolId} is serving`);
+      return null;
+    }
+    const outcome = await ctx.ctrl.runStep({
+      drill: drill.name, kind: drill.kind, target: { kind: 'pool', name: poolId }, serverType,
+      offeredRps: rps * serving, offeredRpsPerReplica: rps, expectedTargetRps: rps * serving,
+      weights: poolOnlyWeights(ctx.cluster, poolId), settleMs: drill.settleMs, measureMs: drill.measureMs,
+      targetFilter: { pool: poolId }, guardTargets: [{ label: poolId, filter: { pool: poolId } }], search,
+      annotations: attempt > 0 ? [`repeat ${attempt} of an unstable probe`] : [],
+    });
+    steps++;
+    if (outcome.record.verdict !== 'unstable' || attempt >= drill.repeatUnstable) return { outcome, steps };
+  }
+}
+
+function resultOf(drill: ProbeDrill, poolId: string, best: StepRecord | null, limitedBy: string, probes: number, durationS: number, redlineRps: number | null): RedlineResult {
+  const f = best?.targetFigures;
+  return {
+    drill: drill.name, serverType: poolId.split('/')[1], pool: poolId, rpsPerReplica: redlineRps, limitedBy,
+    p50Ms: f?.p50Ms ?? null, p99Ms: f?.p99Ms ?? null, cpuShare: f?.cpuShare ?? null, cpuMsPerRequest: f?.cpuMsPerRequest ?? null,
+    probes, durationS: Math.round(durationS * 10) / 10, method: drill.kind,
+  };
+}
+
+async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'redline' }>, poolId: string): Promise<RedlineResult> {
+  const started = ctx.clock.now();
+  const serverType = poolId.split('/')[1];
+  const replicas = Math.max(1, ctx.cluster.dcs.flatMap((d) => d.pools).find((p) => p.id === poolId)?.replicas ?? 1);
+  const search = new RedlineSearch({
+    startRps: drill.startRps, maxRps: Math.min(drill.maxRps, ctx.scenario.safety.maxTotalRps / replicas),
+    rampFactor: drill.rampFactor, resolution: drill.resolution, knownRps: ctx.knownRedlines[serverType],
+  });
+  let best: StepRecord | null = null;
+  let limitedBy = 'none';
+  let steps = 0;
+  for (let p = search.next(); p; p = search.next()) {
+    const got = await probe(ctx, drill, poolId, p.rps, { phase: p.phase, low: p.low, high: p.high });
+    if (!got) {
+      limitedBy = 'no serving replica';
+      break;
+    }
+    steps += got.steps;
+    const held = got.outcome.record.verdict !== 'breached';
+    search.record(held);
+    if (held && (!best || p.rps >= (best.offeredRpsPerReplica ?? 0))) best = got.outcome.record;
+    const out = search.outcome();
+    if (!held && out.breachedRps === p.rps) limitedBy = got.outcome.brokenBy;
+  }
+  const out = search.outcome();
+  const result = resultOf(drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, out.redlineRps);
+  ctx.logger.info(`redline ${poolId}: ${result.rpsPerReplica ?? 'none'} req/s per replica, limited by ${result.limitedBy} (${steps} probes, ${result.durationS} s)`);
+  return result;
+}
+
+async function sweep(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'sweep' }>, poolId: string): Promise<RedlineResult | null> {
+  const started = ctx.clock.now();
+  const serverType = poolId.split('/')[1];
+  let from = drill.from;
+  let to = drill.to;
+  if (drill.aroundRedline) {
+    const known = [...ctx.results.redlines].reverse().find((r) => r.serverType === serverType)?.rpsPerReplica ?? ctx.knownRedlines[serverType];
+    if (!known) {
+      ctx.logger.warn(`sweep ${drill.name}: no redline of ${serverType} in this run to sweep around; skipped`);
+      return null;
+    }
+    from = known * drill.aroundRedline[0];
+    to = known * drill.aroundRedline[1];
+  }
+  const grid = sweepGrid(from!, to!, drill.spacing);
+  let best: StepRecord | null = null;
+  let limitedBy = 'none';
+  let steps = 0;
+  let lastHeld = 0;
+  for (const rps of grid) {
+    const got = await probe(ctx, drill, poolId, rps, { phase: 'grid', low: lastHeld, high: null });
+    if (!got) {
+      limitedBy = 'no serving replica';
+      break;
+    }
+    steps += got.steps;
+    if (got.outcome.record.verdict === 'breached') {
+      if (limitedBy === 'none') limitedBy = got.outcome.brokenBy;
+      if (drill.stopAtBreach) break;
+    } else if (limitedBy === 'none') {
+      best = got.outcome.record;
+      lastHeld = rps;
+    }
+  }
+  const result = resultOf(drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, best ? lastHeld : null);
+  ctx.logger.info(`sweep ${poolId}: ${result.rpsPerReplica ?? 'none'} req/s per replica, limited by ${result.limitedBy} (${steps} points, ${result.durationS} s)`);
+  return result;
+}
+
+function filterOf(target: TrafficTarget): Tags {
+  return target.kind === 'pool' ? { pool: target.name } : target.kind === 'dc' ? { dc: target.name } : { region: target.name };
+}
+
+async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'drain' }>): Promise<DrainResult> {
+  const t = drill.target;
+  const target: TrafficTarget = 'pool' in t ? { kind: 'pool', name: t.pool } : 'dc' in t ? { kind: 'dc', name: t.dc } : { kind: 'region', name: t.region };
+  const filter = filterOf(target);
+  const shares = drainShares(targetDemandShare(ctx.cluster, target), drill.steps);
+  let held: { share: number; record: StepRecord } | null = null;
+  let brokenBy = 'none';
+  let steps = 0;
+  for (const share of shares) {
+    const weights = drainWeights(ctx.cluster, target, share);
+    const out = await ctx.ctrl.runStep({
+      drill: drill.name, kind: 'drain', target, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps * share,
+      weights, settleMs: drill.settleMs, measureMs: drill.measureMs, targetFilter: filter,
+      guardTargets: [{ label: target.name, filter }], targetShare: share,
+    });
+    steps++;
+    if (out.record.verdict === 'breached') {
+      brokenBy = out.brokenBy;
+      // Back off to the last step that held, so the target recovers before the next drill.
+      if (held) {
+        ctx.ctrl.apply(held.record.weights, drill.totalRps);
+        ctx.ctrl.annotate(`drain ${drill.name}: restored the weights of share ${held.share} after ${brokenBy} broke at ${share}`);
+        await ctx.ctrl.idle(Math.min(drill.settleMs, 5000));
+      }
+      break;
+    }
+    held = { share, record: out.record };
+  }
+  const result: DrainResult = {
+    drill: drill.name, target, totalRps: drill.totalRps, heldShare: held?.share ?? 0,
+    heldRpsPerReplica: held?.record.targetFigures.rpsPerReplica ?? 0, brokenBy, steps,
+  };
+  ctx.logger.info(`drain ${target.name}: held ${(result.heldShare * 100).toFixed(1)}% of ${drill.totalRps} req/s (${result.heldRpsPerReplica} req/s per replica), broken by ${brokenBy}`);
+  return result;
+}
+
+/** The redline per server type to size capacity with: this run's (redline drills first, then sweeps), else the baseline's. */
+function redlineMap(ctx: DrillContext): Record<string, number | null> {
+  const map: Record<string, number | null> = { ...ctx.knownRedlines };
+  for (const r of [...ctx.results.sweeps, ...ctx.results.redlines]) map[r.serverType] = r.rpsPerReplica;
+  return map;
+}
+
+async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'lose-dc' }>, lostDc: string): Promise<FailoverResult> {
+  const { ctrl, cluster } = ctx;
+  const survivors = cluster.dcs.map((d) => d.name).filter((n) => n !== lostDc);
+  const weights = loseDcWeights(cluster, lostDc);
+  const killed: string[] = [];
+  let out: StepOutcome;
+  try {
+    if (drill.mode === 'kill') {
+      for (const r of ctrl.deps.cluster.replicas.filter((x) => x.dc === lostDc)) {
+        await ctrl.deps.cluster.kill(r.name);
+        killed.push(r.name);
+        ctrl.markOut(r.name, `killed: lose-dc ${lostDc}`);
+      }
+    }
+    out = await ctrl.runStep({
+      drill: drill.name, kind: 'lose-dc', target: { kind: 'dc', name: lostDc }, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps,
+      weights, settleMs: drill.settleMs, measureMs: drill.measureMs, targetFilter: {},
+      guardTargets: survivors.map((dc) => ({ label: dc, filter: { dc } })), lostDc,
+      annotations: [`${lostDc} lost (${drill.mode}); its traffic spread over ${survivors.join(', ')}`],
+    });
+  } finally {
+    if (killed.length) await bringBack(ctx, killed, lostDc);
+  }
+  const record = out.record;
+  const redlines = redlineMap(ctx);
+  const figures: FailoverSurvivor[] = survivors.map((dc) => {
+    const w = ctrl.deps.metrics.window({ sinceMs: Date.parse(record.startedAt), untilMs: Date.parse(record.endedAt), filter: { dc, step: String(record.index) } });
+    const serving = Object.fromEntries(record.pools.filter((p) => p.dc === dc).map((p) => [p.pool, p.replicasServing]));
+    const loadRps = Math.round(w.rps * 10) / 10;
+    const capacityRps = dcCapacity(cluster, dc, redlines, serving);
+    const p99 = w.percentile(99);
+    const verdict = out.perTarget[dc];
+    return {
+      dc, held: verdict?.ok ?? true, loadRps, capacityRps,
+      loadFraction: capacityRps ? Math.round((loadRps / capacityRps) * 1000) / 1000 : null,
+      p99Ms: p99 === null ? null : Math.round(p99 * 100) / 100, errorRate: Math.round(w.errorRate * 1e4) / 1e4,
+      ...(verdict && !verdict.ok ? { brokenBy: verdict.brokenBy } : {}),
+    };
+  });
+  const result: FailoverResult = { drill: drill.name, lostDc, mode: drill.mode, totalRps: drill.totalRps, held: figures.every((s) => s.held), survivors: figures };
+  ctx.logger.info(`lose ${lostDc}: ${result.held ? 'survivors held' : 'a survivor broke'} (${figures.map((s) => `${s.dc} ${s.loadRps} req/s${s.loadFraction !== null ? ` = ${(s.loadFraction * 100).toFixed(0)}% of capacity` : ''}${s.held ? '' : ` broke ${s.brokenBy}`}`).join('; ')})`);
+  return result;
+}
+
+/** After a kill-mode DC loss: restart the DC's replicas and mark them back in (or say why not). */
+async function bringBack(ctx: DrillContext, killed: string[], lostDc: string): Promise<void> {
+  const { ctrl } = ctx;
+  ctrl.apply(demandWeights(ctx.cluster), 0);
+  const restart = ctrl.deps.cluster.restart?.bind(ctrl.deps.cluster);
+  if (!restart) {
+    ctrl.annotate(`${lostDc} cannot be brought back: the driver has no restart; its replicas stay out`);
+    ctx.logger.warn(`${lostDc}: the cluster driver cannot restart replicas; they stay out for the rest of the run`);
+    return;
+  }
+  for (const name of killed) {
+    await restart(name);
+    ctrl.markIn(name, `${lostDc} brought back after the lose-dc drill`);
+  }
+}
+
+async function hold(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'hold' }>): Promise<void> {
+  for (let i = 0; i < drill.steps; i++) {
+    await ctx.ctrl.runStep({
+      drill: drill.name, kind: 'hold', target: { kind: 'region', name: 'all' }, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps,
+      weights: demandWeights(ctx.cluster), settleMs: i === 0 ? drill.settleMs : 0, measureMs: drill.measureMs, targetFilter: {},
+      guardTargets: [{ label: 'all', filter: {} }],
+    });
+  }
+}

@@ -1,0 +1,72 @@
+// What the drill controller needs from the cluster, the load engine, the metrics and the clock:
+// small structural interfaces that the real pieces satisfy, so the controller's logic can also run
+// against fakes in pure tests.
+import type { ClusterSpec, Replica, ResourceSample } from '../cluster/model';
+import type { Weights } from './traffic-plan';
+
+export type Tags = Partial<Record<'region' | 'dc' | 'pool' | 'serverType' | 'replica' | 'endpoint' | 'step' | 'protocol', string>>;
+
+export interface WindowFigures {
+  count: number;
+  failed: number;
+  errorRate: number;
+  rps: number;
+  seconds: number;
+  avg: number | null;
+  percentile(q: number): number | null;
+  droppedIterations: number;
+  gaugeAvg?: number | null;
+}
+
+export interface MetricsPort {
+  window(opts: { seconds?: number; sinceMs?: number; untilMs?: number; filter?: Tags; metric?: string }): WindowFigures;
+  recordGauge(metric: string, tags: Tags, value: number, atMs?: number): void;
+}
+
+export interface LoadPort {
+  setRate(rps: number): void;
+  setWeights(w: Weights): void;
+  markOut(replica: string): void;
+  markIn(replica: string): void;
+  setTags(tags: Record<string, string>): void;
+  stats(): { inFlight: number; sent: number; dropped: number };
+}
+
+export interface ClusterPort {
+  spec: ClusterSpec;
+  replicas: Replica[];
+  sampleResources(): Promise<ResourceSample[]>;
+  kill(replica: string): Promise<void>;
+  /** Brings a killed replica back (start again and wait healthy), when the driver can. */
+  restart?(replica: string): Promise<void>;
+}
+
+/** A guard ready to evaluate: a parsed threshold with a window. */
+export interface Guard {
+  /** `http_req_duration: p(99)<250` */
+  name: string;
+  metric: string;
+  expression: string;
+  evaluate(extraFilter: Tags): { ok: boolean; value: number | null };
+}
+
+export interface Clock {
+  now(): number;
+  /** Resolves after ms, or early (without throwing) when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
