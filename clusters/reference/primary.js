@@ -18,6 +18,7 @@ function runPrimary(config) {
   let knobs = { ...config.knobs };
   let listening = false;
   let shuttingDown = false;
+  let failed = false;
   let nextId = 1;
   const ready = new Set();
   // id -> { waiting: Set<worker id>, results: [], resolve }
@@ -102,6 +103,7 @@ function runPrimary(config) {
     }
     if (shuttingDown) {
       if (Object.keys(cluster.workers).length === 0) {
+        if (failed) process.exit(1);
         log(`reference ${config.replica} stopped`);
         process.exit(0);
       }
@@ -110,9 +112,10 @@ function runPrimary(config) {
     if (!listening && !wasReady) {
       process.stderr.write(`reference ${config.replica}: worker ${worker.index} failed to start (code ${code}${signal ? `, ${signal}` : ''}); stopping\n`);
       shuttingDown = true;
-      for (const w of Object.values(cluster.workers)) w && w.process.kill('SIGKILL');
-      process.exitCode = 1;
-      setTimeout(() => process.exit(1), 200).unref();
+      failed = true;
+      const others = Object.values(cluster.workers).filter(Boolean);
+      if (others.length === 0) process.exit(1);
+      for (const w of others) w.process.kill('SIGKILL');
       return;
     }
     process.stderr.write(`reference ${config.replica}: worker ${worker.index} exited (code ${code}${signal ? `, ${signal}` : ''}); restarting it\n`);
