@@ -57,6 +57,20 @@ describe('reference service CPU cost', () => {
     await setKnobs({ feedCpuMs: 2 });
   });
 
+  it('nodejs_eventloop_lag_seconds rises while long CPU-bound requests block the event loop', async () => {
+    const idle = metric((await request(ref.http, 'GET', '/metrics', { agent })).body, 'nodejs_eventloop_lag_seconds')!;
+    await setKnobs({ feedCpuMs: 150 });
+    try {
+      const busy = [1, 2, 3, 4, 5, 6].map((u) => request(ref.http, 'GET', `/feed?user=${u}`, { fresh: true }));
+      await Promise.all(busy);
+      // Scraped right after: the sampler's last second holds the ticks that were late behind the 150 ms blocks.
+      const lag = metric((await request(ref.http, 'GET', '/metrics', { agent })).body, 'nodejs_eventloop_lag_seconds')!;
+      assert.ok(lag > idle && lag >= 0.02, `lag ${lag} s under load, ${idle} s idle`);
+    } finally {
+      await setKnobs({ feedCpuMs: 2 });
+    }
+  });
+
   it('GetFeed over gRPC costs the same budget, and POST /like costs likeCpuMs', async (t) => {
     await setKnobs({ feedCpuMs: 4, likeCpuMs: 2 });
     try {

@@ -146,7 +146,7 @@ async function startWorker(config, bus) {
     if (pathname === '/metrics') {
       if (method !== 'GET') return methodNotAllowed(res, 'metrics', 'GET');
       const { snapshots, primary } = await bus.gather();
-      // Count this scrape before rendering is not possible (it is inside the text); it shows next time.
+      // This scrape itself is counted after rendering, so it shows in the next one.
       const text = renderMetrics({ replica: config.replica, snapshots, primary, knobs: state.knobs });
       return send(res, 'metrics', 200, text, 'text/plain; version=0.0.4; charset=utf-8');
     }

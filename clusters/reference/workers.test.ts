@@ -2,6 +2,7 @@
 // them, and SIGTERM stops the primary and its workers with exit code 0. Ports 21520-21521.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { RunningReference, startReference } from './index';
 import { grpcClients, grpc, metric, request } from './test-client';
 
@@ -77,6 +78,34 @@ describe('reference service with WORKERS=2', () => {
       const m = (await request(ref.http, 'GET', '/metrics', { fresh: true })).body;
       assert.equal(metric(m, 'headroom_requests_total{endpoint="feed",code="200"}'), before + 16);
     }
+  });
+
+  it('a worker that dies is restarted and the replica keeps answering', async () => {
+    const children = () =>
+      execFileSync('ps', ['-o', 'pid=', '--ppid', String(ref.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => n > 0);
+    const before = children();
+    assert.equal(before.length, 2);
+    process.kill(before[0], 'SIGKILL');
+    // The other worker answers meanwhile; wait (by polling, no time limit asserted) for the restart.
+    for (;;) {
+      const r = await request(ref.http, 'GET', '/feed?user=1', { fresh: true });
+      assert.equal(r.status, 200);
+      const now = children();
+      if (now.length === 2 && !now.includes(before[0])) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (;;) {
+      const m = (await request(ref.http, 'GET', '/metrics', { fresh: true })).body;
+      if (metric(m, 'headroom_workers') === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(ref.output().stderr, /reference workers-test: worker 1 exited \(code null, SIGKILL\); restarting it|worker 2 exited \(code null, SIGKILL\); restarting it/);
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(String((await request(ref.http, 'GET', '/feed?user=2', { fresh: true })).headers['x-worker']));
+    assert.deepEqual([...seen].sort(), ['1', '2']);
   });
 
   it('SIGTERM stops the primary and both workers with exit code 0', async () => {
