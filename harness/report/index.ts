@@ -1,0 +1,104 @@
+// report/: summary, CSV, the HTML report and run comparison. The drill calls writeReport at the
+// end of every run, and appendHistory to record its redlines.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../common';
+import type { Summary } from '../drill/records';
+import { compareRuns, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions } from '../capacity';
+import { planCsv, redlinesCsv, stepsCsv } from './csv';
+import { historyEntryOf, readHistory } from './history';
+import { loadAssets, renderHtml } from './html';
+import { readRun, readSummary } from './run-files';
+import { buildReportData, redlineViews } from './view-model';
+
+export { appendHistory, readHistory, historyEntryOf } from './history';
+export type { HistoryEntry } from './history';
+export { readRun, readSummary, parseSteps } from './run-files';
+export type { RunFiles } from './run-files';
+export { compareRuns } from '../capacity';
+export type { Comparison } from '../capacity';
+
+export interface ReportOptions {
+  /** A forecast CSV: the plan is computed and summary.json gains `plan`. */
+  forecastFile?: string;
+  /** A run directory (or summary.json) to compare with. */
+  baselineRunDir?: string;
+  /** Largest allowed redline drop / CPU-per-request rise against the baseline, a share (default 0.05). */
+  maxDrop?: number;
+  /** reports/history.ndjson: its runs make the redline trend (this run is added to the chart if absent). */
+  historyFile?: string;
+  planOptions?: Partial<PlanOptions>;
+}
+
+export interface ReportResult {
+  indexHtml: string;
+  /** The summary as written back (with `plan` when a forecast was given). */
+  summary: Summary;
+  /** Every file written. */
+  files: string[];
+  plan?: Plan;
+  comparison?: Comparison;
+}
+
+/** Plans from a run's summary and a forecast file. ConfigError (exit 104) for a bad forecast or unusable redlines. */
+export async function planFromSummary(summary: Summary, summaryFile: string, forecastFile: string, options: Partial<PlanOptions> = {}): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(forecastFile, 'utf8');
+  } catch {
+    throw new ConfigError(forecastFile, '', 'not found; expected a forecast CSV with a header row `dc,peak_rps[,growth][,current_<serverType>...]`');
+  }
+  const dcs = summary.cluster.dcs.map((d) => d.name);
+  return makePlan({
+    redlines: redlinesOf(summary),
+    serverTypes: summary.cluster.serverTypes,
+    forecast: parseForecastCsv(text, forecastFile, dcs),
+    dcs,
+    failover: summary.cluster.failover,
+    redlineSource: summaryFile,
+  }, { ...defaultPlanOptions, ...options });
+}
+
+function planOf(summary: Summary): Plan | undefined {
+  const p = summary.plan as Plan | undefined;
+  return p && Array.isArray(p.plan) && Array.isArray(p.recommended) ? p : undefined;
+}
+
+export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
+  const run = await readRun(runDir);
+  const { summary, steps } = run;
+  const files: string[] = [];
+  const write = async (name: string, text: string) => {
+    const file = path.join(runDir, name);
+    await writeFile(file, text);
+    files.push(file);
+  };
+
+  let plan = planOf(summary);
+  if (opts.forecastFile) {
+    plan = await planFromSummary(summary, run.summaryFile, opts.forecastFile, opts.planOptions);
+    summary.plan = plan;
+    await write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+  }
+
+  let comparison: Comparison | undefined;
+  let baselineRunId: string | undefined;
+  if (opts.baselineRunDir) {
+    const baseline = await readSummary(opts.baselineRunDir);
+    comparison = compareRuns(baseline.summary, summary, opts.maxDrop ?? 0.05);
+    baselineRunId = baseline.summary.runId;
+  }
+
+  let history = opts.historyFile ? await readHistory(opts.historyFile) : [];
+  if (opts.historyFile && !history.some((h) => h.runId === summary.runId)) history = [...history, historyEntryOf(summary)];
+
+  const dcs = summary.cluster.dcs.map((d) => d.name);
+  const data = buildReportData({ summary, steps, run: run.run, plan, comparison, baselineRunId, history });
+  const indexHtml = path.join(runDir, 'index.html');
+  await write('index.html', renderHtml(data, await loadAssets()));
+  await write('steps.csv', stepsCsv(steps, dcs));
+  await write('redlines.csv', redlinesCsv(summary, redlineViews(summary, steps)));
+  if (plan) await write('plan.csv', planCsv(plan));
+  return { indexHtml, summary, files, plan, comparison };
+}

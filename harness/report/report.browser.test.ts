@@ -1,0 +1,99 @@
+// The HTML report in Debian's Chromium (playwright-core, no downloaded browser): every chart
+// draws, nothing errors, nothing leaves the page, and hostile names stay text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { writeReport } from './index';
+
+const fixtures = path.join(__dirname, 'fixtures');
+const hostileScenario = '<img src=x onerror=alert(1)>';
+const hostileCluster = '</script><script>alert(2)</script>';
+const chromiumPath = process.env.HEADROOM_CHROMIUM || '/usr/bin/chromium';
+
+test('index.html draws every chart offline, with no error, no request and escaped names', async () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'headroom-report-'));
+  const shots = process.env.HEADROOM_SCREENSHOTS || path.join(work, 'screenshots');
+  mkdirSync(shots, { recursive: true });
+  let browser: Browser | undefined;
+  try {
+    const runDir = path.join(work, 'run');
+    cpSync(path.join(fixtures, 'run-3dc'), runDir, { recursive: true });
+    const summaryFile = path.join(runDir, 'summary.json');
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    summary.scenario = hostileScenario;
+    summary.cluster.name = hostileCluster;
+    writeFileSync(summaryFile, JSON.stringify(summary));
+    const result = await writeReport(runDir, {
+      forecastFile: path.join(__dirname, '..', 'capacity', 'fixtures', 'forecast-3dc.csv'),
+      baselineRunDir: path.join(fixtures, 'run-3dc-costlier'),
+      historyFile: path.join(fixtures, 'history.ndjson'),
+      planOptions: { growth: 0.2 },
+    });
+    const html = readFileSync(result.indexHtml, 'utf8');
+    assert.ok(!html.includes(hostileScenario) && !html.includes('<script>alert(2)'), 'hostile strings appear only escaped in the file');
+
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    let dialogs = 0;
+    page.on('console', (msg) => { if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`); });
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('request', (req) => requests.push(req.url()));
+    page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
+
+    const url = pathToFileURL(result.indexHtml).href;
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForSelector('body[data-rendered]');
+
+    // One canvas per chart of the run: 3 redline drills × (latency, CPU), 1 drain, 3 DC losses, plan (servers, cost), baseline, trend.
+    // In-page code as text: the harness compiles without the DOM library.
+    const rendered = await page.evaluate('Number(document.body.dataset.rendered)');
+    assert.equal(rendered, 14);
+    const inked = (await page.evaluate(`Array.from(document.querySelectorAll('canvas')).map((c) => {
+      const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235)) n++;
+      return { id: c.closest('figure').id, width: c.width, inked: n };
+    })`)) as { id: string; width: number; inked: number }[];
+    assert.equal(inked.length, 14);
+    for (const c of inked) assert.ok(c.width > 0 && c.inked > 2000, `chart ${c.id} drew only ${c.inked} non-background pixels`);
+
+    assert.equal(await page.locator('h1 .scenario').textContent(), hostileScenario);
+    assert.match((await page.locator('.subtitle').textContent())!, /cluster <\/script><script>alert\(2\)<\/script> · run/);
+    assert.equal(await page.locator('img').count(), 0, 'no <img> element was created from the scenario name');
+    assert.equal(await page.title(), `${hostileScenario} · 20261127-180000-capacity-drill · headroom`);
+    for (const id of ['overview', 'redlines', 'drains', 'dc-loss', 'plan', 'baseline', 'trend']) {
+      assert.equal(await page.locator(`section#${id}`).count(), 1, `section ${id}`);
+    }
+    // Plan numbers as computed by hand: use1 with use2 lost carries 1714.3 req/s; gen1 at 330 × 0.8 -> ceil(6.49) + 1 = 8 servers, $0.80/h.
+    const planTable = await page.locator('#plan-cost table').innerText();
+    assert.match(planTable, /use1\tgen1\t8\t0\.80/);
+
+    // Save PNG downloads the chart as a PNG.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#redline-gen1-latency button.save').click()]);
+    assert.equal(download.suggestedFilename(), 'redline-gen1-latency.png');
+    const png = readFileSync((await download.path())!);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+    await page.locator('section#plan').screenshot({ path: path.join(shots, 'plan.png') });
+    await page.locator('#redline-gen1-latency').screenshot({ path: path.join(shots, 'redline-gen1.png') });
+    await page.screenshot({ path: path.join(shots, 'top.png') });
+
+    assert.deepEqual(problems, []);
+    assert.equal(dialogs, 0, 'no alert fired');
+    assert.deepEqual([...new Set(requests)], [url], 'the page requested nothing but itself');
+  } finally {
+    await browser?.close();
+    if (!process.env.HEADROOM_SCREENSHOTS) rmSync(work, { recursive: true, force: true });
+    else rmSync(path.join(work, 'run'), { recursive: true, force: true });
+  }
+});
