@@ -16,7 +16,7 @@ function input(over: Partial<PlanInput> = {}): PlanInput {
 }
 const pick = (rows: PlanRow[]) => rows.map((r) => ({
   dc: r.dc, serverType: r.serverType, normal: r.normal, withDcLoss: r.withDcLoss, bindingLoss: r.bindingLoss,
-  current: r.current, costPerHour: r.costPerHour, status: r.status,
+  current: r.current, costPerHour: r.costPerHour,
 }));
 
 // By hand, peaks grown 20%: use1 1200, use2 720, euw1 480; R·u: gen1 80, gen2 200 req/s per server.
@@ -26,12 +26,12 @@ const pick = (rows: PlanRow[]) => rows.map((r) => ({
 test('three DCs with unequal demand, two types, growth and N+1: every count by hand, binding loss named', () => {
   const p = plan(input(), opts);
   assert.deepEqual(pick(p.plan), [
-    { dc: 'use1', serverType: 'gen1', normal: 16, withDcLoss: 23, bindingLoss: 'use2', current: 40, costPerHour: 2.3, status: 'over-provisioned' },
-    { dc: 'use1', serverType: 'gen2', normal: 7, withDcLoss: 10, bindingLoss: 'use2', current: null, costPerHour: 2.2, status: 'unknown' },
-    { dc: 'use2', serverType: 'gen1', normal: 10, withDcLoss: 19, bindingLoss: 'use1', current: 12, costPerHour: 1.9, status: 'short' },
-    { dc: 'use2', serverType: 'gen2', normal: 5, withDcLoss: 9, bindingLoss: 'use1', current: null, costPerHour: 1.98, status: 'unknown' },
-    { dc: 'euw1', serverType: 'gen1', normal: 7, withDcLoss: 13, bindingLoss: 'use1', current: 14, costPerHour: 1.3, status: 'ok' },
-    { dc: 'euw1', serverType: 'gen2', normal: 4, withDcLoss: 6, bindingLoss: 'use1', current: null, costPerHour: 1.32, status: 'unknown' },
+    { dc: 'use1', serverType: 'gen1', normal: 16, withDcLoss: 23, bindingLoss: 'use2', current: 40, costPerHour: 2.3 },
+    { dc: 'use1', serverType: 'gen2', normal: 7, withDcLoss: 10, bindingLoss: 'use2', current: null, costPerHour: 2.2 },
+    { dc: 'use2', serverType: 'gen1', normal: 10, withDcLoss: 19, bindingLoss: 'use1', current: 12, costPerHour: 1.9 },
+    { dc: 'use2', serverType: 'gen2', normal: 5, withDcLoss: 9, bindingLoss: 'use1', current: null, costPerHour: 1.98 },
+    { dc: 'euw1', serverType: 'gen1', normal: 7, withDcLoss: 13, bindingLoss: 'use1', current: 14, costPerHour: 1.3 },
+    { dc: 'euw1', serverType: 'gen2', normal: 4, withDcLoss: 6, bindingLoss: 'use1', current: null, costPerHour: 1.32 },
   ]);
   // The cheapest type differs per DC: gen2 in use1 (10 × 0.22 < 23 × 0.10), gen1 elsewhere.
   assert.deepEqual(p.recommended, [
@@ -43,10 +43,26 @@ test('three DCs with unequal demand, two types, growth and N+1: every count by h
   const byKey = new Map(p.plan.map((r) => [`${r.dc}/${r.serverType}`, r]));
   assert.equal(byKey.get('use1/gen1')!.bindingLoadRps, 1714.286);
   assert.equal(byKey.get('use2/gen1')!.bindingLoadRps, 1440);
-  // Headroom of today's fleet in the binding case, spares set aside: (12 - 1) × 80 - 1440 = -560 (short).
-  assert.equal(byKey.get('use2/gen1')!.headroomRps, -560);
-  assert.equal(byKey.get('euw1/gen1')!.headroomRps, 80);
-  assert.equal(byKey.get('use1/gen1')!.headroomRps, 1405.714);
+  // Today's fleet (gen1 only) in the binding case, spares set aside, at 80%:
+  // use1 (40 - 1) × 80 = 3120 for 1714.3 (more than 1.5×: over-provisioned); use2 (12 - 1) × 80 = 880 for 1440 (short by 560);
+  // euw1 (14 - 1) × 80 = 1040 for 960 (ok, 80 to spare).
+  assert.deepEqual(p.fleet.map((f) => [f.dc, f.capacityRps, f.bindingLoss, f.headroomRps, f.status]), [
+    ['use1', 3120, 'use2', 1405.714, 'over-provisioned'],
+    ['use2', 880, 'use1', -560, 'short'],
+    ['euw1', 1040, 'use1', 80, 'ok'],
+  ]);
+});
+
+test('a mixed fleet\'s headroom adds its types: spares set aside per pool', () => {
+  // use1 today: 10 gen1 and 5 gen2 -> (10 - 1) × 80 + (5 - 1) × 200 = 1520 for 1714.3 with use2 lost: short by 194.3.
+  // use2: 0 gen1 (no pool, no spares to remove) and 9 gen2 -> 8 × 200 = 1600 for 1440: ok. euw1: no columns filled -> unknown.
+  const forecast = parseForecastCsv('dc,peak_rps,current_gen1,current_gen2\nuse1,1000,10,5\nuse2,600,0,9\neuw1,400,,\n', 'mixed.csv', dcs);
+  const p = plan({ ...input(), forecast }, opts);
+  assert.deepEqual(p.fleet.map((f) => [f.dc, f.current, f.capacityRps, f.headroomRps, f.status]), [
+    ['use1', { gen1: 10, gen2: 5 }, 1520, -194.286, 'short'],
+    ['use2', { gen1: 0, gen2: 9 }, 1600, 160, 'ok'],
+    ['euw1', {}, null, null, 'unknown'],
+  ]);
 });
 
 test('a failover map replaces the proportional spread and can move the binding case', () => {

@@ -15,7 +15,7 @@ export interface PlanOptions {
   spares: number;
   /** Growth applied to a DC's peak when its forecast row has no growth of its own. */
   growth: number;
-  /** Today's fleet is flagged over-provisioned above this multiple of the servers needed with a DC lost. */
+  /** Today's fleet is flagged over-provisioned when it carries more than this multiple of the load with the worst DC lost. */
   overProvisionedRatio: number;
 }
 
@@ -51,8 +51,20 @@ export interface PlanRow {
   current: number | null;
   /** Hourly cost of withDcLoss servers of this type. */
   costPerHour: number;
-  /** What today's fleet of this type could still take in the binding case, at the target utilization with spares set aside (req/s; negative = short). */
+}
+
+/** Today's fleet of one DC (all its types together) against the binding case. */
+export interface FleetRow {
+  dc: string;
+  /** Servers per type today, from the forecast; empty when the forecast does not say. */
+  current: Record<string, number>;
+  /** What today's servers carry at the target utilization, spares set aside: sum over types of max(0, current - k) × R × u; null when unknown. */
+  capacityRps: number | null;
+  bindingLoss: string | null;
+  bindingLoadRps: number;
+  /** capacityRps - bindingLoadRps (negative = short); null when unknown. */
   headroomRps: number | null;
+  /** short: headroom < 0; over-provisioned: capacity above overProvisionedRatio × the binding load; unknown: no current_<type> column. */
   status: FleetStatus;
 }
 
@@ -67,6 +79,8 @@ export interface Plan {
   options: PlanOptions;
   plan: PlanRow[];
   recommended: RecommendedRow[];
+  /** Headroom of today's fleet per DC (mixed types summed). */
+  fleet: FleetRow[];
   /** Sum of the recommended rows' cost per hour. */
   totalCostPerHour: number;
 }
@@ -142,6 +156,7 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
   };
 
   const rows: PlanRow[] = [];
+  const fleet: FleetRow[] = [];
   for (const dc of input.dcs) {
     let bindingLoss: string | null = null;
     let bindingLoad = peak.get(dc)!;
@@ -150,21 +165,28 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
       const load = loadWhenLost(dc, x);
       if (load > bindingLoad + 1e-9) { bindingLoad = load; bindingLoss = x; }
     }
+    const current = rowOf.get(dc)!.current;
     for (const [serverType, redline] of redlines) {
       const perServer = redline * opts.utilization;
       const normal = ceilLoad(peak.get(dc)! / perServer) + opts.spares;
       const withDcLoss = ceilLoad(bindingLoad / perServer) + opts.spares;
-      const current = rowOf.get(dc)!.current[serverType] ?? null;
-      const headroomRps = current === null ? null : roundRps(Math.max(0, current - opts.spares) * perServer - bindingLoad);
-      const status: FleetStatus = current === null ? 'unknown'
-        : current < withDcLoss ? 'short'
-        : current > withDcLoss * opts.overProvisionedRatio ? 'over-provisioned' : 'ok';
       rows.push({
         dc, serverType, redlineRps: redline, peakRps: roundRps(peak.get(dc)!), normal, withDcLoss, bindingLoss,
-        bindingLoadRps: roundRps(bindingLoad), current,
-        costPerHour: roundCost(withDcLoss * input.serverTypes[serverType].costPerHour), headroomRps, status,
+        bindingLoadRps: roundRps(bindingLoad), current: current[serverType] ?? null,
+        costPerHour: roundCost(withDcLoss * input.serverTypes[serverType].costPerHour),
       });
     }
+    const known = Object.keys(current).length > 0;
+    const capacity = known
+      ? Object.entries(current).reduce((sum, [t, n]) => sum + Math.max(0, n - opts.spares) * redlines.get(t)! * opts.utilization, 0)
+      : null;
+    const status: FleetStatus = capacity === null ? 'unknown'
+      : capacity < bindingLoad - 1e-9 ? 'short'
+      : capacity > bindingLoad * opts.overProvisionedRatio + 1e-9 ? 'over-provisioned' : 'ok';
+    fleet.push({
+      dc, current: { ...current }, capacityRps: capacity === null ? null : roundRps(capacity), bindingLoss, bindingLoadRps: roundRps(bindingLoad),
+      headroomRps: capacity === null ? null : roundRps(capacity - bindingLoad), status,
+    });
   }
   const recommended: RecommendedRow[] = input.dcs.map((dc) => {
     const best = rows.filter((r) => r.dc === dc)
@@ -175,6 +197,7 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
     options: { ...opts },
     plan: rows,
     recommended,
+    fleet,
     totalCostPerHour: roundCost(recommended.reduce((s, r) => s + r.costPerHour, 0)),
   };
 }

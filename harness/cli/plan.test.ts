@@ -55,8 +55,10 @@ test('plan without --json prints a table; --utilization, --spares and --out appl
     assert.match(stdout, /^use1 +gen1 +1200 +4 +6 +use2 +40 /m);
     assert.match(stdout, /utilization 100% of redline, 0 spare\(s\) per pool, default growth 20%/);
     const csv = readFileSync(path.join(out, 'plan.csv'), 'utf8').split('\n');
-    assert.equal(csv[0], 'dc,server_type,redline_rps_per_replica,peak_rps,normal_servers,with_dc_loss_servers,binding_loss_dc,binding_load_rps,current_servers,headroom_rps,status,cost_per_hour,recommended');
-    assert.equal(csv[1], 'use1,gen1,330,1200,4,6,use2,1714.286,40,11485.714,over-provisioned,0.6,yes');
+    assert.equal(csv[0], 'dc,server_type,redline_rps_per_replica,peak_rps,normal_servers,with_dc_loss_servers,binding_loss_dc,binding_load_rps,current_servers,cost_per_hour,recommended,dc_fleet_capacity_rps,dc_fleet_headroom_rps,dc_fleet_status');
+    // Today use1 runs 40 gen1: 40 × 330 = 13200 req/s for 1714.3 with use2 lost.
+    assert.equal(csv[1], 'use1,gen1,330,1200,4,6,use2,1714.286,40,0.6,yes,13200,11485.714,over-provisioned');
+    assert.match(stdout, /^use2 +12 × gen1 +3960 +1440 +2520 +over-provisioned$/m);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

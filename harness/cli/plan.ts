@@ -19,21 +19,33 @@ export function planJson(plan: Plan) {
   };
 }
 
-export function formatPlan(plan: Plan): string {
-  const head = ['dc', 'type', 'peak req/s', 'normal', 'with DC lost', 'binding loss', 'today', 'headroom req/s', 'status', '$/h', ''];
-  const rec = (dc: string, t: string) => plan.recommended.some((r) => r.dc === dc && r.serverType === t);
-  const rows = plan.plan.map((r) => [
-    r.dc, r.serverType, r.peakRps.toFixed(0), String(r.normal), String(r.withDcLoss), r.bindingLoss ?? '–', r.current === null ? '–' : String(r.current),
-    r.headroomRps === null ? '–' : r.headroomRps.toFixed(0), r.status, r.costPerHour.toFixed(2), rec(r.dc, r.serverType) ? '*' : '',
-  ]);
+function table(head: string[], rows: string[][], left: number[]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => ([0, 1, 5, 8, 10].includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => (left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
+export function formatPlan(plan: Plan): string {
+  const rec = (dc: string, t: string) => plan.recommended.some((r) => r.dc === dc && r.serverType === t);
   const o = plan.options;
-  return [
+  const lines = [
     `utilization ${(o.utilization * 100).toFixed(0)}% of redline, ${o.spares} spare(s) per pool, default growth ${(o.growth * 100).toFixed(0)}%`,
-    line(head), ...rows.map(line), '',
+    ...table(['dc', 'type', 'peak req/s', 'normal', 'with DC lost', 'binding loss', 'today', '$/h', ''],
+      plan.plan.map((r) => [
+        r.dc, r.serverType, r.peakRps.toFixed(0), String(r.normal), String(r.withDcLoss), r.bindingLoss ?? '–', r.current === null ? '–' : String(r.current),
+        r.costPerHour.toFixed(2), rec(r.dc, r.serverType) ? '*' : '',
+      ]), [0, 1, 5, 8]),
+    '',
     `cheapest (*): ${plan.recommended.map((r) => `${r.dc} ${r.servers} × ${r.serverType}`).join(', ')}: $${plan.totalCostPerHour.toFixed(2)}/h`,
-  ].join('\n') + '\n';
+  ];
+  if (plan.fleet.some((f) => f.status !== 'unknown')) {
+    lines.push('', 'today\'s fleet with the worst DC lost:', ...table(['dc', 'servers today', 'carries req/s', 'load req/s', 'headroom req/s', 'status'],
+      plan.fleet.map((f) => [
+        f.dc, Object.entries(f.current).map(([t, n]) => `${n} × ${t}`).join(', ') || '–', f.capacityRps === null ? '–' : f.capacityRps.toFixed(0),
+        f.bindingLoadRps.toFixed(0), f.headroomRps === null ? '–' : f.headroomRps.toFixed(0), f.status,
+      ]), [0, 1, 5]));
+  }
+  return lines.join('\n') + '\n';
 }
 
 /** --utilization, --spares, --growth into plan options (only those given). */

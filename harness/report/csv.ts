@@ -54,11 +54,14 @@ export function redlinesCsv(summary: Summary, views: RedlineView[]): string {
 export function planCsv(plan: Plan): string {
   const columns = [
     'dc', 'server_type', 'redline_rps_per_replica', 'peak_rps', 'normal_servers', 'with_dc_loss_servers', 'binding_loss_dc',
-    'binding_load_rps', 'current_servers', 'headroom_rps', 'status', 'cost_per_hour', 'recommended',
+    'binding_load_rps', 'current_servers', 'cost_per_hour', 'recommended', 'dc_fleet_capacity_rps', 'dc_fleet_headroom_rps', 'dc_fleet_status',
   ];
-  const rows = plan.plan.map((r) => [
-    r.dc, r.serverType, r.redlineRps, r.peakRps, r.normal, r.withDcLoss, r.bindingLoss, r.bindingLoadRps, r.current,
-    r.headroomRps, r.status, r.costPerHour, plan.recommended.some((x) => x.dc === r.dc && x.serverType === r.serverType),
-  ]);
+  const rows = plan.plan.map((r) => {
+    const f = plan.fleet?.find((x) => x.dc === r.dc);
+    return [
+      r.dc, r.serverType, r.redlineRps, r.peakRps, r.normal, r.withDcLoss, r.bindingLoss, r.bindingLoadRps, r.current,
+      r.costPerHour, plan.recommended.some((x) => x.dc === r.dc && x.serverType === r.serverType), f?.capacityRps, f?.headroomRps, f?.status,
+    ];
+  });
   return toCsv(columns, rows);
 }

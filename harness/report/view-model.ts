@@ -267,8 +267,8 @@ function planSection(plan: Plan, dcs: string[], types: string[]): SectionSpec {
     x: { title: 'DC', type: 'category' },
     y: { title: 'servers', min: 0 },
     table: {
-      columns: ['DC', 'type', 'peak req/s', 'needed', 'with DC lost', 'binding loss', 'today', 'headroom req/s', 'status', '$/h', 'cheapest'],
-      rows: plan.plan.map((p) => [p.dc, p.serverType, r(p.peakRps, 0), p.normal, p.withDcLoss, p.bindingLoss ?? '–', p.current, r(p.headroomRps, 0), p.status, p.costPerHour.toFixed(2), isRec(p.dc, p.serverType) ? '★' : '']),
+      columns: ['DC', 'type', 'redline req/s', 'peak req/s', 'needed', 'with DC lost', 'binding loss', 'load then req/s', 'today', '$/h', 'cheapest'],
+      rows: plan.plan.map((p) => [p.dc, p.serverType, r(p.redlineRps), r(p.peakRps, 0), p.normal, p.withDcLoss, p.bindingLoss ?? '–', r(p.bindingLoadRps, 0), p.current, p.costPerHour.toFixed(2), isRec(p.dc, p.serverType) ? '★' : '']),
     },
   };
   const cost: ChartSpec = {
@@ -284,16 +284,25 @@ function planSection(plan: Plan, dcs: string[], types: string[]): SectionSpec {
       rows: [...plan.recommended.map((x) => [x.dc, x.serverType, x.servers, x.costPerHour.toFixed(2)]), ['total', '', plan.recommended.reduce((s, x) => s + x.servers, 0), plan.totalCostPerHour.toFixed(2)]],
     },
   };
-  const short = plan.plan.filter((p) => p.status === 'short');
-  const over = plan.plan.filter((p) => p.status === 'over-provisioned');
+  const fleet = plan.fleet ?? [];
+  const short = fleet.filter((f) => f.status === 'short');
+  const over = fleet.filter((f) => f.status === 'over-provisioned');
+  const known = fleet.some((f) => f.status !== 'unknown');
   return {
     id: 'plan', title: 'Plan',
     intro: 'Servers each DC needs for the forecast peak, so that it still holds when any one other DC is lost. Each type is sized alone; the cheapest per DC is the recommendation.',
     tiles: [
       { label: 'cheapest plan', value: `$${plan.totalCostPerHour.toFixed(2)}/h`, detail: plan.recommended.map((x) => `${x.dc}: ${x.servers} × ${x.serverType}`).join(' · '), tone: 'neutral' },
-      { label: 'short today', value: String(short.length), detail: short.map((p) => `${p.dc}/${p.serverType} needs ${p.withDcLoss}, has ${p.current}`).join(' · ') || 'none', tone: short.length ? 'bad' : 'good' },
-      { label: 'over-provisioned', value: String(over.length), detail: over.map((p) => `${p.dc}/${p.serverType}: ${p.current} for ${p.withDcLoss}`).join(' · ') || 'none', tone: over.length ? 'warn' : 'good' },
+      ...(known ? [
+        { label: 'short today', value: String(short.length), detail: short.map((f) => `${f.dc}: ${num(-(f.headroomRps ?? 0))} req/s short with ${f.bindingLoss ?? 'no DC'} lost`).join(' · ') || 'every DC holds the worst loss', tone: short.length ? 'bad' : 'good' } as Tile,
+        { label: 'over-provisioned', value: String(over.length), detail: over.map((f) => `${f.dc}: carries ${num(f.capacityRps)} for ${num(f.bindingLoadRps)} req/s`).join(' · ') || 'none', tone: over.length ? 'warn' : 'good' } as Tile,
+      ] : []),
     ],
+    tables: known ? [{
+      title: "Today's fleet with the worst DC lost (all types together, spares set aside, at the target utilization)",
+      columns: ['DC', 'servers today', 'carries req/s', 'binding loss', 'load req/s', 'headroom req/s', 'status'],
+      rows: fleet.map((f) => [f.dc, Object.entries(f.current).map(([t, n]) => `${n} × ${t}`).join(', ') || '–', r(f.capacityRps, 0), f.bindingLoss ?? '–', r(f.bindingLoadRps, 0), r(f.headroomRps, 0), f.status]),
+    }] : [],
     charts: [servers, cost],
   };
 }
