@@ -1,0 +1,275 @@
+// The load engine: an open-model arrival schedule (or closed VUs) that routes each request through
+// the router, sends it over HTTP or gRPC and records it from its INTENDED send time, so a slow
+// server shows in latency, not in fewer requests (no coordinated omission).
+import type { Replica } from '../cluster/model';
+import { ConfigError, ConfigErrors } from '../common';
+import { Metrics, Series, Tags, isTagName } from '../metrics';
+import * as hdr from 'hdr-histogram-js';
+import { GrpcTransport } from './grpc';
+import { HttpTransport } from './http';
+import { CompiledEndpoint, EndpointPicker, MixSpec, compileMix } from './mix';
+import { Router, Spread, Weights } from './router';
+import { checkTargets } from './targets';
+
+export interface LoadEngineOptions {
+  replicas: Replica[];
+  mix: MixSpec;
+  metrics: Metrics;
+  /** Default request timeout (an endpoint's own timeout wins); default 10 s. */
+  timeoutMs?: number;
+  /** In-flight cap (k6's maxVUs): an arrival beyond it is dropped and counted in dropped_iterations. Default 10,000. */
+  maxInFlight?: number;
+  spread?: Spread;
+  /** Non-loopback hosts that may be targeted. */
+  allowTargets?: string[];
+  seed?: number;
+  /** Where relative .proto paths start (default: the working directory). */
+  protoBaseDir?: string;
+  /** Named in configuration errors. */
+  file?: string;
+}
+
+export interface EngineStats {
+  inFlight: number;
+  sent: number;
+  dropped: number;
+  completed: number;
+  failed: number;
+  vus: number;
+}
+
+const perfNow = () => performance.now();
+
+export class LoadEngine {
+  readonly router: Router;
+  private readonly metrics: Metrics;
+  private readonly endpoints: CompiledEndpoint[];
+  private readonly picker: EndpointPicker;
+  private readonly http: HttpTransport;
+  private readonly grpc: GrpcTransport;
+  private readonly maxInFlight: number;
+  private readonly maxTimeoutMs: number;
+  private readonly origin = performance.timeOrigin;
+  private series: (Series | undefined)[] = [];
+  private tags: Tags = {};
+  private rate = 0;
+  private interval = Infinity;
+  private nextAt = Infinity;
+  private lastArrival = -Infinity;
+  private timer: NodeJS.Timeout | null = null;
+  private gaugeTimer: NodeJS.Timeout | null = null;
+  private running = false;
+  private stopped = false;
+  private inFlight = 0;
+  private sent = 0;
+  private dropped = 0;
+  private completed = 0;
+  private failed = 0;
+  private vusTarget = 0;
+  private vusActive = 0;
+  private vuDepth = 0;
+  private drained: (() => void) | null = null;
+  private readonly lag = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
+
+  constructor(opts: LoadEngineOptions) {
+    checkTargets(opts.replicas.map((r) => new URL(r.http).hostname).concat(opts.replicas.map((r) => r.host)), opts.allowTargets ?? [], opts.file ?? 'replicas');
+    this.metrics = opts.metrics;
+    this.router = new Router(opts.replicas, { spread: opts.spread, seed: opts.seed });
+    this.maxInFlight = opts.maxInFlight ?? 10_000;
+    this.http = new HttpTransport(opts.replicas.map((r) => r.http));
+    this.grpc = new GrpcTransport(opts.replicas.map((r) => r.grpc));
+    this.endpoints = compileMix(opts.mix, { file: opts.file, baseDir: opts.protoBaseDir, defaultTimeoutMs: opts.timeoutMs ?? 10_000, seed: opts.seed, http: this.http, grpc: this.grpc });
+    this.picker = new EndpointPicker(this.endpoints.map((e) => e.weight));
+    this.maxTimeoutMs = Math.max(...this.endpoints.map((e) => e.timeoutMs));
+    if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1)) {
+      throw new ConfigErrors([new ConfigError(opts.file ?? 'load', 'maxInFlight', `expected an integer >= 1, got ${JSON.stringify(opts.maxInFlight)}`)]);
+    }
+  }
+
+  /** Open model: arrivals per second from the next arrival on; 0 = idle. */
+  setRate(rps: number): void {
+    if (!Number.isFinite(rps) || rps < 0) throw new RangeError(`rate must be a finite number >= 0, got ${rps}`);
+    this.rate = rps;
+    if (rps === 0) {
+      this.interval = Infinity;
+      this.nextAt = Infinity;
+    } else {
+      this.interval = 1000 / rps;
+      const now = perfNow();
+      const base = this.lastArrival === -Infinity ? now : this.lastArrival + this.interval;
+      this.nextAt = Math.max(base, now);
+    }
+    if (this.running) this.arm();
+  }
+
+  /** Closed model: this many virtual users, each sending its next request when the last one ends. */
+  setVus(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`vus must be an integer >= 0, got ${n}`);
+    this.vusTarget = n;
+    if (this.running) this.spawnVus();
+  }
+
+  setWeights(w: Weights): void {
+    this.router.setWeights(w);
+  }
+
+  markOut(replica: string): void {
+    this.router.markOut(replica);
+  }
+
+  markIn(replica: string): void {
+    this.router.markIn(replica);
+  }
+
+  /** Tags added to every following sample (e.g. { step: '12' }); names outside the tag set are ignored. */
+  setTags(tags: Record<string, string>): void {
+    const next: Tags = {};
+    for (const [k, v] of Object.entries(tags)) if (isTagName(k) && k !== 'protocol') next[k] = String(v);
+    this.tags = next;
+    this.series = [];
+  }
+
+  start(): void {
+    if (this.stopped) throw new Error('a stopped LoadEngine cannot start again');
+    if (this.running) return;
+    this.running = true;
+    this.metrics.begin();
+    if (this.rate > 0 && this.nextAt === Infinity) this.setRate(this.rate);
+    if (this.rate > 0) this.nextAt = Math.max(this.nextAt, perfNow());
+    this.arm();
+    this.spawnVus();
+    this.gaugeTimer = setInterval(() => this.metrics.recordGauge('vus', {}, this.vusTarget > 0 ? this.vusActive : this.inFlight), 1000);
+    this.gaugeTimer.unref();
+  }
+
+  /** Stops sending, waits for requests in flight (at most the longest timeout + 1 s), closes connections. Safe twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.running = false;
+    this.vusTarget = 0;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.gaugeTimer) clearInterval(this.gaugeTimer);
+    this.timer = null;
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.maxTimeoutMs + 1000);
+        this.drained = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+    this.metrics.end();
+    this.grpc.close();
+    await this.http.close();
+  }
+
+  stats(): EngineStats {
+    return { inFlight: this.inFlight, sent: this.sent, dropped: this.dropped, completed: this.completed, failed: this.failed, vus: this.vusActive };
+  }
+
+  /** How late requests left versus their schedule (open model), in ms. */
+  sendLag(): { count: number; p50: number; p99: number; max: number } {
+    const h = this.lag;
+    return { count: h.totalCount, p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, max: h.maxValue / 1000 };
+  }
+
+  resetSendLag(): void {
+    this.lag.reset();
+  }
+
+  private arm(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (!this.running || this.nextAt === Infinity) return;
+    const delay = this.nextAt - perfNow();
+    // Timers fire at 1 ms granularity at best: arrivals due in between leave together, each with its own intended time.
+    this.timer = setTimeout(this.tick, delay > 1 ? Math.floor(delay) : 1);
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    if (!this.running) return;
+    const now = perfNow();
+    while (this.nextAt <= now) {
+      const at = this.nextAt;
+      this.lastArrival = at;
+      this.nextAt = at + this.interval;
+      this.fire(at, now, false);
+    }
+    this.arm();
+  };
+
+  private seriesOf(replica: number, endpoint: number): Series {
+    const slot = (replica + 1) * this.endpoints.length + endpoint;
+    let s = this.series[slot];
+    if (!s) {
+      const e = this.endpoints[endpoint];
+      const r = replica >= 0 ? this.router.replicas[replica] : undefined;
+      const tags: Tags = r
+        ? { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, endpoint: e.name, protocol: e.protocol, ...this.tags }
+        : { endpoint: e.name, protocol: e.protocol, ...this.tags };
+      s = this.metrics.seriesFor(tags);
+      this.series[slot] = s;
+    }
+    return s;
+  }
+
+  /** One arrival: intended is when it should have left (perf ms), now when it does. */
+  private fire(intended: number, now: number, vu: boolean): void {
+    const replica = this.router.pickIndex();
+    const endpoint = this.picker.next();
+    const series = this.seriesOf(replica, endpoint);
+    if (replica < 0 || (!vu && this.inFlight >= this.maxInFlight)) {
+      this.dropped++;
+      series.drop(this.origin + now);
+      return;
+    }
+    if (!vu) this.lag.recordValue(Math.max(1, Math.round((now - intended) * 1000)));
+    this.inFlight++;
+    this.sent++;
+    this.router.outstanding[replica]++;
+    this.endpoints[endpoint].send(replica, (failed) => {
+      const end = perfNow();
+      this.inFlight--;
+      this.router.outstanding[replica]--;
+      this.completed++;
+      if (failed) this.failed++;
+      series.record(this.origin + end, end - intended, failed);
+      if (vu) this.vuNext();
+      if (this.inFlight === 0 && this.drained) this.drained();
+    });
+  }
+
+  private spawnVus(): void {
+    while (this.running && this.vusActive < this.vusTarget) {
+      this.vusActive++;
+      this.vuNext();
+    }
+  }
+
+  /** A VU's next request, or its end when there are more VUs than wanted. */
+  private vuNext(): void {
+    if (!this.running || this.vusActive > this.vusTarget) {
+      this.vusActive--;
+      return;
+    }
+    // A request that fails synchronously calls back at once: break the recursion every so often.
+    if (++this.vuDepth > 64) {
+      this.vuDepth = 0;
+      setImmediate(() => this.vuNext());
+      return;
+    }
+    const now = perfNow();
+    const before = this.dropped;
+    this.fire(now, now, true);
+    this.vuDepth = 0;
+    if (this.dropped !== before) {
+      // No replica to send to: wait a little instead of spinning.
+      setTimeout(() => this.vuNext(), 10).unref();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// HTTP/1.1 to replicas: one undici Pool per replica, keep-alive, pipelining 1 (one request per
+// connection at a time, as a browser or a service mesh sends). Responses are drained, not buffered.
+import { Pool } from 'undici';
+
+/** Called once per request: failed is true on a transport error, a timeout or a status >= 400. */
+export type Done = (failed: boolean, status: number) => void;
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+/** One request in flight: a class with prototype methods, so a request costs one small object. */
+class Call {
+  status = 0;
+  finished = false;
+  constructor(private readonly done: Done) {}
+  onRequestStart(): void {}
+  onResponseStart(_c: unknown, statusCode: number): void {
+    this.status = statusCode;
+  }
+  onResponseData(): void {}
+  onResponseEnd(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(this.status >= 400 || this.status < 100, this.status);
+  }
+  onResponseError(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(true, 0);
+  }
+}
+
+export class HttpTransport {
+  private readonly pools: (Pool | undefined)[];
+  private closed = false;
+
+  /** `origins[i]` is replica i's `http://host:port` (absent when it has none). */
+  constructor(private readonly origins: (string | undefined)[], private readonly opts: { connectTimeoutMs?: number } = {}) {
+    this.pools = new Array(origins.length);
+  }
+
+  private pool(i: number): Pool {
+    let p = this.pools[i];
+    if (!p) {
+      const origin = this.origins[i];
+      if (!origin) throw new Error(`replica ${i} has no HTTP address`);
+      p = new Pool(origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: this.opts.connectTimeoutMs ?? 5_000 } });
+      // A connection error is reported to the request it belongs to; the pool itself must not throw.
+      p.on('connectionError', () => {});
+      this.pools[i] = p;
+    }
+    return p;
+  }
+
+  send(replica: number, req: HttpRequest, done: Done): void {
+    if (this.closed) {
+      done(true, 0);
+      return;
+    }
+    try {
+      this.pool(replica).dispatch(
+        { path: req.path, method: req.method, headers: req.headers, body: req.body ?? null, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+        new Call(done) as never,
+      );
+    } catch {
+      done(true, 0);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.pools.map((p) => p?.destroy().catch(() => {})));
+  }
+}

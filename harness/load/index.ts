@@ -1,0 +1,13 @@
+// load/: the open-model engine, executors (k6 names), the weighted router, HTTP and gRPC transports.
+export { LoadEngine } from './engine';
+export type { LoadEngineOptions, EngineStats } from './engine';
+export { Router } from './router';
+export type { Weights, Spread } from './router';
+export type { MixSpec, EndpointSpec } from './mix';
+export type { ParamSpec } from './params';
+export { zipfSampler, prng } from './params';
+export { planExecutor, valueAt, executorNames } from './executors';
+export type { ExecutorSpec, ExecutionPlan, Segment, Stage } from './executors';
+export { runPlan } from './runner';
+export type { RunOptions } from './runner';
+export { isLoopback, checkTargets } from './targets';

@@ -1,0 +1,368 @@
+// The metrics store: one series per tag-set, each second kept as an HDR histogram plus counts per
+// 100 ms slot, for `retainSeconds`; older seconds are merged into the series' run total and dropped,
+// so memory stays flat however long the run. Windows merge the seconds they cover across series.
+import { Histogram, packed, recordUs, releaseHot, takeHot } from './histogram';
+import { Tags, matchesFilter, tagKey } from './tags';
+
+/** Slots per second for counts: windows are exact to 100 ms for counts and rates, to the second for percentiles. */
+const slotsPerSecond = 10;
+const slotMs = 1000 / slotsPerSecond;
+
+export interface WindowSummary {
+  count: number;
+  failed: number;
+  errorRate: number;
+  rps: number;
+  seconds: number;
+  /** Latency in ms; null when nothing was measured. */
+  avg: number | null;
+  min: number | null;
+  max: number | null;
+  /** q in percent (99 = p99); ms, null when nothing was measured. */
+  percentile(q: number): number | null;
+  droppedIterations: number;
+  /** For gauge metrics (cpu_share, vus): the mean of the points in the window. */
+  gaugeAvg?: number | null;
+  gaugeMin?: number | null;
+  gaugeMax?: number | null;
+  /** Last gauge point in the window. */
+  gaugeLast?: number | null;
+}
+
+export interface WindowOptions {
+  seconds?: number;
+  sinceMs?: number;
+  untilMs?: number;
+  filter?: Tags;
+  metric?: string;
+}
+
+interface Cell {
+  hist: Histogram | null;
+  /** count[0..9], failed[10..19], dropped[20..29] per 100 ms slot. */
+  slots: Float64Array;
+}
+
+/** Request metrics that imply a protocol; every other request metric covers both. */
+const metricProtocol: Record<string, string> = {
+  http_reqs: 'http', http_req_duration: 'http', http_req_failed: 'http',
+  grpc_reqs: 'grpc', grpc_req_duration: 'grpc', grpc_req_failed: 'grpc',
+};
+/** Metrics the request series answer; any other name is a gauge. */
+export const requestMetrics = new Set(['http_reqs', 'http_req_duration', 'http_req_failed', 'grpc_reqs', 'grpc_req_duration', 'grpc_req_failed', 'iterations', 'dropped_iterations', 'iteration_duration']);
+
+/** The samples of one tag-set. The engine keeps a handle and records through it without re-keying tags. */
+export class Series {
+  sec = -1;
+  hot: Histogram | null = null;
+  slots = new Float64Array(3 * slotsPerSecond);
+  total: Histogram | null = null;
+  totalCount = 0;
+  totalFailed = 0;
+  totalDropped = 0;
+
+  constructor(
+    private readonly store: Metrics,
+    readonly tags: Readonly<Tags>,
+    readonly key: string,
+  ) {}
+
+  /** One request that ended at `atMs` (epoch ms) and took `durationMs` from its intended send time. */
+  record(atMs: number, durationMs: number, failed: boolean): void {
+    const sec = Math.floor(atMs / 1000);
+    if (sec > this.sec) this.roll(sec);
+    let slot = Math.floor((atMs - this.sec * 1000) / slotMs);
+    if (slot < 0) slot = 0;
+    this.slots[slot]++;
+    if (failed) this.slots[slotsPerSecond + slot]++;
+    if (this.hot === null) this.hot = takeHot();
+    recordUs(this.hot, durationMs * 1000);
+  }
+
+  /** An arrival that was not sent because the in-flight cap was reached (k6's dropped_iterations). */
+  drop(atMs: number): void {
+    const sec = Math.floor(atMs / 1000);
+    if (sec > this.sec) this.roll(sec);
+    let slot = Math.floor((atMs - this.sec * 1000) / slotMs);
+    if (slot < 0) slot = 0;
+    this.slots[2 * slotsPerSecond + slot]++;
+  }
+
+  /** Moves the second being written into the store and starts `sec`. */
+  roll(sec: number): void {
+    if (this.sec >= 0) {
+      let any = false;
+      for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== 0) { any = true; break; }
+      if (any) {
+        let hist: Histogram | null = null;
+        if (this.hot !== null && this.hot.totalCount > 0) {
+          hist = packed();
+          hist.add(this.hot);
+        }
+        this.store.keep(this.sec, this, { hist, slots: this.slots });
+        this.slots = new Float64Array(3 * slotsPerSecond);
+      }
+    }
+    if (this.hot !== null) {
+      releaseHot(this.hot);
+      this.hot = null;
+    }
+    this.sec = sec;
+    this.store.advance(sec);
+  }
+
+  /** The cell of the second being written, for windows (not copied). */
+  current(): Cell | null {
+    return this.sec >= 0 ? { hist: this.hot, slots: this.slots } : null;
+  }
+}
+
+interface GaugePoint { sum: number; n: number; min: number; max: number; last: number; lastAt: number }
+
+class GaugeSeries {
+  points = new Map<number, GaugePoint>();
+  total: GaugePoint = { sum: 0, n: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity };
+  constructor(readonly tags: Readonly<Tags>) {}
+}
+
+function addPoint(into: GaugePoint, p: GaugePoint): void {
+  into.sum += p.sum;
+  into.n += p.n;
+  if (p.min < into.min) into.min = p.min;
+  if (p.max > into.max) into.max = p.max;
+  if (p.lastAt >= into.lastAt) { into.last = p.last; into.lastAt = p.lastAt; }
+}
+
+export interface MetricsOptions {
+  /** Seconds kept at one-second resolution for windows (default 300); older ones only count in totals. */
+  retainSeconds?: number;
+  /** Epoch ms clock; tests pass a fake one. */
+  now?: () => number;
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+export class Metrics {
+  readonly retainSeconds: number;
+  readonly now: () => number;
+  private readonly series = new Map<string, Series>();
+  private readonly stored = new Map<number, Map<Series, Cell>>();
+  private readonly gauges = new Map<string, Map<string, GaugeSeries>>();
+  private newest = -1;
+  private oldestKept = Infinity;
+  private begun: number | null = null;
+  private ended: number | null = null;
+
+  constructor(opts: MetricsOptions = {}) {
+    this.retainSeconds = Math.max(2, Math.floor(opts.retainSeconds ?? 300));
+    this.now = opts.now ?? epochNow;
+  }
+
+  /** Marks the start of the run (first call wins); rates over the whole run count from here. */
+  begin(atMs = this.now()): void {
+    if (this.begun === null) this.begun = atMs;
+  }
+
+  /** Marks the end of the run: totals() rates stop growing their denominator. */
+  end(atMs = this.now()): void {
+    this.ended = atMs;
+  }
+
+  get startedMs(): number | null {
+    return this.begun;
+  }
+
+  /** The series of a tag-set, created on first use. Keep the handle: recording through it is the fast path. */
+  seriesFor(tags: Tags): Series {
+    const key = tagKey(tags);
+    let s = this.series.get(key);
+    if (!s) {
+      s = new Series(this, Object.freeze({ ...tags }), key);
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  /** One request sample, the slow way (tags keyed each call). */
+  record(tags: Tags, durationMs: number, failed: boolean, atMs = this.now()): void {
+    this.begin(atMs - durationMs);
+    this.seriesFor(tags).record(atMs, durationMs, failed);
+  }
+
+  recordGauge(metric: string, tags: Tags, value: number, atMs = this.now()): void {
+    if (!Number.isFinite(value)) return;
+    this.begin(atMs);
+    let byKey = this.gauges.get(metric);
+    if (!byKey) this.gauges.set(metric, (byKey = new Map()));
+    const key = tagKey(tags);
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = new GaugeSeries(Object.freeze({ ...tags }))));
+    const sec = Math.floor(atMs / 1000);
+    let p = g.points.get(sec);
+    if (!p) g.points.set(sec, (p = { sum: 0, n: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity }));
+    addPoint(p, { sum: value, n: 1, min: value, max: value, last: value, lastAt: atMs });
+    this.advance(sec);
+  }
+
+  /** @internal called by Series when a second is complete. */
+  keep(sec: number, series: Series, cell: Cell): void {
+    if (sec < this.newest - this.retainSeconds) {
+      this.mergeIntoTotal(series, cell);
+      return;
+    }
+    let m = this.stored.get(sec);
+    if (!m) {
+      this.stored.set(sec, (m = new Map()));
+      if (sec < this.oldestKept) this.oldestKept = sec;
+    }
+    m.set(series, cell);
+  }
+
+  /** @internal the newest second seen; prunes what falls out of retention. */
+  advance(sec: number): void {
+    if (sec <= this.newest) return;
+    this.newest = sec;
+    const cutoff = sec - this.retainSeconds;
+    if (this.oldestKept >= cutoff) return;
+    // Series idle for longer than retention still hold their last second: move it out first.
+    for (const s of this.series.values()) if (s.sec >= 0 && s.sec < cutoff) s.roll(sec);
+    for (const [t, cells] of this.stored) {
+      if (t >= cutoff) continue;
+      for (const [s, cell] of cells) this.mergeIntoTotal(s, cell);
+      this.stored.delete(t);
+    }
+    for (const byKey of this.gauges.values()) {
+      for (const g of byKey.values()) {
+        for (const [t, p] of g.points) {
+          if (t < cutoff) {
+            addPoint(g.total, p);
+            g.points.delete(t);
+          }
+        }
+      }
+    }
+    this.oldestKept = Infinity;
+    for (const t of this.stored.keys()) if (t < this.oldestKept) this.oldestKept = t;
+    if (this.oldestKept === Infinity) this.oldestKept = cutoff;
+  }
+
+  private mergeIntoTotal(s: Series, cell: Cell): void {
+    if (cell.hist) {
+      if (!s.total) s.total = packed();
+      s.total.add(cell.hist);
+    }
+    for (let i = 0; i < slotsPerSecond; i++) {
+      s.totalCount += cell.slots[i];
+      s.totalFailed += cell.slots[slotsPerSecond + i];
+      s.totalDropped += cell.slots[2 * slotsPerSecond + i];
+    }
+  }
+
+  /** Summary of the samples in a window: the last `seconds` (default 10), or [sinceMs, untilMs). */
+  window(opts: WindowOptions): WindowSummary {
+    const now = this.now();
+    const until = Math.min(opts.untilMs ?? now, now);
+    const since = opts.sinceMs ?? until - (opts.seconds ?? 10) * 1000;
+    const from = this.begun === null ? since : Math.max(since, this.begun);
+    const seconds = Math.max(0, until - from) / 1000;
+    if (opts.metric !== undefined && !requestMetrics.has(opts.metric)) return this.gaugeWindow(opts.metric, opts.filter, since, until, seconds);
+    return this.requestWindow(this.filterFor(opts.filter, opts.metric), since, until, seconds, false);
+  }
+
+  /** Summary of the whole run (everything recorded, retained or already merged). */
+  totals(filter?: Tags, metric?: string): WindowSummary {
+    const now = this.now();
+    const end = this.ended ?? now;
+    const seconds = this.begun === null ? 0 : Math.max(0, end - this.begun) / 1000;
+    if (metric !== undefined && !requestMetrics.has(metric)) return this.gaugeWindow(metric, filter, -Infinity, Infinity, seconds);
+    return this.requestWindow(this.filterFor(filter, metric), -Infinity, Infinity, seconds, true);
+  }
+
+  /** Names of the gauge metrics recorded so far (cpu_share, vus, ...). */
+  gaugeNames(): string[] {
+    return [...this.gauges.keys()];
+  }
+
+  /** Tag-sets seen so far (request series). */
+  tagSets(): Tags[] {
+    return [...this.series.values()].map((s) => s.tags);
+  }
+
+  private filterFor(filter: Tags | undefined, metric: string | undefined): Tags | undefined {
+    const protocol = metric !== undefined ? metricProtocol[metric] : undefined;
+    return protocol ? { ...filter, protocol } : filter;
+  }
+
+  private requestWindow(filter: Tags | undefined, since: number, until: number, seconds: number, withTotals: boolean): WindowSummary {
+    const merged = packed();
+    let count = 0;
+    let failed = 0;
+    let dropped = 0;
+    const firstSlotMs = Math.floor(since / slotMs) * slotMs;
+    const addCell = (sec: number, cell: Cell) => {
+      let c = 0;
+      for (let i = 0; i < slotsPerSecond; i++) {
+        const at = sec * 1000 + i * slotMs;
+        if (at < firstSlotMs || at >= until) continue;
+        c += cell.slots[i];
+        failed += cell.slots[slotsPerSecond + i];
+        dropped += cell.slots[2 * slotsPerSecond + i];
+      }
+      count += c;
+      if (c > 0 && cell.hist && cell.hist.totalCount > 0) merged.add(cell.hist);
+    };
+    const matching = new Set<Series>();
+    for (const s of this.series.values()) {
+      if (!matchesFilter(s.tags, filter)) continue;
+      matching.add(s);
+      if (withTotals) {
+        count += s.totalCount;
+        failed += s.totalFailed;
+        dropped += s.totalDropped;
+        if (s.total) merged.add(s.total);
+      }
+      const cur = s.current();
+      if (cur && s.sec >= Math.floor(since / 1000) && s.sec * 1000 < until) addCell(s.sec, cur);
+    }
+    if (matching.size > 0) {
+      const fromSec = Math.floor(since / 1000);
+      for (const [sec, cells] of this.stored) {
+        if (sec < fromSec || sec * 1000 >= until) continue;
+        for (const [s, cell] of cells) if (matching.has(s)) addCell(sec, cell);
+      }
+    }
+    const has = merged.totalCount > 0;
+    return {
+      count,
+      failed,
+      errorRate: count > 0 ? failed / count : 0,
+      rps: seconds > 0 ? count / seconds : 0,
+      seconds,
+      avg: has ? merged.mean / 1000 : null,
+      min: has ? merged.minNonZeroValue / 1000 : null,
+      max: has ? merged.maxValue / 1000 : null,
+      percentile: (q: number) => (has ? merged.getValueAtPercentile(q) / 1000 : null),
+      droppedIterations: dropped,
+    };
+  }
+
+  private gaugeWindow(metric: string, filter: Tags | undefined, since: number, until: number, seconds: number): WindowSummary {
+    const acc: GaugePoint = { sum: 0, n: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity };
+    const all = since === -Infinity;
+    const fromSec = Math.floor(since / 1000);
+    for (const g of this.gauges.get(metric)?.values() ?? []) {
+      if (!matchesFilter(g.tags, filter)) continue;
+      if (all) addPoint(acc, g.total);
+      for (const [sec, p] of g.points) if (all || (sec >= fromSec && sec * 1000 < until)) addPoint(acc, p);
+    }
+    const has = acc.n > 0;
+    const avg = has ? acc.sum / acc.n : null;
+    return {
+      count: acc.n, failed: 0, errorRate: 0, rps: 0, seconds,
+      avg, min: has ? acc.min : null, max: has ? acc.max : null,
+      percentile: () => null,
+      droppedIterations: 0,
+      gaugeAvg: avg, gaugeMin: has ? acc.min : null, gaugeMax: has ? acc.max : null, gaugeLast: has ? acc.last : null,
+    };
+  }
+}
