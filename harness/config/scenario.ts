@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClusterSpec } from '../cluster/model';
 import { ConfigError, ConfigErrors, parseDuration } from '../common';
+import { parseThresholds } from '../metrics';
 import { scenarioSchema } from './scenario-schema';
 import type { DrainTarget, GuardThreshold, ScenarioInput, ScenarioMix } from './scenario-types';
 
@@ -152,8 +153,20 @@ export async function loadScenario(file: string): Promise<Scenario> {
   scenario.mix.endpoints.forEach((e, i) => {
     if (e.protocol === 'grpc' && !fs.existsSync(e.proto)) problems.push(new ConfigError(abs, `mix.endpoints[${i}].proto`, `got ${describe(e.proto)}; no such file`));
   });
+  problems.push(...thresholdProblems(scenario.guards, abs, 'guards'), ...thresholdProblems(scenario.thresholds, abs, 'thresholds'));
   if (problems.length) throw new ConfigErrors(problems);
   return scenario;
+}
+
+/** k6 threshold syntax problems of guards or thresholds, with fields named as in the scenario. */
+function thresholdProblems(spec: Record<string, GuardThreshold[]>, file: string, field: 'guards' | 'thresholds'): ConfigError[] {
+  try {
+    parseThresholds(spec as Parameters<typeof parseThresholds>[0], file);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigErrors)) throw err;
+    return err.problems.map((p) => new ConfigError(p.file, p.field.replace(/^thresholds/, field), p.problem, p.hint));
+  }
 }
 
 /** Checks the names a scenario uses (server types, DCs, regions, pools) against its cluster; throws ConfigErrors. */

@@ -80,7 +80,7 @@ export class FakeWorld implements LoadPort, MetricsPort, ClusterPort {
     return this.replicas.filter((r) => !this.dead.has(r.name)).map((r) => ({ replica: r.name, at: Date.now(), cpuSeconds: 0, cpuShare: Math.min(1, this.replicaRps(r) / this.capacity[r.serverType]), memoryMb: 50 }));
   }
   async kill(r: string) { this.dead.add(r); }
-  async restart(r: string) { this.dead.delete(r); }
+  async restart(rs: string[]) { for (const r of rs) this.dead.delete(r); }
   recordGauge() {}
 
   /** Offered req/s reaching one replica under the current weights (dead replicas still get theirs until marked out). */

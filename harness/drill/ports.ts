@@ -37,8 +37,8 @@ export interface ClusterPort {
   replicas: Replica[];
   sampleResources(): Promise<ResourceSample[]>;
   kill(replica: string): Promise<void>;
-  /** Brings a killed replica back (start again and wait healthy), when the driver can. */
-  restart?(replica: string): Promise<void>;
+  /** Brings killed replicas back (started again and healthy), when the driver can. */
+  restart?(replicas: string[]): Promise<void>;
 }
 
 /** A guard ready to evaluate: a parsed threshold with a window. */

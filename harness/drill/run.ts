@@ -1,0 +1,270 @@
+// One drill run end to end, the thin shell around the controller: load and check the scenario and
+// its cluster, bring the cluster up, start the load engine, run the drills, and on every way out
+// (done, breach of a safety limit, SIGINT/SIGTERM, Docker gone, a bug) restore the demand weights,
+// stop the load, tear the cluster down unless --keep, write summary.json and the report.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf } from '../common';
+import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
+import type { Scenario } from '../config/scenario';
+import { createDriver } from '../cluster';
+import type { ClusterDriver, RunningCluster } from '../cluster';
+import type { ClusterSpec, Replica } from '../cluster/model';
+import { LoadEngine } from '../load';
+import { Metrics } from '../metrics';
+import { appendHistory, readSummary, writeReport } from '../report';
+import { DrillController, SafetyStop } from './controller';
+import { DrillContext, DrillResults, runDrillSpec } from './drills';
+import { buildGuards, evaluateRunThresholds } from './guards';
+import { liveView } from './live-view';
+import { realClock } from './ports';
+import type { ClusterPort } from './ports';
+import type { Summary } from './records';
+import { clusterFacts, makeRunId, readBaselineRedlines, RunFiles, RunFacts } from './run-files';
+import { demandWeights } from './traffic-plan';
+
+type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+export interface DrillRunOptions {
+  scenarioFile: string;
+  /** The run directory; default reports/<run-id> under cwd. */
+  outDir?: string;
+  /** Leave the cluster running at the end. */
+  keep?: boolean;
+  /** An earlier run (directory or summary.json): its redlines start the ramps, and the end compares against it. */
+  baseline?: string;
+  /** Forecast CSV for the plan; overrides the scenario's. */
+  forecast?: string;
+  cwd: string;
+  /** Where the path of index.html is printed. */
+  stdout: Out;
+  /** Live view and log lines. */
+  stderr: Out;
+  signal?: AbortSignal;
+  logger: Logger;
+  /** Force the live view on (true) or plain lines (false); default: stderr is a TTY. */
+  tty?: boolean;
+  /** Called once the cluster is up and the engine started (tests inject faults through it). */
+  onClusterUp?: (cluster: RunningCluster) => void | Promise<void>;
+}
+
+export interface DrillRunResult {
+  exitCode: number;
+  runDir: string | null;
+  indexHtml: string | null;
+  summary: Summary | null;
+}
+
+function gitFacts(cwd: string): RunFacts['git'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 3000 }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 3000 }).trim().length > 0;
+    return { commit, dirty };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+function versions(): Record<string, string | null> {
+  const pkg = (name: string) => {
+    try {
+      return (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      return null;
+    }
+  };
+  let headroom: string | null = null;
+  try {
+    headroom = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    headroom = null;
+  }
+  return { headroom, node: process.version, typescript: pkg('typescript'), dockerode: pkg('dockerode'), undici: pkg('undici'), '@grpc/grpc-js': pkg('@grpc/grpc-js') };
+}
+
+/**
+ * The controller's view of the running cluster. Killed replicas come back through the driver's
+ * per-replica restart when it has one, otherwise by bringing the whole cluster up again (same names
+ * and ports; the load is idle between drills, so nothing is in flight).
+ */
+class ClusterHolder implements ClusterPort {
+  constructor(public current: RunningCluster, private readonly driver: ClusterDriver, private readonly runId: string, private readonly signal?: AbortSignal) {}
+  get spec() {
+    return this.current.spec;
+  }
+  get replicas() {
+    return this.current.replicas;
+  }
+  sampleResources() {
+    return this.current.sampleResources();
+  }
+  kill(replica: string) {
+    return this.current.kill(replica);
+  }
+  async restart(replicas: string[]): Promise<void> {
+    const c = this.current as RunningCluster & { restart?: (replica: string) => Promise<void> };
+    if (typeof c.restart === 'function') {
+      for (const r of replicas) await c.restart(r);
+      return;
+    }
+    await this.current.down();
+    this.current = await this.driver.up({ runId: this.runId, signal: this.signal });
+  }
+}
+
+/** Replicas as the cluster file places them (the engine is built, and the mix checked, before anything starts). */
+function plannedReplicas(spec: ClusterSpec): Replica[] {
+  return spec.replicas.map((r) => ({ ...r, http: `http://${r.host}:${r.httpPort}`, grpc: `${r.host}:${r.grpcPort}` }));
+}
+
+export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult> {
+  const log = opts.logger;
+  // Configuration first: every problem before anything starts (exit 104).
+  const scenario: Scenario = await loadScenario(path.resolve(opts.cwd, opts.scenarioFile));
+  const spec = await loadClusterFile(scenario.clusterFile);
+  checkScenarioAgainstCluster(scenario, spec);
+  const forecastFile = opts.forecast ? path.resolve(opts.cwd, opts.forecast) : scenario.forecastFile;
+  if (forecastFile && !fs.existsSync(forecastFile)) throw new ConfigError(forecastFile, '', 'no such file; expected a forecast CSV (dc,peak_rps,...)');
+  let baselineSummary: Summary | null = null;
+  if (opts.baseline) {
+    try {
+      baselineSummary = (await readSummary(path.resolve(opts.cwd, opts.baseline))).summary;
+    } catch (err) {
+      if (err instanceof HeadroomError) throw err;
+      throw new ConfigError(opts.baseline, '--baseline', `cannot read its summary.json (${err instanceof Error ? err.message : String(err)}); expected a run directory or summary.json`);
+    }
+  }
+  const metrics = new Metrics({ retainSeconds: 900 });
+  const guards = buildGuards(scenario, metrics);
+  evaluateRunThresholds(scenario, metrics); // syntax check only: nothing recorded yet
+  const engine = new LoadEngine({
+    replicas: plannedReplicas(spec), mix: scenario.mix as ConstructorParameters<typeof LoadEngine>[0]['mix'], metrics,
+    timeoutMs: scenario.timeoutMs, maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file,
+  });
+
+  const startedAt = new Date();
+  const runId = makeRunId(scenario.name, startedAt);
+  const runDir = path.resolve(opts.cwd, opts.outDir ?? path.join('reports', runId));
+  const files = new RunFiles(runDir);
+  const facts: RunFacts = {
+    runId,
+    scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
+    cluster: { name: spec.name, file: spec.file, driver: spec.driver, replicas: spec.replicas.length },
+    git: gitFacts(opts.cwd),
+    versions: versions(),
+    options: { keep: opts.keep === true, baseline: opts.baseline ?? null, forecast: forecastFile ?? null },
+    startedAt: startedAt.toISOString(),
+    endedAt: null,
+  };
+  files.writeRun(facts);
+  log.info(`drill ${scenario.name}: run ${runId} → ${path.relative(opts.cwd, runDir) || runDir}`);
+
+  const results: DrillResults = { redlines: [], sweeps: [], drains: [], failovers: [] };
+  const view = liveView(opts.stderr, opts.tty);
+  const driver = createDriver(spec, { logger: log });
+  let holder: ClusterHolder | null = null;
+  let engineStarted = false;
+  let ctrl: DrillController | null = null;
+  let failure: unknown = null;
+  try {
+    if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
+    const upStart = Date.now();
+    const cluster = await driver.up({ runId, signal: opts.signal });
+    holder = new ClusterHolder(cluster, driver, runId, opts.signal);
+    log.info(`cluster ${spec.name}: ${cluster.replicas.length} replicas up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
+    if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
+    engine.setWeights(demandWeights(spec));
+    engine.setRate(0);
+    engine.start();
+    engineStarted = true;
+    ctrl = new DrillController({
+      runId, scenario, cluster: holder, load: engine, metrics, guards, clock: realClock, signal: opts.signal, view, logger: log,
+      onStep: (r) => files.appendStep(r),
+    });
+    ctrl.start();
+    if (opts.onClusterUp) await opts.onClusterUp(holder.current);
+    const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock: realClock, results, knownRedlines: baselineSummary ? readBaselineRedlines(baselineSummary) : {}, logger: log };
+    for (const drill of scenario.drills) {
+      ctrl.checkAbort();
+      await runDrillSpec(ctx, drill);
+    }
+  } catch (err) {
+    failure = err;
+  }
+
+  // Every way out: demand weights, no load, replicas gone (unless --keep).
+  view.close();
+  engine.setWeights(demandWeights(spec));
+  engine.setRate(0);
+  if (engineStarted) await engine.stop().catch((e: unknown) => log.warn(`stopping the load engine: ${String(e)}`));
+  metrics.end();
+  if (ctrl) await ctrl.stop();
+  if (!opts.keep) {
+    try {
+      if (holder) await holder.current.down();
+      const left = await driver.down();
+      log.info(`cluster ${spec.name}: torn down${left ? ` (${left} leftover containers removed)` : ''}`);
+    } catch (err) {
+      log.warn(`tearing the cluster down failed: ${err instanceof Error ? err.message : String(err)}; run \`headroom down ${path.relative(opts.cwd, spec.file)}\``);
+    }
+  } else if (holder) {
+    log.info(`cluster ${spec.name}: kept running (--keep); \`headroom down ${path.relative(opts.cwd, spec.file)}\` removes it`);
+  }
+
+  const thresholds = evaluateRunThresholds(scenario, metrics);
+  const thresholdsFailed = Object.entries(thresholds).filter(([, v]) => !v.ok).map(([k]) => k);
+  let status: Summary['status'];
+  let exitCode: number;
+  if (failure instanceof Interrupted) {
+    status = 'interrupted';
+    exitCode = ExitCode.interrupted;
+  } else if (failure instanceof SafetyStop) {
+    status = 'failed';
+    exitCode = ExitCode.thresholdsFailed;
+  } else if (failure) {
+    status = 'error';
+    exitCode = exitCodeOf(failure);
+  } else if (thresholdsFailed.length) {
+    status = 'failed';
+    exitCode = ExitCode.thresholdsFailed;
+  } else {
+    status = 'passed';
+    exitCode = ExitCode.ok;
+  }
+  const endedAt = new Date();
+  const summary: Summary = {
+    runId, status, scenario: scenario.name, scenarioFile: scenario.file, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(),
+    cluster: clusterFacts(spec), ...results, thresholds,
+    ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
+  };
+  files.writeSummary(summary);
+  files.writeRun({ ...facts, endedAt: endedAt.toISOString(), status });
+  if (failure && !(failure instanceof Interrupted)) log.warn(`drill ended early: ${failure instanceof Error ? failure.message : String(failure)}`);
+  if (failure instanceof Interrupted) log.warn(`interrupted by ${failure.signal}: ${ctrl?.stepsRun ?? 0} steps kept in ${path.join(runDir, 'steps.ndjson')}`);
+  if (thresholdsFailed.length) log.warn(`thresholds failed: ${thresholdsFailed.join(', ')}`);
+
+  let indexHtml: string | null = null;
+  try {
+    const historyFile = path.join(path.dirname(runDir), 'history.ndjson');
+    const report = await writeReport(runDir, { forecastFile, baselineRunDir: opts.baseline ? path.resolve(opts.cwd, opts.baseline) : undefined, historyFile });
+    indexHtml = report.indexHtml;
+    if (status === 'passed' || status === 'failed') await appendHistory(historyFile, report.summary);
+    if (report.comparison) {
+      for (const t of report.comparison.types) log.info(`compare ${t.serverType}: ${t.redlineA ?? '-'} → ${t.redlineB ?? '-'} req/s per replica${t.notes.length ? ` (${t.notes.join('; ')})` : ''}`);
+      if (report.comparison.regressed.length && exitCode === ExitCode.ok) {
+        log.warn(`regression against ${opts.baseline}: ${report.comparison.regressed.join(', ')}`);
+        exitCode = ExitCode.thresholdsFailed;
+      }
+    }
+    opts.stdout.write(`${indexHtml}\n`);
+  } catch (err) {
+    log.warn(`writing the report failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (exitCode === ExitCode.ok) exitCode = err instanceof ConfigError ? ExitCode.invalidConfig : ExitCode.internal;
+  }
+  if (failure && !(failure instanceof HeadroomError) && exitCode === ExitCode.internal) {
+    opts.stderr.write(`headroom: internal error: ${failure instanceof Error ? failure.stack : String(failure)}\n`);
+  }
+  if (failure instanceof ClusterError) opts.stderr.write(`headroom: ${failure.message}\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`);
+  return { exitCode, runDir, indexHtml, summary };
+}

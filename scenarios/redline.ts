@@ -1,0 +1,17 @@
+// The redline of every server type of local-3dc: per type, traffic to one pool, a fast ramp then a
+// bisection to 3%, each probe 2 s settle + 5 s measure. `--baseline RUN` starts near the last redline.
+import { defineScenario } from '../harness/drill';
+import { feedGuards, feedMix } from './feed-mix';
+
+export default defineScenario({
+  name: 'redline',
+  description: 'Redline per server type: the highest req/s per replica at which p99, errors and CPU hold.',
+  cluster: '../clusters/local-3dc.yaml',
+  mix: feedMix,
+  baselineRps: 150,
+  guards: feedGuards,
+  safety: { maxErrorRate: 0.5, maxTotalRps: 600 },
+  settle: '2s',
+  measure: '5s',
+  drills: [{ kind: 'redline', name: 'redline', serverTypes: 'all', startRps: 40, maxRps: 400, rampFactor: 2, resolution: 0.03 }],
+});
