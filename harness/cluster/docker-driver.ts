@@ -1,0 +1,299 @@
+// The docker driver: each replica is a container of the reference image with host networking on
+// its own loopback ports, the CPU and memory limits of its server type and headroom's labels.
+// Talks to Docker only through ContainerEngine (docker-engine.ts holds dockerode).
+import { ClusterError, Interrupted, Logger, silentLogger } from '../common';
+import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
+import { dockerEngine, dockerHostOptions } from './docker-engine';
+import type { ContainerEngine, ContainerState, ContainerSummary } from './engine';
+import { buildContext, referenceRecipe } from './image';
+import { label, replicaLabels } from './labels';
+import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample } from './model';
+import { takenPorts } from './ports';
+import { defaultReadiness, NotReady, postKnobs, ReadinessCheck } from './readiness';
+import { mapLimit, newRunId, replicaNamed, toReplica } from './replicas';
+
+export interface DockerDriverOptions extends DriverOptions {
+  /** The container client per Docker endpoint (a DC's dockerHost, or undefined for the default). */
+  engineFor?: (dockerHost: string | undefined) => ContainerEngine;
+  readiness?: ReadinessCheck[];
+}
+
+const MiB = 1024 * 1024;
+const startConcurrency = 4;
+const logLines = 30;
+
+function stateOf(s: ContainerState): ReplicaState {
+  switch (s) {
+    case 'running':
+    case 'restarting':
+      return 'running';
+    case 'paused':
+      return 'paused';
+    case 'removing':
+    case 'dead':
+      return 'dead';
+    default:
+      return 'exited';
+  }
+}
+
+export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}): ClusterDriver {
+  const log: Logger = opts.logger ?? silentLogger;
+  const baseImage = opts.baseImage ?? 'scratch';
+  const healthTimeoutMs = opts.healthTimeoutMs ?? 30_000;
+  const readiness = opts.readiness ?? defaultReadiness;
+  const engines = new Map<string, ContainerEngine>();
+  const engineOf = (dockerHost: string | undefined): ContainerEngine => {
+    const key = dockerHost ?? '';
+    let e = engines.get(key);
+    if (!e) {
+      e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(dockerHost ? dockerHostOptions(dockerHost) : opts.docker);
+      engines.set(key, e);
+    }
+    return e;
+  };
+  const dockerHostOf = (r: ReplicaSpec) => spec.dcs.find((d) => d.name === r.dc)?.dockerHost;
+  const engineForReplica = (r: ReplicaSpec) => engineOf(dockerHostOf(r));
+  const hostsInUse = [...new Set(spec.dcs.map((d) => d.dockerHost))];
+  const clusterFilter = `${label.cluster}=${spec.name}`;
+
+  async function containersOfCluster(): Promise<{ engine: ContainerEngine; c: ContainerSummary }[]> {
+    const out: { engine: ContainerEngine; c: ContainerSummary }[] = [];
+    for (const h of hostsInUse) {
+      const engine = engineOf(h);
+      for (const c of await engine.list([clusterFilter])) out.push({ engine, c });
+    }
+    return out;
+  }
+
+  async function removeAll(): Promise<number> {
+    const found = await containersOfCluster();
+    await mapLimit(found, startConcurrency, ({ engine, c }) => engine.remove(c.id));
+    return found.length;
+  }
+
+  async function ensureImage(engine: ContainerEngine): Promise<string> {
+    const recipe = referenceRecipe(baseImage);
+    if (await engine.imageExists(recipe.tag)) return recipe.tag;
+    const started = Date.now();
+    const mb = recipe.files.reduce((s, f) => s + f.size, 0) / MiB;
+    log.info(`building the reference image ${recipe.tag} (${baseImage === 'scratch' ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB` : `FROM ${baseImage}`})`);
+    await engine.buildImage(buildContext(recipe), recipe.tag);
+    log.info(`built ${recipe.tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return recipe.tag;
+  }
+
+  /** Ports of local replicas that something else listens on: a clear error before anything starts. */
+  async function checkPorts(): Promise<void> {
+    const local = spec.replicas.filter((r) => !dockerHostOf(r));
+    const taken = await takenPorts(local.flatMap((r) => [{ host: r.host, port: r.httpPort }, { host: r.host, port: r.grpcPort }]));
+    if (!taken.length) return;
+    const owners = new Map<string, string>();
+    for (const c of await engineOf(undefined).list([label.cluster])) {
+      for (const key of [label.http, label.grpc]) if (c.labels[key]) owners.set(c.labels[key], `replica ${c.labels[label.replica]} of headroom cluster ${c.labels[label.cluster]}`);
+    }
+    const lines = taken.map((t) => {
+      const owner = owners.get(`${t.host}:${t.port}`);
+      const r = local.find((x) => x.httpPort === t.port || x.grpcPort === t.port)!;
+      return `${t.host}:${t.port} (wanted by ${r.name}) is in use by ${owner ?? 'a process that is not one of headroom\'s replicas'}`;
+    });
+    throw new ClusterError(
+      `cluster ${spec.name}: ${taken.length} of its ports are already in use, nothing was started:\n  ${lines.join('\n  ')}`,
+      undefined,
+      undefined,
+      owners.size ? 'bring the other cluster down (headroom down <its file>) or give this one another port range' : `stop what listens there, or change 'ports' in ${spec.file}`,
+    );
+  }
+
+  async function waitReady(replica: Replica, engine: ContainerEngine, signal: AbortSignal): Promise<void> {
+    const alive = async () => {
+      try {
+        return (await engine.inspect(replica.containerId!)).state === 'running';
+      } catch {
+        return false;
+      }
+    };
+    for (const check of readiness) await check.wait(replica, { timeoutMs: healthTimeoutMs, signal, alive });
+  }
+
+  async function up(upOpts: UpOptions = {}): Promise<RunningCluster> {
+    const runId = upOpts.runId ?? newRunId();
+    const signal = upOpts.signal;
+    const interrupted = () => new Interrupted(typeof signal?.reason === 'string' ? signal.reason : 'SIGINT');
+    const leftovers = await removeAll();
+    if (leftovers) log.info(`removed ${leftovers} leftover container(s) of cluster ${spec.name}`);
+    await checkPorts();
+    const images = new Map<string, string>();
+    for (const h of hostsInUse) images.set(h ?? '', await ensureImage(engineOf(h)));
+    if (signal?.aborted) throw interrupted();
+
+    const replicas: Replica[] = [];
+    const ready = new AbortController();
+    const onAbort = () => ready.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      // Create every container first (labelled, so a crash from here on leaves only what up/down remove).
+      const created = await mapLimit(spec.replicas, startConcurrency, async (r) => {
+        if (signal?.aborted) throw interrupted();
+        const type = spec.serverTypes[r.serverType];
+        const id = await engineForReplica(r).create({
+          name: r.name,
+          image: images.get(dockerHostOf(r) ?? '')!,
+          env: {
+            ...spec.serviceEnv,
+            HTTP_PORT: String(r.httpPort),
+            GRPC_PORT: String(r.grpcPort),
+            HOST: r.host,
+            REPLICA: r.name,
+            WORKERS: String(type.workers),
+          },
+          labels: replicaLabels(spec, r, runId),
+          nanoCpus: Math.round(type.cpus * 1e9),
+          memoryBytes: type.memoryMb * MiB,
+        });
+        return toReplica(r, id);
+      });
+      replicas.push(...created);
+      await mapLimit(replicas, startConcurrency, async (r) => {
+        if (signal?.aborted) throw interrupted();
+        await engineForReplica(r).start(r.containerId!);
+      });
+      const startedAt = Date.now();
+      let failed = false;
+      await mapLimit(replicas, replicas.length, async (r) => {
+        try {
+          await waitReady(r, engineForReplica(r), ready.signal);
+        } catch (err) {
+          if (signal?.aborted) throw interrupted();
+          if (!(err instanceof NotReady)) throw err;
+          if (failed) return; // another replica failed first; its error is the one to show
+          failed = true;
+          ready.abort(); // the others stop waiting: the whole cluster comes down
+          const tail = await engineForReplica(r).logs(r.containerId!, logLines).catch(() => '');
+          throw new ClusterError(
+            `replica ${r.name} of cluster ${spec.name} did not become healthy: ${err.message}; every replica of the cluster was removed`,
+            r.name,
+            tail || '(no output)',
+            err.exited ? 'the service exited: its last lines above say why' : `a replica of type ${r.serverType} has ${spec.serverTypes[r.serverType].cpus} CPU; on a busy machine starting can be slow`,
+          );
+        }
+      });
+      if (signal?.aborted) throw interrupted();
+      log.debug(`cluster ${spec.name}: ${replicas.length} replicas healthy ${Date.now() - startedAt} ms after start`);
+      return runningCluster(spec, runId, replicas, startedAt);
+    } catch (err) {
+      await removeAll().catch((e) => log.warn(`could not remove the containers of ${spec.name}: ${(e as Error).message}`));
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  function runningCluster(spec: ClusterSpec, runId: string, replicas: Replica[], startedAt: number): RunningCluster {
+    const cpus = new Map(replicas.map((r) => [r.name, spec.serverTypes[r.serverType].cpus]));
+    const previous = new Map<string, { at: number; cpuNanos: number }>(replicas.map((r) => [r.name, { at: startedAt, cpuNanos: 0 }]));
+    let downing: Promise<void> | undefined;
+    const find = (name: string) => {
+      if (downing) throw new ClusterError(`cluster ${spec.name} is down`, name);
+      return replicaNamed(spec, replicas, name);
+    };
+    const act = async (name: string, what: string, fn: (engine: ContainerEngine, id: string) => Promise<void>) => {
+      const r = find(name);
+      try {
+        await fn(engineForReplica(r), r.containerId!);
+      } catch (err) {
+        throw new ClusterError(`${what} ${name}: ${(err as Error).message}`, name);
+      }
+    };
+    const down = () => {
+      downing ??= removeAll().then(() => undefined);
+      return downing;
+    };
+    return {
+      spec,
+      replicas,
+      runId,
+      async sampleResources(): Promise<ResourceSample[]> {
+        if (downing) return [];
+        const live = new Set<string>();
+        for (const h of hostsInUse) {
+          for (const c of await engineOf(h).list([clusterFilter, `${label.run}=${runId}`])) {
+            if (c.state === 'running' || c.state === 'paused') live.add(c.labels[label.replica]);
+          }
+        }
+        const samples = await Promise.all(
+          replicas.filter((r) => live.has(r.name)).map(async (r): Promise<ResourceSample | undefined> => {
+            const s = await engineForReplica(r).stats(r.containerId!).catch(() => undefined);
+            if (!s) return undefined;
+            const prev = previous.get(r.name)!;
+            const dt = (s.at - prev.at) / 1000;
+            const used = (s.cpuNanos - prev.cpuNanos) / 1e9;
+            previous.set(r.name, { at: s.at, cpuNanos: s.cpuNanos });
+            return {
+              replica: r.name,
+              at: s.at,
+              cpuSeconds: s.cpuNanos / 1e9,
+              cpuShare: dt > 0 ? Math.max(0, used / (dt * cpus.get(r.name)!)) : 0,
+              memoryMb: s.memoryBytes / MiB,
+            };
+          }),
+        );
+        return samples.filter((s): s is ResourceSample => !!s);
+      },
+      kill: (name) => act(name, 'kill', (e, id) => e.kill(id)),
+      pause: (name) => act(name, 'pause', (e, id) => e.pause(id)),
+      unpause: (name) => act(name, 'unpause', (e, id) => e.unpause(id)),
+      async setCpus(name, value) {
+        if (!(value > 0)) throw new ClusterError(`setCpus ${name}: expected a CPU quota above 0 cores, got ${value}`, name);
+        await act(name, 'setCpus', (e, id) => e.updateCpus(id, Math.round(value * 1e9)));
+        cpus.set(name, value);
+      },
+      async setKnobs(name, knobs: Partial<Knobs>): Promise<Knobs> {
+        const r = find(name);
+        try {
+          return (await postKnobs(r, knobs)) as unknown as Knobs;
+        } catch (err) {
+          throw new ClusterError(`setKnobs ${name}: ${(err as Error).message}`, name);
+        }
+      },
+      /** Starts a killed replica's container again and waits until it is healthy. */
+      async restart(name: string): Promise<void> {
+        const r = find(name);
+        const engine = engineForReplica(r);
+        try {
+          await engine.start(r.containerId!);
+          await waitReady(r, engine, new AbortController().signal);
+        } catch (err) {
+          const tail = await engine.logs(r.containerId!, logLines).catch(() => '');
+          throw new ClusterError(`restart ${name}: ${(err as Error).message}`, name, tail);
+        }
+        previous.set(name, { at: Date.now(), cpuNanos: 0 });
+      },
+      down,
+      [Symbol.asyncDispose]: down,
+    };
+  }
+
+  return {
+    up,
+    down: removeAll,
+    async status(): Promise<ReplicaStatus[]> {
+      const byName = new Map<string, { engine: ContainerEngine; c: ContainerSummary }>();
+      for (const found of await containersOfCluster()) byName.set(found.c.labels[label.replica], found);
+      return Promise.all(
+        spec.replicas.map(async (r): Promise<ReplicaStatus> => {
+          const type = spec.serverTypes[r.serverType];
+          const found = byName.get(r.name);
+          if (!found) return { ...toReplica(r), state: 'missing', cpus: type.cpus, memoryMb: type.memoryMb };
+          const d = await found.engine.inspect(found.c.id).catch(() => undefined);
+          return {
+            ...toReplica(r, found.c.id),
+            state: d ? stateOf(d.state) : 'missing',
+            cpus: d && d.nanoCpus ? d.nanoCpus / 1e9 : type.cpus,
+            memoryMb: d && d.memoryBytes ? d.memoryBytes / MiB : type.memoryMb,
+          };
+        }),
+      );
+    },
+  };
+}

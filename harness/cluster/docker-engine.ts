@@ -1,0 +1,151 @@
+// ContainerEngine over dockerode: the only module of headroom that imports it. Unversioned API
+// calls, so a daemon older than the client (API 1.41 here) answers in its own version.
+import Docker from 'dockerode';
+import { ClusterError } from '../common';
+import type { DockerConnectOptions } from './driver';
+import type { ContainerCreate, ContainerDetails, ContainerEngine, ContainerState, ContainerStats, ContainerSummary } from './engine';
+
+/** `unix:///run/docker.sock`, `tcp://host:2376`, `ssh://user@host` to dockerode options. */
+export function dockerHostOptions(dockerHost: string): DockerConnectOptions {
+  const url = new URL(dockerHost);
+  if (url.protocol === 'unix:') return { socketPath: url.pathname };
+  if (url.protocol === 'ssh:') return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), ...(url.username ? { username: url.username } : {}) };
+  return { protocol: url.protocol === 'tcp:' && url.port === '2376' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) };
+}
+
+function statusCode(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null ? (err as { statusCode?: number }).statusCode : undefined;
+}
+
+function dockerError(what: string, err: unknown, replica?: string): ClusterError {
+  const reason = (err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? String(err);
+  const hint = /ECONNREFUSED|ENOENT|connect/.test(String(reason)) ? 'is the Docker daemon running? `bash harness/cluster/ensure-docker.sh` starts one' : undefined;
+  return new ClusterError(`docker: ${what}: ${reason.trim()}`, replica, undefined, hint);
+}
+
+/** Demultiplexes docker's log stream (8-byte frame headers) when the container has no TTY. */
+function demux(buf: Buffer): string {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return i === 0 ? buf.toString('utf8') : Buffer.concat(out).toString('utf8');
+}
+
+export function dockerEngine(opts: DockerConnectOptions = {}): ContainerEngine {
+  const docker = new Docker(opts as Docker.DockerOptions);
+  const container = (id: string) => docker.getContainer(id);
+  const call = async <T>(what: string, fn: () => Promise<T>, ignore404 = false): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (ignore404 && statusCode(err) === 404) return undefined;
+      throw dockerError(what, err);
+    }
+  };
+  return {
+    async list(labelFilters) {
+      const rows = (await call('list containers', () => docker.listContainers({ all: true, filters: { label: labelFilters } })))!;
+      return rows.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels ?? {}, state: c.State as ContainerState }));
+    },
+    async inspect(id) {
+      const c = (await call(`inspect ${id}`, () => container(id).inspect()))!;
+      const started = Date.parse(c.State.StartedAt);
+      const details: ContainerDetails = {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        labels: c.Config.Labels ?? {},
+        state: c.State.Status as ContainerState,
+        nanoCpus: c.HostConfig.NanoCpus ?? 0,
+        memoryBytes: c.HostConfig.Memory ?? 0,
+        exitCode: c.State.ExitCode,
+        startedAt: Number.isFinite(started) && started > 0 ? started : 0,
+      };
+      return details;
+    },
+    async create(c: ContainerCreate) {
+      try {
+        const created = await docker.createContainer({
+          name: c.name,
+          Image: c.image,
+          Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+          Labels: c.labels,
+          HostConfig: {
+            NetworkMode: 'host',
+            NanoCpus: c.nanoCpus,
+            Memory: c.memoryBytes,
+            MemorySwap: c.memoryBytes,
+            RestartPolicy: { Name: 'no' },
+            LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
+          },
+        });
+        return created.id;
+      } catch (err) {
+        if (statusCode(err) === 409) {
+          throw new ClusterError(`docker: a container named ${c.name} exists and is not one of this cluster's (no headroom labels)`, c.name, undefined, `remove it yourself (docker rm -f ${c.name}) or rename the cluster`);
+        }
+        throw dockerError(`create ${c.name}`, err, c.name);
+      }
+    },
+    async start(id) {
+      await call(`start ${id}`, () => container(id).start());
+    },
+    async remove(id) {
+      await call(`remove ${id}`, () => container(id).remove({ force: true, v: true }), true);
+    },
+    async kill(id) {
+      await call(`kill ${id}`, () => container(id).kill());
+    },
+    async pause(id) {
+      await call(`pause ${id}`, () => container(id).pause());
+    },
+    async unpause(id) {
+      await call(`unpause ${id}`, () => container(id).unpause());
+    },
+    async updateCpus(id, nanoCpus) {
+      await call(`update ${id}`, () => container(id).update({ NanoCpus: nanoCpus }));
+    },
+    async stats(id): Promise<ContainerStats> {
+      const s = (await call(`stats ${id}`, () => container(id).stats({ stream: false, 'one-shot': true } as { stream: false })))! as unknown as {
+        read: string;
+        cpu_stats: { cpu_usage: { total_usage: number } };
+        memory_stats: { usage?: number; stats?: Record<string, number> };
+      };
+      const inactive = s.memory_stats.stats?.total_inactive_file ?? s.memory_stats.stats?.inactive_file ?? 0;
+      const read = Date.parse(s.read);
+      return {
+        at: Number.isFinite(read) && read > 0 ? read : Date.now(),
+        cpuNanos: s.cpu_stats.cpu_usage.total_usage,
+        memoryBytes: Math.max(0, (s.memory_stats.usage ?? 0) - inactive),
+      };
+    },
+    async logs(id, lines) {
+      const buf = await call(`logs ${id}`, () => container(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }), true);
+      return buf ? demux(Buffer.from(buf as unknown as Buffer)).trimEnd() : '';
+    },
+    async imageExists(tag) {
+      return (await call(`inspect image ${tag}`, () => docker.getImage(tag).inspect(), true)) !== undefined;
+    },
+    async buildImage(context, tag) {
+      const stream = (await call(`build ${tag}`, () => docker.buildImage(context, { t: tag, rm: true, forcerm: true })))!;
+      const log: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        docker.modem.followProgress(
+          stream,
+          (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+            const failed = events?.find((e) => e.error || e.errorDetail);
+            if (err || failed) reject(new ClusterError(`docker: building ${tag} failed: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`, undefined, log.slice(-20).join('')));
+            else resolve();
+          },
+          (e: { stream?: string }) => {
+            if (e.stream) log.push(e.stream);
+          },
+        );
+      });
+      return log.join('');
+    },
+  };
+}

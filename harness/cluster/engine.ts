@@ -1,0 +1,55 @@
+// The small container client the docker driver talks to. docker-engine.ts implements it with
+// dockerode (the only place that imports it); tests of pure logic can use a fake.
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+}
+
+export interface ContainerDetails extends ContainerSummary {
+  nanoCpus: number;
+  memoryBytes: number;
+  exitCode: number;
+  /** Unix ms, 0 when never started. */
+  startedAt: number;
+}
+
+export interface ContainerCreate {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  nanoCpus: number;
+  memoryBytes: number;
+}
+
+export interface ContainerStats {
+  /** Unix ms when the daemon read the counters. */
+  at: number;
+  cpuNanos: number;
+  memoryBytes: number;
+}
+
+export interface ContainerEngine {
+  /** A label filter: `key` (any value) or `key=value`. */
+  list(labelFilters: string[]): Promise<ContainerSummary[]>;
+  inspect(id: string): Promise<ContainerDetails>;
+  create(c: ContainerCreate): Promise<string>;
+  start(id: string): Promise<void>;
+  /** Force-removes; a container already gone is not an error. */
+  remove(id: string): Promise<void>;
+  kill(id: string): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  updateCpus(id: string, nanoCpus: number): Promise<void>;
+  stats(id: string): Promise<ContainerStats>;
+  /** The last `lines` lines of stdout and stderr. */
+  logs(id: string, lines: number): Promise<string>;
+  imageExists(tag: string): Promise<boolean>;
+  /** Builds from a tar stream holding a Dockerfile; returns the build's log. */
+  buildImage(context: NodeJS.ReadableStream, tag: string): Promise<string>;
+}

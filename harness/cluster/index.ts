@@ -1,0 +1,16 @@
+// Public face of cluster/: the model, the drivers (docker, static) behind one interface, and the
+// reference image recipe. Other folders import only this file.
+import type { ClusterDriver, DriverOptions } from './driver';
+import type { ClusterSpec } from './model';
+import { dockerDriver } from './docker-driver';
+import { staticDriver } from './static-driver';
+
+export * from './model';
+export type { ClusterDriver, DockerConnectOptions, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
+export { label as clusterLabels } from './labels';
+export { referenceRecipe } from './image';
+export { toReplica } from './replicas';
+
+export function createDriver(spec: ClusterSpec, opts: DriverOptions = {}): ClusterDriver {
+  return spec.driver === 'static' ? staticDriver(spec, opts) : dockerDriver(spec, opts);
+}

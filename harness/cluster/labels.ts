@@ -1,0 +1,29 @@
+// The labels on every container headroom starts: the harness only ever touches containers that
+// carry them, and finds leftovers of a crashed run by them (never by name).
+import type { ClusterSpec, ReplicaSpec } from './model';
+
+export const label = {
+  cluster: 'headroom.cluster',
+  region: 'headroom.region',
+  dc: 'headroom.dc',
+  pool: 'headroom.pool',
+  type: 'headroom.type',
+  run: 'headroom.run',
+  replica: 'headroom.replica',
+  http: 'headroom.http',
+  grpc: 'headroom.grpc',
+} as const;
+
+export function replicaLabels(spec: ClusterSpec, r: ReplicaSpec, runId: string): Record<string, string> {
+  return {
+    [label.cluster]: spec.name,
+    [label.region]: r.region,
+    [label.dc]: r.dc,
+    [label.pool]: r.pool,
+    [label.type]: r.serverType,
+    [label.run]: runId,
+    [label.replica]: r.name,
+    [label.http]: `${r.host}:${r.httpPort}`,
+    [label.grpc]: `${r.host}:${r.grpcPort}`,
+  };
+}

@@ -1,0 +1,96 @@
+// Readiness strategies: a replica is ready when HTTP GET /healthz answers 200 and the standard
+// gRPC health service answers SERVING. Each polls until its timeout; `alive` lets the caller stop
+// waiting early when the container has exited.
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { request } from 'undici';
+import { healthProtoPath } from '../../clusters/reference';
+import type { Replica } from './model';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves once ready; rejects with the last failure when the time is up, `alive` says no, or `signal` aborts. */
+  wait(replica: Replica, opts: { timeoutMs: number; signal?: AbortSignal; alive?: () => Promise<boolean> }): Promise<void>;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+export class NotReady extends Error {
+  constructor(readonly check: string, readonly reason: string, readonly exited = false) {
+    super(`${check}: ${reason}`);
+  }
+}
+
+async function poll(name: string, opts: { timeoutMs: number; signal?: AbortSignal; alive?: () => Promise<boolean> }, probe: () => Promise<string | undefined>): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last = 'no answer yet';
+  let round = 0;
+  for (;;) {
+    if (opts.signal?.aborted) throw new NotReady(name, 'aborted');
+    const problem = await probe().catch((err: Error) => err.message);
+    if (problem === undefined) return;
+    last = problem;
+    // Checking the container every few rounds stops the wait as soon as it has exited.
+    if (opts.alive && ++round % 4 === 0 && !(await opts.alive())) throw new NotReady(name, `the container exited (last answer: ${last})`, true);
+    if (Date.now() >= deadline) throw new NotReady(name, `not ready after ${Math.round(opts.timeoutMs / 1000)} s (last answer: ${last})`);
+    await sleep(250, opts.signal);
+  }
+}
+
+export const httpHealth: ReadinessCheck = {
+  name: 'HTTP GET /healthz',
+  wait: (replica, opts) =>
+    poll('HTTP GET /healthz', opts, async () => {
+      const res = await request(`${replica.http}/healthz`, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000, reset: true });
+      await res.body.text();
+      return res.statusCode === 200 ? undefined : `status ${res.statusCode}`;
+    }),
+};
+
+let healthClientCtor: grpc.ServiceClientConstructor | undefined;
+function healthClient(target: string): grpc.Client & { Check: Function } {
+  if (!healthClientCtor) {
+    const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });
+    healthClientCtor = (grpc.loadPackageDefinition(def) as any).grpc.health.v1.Health as grpc.ServiceClientConstructor;
+  }
+  return new healthClientCtor(target, grpc.credentials.createInsecure()) as unknown as grpc.Client & { Check: Function };
+}
+
+export const grpcHealth: ReadinessCheck = {
+  name: 'gRPC grpc.health.v1.Health/Check',
+  async wait(replica, opts) {
+    const client = healthClient(replica.grpc);
+    try {
+      await poll('gRPC health', opts, () =>
+        new Promise<string | undefined>((resolve) => {
+          client.Check({ service: '' }, { deadline: Date.now() + 2000 }, (err: grpc.ServiceError | null, reply?: { status: string }) => {
+            if (err) resolve(err.details || err.message);
+            else resolve(reply?.status === 'SERVING' ? undefined : `status ${reply?.status}`);
+          });
+        }),
+      );
+    } finally {
+      client.close();
+    }
+  },
+};
+
+export const defaultReadiness: ReadinessCheck[] = [httpHealth, grpcHealth];
+
+/** POST /admin/knobs; resolves with the knobs in force, rejects with the service's explanation. */
+export async function postKnobs(replica: Replica, knobs: object): Promise<Record<string, number>> {
+  const res = await request(`${replica.http}/admin/knobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(knobs),
+    headersTimeout: 5000,
+    bodyTimeout: 5000,
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`POST /admin/knobs answered ${res.statusCode}: ${text.trim()}`);
+  return JSON.parse(text) as Record<string, number>;
+}

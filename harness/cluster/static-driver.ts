@@ -1,0 +1,62 @@
+// The static driver: servers headroom does not manage, listed by endpoint in the cluster file.
+// up only checks they answer their health checks; faults and resource samples need a managed
+// driver, so they are refused with a ClusterError.
+import { ClusterError, Logger, silentLogger } from '../common';
+import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
+import type { ClusterSpec, Replica } from './model';
+import { defaultReadiness, NotReady, postKnobs, ReadinessCheck } from './readiness';
+import { newRunId, replicaNamed, toReplica } from './replicas';
+
+export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readiness?: ReadinessCheck[] } = {}): ClusterDriver {
+  const log: Logger = opts.logger ?? silentLogger;
+  const readiness = opts.readiness ?? defaultReadiness;
+  const timeoutMs = opts.healthTimeoutMs ?? 30_000;
+  const unsupported = (what: string, name: string) => {
+    throw new ClusterError(`${what} ${name}: cluster ${spec.name} uses the static driver, which does not manage its servers`, name, undefined, 'fault drills need driver: docker');
+  };
+
+  return {
+    async up(upOpts: UpOptions = {}): Promise<RunningCluster> {
+      const replicas: Replica[] = spec.replicas.map((r) => toReplica(r));
+      await Promise.all(
+        replicas.map(async (r) => {
+          for (const check of readiness) {
+            try {
+              await check.wait(r, { timeoutMs, signal: upOpts.signal });
+            } catch (err) {
+              if (err instanceof NotReady) throw new ClusterError(`replica ${r.name} (${r.http}, ${r.grpc}) of static cluster ${spec.name} is not healthy: ${err.message}`, r.name);
+              throw err;
+            }
+          }
+        }),
+      );
+      log.debug(`static cluster ${spec.name}: ${replicas.length} endpoints healthy`);
+      const find = (name: string) => replicaNamed(spec, replicas, name);
+      const down = async () => {};
+      return {
+        spec,
+        replicas,
+        runId: upOpts.runId ?? newRunId(),
+        sampleResources: async () => [],
+        kill: async (name) => unsupported('kill', find(name).name),
+        pause: async (name) => unsupported('pause', find(name).name),
+        unpause: async (name) => unsupported('unpause', find(name).name),
+        setCpus: async (name) => unsupported('setCpus', find(name).name),
+        async setKnobs(name, knobs: Partial<Knobs>) {
+          try {
+            return (await postKnobs(find(name), knobs)) as unknown as Knobs;
+          } catch (err) {
+            if (err instanceof ClusterError) throw err;
+            throw new ClusterError(`setKnobs ${name}: ${(err as Error).message}`, name);
+          }
+        },
+        down,
+        [Symbol.asyncDispose]: down,
+      };
+    },
+    down: async () => 0,
+    async status(): Promise<ReplicaStatus[]> {
+      return spec.replicas.map((r) => ({ ...toReplica(r), state: 'unmanaged', cpus: spec.serverTypes[r.serverType].cpus, memoryMb: spec.serverTypes[r.serverType].memoryMb }));
+    },
+  };
+}
