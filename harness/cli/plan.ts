@@ -6,6 +6,7 @@ import { ConfigError, ExitCode, HeadroomError } from '../common';
 import type { Plan, PlanOptions } from '../capacity';
 import { planFromSummary, readSummary } from '../report';
 import { planCsv } from '../report/csv';
+import { money } from '../report/view-model';
 import type { CliIo } from './io';
 import { parseFlags, parseShare } from './compare';
 
@@ -33,10 +34,10 @@ export function formatPlan(plan: Plan): string {
     ...table(['dc', 'type', 'peak req/s', 'normal', 'with DC lost', 'binding loss', 'today', '$/h', ''],
       plan.plan.map((r) => [
         r.dc, r.serverType, r.peakRps.toFixed(0), String(r.normal), String(r.withDcLoss), r.bindingLoss ?? '–', r.current === null ? '–' : String(r.current),
-        r.costPerHour.toFixed(2), rec(r.dc, r.serverType) ? '*' : '',
+        money(r.costPerHour), rec(r.dc, r.serverType) ? '*' : '',
       ]), [0, 1, 5, 8]),
     '',
-    `cheapest (*): ${plan.recommended.map((r) => `${r.dc} ${r.servers} × ${r.serverType}`).join(', ')}: $${plan.totalCostPerHour.toFixed(2)}/h`,
+    `cheapest (*): ${plan.recommended.map((r) => `${r.dc} ${r.servers} × ${r.serverType}`).join(', ')}: $${money(plan.totalCostPerHour)}/h`,
   ];
   if (plan.fleet.some((f) => f.status !== 'unknown')) {
     lines.push('', 'today\'s fleet with the worst DC lost:', ...table(['dc', 'servers today', 'carries req/s', 'load req/s', 'headroom req/s', 'status'],

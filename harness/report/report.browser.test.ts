@@ -76,7 +76,7 @@ test('index.html draws every chart offline, with no error, no request and escape
     }
     // Plan numbers as computed by hand: use1 with use2 lost carries 1714.3 req/s; gen1 at 330 × 0.8 -> ceil(6.49) + 1 = 8 servers, $0.80/h.
     const planTable = await page.locator('#plan-cost table').innerText();
-    assert.match(planTable, /use1\tgen1\t8\t0\.80/);
+    assert.match(planTable, /use1\tgen1\t8\t0\.80\n/);
 
     // Save PNG downloads the chart as a PNG.
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#redline-gen1-latency button.save').click()]);

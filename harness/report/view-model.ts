@@ -111,6 +111,10 @@ function niceCeil(x: number): number {
   const step = 10 ** Math.floor(Math.log10(x)) / 2;
   return Math.ceil(x / step) * step;
 }
+/** Dollars: cents for sums of a dollar or more, four decimals below (a small local server costs $0.0104/h). */
+export function money(x: number): string {
+  return Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toFixed(4).replace(/0{1,2}$/, '');
+}
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
 
 function colorOf(list: string[], palette: string[], name: string): string {
@@ -209,6 +213,7 @@ function drainCharts(summary: Summary, steps: StepRecord[], dcs: string[]): Char
       ...dcs.map((dc) => ({ label: `weight ${dc}`, type: 'line' as const, color: colorOf(dcs, dcColors, dc), data: own.map((s) => s.weights?.dcs?.[dc] ?? 0), axis: 'y' as const, pointRadius: 3 })),
       { label: `${d.target.name} p99 (ms)`, type: 'line', color: ink, dashed: true, axis: 'y2', pointRadius: 4, data: own.map((s) => s.targetFigures.p99Ms) },
       { label: `${d.target.name} errors`, type: 'bar', color: 'rgba(200,68,59,0.55)', axis: 'y', data: own.map((s) => s.targetFigures.errorRate) },
+      ...latencyGuards(own).map((g) => ({ label: `guard ${g.name}`, type: 'line' as const, color: guardRed, dashed: true, axis: 'y2' as const, pointRadius: 0, data: own.map(() => g.ms) })),
     ];
     return {
       id: `${slug(d.drill)}-timeline`,
@@ -268,20 +273,20 @@ function planSection(plan: Plan, dcs: string[], types: string[]): SectionSpec {
     y: { title: 'servers', min: 0 },
     table: {
       columns: ['DC', 'type', 'redline req/s', 'peak req/s', 'needed', 'with DC lost', 'binding loss', 'load then req/s', 'today', '$/h', 'cheapest'],
-      rows: plan.plan.map((p) => [p.dc, p.serverType, r(p.redlineRps), r(p.peakRps, 0), p.normal, p.withDcLoss, p.bindingLoss ?? '–', r(p.bindingLoadRps, 0), p.current, p.costPerHour.toFixed(2), isRec(p.dc, p.serverType) ? '★' : '']),
+      rows: plan.plan.map((p) => [p.dc, p.serverType, r(p.redlineRps), r(p.peakRps, 0), p.normal, p.withDcLoss, p.bindingLoss ?? '–', r(p.bindingLoadRps, 0), p.current, money(p.costPerHour), isRec(p.dc, p.serverType) ? '★' : '']),
     },
   };
   const cost: ChartSpec = {
     id: 'plan-cost',
     title: 'Cost per hour of surviving a DC loss, per server type',
-    note: `The cheapest choice per DC is marked ★ in the table. Total for the cheapest choices: $${plan.totalCostPerHour.toFixed(2)} per hour.`,
+    note: `The cheapest choice per DC is marked ★ in the table. Total for the cheapest choices: $${money(plan.totalCostPerHour)} per hour.`,
     type: 'bar', labels: dcs,
     datasets: types.map((t, i) => ({ label: `${t} ($/h)`, color: typeColors[i % typeColors.length], data: dcs.map((dc) => row(dc, t)?.costPerHour ?? null) })),
     x: { title: 'DC', type: 'category' },
     y: { title: '$ per hour', min: 0 },
     table: {
       columns: ['DC', 'cheapest type', 'servers', '$/h'],
-      rows: [...plan.recommended.map((x) => [x.dc, x.serverType, x.servers, x.costPerHour.toFixed(2)]), ['total', '', plan.recommended.reduce((s, x) => s + x.servers, 0), plan.totalCostPerHour.toFixed(2)]],
+      rows: [...plan.recommended.map((x) => [x.dc, x.serverType, x.servers, money(x.costPerHour)]), ['total', '', plan.recommended.reduce((s, x) => s + x.servers, 0), money(plan.totalCostPerHour)]],
     },
   };
   const fleet = plan.fleet ?? [];
@@ -292,7 +297,7 @@ function planSection(plan: Plan, dcs: string[], types: string[]): SectionSpec {
     id: 'plan', title: 'Plan',
     intro: 'Servers each DC needs for the forecast peak, so that it still holds when any one other DC is lost. Each type is sized alone; the cheapest per DC is the recommendation.',
     tiles: [
-      { label: 'cheapest plan', value: `$${plan.totalCostPerHour.toFixed(2)}/h`, detail: plan.recommended.map((x) => `${x.dc}: ${x.servers} × ${x.serverType}`).join(' · '), tone: 'neutral' },
+      { label: 'cheapest plan', value: `$${money(plan.totalCostPerHour)}/h`, detail: plan.recommended.map((x) => `${x.dc}: ${x.servers} × ${x.serverType}`).join(' · '), tone: 'neutral' },
       ...(known ? [
         { label: 'short today', value: String(short.length), detail: short.map((f) => `${f.dc}: ${num(-(f.headroomRps ?? 0))} req/s short with ${f.bindingLoss ?? 'no DC'} lost`).join(' · ') || 'every DC holds the worst loss', tone: short.length ? 'bad' : 'good' } as Tile,
         { label: 'over-provisioned', value: String(over.length), detail: over.map((f) => `${f.dc}: carries ${num(f.capacityRps)} for ${num(f.bindingLoadRps)} req/s`).join(' · ') || 'none', tone: over.length ? 'warn' : 'good' } as Tile,
@@ -359,7 +364,7 @@ function verdictOf(summary: Summary, plan?: Plan, comparison?: Comparison): stri
   for (const f of summary.failovers) {
     lines.push(f.held ? `Losing ${f.lostDc}: the survivors held.` : `Losing ${f.lostDc}: ${f.survivors.filter((s) => !s.held).map((s) => `${s.dc} broke at ${pct(s.loadFraction, 0)} of its capacity (${s.brokenBy ?? 'a guard'})`).join('; ')}.`);
   }
-  if (plan) lines.push(`Plan: $${plan.totalCostPerHour.toFixed(2)} per hour for ${plan.recommended.map((x) => `${x.servers} × ${x.serverType} in ${x.dc}`).join(', ')}.`);
+  if (plan) lines.push(`Plan: $${money(plan.totalCostPerHour)} per hour for ${plan.recommended.map((x) => `${x.servers} × ${x.serverType} in ${x.dc}`).join(', ')}.`);
   if (comparison) lines.push(comparison.regressed.length ? `Regressed against the baseline: ${comparison.regressed.join(', ')}.` : 'No regression against the baseline.');
   return lines;
 }
@@ -396,7 +401,7 @@ export function buildReportData(input: ReportInput): ReportData {
       ...summary.drains.map((d): Tile => ({ label: `drain toward ${d.target.name}`, value: pct(d.heldShare, 0), detail: 'of global traffic held', tone: 'neutral' })),
     ],
     tables: [
-      { title: 'Server types', columns: ['type', 'CPU', 'memory MB', 'workers', '$/h'], rows: types.map((t) => { const s = summary.cluster.serverTypes[t]; return [t, s.cpus, s.memoryMb, s.workers, s.costPerHour.toFixed(2)]; }) },
+      { title: 'Server types', columns: ['type', 'CPU', 'memory MB', 'workers', '$/h'], rows: types.map((t) => { const s = summary.cluster.serverTypes[t]; return [t, s.cpus, s.memoryMb, s.workers, money(s.costPerHour)]; }) },
       { title: 'Data centers', columns: ['DC', 'region', 'demand', ...types.map((t) => `${t} replicas`)], rows: summary.cluster.dcs.map((d) => [d.name, d.region, pct(d.demand, 0), ...types.map((t) => d.pools[t] ?? 0)]) },
       { title: 'Thresholds over the run', columns: ['threshold', 'value', 'ok'], rows: Object.entries(summary.thresholds).map(([k, v]) => [k, v.value === null ? null : r(v.value, 4), v.ok ? 'yes' : 'no']) },
     ].filter((t) => t.rows.length > 0),

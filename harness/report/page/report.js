@@ -105,7 +105,7 @@
       // Lines without points (guards, redline, fits) show as a line in the legend.
       if (d.pointRadius === 0) ds.pointStyle = 'line';
       if (d.stack) ds.stack = d.stack;
-      if (ds.type === 'bar' || (!d.type && spec.type === 'bar')) { ds.borderRadius = 3; ds.maxBarThickness = 46; }
+      if (ds.type === 'bar' || (!d.type && spec.type === 'bar')) { ds.borderRadius = 3; ds.maxBarThickness = 46; ds.pointStyle = 'rectRounded'; }
       return ds;
     });
     var scales = { x: axis(spec.x, 'bottom', spec.stacked), y: axis(spec.y, 'left', spec.stacked) };
