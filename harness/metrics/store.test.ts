@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Metrics } from './store';
+
+function fakeClock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, set: (v: number) => (t = v), add: (d: number) => (t += d) };
+}
+
+test('a window counts to the 100 ms slot and merges percentiles across tag-sets', () => {
+  const c = fakeClock(1_000_000);
+  const m = new Metrics({ now: c.now });
+  m.begin(1_000_000);
+  // 10 s of 100 req/s: replica a at 1 ms, replica b at 10 ms; b fails 1 in 10.
+  for (let i = 0; i < 1000; i++) {
+    const at = 1_000_000 + i * 10;
+    m.record({ replica: 'a', dc: 'x', protocol: 'http' }, 1, false, at);
+    m.record({ replica: 'b', dc: 'y', protocol: 'http' }, 10, i % 10 === 0, at);
+  }
+  c.set(1_010_000);
+  const all = m.window({ seconds: 10 });
+  assert.equal(all.count, 2000);
+  assert.equal(all.failed, 100);
+  assert.equal(all.errorRate, 0.05);
+  assert.equal(all.seconds, 10);
+  assert.equal(all.rps, 200);
+  assert.ok(Math.abs(all.percentile(50)! - 1) < 0.01);
+  assert.ok(Math.abs(all.percentile(99)! - 10) < 0.02);
+  const b = m.window({ seconds: 10, filter: { dc: 'y' } });
+  assert.equal(b.count, 1000);
+  assert.equal(b.failed, 100);
+  assert.ok(Math.abs(b.avg! - 10) < 0.02);
+  // The last 2.5 s: slots of 100 ms, so exactly 250 requests per replica.
+  const last = m.window({ sinceMs: 1_007_500, untilMs: 1_010_000, filter: { replica: 'a' } });
+  assert.equal(last.count, 250);
+  assert.equal(last.rps, 100);
+  assert.equal(m.window({ seconds: 10, metric: 'grpc_req_duration' }).count, 0);
+});
+
+test('old seconds merge into the run total and leave the windows: memory is bounded', () => {
+  const c = fakeClock(0);
+  const m = new Metrics({ now: c.now, retainSeconds: 5 });
+  m.begin(0);
+  for (let s = 0; s < 60; s++) {
+    for (let i = 0; i < 10; i++) m.record({ replica: 'a', protocol: 'http' }, s < 30 ? 2 : 50, false, s * 1000 + i * 100);
+  }
+  c.set(60_000);
+  m.end(60_000);
+  const t = m.totals();
+  assert.equal(t.count, 600);
+  assert.equal(t.seconds, 60);
+  assert.equal(t.rps, 10);
+  assert.ok(Math.abs(t.percentile(25)! - 2) < 0.01);
+  assert.ok(Math.abs(t.percentile(75)! - 50) < 0.1);
+  // Only the retained seconds (55..59) answer a window; the rest is in the total.
+  const w = m.window({ seconds: 60 });
+  assert.ok(w.count <= 70 && w.count >= 50, `count ${w.count}`);
+  assert.ok(Math.abs(w.percentile(1)! - 50) < 0.05, `p1 ${w.percentile(1)}: only the 50 ms seconds are retained`);
+  const stored = (m as unknown as { stored: Map<number, unknown> }).stored;
+  assert.ok(stored.size <= 6, `stored seconds ${stored.size}`);
+});
+
+test('gauges average over the window and filter by tags; dropped iterations count per tag-set', () => {
+  const c = fakeClock(10_000);
+  const m = new Metrics({ now: c.now });
+  m.begin(10_000);
+  for (let s = 0; s < 10; s++) {
+    m.recordGauge('cpu_share', { pool: 'use1/gen1', replica: 'r1' }, 0.5, 10_000 + s * 1000);
+    m.recordGauge('cpu_share', { pool: 'use1/gen1', replica: 'r2' }, 0.7, 10_000 + s * 1000);
+    m.recordGauge('cpu_share', { pool: 'use1/gen2', replica: 'r3' }, 0.1, 10_000 + s * 1000);
+  }
+  m.seriesFor({ pool: 'use1/gen1', protocol: 'http' }).drop(15_000);
+  m.seriesFor({ pool: 'use1/gen2', protocol: 'http' }).drop(15_000);
+  c.set(20_000);
+  const g = m.window({ seconds: 10, metric: 'cpu_share', filter: { pool: 'use1/gen1' } });
+  assert.ok(Math.abs(g.gaugeAvg! - 0.6) < 1e-12);
+  assert.equal(g.gaugeMax, 0.7);
+  assert.ok(Math.abs(m.window({ seconds: 3, metric: 'cpu_share', filter: { replica: 'r3' } }).gaugeAvg! - 0.1) < 1e-12);
+  assert.equal(m.window({ seconds: 10, metric: 'cpu_share', filter: { pool: 'nope' } }).gaugeAvg, null);
+  assert.equal(m.window({ seconds: 10 }).droppedIterations, 2);
+  assert.equal(m.window({ seconds: 10, filter: { pool: 'use1/gen1' } }).droppedIterations, 1);
+});
+
+test('an empty window has no latency and no rate', () => {
+  const m = new Metrics();
+  const w = m.window({ seconds: 5 });
+  assert.equal(w.count, 0);
+  assert.equal(w.avg, null);
+  assert.equal(w.percentile(99), null);
+  assert.equal(w.errorRate, 0);
+});
