@@ -30,6 +30,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     planOptions: planOptionsFromFlags(values),
   });
   io.stdout.write(`${result.indexHtml}\n`);
+  if (result.planError) {
+    io.stderr.write(`headroom: no plan: ${result.planError.message}\n${result.planError.hint ? `hint: ${result.planError.hint}\n` : ''}`);
+    return result.planError.exitCode;
+  }
   if (result.comparison?.regressed.length) {
     io.stderr.write(`headroom: regressed against ${values.baseline}: ${result.comparison.regressed.join(', ')}\n`);
     return ExitCode.thresholdsFailed;

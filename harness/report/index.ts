@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../common';
+import { ConfigError, HeadroomError } from '../common';
 import type { Summary } from '../drill/records';
 import { compareRuns, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions } from '../capacity';
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
@@ -38,6 +38,9 @@ export interface ReportResult {
   /** Every file written. */
   files: string[];
   plan?: Plan;
+  /** Why no plan could be made from the forecast (a bad forecast, no usable redline). The report is
+   * written all the same, with the problem in its verdict; callers map it to exit 104. */
+  planError?: HeadroomError;
   comparison?: Comparison;
 }
 
@@ -76,10 +79,18 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   };
 
   let plan = planOf(summary);
+  let planError: HeadroomError | undefined;
   if (opts.forecastFile) {
-    plan = await planFromSummary(summary, run.summaryFile, opts.forecastFile, opts.planOptions);
-    summary.plan = plan;
-    await write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+    try {
+      plan = await planFromSummary(summary, run.summaryFile, opts.forecastFile, opts.planOptions);
+      summary.plan = plan;
+      await write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+    } catch (err) {
+      // A run's measurements are worth a report even when they cannot be planned from.
+      if (!(err instanceof HeadroomError)) throw err;
+      planError = err;
+      plan = undefined;
+    }
   }
 
   let comparison: Comparison | undefined;
@@ -94,11 +105,11 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   if (opts.historyFile && !history.some((h) => h.runId === summary.runId)) history = [...history, historyEntryOf(summary)];
 
   const dcs = summary.cluster.dcs.map((d) => d.name);
-  const data = buildReportData({ summary, steps, run: run.run, plan, comparison, baselineRunId, history });
+  const data = buildReportData({ summary, steps, run: run.run, plan, planError: planError?.message, comparison, baselineRunId, history });
   const indexHtml = path.join(runDir, 'index.html');
   await write('index.html', renderHtml(data, await loadAssets()));
   await write('steps.csv', stepsCsv(steps, dcs));
   await write('redlines.csv', redlinesCsv(summary, redlineViews(summary, steps)));
   if (plan) await write('plan.csv', planCsv(plan));
-  return { indexHtml, summary, files, plan, comparison };
+  return { indexHtml, summary, files, plan, planError, comparison };
 }

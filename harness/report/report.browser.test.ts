@@ -27,6 +27,10 @@ test('index.html draws every chart offline, with no error, no request and escape
     summary.scenario = hostileScenario;
     summary.cluster.name = hostileCluster;
     writeFileSync(summaryFile, JSON.stringify(summary));
+    const runFile = path.join(runDir, 'run.json');
+    const facts = JSON.parse(readFileSync(runFile, 'utf8'));
+    facts.scenario.description = hostileScenario;
+    writeFileSync(runFile, JSON.stringify(facts));
     const result = await writeReport(runDir, {
       forecastFile: path.join(__dirname, '..', 'capacity', 'fixtures', 'forecast-3dc.csv'),
       baselineRunDir: path.join(fixtures, 'run-3dc-costlier'),
@@ -69,6 +73,8 @@ test('index.html draws every chart offline, with no error, no request and escape
 
     assert.equal(await page.locator('h1 .scenario').textContent(), hostileScenario);
     assert.match((await page.locator('.subtitle').textContent())!, /cluster <\/script><script>alert\(2\)<\/script> · run/);
+    // Run facts: the scenario (summary.json) and its description (run.json), both as text.
+    assert.equal(await page.locator('dd', { hasText: hostileScenario }).count(), 2);
     assert.equal(await page.locator('img').count(), 0, 'no <img> element was created from the scenario name');
     assert.equal(await page.title(), `${hostileScenario} · 20261127-180000-capacity-drill · headroom`);
     for (const id of ['overview', 'redlines', 'drains', 'dc-loss', 'plan', 'baseline', 'trend']) {

@@ -49,6 +49,29 @@ test('writeReport writes index.html and the CSVs, and summary.json gains the pla
   }
 });
 
+test('a forecast that cannot be planned still gets its report, with the problem in the verdict (exit 104 from the CLI)', async () => {
+  const { dir, runDir } = tempRun();
+  try {
+    const bad = path.join(dir, 'forecast.csv');
+    writeFileSync(bad, 'dc,peak_rps\nuse1,100\nuse2,50\nmars1,10\neuw1,5\n');
+    const res = await writeReport(runDir, { forecastFile: bad });
+    assert.equal(res.planError?.exitCode, 104);
+    assert.equal(res.plan, undefined);
+    const html = readFileSync(res.indexHtml, 'utf8');
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
+    assert.equal(data.verdict[0], `No plan: ${bad}: line 4, column 1 (dc): unknown dc 'mars1'; expected one of use1, use2, euw1`);
+    assert.equal(data.sections.some((s: { id: string }) => s.id === 'plan'), false);
+    assert.deepEqual(data.facts.slice(7, 10), [['scenario.description', 'Redlines of both server types, a drain toward use1 and the loss of each DC'], ['cluster.file', 'clusters/local-3dc.yaml'], ['cluster.driver', 'docker']]);
+    const err = new PassThrough();
+    let stderr = '';
+    err.on('data', (d) => (stderr += d));
+    assert.equal(await main(['report', runDir, '--forecast', bad], { stdout: new PassThrough(), stderr: err, env: {}, cwd: dir }), 104);
+    assert.match(stderr, /^headroom: no plan: .*unknown dc 'mars1'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('hostile names stay inert: no early </script>, and spreadsheet formulas are quoted in CSV', async () => {
   const { dir, runDir } = tempRun();
   try {

@@ -91,6 +91,8 @@ export interface ReportInput {
   steps: StepRecord[];
   run: Record<string, unknown>;
   plan?: Plan;
+  /** Why the forecast could not be planned, shown in the verdict. */
+  planError?: string;
   comparison?: Comparison;
   baselineRunId?: string;
   history?: HistoryEntry[];
@@ -352,8 +354,9 @@ function trendSection(history: HistoryEntry[], types: string[]): SectionSpec {
   };
 }
 
-function verdictOf(summary: Summary, plan?: Plan, comparison?: Comparison): string[] {
+function verdictOf(summary: Summary, plan?: Plan, comparison?: Comparison, planError?: string): string[] {
   const lines: string[] = [];
+  if (planError) lines.push(`No plan: ${planError}`);
   if (summary.error) lines.push(`The run stopped with an error: ${summary.error}`);
   for (const res of summary.redlines) {
     lines.push(res.rpsPerReplica === null
@@ -387,10 +390,16 @@ export function buildReportData(input: ReportInput): ReportData {
     ['duration', Number.isFinite(durationS) ? `${Math.floor(durationS / 60)} min ${Math.round(durationS % 60)} s` : '–'],
     ['steps', String(steps.length)],
   ];
-  for (const [k, v] of Object.entries(run)) {
-    if (['runId', 'scenario', 'scenarioFile', 'startedAt'].includes(k)) continue;
+  // run.json is the drill's; show its scalar facts, one level of nesting flattened (git.commit, versions.node).
+  const shown = new Set(['runId', 'startedAt', 'endedAt', 'status', 'scenario.name', 'scenario.file', 'cluster.name', 'cluster.replicas']);
+  const addFact = (k: string, v: unknown) => {
+    if (shown.has(k) || v === null || v === undefined || v === '') return;
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') facts.push([k, String(v)]);
     else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) facts.push([k, v.join(' ')]);
+  };
+  for (const [k, v] of Object.entries(run)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k2, v2] of Object.entries(v)) addFact(`${k}.${k2}`, v2);
+    else addFact(k, v);
   }
 
   const overview: SectionSpec = {
@@ -431,6 +440,6 @@ export function buildReportData(input: ReportInput): ReportData {
   return {
     title: `${summary.scenario} · ${summary.runId}`,
     runId: summary.runId, scenario: summary.scenario, cluster: summary.cluster.name, status: summary.status,
-    verdict: verdictOf(summary, plan, comparison), facts, sections, generatedBy: 'headroom',
+    verdict: verdictOf(summary, plan, comparison, input.planError), facts, sections, generatedBy: 'headroom',
   };
 }
