@@ -17,8 +17,14 @@ export interface HttpRequest {
 class Call {
   status = 0;
   finished = false;
-  constructor(private readonly done: Done) {}
-  onRequestStart(): void {}
+  controller: { abort(reason: Error): void } | null = null;
+  constructor(
+    private readonly done: Done,
+    readonly deadline: number,
+  ) {}
+  onRequestStart(controller: { abort(reason: Error): void }): void {
+    this.controller = controller;
+  }
   onResponseStart(_c: unknown, statusCode: number): void {
     this.status = statusCode;
   }
@@ -33,10 +39,75 @@ class Call {
     this.finished = true;
     this.done(true, 0);
   }
+  /** Past its deadline: fail it now, and abort the request if it is on a connection. */
+  expire(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(true, 0);
+    try {
+      this.controller?.abort(timeoutError);
+    } catch {
+      // already ended
+    }
+  }
+}
+
+const timeoutError = Object.assign(new Error('request timed out'), { code: 'HEADROOM_TIMEOUT' });
+
+/**
+ * Timeouts without a timer per request: requests with the same timeout expire in the order they
+ * were sent, so one FIFO queue per timeout value and a sweeper every few ms are enough.
+ */
+class Deadlines {
+  private readonly queues = new Map<number, { calls: Call[]; head: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private sweepMs = 50;
+
+  add(timeoutMs: number, call: Call): void {
+    let q = this.queues.get(timeoutMs);
+    if (!q) {
+      this.queues.set(timeoutMs, (q = { calls: [], head: 0 }));
+      this.sweepMs = Math.max(5, Math.min(this.sweepMs, Math.floor(timeoutMs / 20)));
+      if (this.timer) {
+        clearInterval(this.timer);
+        this.timer = null;
+      }
+    }
+    q.calls.push(call);
+    if (!this.timer) {
+      this.timer = setInterval(this.sweep, this.sweepMs);
+      this.timer.unref();
+    }
+  }
+
+  private readonly sweep = (): void => {
+    const now = performance.now();
+    for (const q of this.queues.values()) {
+      const calls = q.calls;
+      let h = q.head;
+      while (h < calls.length && (calls[h].finished || calls[h].deadline <= now)) {
+        calls[h].expire();
+        h++;
+      }
+      if (h > 1024 && h * 2 > calls.length) {
+        q.calls = calls.slice(h);
+        h = 0;
+      }
+      q.head = h;
+    }
+  };
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const q of this.queues.values()) for (let i = q.head; i < q.calls.length; i++) q.calls[i].expire();
+    this.queues.clear();
+  }
 }
 
 export class HttpTransport {
   private readonly pools: (Pool | undefined)[];
+  private readonly deadlines = new Deadlines();
   private closed = false;
 
   /** `origins[i]` is replica i's `http://host:port` (absent when it has none). */
@@ -62,18 +133,22 @@ export class HttpTransport {
       done(true, 0);
       return;
     }
+    const call = new Call(done, performance.now() + req.timeoutMs);
     try {
+      // undici's own timers are coarse (hundreds of ms): they stay as a backstop, the deadlines decide.
       this.pool(replica).dispatch(
-        { path: req.path, method: req.method, headers: req.headers, body: req.body ?? null, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
-        new Call(done) as never,
+        { path: req.path, method: req.method, headers: req.headers, body: req.body ?? null, headersTimeout: req.timeoutMs + 1000, bodyTimeout: req.timeoutMs + 1000 },
+        call as never,
       );
+      this.deadlines.add(req.timeoutMs, call);
     } catch {
-      done(true, 0);
+      call.expire();
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.deadlines.close();
     await Promise.all(this.pools.map((p) => p?.destroy().catch(() => {})));
   }
 }

@@ -1,0 +1,243 @@
+// The load engine against real local servers (ports 22010-22029).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Metrics } from '../metrics';
+import { LoadEngine } from './engine';
+import { feedProto, grpcFeedServer, httpServer, replicaAt, sleep } from './test-servers';
+
+const http1 = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const, path: '/' }] };
+
+test('2% of requests delayed by 100 ms: p99 is near 100 ms and p97 near the base latency', async () => {
+  const server = await httpServer(22010, (_req, res, n) => {
+    if (n % 50 === 0) setTimeout(() => res.end('slow'), 100);
+    else res.end('ok');
+  });
+  const metrics = new Metrics();
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 22010)], mix: http1, metrics });
+  try {
+    engine.setRate(400);
+    engine.start();
+    await sleep(5000);
+  } finally {
+    await engine.stop();
+    await server.stop();
+  }
+  const t = metrics.totals({}, 'http_req_duration');
+  assert.ok(t.count >= 1990 && t.count <= 2010, `count ${t.count}`);
+  assert.equal(t.failed, 0);
+  const p99 = t.percentile(99)!;
+  const p97 = t.percentile(97)!;
+  const p50 = t.percentile(50)!;
+  assert.ok(p99 >= 100 && p99 < 140, `p99 ${p99} ms should be the 100 ms delay`);
+  assert.ok(p97 < 100 / 4 && p97 < p50 * 10 + 5, `p97 ${p97} ms should be near the base latency (p50 ${p50} ms)`);
+});
+
+test('a 2 s stall under a constant arrival rate shows in latency, not in fewer requests (no coordinated omission)', async () => {
+  let stallUntil = 0;
+  const held: (() => void)[] = [];
+  const server = await httpServer(22011, (_req, res) => {
+    if (performance.now() < stallUntil) held.push(() => res.end('late'));
+    else res.end('ok');
+  });
+  const metrics = new Metrics();
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 22011)], mix: http1, metrics });
+  try {
+    engine.setRate(200);
+    engine.start();
+    await sleep(1000);
+    stallUntil = performance.now() + 2000;
+    await sleep(2000);
+    stallUntil = 0;
+    for (const release of held.splice(0)) release();
+    await sleep(2000);
+    engine.setRate(0);
+  } finally {
+    await engine.stop();
+    await server.stop();
+  }
+  const t = metrics.totals({}, 'http_req_duration');
+  // Every arrival of the 5 s schedule was sent: the stall did not slow the generator down.
+  assert.ok(t.count >= 995 && t.count <= 1005, `count ${t.count}`);
+  assert.equal(engine.stats().sent, t.count);
+  // About 400 requests (2 s of 200/s) waited for the end of the stall: 40% of samples, from ~2000 ms down to ~0.
+  assert.ok(t.max! >= 1900 && t.max! < 2300, `max ${t.max} ms`);
+  const p80 = t.percentile(80)!;
+  assert.ok(p80 >= 700 && p80 < 1300, `p80 ${p80} ms should be about 1000 ms (the middle of the stalled 40%)`);
+  assert.ok(t.percentile(50)! < 50, `p50 ${t.percentile(50)} ms: requests outside the stall are fast`);
+});
+
+test('a weight change from 100/0 to 0/100 moves traffic within one second', async () => {
+  const a = await httpServer(22012, (_req, res) => res.end('a'));
+  const b = await httpServer(22013, (_req, res) => res.end('b'));
+  const metrics = new Metrics();
+  const engine = new LoadEngine({ replicas: [replicaAt('ra', 'use1', 22012), replicaAt('rb', 'use2', 22013)], mix: http1, metrics });
+  let switchedAt = 0;
+  try {
+    engine.setWeights({ dcs: { use1: 1, use2: 0 } });
+    engine.setRate(500);
+    engine.start();
+    await sleep(1500);
+    engine.setWeights({ dcs: { use1: 0, use2: 1 } });
+    switchedAt = performance.now();
+    await sleep(1500);
+  } finally {
+    await engine.stop();
+    await a.stop();
+    await b.stop();
+  }
+  assert.equal(b.arrivals.filter((t) => t < switchedAt).length, 0, 'b got nothing before the switch');
+  // Requests already on their way may land a few ms after the switch, none later.
+  const lateOnA = a.arrivals.filter((t) => t > switchedAt + 20).length;
+  assert.equal(lateOnA, 0, `a got ${lateOnA} requests after the switch`);
+  const bFirstSecond = b.arrivals.filter((t) => t >= switchedAt && t < switchedAt + 1000).length;
+  assert.ok(bFirstSecond >= 480 && bFirstSecond <= 520, `b got ${bFirstSecond} requests in the first second (500/s)`);
+  assert.ok(metrics.totals({ dc: 'use1' }).count >= 700, 'metrics are tagged with the dc');
+});
+
+test('gRPC and HTTP endpoints in one mix both count, with templated parameters', async () => {
+  const web = await httpServer(22014, (_req, res) => res.end('ok'));
+  const feed = await grpcFeedServer(22015);
+  const metrics = new Metrics();
+  const engine = new LoadEngine({
+    replicas: [replicaAt('r0', 'use1', 22014, 22015)],
+    metrics,
+    mix: {
+      params: { user: { kind: 'sequence', min: 1, max: 1000 } },
+      endpoints: [
+        { name: 'feed-http', weight: 1, protocol: 'http', path: '/feed?user={{user}}' },
+        { name: 'feed-grpc', weight: 3, protocol: 'grpc', proto: feedProto, service: 'headroom.feed.v1.Feed', method: 'GetFeed', message: { user: '{{user}}', limit: 3 } },
+      ],
+    },
+  });
+  try {
+    engine.setRate(200);
+    engine.start();
+    await sleep(2000);
+  } finally {
+    await engine.stop();
+    await web.stop();
+    await feed.stop();
+  }
+  const h = metrics.totals({}, 'http_reqs');
+  const g = metrics.totals({}, 'grpc_reqs');
+  const all = metrics.totals();
+  assert.equal(h.count + g.count, all.count);
+  assert.ok(all.count >= 395 && all.count <= 405, `total ${all.count}`);
+  assert.ok(Math.abs(g.count - 3 * h.count) <= 4, `grpc ${g.count} should be 3x http ${h.count}`);
+  assert.equal(all.failed, 0);
+  assert.ok(metrics.totals({}, 'grpc_req_duration').percentile(50)! > 0);
+  // Each request drew the next user of the sequence, whichever protocol carried it.
+  const users = [...web.paths.map((p) => Number(/user=(\d+)/.exec(p)![1])), ...feed.users].sort((x, y) => x - y);
+  assert.deepEqual(users, Array.from({ length: all.count }, (_, i) => i + 1));
+  assert.equal(metrics.totals({ endpoint: 'feed-grpc' }).count, g.count);
+});
+
+test('arrivals beyond maxInFlight are dropped and counted, as k6 dropped_iterations', async () => {
+  const held: (() => void)[] = [];
+  const server = await httpServer(22016, (_req, res) => held.push(() => res.end('ok')));
+  const metrics = new Metrics();
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 22016)], mix: http1, metrics, maxInFlight: 10 });
+  try {
+    engine.setRate(100);
+    engine.start();
+    await sleep(1000);
+    engine.setRate(0);
+    await sleep(100);
+    for (const release of held.splice(0)) release();
+  } finally {
+    await engine.stop();
+    await server.stop();
+  }
+  const s = engine.stats();
+  assert.equal(s.sent, 10);
+  assert.ok(s.dropped >= 88 && s.dropped <= 91, `dropped ${s.dropped}`);
+  const t = metrics.totals();
+  assert.equal(t.count, 10);
+  assert.equal(t.droppedIterations, s.dropped);
+});
+
+test('failures: status >= 400, timeouts, refused connections and gRPC errors count as failed', async () => {
+  const server = await httpServer(22017, (req, res) => {
+    if (req.url === '/missing') {
+      res.statusCode = 404;
+      res.end('no');
+    } else if (req.url === '/hang') {
+      // never answers
+    } else if (req.url === '/chunked') {
+      res.write('a');
+      setTimeout(() => res.end('b'), 5);
+    } else {
+      res.setHeader('connection', 'close');
+      res.end('bye');
+    }
+  });
+  const feed = await grpcFeedServer(22018);
+  const metrics = new Metrics();
+  const ep = (name: string, path: string) => ({ name, weight: 1, protocol: 'http' as const, path, timeout: '300ms' });
+  const engine = new LoadEngine({
+    replicas: [replicaAt('r0', 'use1', 22017, 22018), replicaAt('dead', 'use2', 22019, 22019)],
+    metrics,
+    mix: {
+      endpoints: [ep('missing', '/missing'), ep('hang', '/hang'), ep('chunked', '/chunked'), ep('close', '/close'),
+        { name: 'bad-user', weight: 1, protocol: 'grpc', proto: feedProto, service: 'headroom.feed.v1.Feed', method: 'GetFeed', message: { user: 0 } }],
+    },
+  });
+  try {
+    engine.setWeights({ dcs: { use1: 1, use2: 0 } });
+    engine.setRate(50);
+    engine.start();
+    await sleep(1000);
+    engine.setWeights({ dcs: { use1: 0, use2: 1 } });
+    await sleep(400);
+    engine.setRate(0);
+    await sleep(500);
+  } finally {
+    await engine.stop();
+    await server.stop();
+    await feed.stop();
+  }
+  const on = (endpoint: string) => metrics.totals({ endpoint, replica: 'r0' });
+  for (const name of ['missing', 'hang', 'bad-user']) assert.equal(on(name).failed, on(name).count, `${name}: all failed`);
+  for (const name of ['chunked', 'close']) assert.equal(on(name).failed, 0, `${name}: none failed`);
+  assert.ok(on('chunked').count >= 9 && on('close').count >= 9);
+  const hang = on('hang');
+  assert.ok(hang.min! >= 300 && hang.max! < 600, `timeouts after ~300 ms, got ${hang.min}..${hang.max}`);
+  const dead = metrics.totals({ replica: 'dead' });
+  assert.ok(dead.count >= 15, `dead replica: ${dead.count} requests`);
+  assert.equal(dead.failed, dead.count);
+});
+
+test('closed model: VUs each keep one request in flight', async () => {
+  let concurrent = 0;
+  let peak = 0;
+  const server = await httpServer(22020, (_req, res) => {
+    concurrent++;
+    peak = Math.max(peak, concurrent);
+    setTimeout(() => {
+      concurrent--;
+      res.end('ok');
+    }, 20);
+  });
+  const metrics = new Metrics();
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 22020)], mix: http1, metrics });
+  try {
+    engine.setVus(5);
+    engine.start();
+    await sleep(1000);
+    assert.equal(engine.stats().vus, 5);
+  } finally {
+    await engine.stop();
+    await server.stop();
+  }
+  assert.equal(peak, 5);
+  const t = metrics.totals();
+  // 5 users × 1 s / ~21 ms per request.
+  assert.ok(t.count >= 150 && t.count <= 250, `count ${t.count}`);
+});
+
+test('a non-loopback replica is refused unless allowed', () => {
+  const far = { ...replicaAt('far', 'use1', 80), host: '10.1.2.3', http: 'http://10.1.2.3:80' };
+  assert.throws(() => new LoadEngine({ replicas: [far], mix: http1, metrics: new Metrics() }), (e: Error & { exitCode?: number }) => e.exitCode === 104 && /10\.1\.2\.3/.test(e.message));
+  const e = new LoadEngine({ replicas: [far], mix: http1, metrics: new Metrics(), allowTargets: ['10.1.2.3'] });
+  return e.stop();
+});
