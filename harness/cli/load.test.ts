@@ -1,0 +1,81 @@
+// `headroom load` end to end against a local server (ports 22030-22039): thresholds, exit codes, --json.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { httpServer } from '../load/test-servers';
+import type { CliIo } from './io';
+import { main } from './main';
+
+function captureIo(): { io: CliIo; out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let o = '';
+  let e = '';
+  stdout.on('data', (d) => (o += d));
+  stderr.on('data', (d) => (e += d));
+  return { io: { stdout, stderr, env: {}, cwd: process.cwd() }, out: () => o, err: () => e };
+}
+
+test('thresholds pass (exit 0) and fail (exit 99); --json is shaped like k6 summary export', async () => {
+  const server = await httpServer(22030, (req, res) => {
+    if (req.url === '/slow') setTimeout(() => res.end('slow'), 60);
+    else res.end('ok');
+  });
+  try {
+    const pass = captureIo();
+    const code = await main(['load', 'http://127.0.0.1:22030/', '--rate', '100', '--duration', '2s', '--json', '--threshold', 'http_req_duration=p(95)<50', '--threshold', 'http_req_failed=rate<0.01', '--threshold', 'http_reqs=count>=190'], pass.io);
+    assert.equal(code, 0, pass.err());
+    const summary = JSON.parse(pass.out());
+    assert.equal(summary.metrics.http_reqs.type, 'counter');
+    assert.ok(summary.metrics.http_reqs.values.count >= 195 && summary.metrics.http_reqs.values.count <= 205);
+    assert.equal(summary.metrics.http_req_failed.values.rate, 0);
+    assert.deepEqual(summary.metrics.http_req_failed.thresholds, { 'rate<0.01': { ok: true, value: 0 } });
+    assert.equal(summary.metrics.http_req_duration.thresholds['p(95)<50'].ok, true);
+    assert.ok(summary.metrics.http_req_duration.values['p(95)'] < 50);
+
+    const fail = captureIo();
+    const code2 = await main(['load', 'http://127.0.0.1:22030/slow', '--vus', '4', '--duration', '1s', '--threshold', 'http_req_duration=p(95)<50'], fail.io);
+    assert.equal(code2, 99);
+    assert.match(fail.err(), /thresholds failed:\n {2}✗ http_req_duration: p\(95\)<50 \(was 6\d\.\d+\)/);
+    assert.match(fail.out(), /threshold {2}✗ http_req_duration: p\(95\)<50/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('plain progress lines when stderr is not a TTY', async () => {
+  const server = await httpServer(22031, (_req, res) => res.end('ok'));
+  try {
+    const c = captureIo();
+    const code = await main(['load', 'http://127.0.0.1:22031/', '--rate', '50', '--duration', '5.5s'], c.io);
+    assert.equal(code, 0);
+    const lines = c.err().trimEnd().split('\n');
+    assert.equal(lines.length, 1, c.err());
+    assert.match(lines[0], /^ {3}5s +\d+ req\/s {2}p50 [\d.]+ ms {2}p99 [\d.]+ ms {2}errors 0\.00%/);
+    assert.match(c.out(), /^requests {3}27\d in 5\.\d s/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('bad input: each gives a clear error and exit 104', async () => {
+  const cases: [string[], RegExp][] = [
+    [['http://127.0.0.1:22032/', '--rate', '-5', '--duration', '1s'], /--rate: expected a number > 0, got '-5'/],
+    [['not a url', '--rate', '5', '--duration', '1s'], /url: 'not a url' is not a URL/],
+    [['http://192.0.2.10/', '--rate', '5', '--duration', '1s'], /'192\.0\.2\.10' is not a loopback address[^\n]*\n(.|\n)*hint: pass --allow-target HOST/],
+    [['http://127.0.0.1:22032/', '--rate', '5', '--duration', '1s', '--threshold', 'http_req_duration=p(99)<<1'], /malformed threshold 'p\(99\)<<1'/],
+    [['http://127.0.0.1:22032/', '--rate', '5', '--vus', '2', '--duration', '1s'], /give exactly one of --rate N/],
+    [['http://127.0.0.1:22032/', '--rate', '5', '--duration', 'soon'], /--duration: expected a duration/],
+    [['http://127.0.0.1:22032/', '--rate', '5'], /--duration: missing/],
+  ];
+  for (const [args, re] of cases) {
+    const c = captureIo();
+    const code = await main(['load', ...args], c.io);
+    assert.equal(code, 104, `${args.join(' ')}: ${c.err()}`);
+    assert.match(c.err(), re);
+  }
+  // Every problem at once.
+  const c = captureIo();
+  assert.equal(await main(['load', 'http://10.0.0.1/', '--rate', '0', '--duration', 'x', '--threshold', 'nope=avg<1'], c.io), 104);
+  assert.equal(c.err().split('\n').filter((l) => l.includes('argv')).length, 4, c.err());
+});
