@@ -149,6 +149,9 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
           },
           labels: replicaLabels(spec, r, runId),
           nanoCpus: Math.round(type.cpus * 1e9),
+          // Weight in proportion to the quota, so that on a busy machine a large replica still gets
+          // its larger part (equal weights would squeeze every type towards the same share).
+          cpuShares: Math.max(2, Math.round(type.cpus * 1024)),
           memoryBytes: type.memoryMb * MiB,
         });
         return toReplica(r, id);

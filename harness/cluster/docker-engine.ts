@@ -76,6 +76,7 @@ export function dockerEngine(opts: DockerConnectOptions = {}): ContainerEngine {
           HostConfig: {
             NetworkMode: 'host',
             NanoCpus: c.nanoCpus,
+            ...(c.cpuShares ? { CpuShares: c.cpuShares } : {}),
             Memory: c.memoryBytes,
             MemorySwap: c.memoryBytes,
             RestartPolicy: { Name: 'no' },
@@ -106,7 +107,7 @@ export function dockerEngine(opts: DockerConnectOptions = {}): ContainerEngine {
       await call(`unpause ${id}`, () => container(id).unpause());
     },
     async updateCpus(id, nanoCpus) {
-      await call(`update ${id}`, () => container(id).update({ NanoCpus: nanoCpus }));
+      await call(`update ${id}`, () => container(id).update({ NanoCpus: nanoCpus, CpuShares: Math.max(2, Math.round((nanoCpus / 1e9) * 1024)) }));
     },
     async stats(id): Promise<ContainerStats> {
       const s = (await call(`stats ${id}`, () => container(id).stats({ stream: false, 'one-shot': true } as { stream: false })))! as unknown as {

@@ -24,6 +24,8 @@ export interface ContainerCreate {
   env: Record<string, string>;
   labels: Record<string, string>;
   nanoCpus: number;
+  /** Relative CPU weight under contention (Docker's default is 1024). */
+  cpuShares?: number;
   memoryBytes: number;
 }
 

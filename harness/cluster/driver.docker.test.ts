@@ -1,0 +1,197 @@
+// The docker driver against the real daemon: leftovers, busy ports, a replica that never becomes
+// healthy, faults (kill, pause, unpause, setCpus, setKnobs), resource samples, dispose, static driver.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import { request } from '../../clusters/reference/test-client';
+import { ClusterError, ExitCode } from '../common';
+import { loadClusterFile, parseClusterFile } from '../config';
+import { ClusterSpec, createDriver } from './index';
+import { containersWithLabel, inspect, sleep } from './test-kit';
+
+const fixture = path.join(__dirname, 'fixtures', 'driver-2dc.yaml');
+const clusterLabel = 'headroom.cluster=hr-driver-test';
+
+after(async () => {
+  const spec = await loadClusterFile(fixture);
+  await createDriver(spec).down();
+});
+
+/** GET /feed answers within a second? (a paused or killed replica does not) */
+async function answers(http: string): Promise<boolean> {
+  const ctl = AbortSignal.timeout(1000);
+  try {
+    const res = await fetch(`${http}/feed?user=1`, { signal: ctl });
+    await res.text();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Burns CPU on a replica for `ms` with `n` concurrent requests. */
+async function busy(http: string, ms: number, n = 4): Promise<number> {
+  const end = Date.now() + ms;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (Date.now() < end) {
+        const res = await request(http, 'GET', '/feed?user=3');
+        if (res.status === 200) done++;
+      }
+    }),
+  );
+  return done;
+}
+
+test('up removes leftovers of the same cluster; faults, knobs and resource samples work; down removes everything', async () => {
+  const spec = await loadClusterFile(fixture);
+  const driver = createDriver(spec);
+  const first = await driver.up({ runId: 'leftover-run' });
+  const firstIds = first.replicas.map((r) => r.containerId);
+  // A crashed harness leaves `first` running; the next up must replace it.
+  await using cluster = await driver.up({ runId: 'test-run' });
+  const ids = await containersWithLabel(clusterLabel);
+  assert.equal(ids.length, 3);
+  for (const id of firstIds) assert.ok(!ids.includes(id!), 'the leftover container was removed');
+  assert.deepEqual(new Set((await inspect(ids)).map((c) => c.Config.Labels['headroom.run'])), new Set(['test-run']));
+  assert.equal(cluster.runId, 'test-run');
+
+  const [small, large, west] = cluster.replicas;
+  assert.equal(small.name, 'hr-driver-test-e1-small-1');
+
+  // Resource samples: one per live replica; a busy replica shows a CPU share near its quota.
+  await cluster.sampleResources();
+  await busy(large.http, 2500);
+  const samples = await cluster.sampleResources();
+  assert.deepEqual(samples.map((s) => s.replica).sort(), cluster.replicas.map((r) => r.name).sort());
+  const busySample = samples.find((s) => s.replica === large.name)!;
+  const idleSample = samples.find((s) => s.replica === west.name)!;
+  assert.ok(busySample.cpuShare > 0.5 && busySample.cpuShare < 1.3, `busy large replica cpuShare ${busySample.cpuShare}`);
+  assert.ok(idleSample.cpuShare < 0.2, `idle replica cpuShare ${idleSample.cpuShare}`);
+  assert.ok(busySample.cpuSeconds > idleSample.cpuSeconds);
+  assert.ok(busySample.memoryMb > 5 && busySample.memoryMb < 256, `memory ${busySample.memoryMb} MiB`);
+
+  // setKnobs: the service answers with the knobs in force, and a later read agrees.
+  assert.deepEqual(await cluster.setKnobs(west.name, { feedCpuMs: 7, errorRate: 0.5 }), { feedCpuMs: 7, likeCpuMs: 0.3, backendWaitMs: 0, errorRate: 0.5 });
+  assert.deepEqual((await request(west.http, 'GET', '/admin/knobs')).json(), { feedCpuMs: 7, likeCpuMs: 0.3, backendWaitMs: 0, errorRate: 0.5 });
+  await assert.rejects(cluster.setKnobs(west.name, { errorRate: 2 }), (err: unknown) => err instanceof ClusterError && /400/.test(err.message) && err.replica === west.name);
+
+  // setCpus: the quota Docker enforces changes live, status reports it.
+  await cluster.setCpus(large.name, 0.75);
+  const [largeAfter] = await inspect([large.containerId!]);
+  assert.equal(largeAfter.HostConfig.NanoCpus, 0.75e9);
+  assert.equal((await driver.status()).find((r) => r.name === large.name)!.cpus, 0.75);
+
+  // pause: no answers, state paused; unpause: answers again.
+  await cluster.pause(small.name);
+  assert.equal(await answers(small.http), false);
+  assert.equal((await driver.status()).find((r) => r.name === small.name)!.state, 'paused');
+  await cluster.unpause(small.name);
+  assert.equal(await answers(small.http), true);
+
+  // kill: stops serving, the container stays (exited) until down, no more samples from it.
+  await cluster.kill(small.name);
+  assert.equal(await answers(small.http), false);
+  assert.equal((await driver.status()).find((r) => r.name === small.name)!.state, 'exited');
+  assert.deepEqual((await cluster.sampleResources()).map((s) => s.replica).sort(), [large.name, west.name].sort());
+  // restart brings it back healthy.
+  await cluster.restart!(small.name);
+  assert.equal(await answers(small.http), true);
+
+  await assert.rejects(cluster.kill('no-such-replica'), (err: unknown) => err instanceof ClusterError && err.exitCode === ExitCode.cluster && /has no replica named 'no-such-replica'/.test(err.message));
+
+  // down twice is safe; the disposal at the end of the block is a third call.
+  await cluster.down();
+  await cluster.down();
+  assert.deepEqual(await containersWithLabel(clusterLabel), []);
+  assert.equal(await driver.down(), 0);
+  assert.deepEqual(await cluster.sampleResources(), []);
+});
+
+test('await using removes the replicas when the block ends', async () => {
+  const spec = await loadClusterFile(fixture);
+  {
+    await using cluster = await createDriver(spec).up();
+    assert.equal((await containersWithLabel(clusterLabel)).length, 3);
+    assert.equal(await answers(cluster.replicas[0].http), true);
+  }
+  assert.deepEqual(await containersWithLabel(clusterLabel), []);
+});
+
+test('a port in use by another process: a clear ClusterError and nothing started', async () => {
+  const spec = await loadClusterFile(fixture);
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(21003, '127.0.0.1', resolve));
+  try {
+    await assert.rejects(createDriver(spec).up(), (err: unknown) => {
+      assert.ok(err instanceof ClusterError);
+      assert.equal(err.exitCode, ExitCode.cluster);
+      assert.match(err.message, /1 of its ports are already in use, nothing was started/);
+      assert.match(err.message, /127\.0\.0\.1:21003 \(wanted by hr-driver-test-e1-large-1\) is in use by a process that is not one of headroom's replicas/);
+      return true;
+    });
+    assert.deepEqual(await containersWithLabel(clusterLabel), []);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('a replica that never becomes healthy: every replica removed, the error shows its last log lines', async () => {
+  const base = await loadClusterFile(fixture);
+  const spec: ClusterSpec = { ...base, serviceEnv: { ...base.serviceEnv, LIKE_CPU_MS: 'lots' } };
+  await assert.rejects(createDriver(spec, { healthTimeoutMs: 20_000 }).up(), (err: unknown) => {
+    assert.ok(err instanceof ClusterError, String(err));
+    assert.match(err.message, /^replica hr-driver-test-\S+ of cluster hr-driver-test did not become healthy: .*the container exited/);
+    assert.match(err.logTail ?? '', /LIKE_CPU_MS/, 'the service says which variable is wrong');
+    assert.match(err.message, /--- last log lines of hr-driver-test-/);
+    return true;
+  });
+  assert.deepEqual(await containersWithLabel(clusterLabel), []);
+});
+
+test('static driver: health-checks endpoints it does not manage, refuses faults', async () => {
+  const docker = createDriver(await loadClusterFile(fixture));
+  await using managed = await docker.up();
+  const [a, b] = managed.replicas;
+  const spec = parseClusterFile(
+    `name: hr-static-test
+driver: static
+serverTypes: { gen1: { cpus: 1, memoryMb: 512 } }
+regions:
+  - name: lab
+    dcs:
+      - name: lab1
+        demand: 1
+        pools: { gen1: [{ http: "${a.http}", grpc: "${a.grpc}" }, { http: "${b.http}", grpc: "${b.grpc}" }] }
+`,
+    'static.yaml',
+  );
+  const driver = createDriver(spec);
+  assert.deepEqual((await driver.status()).map((r) => [r.name, r.state, r.http]), [
+    ['hr-static-test-lab1-gen1-1', 'unmanaged', a.http],
+    ['hr-static-test-lab1-gen1-2', 'unmanaged', b.http],
+  ]);
+  const cluster = await driver.up();
+  assert.deepEqual(cluster.replicas.map((r) => r.grpc), [a.grpc, b.grpc]);
+  await assert.rejects(cluster.kill('hr-static-test-lab1-gen1-1'), (err: unknown) => err instanceof ClusterError && /static driver/.test(err.message));
+  await assert.rejects(cluster.setCpus('hr-static-test-lab1-gen1-1', 1), ClusterError);
+  assert.deepEqual(await cluster.sampleResources(), []);
+  assert.equal((await cluster.setKnobs('hr-static-test-lab1-gen1-2', { backendWaitMs: 1 })).backendWaitMs, 1);
+  assert.equal(await driver.down(), 0);
+  await cluster.down();
+  assert.equal((await containersWithLabel(clusterLabel)).length, 3, 'the static driver never touches containers');
+
+  // An endpoint that does not answer: up fails naming it.
+  const dead = parseClusterFile(
+    `name: hr-static-dead
+driver: static
+serverTypes: { gen1: { cpus: 1, memoryMb: 512 } }
+regions: [{ name: lab, dcs: [{ name: lab1, demand: 1, pools: { gen1: [{ http: "http://127.0.0.1:21499", grpc: "127.0.0.1:21498" }] } }] }]
+`,
+    'dead.yaml',
+  );
+  await assert.rejects(createDriver(dead, { healthTimeoutMs: 1000 }).up(), (err: unknown) => err instanceof ClusterError && /hr-static-dead-lab1-gen1-1 \(http:\/\/127\.0\.0\.1:21499, 127\.0\.0\.1:21498\) of static cluster hr-static-dead is not healthy/.test(err.message));
+  await sleep(0);
+});

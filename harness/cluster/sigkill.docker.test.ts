@@ -1,0 +1,62 @@
+// Killing the harness (SIGKILL) in the middle of `headroom up` leaves only labelled containers,
+// which the next `down` or `up` removes.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { loadClusterFile } from '../config';
+import { createDriver } from './index';
+import { containersWithLabel, headroom, headroomJs, inspect, projectRoot, sleep } from './test-kit';
+
+const fixture = path.join(__dirname, 'fixtures', 'sigkill.yaml');
+const clusterLabel = 'headroom.cluster=hr-sigkill';
+
+after(async () => {
+  await createDriver(await loadClusterFile(fixture)).down();
+});
+
+/** Starts `headroom up`, SIGKILLs it as soon as one container of the cluster exists; resolves once it is dead. */
+async function killDuringUp(): Promise<void> {
+  const child = spawn(process.execPath, [headroomJs, 'up', fixture], { cwd: projectRoot, stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  let done = false;
+  void exited.then(() => (done = true));
+  try {
+    while (!done && (await containersWithLabel(clusterLabel)).length === 0) await sleep(20);
+    assert.equal(done, false, 'headroom up ended before it created a container');
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+  } finally {
+    if (!done) child.kill('SIGKILL');
+  }
+  // A create request already sent when the harness died may still land: let the daemon settle.
+  await sleep(1000);
+}
+
+test('SIGKILL during up: down removes what is left', async () => {
+  await killDuringUp();
+  const left = await containersWithLabel(clusterLabel);
+  assert.ok(left.length >= 1, 'something was left behind');
+  for (const c of await inspect(left)) assert.equal(c.Config.Labels['headroom.cluster'], 'hr-sigkill');
+  const down = await headroom(['down', fixture]);
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(down.stdout, `cluster hr-sigkill: removed ${left.length} container${left.length === 1 ? '' : 's'}\n`);
+  assert.deepEqual(await containersWithLabel(clusterLabel), []);
+});
+
+test('SIGKILL during up: the next up replaces what is left', async () => {
+  await killDuringUp();
+  const left = await containersWithLabel(clusterLabel);
+  assert.ok(left.length >= 1);
+  const up = await headroom(['up', fixture, '--run-id', 'after-crash']);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stderr, new RegExp(`removed ${left.length} leftover container\\(s\\) of cluster hr-sigkill`));
+  const now = await inspect(await containersWithLabel(clusterLabel));
+  assert.equal(now.length, 3);
+  assert.deepEqual(now.map((c) => c.Config.Labels['headroom.run']), ['after-crash', 'after-crash', 'after-crash']);
+  assert.ok(now.every((c) => c.State.Running));
+  for (const id of left) assert.ok(!now.some((c) => c.Id === id), 'old containers are gone');
+  const down = await headroom(['down', fixture]);
+  assert.equal(down.stdout, 'cluster hr-sigkill: removed 3 containers\n');
+  assert.deepEqual(await containersWithLabel(clusterLabel), []);
+});
