@@ -60,3 +60,20 @@ test('SIGKILL during up: the next up replaces what is left', async () => {
   assert.equal(down.stdout, 'cluster hr-sigkill: removed 3 containers\n');
   assert.deepEqual(await containersWithLabel(clusterLabel), []);
 });
+
+test('SIGINT during up: exit 105 and the started replicas are removed', async () => {
+  const child = spawn(process.execPath, [headroomJs, 'up', fixture], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  try {
+    while (child.exitCode === null && (await containersWithLabel(clusterLabel)).length === 0) await sleep(20);
+    assert.equal(child.exitCode, null, `headroom up ended before it created a container: ${stderr}`);
+    child.kill('SIGINT');
+    assert.equal(await exited, 105, stderr);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  assert.match(stderr, /interrupted by SIGINT/);
+  assert.deepEqual(await containersWithLabel(clusterLabel), []);
+});
