@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { StepRecord, Summary } from '../drill/records';
 import type { Plan } from '../capacity';
-import type { RedlineView } from './view-model';
+import { viewOf, type RedlineView } from './view-model';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -42,7 +42,7 @@ export function redlinesCsv(summary: Summary, views: RedlineView[]): string {
     'cpu_ms_per_request', 'fit_cpu_ms_per_request', 'fit_idle_cpu_share', 'fit_r2', 'knee_rps_per_replica', 'probes', 'duration_s',
   ];
   const rows = [...summary.redlines, ...summary.sweeps].map((r) => {
-    const v = views.find((x) => x.drill === r.drill);
+    const v = viewOf(views, r);
     return [
       r.drill, r.method, r.serverType, r.pool, r.rpsPerReplica, r.limitedBy, r.p50Ms, r.p99Ms, r.cpuShare, r.cpuMsPerRequest,
       v?.fit?.cpuMsPerRequest, v?.fit?.interceptShare, v?.fit?.r2, v?.knee, r.probes, r.durationS,

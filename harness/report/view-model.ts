@@ -82,6 +82,7 @@ export interface ReportData {
 export interface RedlineView {
   drill: string;
   serverType: string;
+  pool: string;
   fit: CpuFit | null;
   knee: number | null;
 }
@@ -138,17 +139,27 @@ function latencyGuards(steps: StepRecord[]): { name: string; ms: number }[] {
 
 const probeRate = (s: StepRecord) => s.offeredRpsPerReplica ?? s.targetFigures.rpsPerReplica;
 
+/** The probes of one redline result: one drill can search several server types (`serverTypes: 'all'`). */
+export function probesOf(res: RedlineResult, steps: StepRecord[]): StepRecord[] {
+  return steps.filter((s) => s.drill === res.drill && (s.kind === 'redline' || s.kind === 'sweep')
+    && (s.target?.name === res.pool || (s.target?.kind !== 'pool' && s.serverType === res.serverType)));
+}
+
+export function viewOf(views: RedlineView[], res: RedlineResult): RedlineView | undefined {
+  return views.find((v) => v.drill === res.drill && v.pool === res.pool && v.serverType === res.serverType);
+}
+
 export function redlineViews(summary: Summary, steps: StepRecord[]): RedlineView[] {
   return [...summary.redlines, ...summary.sweeps].map((res) => {
-    const own = steps.filter((s) => s.drill === res.drill);
+    const own = probesOf(res, steps);
     const cpus = summary.cluster.serverTypes[res.serverType]?.cpus ?? 1;
     // CPU saturates past the redline, so only probes that held describe the cost per request.
     const fit = fitCpuPerRequest(own.filter((s) => s.verdict === 'held').map((s) => ({ rps: probeRate(s), cpuShare: s.targetFigures.cpuShare, cpus })));
-    return { drill: res.drill, serverType: res.serverType, fit, knee: knee(own.map((s) => ({ rps: probeRate(s), p99Ms: s.targetFigures.p99Ms }))) };
+    return { drill: res.drill, serverType: res.serverType, pool: res.pool, fit, knee: knee(own.map((s) => ({ rps: probeRate(s), p99Ms: s.targetFigures.p99Ms }))) };
   });
 }
 
-function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], view: RedlineView, typeColor: string): ChartSpec[] {
+function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], view: RedlineView, typeColor: string, base: string): ChartSpec[] {
   const sorted = [...own].sort((a, b) => probeRate(a) - probeRate(b));
   const xs = sorted.map(probeRate);
   const xMax = niceCeil(Math.max(...xs, res.rpsPerReplica ?? 0) * 1.05);
@@ -157,7 +168,6 @@ function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], 
   const guards = latencyGuards(own);
   const yLow = Math.max(0.1, Math.min(...p50s, ...p99s, ...guards.map((g) => g.ms)) * 0.7);
   const yHigh = Math.max(...p99s, ...guards.map((g) => g.ms)) * 1.4;
-  const base = `${slug(res.drill)}`;
   const datasets: DatasetSpec[] = [
     { label: 'p50 (ms)', type: 'scatter', showLine: true, color: '#8fb8d8', data: sorted.map((s) => ({ x: probeRate(s), y: s.targetFigures.p50Ms })), pointRadius: 3 },
     { label: 'p99 (ms)', type: 'scatter', showLine: true, color: typeColor, data: sorted.map((s) => ({ x: probeRate(s), y: s.targetFigures.p99Ms })), pointRadius: 4 },
@@ -426,9 +436,11 @@ export function buildReportData(input: ReportInput): ReportData {
       tables: [{
         title: 'Redline per drill',
         columns: ['drill', 'method', 'type', 'pool', 'req/s per replica', 'limited by', 'p99 ms', 'CPU ms/request (fit)', 'r²', 'knee req/s', 'probes'],
-        rows: measured.map((res) => { const v = views.find((x) => x.drill === res.drill); return [res.drill, res.method, res.serverType, res.pool, r(res.rpsPerReplica), res.limitedBy, r(res.p99Ms), r(v?.fit?.cpuMsPerRequest, 3), r(v?.fit?.r2, 3), r(v?.knee ?? null), res.probes]; }),
+        rows: measured.map((res) => { const v = viewOf(views, res); return [res.drill, res.method, res.serverType, res.pool, r(res.rpsPerReplica), res.limitedBy, r(res.p99Ms), r(v?.fit?.cpuMsPerRequest, 3), r(v?.fit?.r2, 3), r(v?.knee ?? null), res.probes]; }),
       }],
-      charts: measured.flatMap((res) => redlineCharts(summary, res, steps.filter((s) => s.drill === res.drill), views.find((v) => v.drill === res.drill)!, colorOf(types, typeColors, res.serverType))),
+      charts: measured.flatMap((res) => redlineCharts(summary, res, probesOf(res, steps), viewOf(views, res)!, colorOf(types, typeColors, res.serverType),
+        // One drill may have searched several server types: then the type names the chart too.
+        slug(measured.filter((m) => m.drill === res.drill).length > 1 ? `${res.drill}-${res.serverType}` : res.drill))),
     });
   }
   if (summary.drains.length) sections.push({ id: 'drains', title: 'Drains', intro: 'Traffic moved toward one target in steps; weights per DC (left, %), the target\'s p99 (right, ms) and its errors.', charts: drainCharts(summary, steps, dcs) });

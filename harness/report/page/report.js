@@ -28,7 +28,7 @@
     var body = el('tbody');
     spec.rows.forEach(function (row) {
       var tr = el('tr');
-      row.forEach(function (v) { tr.appendChild(el('td', typeof v === 'number' ? 'num' : null, cellText(v))); });
+      row.forEach(function (v) { tr.appendChild(el('td', typeof v === 'number' || v === null ? 'num' : null, cellText(v))); });
       body.appendChild(tr);
     });
     return add(t, head, body);
