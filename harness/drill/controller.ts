@@ -70,6 +70,8 @@ export interface LiveState {
 }
 
 export interface LiveView {
+  /** False when update() would draw nothing (plain lines): the state is then not computed. */
+  readonly live: boolean;
   update(state: LiveState): void;
   stepEnded(record: StepRecord): void;
   message(text: string): void;
@@ -96,6 +98,9 @@ const samplerFailuresFatal = 3;
 /** A replica whose every request failed over this window (and at least minFailures of them) is marked out. */
 const faultWindowS = 2;
 const minFailures = 3;
+/** Send lag (p99) above which a step is annotated, and above which its measurement is not trusted. */
+const lagNoteMs = 25;
+const lagUnstableMs = 100;
 
 export class DrillController {
   readonly markedOut = new Map<string, string>();
@@ -109,6 +114,7 @@ export class DrillController {
   private readonly log: Logger;
   private readonly byName: Map<string, Replica>;
   private live: LiveState | null = null;
+  private liveTarget: Tags = {};
 
   constructor(readonly deps: ControllerDeps) {
     this.log = deps.logger ?? silentLogger;
@@ -191,6 +197,7 @@ export class DrillController {
       drill: plan.drill, step: index, phase: 'settle', kind: plan.kind, target: plan.target.name, rateRps: rate, weights: plan.weights,
       p99Ms: null, errorRate: 0, rps: 0, cpuByPool: {}, guards: this.deps.guards.map((g) => ({ name: g.name, ok: null, value: null })), markedOut: [], elapsedMs: 0,
     };
+    this.liveTarget = plan.targetFilter;
     load.setWeights(plan.weights);
     this.stepTag = settleTag;
     load.setTags({ step: settleTag });
@@ -199,27 +206,36 @@ export class DrillController {
     let measureStart = settleStart;
     let verdicts: { target: GuardTarget; guard: Guard; ok: boolean; value: number | null }[] = [];
     let aborted: unknown = null;
+    let measureEnd: number | null = null;
+    let lag: { count: number; p99: number } | null = null;
     try {
       await this.watch(plan.settleMs, () => null);
       this.stepTag = measureTag;
       load.setTags({ step: measureTag });
       measureStart = clock.now();
+      load.resetSendLag?.();
       this.live.phase = 'measure';
       const evaluateAll = () =>
-        plan.guardTargets.flatMap((t) => this.deps.guards.map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }) })));
+        plan.guardTargets.flatMap((t) => this.deps.guards.map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })));
       const breach = await this.watch(plan.measureMs, () => {
         if (clock.now() - measureStart < scenario.guardDelayMs) return null;
         const v = evaluateAll();
         this.updateGuardsView(v);
         return v.some((x) => !x.ok) ? v : null;
       });
+      measureEnd = clock.now();
+      lag = load.sendLag?.() ?? null;
       verdicts = breach ?? evaluateAll();
     } catch (err) {
       aborted = err;
     }
-    const measureEnd = clock.now();
+    measureEnd ??= clock.now();
     annotations.push(...this.pendingAnnotations.splice(0));
-    const record = this.buildRecord(plan, index, rate, measureStart, measureEnd, measureTag, verdicts, annotations);
+    const record = await this.buildRecord(plan, index, rate, measureStart, measureEnd, measureTag, verdicts, annotations);
+    if (lag && lag.count > 0) {
+      record.sendLagP99Ms = Math.round(lag.p99 * 10) / 10;
+      if (lag.p99 > lagNoteMs) record.annotations.push(`generator late: send lag p99 ${lag.p99.toFixed(1)} ms`);
+    }
     let brokenBy = 'none';
     const perTarget: StepOutcome['perTarget'] = {};
     for (const t of plan.guardTargets) perTarget[t.label] = { ok: true };
@@ -256,6 +272,7 @@ export class DrillController {
       const off = Math.abs(achieved / expected - 1);
       if (off > 0.05) return `target achieved ${achieved.toFixed(1)} req/s, ${(off * 100).toFixed(1)}% off the ${expected.toFixed(1)} offered`;
     }
+    if ((record.sendLagP99Ms ?? 0) > lagUnstableMs) return `the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`;
     const seconds = Math.max(1, measuredMs / 1000);
     if (record.droppedIterations > 0.01 * record.offeredRps * seconds) return `${record.droppedIterations} arrivals dropped (generator or in-flight cap saturated)`;
     return null;
@@ -285,17 +302,20 @@ export class DrillController {
 
   private checkSafety(): void {
     const { scenario, metrics } = this.deps;
-    const w = metrics.window({ seconds: Math.max(1, Math.round(scenario.safety.windowMs / 1000)) });
-    if (w.count >= 20 && w.errorRate > scenario.safety.maxErrorRate) {
-      throw new SafetyStop(`global error rate ${(w.errorRate * 100).toFixed(1)}% over the last ${scenario.safety.windowMs / 1000} s is above safety.maxErrorRate ${(scenario.safety.maxErrorRate * 100).toFixed(1)}%`);
+    const now = this.deps.clock.now();
+    const w = metrics.counts(now - scenario.safety.windowMs, now);
+    const errorRate = w.count > 0 ? w.failed / w.count : 0;
+    if (w.count >= 20 && errorRate > scenario.safety.maxErrorRate) {
+      throw new SafetyStop(`global error rate ${(errorRate * 100).toFixed(1)}% over the last ${scenario.safety.windowMs / 1000} s is above safety.maxErrorRate ${(scenario.safety.maxErrorRate * 100).toFixed(1)}%`);
     }
   }
 
   /** A replica whose every request failed over the last 2 s stops answering: mark it out. */
   private checkTransportFaults(): void {
+    const now = this.deps.clock.now();
     for (const r of this.deps.cluster.replicas) {
       if (this.markedOut.has(r.name)) continue;
-      const w = this.deps.metrics.window({ seconds: faultWindowS, filter: { replica: r.name } });
+      const w = this.deps.metrics.counts(now - faultWindowS * 1000, now, r.name);
       if (w.failed >= minFailures && w.failed === w.count) this.markOut(r.name, `all ${w.count} requests of the last ${faultWindowS} s failed`);
     }
   }
@@ -341,12 +361,13 @@ export class DrillController {
 
   private refreshView(elapsedMs: number): void {
     const view = this.deps.view;
-    if (!view || !this.live) return;
-    const { metrics } = this.deps;
-    const w = metrics.window({ seconds: 3, filter: { step: this.stepTag } });
-    this.live.p99Ms = w.percentile(99);
-    this.live.errorRate = w.errorRate;
-    this.live.rps = w.rps;
+    if (!view || !view.live || !this.live) return;
+    const { metrics, clock } = this.deps;
+    const now = clock.now();
+    const c = metrics.counts(now - 3000, now);
+    this.live.p99Ms = metrics.window({ seconds: 2, filter: { ...this.liveTarget, step: this.stepTag } }).percentile(99);
+    this.live.errorRate = c.count ? c.failed / c.count : 0;
+    this.live.rps = c.count / 3;
     this.live.elapsedMs = elapsedMs;
     this.live.markedOut = [...this.markedOut.keys()];
     const pools = [...new Set(this.deps.cluster.replicas.map((r) => r.pool))];
@@ -354,28 +375,46 @@ export class DrillController {
     view.update(this.live);
   }
 
-  private buildRecord(plan: StepPlan, index: number, rate: number, since: number, until: number, stepTag: string, verdicts: { target: GuardTarget; guard: Guard; ok: boolean; value: number | null }[], annotations: string[]): StepRecord {
+  /**
+   * The step's figures over its measure window. Latency windows merge histograms (costly), so they are
+   * taken only where they matter (the target, each pool with traffic, a pool target's replicas), with a
+   * yield between them so the generator keeps its schedule; counts come from the cheap counters.
+   */
+  private async buildRecord(plan: StepPlan, index: number, rate: number, since: number, until: number, stepTag: string, verdicts: { target: GuardTarget; guard: Guard; ok: boolean; value: number | null }[], annotations: string[]): Promise<StepRecord> {
     const { metrics, cluster } = this.deps;
-    const win = (filter: Tags, metric?: string): WindowFigures => metrics.window({ sinceMs: since, untilMs: until, filter: { ...filter, step: stepTag }, metric });
+    const seconds = Math.max(0.001, (until - since) / 1000);
+    const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const win = async (filter: Tags, metric?: string): Promise<WindowFigures> => {
+      const w = metrics.window({ sinceMs: since, untilMs: until, filter: { ...filter, step: stepTag }, metric });
+      if (metric === undefined) await yieldNow();
+      return w;
+    };
     const cpusOf = (type: string) => cluster.spec.serverTypes[type]?.cpus ?? 0;
-    const poolIds = [...new Set(cluster.replicas.map((r) => r.pool))];
-    const pools: PoolFigures[] = poolIds.map((id) => {
-      const sample = cluster.replicas.find((r) => r.pool === id)!;
-      const w = win({ pool: id });
-      const serving = this.serving(id).length;
-      return {
-        pool: id, dc: sample.dc, serverType: sample.serverType, rps: round1(w.rps), replicasServing: serving,
-        rpsPerReplica: serving > 0 ? round1(w.rps / serving) : 0, p50Ms: rnd(w.percentile(50)), p99Ms: rnd(w.percentile(99)), errorRate: round4(w.errorRate),
-        cpuShare: rnd3(win({ pool: id }, 'cpu_share').gaugeAvg ?? null),
-      };
-    });
-    const replicas: ReplicaFigures[] = cluster.replicas.map((r) => {
-      const w = win({ replica: r.name });
-      return { replica: r.name, pool: r.pool, rps: round1(w.rps), p99Ms: rnd(w.percentile(99)), errorRate: round4(w.errorRate), cpuShare: rnd3(win({ replica: r.name }, 'cpu_share').gaugeAvg ?? null), serving: !this.markedOut.has(r.name) };
-    });
+    const counted = new Map(cluster.replicas.map((r) => [r.name, metrics.counts(since, until, r.name)]));
+    const cpuOf = async (filter: Tags) => rnd3((await win(filter, 'cpu_share')).gaugeAvg ?? null);
     const inTarget = (r: Replica) => Object.entries(plan.targetFilter).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v);
+    const poolIds = [...new Set(cluster.replicas.map((r) => r.pool))];
+    const pools: PoolFigures[] = [];
+    for (const id of poolIds) {
+      const members = cluster.replicas.filter((r) => r.pool === id);
+      const c = members.reduce((acc, r) => ({ count: acc.count + counted.get(r.name)!.count, failed: acc.failed + counted.get(r.name)!.failed }), { count: 0, failed: 0 });
+      const w = c.count > 0 ? await win({ pool: id }) : null;
+      const serving = this.serving(id).length;
+      const rps = c.count / seconds;
+      pools.push({
+        pool: id, dc: members[0].dc, serverType: members[0].serverType, rps: round1(rps), replicasServing: serving,
+        rpsPerReplica: serving > 0 ? round1(rps / serving) : 0, p50Ms: rnd(w?.percentile(50) ?? null), p99Ms: rnd(w?.percentile(99) ?? null),
+        errorRate: round4(c.count ? c.failed / c.count : 0), cpuShare: await cpuOf({ pool: id }),
+      });
+    }
+    const replicas: ReplicaFigures[] = [];
+    for (const r of cluster.replicas) {
+      const c = counted.get(r.name)!;
+      const p99 = plan.target.kind === 'pool' && inTarget(r) && c.count > 0 ? (await win({ replica: r.name })).percentile(99) : null;
+      replicas.push({ replica: r.name, pool: r.pool, rps: round1(c.count / seconds), p99Ms: rnd(p99), errorRate: round4(c.count ? c.failed / c.count : 0), cpuShare: await cpuOf({ replica: r.name }), serving: !this.markedOut.has(r.name) });
+    }
     const targetReplicas = cluster.replicas.filter((r) => inTarget(r) && !this.markedOut.has(r.name));
-    const t = win(plan.targetFilter);
+    const t = await win(plan.targetFilter);
     const targetPools = pools.filter((p) => cluster.replicas.some((r) => r.pool === p.pool && inTarget(r)));
     let cpuMs = 0;
     let cpuKnown = targetPools.length > 0;
@@ -383,8 +422,8 @@ export class DrillController {
       if (p.cpuShare === null) cpuKnown = false;
       else cpuMs += p.cpuShare * cpusOf(p.serverType) * p.replicasServing * 1000;
     }
-    const tCpu = win(plan.targetFilter, 'cpu_share').gaugeAvg ?? null;
-    const all = win({});
+    const tCpu = await cpuOf(plan.targetFilter);
+    const all = metrics.counts(since, until);
     const many = plan.guardTargets.length > 1;
     const guards: GuardVerdict[] = verdicts.map((v) => ({
       name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name, metric: v.guard.metric, expression: v.guard.expression, ok: v.ok, value: rnd3(v.value),
@@ -400,8 +439,8 @@ export class DrillController {
       serverType: plan.serverType,
       offeredRps: round1(rate),
       offeredRpsPerReplica: plan.offeredRpsPerReplica,
-      achievedRps: round1(all.rps),
-      droppedIterations: all.droppedIterations,
+      achievedRps: round1(all.count / seconds),
+      droppedIterations: all.dropped,
       weights: plan.weights,
       targetFigures: {
         rps: round1(t.rps),
@@ -410,7 +449,7 @@ export class DrillController {
         p90Ms: rnd(t.percentile(90)),
         p99Ms: rnd(t.percentile(99)),
         errorRate: round4(t.errorRate),
-        cpuShare: rnd3(tCpu),
+        cpuShare: tCpu,
         cpuMsPerRequest: cpuKnown && t.rps > 0 ? round3(cpuMs / t.rps) : null,
       },
       pools,

@@ -82,6 +82,11 @@ export class FakeWorld implements LoadPort, MetricsPort, ClusterPort {
   async kill(r: string) { this.dead.add(r); }
   async restart(rs: string[]) { for (const r of rs) this.dead.delete(r); }
   recordGauge() {}
+  counts(sinceMs: number, untilMs: number, replica?: string) {
+    const w = this.window({ filter: replica ? { replica } : {} });
+    const s = (untilMs - sinceMs) / 1000;
+    return { count: Math.round(w.rps * s), failed: Math.round(w.rps * w.errorRate * s), dropped: 0 };
+  }
 
   /** Offered req/s reaching one replica under the current weights (dead replicas still get theirs until marked out). */
   replicaRps(r: Replica): number {

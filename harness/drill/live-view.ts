@@ -21,6 +21,7 @@ export function stepLine(r: StepRecord): string {
 }
 
 class PlainView implements LiveView {
+  readonly live = false;
   constructor(private readonly out: Out) {}
   update(): void {}
   stepEnded(r: StepRecord): void {
@@ -33,6 +34,7 @@ class PlainView implements LiveView {
 }
 
 class TtyView implements LiveView {
+  readonly live = true;
   private lines = 0;
   private last: LiveState | null = null;
   constructor(private readonly out: Out) {}

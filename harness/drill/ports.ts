@@ -21,6 +21,8 @@ export interface WindowFigures {
 export interface MetricsPort {
   window(opts: { seconds?: number; sinceMs?: number; untilMs?: number; filter?: Tags; metric?: string }): WindowFigures;
   recordGauge(metric: string, tags: Tags, value: number, atMs?: number): void;
+  /** Cheap counts of requests ended (and arrivals dropped) in [sinceMs, untilMs), per replica or over all. */
+  counts(sinceMs: number, untilMs: number, replica?: string): { count: number; failed: number; dropped: number };
 }
 
 export interface LoadPort {
@@ -30,6 +32,9 @@ export interface LoadPort {
   markIn(replica: string): void;
   setTags(tags: Record<string, string>): void;
   stats(): { inFlight: number; sent: number; dropped: number };
+  /** How late arrivals left versus their schedule since the last reset (the generator's own health). */
+  sendLag?(): { count: number; p99: number; max: number };
+  resetSendLag?(): void;
 }
 
 export interface ClusterPort {
@@ -47,7 +52,8 @@ export interface Guard {
   name: string;
   metric: string;
   expression: string;
-  evaluate(extraFilter: Tags): { ok: boolean; value: number | null };
+  /** On the target's filter; sinceMs bounds the window to the step (samples before it are another step's). */
+  evaluate(extraFilter: Tags, sinceMs?: number): { ok: boolean; value: number | null };
 }
 
 export interface Clock {

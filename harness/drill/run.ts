@@ -12,14 +12,14 @@ import { createDriver } from '../cluster';
 import type { ClusterDriver, RunningCluster } from '../cluster';
 import type { ClusterSpec, Replica } from '../cluster/model';
 import { LoadEngine } from '../load';
-import { Metrics } from '../metrics';
 import { appendHistory, readSummary, writeReport } from '../report';
 import { DrillController, SafetyStop } from './controller';
 import { DrillContext, DrillResults, runDrillSpec } from './drills';
 import { buildGuards, evaluateRunThresholds } from './guards';
 import { liveView } from './live-view';
 import { realClock } from './ports';
-import type { ClusterPort } from './ports';
+import type { Clock, ClusterPort } from './ports';
+import { CountingMetrics } from './request-counters';
 import type { Summary } from './records';
 import { clusterFacts, makeRunId, readBaselineRedlines, RunFiles, RunFacts } from './run-files';
 import { demandWeights } from './traffic-plan';
@@ -135,7 +135,9 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       throw new ConfigError(opts.baseline, '--baseline', `cannot read its summary.json (${err instanceof Error ? err.message : String(err)}); expected a run directory or summary.json`);
     }
   }
-  const metrics = new Metrics({ retainSeconds: 900 });
+  const metrics = new CountingMetrics({ retainSeconds: 900 });
+  // One clock for windows and steps: the metrics store's (performance-based epoch ms).
+  const clock: Clock = { now: () => metrics.now(), sleep: realClock.sleep };
   const guards = buildGuards(scenario, metrics);
   evaluateRunThresholds(scenario, metrics); // syntax check only: nothing recorded yet
   const engine = new LoadEngine({
@@ -179,12 +181,12 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     engine.start();
     engineStarted = true;
     ctrl = new DrillController({
-      runId, scenario, cluster: holder, load: engine, metrics, guards, clock: realClock, signal: opts.signal, view, logger: log,
+      runId, scenario, cluster: holder, load: engine, metrics, guards, clock, signal: opts.signal, view, logger: log,
       onStep: (r) => files.appendStep(r),
     });
     ctrl.start();
     if (opts.onClusterUp) await opts.onClusterUp(holder.current);
-    const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock: realClock, results, knownRedlines: baselineSummary ? readBaselineRedlines(baselineSummary) : {}, logger: log };
+    const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock, results, knownRedlines: baselineSummary ? readBaselineRedlines(baselineSummary) : {}, logger: log };
     for (const drill of scenario.drills) {
       ctrl.checkAbort();
       await runDrillSpec(ctx, drill);
