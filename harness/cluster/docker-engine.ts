@@ -1,5 +1,6 @@
 // ContainerEngine over dockerode: the only module of headroom that imports it. Unversioned API
 // calls, so a daemon older than the client (API 1.41 here) answers in its own version.
+import { readFile } from 'node:fs/promises';
 import Docker from 'dockerode';
 import { ClusterError } from '../common';
 import type { DockerConnectOptions } from './driver';
@@ -35,8 +36,43 @@ function demux(buf: Buffer): string {
   return i === 0 ? buf.toString('utf8') : Buffer.concat(out).toString('utf8');
 }
 
-export function dockerEngine(opts: DockerConnectOptions = {}): ContainerEngine {
+/**
+ * CPU and memory counters straight from the container's cgroup (v1 or v2, cgroupfs or systemd
+ * layout) when the daemon runs on this machine: microseconds, where `docker stats` waits for the
+ * daemon's next one-second collection. Undefined when no layout matches (remote daemon, a VM).
+ */
+async function cgroupStats(id: string): Promise<ContainerStats | undefined> {
+  const read = (p: string) => readFile(p, 'utf8');
+  const inactive = (stat: string, key: string) => Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
+  for (const dir of [`/sys/fs/cgroup/docker/${id}`, `/sys/fs/cgroup/system.slice/docker-${id}.scope`]) {
+    try {
+      const [cpu, mem, stat] = await Promise.all([read(`${dir}/cpu.stat`), read(`${dir}/memory.current`), read(`${dir}/memory.stat`)]);
+      const usec = Number(/^usage_usec (\d+)$/m.exec(cpu)?.[1]);
+      if (!Number.isFinite(usec)) continue;
+      return { at: Date.now(), cpuNanos: usec * 1000, memoryBytes: Math.max(0, Number(mem) - inactive(stat, 'inactive_file')) };
+    } catch {
+      // not this layout
+    }
+  }
+  for (const [cpuDir, memDir] of [
+    [`/sys/fs/cgroup/cpuacct/docker/${id}`, `/sys/fs/cgroup/memory/docker/${id}`],
+    [`/sys/fs/cgroup/cpu,cpuacct/docker/${id}`, `/sys/fs/cgroup/memory/docker/${id}`],
+    [`/sys/fs/cgroup/cpuacct/system.slice/docker-${id}.scope`, `/sys/fs/cgroup/memory/system.slice/docker-${id}.scope`],
+  ]) {
+    try {
+      const [cpu, mem, stat] = await Promise.all([read(`${cpuDir}/cpuacct.usage`), read(`${memDir}/memory.usage_in_bytes`), read(`${memDir}/memory.stat`)]);
+      return { at: Date.now(), cpuNanos: Number(cpu), memoryBytes: Math.max(0, Number(mem) - inactive(stat, 'total_inactive_file')) };
+    } catch {
+      // not this layout
+    }
+  }
+  return undefined;
+}
+
+/** `cgroup: false` always asks the daemon for stats (slower; what a remote daemon needs anyway). */
+export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: boolean } = {}): ContainerEngine {
   const docker = new Docker(opts as Docker.DockerOptions);
+  const local = how.cgroup !== false && !opts.host && !process.env.DOCKER_HOST?.match(/^(tcp|ssh):/);
   const container = (id: string) => docker.getContainer(id);
   const call = async <T>(what: string, fn: () => Promise<T>, ignore404 = false): Promise<T | undefined> => {
     try {
@@ -110,6 +146,10 @@ export function dockerEngine(opts: DockerConnectOptions = {}): ContainerEngine {
       await call(`update ${id}`, () => container(id).update({ NanoCpus: nanoCpus, CpuShares: Math.max(2, Math.round((nanoCpus / 1e9) * 1024)) }));
     },
     async stats(id): Promise<ContainerStats> {
+      if (local) {
+        const fast = await cgroupStats(id);
+        if (fast) return fast;
+      }
       const s = (await call(`stats ${id}`, () => container(id).stats({ stream: false, 'one-shot': true } as { stream: false })))! as unknown as {
         read: string;
         cpu_stats: { cpu_usage: { total_usage: number } };

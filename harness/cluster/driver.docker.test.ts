@@ -8,6 +8,7 @@ import { request } from '../../clusters/reference/test-client';
 import { ClusterError, ExitCode } from '../common';
 import { loadClusterFile, parseClusterFile } from '../config';
 import { ClusterSpec, createDriver } from './index';
+import { dockerEngine } from './docker-engine';
 import { containersWithLabel, inspect, sleep } from './test-kit';
 
 const fixture = path.join(__dirname, 'fixtures', 'driver-2dc.yaml');
@@ -194,4 +195,19 @@ regions: [{ name: lab, dcs: [{ name: lab1, demand: 1, pools: { gen1: [{ http: "h
   );
   await assert.rejects(createDriver(dead, { healthTimeoutMs: 1000 }).up(), (err: unknown) => err instanceof ClusterError && /hr-static-dead-lab1-gen1-1 \(http:\/\/127\.0\.0\.1:21499, 127\.0\.0\.1:21498\) of static cluster hr-static-dead is not healthy/.test(err.message));
   await sleep(0);
+});
+
+test('resource counters: the cgroup files and docker stats agree', async () => {
+  const spec = await loadClusterFile(fixture);
+  await using cluster = await createDriver(spec).up();
+  const id = cluster.replicas[1].containerId!;
+  await busy(cluster.replicas[1].http, 1000);
+  const viaCgroup = await dockerEngine().stats(id);
+  const viaDocker = await dockerEngine({}, { cgroup: false }).stats(id);
+  const again = await dockerEngine().stats(id);
+  // Idle now: the counters barely move between the three reads.
+  assert.ok(viaCgroup.cpuNanos > 0.05e9, `cpu ${viaCgroup.cpuNanos}`);
+  // (the daemon may hand out its last one-second reading, so allow what an idle node uses meanwhile)
+  assert.ok(Math.abs(viaDocker.cpuNanos - viaCgroup.cpuNanos) < 0.05e9 && again.cpuNanos >= viaCgroup.cpuNanos, `${viaCgroup.cpuNanos}, ${viaDocker.cpuNanos}, ${again.cpuNanos}`);
+  assert.ok(Math.abs(viaDocker.memoryBytes - viaCgroup.memoryBytes) < 8 * 1024 * 1024, `memory ${viaCgroup.memoryBytes} vs ${viaDocker.memoryBytes}`);
 });
