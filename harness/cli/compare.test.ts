@@ -53,3 +53,16 @@ test('bad input: a --max-drop that is not a share exits 104, one run is a usage 
   assert.match(bad.stderr, /--max-drop: value 'lots': expected a share such as 0\.05 or 5%/);
   assert.equal((await headroom(['compare', base])).code, 2);
 });
+
+// Two real runs of harness/report/fixtures/real/redline-cpu{2,3}.ts (the same drill on the same
+// cluster, GET /feed costing 2 then 3 ms of CPU), recorded on a busy 2-core machine.
+test('two real runs: the costlier request exits 99 and names both server types', async () => {
+  const real = path.join(root, 'harness', 'report', 'fixtures', 'real');
+  const { code, stdout, stderr } = await headroom(['compare', path.join(real, 'run-cpu2'), path.join(real, 'run-cpu3')]);
+  assert.equal(code, 99);
+  assert.match(stdout, /^large +150\.0 +68\.8 +-54\.1% +2\.413 +3\.523 +\+46\.0% +REGRESSED$/m);
+  assert.match(stdout, /^small +39\.4 +41\.3 +\+4\.8% +2\.635 +3\.436 +\+30\.4% +REGRESSED$/m);
+  assert.match(stderr, /^headroom: regressed: large, small$/m);
+  // small's redline held (p99 on a busy machine limits it first), its CPU per request did not.
+  assert.match(stderr, /^  small: CPU per request rose \+30\.4% \(2\.635 -> 3\.436 ms\), more than the 5\.0% allowed$/m);
+});

@@ -36,6 +36,8 @@ export function stepsCsv(steps: StepRecord[], dcs: string[]): string {
   return toCsv(columns, rows);
 }
 
+const round6 = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 1e6) / 1e6);
+
 export function redlinesCsv(summary: Summary, views: RedlineView[]): string {
   const columns = [
     'drill', 'method', 'server_type', 'pool', 'rps_per_replica', 'limited_by', 'p50_ms', 'p99_ms', 'cpu_share',
@@ -45,7 +47,7 @@ export function redlinesCsv(summary: Summary, views: RedlineView[]): string {
     const v = viewOf(views, r);
     return [
       r.drill, r.method, r.serverType, r.pool, r.rpsPerReplica, r.limitedBy, r.p50Ms, r.p99Ms, r.cpuShare, r.cpuMsPerRequest,
-      v?.fit?.cpuMsPerRequest, v?.fit?.interceptShare, v?.fit?.r2, v?.knee, r.probes, r.durationS,
+      round6(v?.fit?.cpuMsPerRequest), round6(v?.fit?.interceptShare), round6(v?.fit?.r2), v?.knee, r.probes, r.durationS,
     ];
   });
   return toCsv(columns, rows);

@@ -147,3 +147,25 @@ test('headroom report re-renders a run, keeps its plan, and exits 99 when the ba
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a real run whose one drill searched two server types: one chart pair per type, with that type\'s probes only', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'headroom-report-'));
+  try {
+    const runDir = path.join(dir, 'run');
+    cpSync(path.join(fixtures, 'real', 'run-cpu2'), runDir, { recursive: true });
+    const res = await writeReport(runDir);
+    const html = readFileSync(res.indexHtml, 'utf8');
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
+    const charts = data.sections.find((s: { id: string }) => s.id === 'redlines').charts;
+    assert.deepEqual(charts.map((c: { id: string }) => c.id), ['redline-small-latency', 'redline-small-cpu', 'redline-large-latency', 'redline-large-cpu']);
+    for (const r of res.summary.redlines) {
+      const table = charts.find((c: { id: string }) => c.id === `redline-${r.serverType}-latency`).table;
+      assert.equal(table.rows.length, r.probes, `${r.serverType}: its ${r.probes} probes`);
+    }
+    const csv = readFileSync(path.join(runDir, 'redlines.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    // Fits per type differ (they were one mixed fit before probes were matched by pool).
+    assert.notEqual(csv[0][10], csv[1][10]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

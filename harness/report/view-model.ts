@@ -139,6 +139,9 @@ function latencyGuards(steps: StepRecord[]): { name: string; ms: number }[] {
 
 const probeRate = (s: StepRecord) => s.offeredRpsPerReplica ?? s.targetFigures.rpsPerReplica;
 
+const cpuSaturation = 0.95;
+const cpuProbes = (steps: StepRecord[]) => steps.filter((s) => s.targetFigures.cpuShare !== null && s.targetFigures.cpuShare < cpuSaturation);
+
 /** The probes of one redline result: one drill can search several server types (`serverTypes: 'all'`). */
 export function probesOf(res: RedlineResult, steps: StepRecord[]): StepRecord[] {
   return steps.filter((s) => s.drill === res.drill && (s.kind === 'redline' || s.kind === 'sweep')
@@ -153,8 +156,9 @@ export function redlineViews(summary: Summary, steps: StepRecord[]): RedlineView
   return [...summary.redlines, ...summary.sweeps].map((res) => {
     const own = probesOf(res, steps);
     const cpus = summary.cluster.serverTypes[res.serverType]?.cpus ?? 1;
-    // CPU saturates past the redline, so only probes that held describe the cost per request.
-    const fit = fitCpuPerRequest(own.filter((s) => s.verdict === 'held').map((s) => ({ rps: probeRate(s), cpuShare: s.targetFigures.cpuShare, cpus })));
+    // CPU against the throughput achieved; a probe whose CPU hit its quota says nothing of the cost
+    // per request, but one that broke a latency guard below it still does.
+    const fit = fitCpuPerRequest(cpuProbes(own).map((s) => ({ rps: s.targetFigures.rpsPerReplica, cpuShare: s.targetFigures.cpuShare, cpus })));
     return { drill: res.drill, serverType: res.serverType, pool: res.pool, fit, knee: knee(own.map((s) => ({ rps: probeRate(s), p99Ms: s.targetFigures.p99Ms }))) };
   });
 }
@@ -196,7 +200,7 @@ function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], 
   const cpus = summary.cluster.serverTypes[res.serverType]?.cpus ?? 1;
   const fitted = (x: number) => (fit ? fit.interceptShare + (x * fit.cpuMsPerRequest) / (cpus * 1000) : null);
   const cpuDatasets: DatasetSpec[] = [
-    { label: 'CPU share of quota', type: 'scatter', color: typeColor, pointRadius: 4, data: sorted.map((s) => ({ x: probeRate(s), y: s.targetFigures.cpuShare })) },
+    { label: 'CPU share of quota', type: 'scatter', color: typeColor, pointRadius: 4, data: sorted.map((s) => ({ x: s.targetFigures.rpsPerReplica, y: s.targetFigures.cpuShare })) },
   ];
   if (fit) cpuDatasets.push({ label: `fit: ${fit.cpuMsPerRequest.toFixed(2)} ms CPU per request`, type: 'scatter', showLine: true, dashed: true, color: ink, pointRadius: 0, data: [{ x: 0, y: fitted(0) }, { x: xMax, y: fitted(xMax) }] });
   if (res.rpsPerReplica !== null) cpuDatasets.push({ label: 'redline', type: 'scatter', showLine: true, color: '#9aa5b1', pointRadius: 0, data: [{ x: res.rpsPerReplica, y: 0 }, { x: res.rpsPerReplica, y: 1 }] });
@@ -204,14 +208,14 @@ function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], 
     id: `${base}-cpu`,
     title: `${res.serverType}: CPU against load per replica`,
     note: fit
-      ? `Least-squares fit over the probes that held: ${fit.cpuMsPerRequest.toFixed(3)} ms of CPU per request, ${pct(fit.interceptShare)} of quota at rest, r² ${fit.r2.toFixed(3)}. Quota ${cpus} CPU.`
+      ? `Least-squares fit of CPU against the req/s achieved, over the ${cpuProbes(own).length} probes below ${pct(cpuSaturation, 0)} CPU: ${fit.cpuMsPerRequest.toFixed(3)} ms of CPU per request, ${pct(fit.interceptShare)} of quota at rest, r² ${fit.r2.toFixed(3)}. Quota ${cpus} CPU.`
       : 'Too few probes with CPU figures to fit a line.',
     type: 'scatter', datasets: cpuDatasets,
-    x: { title: 'req/s per replica', min: 0, max: xMax },
+    x: { title: 'req/s per replica (achieved)', min: 0, max: xMax },
     y: { title: 'CPU share of quota', min: 0, max: 1.05, percent: true },
     table: {
-      columns: ['req/s per replica', 'CPU', 'fitted CPU', 'CPU ms/request'],
-      rows: sorted.map((s) => [r(probeRate(s)), pct(s.targetFigures.cpuShare), pct(fitted(probeRate(s))), r(s.targetFigures.cpuMsPerRequest, 3)]),
+      columns: ['req/s per replica (achieved)', 'CPU', 'fitted CPU', 'CPU ms/request'],
+      rows: sorted.map((s) => [r(s.targetFigures.rpsPerReplica), pct(s.targetFigures.cpuShare), pct(fitted(s.targetFigures.rpsPerReplica)), r(s.targetFigures.cpuMsPerRequest, 3)]),
     },
   };
   return [latency, cpu];
