@@ -47,7 +47,8 @@ export async function clusterCommand(
   if (parsed.positionals.length !== 1) throw new HeadroomError(`expected one cluster file, got ${parsed.positionals.length}\n${usage}`, ExitCode.usage);
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const logger = ioLogger(io, { quiet: !!values.quiet, verbose: !!values.verbose });
-  const spec = await loadClusterFile(path.resolve(io.cwd, parsed.positionals[0]));
+  const given = parsed.positionals[0];
+  const spec = await loadClusterFile(path.resolve(io.cwd, given), given);
   const opts: DriverOptions = { logger };
   if (io.env.HEADROOM_BASE_IMAGE) opts.baseImage = io.env.HEADROOM_BASE_IMAGE;
   const timeout = Number(io.env.HEADROOM_HEALTH_TIMEOUT_S);

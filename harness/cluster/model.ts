@@ -46,6 +46,8 @@ export interface ReplicaSpec {
   host: string;
   httpPort: number;
   grpcPort: number;
+  /** Host of the gRPC endpoint when it differs from `host` (static clusters only). */
+  grpcHost?: string;
 }
 
 export interface ClusterSpec {

@@ -7,7 +7,7 @@ export function hostPort(host: string, port: number): string {
 }
 
 export function toReplica(r: ReplicaSpec, containerId?: string): Replica {
-  return { ...r, http: `http://${hostPort(r.host, r.httpPort)}`, grpc: hostPort(r.host, r.grpcPort), ...(containerId ? { containerId } : {}) };
+  return { ...r, http: `http://${hostPort(r.host, r.httpPort)}`, grpc: hostPort(r.grpcHost ?? r.host, r.grpcPort), ...(containerId ? { containerId } : {}) };
 }
 
 export function replicaNamed<T extends { name: string }>(spec: ClusterSpec, replicas: T[], name: string): T {

@@ -9,17 +9,18 @@ import type { ClusterSpec, DcSpec, PoolSpec, RegionSpec, ReplicaSpec, ServerType
 import { ClusterFile, clusterFileSchema, dcSchema, endpointSchema, regionSchema, serverTypeSchema } from './cluster-schema';
 import { checkClusterRules, fieldPath, parsePortRange, PathSegment, RuleProblem, splitHostPort } from './cluster-rules';
 
-export async function loadClusterFile(path: string): Promise<ClusterSpec> {
+/** Reads and checks a cluster file; `name` (default: `path`) is how errors and the spec name it. */
+export async function loadClusterFile(path: string, name = path): Promise<ClusterSpec> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigErrors([
-      new ConfigError(path, '', code === 'ENOENT' ? 'no such file; expected a cluster file (YAML), e.g. clusters/local-3dc.yaml' : `cannot read it (${code ?? String(err)})`),
+      new ConfigError(name, '', code === 'ENOENT' ? 'no such file; expected a cluster file (YAML), e.g. clusters/local-3dc.yaml' : code === 'EISDIR' ? 'is a folder; expected a cluster file (YAML)' : `cannot read it (${code ?? String(err)})`),
     ]);
   }
-  return parseClusterFile(text, path);
+  return parseClusterFile(text, name);
 }
 
 /** Parses the text of a cluster file; `file` names it in errors. */
@@ -194,7 +195,8 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
           } else {
             const http = new URL(pool[i].http);
             const grpc = splitHostPort(pool[i].grpc)!;
-            replicas.push({ ...base, host: http.hostname.replace(/^\[|\]$/g, ''), httpPort: Number(http.port || 80), grpcPort: grpc.port });
+            const host = http.hostname.replace(/^\[|\]$/g, '');
+            replicas.push({ ...base, host, httpPort: Number(http.port || 80), grpcPort: grpc.port, ...(grpc.host !== host ? { grpcHost: grpc.host } : {}) });
           }
         }
       }
