@@ -1,11 +1,12 @@
 // The traffic mix the shipped scenarios share: a social feed tier's reads and likes, mostly HTTP,
 // a share over gRPC. Users follow a Zipf law (a few hot users), like production feeds.
+import * as path from 'node:path';
 import type { ScenarioMix } from '../harness/drill';
 
 export const feedMix: ScenarioMix = {
   endpoints: [
     { name: 'feed', weight: 80, protocol: 'http', path: '/feed?user={{user}}' },
-    { name: 'feed-grpc', weight: 10, protocol: 'grpc', proto: '../clusters/reference/feed.proto', service: 'headroom.feed.v1.Feed', method: 'GetFeed', message: { user: '{{user}}', limit: 20 } },
+    { name: 'feed-grpc', weight: 10, protocol: 'grpc', proto: path.join(__dirname, '..', 'clusters', 'reference', 'feed.proto'), service: 'headroom.feed.v1.Feed', method: 'GetFeed', message: { user: '{{user}}', limit: 20 } },
     { name: 'like', weight: 10, protocol: 'http', method: 'POST', path: '/like', headers: { 'content-type': 'application/json' }, body: '{"user":{{user}},"post":{{post}}}' },
   ],
   params: {

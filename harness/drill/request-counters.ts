@@ -48,36 +48,45 @@ class Ring {
 export class CountingMetrics extends Metrics {
   private readonly rings = new Map<string, Ring>();
   private readonly all = new Ring();
-  /** One ring per tag-set without its step (steps are told apart by time). */
-  private readonly tagged = new Map<string, { tags: Tags; ring: Ring }>();
+  /** One ring per tag-set (step included); rings idle for a minute are dropped. */
+  private readonly tagged = new Map<string, { tags: Tags; ring: Ring; lastMs: number }>();
   private readonly patched = new WeakSet<Series>();
 
   override seriesFor(tags: Tags): Series {
     const s = super.seriesFor(tags);
     if (this.patched.has(s)) return s;
     this.patched.add(s);
-    const key = tags.replica ?? '';
-    let ring = this.rings.get(key);
-    if (!ring) this.rings.set(key, (ring = new Ring()));
+    const replica = tags.replica ?? '';
+    let ring = this.rings.get(replica);
+    if (!ring) this.rings.set(replica, (ring = new Ring()));
     const r = ring;
     const all = this.all;
-    const { step: _step, ...rest } = tags;
-    const restKey = JSON.stringify(Object.entries(rest).sort());
-    let t = this.tagged.get(restKey);
-    if (!t) this.tagged.set(restKey, (t = { tags: rest, ring: new Ring() }));
+    const now = this.now();
+    for (const [k, v] of this.tagged) if (now - v.lastMs > slots * slotMs) this.tagged.delete(k);
+    const t = { tags: { ...tags }, ring: new Ring(), lastMs: now };
+    const tagged = this.tagged;
+    const key = s.key;
+    tagged.set(key, t);
     const tr = t.ring;
+    // A tag-set back after being dropped as idle (e.g. the 'idle' step) is put back.
+    const touch = (atMs: number) => {
+      if (atMs - t.lastMs > 10_000 && tagged.get(key) !== t) tagged.set(key, t);
+      t.lastMs = atMs;
+    };
     const record = s.record.bind(s);
     const drop = s.drop.bind(s);
     s.record = (atMs: number, durationMs: number, failed: boolean) => {
       r.add(atMs, failed ? 1 : 0);
       all.add(atMs, failed ? 1 : 0);
       tr.add(atMs, failed ? 1 : 0);
+      touch(atMs);
       record(atMs, durationMs, failed);
     };
     s.drop = (atMs: number) => {
       r.add(atMs, 2);
       all.add(atMs, 2);
       tr.add(atMs, 2);
+      touch(atMs);
       drop(atMs);
     };
     return s;
@@ -89,9 +98,9 @@ export class CountingMetrics extends Metrics {
     return ring ? ring.sum(sinceMs, untilMs) : { count: 0, failed: 0, dropped: 0 };
   }
 
-  /** Counts over every tag-set matching the filter (its step tag ignored: bound the time instead). */
+  /** Counts over every tag-set matching the filter (the step tag included, as the metrics store counts). */
   countsWhere(filter: Tags, sinceMs: number, untilMs: number): { count: number; failed: number; dropped: number } {
-    const { step: _step, ...f } = filter;
+    const f = filter;
     const out = { count: 0, failed: 0, dropped: 0 };
     for (const { tags, ring } of this.tagged.values()) {
       if (!matchesFilter(tags, f)) continue;
