@@ -92,7 +92,7 @@ test('index.html draws every chart offline, with no error, no request and escape
 
     await page.locator('section#plan').screenshot({ path: path.join(shots, 'plan.png') });
     await page.locator('#redline-gen1-latency').screenshot({ path: path.join(shots, 'redline-gen1.png') });
-    await page.screenshot({ path: path.join(shots, 'top.png') });
+    await page.locator('header.top').screenshot({ path: path.join(shots, 'header.png') });
 
     assert.deepEqual(problems, []);
     assert.equal(dialogs, 0, 'no alert fired');

@@ -192,8 +192,8 @@ function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], 
     x: { title: 'req/s per replica', min: 0, max: xMax },
     y: { title: 'latency (ms, log scale)', type: 'logarithmic', min: yLow, max: yHigh },
     table: {
-      columns: ['probe', 'phase', 'req/s per replica', 'p50 ms', 'p99 ms', 'errors', 'CPU', 'verdict'],
-      rows: own.map((s, i) => [i + 1, s.search?.phase ?? s.kind, r(probeRate(s)), r(s.targetFigures.p50Ms), r(s.targetFigures.p99Ms), pct(s.targetFigures.errorRate, 2), pct(s.targetFigures.cpuShare), s.verdict]),
+      columns: ['probe', 'phase', 'req/s per replica', 'p50 ms', 'p99 ms', 'errors', 'verdict'],
+      rows: own.map((s, i) => [i + 1, s.search?.phase ?? s.kind, r(probeRate(s)), r(s.targetFigures.p50Ms), r(s.targetFigures.p99Ms), pct(s.targetFigures.errorRate, 2), s.verdict]),
     },
   };
   const fit = view.fit;
