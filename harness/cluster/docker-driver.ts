@@ -58,12 +58,13 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
   const clusterFilter = `${label.cluster}=${spec.name}`;
 
   async function containersOfCluster(): Promise<{ engine: ContainerEngine; c: ContainerSummary }[]> {
-    const out: { engine: ContainerEngine; c: ContainerSummary }[] = [];
+    const out = new Map<string, { engine: ContainerEngine; c: ContainerSummary }>();
     for (const h of hostsInUse) {
       const engine = engineOf(h);
-      for (const c of await engine.list([clusterFilter])) out.push({ engine, c });
+      // Two DCs may name the same daemon in two ways; a container counts once.
+      for (const c of await engine.list([clusterFilter])) if (!out.has(c.id)) out.set(c.id, { engine, c });
     }
-    return out;
+    return [...out.values()];
   }
 
   async function removeAll(): Promise<number> {

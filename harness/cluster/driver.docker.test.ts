@@ -211,3 +211,17 @@ test('resource counters: the cgroup files and docker stats agree', async () => {
   assert.ok(Math.abs(viaDocker.cpuNanos - viaCgroup.cpuNanos) < 0.05e9 && again.cpuNanos >= viaCgroup.cpuNanos, `${viaCgroup.cpuNanos}, ${viaDocker.cpuNanos}, ${again.cpuNanos}`);
   assert.ok(Math.abs(viaDocker.memoryBytes - viaCgroup.memoryBytes) < 8 * 1024 * 1024, `memory ${viaCgroup.memoryBytes} vs ${viaDocker.memoryBytes}`);
 });
+
+test('a DC may name its own Docker endpoint (here the same daemon, spelled out)', async () => {
+  const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST : 'unix:///var/run/docker.sock';
+  const text = (await import('node:fs')).readFileSync(fixture, 'utf8').replace('ports: 21100-21109', `ports: 21100-21109\n        dockerHost: ${socket}`);
+  const spec = parseClusterFile(text, 'docker-host.yaml');
+  assert.equal(spec.dcs.find((d) => d.name === 'w1')!.dockerHost, socket);
+  const driver = createDriver(spec);
+  await using cluster = await driver.up();
+  for (const r of cluster.replicas) assert.equal(await answers(r.http), true, r.name);
+  assert.deepEqual((await driver.status()).map((r) => r.state), ['running', 'running', 'running']);
+  assert.equal((await cluster.sampleResources()).length, 3);
+  assert.equal(await driver.down(), 3, 'each container counted once');
+  assert.deepEqual(await containersWithLabel(clusterLabel), []);
+});
