@@ -225,3 +225,20 @@ test('a DC may name its own Docker endpoint (here the same daemon, spelled out)'
   assert.equal(await driver.down(), 3, 'each container counted once');
   assert.deepEqual(await containersWithLabel(clusterLabel), []);
 });
+
+test('ports held by another headroom cluster: the error names that cluster and its replica', async () => {
+  const spec = await loadClusterFile(fixture);
+  await using running = await createDriver(spec).up();
+  const text = (await import('node:fs')).readFileSync(fixture, 'utf8').replace('name: hr-driver-test', 'name: hr-driver-other');
+  const other = parseClusterFile(text, 'other.yaml');
+  await assert.rejects(createDriver(other).up(), (err: unknown) => {
+    assert.ok(err instanceof ClusterError);
+    assert.match(err.message, /cluster hr-driver-other: 6 of its ports are already in use, nothing was started/);
+    assert.match(err.message, /127\.0\.0\.1:21000 \(wanted by hr-driver-other-e1-small-1\) is in use by replica hr-driver-test-e1-small-1 of headroom cluster hr-driver-test/);
+    assert.match(err.hint ?? '', /bring the other cluster down/);
+    return true;
+  });
+  assert.deepEqual(await containersWithLabel('headroom.cluster=hr-driver-other'), []);
+  assert.equal((await containersWithLabel(clusterLabel)).length, 3, 'the running cluster was not touched');
+  assert.equal(running.replicas.length, 3);
+});
