@@ -29,7 +29,7 @@ export const dcSchema = z.strictObject({
   name,
   demand: z.number().positive(),
   ports: portRange.optional(),
-  dockerHost: z.string().regex(/^(unix|tcp|ssh|npipe):\/\//).optional(),
+  dockerHost: z.string().regex(/^(unix|tcp|ssh):\/\//).optional(),
   pools: z.record(z.string(), poolSchema),
 });
 
