@@ -99,7 +99,7 @@ export function validateScenario(input: unknown, file: string): Scenario {
     const t = { settleMs: ms(d.settle, settleDefault), measureMs: ms(d.measure, measureDefault) };
     switch (d.kind) {
       case 'redline':
-        return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, startRps: d.startRps, maxRps: d.maxRps, rampFactor: d.rampFactor ?? 2, resolution: d.resolution ?? 0.03, repeatUnstable: d.repeatUnstable ?? 1 };
+        return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, startRps: d.startRps, maxRps: d.maxRps, rampFactor: d.rampFactor ?? 2, resolution: d.resolution ?? 0.03, repeatUnstable: d.repeatUnstable ?? 2 };
       case 'sweep':
         return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, from: d.from, to: d.to, aroundRedline: d.aroundRedline as [number, number] | undefined, spacing: d.spacing ?? 0.02, stopAtBreach: d.stopAtBreach ?? true, repeatUnstable: 1 };
       case 'drain':

@@ -100,10 +100,11 @@ const faultWindowS = 2;
 const minFailures = 3;
 /** Send lag (p99) above which a step is annotated, and above which its measurement is not trusted. */
 const lagNoteMs = 25;
-const lagUnstableMs = 100;
+const lagUnstableMs = 50;
 
 export class DrillController {
   readonly markedOut = new Map<string, string>();
+  private readonly markedInAt = new Map<string, number>();
   private nextIndex = 0;
   private stepTag = 'idle';
   private pendingAnnotations: string[] = [];
@@ -146,7 +147,7 @@ export class DrillController {
     if (this.markedOut.has(replica)) return;
     this.markedOut.set(replica, reason);
     this.deps.load.markOut(replica);
-    const note = `replica ${replica} marked out: ${reason}`;
+    const note = `replica ${replica} marked out at ${new Date(this.deps.clock.now()).toISOString()}: ${reason}`;
     this.pendingAnnotations.push(note);
     this.deps.view?.message(note);
     this.log.debug(note);
@@ -154,6 +155,7 @@ export class DrillController {
 
   markIn(replica: string, reason: string): void {
     if (!this.markedOut.delete(replica)) return;
+    this.markedInAt.set(replica, this.deps.clock.now());
     this.deps.load.markIn(replica);
     this.pendingAnnotations.push(`replica ${replica} marked in: ${reason}`);
   }
@@ -251,6 +253,12 @@ export class DrillController {
     } else if (brokenBy !== 'none') {
       record.verdict = 'breached';
       if (measureEnd - measureStart < plan.measureMs - 500) record.annotations.push(`ended after ${((measureEnd - measureStart) / 1000).toFixed(1)} s of measure: ${brokenBy} broke`);
+      // Latency is measured from the intended send time: a generator that sent late inflates it.
+      const onlyLatency = verdicts.filter((v) => !v.ok).every((v) => v.guard.metric.endsWith('_duration'));
+      if (onlyLatency && (record.sendLagP99Ms ?? 0) > lagUnstableMs) {
+        record.verdict = 'unstable';
+        record.annotations.push(`unstable: a latency guard broke while the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`);
+      }
     } else {
       const why = this.instability(plan, record, measureEnd - measureStart);
       if (why) {
@@ -262,6 +270,17 @@ export class DrillController {
     this.deps.view?.stepEnded(record);
     if (aborted) throw aborted;
     return { record, perTarget, brokenBy };
+  }
+
+  /**
+   * A step repeated while its measurement is unstable (at most `repeats` more times). The outcome is the
+   * last attempt's; a guard that broke counts (brokenBy) even when the last attempt was still unstable.
+   */
+  async runRepeating(plan: StepPlan, repeats: number): Promise<StepOutcome & { attempts: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.runStep(attempt > 0 ? { ...plan, annotations: [...(plan.annotations ?? []), `repeat ${attempt} of an unstable step`] } : plan);
+      if (outcome.record.verdict !== 'unstable' || attempt >= repeats) return { ...outcome, attempts: attempt + 1 };
+    }
   }
 
   /** Why a measurement cannot be trusted: the target got far from the rate it was offered, or arrivals were dropped. */
@@ -335,6 +354,8 @@ export class DrillController {
           metrics.recordGauge('cpu_share', { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step: this.stepTag }, s.cpuShare, s.at);
         }
         for (const r of cluster.replicas) {
+          // A sample taken before a replica came back says nothing about it now.
+          if ((this.markedInAt.get(r.name) ?? -Infinity) >= started) continue;
           if (!seen.has(r.name) && !this.markedOut.has(r.name)) this.markOut(r.name, 'not running (missing from the resource samples)');
         }
       } catch (err) {
@@ -413,7 +434,7 @@ export class DrillController {
       const p99 = plan.target.kind === 'pool' && inTarget(r) && c.count > 0 ? (await win({ replica: r.name })).percentile(99) : null;
       replicas.push({ replica: r.name, pool: r.pool, rps: round1(c.count / seconds), p99Ms: rnd(p99), errorRate: round4(c.count ? c.failed / c.count : 0), cpuShare: await cpuOf({ replica: r.name }), serving: !this.markedOut.has(r.name) });
     }
-    const targetReplicas = cluster.replicas.filter((r) => inTarget(r) && !this.markedOut.has(r.name));
+    const targetReplicas = cluster.replicas.filter((r) => inTarget(r) && !this.markedOut.has(r.name) && r.dc !== plan.lostDc);
     const t = await win(plan.targetFilter);
     const targetPools = pools.filter((p) => cluster.replicas.some((r) => r.pool === p.pool && inTarget(r)));
     let cpuMs = 0;

@@ -57,23 +57,18 @@ type ProbeDrill = Extract<ResolvedDrill, { kind: 'redline' | 'sweep' }>;
 /** One probe on a pool at a per-replica rate; an unstable measurement is repeated up to drill.repeatUnstable times. */
 async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: number, search: StepRecord['search']): Promise<{ outcome: StepOutcome; steps: number } | null> {
   const serverType = poolId.split('/')[1];
-  let steps = 0;
-  for (let attempt = 0; ; attempt++) {
-    const serving = ctx.ctrl.serving(poolId).length;
-    if (serving === 0) {
-      ctx.ctrl.annotate(`no replica of ${poolId} is serving`);
-      return null;
-    }
-    const outcome = await ctx.ctrl.runStep({
-      drill: drill.name, kind: drill.kind, target: { kind: 'pool', name: poolId }, serverType,
-      offeredRps: rps * serving, offeredRpsPerReplica: rps, expectedTargetRps: rps * serving,
-      weights: poolOnlyWeights(ctx.cluster, poolId), settleMs: drill.settleMs, measureMs: drill.measureMs,
-      targetFilter: { pool: poolId }, guardTargets: [{ label: poolId, filter: { pool: poolId } }], search,
-      annotations: attempt > 0 ? [`repeat ${attempt} of an unstable probe`] : [],
-    });
-    steps++;
-    if (outcome.record.verdict !== 'unstable' || attempt >= drill.repeatUnstable) return { outcome, steps };
+  const serving = ctx.ctrl.serving(poolId).length;
+  if (serving === 0) {
+    ctx.ctrl.annotate(`no replica of ${poolId} is serving`);
+    return null;
   }
+  const outcome = await ctx.ctrl.runRepeating({
+    drill: drill.name, kind: drill.kind, target: { kind: 'pool', name: poolId }, serverType,
+    offeredRps: rps * serving, offeredRpsPerReplica: rps, expectedTargetRps: rps * serving,
+    weights: poolOnlyWeights(ctx.cluster, poolId), settleMs: drill.settleMs, measureMs: drill.measureMs,
+    targetFilter: { pool: poolId }, guardTargets: [{ label: poolId, filter: { pool: poolId } }], search,
+  }, drill.repeatUnstable);
+  return { outcome, steps: outcome.attempts };
 }
 
 function resultOf(drill: ProbeDrill, poolId: string, best: StepRecord | null, limitedBy: string, probes: number, durationS: number, redlineRps: number | null): RedlineResult {
@@ -103,7 +98,7 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
       break;
     }
     steps += got.steps;
-    const held = got.outcome.record.verdict !== 'breached';
+    const held = got.outcome.brokenBy === 'none';
     search.record(held);
     if (held && (!best || p.rps >= (best.offeredRpsPerReplica ?? 0))) best = got.outcome.record;
     const out = search.outcome();
@@ -141,7 +136,7 @@ async function sweep(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 's
       break;
     }
     steps += got.steps;
-    if (got.outcome.record.verdict === 'breached') {
+    if (got.outcome.brokenBy !== 'none') {
       if (limitedBy === 'none') limitedBy = got.outcome.brokenBy;
       if (drill.stopAtBreach) break;
     } else if (limitedBy === 'none') {
@@ -168,13 +163,13 @@ async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'd
   let steps = 0;
   for (const share of shares) {
     const weights = drainWeights(ctx.cluster, target, share);
-    const out = await ctx.ctrl.runStep({
+    const out = await ctx.ctrl.runRepeating({
       drill: drill.name, kind: 'drain', target, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps * share,
       weights, settleMs: drill.settleMs, measureMs: drill.measureMs, targetFilter: filter,
       guardTargets: [{ label: target.name, filter }], targetShare: share,
-    });
-    steps++;
-    if (out.record.verdict === 'breached') {
+    }, 1);
+    steps += out.attempts;
+    if (out.brokenBy !== 'none') {
       brokenBy = out.brokenBy;
       // Back off to the last step that held, so the target recovers before the next drill.
       if (held) {
@@ -215,12 +210,12 @@ async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: '
         ctrl.markOut(r.name, `killed: lose-dc ${lostDc}`);
       }
     }
-    out = await ctrl.runStep({
+    out = await ctrl.runRepeating({
       drill: drill.name, kind: 'lose-dc', target: { kind: 'dc', name: lostDc }, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps,
       weights, settleMs: drill.settleMs, measureMs: drill.measureMs, targetFilter: {},
       guardTargets: survivors.map((dc) => ({ label: dc, filter: { dc } })), lostDc,
       annotations: [`${lostDc} lost (${drill.mode}); its traffic spread over ${survivors.join(', ')}`],
-    });
+    }, 1);
   } finally {
     if (killed.length) await bringBack(ctx, killed, lostDc);
   }

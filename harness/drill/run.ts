@@ -187,6 +187,9 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     ctrl.start();
     if (opts.onClusterUp) await opts.onClusterUp(holder.current);
     const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock, results, knownRedlines: baselineSummary ? readBaselineRedlines(baselineSummary) : {}, logger: log };
+    // Warm-up: connections open, code paths JIT-compiled, before the first measurement.
+    ctrl.apply(demandWeights(spec), Math.min(20, scenario.baselineRps));
+    await ctrl.idle(3000);
     for (const drill of scenario.drills) {
       ctrl.checkAbort();
       await runDrillSpec(ctx, drill);

@@ -1,0 +1,184 @@
+// Drills against a real Docker cluster (harness/drill/fixtures/drill-2dc.yaml: two DCs, one replica
+// per pool, ports 23000-23099): guards break on latency, errors and CPU when a DC's replicas are made
+// slow, failing or CPU-hungry through the admin knobs; SIGINT mid-drill keeps every finished step and
+// leaves no container (exit 105); a replica killed mid-step is marked out and the drill goes on;
+// kill-mode DC loss brings the DC back.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { silentLogger } from '../common';
+import { createDriver } from '../cluster';
+import { loadClusterFile } from '../config';
+import { runScenario } from './run';
+import type { RunningCluster } from '../cluster';
+import type { StepRecord, Summary } from './records';
+
+const root = path.resolve(__dirname, '..', '..');
+const fixtures = path.join(__dirname, 'fixtures');
+const clusterName = 'drill-2dc';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-drill-'));
+
+function containersLeft(): string[] {
+  return execFileSync('docker', ['ps', '-aq', '--filter', `label=headroom.cluster=${clusterName}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+function readSteps(dir: string): StepRecord[] {
+  return fs.readFileSync(path.join(dir, 'steps.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StepRecord);
+}
+
+after(async () => {
+  // Whatever happened, no container of the test cluster stays behind.
+  const spec = await loadClusterFile(path.join(fixtures, 'drill-2dc.yaml'));
+  await createDriver(spec).down();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function drillWith(scenario: string, name: string, onUp?: (c: RunningCluster) => Promise<void>) {
+  const out = path.join(tmp, name);
+  const stderr = new PassThrough();
+  let log = '';
+  stderr.on('data', (d) => (log += d));
+  const result = await runScenario({
+    scenarioFile: path.join(fixtures, scenario), outDir: out, cwd: root, stdout: new PassThrough(), stderr, logger: silentLogger, tty: false, onClusterUp: onUp,
+  });
+  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
+  return { result, summary, steps: readSteps(out), out, log };
+}
+
+const dc1 = ['drill-2dc-dc1-small-1', 'drill-2dc-dc1-large-1'];
+
+/** Losing dc2 puts all traffic on dc1, whose replicas got `knobs`; losing dc1 (dc2 healthy) is the control. */
+async function guardCase(name: string, knobs: Record<string, number>, expected: string) {
+  const { result, summary, steps, log } = await drillWith('guards-2dc.ts', name, async (c) => {
+    for (const r of dc1) await c.setKnobs(r, knobs);
+  });
+  assert.equal(result.exitCode, 0, log);
+  const [loseDc1, loseDc2] = summary.failovers;
+  assert.equal(loseDc1.lostDc, 'dc1');
+  assert.deepEqual(loseDc1.survivors.map((s) => [s.dc, s.held]), [['dc2', true]], `control broke: ${log}`);
+  assert.equal(loseDc2.lostDc, 'dc2');
+  const survivor = loseDc2.survivors[0];
+  assert.equal(survivor.dc, 'dc1');
+  assert.equal(survivor.held, false, log);
+  assert.equal(survivor.brokenBy, expected, log);
+  assert.equal(loseDc2.held, false);
+  // The breach ended the step early and is in steps.ndjson with the guard's value.
+  const step = steps.find((s) => s.drill === 'lose-dc2' && s.verdict === 'breached')!;
+  assert.ok(step, log);
+  assert.ok(step.guards.some((g) => !g.ok && g.name === expected), JSON.stringify(step.guards));
+  return { survivor, step };
+}
+
+test('a guard breaks on latency: dc1 made slow (backend wait 300 ms) breaks p(99)<200 only', async () => {
+  const { step } = await guardCase('latency', { backendWaitMs: 300 }, 'http_req_duration: p(99)<200');
+  const p99 = step.guards.find((g) => g.metric === 'http_req_duration')!.value!;
+  assert.ok(p99 >= 300, `p99 ${p99}`);
+  assert.ok(step.guards.filter((g) => g.metric !== 'http_req_duration').every((g) => g.ok), JSON.stringify(step.guards));
+});
+
+test('a guard breaks on errors: dc1 failing 30% of requests breaks rate<0.05', async () => {
+  const { step } = await guardCase('errors', { errorRate: 0.3 }, 'http_req_failed: rate<0.05');
+  const rate = step.guards.find((g) => g.metric === 'http_req_failed')!.value!;
+  assert.ok(rate > 0.15 && rate < 0.45, `error rate ${rate}`);
+});
+
+test('a guard breaks on CPU: dc1 made CPU-hungry (12 ms per feed) breaks cpu_share max<0.6', async () => {
+  const { step } = await guardCase('cpu', { feedCpuMs: 12 }, 'cpu_share: max<0.6');
+  const share = step.guards.find((g) => g.metric === 'cpu_share')!.value!;
+  assert.ok(share >= 0.6, `cpu share ${share}`);
+  // The small replica (0.25 CPU) is the hungry one: 20 req/s × 12 ms = 0.24 s/s, near its whole quota.
+  const small = step.replicas.find((r) => r.replica === 'drill-2dc-dc1-small-1')!;
+  assert.ok(small.cpuShare! > 0.6, JSON.stringify(small));
+});
+
+test('a replica killed mid-step is marked out, the step annotated, and the drill goes on', async () => {
+  const victim = 'drill-2dc-dc1-small-1';
+  let killedAt = 0;
+  const out = path.join(tmp, 'killed');
+  const child = spawn(process.execPath, [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out], {
+    cwd: root, env: { ...process.env, HOLD_STEPS: '4', HEADROOM_LIVE: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => {
+    log += d;
+    // Kill once the first step has ended, a moment into the second one.
+    if (!killedAt && /\[hold #0\]/.test(log)) {
+      killedAt = -1;
+      setTimeout(() => {
+        execFileSync('docker', ['kill', victim]);
+        killedAt = Date.now();
+      }, 1000);
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, log);
+  const steps = readSteps(out);
+  assert.equal(steps.length, 4, log);
+  const noted = steps.findIndex((s) => s.annotations.some((a) => a.startsWith(`replica ${victim} marked out`)));
+  assert.ok(noted >= 1, log);
+  for (const s of steps.slice(noted + 1)) {
+    const r = s.replicas.find((x) => x.replica === victim)!;
+    assert.equal(r.serving, false);
+    assert.equal(r.rps, 0);
+    const pool = s.pools.find((p) => p.pool === 'dc1/small')!;
+    assert.equal(pool.replicasServing, 0);
+    // dc1's share now goes to its large replica: about half of 40 req/s.
+    const large = s.pools.find((p) => p.pool === 'dc1/large')!;
+    assert.ok(large.rps > 15, JSON.stringify(large));
+    assert.equal(s.verdict, 'held', JSON.stringify(s.guards));
+  }
+  const markedAt = /marked out at (\S+?Z)/.exec(steps[noted].annotations.find((a) => a.includes(victim))!)?.[1];
+  if (markedAt && killedAt > 0) process.stderr.write(`# ${victim} marked out ${((Date.parse(markedAt) - killedAt) / 1000).toFixed(2)} s after docker kill returned\n`);
+  assert.deepEqual(containersLeft(), []);
+});
+
+test('SIGINT in the middle of a drill: every finished step is in steps.ndjson, no container is left, exit 105', async () => {
+  const out = path.join(tmp, 'sigint');
+  const child = spawn(process.execPath, [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out], {
+    cwd: root, env: { ...process.env, HOLD_STEPS: '30', HEADROOM_LIVE: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  let sent = false;
+  const finished: string[] = [];
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => {
+    log += d;
+    for (const m of String(d).matchAll(/\[hold #(\d+)\]/g)) finished.push(m[1]);
+    if (!sent && finished.length >= 2) {
+      sent = true;
+      setTimeout(() => child.kill('SIGINT'), 1500);
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 105, log);
+  const steps = readSteps(out);
+  const done = steps.filter((s) => s.verdict !== 'aborted');
+  assert.ok(done.length >= 2, log);
+  // Every step the live lines reported as finished before the signal is on disk, in order.
+  assert.deepEqual(steps.map((s) => s.index), steps.map((_, i) => i));
+  for (const i of finished) assert.ok(steps.some((s) => String(s.index) === i));
+  assert.ok(steps.length < 30);
+  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(summary.status, 'interrupted');
+  assert.ok(fs.existsSync(path.join(out, 'index.html')));
+  assert.deepEqual(containersLeft(), []);
+});
+
+test('lose-dc in kill mode: the DC\'s replicas are killed, the survivor carries the load, then the DC comes back', async () => {
+  const { result, summary, steps, log } = await drillWith('kill-dc-2dc.ts', 'kill-dc');
+  assert.equal(result.exitCode, 0, log);
+  const f = summary.failovers[0];
+  assert.equal(f.mode, 'kill');
+  assert.equal(f.survivors[0].dc, 'dc2');
+  assert.ok(f.survivors[0].loadRps > 30, JSON.stringify(f));
+  const killStep = steps.find((s) => s.drill === 'kill-dc1')!;
+  assert.deepEqual(killStep.replicas.filter((r) => !r.serving).map((r) => r.replica).sort(), [...dc1].sort());
+  const afterStep = steps.find((s) => s.drill === 'after')!;
+  assert.ok(afterStep.replicas.every((r) => r.serving && r.rps > 5), JSON.stringify(afterStep.replicas));
+  assert.equal(afterStep.verdict, 'held');
+});
