@@ -5,6 +5,13 @@ import { Pool } from 'undici';
 /** Called once per request: failed is true on a transport error, a timeout or a status >= 400. */
 export type Done = (failed: boolean, status: number) => void;
 
+/** What the mix needs from an HTTP client (undici's HttpTransport or the lean NetHttpTransport). */
+export interface HttpSender {
+  /** `constant`: the same request object is sent every time (the client may encode it once). */
+  send(replica: number, req: HttpRequest, done: Done, constant?: boolean): void;
+  close(): Promise<void>;
+}
+
 export interface HttpRequest {
   method: string;
   path: string;
@@ -105,7 +112,7 @@ class Deadlines {
   }
 }
 
-export class HttpTransport {
+export class HttpTransport implements HttpSender {
   private readonly pools: (Pool | undefined)[];
   private readonly deadlines = new Deadlines();
   private closed = false;

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { ConfigError, ConfigErrors, parseDuration } from '../common';
 import { GrpcTransport, resolveService } from './grpc';
-import { Done, HttpTransport } from './http';
+import { Done, HttpSender } from './http';
 import { ParamSpec, Template, compileMessage, compileTemplate, paramProblems, paramSource, prng, render } from './params';
 
 export type EndpointSpec =
@@ -30,7 +30,7 @@ export interface MixContext {
   baseDir?: string;
   defaultTimeoutMs: number;
   seed?: number;
-  http: HttpTransport;
+  http: HttpSender;
   grpc: GrpcTransport;
 }
 
@@ -77,7 +77,7 @@ export function compileMix(mix: MixSpec, ctx: MixContext): CompiledEndpoint[] {
       if ('constant' in pathT && (!bodyT || 'constant' in bodyT)) {
         // The common case: one request object reused for every send.
         const req = { method, path: pathT.constant, headers, body: bodyT && 'constant' in bodyT ? bodyT.constant : undefined, timeoutMs };
-        out.push({ name: e.name, protocol: 'http', weight: e.weight, timeoutMs, send: (r, done) => http.send(r, req, done) });
+        out.push({ name: e.name, protocol: 'http', weight: e.weight, timeoutMs, send: (r, done) => http.send(r, req, done, true) });
       } else {
         out.push({
           name: e.name, protocol: 'http', weight: e.weight, timeoutMs,
