@@ -6,7 +6,7 @@ import http from 'node:http';
 import { RunningReference, startReference } from './index';
 import { GrpcClients, grpcClients, metric, request } from './test-client';
 
-describe('reference service CPU cost', () => {
+describe('reference service CPU cost', { timeout: 180000 }, () => {
   let ref: RunningReference;
   let client: GrpcClients;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

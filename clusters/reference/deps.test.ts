@@ -12,7 +12,7 @@ import { grpcClients, request } from './test-client';
 
 const repoRoot = path.resolve(referenceDir, '..', '..');
 
-describe('reference service dependencies', () => {
+describe('reference service dependencies', { timeout: 180000 }, () => {
   it('deps.json lists every runtime file of the service and its two npm packages', () => {
     const deps = referenceDeps();
     assert.equal(deps.entry, 'server.js');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { RunningReference, startReference, feedServiceName } from './index';
 import { GrpcClients, grpc, grpcClients, metric, request } from './test-client';
 
-describe('reference service over gRPC', () => {
+describe('reference service over gRPC', { timeout: 180000 }, () => {
   let ref: RunningReference;
   let client: GrpcClients;
 

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { RunningReference, startReference } from './index';
 import { metric, request } from './test-client';
 
-describe('reference service over HTTP', () => {
+describe('reference service over HTTP', { timeout: 180000 }, () => {
   let ref: RunningReference;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const get = (path: string) => request(ref.http, 'GET', path, { agent });

@@ -13,7 +13,7 @@ function runWithEnv(env: Record<string, string>) {
   return spawnSync(process.execPath, [referenceEntry], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20000 });
 }
 
-describe('reference service start-up and shutdown', () => {
+describe('reference service start-up and shutdown', { timeout: 180000 }, () => {
   it('refuses invalid knobs at start: exit 2, every bad variable named on stderr', () => {
     const r = runWithEnv({ HTTP_PORT: 'eighty', GRPC_PORT: '70000', HOST: 'localhost', WORKERS: '0', FEED_CPU_MS: '-1', LIKE_CPU_MS: 'x', BACKEND_WAIT_MS: '1e9', ERROR_RATE: '1.5', REPLICA: 'a b' });
     assert.equal(r.status, 2);

@@ -7,7 +7,9 @@ const LAG_INTERVAL_MS = 100;
 const LAG_WINDOW = 10;
 
 class WorkerMetrics {
-  constructor() {
+  constructor(worker = '1') {
+    this.worker = worker;
+    this.answered = 0;
     this.requests = new Map(); // `${endpoint}\n${code}` -> count
     this.errors = new Map(); // endpoint -> count
     this.inflight = 0;
@@ -38,6 +40,7 @@ class WorkerMetrics {
   count(endpoint, code, failed) {
     const key = `${endpoint}\n${code}`;
     this.requests.set(key, (this.requests.get(key) || 0) + 1);
+    this.answered++;
     if (failed) this.errors.set(endpoint, (this.errors.get(endpoint) || 0) + 1);
   }
 
@@ -47,6 +50,8 @@ class WorkerMetrics {
     const cpu = process.cpuUsage();
     return {
       pid: process.pid,
+      worker: this.worker,
+      answered: this.answered,
       requests: [...this.requests].map(([key, n]) => {
         const [endpoint, code] = key.split('\n');
         return { endpoint, code, n };
@@ -108,6 +113,11 @@ function renderMetrics({ replica, snapshots, primary, knobs }) {
   lines.push('# HELP headroom_workers Worker processes serving requests.');
   lines.push('# TYPE headroom_workers gauge');
   lines.push(`headroom_workers ${snapshots.length}`);
+  lines.push('# HELP headroom_worker_requests_total Requests answered by each worker (all endpoints and protocols): shows how connections spread over workers.');
+  lines.push('# TYPE headroom_worker_requests_total counter');
+  for (const s of [...snapshots].sort((a, b) => Number(a.worker) - Number(b.worker))) {
+    lines.push(`headroom_worker_requests_total{worker="${label(s.worker)}"} ${s.answered}`);
+  }
   if (knobs) {
     lines.push('# HELP headroom_knob Current value of a run-time knob (see GET /admin/knobs).');
     lines.push('# TYPE headroom_knob gauge');

@@ -16,7 +16,7 @@ export function request(
   base: string,
   method: string,
   path: string,
-  opts: { body?: string; agent?: http.Agent; fresh?: boolean } = {},
+  opts: { body?: string; agent?: http.Agent; fresh?: boolean; timeoutMs?: number } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, base);
@@ -36,6 +36,8 @@ export function request(
       },
     );
     req.on('error', reject);
+    // A guard against hanging tests, not a latency assertion.
+    req.setTimeout(opts.timeoutMs ?? 30000, () => req.destroy(new Error(`no answer to ${method} ${path} within ${opts.timeoutMs ?? 30000} ms`)));
     req.end(opts.body);
   });
 }

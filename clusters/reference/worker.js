@@ -50,12 +50,12 @@ function hostPort(host, port) {
  */
 async function startWorker(config, bus) {
   const state = { knobs: { ...config.knobs }, ready: false, closing: false };
-  const metrics = new WorkerMetrics();
+  // Which worker answers (1..WORKERS), in every answer, so a user can see how requests spread.
+  const workerIndex = process.env.REFERENCE_WORKER || '1';
+  const metrics = new WorkerMetrics(workerIndex);
   metrics.startLagSampler();
   const likes = new Map();
   const protos = loadProtos();
-  // Which worker answered (1..WORKERS), so a user can see the spread of requests over workers.
-  const workerIndex = process.env.REFERENCE_WORKER || '1';
 
   // ---- shared handlers: both protocols call these; they return { status, body } in HTTP terms.
   async function feedHandler(user, limit) {
@@ -192,6 +192,9 @@ async function startWorker(config, bus) {
   function grpcUnary(endpoint, handler) {
     return (call, callback) => {
       metrics.inflight++;
+      const md = new grpc.Metadata();
+      md.set('x-worker', workerIndex);
+      call.sendMetadata(md);
       handler(call.request)
         .then((r) => {
           if (r.invalid) return grpcFail(callback, endpoint, grpc.status.INVALID_ARGUMENT, r.invalid);
