@@ -156,8 +156,9 @@ test('arrivals beyond maxInFlight are dropped and counted, as k6 dropped_iterati
   assert.equal(t.droppedIterations, s.dropped);
 });
 
-test('failures: status >= 400, timeouts, refused connections and gRPC errors count as failed', async () => {
-  const server = await httpServer(22017, (req, res) => {
+for (const [client, base] of [['net', 22017], ['undici', 22022]] as const) {
+test(`failures (${client} client): status >= 400, timeouts, refused connections and gRPC errors count as failed`, async () => {
+  const server = await httpServer(base, (req, res) => {
     if (req.url === '/missing') {
       res.statusCode = 404;
       res.end('no');
@@ -171,11 +172,12 @@ test('failures: status >= 400, timeouts, refused connections and gRPC errors cou
       res.end('bye');
     }
   });
-  const feed = await grpcFeedServer(22018);
+  const feed = await grpcFeedServer(base + 1);
   const metrics = new Metrics();
   const ep = (name: string, path: string) => ({ name, weight: 1, protocol: 'http' as const, path, timeout: '300ms' });
   const engine = new LoadEngine({
-    replicas: [replicaAt('r0', 'use1', 22017, 22018), replicaAt('dead', 'use2', 22019, 22019)],
+    replicas: [replicaAt('r0', 'use1', base, base + 1), replicaAt('dead', 'use2', base + 2, base + 2)],
+    httpClient: client,
     metrics,
     mix: {
       endpoints: [ep('missing', '/missing'), ep('hang', '/hang'), ep('chunked', '/chunked'), ep('close', '/close'),
@@ -206,6 +208,7 @@ test('failures: status >= 400, timeouts, refused connections and gRPC errors cou
   assert.ok(dead.count >= 15, `dead replica: ${dead.count} requests`);
   assert.equal(dead.failed, dead.count);
 });
+}
 
 test('closed model: VUs each keep one request in flight', async () => {
   let concurrent = 0;

@@ -60,6 +60,7 @@ export class LoadEngine {
   private nextAt = Infinity;
   private lastArrival = -Infinity;
   private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
   private gaugeTimer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = false;
@@ -185,18 +186,25 @@ export class LoadEngine {
   }
 
   private arm(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
+    if (!this.running || this.nextAt === Infinity) {
+      if (this.timer) clearTimeout(this.timer);
       this.timer = null;
+      return;
     }
-    if (!this.running || this.nextAt === Infinity) return;
     const delay = this.nextAt - perfNow();
     // Timers fire at 1 ms granularity at best: arrivals due in between leave together, each with its own intended time.
-    this.timer = setTimeout(this.tick, delay > 1 ? Math.floor(delay) : 1);
+    const ms = delay > 1 ? Math.floor(delay) : 1;
+    if (this.timer && this.timerMs === ms) {
+      // At high rates every tick re-arms the same 1 ms timer: reuse it instead of allocating one per tick.
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerMs = ms;
+    this.timer = setTimeout(this.tick, ms);
   }
 
   private readonly tick = (): void => {
-    this.timer = null;
     if (!this.running) return;
     const now = perfNow();
     while (this.nextAt <= now) {
