@@ -177,6 +177,28 @@ export class DrillController {
     this.deps.load.setRate(Math.min(rps, this.deps.scenario.safety.maxTotalRps));
   }
 
+  /**
+   * After a breach: no load until the target has worked off its backlog (its CPU share falls below
+   * `belowShare`), at least minMs and at most maxMs, so the next probe does not inherit the overload.
+   */
+  async cooldown(filter: Tags, opts: { minMs?: number; maxMs?: number; belowShare?: number } = {}): Promise<number> {
+    const { clock, metrics } = this.deps;
+    const start = clock.now();
+    const minMs = opts.minMs ?? 1000;
+    const maxMs = opts.maxMs ?? 15_000;
+    const below = opts.belowShare ?? 0.25;
+    this.deps.load.setRate(0);
+    this.stepTag = 'cooldown';
+    this.deps.load.setTags({ step: 'cooldown' });
+    await this.watch(maxMs, () => {
+      const elapsed = clock.now() - start;
+      if (elapsed < minMs) return null;
+      const last = metrics.window({ sinceMs: clock.now() - 1500, metric: 'cpu_share', filter }).gaugeAvg;
+      return last === null || last === undefined || last < below ? true : null;
+    });
+    return clock.now() - start;
+  }
+
   /** Waits ms while watching faults, safety and signals (no guards), e.g. after a DC comes back. */
   async idle(ms: number): Promise<void> {
     this.stepTag = 'idle';

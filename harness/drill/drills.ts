@@ -68,6 +68,8 @@ async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: 
     weights: poolOnlyWeights(ctx.cluster, poolId), settleMs: drill.settleMs, measureMs: drill.measureMs,
     targetFilter: { pool: poolId }, guardTargets: [{ label: poolId, filter: { pool: poolId } }], search,
   }, drill.repeatUnstable);
+  // An overloaded pool keeps working off its queue after the load drops: let it, before the next probe.
+  if (outcome.brokenBy !== 'none') await ctx.ctrl.cooldown({ pool: poolId });
   return { outcome, steps: outcome.attempts };
 }
 
@@ -177,6 +179,7 @@ async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'd
         ctx.ctrl.annotate(`drain ${drill.name}: restored the weights of share ${held.share} after ${brokenBy} broke at ${share}`);
         await ctx.ctrl.idle(Math.min(drill.settleMs, 5000));
       }
+      await ctx.ctrl.cooldown(filter);
       break;
     }
     held = { share, record: out.record };
@@ -219,6 +222,7 @@ async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: '
   } finally {
     if (killed.length) await bringBack(ctx, killed, lostDc);
   }
+  if (out.brokenBy !== 'none') await ctrl.cooldown({});
   const record = out.record;
   const redlines = redlineMap(ctx);
   const figures: FailoverSurvivor[] = survivors.map((dc) => {
