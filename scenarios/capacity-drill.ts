@@ -20,7 +20,7 @@ export default defineScenario({
   settle: '2s',
   measure: '5s',
   drills: [
-    { kind: 'redline', name: 'redline', serverTypes: 'all', startRps: 40, maxRps: 400, rampFactor: 2, resolution: 0.03 },
+    { kind: 'redline', name: 'redline', serverTypes: 'all', startRps: 60, maxRps: 400, rampFactor: 1.5, resolution: 0.03 },
     { kind: 'drain', name: 'drain-use1', target: { dc: 'use1' }, totalRps: 300, steps: 5, settle: '3s', measure: '6s' },
     { kind: 'lose-dc', name: 'lose-each-dc', dc: 'each', mode: 'weight', settle: '3s', measure: '8s' },
   ],

@@ -12,7 +12,7 @@ export default defineScenario({
   guards: feedGuards,
   safety: { maxErrorRate: 0.5, maxTotalRps: 600 },
   drills: [
-    { kind: 'redline', name: 'redline', startRps: 40, maxRps: 400 },
+    { kind: 'redline', name: 'redline', startRps: 60, maxRps: 400, rampFactor: 1.5 },
     { kind: 'lose-dc', name: 'lose-use1', dc: 'use1', mode: 'weight', settle: '3s', measure: '10s' },
     { kind: 'lose-dc', name: 'kill-use1', dc: 'use1', mode: 'kill', settle: '3s', measure: '10s' },
   ],

@@ -98,6 +98,8 @@ const samplerFailuresFatal = 3;
 /** A replica whose every request failed over this window (and at least minFailures of them) is marked out. */
 const faultWindowS = 2;
 const minFailures = 3;
+/** Below this CPU share a replica whose requests all fail is not working on them. */
+const idleCpuShare = 0.1;
 /** Send lag (p99) above which a step is annotated, and above which its measurement is not trusted. */
 const lagNoteMs = 25;
 const lagUnstableMs = 50;
@@ -184,7 +186,8 @@ export class DrillController {
   async cooldown(filter: Tags, opts: { minMs?: number; maxMs?: number; belowShare?: number } = {}): Promise<number> {
     const { clock, metrics } = this.deps;
     const start = clock.now();
-    const minMs = opts.minMs ?? 1000;
+    // At least one request timeout, so what was queued during the overload has ended before the next probe.
+    const minMs = opts.minMs ?? this.deps.scenario.timeoutMs + 500;
     const maxMs = opts.maxMs ?? 15_000;
     const below = opts.belowShare ?? 0.25;
     this.deps.load.setRate(0);
@@ -195,7 +198,8 @@ export class DrillController {
       if (elapsed < minMs) return null;
       const last = metrics.window({ sinceMs: clock.now() - 1500, metric: 'cpu_share', filter }).gaugeAvg;
       return last === null || last === undefined || last < below ? true : null;
-    });
+      // The overload's queued requests time out now, by design: that is not a reason for a safety stop.
+    }, { safety: false });
     return clock.now() - start;
   }
 
@@ -323,7 +327,7 @@ export class DrillController {
    * Waits up to ms in ticks of one second; after each tick checks signals, Docker, safety and faults,
    * then calls check(); returns its first non-null answer at once (a breach ends the step).
    */
-  private async watch<T>(ms: number, check: () => T | null): Promise<T | null> {
+  private async watch<T>(ms: number, check: () => T | null, opts: { safety?: boolean } = {}): Promise<T | null> {
     const { clock, signal } = this.deps;
     const start = clock.now();
     const deadline = start + ms;
@@ -333,7 +337,7 @@ export class DrillController {
       if (now >= deadline) return null;
       await clock.sleep(Math.min(1000, deadline - now), signal);
       this.checkAbort();
-      this.checkSafety();
+      if (opts.safety !== false) this.checkSafety();
       this.checkTransportFaults();
       const answer = check();
       this.refreshView(clock.now() - start);
@@ -351,13 +355,22 @@ export class DrillController {
     }
   }
 
-  /** A replica whose every request failed over the last 2 s stops answering: mark it out. */
+  /**
+   * A replica whose every request failed over the last 2 s while it used no CPU has stopped answering
+   * (dead, paused, unreachable): mark it out. A busy replica whose queued requests time out after an
+   * overload is not dead, only late.
+   */
   private checkTransportFaults(): void {
-    const now = this.deps.clock.now();
+    const { metrics, clock } = this.deps;
+    const now = clock.now();
     for (const r of this.deps.cluster.replicas) {
       if (this.markedOut.has(r.name)) continue;
-      const w = this.deps.metrics.counts(now - faultWindowS * 1000, now, r.name);
-      if (w.failed >= minFailures && w.failed === w.count) this.markOut(r.name, `all ${w.count} requests of the last ${faultWindowS} s failed`);
+      const w = metrics.counts(now - faultWindowS * 1000, now, r.name);
+      if (w.failed < minFailures || w.failed !== w.count) continue;
+      const cpu = metrics.window({ sinceMs: now - faultWindowS * 1000, untilMs: now, metric: 'cpu_share', filter: { replica: r.name } });
+      const busy = cpu.gaugeMax ?? cpu.gaugeAvg ?? null;
+      if (busy !== null && busy >= idleCpuShare) continue;
+      this.markOut(r.name, `all ${w.count} requests of the last ${faultWindowS} s failed${busy === null ? ', no resource sample' : `, CPU ${(busy * 100).toFixed(0)}% of quota`}`);
     }
   }
 

@@ -16,6 +16,7 @@ export interface WindowFigures {
   percentile(q: number): number | null;
   droppedIterations: number;
   gaugeAvg?: number | null;
+  gaugeMax?: number | null;
 }
 
 export interface MetricsPort {
