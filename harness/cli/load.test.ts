@@ -80,3 +80,18 @@ test('bad input: each gives a clear error and exit 104', async () => {
   assert.equal(await main(['load', 'http://10.0.0.1/', '--rate', '0', '--duration', 'x', '--threshold', 'nope=avg<1'], c.io), 104);
   assert.equal(c.err().split('\n').filter((l) => l.includes('argv')).length, 4, c.err());
 });
+
+test('--warmup loads first and leaves the warm-up out of every figure', async () => {
+  const server = await httpServer(22033, (_req, res) => res.end('ok'));
+  try {
+    const c = captureIo();
+    const code = await main(['load', 'http://127.0.0.1:22033/', '--rate', '100', '--warmup', '1s', '--duration', '1s', '--json'], c.io);
+    assert.equal(code, 0, c.err());
+    const count = JSON.parse(c.out()).metrics.http_reqs.values.count;
+    assert.ok(count >= 97 && count <= 103, `measured ${count} requests, the 100 of the warm-up excluded`);
+    assert.ok(server.arrivals.length >= 195, `the server saw ${server.arrivals.length} requests`);
+    assert.match(c.err(), /warming up for 1 s/);
+  } finally {
+    await server.stop();
+  }
+});

@@ -13,6 +13,7 @@ const usage = `usage: headroom load <url> (--rate N | --vus N) --duration D [opt
   --duration D        how long, e.g. 30s, 1m30s
   --threshold 'M=E'   k6 threshold, e.g. 'http_req_duration=p(99)<250' or 'http_req_failed=rate<0.01' (repeatable); exit 99 when one fails
   --json              print the summary as JSON shaped like k6's summary export
+  --warmup D          load at the same rate or VUs for D first and leave it out of every figure (JIT, connections)
   --timeout D         request timeout (default 10s)
   --max-in-flight N   open model: arrivals beyond N requests in flight are dropped (dropped_iterations; default 10000)
   --method M          HTTP method (default GET)
@@ -26,6 +27,7 @@ interface LoadArgs {
   rate?: number;
   vus?: number;
   durationMs?: number;
+  warmupMs: number;
   json: boolean;
   thresholds: string[];
   timeoutMs: number;
@@ -36,13 +38,13 @@ interface LoadArgs {
   allowTargets: string[];
 }
 
-const valueFlags = new Set(['--rate', '--vus', '--duration', '--threshold', '--timeout', '--max-in-flight', '--method', '--header', '--body', '--allow-target']);
+const valueFlags = new Set(['--rate', '--vus', '--duration', '--warmup', '--threshold', '--timeout', '--max-in-flight', '--method', '--header', '--body', '--allow-target']);
 
 /** Parses argv, collecting every problem. */
 export function parseLoadArgs(argv: string[]): LoadArgs {
   const problems: ConfigError[] = [];
   const bad = (field: string, problem: string, hint?: string) => problems.push(new ConfigError('argv', field, problem, hint));
-  const a: LoadArgs = { json: false, thresholds: [], timeoutMs: 10_000, maxInFlight: 10_000, method: 'GET', headers: {}, allowTargets: [] };
+  const a: LoadArgs = { warmupMs: 0, json: false, thresholds: [], timeoutMs: 10_000, maxInFlight: 10_000, method: 'GET', headers: {}, allowTargets: [] };
   const positive = (flag: string, v: string, integer: boolean): number | undefined => {
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
@@ -73,6 +75,12 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
         const d = parseDuration(value!);
         if (d === undefined || d <= 0) bad(arg, `expected a duration like '30s' or '1m', got '${value}'`);
         else a.durationMs = d;
+        break;
+      }
+      case '--warmup': {
+        const d = parseDuration(value!);
+        if (d === undefined) bad(arg, `expected a duration like '2s', got '${value}'`);
+        else a.warmupMs = d;
         break;
       }
       case '--timeout': {
@@ -174,7 +182,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const engine = new LoadEngine({
     replicas: [replica],
     mix: { endpoints: [{ name: 'url', weight: 1, protocol: 'http', method: args.method, path, headers: args.headers, body: args.body }] },
-    metrics, timeoutMs: args.timeoutMs, maxInFlight: plan.maxInFlight ?? args.maxInFlight, allowTargets: args.allowTargets, file: 'argv',
+    metrics: args.warmupMs > 0 ? new Metrics() : metrics, timeoutMs: args.timeoutMs, maxInFlight: plan.maxInFlight ?? args.maxInFlight, allowTargets: args.allowTargets, file: 'argv',
   });
   const tty = io.stderr.isTTY === true;
   const every = tty ? 1000 : args.durationMs! > 120_000 ? 10_000 : 5_000;
@@ -185,6 +193,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   };
   let result: { interrupted: boolean };
   try {
+    if (args.warmupMs > 0) {
+      io.stderr.write(`warming up for ${args.warmupMs / 1000} s (not measured)\n`);
+      const warm = await runPlan(engine, { ...plan, durationMs: args.warmupMs, segments: [{ ...plan.segments[0], durationMs: args.warmupMs }] }, { signal: io.signals });
+      engine.setMetrics(metrics);
+      if (warm.interrupted) {
+        throw new Interrupted(typeof io.signals?.reason === 'string' ? io.signals.reason : 'a signal');
+      }
+    }
     result = await runPlan(engine, plan, {
       signal: io.signals,
       progressMs: every,

@@ -45,7 +45,7 @@ const perfNow = () => performance.now();
 
 export class LoadEngine {
   readonly router: Router;
-  private readonly metrics: Metrics;
+  private metrics: Metrics;
   private readonly endpoints: CompiledEndpoint[];
   private readonly picker: EndpointPicker;
   private readonly http: HttpSender;
@@ -76,7 +76,8 @@ export class LoadEngine {
   private readonly lag = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
 
   constructor(opts: LoadEngineOptions) {
-    checkTargets(opts.replicas.map((r) => new URL(r.http).hostname).concat(opts.replicas.map((r) => r.host)), opts.allowTargets ?? [], opts.file ?? 'replicas');
+    const hosts = opts.replicas.flatMap((r) => [r.host, ...(r.http ? [new URL(r.http).hostname.replace(/^\[|\]$/g, '')] : []), ...(r.grpc ? [r.grpc.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')] : [])]);
+    checkTargets(hosts, opts.allowTargets ?? [], opts.file ?? 'replicas');
     this.metrics = opts.metrics;
     this.router = new Router(opts.replicas, { spread: opts.spread, seed: opts.seed });
     this.maxInFlight = opts.maxInFlight ?? 10_000;
@@ -117,6 +118,13 @@ export class LoadEngine {
 
   setWeights(w: Weights): void {
     this.router.setWeights(w);
+  }
+
+  /** Records into another store from the next request on (e.g. after a warm-up whose samples are thrown away). */
+  setMetrics(metrics: Metrics): void {
+    this.metrics = metrics;
+    this.series = [];
+    metrics.begin();
   }
 
   markOut(replica: string): void {

@@ -9,9 +9,10 @@ interface Opts { connections?: number; seconds: number; warmupSeconds: number; r
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuS = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
-const rssMb = () => {
+const memoryMb = () => {
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().rss / 1048576;
+  const m = process.memoryUsage();
+  return { rss: m.rss / 1048576, heap: m.heapUsed / 1048576 };
 };
 
 function replicaOf(url: string): Replica {
@@ -27,7 +28,7 @@ async function headroom(mode: string, url: string, o: Opts) {
   engine.start();
   await sleep(o.warmupSeconds * 1000);
   // The measured window starts here: warm-up (JIT, connections) is excluded from every figure.
-  const rss0 = mode === 'memory' ? rssMb() : 0;
+  const mem0 = mode === 'memory' ? memoryMb() : { rss: 0, heap: 0 };
   const s0 = engine.stats();
   engine.resetSendLag();
   const t0 = performance.now();
@@ -38,7 +39,7 @@ async function headroom(mode: string, url: string, o: Opts) {
   const t1 = performance.now();
   const s1 = engine.stats();
   const lag = engine.sendLag();
-  const rss1 = mode === 'memory' ? rssMb() : 0;
+  const mem1 = mode === 'memory' ? memoryMb() : { rss: 0, heap: 0 };
   drive(false);
   const w = metrics.window({ sinceMs: wall0, untilMs: Date.now() });
   await engine.stop();
@@ -49,7 +50,7 @@ async function headroom(mode: string, url: string, o: Opts) {
     tool: 'headroom', mode, seconds, requests: completed, sent, failed: s1.failed - s0.failed, dropped: s1.dropped - s0.dropped,
     rate: sent / seconds, cpuS: cpuS(c1), perCpuS: completed / cpuS(c1),
     sendLagP50Ms: lag.p50, sendLagP99Ms: lag.p99, sendLagMaxMs: lag.max,
-    p50Ms: w.percentile(50), p99Ms: w.percentile(99), rssStartMb: rss0, rssEndMb: rss1,
+    p50Ms: w.percentile(50), p99Ms: w.percentile(99), rssStartMb: mem0.rss, rssEndMb: mem1.rss, heapStartMb: mem0.heap, heapEndMb: mem1.heap,
   };
 }
 
