@@ -1,7 +1,7 @@
 // The metrics store: one series per tag-set, each second kept as an HDR histogram plus counts per
 // 100 ms slot, for `retainSeconds`; older seconds are merged into the series' run total and dropped,
 // so memory stays flat however long the run. Windows merge the seconds they cover across series.
-import { Histogram, packed, recordUs, releaseHot, takeHot } from './histogram';
+import { Histogram, Sparse, meanUs, mergeSparse, percentileUs, recordUs, releaseHot, sparseOf, takeHot } from './histogram';
 import { Tags, matchesFilter, tagKey } from './tags';
 
 /** Slots per second for counts: windows are exact to 100 ms for counts and rates, to the second for percentiles. */
@@ -38,7 +38,7 @@ export interface WindowOptions {
 }
 
 interface Cell {
-  hist: Histogram | null;
+  hist: Sparse | null;
   /** count[0..9], failed[10..19], dropped[20..29] per 100 ms slot. */
   slots: Float64Array;
 }
@@ -56,7 +56,7 @@ export class Series {
   sec = -1;
   hot: Histogram | null = null;
   slots = new Float64Array(3 * slotsPerSecond);
-  total: Histogram | null = null;
+  total: Sparse | null = null;
   totalCount = 0;
   totalFailed = 0;
   totalDropped = 0;
@@ -94,11 +94,7 @@ export class Series {
       let any = false;
       for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== 0) { any = true; break; }
       if (any) {
-        let hist: Histogram | null = null;
-        if (this.hot !== null && this.hot.totalCount > 0) {
-          hist = packed();
-          hist.add(this.hot);
-        }
+        const hist = this.hot !== null && this.hot.totalCount > 0 ? sparseOf(this.hot) : null;
         this.store.keep(this.sec, this, { hist, slots: this.slots });
         this.slots = new Float64Array(3 * slotsPerSecond);
       }
@@ -111,9 +107,9 @@ export class Series {
     this.store.advance(sec);
   }
 
-  /** The cell of the second being written, for windows (not copied). */
+  /** The cell of the second being written, for windows (its histogram copied sparse). */
   current(): Cell | null {
-    return this.sec >= 0 ? { hist: this.hot, slots: this.slots } : null;
+    return this.sec >= 0 ? { hist: this.hot !== null && this.hot.totalCount > 0 ? sparseOf(this.hot) : null, slots: this.slots } : null;
   }
 }
 
@@ -247,10 +243,7 @@ export class Metrics {
   }
 
   private mergeIntoTotal(s: Series, cell: Cell): void {
-    if (cell.hist) {
-      if (!s.total) s.total = packed();
-      s.total.add(cell.hist);
-    }
+    if (cell.hist) s.total = s.total ? mergeSparse([s.total, cell.hist]) : cell.hist;
     for (let i = 0; i < slotsPerSecond; i++) {
       s.totalCount += cell.slots[i];
       s.totalFailed += cell.slots[slotsPerSecond + i];
@@ -294,7 +287,7 @@ export class Metrics {
   }
 
   private requestWindow(filter: Tags | undefined, since: number, until: number, seconds: number, withTotals: boolean): WindowSummary {
-    const merged = packed();
+    const parts: Sparse[] = [];
     let count = 0;
     let failed = 0;
     let dropped = 0;
@@ -309,7 +302,7 @@ export class Metrics {
         dropped += cell.slots[2 * slotsPerSecond + i];
       }
       count += c;
-      if (c > 0 && cell.hist && cell.hist.totalCount > 0) merged.add(cell.hist);
+      if (c > 0 && cell.hist && cell.hist.total > 0) parts.push(cell.hist);
     };
     const matching = new Set<Series>();
     for (const s of this.series.values()) {
@@ -319,10 +312,9 @@ export class Metrics {
         count += s.totalCount;
         failed += s.totalFailed;
         dropped += s.totalDropped;
-        if (s.total) merged.add(s.total);
+        if (s.total) parts.push(s.total);
       }
-      const cur = s.current();
-      if (cur && s.sec >= Math.floor(since / 1000) && s.sec * 1000 < until) addCell(s.sec, cur);
+      if (s.sec >= 0 && s.sec >= Math.floor(since / 1000) && s.sec * 1000 < until) addCell(s.sec, s.current()!);
     }
     if (matching.size > 0) {
       const fromSec = Math.floor(since / 1000);
@@ -331,17 +323,22 @@ export class Metrics {
         for (const [s, cell] of cells) if (matching.has(s)) addCell(sec, cell);
       }
     }
-    const has = merged.totalCount > 0;
+    const merged = mergeSparse(parts);
+    const has = merged.total > 0;
+    const mean = meanUs(merged);
     return {
       count,
       failed,
       errorRate: count > 0 ? failed / count : 0,
       rps: seconds > 0 ? count / seconds : 0,
       seconds,
-      avg: has ? merged.mean / 1000 : null,
-      min: has ? merged.minNonZeroValue / 1000 : null,
-      max: has ? merged.maxValue / 1000 : null,
-      percentile: (q: number) => (has ? merged.getValueAtPercentile(q) / 1000 : null),
+      avg: has && mean !== null ? mean / 1000 : null,
+      min: has ? merged.min / 1000 : null,
+      max: has ? merged.max / 1000 : null,
+      percentile: (q: number) => {
+        const v = percentileUs(merged, q);
+        return v === null ? null : v / 1000;
+      },
       droppedIterations: dropped,
     };
   }
