@@ -2,7 +2,7 @@
 // through real steps, early end on a breach, drains, DC loss, marking out, abort. Pure: no sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Interrupted } from '../common';
+import { ClusterError, Interrupted } from '../common';
 import { validateScenario } from '../config/scenario';
 import type { ScenarioInput } from '../config/scenario';
 import { DrillController, SafetyStop } from './controller';
@@ -166,4 +166,15 @@ test('safety: no step offers more than maxTotalRps', async () => {
   await runAll(s);
   assert.equal(s.steps[0].offeredRps, 1000);
   assert.ok(s.steps[0].annotations.some((a) => a.includes('capped from 1500 to 1000')));
+});
+
+test('Docker unreachable: three failed resource samples in a row end the run with a ClusterError', async () => {
+  const s = setup([{ kind: 'hold', name: 'h', totalRps: 100, steps: 5 }]);
+  let calls = 0;
+  s.world.sampleResources = async () => {
+    if (++calls > 2) throw new Error('connect ENOENT /var/run/docker.sock');
+    return [];
+  };
+  await assert.rejects(runAll(s), (e: unknown) => e instanceof ClusterError && /Docker unreachable: 3 resource samples in a row failed \(connect ENOENT/.test(e.message));
+  assert.equal(s.steps.at(-1)!.verdict, 'aborted');
 });
