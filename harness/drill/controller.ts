@@ -98,6 +98,8 @@ const samplerFailuresFatal = 3;
 /** A replica whose every request failed over this window (and at least minFailures of them) is marked out. */
 const faultWindowS = 2;
 const minFailures = 3;
+/** A replica with requests outstanding and none ended for this long has stopped answering. */
+const silentMs = 1500;
 /** Below this CPU share a replica whose requests all fail is not working on them. */
 const idleCpuShare = 0.1;
 /** Send lag (p99) above which a step is annotated, and above which its measurement is not trusted. */
@@ -118,6 +120,7 @@ export class DrillController {
   private readonly byName: Map<string, Replica>;
   private live: LiveState | null = null;
   private liveTarget: Tags = {};
+  private lastRateChange = 0;
 
   constructor(readonly deps: ControllerDeps) {
     this.log = deps.logger ?? silentLogger;
@@ -230,6 +233,7 @@ export class DrillController {
     this.stepTag = settleTag;
     load.setTags({ step: settleTag });
     load.setRate(rate);
+    this.lastRateChange = clock.now();
     const settleStart = clock.now();
     let measureStart = settleStart;
     let verdicts: { target: GuardTarget; guard: Guard; ok: boolean; value: number | null }[] = [];
@@ -366,6 +370,13 @@ export class DrillController {
     for (const r of this.deps.cluster.replicas) {
       if (this.markedOut.has(r.name)) continue;
       const w = metrics.counts(now - faultWindowS * 1000, now, r.name);
+      // Stopped answering (paused, hung): requests pile up and none ends, well before any times out.
+      const pending = this.deps.load.outstanding?.(r.name) ?? 0;
+      const recent = metrics.counts(now - silentMs, now, r.name);
+      if (recent.count === 0 && pending >= minFailures && now - this.lastRateChange >= silentMs) {
+        this.markOut(r.name, `not answering: ${pending} requests outstanding, none ended in ${silentMs / 1000} s`);
+        continue;
+      }
       if (w.failed < minFailures || w.failed !== w.count) continue;
       const cpu = metrics.window({ sinceMs: now - faultWindowS * 1000, untilMs: now, metric: 'cpu_share', filter: { replica: r.name } });
       const busy = cpu.gaugeMax ?? cpu.gaugeAvg ?? null;

@@ -137,6 +137,31 @@ test('a replica killed mid-step is marked out, the step annotated, and the drill
   assert.deepEqual(containersLeft(), []);
 });
 
+test('a replica that stops answering (paused) is marked out for its silence, before its requests time out', async () => {
+  const victim = 'drill-2dc-dc2-large-1';
+  const before = process.env.HOLD_STEPS;
+  process.env.HOLD_STEPS = '3';
+  let pausedAt = 0;
+  try {
+    const { result, steps, log } = await drillWith('hold-2dc.ts', 'paused', async (c) => {
+      // The warm-up takes 3 s, the first step 1 s + 3 s: pause in the middle of the second step.
+      setTimeout(() => void c.pause(victim).then(() => (pausedAt = Date.now())), 9000).unref();
+    });
+    assert.equal(result.exitCode, 0, log);
+    const i = steps.findIndex((s) => s.annotations.some((a) => a.startsWith(`replica ${victim} marked out`)));
+    assert.ok(i >= 0, JSON.stringify(steps.map((s) => s.annotations)));
+    const note = steps[i].annotations.find((a) => a.includes(victim))!;
+    assert.match(note, /not answering: \d+ requests outstanding, none ended in 1\.5 s/);
+    const markedAt = Date.parse(/marked out at (\S+?Z)/.exec(note)![1]);
+    process.stderr.write(`# ${victim} marked out ${((markedAt - pausedAt) / 1000).toFixed(2)} s after the pause returned\n`);
+    // The reason is silence, not failures: it was marked out before its requests timed out (2 s).
+    for (const s of steps.slice(i + 1)) assert.equal(s.replicas.find((r) => r.replica === victim)!.serving, false);
+  } finally {
+    if (before === undefined) delete process.env.HOLD_STEPS;
+    else process.env.HOLD_STEPS = before;
+  }
+});
+
 test('SIGINT in the middle of a drill: every finished step is in steps.ndjson, no container is left, exit 105', async () => {
   const out = path.join(tmp, 'sigint');
   const child = spawn(process.execPath, [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out], {

@@ -36,6 +36,8 @@ export interface LoadPort {
   /** How late arrivals left versus their schedule since the last reset (the generator's own health). */
   sendLag?(): { count: number; p99: number; max: number };
   resetSendLag?(): void;
+  /** Requests sent to a replica and not answered yet. */
+  outstanding?(replica: string): number;
 }
 
 export interface ClusterPort {

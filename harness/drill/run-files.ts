@@ -64,12 +64,15 @@ export function clusterFacts(spec: ClusterSpec): ClusterFacts {
   };
 }
 
-/** Redlines per server type from an earlier run directory (or its summary.json); the lowest per type. */
+/** Redlines per server type from an earlier run's summary: its redline drills (the lowest per type), else its sweeps. */
 export function readBaselineRedlines(summary: Summary): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of [...(summary.sweeps ?? []), ...(summary.redlines ?? [])]) {
-    if (r.rpsPerReplica === null) continue;
-    out[r.serverType] = out[r.serverType] === undefined ? r.rpsPerReplica : Math.min(out[r.serverType], r.rpsPerReplica);
-  }
-  return out;
+  const lowest = (results: Summary['redlines']) => {
+    const out: Record<string, number> = {};
+    for (const r of results ?? []) {
+      if (r.rpsPerReplica === null) continue;
+      out[r.serverType] = out[r.serverType] === undefined ? r.rpsPerReplica : Math.min(out[r.serverType], r.rpsPerReplica);
+    }
+    return out;
+  };
+  return { ...lowest(summary.sweeps), ...lowest(summary.redlines) };
 }

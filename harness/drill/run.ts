@@ -180,8 +180,15 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     engine.setRate(0);
     engine.start();
     engineStarted = true;
+    const router = engine.router;
+    const load = {
+      setRate: (r: number) => engine.setRate(r), setWeights: (w: Parameters<LoadEngine['setWeights']>[0]) => engine.setWeights(w),
+      markOut: (r: string) => engine.markOut(r), markIn: (r: string) => engine.markIn(r), setTags: (t: Record<string, string>) => engine.setTags(t),
+      stats: () => engine.stats(), sendLag: () => engine.sendLag(), resetSendLag: () => engine.resetSendLag(),
+      outstanding: (r: string) => router.outstanding[router.indexOf(r)] ?? 0,
+    };
     ctrl = new DrillController({
-      runId, scenario, cluster: holder, load: engine, metrics, guards, clock, signal: opts.signal, view, logger: log,
+      runId, scenario, cluster: holder, load, metrics, guards, clock, signal: opts.signal, view, logger: log,
       onStep: (r) => files.appendStep(r),
     });
     ctrl.start();
