@@ -4,6 +4,7 @@
 // Measured against undici in `make bench`; HttpTransport (undici) stays available.
 import * as net from 'node:net';
 import type { Done, HttpRequest, HttpSender } from './http';
+import { Deadlines } from './deadlines';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { HTTPParser } = require('_http_common') as { HTTPParser: LlhttpParserClass };
@@ -190,53 +191,6 @@ class Origin {
   }
 }
 
-/** Same deadline queues as the undici transport: requests with one timeout expire in send order. */
-class Deadlines {
-  private readonly queues = new Map<number, { calls: Call[]; head: number }>();
-  private timer: NodeJS.Timeout | null = null;
-  private sweepMs = 50;
-
-  add(timeoutMs: number, call: Call): void {
-    let q = this.queues.get(timeoutMs);
-    if (!q) {
-      this.queues.set(timeoutMs, (q = { calls: [], head: 0 }));
-      this.sweepMs = Math.max(5, Math.min(this.sweepMs, Math.floor(timeoutMs / 20)));
-      if (this.timer) {
-        clearInterval(this.timer);
-        this.timer = null;
-      }
-    }
-    q.calls.push(call);
-    if (!this.timer) {
-      this.timer = setInterval(this.sweep, this.sweepMs);
-      this.timer.unref();
-    }
-  }
-
-  private readonly sweep = (): void => {
-    const now = performance.now();
-    for (const q of this.queues.values()) {
-      const calls = q.calls;
-      let h = q.head;
-      while (h < calls.length && (calls[h].finished || calls[h].deadline <= now)) {
-        calls[h].expire();
-        h++;
-      }
-      if (h > 1024 && h * 2 > calls.length) {
-        q.calls = calls.slice(h);
-        h = 0;
-      }
-      q.head = h;
-    }
-  };
-
-  close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    for (const q of this.queues.values()) for (let i = q.head; i < q.calls.length; i++) q.calls[i].expire();
-    this.queues.clear();
-  }
-}
 
 function encode(req: HttpRequest, hostHeader: string): string {
   let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${hostHeader}\r\n`;
@@ -255,7 +209,7 @@ function encode(req: HttpRequest, hostHeader: string): string {
 
 export class NetHttpTransport implements HttpSender {
   private readonly origins: (Origin | undefined)[];
-  private readonly deadlines = new Deadlines();
+  private readonly deadlines = new Deadlines<Call>();
   /** Encoded bytes of constant requests, per request object and replica. */
   private readonly encoded = new WeakMap<HttpRequest, (Buffer | undefined)[]>();
   private closed = false;

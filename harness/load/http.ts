@@ -1,6 +1,7 @@
 // HTTP/1.1 to replicas: one undici Pool per replica, keep-alive, pipelining 1 (one request per
 // connection at a time, as a browser or a service mesh sends). Responses are drained, not buffered.
 import { Pool } from 'undici';
+import { Deadlines } from './deadlines';
 
 /** Called once per request: failed is true on a transport error, a timeout or a status >= 400. */
 export type Done = (failed: boolean, status: number) => void;
@@ -61,60 +62,9 @@ class Call {
 
 const timeoutError = Object.assign(new Error('request timed out'), { code: 'HEADROOM_TIMEOUT' });
 
-/**
- * Timeouts without a timer per request: requests with the same timeout expire in the order they
- * were sent, so one FIFO queue per timeout value and a sweeper every few ms are enough.
- */
-class Deadlines {
-  private readonly queues = new Map<number, { calls: Call[]; head: number }>();
-  private timer: NodeJS.Timeout | null = null;
-  private sweepMs = 50;
-
-  add(timeoutMs: number, call: Call): void {
-    let q = this.queues.get(timeoutMs);
-    if (!q) {
-      this.queues.set(timeoutMs, (q = { calls: [], head: 0 }));
-      this.sweepMs = Math.max(5, Math.min(this.sweepMs, Math.floor(timeoutMs / 20)));
-      if (this.timer) {
-        clearInterval(this.timer);
-        this.timer = null;
-      }
-    }
-    q.calls.push(call);
-    if (!this.timer) {
-      this.timer = setInterval(this.sweep, this.sweepMs);
-      this.timer.unref();
-    }
-  }
-
-  private readonly sweep = (): void => {
-    const now = performance.now();
-    for (const q of this.queues.values()) {
-      const calls = q.calls;
-      let h = q.head;
-      while (h < calls.length && (calls[h].finished || calls[h].deadline <= now)) {
-        calls[h].expire();
-        h++;
-      }
-      if (h > 1024 && h * 2 > calls.length) {
-        q.calls = calls.slice(h);
-        h = 0;
-      }
-      q.head = h;
-    }
-  };
-
-  close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    for (const q of this.queues.values()) for (let i = q.head; i < q.calls.length; i++) q.calls[i].expire();
-    this.queues.clear();
-  }
-}
-
 export class HttpTransport implements HttpSender {
   private readonly pools: (Pool | undefined)[];
-  private readonly deadlines = new Deadlines();
+  private readonly deadlines = new Deadlines<Call>();
   private closed = false;
 
   /** `origins[i]` is replica i's `http://host:port` (absent when it has none). */
