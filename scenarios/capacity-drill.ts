@@ -22,7 +22,7 @@ export default defineScenario({
   measure: '5s',
   drills: [
     { kind: 'redline', name: 'redline', serverTypes: 'all', startRps: 60, maxRps: 400, rampFactor: 1.5, resolution: 0.03 },
-    { kind: 'drain', name: 'drain-use1', target: { dc: 'use1' }, totalRps: 300, steps: 5, settle: '3s', measure: '6s' },
+    { kind: 'drain', name: 'drain-use1', target: { dc: 'use1' }, totalRps: 400, steps: 5, settle: '3s', measure: '6s' },
     { kind: 'lose-dc', name: 'lose-each-dc', dc: 'each', mode: 'weight', settle: '3s', measure: '8s' },
   ],
 });
