@@ -99,7 +99,7 @@ const samplerFailuresFatal = 3;
 const faultWindowS = 2;
 const minFailures = 3;
 /** A replica with requests outstanding and none ended for this long has stopped answering. */
-const silentMs = 1500;
+const silentMs = 1000;
 /** Below this CPU share a replica whose requests all fail is not working on them. */
 const idleCpuShare = 0.1;
 /** Send lag (p99) above which a step is annotated, and above which its measurement is not trusted. */
@@ -370,11 +370,12 @@ export class DrillController {
     for (const r of this.deps.cluster.replicas) {
       if (this.markedOut.has(r.name)) continue;
       const w = metrics.counts(now - faultWindowS * 1000, now, r.name);
-      // Stopped answering (paused, hung): requests pile up and none ends, well before any times out.
+      // Stopped answering (paused, hung): requests pile up and none is answered (the first timeouts may
+      // already be in), caught before the request timeout on its own would say so.
       const pending = this.deps.load.outstanding?.(r.name) ?? 0;
       const recent = metrics.counts(now - silentMs, now, r.name);
-      if (recent.count === 0 && pending >= minFailures && now - this.lastRateChange >= silentMs) {
-        this.markOut(r.name, `not answering: ${pending} requests outstanding, none ended in ${silentMs / 1000} s`);
+      if (recent.count === recent.failed && pending >= minFailures && now - this.lastRateChange >= silentMs) {
+        this.markOut(r.name, `not answering: ${pending} requests outstanding, none answered in ${silentMs / 1000} s`);
         continue;
       }
       if (w.failed < minFailures || w.failed !== w.count) continue;
