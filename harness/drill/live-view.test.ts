@@ -51,7 +51,7 @@ test('TTY: one block of drill, rate, weights, CPU per pool and guards, redrawn i
   assert.match(first, /rate 90\.0 req\/s offered, 89\.6 achieved   p99 42\.5ms   errors 0\.0%/);
   assert.match(first, /weights use1 100\.0%  usw2 0\.0%/);
   assert.match(first, /cpu use1\/small 71\.0%  usw2\/small -/);
-  assert.match(first, /guards ✓ http_req_duration: p\(99\)<250 = 42\.5/);
+  assert.match(first, /guards\n  ✓ http_req_duration: p\(99\)<250 = 42\.5\n/);
   assert.match(first, /out x-1/);
   const lines = first.trimEnd().split('\n').length;
   c.view.update(state);

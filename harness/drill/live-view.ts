@@ -70,16 +70,17 @@ class TtyView implements LiveView {
     const s = this.last;
     if (!s) return;
     this.clear();
-    const width = Math.max(40, (this.out.columns ?? 100) - 1);
+    const width = this.out.columns && this.out.columns > 20 ? this.out.columns - 1 : 160;
     const weights = Object.entries(s.weights.dcs).map(([dc, w]) => `${dc} ${pct(w)}`).join('  ');
     const cpu = Object.entries(s.cpuByPool).map(([p, c]) => `${p} ${pct(c)}`).join('  ');
-    const guards = s.guards.map((g) => `${g.ok === null ? '·' : g.ok ? '✓' : '✗'} ${g.name}${g.value !== null ? ` = ${+g.value.toFixed(3)}` : ''}`).join('   ');
+    const guards = s.guards.map((g) => `  ${g.ok === null ? '·' : g.ok ? '✓' : '✗'} ${g.name}${g.value !== null ? ` = ${+g.value.toFixed(3)}` : ''}`);
     const rows = [
       `drill ${s.drill}  step #${s.step} ${s.kind} → ${s.target}  ${s.phase} ${(s.elapsedMs / 1000).toFixed(0)}s`,
       `rate ${s.rateRps.toFixed(1)} req/s offered, ${s.rps.toFixed(1)} achieved   p99 ${ms(s.p99Ms)}   errors ${pct(s.errorRate)}`,
       `weights ${weights}`,
       `cpu ${cpu || '-'}`,
-      `guards ${guards || '-'}`,
+      `guards${guards.length ? '' : ' -'}`,
+      ...guards,
       ...(s.markedOut.length ? [`out ${s.markedOut.join(', ')}`] : []),
     ].map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
     this.out.write(`${rows.join('\n')}\n`);
