@@ -124,7 +124,8 @@ test('a replica killed mid-step is marked out, the step annotated, and the drill
   for (const s of steps.slice(noted + 1)) {
     const r = s.replicas.find((x) => x.replica === victim)!;
     assert.equal(r.serving, false);
-    assert.equal(r.rps, 0);
+    // A request sent before the mark may still end (as a failure) inside the next window: at most one.
+    assert.ok(r.rps * 3 <= 1.01, JSON.stringify(r)); // measure is 3 s
     const pool = s.pools.find((p) => p.pool === 'dc1/small')!;
     assert.equal(pool.replicasServing, 0);
     // dc1's share now goes to its large replica: about half of 40 req/s.
