@@ -2,7 +2,7 @@
 // with a sliding window, evaluated on the target only (the controller adds the target's tag filter).
 import { ConfigError, ConfigErrors } from '../common';
 import type { Scenario } from '../config/scenario';
-import { evaluateThreshold, Metrics, parseThresholds, Threshold, thresholdName } from '../metrics';
+import { compareThreshold as compare, evaluateThreshold, Metrics, parseThresholds, Threshold, thresholdName } from '../metrics';
 import type { Guard, Tags } from './ports';
 import type { CountingMetrics } from './request-counters';
 
@@ -24,17 +24,6 @@ function countGuardValue(t: Threshold, metrics: CountingMetrics, extra: Tags, si
   return n;
 }
 
-function compare(v: number, op: Threshold['op'], limit: number): boolean {
-  switch (op) {
-    case '<': return v < limit;
-    case '<=': return v <= limit;
-    case '>': return v > limit;
-    case '>=': return v >= limit;
-    case '==':
-    case '===': return v === limit;
-    case '!=': return v !== limit;
-  }
-}
 
 type Spec = Parameters<typeof parseThresholds>[0];
 
