@@ -101,12 +101,16 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
     }
     steps += got.steps;
     const held = got.outcome.brokenBy === 'none';
-    search.record(held);
+    // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10).
+    const unstable = got.outcome.record.verdict === 'unstable';
+    search.record({ verdict: unstable ? 'unstable' : held ? 'held' : 'breached', servedRps: got.outcome.record.targetFigures.rps });
     if (held && (!best || p.rps >= (best.offeredRpsPerReplica ?? 0))) best = got.outcome.record;
     const out = search.outcome();
     if (!held && out.breachedRps === p.rps) limitedBy = got.outcome.brokenBy;
   }
   const out = search.outcome();
+  // No breach up to the cap, or no data: not a redline; say which instead of "limited by none".
+  if (out.status !== 'redline' && limitedBy === 'none') limitedBy = out.note;
   const result = resultOf(drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, out.redlineRps);
   ctx.logger.info(`redline ${poolId}: ${result.rpsPerReplica ?? 'none'} req/s per replica, limited by ${result.limitedBy} (${steps} probes, ${result.durationS} s)`);
   return result;
