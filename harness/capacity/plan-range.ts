@@ -90,13 +90,16 @@ function triangular(u: number, low: number, mode: number, high: number): number 
 
 function checkInput(input: PlanRangeInput, o: PlanRangeOptions): void {
   const source = input.redlineSource ?? 'redlines';
-  if (!(Number.isInteger(o.draws) && o.draws >= 20)) throw new ConfigError('options', 'draws', `value ${o.draws}: expected a whole number >= 20, such as 2000`);
+  if (!(Number.isInteger(o.draws) && o.draws >= 20)) {
+    throw new ConfigError('options', 'draws', `value ${o.draws}: expected a whole number >= 20, such as 2000`);
+  }
   if (!Number.isInteger(o.seed)) throw new ConfigError('options', 'seed', `value ${o.seed}: expected a whole number`);
   for (const r of input.redlines) {
     if (r.redline === null || !r.interval) continue;
     const [low, high] = r.interval;
     if (!(low <= r.redline && r.redline <= high)) {
-      throw new ConfigError(source, `redlines[${r.serverType}].interval`, `[${low}, ${high}] does not hold the redline ${r.redline}; expected low <= redline <= high`);
+      throw new ConfigError(source, `redlines[${r.serverType}].interval`,
+        `[${low}, ${high}] does not hold the redline ${r.redline}; expected low <= redline <= high`);
     }
   }
 }
@@ -110,10 +113,12 @@ function rejectedTypes(point: Plan, noRedline: string[], dcs: string[]): Rejecte
       const more = best.costPerHour > 0 ? ` (+${(((row.costPerHour - best.costPerHour) / best.costPerHour) * 100).toFixed(1)}%)` : '';
       const tie = row.costPerHour === best.costPerHour ? '; same cost, more servers or later in name order' : '';
       out.push({ dc, serverType: row.serverType, reason: 'cost', explanation:
-        `${row.withDcLoss} × ${row.serverType} cost ${row.costPerHour}/h against ${best.servers} × ${best.serverType} at ${best.costPerHour}/h${more}${tie}` });
+        `${row.withDcLoss} × ${row.serverType} cost ${row.costPerHour}/h against ${best.servers} × ${best.serverType} `
+        + `at ${best.costPerHour}/h${more}${tie}` });
     }
     for (const serverType of noRedline) {
-      out.push({ dc, serverType, reason: 'capacity', explanation: `${serverType} has no redline: no load held its guards, so no number of servers carries the load` });
+      out.push({ dc, serverType, reason: 'capacity',
+        explanation: `${serverType} has no redline: no load held its guards, so no number of servers carries the load` });
     }
   }
   return out;
@@ -169,7 +174,10 @@ export function planRange(input: PlanRangeInput, opts: PlanOptions, options: Par
       dc, servers: spread(perDc.get(dc)!.servers), costPerHour: spread(perDc.get(dc)!.cost),
       types: types.map((serverType) => {
         const t = perType.get(`${dc}\u0000${serverType}`)!;
-        return { serverType, normal: spread(t.normal), withDcLoss: spread(t.withDcLoss), costPerHour: spread(t.cost), cheapestShare: t.cheapest / o.draws };
+        return {
+          serverType, normal: spread(t.normal), withDcLoss: spread(t.withDcLoss), costPerHour: spread(t.cost),
+          cheapestShare: t.cheapest / o.draws,
+        };
       }),
     })),
     totalCostPerHour: spread(totals),

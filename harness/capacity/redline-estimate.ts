@@ -91,7 +91,9 @@ function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): 
   }
   const x = (guard.limit - line.intercept) / line.slope;
   const maxX = Math.max(...points.map((p) => p.x));
-  if (!(x > 0) || x > 1.5 * maxX) return `the line crosses ${guard.metric} ${guard.limit} at ${round(x)} req/s, far outside the probes (max ${round(maxX)})`;
+  if (!(x > 0) || x > 1.5 * maxX) {
+    return `the line crosses ${guard.metric} ${guard.limit} at ${round(x)} req/s, far outside the probes (max ${round(maxX)})`;
+  }
   const se = (line.residualSd / line.slope) * Math.sqrt(1 / line.n + (x - line.meanX) ** 2 / line.sxx);
   const half = tQuantile(0.975, line.n - 2) * se;
   return {

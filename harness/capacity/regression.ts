@@ -87,7 +87,8 @@ function cpuDecision(a: RegressionSamples, b: RegressionSamples, o: RegressionOp
   const xb = b.cpuMsPerRequest.filter((v) => Number.isFinite(v) && v > 0);
   if (xa.length < o.minSamples || xb.length < o.minSamples) {
     return { tested: false, change: null, p: null, regressed: false,
-      line: `CPU per request: not compared (${xa.length} samples in ${a.runId}, ${xb.length} in ${b.runId}; at least ${o.minSamples} a side needed)` };
+      line: `CPU per request: not compared (${xa.length} samples in ${a.runId}, ${xb.length} in ${b.runId}; `
+        + `at least ${o.minSamples} a side needed)` };
   }
   const change = relativeShift(xa, xb);
   const { p } = mannWhitney(xa, xb);

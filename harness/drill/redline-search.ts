@@ -10,7 +10,8 @@
 // - reaching maxRps (or the safety cap folded into it) without a breach ends as `noBreach`: "no breach
 //   up to X", never a redline;
 // - `repeats` runs the search N times; every search after the first starts just below the first's
-//   redline with finer ramp steps, on a grid shifted by a fraction of a step (so repeats interleave). The outcome keeps each search; its redlineRps is their median.
+//   redline with finer ramp steps, on a grid shifted by a fraction of a step (so repeats interleave).
+//   The outcome keeps each search; its redlineRps is their median.
 
 export interface RedlineSearchOptions {
   /** First probe, req/s per replica. */
@@ -129,7 +130,9 @@ class SingleSearch {
     this.probes.push(rec);
     if (rec.verdict === 'held') this.low = this.low === null ? rec.rps : Math.max(this.low, rec.rps);
     else if (rec.verdict === 'breached') this.high = this.high === null ? rec.rps : Math.min(this.high, rec.rps);
-    else if (this.low !== null && this.high !== null) this.finish('redline', `no data at ${rec.rps} req/s per replica: stopped inside the bracket [${this.low}, ${this.high}]`);
+    else if (this.low !== null && this.high !== null) {
+      this.finish('redline', `no data at ${rec.rps} req/s per replica: stopped inside the bracket [${this.low}, ${this.high}]`);
+    }
     else this.finish('noData', `no data at ${rec.rps} req/s per replica after ${rec.attempts.length} attempts (unstable, nothing served, or faulted)`);
   }
 
@@ -172,7 +175,8 @@ export class RedlineSearch {
   }
 
   private single(first: number, factor: number): SingleSearch {
-    const o = { maxRps: this.opts.maxRps, resolution: this.opts.resolution, nearShare: this.opts.nearShare ?? 0.1, capLabel: this.opts.capLabel ?? 'maxRps' };
+    const { maxRps, resolution } = this.opts;
+    const o = { maxRps, resolution, nearShare: this.opts.nearShare ?? 0.1, capLabel: this.opts.capLabel ?? 'maxRps' };
     return new SingleSearch(o, first, factor, this.minRps);
   }
 
@@ -214,7 +218,8 @@ export class RedlineSearch {
     else if (holds >= needHolds) decided = 'held';
     else if (this.attempts.length >= this.maxAttempts) decided = 'noData';
     if (!decided) return;
-    this.current.decide({ rps: p.rps, held: decided === 'held', verdict: decided, phase: p.phase, search: this.searches.length - 1, attempts: this.attempts });
+    const search = this.searches.length - 1;
+    this.current.decide({ rps: p.rps, held: decided === 'held', verdict: decided, phase: p.phase, search, attempts: this.attempts });
     this.pending = null;
     this.attempts = [];
   }
@@ -222,12 +227,14 @@ export class RedlineSearch {
   outcome(): RedlineOutcome {
     const searches = this.searches.map((s) => s.outcome());
     const found = searches.filter((s) => s.redlineRps !== null).map((s) => s.redlineRps!).sort((a, b) => a - b);
-    const mid = found.length === 0 ? null : found.length % 2 ? found[(found.length - 1) / 2] : round((found[found.length / 2 - 1] + found[found.length / 2]) / 2);
+    const half = Math.floor(found.length / 2);
+    const mid = found.length === 0 ? null : found.length % 2 ? found[half] : round((found[half - 1] + found[half]) / 2);
     const breaches = searches.filter((s) => s.breachedRps !== null).map((s) => s.breachedRps!);
     const first = searches[0];
     return {
       status: mid !== null ? 'redline' : first.status, redlineRps: mid, breachedRps: breaches.length ? Math.min(...breaches) : null,
-      probes: searches.flatMap((s) => s.probes), note: searches.length === 1 ? first.note : searches.map((s, i) => `search ${i + 1}: ${s.note}`).join('; '),
+      probes: searches.flatMap((s) => s.probes),
+      note: searches.length === 1 ? first.note : searches.map((s, i) => `search ${i + 1}: ${s.note}`).join('; '),
       searches,
     };
   }
