@@ -6,6 +6,9 @@ export interface ForecastRow {
   dc: string;
   /** Expected peak req/s of the DC, before growth. */
   peakRps: number;
+  /** Range of the expected peak (`peak_rps_low`, `peak_rps_high` columns), for plans with ranges; absent = the peak is taken as known. */
+  peakRpsLow?: number;
+  peakRpsHigh?: number;
   /** Growth for this DC (0.2 = +20%); absent = the plan's default growth. */
   growth?: number;
   /** Servers the DC runs today per server type; a type absent or left blank is unknown. */
@@ -58,8 +61,9 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
     }
   }
   header.forEach((h, i) => {
-    if (!['dc', 'peak_rps', 'growth'].includes(h) && !/^current_[a-z0-9_.-]+$/.test(h)) {
-      problems.push(new ConfigError(file, `line ${headerLine}, column ${i + 1}`, `unknown column '${h}'; expected dc, peak_rps, growth or current_<serverType>`));
+    if (!['dc', 'peak_rps', 'peak_rps_low', 'peak_rps_high', 'growth'].includes(h) && !/^current_[a-z0-9_.-]+$/.test(h)) {
+      problems.push(new ConfigError(file, `line ${headerLine}, column ${i + 1}`,
+        `unknown column '${h}'; expected dc, peak_rps, peak_rps_low, peak_rps_high, growth or current_<serverType>`));
     }
   });
   if (problems.length) throw new ConfigErrors(problems);
@@ -98,6 +102,15 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
           ok = false;
         }
         row.peakRps = n;
+      } else if (h === 'peak_rps_low' || h === 'peak_rps_high') {
+        if (value === '') return;
+        const n = Number(value);
+        if (!Number.isFinite(n) || n < 0) {
+          problems.push(new ConfigError(file, at(col), `value '${value}' is not a rate; expected req/s, a number >= 0, or blank`));
+          ok = false;
+        }
+        if (h === 'peak_rps_low') row.peakRpsLow = n;
+        else row.peakRpsHigh = n;
       } else if (h === 'growth') {
         if (value === '') return;
         const g = parseShare(value);
@@ -116,6 +129,13 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
         row.current[h.slice('current_'.length)] = n;
       }
     });
+    const low = row.peakRpsLow ?? row.peakRps;
+    const high = row.peakRpsHigh ?? row.peakRps;
+    if (ok && !(low <= row.peakRps && row.peakRps <= high)) {
+      problems.push(new ConfigError(file, `line ${line}, peak_rps_low/peak_rps_high`,
+        `range ${low}..${high} does not hold peak_rps ${row.peakRps}; expected peak_rps_low <= peak_rps <= peak_rps_high`));
+      ok = false;
+    }
     if (ok) rows.push(row);
   }
   for (const dc of knownDcs) {

@@ -91,6 +91,7 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
     rampFactor: drill.rampFactor, resolution: drill.resolution, knownRps: ctx.knownRedlines[serverType],
   });
   let best: StepRecord | null = null;
+  let heldAttempt: StepRecord | null = null;
   let limitedBy = 'none';
   let steps = 0;
   for (let p = search.next(); p; p = search.next()) {
@@ -101,12 +102,23 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
     }
     steps += got.steps;
     const held = got.outcome.brokenBy === 'none';
-    search.record(held);
-    if (held && (!best || p.rps >= (best.offeredRpsPerReplica ?? 0))) best = got.outcome.record;
+    // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10).
+    const unstable = got.outcome.record.verdict === 'unstable';
+    const decidedBefore = search.outcome().probes.length;
+    search.record({ verdict: unstable ? 'unstable' : held ? 'held' : 'breached', servedRps: got.outcome.record.targetFigures.rps });
+    if (held && !unstable) heldAttempt = got.outcome.record;
     const out = search.outcome();
+    // The figures of a rate count once the search has decided it held (a boundary rate needs two holds).
+    if (out.probes.length > decidedBefore) {
+      const decided = out.probes[out.probes.length - 1];
+      if (decided.held && heldAttempt && (!best || p.rps >= (best.offeredRpsPerReplica ?? 0))) best = heldAttempt;
+      heldAttempt = null;
+    }
     if (!held && out.breachedRps === p.rps) limitedBy = got.outcome.brokenBy;
   }
   const out = search.outcome();
+  // No breach up to the cap, or no data: not a redline; say which instead of "limited by none".
+  if (out.status !== 'redline' && limitedBy === 'none') limitedBy = out.note;
   const result = resultOf(drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, out.redlineRps);
   ctx.logger.info(`redline ${poolId}: ${result.rpsPerReplica ?? 'none'} req/s per replica, limited by ${result.limitedBy} (${steps} probes, ${result.durationS} s)`);
   return result;

@@ -7,6 +7,7 @@ export type { DrillRunOptions, DrillRunResult } from './run';
 export { DrillController, SafetyStop } from './controller';
 export type { StepPlan, StepOutcome, LiveState, LiveView } from './controller';
 export { RedlineSearch, sweepGrid } from './redline-search';
+export type { RedlineSearchOptions, Probe, AttemptResult, AttemptVerdict, ProbeRecord, SearchOutcome, RedlineOutcome } from './redline-search';
 export { demandWeights, demandShares, drainShares, drainWeights, loseDcWeights, poolOnlyWeights, dcCapacity, redlinePools, targetDemandShare } from './traffic-plan';
 export type { Weights, TrafficTarget } from './traffic-plan';
 export { makeRunId, RunFiles, clusterFacts } from './run-files';

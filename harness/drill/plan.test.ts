@@ -47,10 +47,12 @@ test('redline search: a known redline from a baseline run needs fewer probes and
   assert.ok(out.probes.length < 8);
 });
 
-test('redline search: stops at maxRps when nothing breaks', () => {
+test('redline search: stops at maxRps when nothing breaks, as "no breach up to 100", never a redline', () => {
   const out = run(new RedlineSearch({ startRps: 30, maxRps: 100, rampFactor: 2, resolution: 0.03 }), 1000);
   assert.deepEqual(out.probes.map((p) => p.rps), [30, 60, 100]);
-  assert.equal(out.redlineRps, 100);
+  assert.equal(out.status, 'noBreach');
+  assert.equal(out.redlineRps, null);
+  assert.equal(out.note, 'no breach up to 100 req/s per replica (maxRps)');
   assert.equal(out.breachedRps, null);
 });
 

@@ -1,6 +1,17 @@
 // The redline search as a pure state machine: a fast ramp until a probe breaks, then a bisection
 // between the highest rate that held and the lowest that broke, down to a resolution. The controller
-// asks for the next rate, runs the probe, and records whether every guard held.
+// asks for the next rate, runs the probe, and records its verdict. Honest verdicts (issue 10):
+// - a breach counts only when confirmed: every rate is tried again after a breach, and is `breached`
+//   at the second breach; it is `held` at its first hold, or (near the boundary: within `nearShare`
+//   below the lowest confirmed breach) at its second;
+// - an attempt that is unstable, served nothing, or was faulted (a replica marked out, killed or paused
+//   during it) does not vote; a rate undecided after `maxAttempts` is `noData`, never `held`, and ends
+//   the search (inside a bracket the bracket's low still stands: it held, confirmed);
+// - reaching maxRps (or the safety cap folded into it) without a breach ends as `noBreach`: "no breach
+//   up to X", never a redline;
+// - `repeats` runs the search N times; every search after the first starts just below the first's
+//   redline with finer ramp steps, on a grid shifted by a fraction of a step (so repeats interleave).
+//   The outcome keeps each search; its redlineRps is their median.
 
 export interface RedlineSearchOptions {
   /** First probe, req/s per replica. */
@@ -15,6 +26,14 @@ export interface RedlineSearchOptions {
   knownRps?: number;
   /** Give up below this rate when even the first probes break. */
   minRps?: number;
+  /** Searches to run (default 1); later ones are seeded from the first's redline. */
+  repeats?: number;
+  /** Attempts at one rate before it is `noData` (default 4). */
+  maxAttempts?: number;
+  /** A rate within this share below the lowest confirmed breach needs two holds (default 0.1). */
+  nearShare?: number;
+  /** What maxRps stands for in the noBreach note (default 'maxRps'; e.g. 'the safety cap'). */
+  capLabel?: string;
 }
 
 export interface Probe {
@@ -24,76 +43,200 @@ export interface Probe {
   low: number;
   /** Lowest rate that broke so far. */
   high: number | null;
+  /** Which search (0-based) and which attempt at this rate (0-based). */
+  search: number;
+  attempt: number;
 }
 
-export interface RedlineOutcome {
-  /** Highest rate that held; null when every probe broke. */
+export type AttemptVerdict = 'held' | 'breached' | 'unstable' | 'noData';
+
+/** One attempt's result. `servedRps` 0 makes it noData; `faulted` makes it not vote. */
+export interface AttemptResult {
+  verdict: AttemptVerdict;
+  servedRps?: number;
+  faulted?: boolean;
+}
+
+export interface ProbeRecord {
+  rps: number;
+  /** True only for a decided hold (compatibility with callers that read a boolean). */
+  held: boolean;
+  verdict: 'held' | 'breached' | 'noData';
+  phase: 'ramp' | 'bisect';
+  search: number;
+  /** Every attempt at this rate, in order ('faulted' for an attempt during a fault). */
+  attempts: (AttemptVerdict | 'faulted')[];
+}
+
+export interface SearchOutcome {
+  /** redline: a confirmed breach above a hold; noBreach: maxRps held; noData: a rate gave no verdict; allBreached: nothing held down to minRps. */
+  status: 'redline' | 'noBreach' | 'noData' | 'allBreached';
+  /** Highest rate that held; null unless status is redline. */
   redlineRps: number | null;
-  /** Lowest rate that broke; null when the search reached maxRps without a breach. */
+  /** Highest rate that held, whatever the status (0 = none). */
+  lastHeldRps: number;
+  /** Lowest confirmed breach; null when none. */
   breachedRps: number | null;
-  probes: { rps: number; held: boolean; phase: 'ramp' | 'bisect' }[];
+  probes: ProbeRecord[];
+  note: string;
+}
+
+export interface RedlineOutcome extends Omit<SearchOutcome, 'lastHeldRps'> {
+  /** Median of the searches' redlines (status redline when any search found one). */
+  redlineRps: number | null;
+  searches: SearchOutcome[];
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
+/** One search: the ramp and bisection of v1, with confirmed verdicts. */
+class SingleSearch {
+  low: number | null = null;
+  high: number | null = null;
+  done: SearchOutcome['status'] | null = null;
+  note = '';
+  readonly probes: ProbeRecord[] = [];
+
+  constructor(private readonly opts: Required<Pick<RedlineSearchOptions, 'maxRps' | 'resolution' | 'nearShare' | 'capLabel'>>,
+    readonly first: number, private readonly factor: number, private readonly minRps: number) {}
+
+  /** The next rate, or null when the search is over (status set). */
+  nextRate(): Omit<Probe, 'search' | 'attempt'> | null {
+    if (this.done) return null;
+    const { maxRps, resolution } = this.opts;
+    if (this.low === null && this.high === null) return { rps: this.first, phase: 'ramp', low: 0, high: null };
+    if (this.high === null) {
+      if (this.low! >= maxRps) return this.finish('noBreach', `no breach up to ${this.low} req/s per replica (${this.opts.capLabel})`);
+      return { rps: round(Math.min(maxRps, this.low! * this.factor)), phase: 'ramp', low: this.low!, high: null };
+    }
+    if (this.low === null) {
+      const rps = round(this.high / this.factor);
+      if (rps < this.minRps) return this.finish('allBreached', `every probe broke, down to ${this.probes[this.probes.length - 1].rps} req/s per replica`);
+      return { rps, phase: 'ramp', low: 0, high: this.high };
+    }
+    const mid = round((this.low + this.high) / 2);
+    if (this.high / this.low - 1 <= resolution || mid <= this.low || mid >= this.high) {
+      return this.finish('redline', `held at ${this.low}, confirmed breach at ${this.high} req/s per replica`);
+    }
+    return { rps: mid, phase: 'bisect', low: this.low, high: this.high };
+  }
+
+  /** Whether this rate needs two holds: just below a confirmed breach. */
+  near(rps: number): boolean {
+    return this.high !== null && rps >= this.high * (1 - this.opts.nearShare);
+  }
+
+  decide(rec: ProbeRecord): void {
+    this.probes.push(rec);
+    if (rec.verdict === 'held') this.low = this.low === null ? rec.rps : Math.max(this.low, rec.rps);
+    else if (rec.verdict === 'breached') this.high = this.high === null ? rec.rps : Math.min(this.high, rec.rps);
+    else if (this.low !== null && this.high !== null) {
+      this.finish('redline', `no data at ${rec.rps} req/s per replica: stopped inside the bracket [${this.low}, ${this.high}]`);
+    }
+    else this.finish('noData', `no data at ${rec.rps} req/s per replica after ${rec.attempts.length} attempts (unstable, nothing served, or faulted)`);
+  }
+
+  finish(status: SearchOutcome['status'], note: string): null {
+    this.done = status;
+    this.note = note;
+    return null;
+  }
+
+  outcome(): SearchOutcome {
+    return {
+      status: this.done ?? 'noData', redlineRps: this.done === 'redline' ? this.low : null, lastHeldRps: this.low ?? 0,
+      breachedRps: this.high, probes: [...this.probes], note: this.note,
+    };
+  }
+}
+
 export class RedlineSearch {
-  private low: number | null = null;
-  private high: number | null = null;
-  private readonly factor: number;
-  private readonly first: number;
-  private readonly history: RedlineOutcome['probes'] = [];
-  private pending: Probe | null = null;
+  private readonly searches: SingleSearch[] = [];
+  private readonly repeats: number;
+  private readonly maxAttempts: number;
+  private readonly minRps: number;
+  private pending: Omit<Probe, 'search' | 'attempt'> | null = null;
+  private attempts: ProbeRecord['attempts'] = [];
 
   constructor(private readonly opts: RedlineSearchOptions) {
+    this.repeats = Math.max(1, opts.repeats ?? 1);
+    this.maxAttempts = Math.max(2, opts.maxAttempts ?? 4);
+    let first: number, factor: number;
     if (opts.knownRps !== undefined && opts.knownRps > 0) {
       // Close to a known redline, big ramp steps would waste probes far above it.
-      this.factor = 1 + Math.max(opts.resolution * 2, 0.08);
-      this.first = round(Math.min(opts.maxRps, opts.knownRps * 0.92));
+      factor = 1 + Math.max(opts.resolution * 2, 0.08);
+      first = round(Math.min(opts.maxRps, opts.knownRps * 0.92));
     } else {
-      this.factor = opts.rampFactor;
-      this.first = round(Math.min(opts.maxRps, opts.startRps));
+      factor = opts.rampFactor;
+      first = round(Math.min(opts.maxRps, opts.startRps));
     }
+    this.minRps = opts.minRps ?? Math.max(0.5, first / 16);
+    this.searches.push(this.single(first, factor));
   }
 
-  /** The next probe, or null when the search is done. Calling next() twice without record() returns the same probe. */
-  next(): Probe | null {
-    if (this.pending) return this.pending;
+  private single(first: number, factor: number): SingleSearch {
     const { maxRps, resolution } = this.opts;
-    const minRps = this.opts.minRps ?? Math.max(0.5, this.first / 16);
-    let probe: Probe | null = null;
-    if (this.low === null && this.high === null) {
-      probe = { rps: this.first, phase: 'ramp', low: 0, high: null };
-    } else if (this.high === null) {
-      // Everything so far held: ramp up, unless the maximum itself held.
-      if (this.low! >= maxRps) return null;
-      probe = { rps: round(Math.min(maxRps, this.low! * this.factor)), phase: 'ramp', low: this.low!, high: null };
-    } else if (this.low === null) {
-      // Everything so far broke: ramp down.
-      const rps = round(this.high / this.factor);
-      if (rps < minRps) return null;
-      probe = { rps, phase: 'ramp', low: 0, high: this.high };
-    } else {
-      if (this.high / this.low - 1 <= resolution) return null;
-      const mid = round((this.low + this.high) / 2);
-      if (mid <= this.low || mid >= this.high) return null;
-      probe = { rps: mid, phase: 'bisect', low: this.low, high: this.high };
-    }
-    this.pending = probe;
-    return probe;
+    const o = { maxRps, resolution, nearShare: this.opts.nearShare ?? 0.1, capLabel: this.opts.capLabel ?? 'maxRps' };
+    return new SingleSearch(o, first, factor, this.minRps);
   }
 
-  /** Records the outcome of the pending probe. */
-  record(held: boolean): void {
+  private get current(): SingleSearch {
+    return this.searches[this.searches.length - 1];
+  }
+
+  /** The next probe, or null when every search is done. Calling next() twice without record() returns the same probe. */
+  next(): Probe | null {
+    const search = this.searches.length - 1;
+    if (this.pending) return { ...this.pending, search, attempt: this.attempts.length };
+    const rate = this.current.nextRate();
+    if (rate) {
+      this.pending = rate;
+      return { ...rate, search, attempt: 0 };
+    }
+    // Repeat only a search that found a redline: from just below it, in steps of twice the resolution,
+    // each repeat's grid shifted by a fraction of a step so that the searches' rates interleave.
+    const firstRedline = this.searches[0].outcome().redlineRps;
+    if (this.searches.length >= this.repeats || firstRedline === null) return null;
+    const step = Math.max(this.opts.resolution * 2, 0.03);
+    const shift = 1 + (step * this.searches.length) / this.repeats;
+    this.searches.push(this.single(round(Math.min(this.opts.maxRps, firstRedline * (1 - 2 * step) * shift)), 1 + step));
+    return this.next();
+  }
+
+  /** Records one attempt at the pending probe: a boolean (held or breached) or an attempt result. */
+  record(result: boolean | AttemptResult): void {
     const p = this.pending;
     if (!p) throw new Error('RedlineSearch.record() without a pending probe');
+    const r: AttemptResult = typeof result === 'boolean' ? { verdict: result ? 'held' : 'breached' } : result;
+    const verdict = r.faulted ? 'faulted' : r.servedRps === 0 ? 'noData' : r.verdict;
+    this.attempts.push(verdict);
+    const holds = this.attempts.filter((a) => a === 'held').length;
+    const breaches = this.attempts.filter((a) => a === 'breached').length;
+    const needHolds = this.current.near(p.rps) ? 2 : 1;
+    let decided: ProbeRecord['verdict'] | null = null;
+    if (breaches >= 2) decided = 'breached';
+    else if (holds >= needHolds) decided = 'held';
+    else if (this.attempts.length >= this.maxAttempts) decided = 'noData';
+    if (!decided) return;
+    const search = this.searches.length - 1;
+    this.current.decide({ rps: p.rps, held: decided === 'held', verdict: decided, phase: p.phase, search, attempts: this.attempts });
     this.pending = null;
-    this.history.push({ rps: p.rps, held, phase: p.phase });
-    if (held) this.low = this.low === null ? p.rps : Math.max(this.low, p.rps);
-    else this.high = this.high === null ? p.rps : Math.min(this.high, p.rps);
+    this.attempts = [];
   }
 
   outcome(): RedlineOutcome {
-    return { redlineRps: this.low, breachedRps: this.high, probes: [...this.history] };
+    const searches = this.searches.map((s) => s.outcome());
+    const found = searches.filter((s) => s.redlineRps !== null).map((s) => s.redlineRps!).sort((a, b) => a - b);
+    const half = Math.floor(found.length / 2);
+    const mid = found.length === 0 ? null : found.length % 2 ? found[half] : round((found[half - 1] + found[half]) / 2);
+    const breaches = searches.filter((s) => s.breachedRps !== null).map((s) => s.breachedRps!);
+    const first = searches[0];
+    return {
+      status: mid !== null ? 'redline' : first.status, redlineRps: mid, breachedRps: breaches.length ? Math.min(...breaches) : null,
+      probes: searches.flatMap((s) => s.probes),
+      note: searches.length === 1 ? first.note : searches.map((s, i) => `search ${i + 1}: ${s.note}`).join('; '),
+      searches,
+    };
   }
 }
 

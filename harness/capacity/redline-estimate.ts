@@ -1,0 +1,165 @@
+// The redline of one server type as an estimate with a 95% interval, from every probe of one or more
+// redline searches (issue 10). Two methods, chosen by the guard that limited the searches:
+// - `fit`, for guards that grow smoothly with load (cpu_share, memory_mb): a least-squares line
+//   guard = a + b·rps through every usable probe of every search, and its crossing of the guard's
+//   limit. Usable = had data, not faulted, not saturated (served < 95% of offered, or flagged: an
+//   overloaded replica's CPU share flattens at its quota and would bend the line). The interval is the
+//   inverse-regression (calibration) interval by the delta method: se(x*) = (s/|b|)·sqrt(1/n +
+//   (x* - x̄)²/Sxx), times Student t(0.975, n - 2). It is the interval of where the *mean* guard value
+//   crosses the limit, which is what a redline is; it ignores the error of the slope's sign (the fit is
+//   refused unless the slope is positive with t > 4, i.e. the crossing is well defined).
+//   Why a line and not the last probe that held: the last probe is one noisy window; the line uses
+//   every window, and a drift of CPU per request within a search averages out instead of deciding.
+// - `median`, otherwise (p99, error rate, or a fit that is refused): the median of the searches'
+//   redlines (last probe that held). Interval: with n >= 6 searches the distribution-free interval of
+//   the median from order statistics (ranks from the binomial, coverage >= 95%); with 2..5 searches
+//   median ± t(0.975, n - 1) · 1.2533 · sd/√n (1.2533 = the median's standard error over the mean's
+//   for normal data); with one search the bracket [last held, first confirmed breach] of that search,
+//   which is not a 95% interval and says so in `note`.
+// Searches that ended `noBreach` (no breach up to X) give no redline: they are left out of the median,
+// and when every search ended so the method is `none` with `atLeast` set.
+import { fitLine, median, stdDev, tQuantile } from './statistics';
+
+export interface EstimateProbe {
+  /** Offered rate per replica, req/s. */
+  rps: number;
+  /** Served rate per replica, req/s; a probe serving under 95% of its offered rate is saturated. */
+  servedRps?: number;
+  /** Guard values over the probe's window, by guard metric: `{ cpu_share: 0.71, p99_ms: 40 }`; null = no data. */
+  guards: Record<string, number | null>;
+  /** held / breached (confirmed) / noData (unstable after its repeats, or 0 req/s served). */
+  verdict: 'held' | 'breached' | 'noData';
+  /** A replica was marked out, killed or paused during the probe: never used. */
+  faulted?: boolean;
+  /** Set by the caller when it knows better than the served-rate rule. */
+  saturated?: boolean;
+}
+
+export interface EstimateSearch {
+  probes: EstimateProbe[];
+  /** Highest rate that held (null: none held). */
+  redlineRps: number | null;
+  /** Lowest confirmed breach (null: none). */
+  breachedRps: number | null;
+  /** The search reached maxRps or a safety cap without a breach. */
+  noBreach?: boolean;
+}
+
+export interface RedlineGuard {
+  /** Guard metric, a key of EstimateProbe.guards. */
+  metric: string;
+  /** The guard's limit in the metric's unit (0.75 for `cpu_share: avg<0.75`). */
+  limit: number;
+}
+
+export interface RedlineEstimate {
+  /** Req/s per replica; null when no search found a redline. */
+  redline: number | null;
+  /** 95% interval; null with `redline`. */
+  interval: [number, number] | null;
+  /** Probes in the fit (`fit`), or searches with a redline (`median`). */
+  samples: number;
+  method: 'fit' | 'median' | 'none';
+  /** Set when every search ended without a breach: the redline is at least this (req/s per replica). */
+  atLeast?: number;
+  /** Why this method, and what the interval means when it is not a plain 95% interval. */
+  note: string;
+}
+
+/** Guards whose value grows smoothly (about linearly) with load on one replica: a line through the probes is meaningful. */
+export const smoothGuardMetrics: readonly string[] = ['cpu_share', 'memory_mb', 'memory_share'];
+
+const SATURATED_SHARE = 0.95;
+/** A slope whose t statistic is below this is too uncertain to invert. */
+const MIN_SLOPE_T = 4;
+
+const round = (x: number) => Math.round(x * 10) / 10;
+const usable = (p: EstimateProbe) => p.verdict !== 'noData' && !p.faulted && !p.saturated
+  && (p.servedRps === undefined || p.servedRps >= SATURATED_SHARE * p.rps);
+
+function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): RedlineEstimate | string {
+  const points = searches.flatMap((s) => s.probes).filter(usable)
+    .flatMap((p) => {
+      const y = p.guards[guard.metric];
+      return y === null || y === undefined || !Number.isFinite(y) ? [] : [{ x: p.servedRps ?? p.rps, y }];
+    });
+  const line = fitLine(points);
+  if (!line) return `only ${points.length} usable probe(s) with ${guard.metric}: a line needs 3 at 2 rates or more`;
+  const slopeSe = line.residualSd / Math.sqrt(line.sxx);
+  if (!(line.slope > 0) || (slopeSe > 0 && line.slope / slopeSe < MIN_SLOPE_T)) {
+    return `${guard.metric} does not rise clearly with load (slope ${line.slope.toPrecision(3)} ± ${slopeSe.toPrecision(3)})`;
+  }
+  const x = (guard.limit - line.intercept) / line.slope;
+  const maxX = Math.max(...points.map((p) => p.x));
+  if (!(x > 0) || x > 1.5 * maxX) {
+    return `the line crosses ${guard.metric} ${guard.limit} at ${round(x)} req/s, far outside the probes (max ${round(maxX)})`;
+  }
+  const se = (line.residualSd / line.slope) * Math.sqrt(1 / line.n + (x - line.meanX) ** 2 / line.sxx);
+  const half = tQuantile(0.975, line.n - 2) * se;
+  return {
+    redline: round(x), interval: [round(x - half), round(x + half)], samples: line.n, method: 'fit',
+    note: `${guard.metric} = ${line.intercept.toPrecision(4)} + ${line.slope.toPrecision(4)} × rps through ${line.n} probes crosses ${guard.limit}`,
+  };
+}
+
+/** Smallest rank k such that [x(k), x(n+1-k)] covers the median with probability >= 0.95 (n >= 6). */
+export function medianRank(n: number): number {
+  // P(x(k) <= median <= x(n+1-k)) = 1 - 2 P(Binomial(n, 1/2) <= k - 1); exact sum for small n.
+  let best = 1;
+  let cdf = 0;
+  let term = 0.5 ** n; // P(B = 0)
+  for (let k = 1; k <= Math.floor(n / 2); k++) {
+    cdf += term; // P(B <= k - 1)
+    if (1 - 2 * cdf >= 0.95) best = k;
+    else break;
+    term = (term * (n - (k - 1))) / k; // P(B = k)
+  }
+  return best;
+}
+
+function medianEstimate(searches: readonly EstimateSearch[], why: string): RedlineEstimate {
+  const found = searches.filter((s) => !s.noBreach && s.redlineRps !== null);
+  const values = found.map((s) => s.redlineRps!).sort((a, b) => a - b);
+  const n = values.length;
+  if (n === 0) {
+    const reached = searches.filter((s) => s.noBreach && s.redlineRps !== null).map((s) => s.redlineRps!);
+    if (reached.length > 0) {
+      const atLeast = Math.min(...reached);
+      return { redline: null, interval: null, samples: 0, method: 'none', atLeast, note: `no breach up to ${atLeast} req/s per replica` };
+    }
+    return { redline: null, interval: null, samples: 0, method: 'none', note: 'no probe held in any search' };
+  }
+  const m = round(median(values));
+  if (n === 1) {
+    const high = found[0].breachedRps ?? values[0];
+    return {
+      redline: m, interval: [values[0], high], samples: 1, method: 'median',
+      note: `${why}; one search: the interval is its bracket [last held, first breach], not a 95% interval`,
+    };
+  }
+  if (n >= 6) {
+    const k = medianRank(n);
+    return {
+      redline: m, interval: [values[k - 1], values[n - k]], samples: n, method: 'median',
+      note: `${why}; median of ${n} searches, interval from order statistics ${k} and ${n + 1 - k}`,
+    };
+  }
+  const half = tQuantile(0.975, n - 1) * 1.2533 * stdDev(values) / Math.sqrt(n);
+  return {
+    redline: m, interval: [round(m - half), round(m + half)], samples: n, method: 'median',
+    note: `${why}; median of ${n} searches ± t·1.2533·sd/√n`,
+  };
+}
+
+/**
+ * The redline of one server type from its searches. `guard` is the guard that limited them (its
+ * metric and limit); a smooth guard gets the `fit`, any other guard (or none) the `median`.
+ */
+export function estimateRedline(searches: readonly EstimateSearch[], guard?: RedlineGuard): RedlineEstimate {
+  if (guard && smoothGuardMetrics.includes(guard.metric)) {
+    const fit = fitEstimate(searches, guard);
+    if (typeof fit !== 'string') return fit;
+    return medianEstimate(searches, `no fit: ${fit}`);
+  }
+  return medianEstimate(searches, guard ? `${guard.metric} is not a smooth guard` : 'no limiting guard');
+}

@@ -1,0 +1,100 @@
+// Small statistics shared by the redline estimate, the regression gate and plan ranges: order
+// statistics, the normal and Student t quantiles, and a least-squares line with its standard errors.
+
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((s, x) => s + x, 0) / xs.length;
+}
+
+/** Sample standard deviation (n - 1); 0 for fewer than two values. */
+export function stdDev(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/** Quantile q (0..1) with linear interpolation between order statistics (R's type 7, numpy's default). */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) throw new RangeError('quantile of no values');
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  return lo + 1 < s.length ? s[lo] + (h - lo) * (s[lo + 1] - s[lo]) : s[lo];
+}
+
+export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+
+/** erfc with fractional error below 1.2e-7 everywhere (Numerical Recipes' Chebyshev fit). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+    + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/** P(Z <= z) for a standard normal Z. */
+export function normalCdf(z: number): number {
+  return 0.5 * erfc(-z / Math.SQRT2);
+}
+
+/** z such that P(Z <= z) = p (Acklam's rational approximation, relative error below 1.2e-9). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile(${p}): expected 0 < p < 1`);
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+    / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q)
+    / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+/**
+ * Student t quantile for df degrees of freedom: exact for df 1 and 2, otherwise the Cornish-Fisher
+ * expansion around the normal quantile (within 0.2% of the tables for df >= 3 at p = 0.975).
+ */
+export function tQuantile(p: number, df: number): number {
+  if (!(df >= 1)) throw new RangeError(`tQuantile: df ${df}, expected >= 1`);
+  if (df === 1) return Math.tan(Math.PI * (p - 0.5));
+  if (df === 2) return (2 * p - 1) * Math.sqrt(2 / (4 * p * (1 - p)));
+  const z = normalQuantile(p);
+  const z3 = z ** 3, z5 = z ** 5, z7 = z ** 7, z9 = z ** 9;
+  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2)
+    + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3)
+    + (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * df ** 4);
+}
+
+export interface LineFit {
+  intercept: number;
+  slope: number;
+  /** Residual standard deviation (n - 2 degrees of freedom). */
+  residualSd: number;
+  n: number;
+  meanX: number;
+  meanY: number;
+  /** Sum of squared deviations of x from its mean. */
+  sxx: number;
+}
+
+/** Least-squares line y = intercept + slope x; null with fewer than three points or one distinct x. */
+export function fitLine(points: readonly { x: number; y: number }[]): LineFit | null {
+  const n = points.length;
+  if (n < 3) return null;
+  const meanX = mean(points.map((p) => p.x));
+  const meanY = mean(points.map((p) => p.y));
+  let sxx = 0, sxy = 0;
+  for (const p of points) {
+    sxx += (p.x - meanX) ** 2;
+    sxy += (p.x - meanX) * (p.y - meanY);
+  }
+  if (sxx === 0) return null;
+  const slope = sxy / sxx;
+  const intercept = meanY - slope * meanX;
+  const sse = points.reduce((s, p) => s + (p.y - intercept - slope * p.x) ** 2, 0);
+  return { intercept, slope, residualSd: Math.sqrt(sse / (n - 2)), n, meanX, meanY, sxx };
+}

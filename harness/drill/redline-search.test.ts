@@ -1,0 +1,123 @@
+// The redline search's honest verdicts: confirmed breaches, repeated boundary probes, no data that is
+// never "held", no breach that is never a redline, faulted probes that never bound, and repeats.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { normalDraws, seededRandom } from '../capacity/seeded-random';
+import { RedlineSearch, type AttemptResult, type Probe } from './redline-search';
+
+const base = { startRps: 30, maxRps: 400, rampFactor: 2, resolution: 0.03 };
+
+/** Runs a search against `answer`, which sees each attempt; returns the outcome and every attempt's rate. */
+function run(search: RedlineSearch, answer: (p: Probe, i: number) => boolean | AttemptResult) {
+  const asked: string[] = [];
+  let i = 0;
+  for (let p = search.next(); p; p = search.next()) {
+    asked.push(`${p.search}:${p.rps}#${p.attempt}`);
+    search.record(answer(p, i++));
+    if (i > 500) throw new Error('search does not end');
+  }
+  return { out: search.outcome(), asked };
+}
+
+test('a breach counts only when confirmed; a rate just below a confirmed breach needs two holds', () => {
+  const { out, asked } = run(new RedlineSearch(base), (p) => p.rps <= 100);
+  assert.deepEqual(asked, [
+    '0:30#0', '0:60#0', '0:120#0', '0:120#1', // 120 breaks twice: confirmed
+    '0:90#0', // 25% below 120: one hold is enough
+    '0:105#0', '0:105#1', '0:97.5#0', '0:97.5#1', // 97.5 is within 10% of 105: held twice
+    '0:101.3#0', '0:101.3#1', '0:99.4#0', '0:99.4#1',
+  ]);
+  assert.equal(out.status, 'redline');
+  assert.equal(out.redlineRps, 99.4);
+  assert.equal(out.note, 'held at 99.4, confirmed breach at 101.3 req/s per replica');
+});
+
+test('one noisy breach does not decide: a breach that holds on its repeat counts as held (v1 bounded the search there)', () => {
+  // The pool's true redline is 100; the first attempt at 60 breaks once (a noisy window).
+  const { out } = run(new RedlineSearch(base), (p) => (p.rps === 60 && p.attempt === 0 ? false : p.rps <= 100));
+  assert.deepEqual(out.probes.slice(0, 2).map((p) => [p.rps, p.verdict, p.attempts]), [[30, 'held', ['held']], [60, 'held', ['breached', 'held']]]);
+  assert.equal(out.redlineRps, 99.4);
+});
+
+test('near the boundary, hold-breach-breach is a breach and breach-hold-hold a hold', () => {
+  const script: Record<string, boolean[]> = { 97.5: [true, false, false], 101.3: [false, true, true] };
+  const { out } = run(new RedlineSearch(base), (p) => script[p.rps]?.[p.attempt] ?? p.rps <= 100);
+  const at = (rps: number) => out.probes.find((p) => p.rps === rps)!;
+  assert.deepEqual([at(97.5).verdict, at(97.5).attempts], ['breached', ['held', 'breached', 'breached']]);
+  assert.equal(out.probes.find((p) => p.rps === 101.3), undefined); // 97.5 broke, so the bracket moved below it
+  assert.equal(out.status, 'redline');
+  assert.ok(out.redlineRps! < 97.5);
+});
+
+test('a pool that serves nothing gets no redline (v1 gave 30): every attempt noData, the search ends as noData', () => {
+  const { out, asked } = run(new RedlineSearch(base), () => ({ verdict: 'held', servedRps: 0 }));
+  assert.deepEqual(asked, ['0:30#0', '0:30#1', '0:30#2', '0:30#3']);
+  assert.equal(out.status, 'noData');
+  assert.equal(out.redlineRps, null);
+  assert.deepEqual(out.probes.map((p) => [p.rps, p.held, p.verdict]), [[30, false, 'noData']]);
+  assert.equal(out.note, 'no data at 30 req/s per replica after 4 attempts (unstable, nothing served, or faulted)');
+});
+
+test('a probe still unstable after its repeats is noData, never held; inside a bracket the confirmed low stands', () => {
+  const unstableAt = (rps: number) => (p: Probe): boolean | AttemptResult => (p.rps === rps ? { verdict: 'unstable' } : p.rps <= 100);
+  const ramp = run(new RedlineSearch(base), unstableAt(60)).out;
+  assert.equal(ramp.status, 'noData');
+  assert.equal(ramp.redlineRps, null);
+  assert.deepEqual(ramp.probes.map((p) => [p.rps, p.verdict]), [[30, 'held'], [60, 'noData']]);
+  const inside = run(new RedlineSearch(base), unstableAt(105)).out;
+  assert.equal(inside.status, 'redline');
+  assert.equal(inside.redlineRps, 90);
+  assert.equal(inside.breachedRps, 120);
+  assert.equal(inside.note, 'no data at 105 req/s per replica: stopped inside the bracket [90, 120]');
+});
+
+test('no breach up to the safety cap is noBreach with the cap named, never a redline', () => {
+  const { out } = run(new RedlineSearch({ ...base, maxRps: 50, capLabel: 'the safety cap' }), () => true);
+  assert.equal(out.status, 'noBreach');
+  assert.equal(out.redlineRps, null);
+  assert.equal(out.note, 'no breach up to 50 req/s per replica (the safety cap)');
+});
+
+test('a faulted attempt is repeated and never bounds the search, even when it breached', () => {
+  const { out, asked } = run(new RedlineSearch(base), (p) => (p.rps === 60 && p.attempt < 2 ? { verdict: 'breached', faulted: true } : p.rps <= 100));
+  assert.deepEqual(asked.slice(0, 4), ['0:30#0', '0:60#0', '0:60#1', '0:60#2']);
+  assert.deepEqual(out.probes[1].attempts, ['faulted', 'faulted', 'held']);
+  assert.equal(out.redlineRps, 99.4);
+  const always = run(new RedlineSearch(base), (p) => (p.rps === 60 ? { verdict: 'breached', faulted: true } : true)).out;
+  assert.equal(always.status, 'noData');
+  assert.equal(always.breachedRps, null);
+});
+
+test('repeats: 3 searches, the later ones start ~12% below the first redline in 6% steps on shifted grids; the outcome is their median', () => {
+  // The pool's capacity drifts: 100, then 96, then 98.
+  const truth = [100, 96, 98];
+  const { out, asked } = run(new RedlineSearch({ ...base, repeats: 3 }), (p) => p.rps <= truth[p.search]);
+  assert.deepEqual(out.searches.map((s) => [s.status, s.redlineRps, s.breachedRps]), [['redline', 99.4, 101.3], ['redline', 94.6, 97.4], ['redline', 98, 99.4]]);
+  // Search 2 starts at 99.4 × 0.88 × 1.02 = 89.2, search 3 at 99.4 × 0.88 × 1.04 = 91.
+  const firstAttempts = (i: number) => asked.filter((a) => a.startsWith(`${i}:`) && a.endsWith('#0')).map((a) => Number(a.slice(2, -2)));
+  assert.deepEqual(firstAttempts(1), [89.2, 94.6, 100.3, 97.4]);
+  assert.deepEqual(firstAttempts(2), [91, 96.5, 102.3, 99.4, 98]);
+  assert.equal(out.status, 'redline');
+  assert.equal(out.redlineRps, 98);
+  assert.equal(out.probes.length, out.searches.reduce((n, s) => n + s.probes.length, 0));
+});
+
+test('repeats after a search with no redline are not run (nothing to seed them)', () => {
+  const { out } = run(new RedlineSearch({ ...base, maxRps: 50, repeats: 3 }), () => true);
+  assert.equal(out.searches.length, 1);
+  assert.equal(out.status, 'noBreach');
+});
+
+test('on a noisy pool (4% window noise, seeded, 300 searches) 3 repeats with confirmed breaches land within a median error under 3%', () => {
+  const z = normalDraws(seededRandom(5));
+  const errors: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const s = new RedlineSearch({ ...base, repeats: 3 });
+    for (let p = s.next(); p; p = s.next()) s.record(p.rps / 100 * (1 + 0.04 * z()) <= 1);
+    errors.push(Math.abs(s.outcome().redlineRps! - 100) / 100);
+  }
+  errors.sort((a, b) => a - b);
+  const median = errors[150], p95 = errors[284];
+  console.log(`noisy pool: median error ${(median * 100).toFixed(1)}%, p95 ${(p95 * 100).toFixed(1)}%`);
+  assert.ok(median < 0.03, `median error ${median}`);
+});
