@@ -1,7 +1,7 @@
 // The watchdog process (started detached by watchdog.ts): `watchdog-main.ts <runDir> <heartbeat> <seconds>`.
 // When the heartbeat file is older than <seconds> (or never appears), it restores the run's saved
 // edge weights, writes edge-watchdog.json and exits; SIGTERM ends it without touching anything.
-import { statSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { watchdogReportFile } from './watchdog';
 import { restoreFromFile } from './weights-file';
@@ -28,7 +28,9 @@ async function main(): Promise<number> {
       for (let attempt = 1; ; attempt++) {
         try {
           const reported = await restoreFromFile(runDir);
-          writeFileSync(path.join(runDir, watchdogReportFile), JSON.stringify({ restoredAt: new Date().toISOString(), silentSeconds: silentMs / 1000, reported }, null, 2) + '\n');
+          const report = path.join(runDir, watchdogReportFile);
+          writeFileSync(`${report}.tmp`, JSON.stringify({ restoredAt: new Date().toISOString(), silentSeconds: silentMs / 1000, reported }, null, 2) + '\n');
+          renameSync(`${report}.tmp`, report);
           process.stdout.write(`${new Date().toISOString()} restored ${reported.length} server weights\n`);
           return 0;
         } catch (err) {
