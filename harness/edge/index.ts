@@ -19,3 +19,6 @@ export type { EdgeRouterOptions, EdgeStepWeights } from './edge-router';
 export { readWeights, restoreFromFile, saveWeights, weightsFile } from './weights-file';
 export { startHeartbeat, startWatchdog } from './watchdog';
 export type { Heartbeat, Watchdog } from './watchdog';
+export { openEdgeSession } from './session';
+export type { EdgeSession, EdgeSessionOptions } from './session';
+export { edgeCommand, edgeUsage } from './restore-command';
