@@ -17,11 +17,20 @@ export async function checkConfig(text: string, opts: { origin: string; binary?:
     await writeFile(cfg, text);
     const result = await new Promise<{ code: number | null; output: string; missing: boolean }>((resolve) =>
       execFile(binary, ['-c', '-f', cfg], { encoding: 'utf8' }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number | string }).code as number) : 0, output: `${stdout}${stderr}`, missing: (err as { code?: string } | null)?.code === 'ENOENT' }),
+        resolve({
+          code: err ? ((err as { code?: number | string }).code as number) : 0,
+          output: `${stdout}${stderr}`,
+          missing: (err as { code?: string } | null)?.code === 'ENOENT',
+        }),
       ),
     );
     if (result.missing) {
-      throw new ClusterError(`edge: HAProxy is not installed (${binary} not found)`, undefined, undefined, 'run `bash harness/edge/ensure-haproxy.sh` (installs Debian\'s haproxy)');
+      throw new ClusterError(
+        `edge: HAProxy is not installed (${binary} not found)`,
+        undefined,
+        undefined,
+        "run `bash harness/edge/ensure-haproxy.sh` (installs Debian's haproxy)",
+      );
     }
     if (result.code === 0) return;
     const source = text.split('\n');
@@ -33,7 +42,11 @@ export async function checkConfig(text: string, opts: { origin: string; binary?:
         const at = /parsing \[haproxy\.cfg:(\d+)\]/.exec(l);
         return at ? `${l}\n      line ${at[1]}: ${source[Number(at[1]) - 1]?.trim()}` : l;
       });
-    throw new ConfigError(opts.origin, 'edge', `HAProxy refused the generated configuration:\n  ${(alerts.length ? alerts : [result.output.trim()]).join('\n  ')}`);
+    throw new ConfigError(
+      opts.origin,
+      'edge',
+      `HAProxy refused the generated configuration:\n  ${(alerts.length ? alerts : [result.output.trim()]).join('\n  ')}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -3,15 +3,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../common';
 import { checkConfig } from './check';
-import { EdgeSpec, haproxyConfig } from './config';
+import { type EdgeSpec, haproxyConfig } from './config';
 
 const spec = (extra?: EdgeSpec['extra']): EdgeSpec => ({
   file: 'clusters/edge-test.yaml',
   runtime: { path: '/tmp/edge-test-check.sock' },
-  frontends: [{ name: 'us', host: '127.0.0.1', port: 30020, servers: [
-    { backend: 'be_us', server: 'use1-gen1-0', dc: 'use1', serverType: 'gen1', address: '127.0.0.1', port: 30021 },
-    { backend: 'be_us', server: 'euw1-gen1-0', dc: 'euw1', serverType: 'gen1', address: '127.0.0.1', port: 30022 },
-  ] }],
+  frontends: [
+    {
+      name: 'us',
+      host: '127.0.0.1',
+      port: 30020,
+      servers: [
+        { backend: 'be_us', server: 'use1-gen1-0', dc: 'use1', serverType: 'gen1', address: '127.0.0.1', port: 30021 },
+        { backend: 'be_us', server: 'euw1-gen1-0', dc: 'euw1', serverType: 'gen1', address: '127.0.0.1', port: 30022 },
+      ],
+    },
+  ],
   ...(extra ? { extra } : {}),
 });
 
@@ -19,7 +26,7 @@ test('HAProxy accepts the generated configuration', async () => {
   await checkConfig(haproxyConfig(spec(), { dcs: { use1: 0.5, euw1: 0.5 } }), { origin: 'clusters/edge-test.yaml' });
 });
 
-test('a broken configuration is refused with HAProxy\'s own message and the line it names', async () => {
+test("a broken configuration is refused with HAProxy's own message and the line it names", async () => {
   const cfg = haproxyConfig(spec({ defaults: ['timeout server tomorrow'] }), { dcs: { use1: 1, euw1: 1 } });
   const line = cfg.split('\n').indexOf('  timeout server tomorrow') + 1;
   await assert.rejects(checkConfig(cfg, { origin: 'clusters/edge-test.yaml' }), (err: unknown) => {

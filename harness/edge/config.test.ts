@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigErrors } from '../common';
 import type { Replica } from '../cluster';
-import { edgeFromReplicas, EdgeSpec, haproxyConfig } from './config';
+import { edgeFromReplicas, type EdgeSpec, haproxyConfig } from './config';
 import { formatRuntimeAddress, parseRuntimeAddress } from './runtime-address';
 import { parseStatCsv } from './stat-csv';
 
@@ -20,10 +20,18 @@ const replica = (region: string, dc: string, serverType: string, index: number, 
   grpc: `127.0.0.1:${port + 1000}`,
 });
 
-const replicas = [replica('us', 'use1', 'gen1', 0, 30011), replica('us', 'use1', 'gen1', 1, 30012), replica('eu', 'euw1', 'gen1', 0, 30013)];
+const replicas = [
+  replica('us', 'use1', 'gen1', 0, 30011),
+  replica('us', 'use1', 'gen1', 1, 30012),
+  replica('eu', 'euw1', 'gen1', 0, 30013),
+];
 
 test('one frontend per region, each backend holds every replica grouped by DC with weights from demand', () => {
-  const spec = edgeFromReplicas('clusters/x.yaml', replicas, { firstPort: 30001, runtime: { host: '127.0.0.1', port: 30000 }, healthPath: '/healthz' });
+  const spec = edgeFromReplicas('clusters/x.yaml', replicas, {
+    firstPort: 30001,
+    runtime: { host: '127.0.0.1', port: 30000 },
+    healthPath: '/healthz',
+  });
   const cfg = haproxyConfig(spec, { dcs: { use1: 0.5, euw1: 0.5 } });
   assert.match(cfg, /\n {2}stats socket ipv4@127\.0\.0\.1:30000 level admin\n/);
   assert.match(cfg, /\nfrontend fe_us\n {2}bind 127\.0\.0\.1:30001\n {2}default_backend be_us\n/);
@@ -46,19 +54,29 @@ test('bad names and duplicate servers are refused with every problem before HAPr
   const spec: EdgeSpec = {
     file: 'clusters/x.yaml',
     runtime: { path: '/tmp/x.sock' },
-    frontends: [{ name: 'us east', host: '127.0.0.1', port: 70000, servers: [
-      { backend: 'be_us east', server: 'a', dc: 'a', serverType: 'g', address: '127.0.0.1', port: 1 },
-      { backend: 'be_us east', server: 'a', dc: 'a', serverType: 'g', address: '127.0.0.1', port: 2 },
-    ] }],
+    frontends: [
+      {
+        name: 'us east',
+        host: '127.0.0.1',
+        port: 70000,
+        servers: [
+          { backend: 'be_us east', server: 'a', dc: 'a', serverType: 'g', address: '127.0.0.1', port: 1 },
+          { backend: 'be_us east', server: 'a', dc: 'a', serverType: 'g', address: '127.0.0.1', port: 2 },
+        ],
+      },
+    ],
   };
-  assert.throws(() => haproxyConfig(spec, { dcs: { a: 1 } }), (err: unknown) => {
-    assert.ok(err instanceof ConfigErrors);
-    const text = err.message;
-    assert.match(text, /clusters\/x\.yaml: edge\.frontends\[0\]\.name: 'us east' is not a valid HAProxy name/);
-    assert.match(text, /edge\.frontends\[0\]\.port: expected a port 1-65535, got 70000/);
-    assert.match(text, /edge\.frontends\[0\]\.servers\[1\]: two servers are named 'a'/);
-    return true;
-  });
+  assert.throws(
+    () => haproxyConfig(spec, { dcs: { a: 1 } }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigErrors);
+      const text = err.message;
+      assert.match(text, /clusters\/x\.yaml: edge\.frontends\[0\]\.name: 'us east' is not a valid HAProxy name/);
+      assert.match(text, /edge\.frontends\[0\]\.port: expected a port 1-65535, got 70000/);
+      assert.match(text, /edge\.frontends\[0\]\.servers\[1\]: two servers are named 'a'/);
+      return true;
+    },
+  );
 });
 
 test('runtime addresses: unix and tcp, in URL and HAProxy spelling', () => {
@@ -66,7 +84,10 @@ test('runtime addresses: unix and tcp, in URL and HAProxy spelling', () => {
   assert.deepEqual(parseRuntimeAddress('/run/h.sock'), { path: '/run/h.sock' });
   assert.deepEqual(parseRuntimeAddress('tcp://127.0.0.1:9999'), { host: '127.0.0.1', port: 9999 });
   assert.equal(formatRuntimeAddress({ host: '127.0.0.1', port: 9999 }, 'haproxy'), 'ipv4@127.0.0.1:9999');
-  assert.throws(() => parseRuntimeAddress('http://x', 'c.yaml', 'edge.runtime'), /c\.yaml: edge\.runtime: cannot read the runtime API address 'http:\/\/x'/);
+  assert.throws(
+    () => parseRuntimeAddress('http://x', 'c.yaml', 'edge.runtime'),
+    /c\.yaml: edge\.runtime: cannot read the runtime API address 'http:\/\/x'/,
+  );
 });
 
 test('show stat CSV: servers with their figures, by column name', () => {
@@ -79,7 +100,37 @@ test('show stat CSV: servers with their figures, by column name', () => {
   assert.equal(fe.kind, 'frontend');
   assert.equal(fe.reqTot, 12);
   assert.deepEqual(
-    { kind: srv.kind, proxy: srv.proxy, name: srv.name, qcur: srv.qcur, scur: srv.scur, stot: srv.stot, lbtot: srv.lbtot, rate: srv.rate, hrsp2xx: srv.hrsp2xx, hrsp5xx: srv.hrsp5xx, weight: srv.weight, uweight: srv.uweight, status: srv.status, reqTot: srv.reqTot },
-    { kind: 'server', proxy: 'be_a', name: 'use1-gen1-0', qcur: 1, scur: 2, stot: 7, lbtot: 7, rate: 2, hrsp2xx: 6, hrsp5xx: 1, weight: 30, uweight: 30, status: 'no check', reqTot: null },
+    {
+      kind: srv.kind,
+      proxy: srv.proxy,
+      name: srv.name,
+      qcur: srv.qcur,
+      scur: srv.scur,
+      stot: srv.stot,
+      lbtot: srv.lbtot,
+      rate: srv.rate,
+      hrsp2xx: srv.hrsp2xx,
+      hrsp5xx: srv.hrsp5xx,
+      weight: srv.weight,
+      uweight: srv.uweight,
+      status: srv.status,
+      reqTot: srv.reqTot,
+    },
+    {
+      kind: 'server',
+      proxy: 'be_a',
+      name: 'use1-gen1-0',
+      qcur: 1,
+      scur: 2,
+      stot: 7,
+      lbtot: 7,
+      rate: 2,
+      hrsp2xx: 6,
+      hrsp5xx: 1,
+      weight: 30,
+      uweight: 30,
+      status: 'no check',
+      reqTot: null,
+    },
   );
 });

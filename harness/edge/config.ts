@@ -4,8 +4,8 @@
 import { ConfigError, ConfigErrors } from '../common';
 import type { Replica } from '../cluster';
 import type { Weights } from '../load';
-import { EdgeServerRef, serverKey, serverWeights } from './server-weights';
-import { formatRuntimeAddress, RuntimeAddress } from './runtime-address';
+import { type EdgeServerRef, serverKey, serverWeights } from './server-weights';
+import { formatRuntimeAddress, type RuntimeAddress } from './runtime-address';
 
 export interface EdgeServer extends EdgeServerRef {
   address: string;
@@ -37,7 +37,11 @@ const namePattern = /^[A-Za-z0-9_.:-]+$/;
 export const backendOf = (frontend: string): string => `be_${frontend}`;
 
 /** One frontend per region on consecutive ports from `firstPort`; every backend holds every replica, so any edge can send to any DC. */
-export function edgeFromReplicas(file: string, replicas: readonly Replica[], opts: { host?: string; firstPort: number; runtime: RuntimeAddress; healthPath?: string }): EdgeSpec {
+export function edgeFromReplicas(
+  file: string,
+  replicas: readonly Replica[],
+  opts: { host?: string; firstPort: number; runtime: RuntimeAddress; healthPath?: string },
+): EdgeSpec {
   const regions = [...new Set(replicas.map((r) => r.region))];
   const frontends = regions.map((region, i) => ({
     name: region,
@@ -67,17 +71,30 @@ function validate(spec: EdgeSpec): void {
   const ports = new Set<string>();
   spec.frontends.forEach((f, i) => {
     const at = `edge.frontends[${i}]`;
-    if (!namePattern.test(f.name)) problems.push(new ConfigError(spec.file, `${at}.name`, `'${f.name}' is not a valid HAProxy name (letters, digits, - _ . :)`));
-    if (!Number.isInteger(f.port) || f.port < 1 || f.port > 65535) problems.push(new ConfigError(spec.file, `${at}.port`, `expected a port 1-65535, got ${f.port}`));
-    if (ports.has(`${f.host}:${f.port}`)) problems.push(new ConfigError(spec.file, `${at}.port`, `${f.host}:${f.port} is bound by another frontend`));
+    if (!namePattern.test(f.name))
+      problems.push(
+        new ConfigError(spec.file, `${at}.name`, `'${f.name}' is not a valid HAProxy name (letters, digits, - _ . :)`),
+      );
+    if (!Number.isInteger(f.port) || f.port < 1 || f.port > 65535)
+      problems.push(new ConfigError(spec.file, `${at}.port`, `expected a port 1-65535, got ${f.port}`));
+    if (ports.has(`${f.host}:${f.port}`))
+      problems.push(new ConfigError(spec.file, `${at}.port`, `${f.host}:${f.port} is bound by another frontend`));
     ports.add(`${f.host}:${f.port}`);
-    if (f.servers.length === 0) problems.push(new ConfigError(spec.file, `${at}.servers`, 'a frontend needs at least one server'));
+    if (f.servers.length === 0)
+      problems.push(new ConfigError(spec.file, `${at}.servers`, 'a frontend needs at least one server'));
     const names = new Set<string>();
     f.servers.forEach((s, k) => {
-      if (!namePattern.test(s.server)) problems.push(new ConfigError(spec.file, `${at}.servers[${k}]`, `'${s.server}' is not a valid HAProxy server name`));
-      if (names.has(s.server)) problems.push(new ConfigError(spec.file, `${at}.servers[${k}]`, `two servers are named '${s.server}'`));
+      if (!namePattern.test(s.server))
+        problems.push(
+          new ConfigError(spec.file, `${at}.servers[${k}]`, `'${s.server}' is not a valid HAProxy server name`),
+        );
+      if (names.has(s.server))
+        problems.push(new ConfigError(spec.file, `${at}.servers[${k}]`, `two servers are named '${s.server}'`));
       names.add(s.server);
-      if (s.backend !== backendOf(f.name)) problems.push(new ConfigError(spec.file, `${at}.servers[${k}].backend`, `expected ${backendOf(f.name)}, got ${s.backend}`));
+      if (s.backend !== backendOf(f.name))
+        problems.push(
+          new ConfigError(spec.file, `${at}.servers[${k}].backend`, `expected ${backendOf(f.name)}, got ${s.backend}`),
+        );
     });
   });
   if (problems.length) throw new ConfigErrors(problems);
@@ -113,7 +130,8 @@ export function haproxyConfig(spec: EdgeSpec, weights: Weights): string {
     lines.push('', `backend ${backend}`, '  balance roundrobin');
     if (spec.healthPath) lines.push(`  option httpchk GET ${spec.healthPath}`);
     const check = spec.healthPath ? ' check inter 1s fall 2 rise 2' : '';
-    for (const s of f.servers) lines.push(`  server ${s.server} ${s.address}:${s.port} weight ${sw[serverKey(s)]}${check}`);
+    for (const s of f.servers)
+      lines.push(`  server ${s.server} ${s.address}:${s.port} weight ${sw[serverKey(s)]}${check}`);
   }
   return lines.join('\n') + '\n';
 }

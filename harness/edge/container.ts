@@ -45,7 +45,12 @@ async function ensureImage(engine: ContainerEngine, recipe: ReturnType<typeof ha
 /** Builds the images it lacks and starts the edge; on any failure nothing is left running. */
 export async function startEdgeContainer(o: EdgeContainerOptions): Promise<RunningEdge> {
   if ('path' in o.runtime) {
-    throw new ConfigError(o.origin, 'edge.runtime', `a container edge needs a TCP runtime address, got ${formatRuntimeAddress(o.runtime)}`, 'use tcp://127.0.0.1:<port> (host networking)');
+    throw new ConfigError(
+      o.origin,
+      'edge.runtime',
+      `a container edge needs a TCP runtime address, got ${formatRuntimeAddress(o.runtime)}`,
+      'use tcp://127.0.0.1:<port> (host networking)',
+    );
   }
   await checkConfig(o.cfgText, { origin: o.origin });
   const base = await ensureImage(o.engine, haproxyRecipe());
@@ -80,7 +85,11 @@ export async function startEdgeContainer(o: EdgeContainerOptions): Promise<Runni
       const state = (await o.engine.inspect(id)).state;
       if (state !== 'running' || Date.now() > deadline) {
         const tail = await o.engine.logs(id, 30).catch(() => '');
-        throw new ClusterError(`edge ${o.name} did not answer on its runtime API (${state}): ${problem}`, o.name, tail || '(no output)');
+        throw new ClusterError(
+          `edge ${o.name} did not answer on its runtime API (${state}): ${problem}`,
+          o.name,
+          tail || '(no output)',
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -4,7 +4,7 @@
 import { ClusterError, ConfigError, ConfigErrors } from '../common';
 import type { Weights } from '../load';
 import type { RuntimeClient } from './runtime';
-import { boundedShares, dcShares, EdgeServerRef, normalisedDcs, serverKey, serverWeights } from './server-weights';
+import { boundedShares, dcShares, type EdgeServerRef, normalisedDcs, serverKey, serverWeights } from './server-weights';
 
 export interface EdgeRouterOptions {
   /** Largest change of a DC's share of traffic in one step (0.25 = 25 points); 1 = no bound. */
@@ -49,10 +49,16 @@ export class EdgeRouter {
   }
 
   /** Weights HAProxy reports now, per `backend/server`, and the DC shares they give per backend. */
-  async readBack(): Promise<{ reported: Record<string, number>; reportedShares: Record<string, Record<string, number>> }> {
+  async readBack(): Promise<{
+    reported: Record<string, number>;
+    reportedShares: Record<string, Record<string, number>>;
+  }> {
     const got = await this.client.getWeights(this.servers);
     const reported = Object.fromEntries(got.map((g) => [serverKey(g), g.weight]));
-    return { reported, reportedShares: Object.fromEntries(this.backends.map((b) => [b, dcShares(this.servers, reported, b)])) };
+    return {
+      reported,
+      reportedShares: Object.fromEntries(this.backends.map((b) => [b, dcShares(this.servers, reported, b)])),
+    };
   }
 
   /** Applies `w` (bounded per step unless `unbounded`); resolves once HAProxy has reported the new weights. */
@@ -63,7 +69,9 @@ export class EdgeRouter {
       const { reportedShares } = await this.readBack();
       this.current = reportedShares[this.backends[0]] ?? {};
     }
-    const bound = opts.unbounded ? { shares: requested, limited: false } : boundedShares(this.current, requested, this.maxShareChange);
+    const bound = opts.unbounded
+      ? { shares: requested, limited: false }
+      : boundedShares(this.current, requested, this.maxShareChange);
     const step: Weights = { dcs: bound.shares, ...(w.pools ? { pools: w.pools } : {}) };
     const result = await this.apply(step);
     this.current = bound.shares;
@@ -95,7 +103,13 @@ export class EdgeRouter {
 
   private keysOf(name: string): string[] {
     const keys = this.servers.filter((s) => serverKey(s) === name || s.replica === name).map(serverKey);
-    if (keys.length === 0) throw new ConfigError('edge', 'server', `no server or replica '${name}' behind the edge`, `servers: ${this.servers.map(serverKey).join(', ')}`);
+    if (keys.length === 0)
+      throw new ConfigError(
+        'edge',
+        'server',
+        `no server or replica '${name}' behind the edge`,
+        `servers: ${this.servers.map(serverKey).join(', ')}`,
+      );
     return keys;
   }
 
@@ -103,14 +117,22 @@ export class EdgeRouter {
     const sent = serverWeights(this.servers, w, this.out);
     for (const b of this.backends) {
       if (this.servers.every((s) => s.backend !== b || sent[serverKey(s)] === 0)) {
-        throw new ConfigError('weights', 'dcs', `these weights give no server of ${b} a weight: the edge would answer 503 to every request`);
+        throw new ConfigError(
+          'weights',
+          'dcs',
+          `these weights give no server of ${b} a weight: the edge would answer 503 to every request`,
+        );
       }
     }
-    await this.client.setWeights(this.servers.map((s) => ({ backend: s.backend, server: s.server, weight: sent[serverKey(s)] })));
+    await this.client.setWeights(
+      this.servers.map((s) => ({ backend: s.backend, server: s.server, weight: sent[serverKey(s)] })),
+    );
     const back = await this.readBack();
     const differ = Object.keys(sent).filter((k) => back.reported[k] !== sent[k]);
     if (differ.length) {
-      throw new ClusterError(`edge: HAProxy reports other weights than those sent: ${differ.map((k) => `${k} sent ${sent[k]}, reported ${back.reported[k]}`).join('; ')}`);
+      throw new ClusterError(
+        `edge: HAProxy reports other weights than those sent: ${differ.map((k) => `${k} sent ${sent[k]}, reported ${back.reported[k]}`).join('; ')}`,
+      );
     }
     return { sent, ...back };
   }
@@ -119,13 +141,21 @@ export class EdgeRouter {
     const problems: ConfigError[] = [];
     const dcs = new Set(this.servers.map((s) => s.dc));
     for (const [dc, v] of Object.entries(w.dcs ?? {})) {
-      if (!dcs.has(dc)) problems.push(new ConfigError('weights', `dcs.${dc}`, `unknown dc '${dc}'`, `dcs behind the edge: ${[...dcs].join(', ')}`));
-      if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) problems.push(new ConfigError('weights', `dcs.${dc}`, `expected a weight >= 0, got ${JSON.stringify(v)}`));
+      if (!dcs.has(dc))
+        problems.push(
+          new ConfigError('weights', `dcs.${dc}`, `unknown dc '${dc}'`, `dcs behind the edge: ${[...dcs].join(', ')}`),
+        );
+      if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+        problems.push(new ConfigError('weights', `dcs.${dc}`, `expected a weight >= 0, got ${JSON.stringify(v)}`));
     }
     for (const [dc, types] of Object.entries(w.pools ?? {})) {
       for (const [type, v] of Object.entries(types)) {
-        if (!this.servers.some((s) => s.dc === dc && s.serverType === type)) problems.push(new ConfigError('weights', `pools.${dc}.${type}`, `no pool ${dc}/${type} behind the edge`));
-        if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) problems.push(new ConfigError('weights', `pools.${dc}.${type}`, `expected a weight >= 0, got ${JSON.stringify(v)}`));
+        if (!this.servers.some((s) => s.dc === dc && s.serverType === type))
+          problems.push(new ConfigError('weights', `pools.${dc}.${type}`, `no pool ${dc}/${type} behind the edge`));
+        if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+          problems.push(
+            new ConfigError('weights', `pools.${dc}.${type}`, `expected a weight >= 0, got ${JSON.stringify(v)}`),
+          );
       }
     }
     if (problems.length) throw new ConfigErrors(problems);

@@ -14,7 +14,10 @@ test('the HAProxy image: the host binary and every library it links, FROM scratc
   const libs = linkedLibraries(defaultHaproxyBinary);
   assert.ok(libs.some((l) => /\/libc\.so\.6$/.test(l)) && libs.some((l) => /libssl/.test(l)), libs.join(' '));
   for (const lib of libs) assert.ok(targets.includes(lib), lib);
-  assert.equal(r.dockerfile, 'FROM scratch\nCOPY rootfs/ /\nUSER 65534:65534\nSTOPSIGNAL SIGUSR1\nENTRYPOINT ["/usr/sbin/haproxy", "-db", "-f", "/etc/haproxy/haproxy.cfg"]\n');
+  assert.equal(
+    r.dockerfile,
+    'FROM scratch\nCOPY rootfs/ /\nUSER 65534:65534\nSTOPSIGNAL SIGUSR1\nENTRYPOINT ["/usr/sbin/haproxy", "-db", "-f", "/etc/haproxy/haproxy.cfg"]\n',
+  );
 });
 
 test('a config image sits on the HAProxy image; another config, another tag', () => {
@@ -23,5 +26,8 @@ test('a config image sits on the HAProxy image; another config, another tag', ()
   assert.match(a.tag, /^headroom-edge:[0-9a-f]{12}$/);
   assert.notEqual(a.tag, b.tag);
   assert.equal(a.dockerfile, 'FROM headroom-haproxy:abc\nCOPY rootfs/ /\n');
-  assert.deepEqual(a.files.map((f) => [f.target, f.mode]), [['/etc/haproxy/haproxy.cfg', 0o644]]);
+  assert.deepEqual(
+    a.files.map((f) => [f.target, f.mode]),
+    [['/etc/haproxy/haproxy.cfg', 0o644]],
+  );
 });

@@ -26,7 +26,12 @@ export function haproxyRecipe(binary = defaultHaproxyBinary): ImageRecipe {
   try {
     exe = fileOf('/usr/sbin/haproxy', binary);
   } catch {
-    throw new ClusterError(`edge image: HAProxy is not installed (${binary} not found)`, undefined, undefined, 'run `bash harness/edge/ensure-haproxy.sh` (installs Debian\'s haproxy)');
+    throw new ClusterError(
+      `edge image: HAProxy is not installed (${binary} not found)`,
+      undefined,
+      undefined,
+      "run `bash harness/edge/ensure-haproxy.sh` (installs Debian's haproxy)",
+    );
   }
   const files = [exe];
   const hash = createHash('sha256').update(`haproxy recipe ${recipeVersion}\n`).update(readFileSync(exe.source));

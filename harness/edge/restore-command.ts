@@ -7,7 +7,10 @@ import { restoreFromFile, weightsFile } from './weights-file';
 
 export const edgeUsage = 'usage: headroom edge restore <run-dir | run-id>';
 
-export async function edgeCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
+export async function edgeCommand(
+  argv: string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string },
+): Promise<number> {
   const [sub, run, ...rest] = argv;
   if (sub !== 'restore' || !run || rest.length) {
     io.stderr.write(`${edgeUsage}\n`);

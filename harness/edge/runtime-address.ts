@@ -9,7 +9,12 @@ export function parseRuntimeAddress(text: string, file = 'edge', field = 'runtim
   if (text.startsWith('/')) return { path: text };
   const m = /^(?:tcp:\/\/|ipv4@)([^:/]+):(\d+)$/.exec(text);
   if (m && Number(m[2]) > 0 && Number(m[2]) < 65536) return { host: m[1], port: Number(m[2]) };
-  throw new ConfigError(file, field, `cannot read the runtime API address '${text}'`, 'expected unix:///path/to/socket, /path/to/socket or tcp://host:port');
+  throw new ConfigError(
+    file,
+    field,
+    `cannot read the runtime API address '${text}'`,
+    'expected unix:///path/to/socket, /path/to/socket or tcp://host:port',
+  );
 }
 
 /** `unix:///x` / `tcp://h:p` for files and messages; HAProxy's own spelling (`/x`, `ipv4@h:p`) for its config. */

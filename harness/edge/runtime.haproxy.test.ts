@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ClusterError } from '../common';
-import { EdgeSpec, haproxyConfig } from './config';
+import { type EdgeSpec, haproxyConfig } from './config';
 import type { RuntimeAddress } from './runtime-address';
 import { countingServers, hostHaproxy, sendRequests } from './testing/backends';
 
@@ -15,7 +15,21 @@ const spec = (runtime: RuntimeAddress): EdgeSpec => ({
   file: 'edge-test',
   runtime,
   threads: 1,
-  frontends: [{ name: 'us', host: '127.0.0.1', port: 30100, servers: ports.map((port, i) => ({ backend: 'be_us', server: `${dcs[i]}-gen1-0`, dc: dcs[i], serverType: 'gen1', address: '127.0.0.1', port })) }],
+  frontends: [
+    {
+      name: 'us',
+      host: '127.0.0.1',
+      port: 30100,
+      servers: ports.map((port, i) => ({
+        backend: 'be_us',
+        server: `${dcs[i]}-gen1-0`,
+        dc: dcs[i],
+        serverType: 'gen1',
+        address: '127.0.0.1',
+        port,
+      })),
+    },
+  ],
 });
 
 test('set, get, snapshot and restore weights over a unix socket', async (t) => {
@@ -27,17 +41,35 @@ test('set, get, snapshot and restore weights over a unix socket', async (t) => {
   const c = edge.client;
   const before = await c.snapshotWeights();
   assert.equal(before.runtime, `unix://${runtime.path}`);
-  assert.deepEqual(before.servers.map((s) => [`${s.backend}/${s.server}`, s.weight, s.initial]), [
-    ['be_us/use1-gen1-0', 256, 256],
-    ['be_us/euw1-gen1-0', 128, 128],
-    ['be_us/aps1-gen1-0', 128, 128],
+  assert.deepEqual(
+    before.servers.map((s) => [`${s.backend}/${s.server}`, s.weight, s.initial]),
+    [
+      ['be_us/use1-gen1-0', 256, 256],
+      ['be_us/euw1-gen1-0', 128, 128],
+      ['be_us/aps1-gen1-0', 128, 128],
+    ],
+  );
+  await c.setWeights([
+    { backend: 'be_us', server: 'use1-gen1-0', weight: 0 },
+    { backend: 'be_us', server: 'aps1-gen1-0', weight: 7 },
   ]);
-  await c.setWeights([{ backend: 'be_us', server: 'use1-gen1-0', weight: 0 }, { backend: 'be_us', server: 'aps1-gen1-0', weight: 7 }]);
-  assert.deepEqual(await c.getWeight('be_us', 'use1-gen1-0'), { backend: 'be_us', server: 'use1-gen1-0', weight: 0, initial: 256 });
+  assert.deepEqual(await c.getWeight('be_us', 'use1-gen1-0'), {
+    backend: 'be_us',
+    server: 'use1-gen1-0',
+    weight: 0,
+    initial: 256,
+  });
   assert.equal((await c.getWeight('be_us', 'aps1-gen1-0')).weight, 7);
   const restored = await c.restoreWeights(before);
-  assert.deepEqual(restored.map((s) => s.weight), [256, 128, 128]);
-  await assert.rejects(c.setWeight('be_us', 'nope', 3), (err: unknown) => err instanceof ClusterError && /HAProxy refused a weight change: No such server\./.test(err.message));
+  assert.deepEqual(
+    restored.map((s) => s.weight),
+    [256, 128, 128],
+  );
+  await assert.rejects(
+    c.setWeight('be_us', 'nope', 3),
+    (err: unknown) =>
+      err instanceof ClusterError && /HAProxy refused a weight change: No such server\./.test(err.message),
+  );
   await assert.rejects(c.getWeight('be_nope', 'x'), /No such backend\./);
   await assert.rejects(c.setWeight('be_us', 'use1-gen1-0', 257), /integer 0-256, got 257/);
 });
@@ -50,7 +82,10 @@ test('show stat over TCP: per-server requests and 5xx match what the servers ans
   t.after(() => edge.stop());
   const statuses = await sendRequests('http://127.0.0.1:30100/', 300);
   const counts = servers.counts();
-  assert.equal(counts.reduce((a, b) => a + b, 0), 300);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    300,
+  );
   assert.equal(statuses[503], counts[2]);
   const rows = await edge.client.showStat();
   const fe = rows.find((r) => r.kind === 'frontend' && r.proxy === 'fe_us')!;

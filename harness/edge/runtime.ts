@@ -2,8 +2,8 @@
 // batch of commands (`a;b;c`, HAProxy's non-interactive mode), weights read and set, `show stat` parsed.
 import net from 'node:net';
 import { ClusterError } from '../common';
-import { formatRuntimeAddress, RuntimeAddress } from './runtime-address';
-import { parseStatCsv, StatRow } from './stat-csv';
+import { formatRuntimeAddress, type RuntimeAddress } from './runtime-address';
+import { parseStatCsv, type StatRow } from './stat-csv';
 
 export interface ServerWeight {
   backend: string;
@@ -36,13 +36,24 @@ export class RuntimeClient {
 
   /** Sends commands in one batch and returns HAProxy's whole answer (HAProxy closes after it). */
   command(...commands: string[]): Promise<string> {
-    for (const c of commands) if (/[;\n]/.test(c)) throw new Error(`runtime API: a command may not hold ';' or a newline: ${c}`);
+    for (const c of commands)
+      if (/[;\n]/.test(c)) throw new Error(`runtime API: a command may not hold ';' or a newline: ${c}`);
     return new Promise((resolve, reject) => {
-      const socket = 'path' in this.address ? net.connect({ path: this.address.path }) : net.connect({ host: this.address.host, port: this.address.port });
+      const socket =
+        'path' in this.address
+          ? net.connect({ path: this.address.path })
+          : net.connect({ host: this.address.host, port: this.address.port });
       const chunks: Buffer[] = [];
       const fail = (why: string) => {
         socket.destroy();
-        reject(new ClusterError(`edge: HAProxy's runtime API at ${this.url}: ${why}`, undefined, undefined, 'is HAProxy running, with `stats socket ... level admin` at that address?'));
+        reject(
+          new ClusterError(
+            `edge: HAProxy's runtime API at ${this.url}: ${why}`,
+            undefined,
+            undefined,
+            'is HAProxy running, with `stats socket ... level admin` at that address?',
+          ),
+        );
       };
       socket.setTimeout(this.timeoutMs, () => fail(`no answer within ${this.timeoutMs} ms`));
       socket.on('data', (d: Buffer) => chunks.push(d));
@@ -56,12 +67,17 @@ export class RuntimeClient {
   async setWeights(weights: readonly { backend: string; server: string; weight: number }[]): Promise<void> {
     if (weights.length === 0) return;
     for (const w of weights) {
-      if (!namePattern.test(w.backend) || !namePattern.test(w.server)) throw new ClusterError(`edge: invalid backend/server name ${w.backend}/${w.server}`);
-      if (!Number.isInteger(w.weight) || w.weight < 0 || w.weight > 256) throw new ClusterError(`edge: weight of ${w.backend}/${w.server} must be an integer 0-256, got ${w.weight}`);
+      if (!namePattern.test(w.backend) || !namePattern.test(w.server))
+        throw new ClusterError(`edge: invalid backend/server name ${w.backend}/${w.server}`);
+      if (!Number.isInteger(w.weight) || w.weight < 0 || w.weight > 256)
+        throw new ClusterError(`edge: weight of ${w.backend}/${w.server} must be an integer 0-256, got ${w.weight}`);
     }
     const answer = await this.command(...weights.map((w) => `set weight ${w.backend}/${w.server} ${w.weight}`));
     const refused = answer.split('\n').filter((l) => l.trim() !== '');
-    if (refused.length) throw new ClusterError(`edge: HAProxy refused a weight change: ${refused.join('; ')} (sent: ${weights.map((w) => `${w.backend}/${w.server}=${w.weight}`).join(' ')})`);
+    if (refused.length)
+      throw new ClusterError(
+        `edge: HAProxy refused a weight change: ${refused.join('; ')} (sent: ${weights.map((w) => `${w.backend}/${w.server}=${w.weight}`).join(' ')})`,
+      );
   }
 
   setWeight(backend: string, server: string, weight: number): Promise<void> {
@@ -73,7 +89,8 @@ export class RuntimeClient {
     if (servers.length === 0) return [];
     const answer = await this.command(...servers.map((s) => `get weight ${s.backend}/${s.server}`));
     const parts = answer.split('\n').filter((l) => l.trim() !== '');
-    if (parts.length !== servers.length) throw new ClusterError(`edge: unexpected answer to get weight: ${answer.trim()}`);
+    if (parts.length !== servers.length)
+      throw new ClusterError(`edge: unexpected answer to get weight: ${answer.trim()}`);
     return servers.map((s, i) => {
       const m = /^(\d+) \(initial (\d+)\)$/.exec(parts[i].trim());
       if (!m) throw new ClusterError(`edge: get weight ${s.backend}/${s.server}: ${parts[i].trim()}`);
@@ -93,7 +110,9 @@ export class RuntimeClient {
 
   /** Every server of every backend with its weight now. */
   async snapshotWeights(): Promise<WeightSnapshot> {
-    const servers = (await this.showStat()).filter((r) => r.kind === 'server').map((r) => ({ backend: r.proxy, server: r.name }));
+    const servers = (await this.showStat())
+      .filter((r) => r.kind === 'server')
+      .map((r) => ({ backend: r.proxy, server: r.name }));
     return { runtime: this.url, takenAt: new Date().toISOString(), servers: await this.getWeights(servers) };
   }
 

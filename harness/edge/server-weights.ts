@@ -23,7 +23,11 @@ export const serverKey = (s: { backend: string; server: string }): string => `${
  * replicas. Each backend is scaled on its own so its largest server gets 256 (the finest resolution);
  * a server with a positive share never rounds to 0. Servers in `out` and DCs with weight 0 get 0.
  */
-export function serverWeights(servers: readonly EdgeServerRef[], w: Weights, out: ReadonlySet<string> = new Set()): Record<string, number> {
+export function serverWeights(
+  servers: readonly EdgeServerRef[],
+  w: Weights,
+  out: ReadonlySet<string> = new Set(),
+): Record<string, number> {
   const result: Record<string, number> = {};
   for (const backend of [...new Set(servers.map((s) => s.backend))]) {
     const inBackend = servers.filter((s) => s.backend === backend);
@@ -51,7 +55,11 @@ export function serverWeights(servers: readonly EdgeServerRef[], w: Weights, out
 }
 
 /** Each DC's share of one backend's traffic under the given server weights (empty when all are 0). */
-export function dcShares(servers: readonly EdgeServerRef[], weights: Record<string, number>, backend: string): Record<string, number> {
+export function dcShares(
+  servers: readonly EdgeServerRef[],
+  weights: Record<string, number>,
+  backend: string,
+): Record<string, number> {
   const mine = servers.filter((s) => s.backend === backend);
   const total = mine.reduce((a, s) => a + (weights[serverKey(s)] ?? 0), 0);
   if (total <= 0) return {};
@@ -71,11 +79,19 @@ export function normalisedDcs(w: Weights): Record<string, number> {
  * whole move is scaled down along the line between the two, so the shares still add up to 1 and the
  * DCs keep their order of change. `limited` says the target was not reached in this step.
  */
-export function boundedShares(current: Record<string, number>, target: Record<string, number>, maxChange: number): { shares: Record<string, number>; limited: boolean } {
+export function boundedShares(
+  current: Record<string, number>,
+  target: Record<string, number>,
+  maxChange: number,
+): { shares: Record<string, number>; limited: boolean } {
   const dcs = [...new Set([...Object.keys(current), ...Object.keys(target)])];
   const delta = (dc: string) => (target[dc] ?? 0) - (current[dc] ?? 0);
   const largest = Math.max(0, ...dcs.map((dc) => Math.abs(delta(dc))));
-  if (largest <= maxChange + 1e-9) return { shares: Object.fromEntries(dcs.map((dc) => [dc, target[dc] ?? 0])), limited: false };
+  if (largest <= maxChange + 1e-9)
+    return { shares: Object.fromEntries(dcs.map((dc) => [dc, target[dc] ?? 0])), limited: false };
   const f = maxChange / largest;
-  return { shares: Object.fromEntries(dcs.map((dc) => [dc, Math.max(0, (current[dc] ?? 0) + f * delta(dc))])), limited: true };
+  return {
+    shares: Object.fromEntries(dcs.map((dc) => [dc, Math.max(0, (current[dc] ?? 0) + f * delta(dc))])),
+    limited: true,
+  };
 }

@@ -2,7 +2,7 @@
 // an optional heartbeat + watchdog guard a crash, and close() puts the saved weights back (twice is safe).
 // The drill calls close() on every way out: end, guard breach, signal, internal error.
 import path from 'node:path';
-import { EdgeRouter, EdgeRouterOptions } from './edge-router';
+import { EdgeRouter, type EdgeRouterOptions } from './edge-router';
 import type { RuntimeClient, ServerWeight } from './runtime';
 import type { EdgeServerRef } from './server-weights';
 import { heartbeatFileName, startHeartbeat, startWatchdog, type Heartbeat, type Watchdog } from './watchdog';

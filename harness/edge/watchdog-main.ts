@@ -24,17 +24,28 @@ async function main(): Promise<number> {
     }
     const silentMs = Date.now() - last;
     if (silentMs > timeoutMs) {
-      process.stdout.write(`${new Date().toISOString()} heartbeat silent for ${(silentMs / 1000).toFixed(1)} s: restoring the edge weights\n`);
+      process.stdout.write(
+        `${new Date().toISOString()} heartbeat silent for ${(silentMs / 1000).toFixed(1)} s: restoring the edge weights\n`,
+      );
       for (let attempt = 1; ; attempt++) {
         try {
           const reported = await restoreFromFile(runDir);
           const report = path.join(runDir, watchdogReportFile);
-          writeFileSync(`${report}.tmp`, JSON.stringify({ restoredAt: new Date().toISOString(), silentSeconds: silentMs / 1000, reported }, null, 2) + '\n');
+          writeFileSync(
+            `${report}.tmp`,
+            JSON.stringify(
+              { restoredAt: new Date().toISOString(), silentSeconds: silentMs / 1000, reported },
+              null,
+              2,
+            ) + '\n',
+          );
           renameSync(`${report}.tmp`, report);
           process.stdout.write(`${new Date().toISOString()} restored ${reported.length} server weights\n`);
           return 0;
         } catch (err) {
-          process.stdout.write(`${new Date().toISOString()} restore attempt ${attempt} failed: ${(err as Error).message}\n`);
+          process.stdout.write(
+            `${new Date().toISOString()} restore attempt ${attempt} failed: ${(err as Error).message}\n`,
+          );
           if (attempt >= 30) return 1;
           await new Promise((r) => setTimeout(r, 1000));
         }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EdgeSpec, haproxyConfig } from './config';
+import { type EdgeSpec, haproxyConfig } from './config';
 import { formatRuntimeAddress } from './runtime-address';
 import { hostHaproxy } from './testing/backends';
 import { heartbeatFileName, startHeartbeat, startWatchdog, watchdogReportFile } from './watchdog';
@@ -17,10 +17,17 @@ const spec: EdgeSpec = {
   file: 'edge-test',
   runtime,
   threads: 1,
-  frontends: [{ name: 'us', host: '127.0.0.1', port: 30300, servers: [
-    { backend: 'be_us', server: 'use1-gen1-0', dc: 'use1', serverType: 'gen1', address: '127.0.0.1', port: 30301 },
-    { backend: 'be_us', server: 'euw1-gen1-0', dc: 'euw1', serverType: 'gen1', address: '127.0.0.1', port: 30302 },
-  ] }],
+  frontends: [
+    {
+      name: 'us',
+      host: '127.0.0.1',
+      port: 30300,
+      servers: [
+        { backend: 'be_us', server: 'use1-gen1-0', dc: 'use1', serverType: 'gen1', address: '127.0.0.1', port: 30301 },
+        { backend: 'be_us', server: 'euw1-gen1-0', dc: 'euw1', serverType: 'gen1', address: '127.0.0.1', port: 30302 },
+      ],
+    },
+  ],
 };
 const demand = { dcs: { use1: 0.75, euw1: 0.25 } };
 const alive = (pid: number) => {
@@ -46,14 +53,28 @@ test('SIGKILL of the harness side: the watchdog restores the saved weights, and 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const edge = await hostHaproxy(haproxyConfig(spec, demand), runtime);
   t.after(() => edge.stop());
-  const servers = [{ backend: 'be_us', server: 'use1-gen1-0' }, { backend: 'be_us', server: 'euw1-gen1-0' }];
+  const servers = [
+    { backend: 'be_us', server: 'use1-gen1-0' },
+    { backend: 'be_us', server: 'euw1-gen1-0' },
+  ];
   const weights = async () => (await edge.client.getWeights(servers)).map((w) => w.weight);
   assert.deepEqual(await weights(), [256, 85]);
 
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'testing', 'harness-side.ts'), dir, formatRuntimeAddress(runtime), '1'], {
-    cwd: path.join(__dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      path.join(__dirname, 'testing', 'harness-side.ts'),
+      dir,
+      formatRuntimeAddress(runtime),
+      '1',
+    ],
+    {
+      cwd: path.join(__dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let watchdogPid = 0;
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -75,16 +96,27 @@ test('SIGKILL of the harness side: the watchdog restores the saved weights, and 
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
-  await waitFor('the watchdog to restore and report', () => (existsSync(path.join(dir, watchdogReportFile)) ? true : undefined));
+  await waitFor('the watchdog to restore and report', () =>
+    existsSync(path.join(dir, watchdogReportFile)) ? true : undefined,
+  );
   assert.deepEqual(await weights(), [256, 85]);
-  const report = JSON.parse(readFileSync(path.join(dir, watchdogReportFile), 'utf8')) as { reported: { weight: number }[]; silentSeconds: number };
-  assert.deepEqual(report.reported.map((r) => r.weight), [256, 85]);
+  const report = JSON.parse(readFileSync(path.join(dir, watchdogReportFile), 'utf8')) as {
+    reported: { weight: number }[];
+    silentSeconds: number;
+  };
+  assert.deepEqual(
+    report.reported.map((r) => r.weight),
+    [256, 85],
+  );
   assert.ok(report.silentSeconds > 1);
   await waitFor('the watchdog to exit', () => (alive(watchdogPid) ? undefined : true));
 
   // `headroom edge restore <run>` after a SIGKILL without a watchdog: the same file, the same weights.
   await edge.client.setWeights([{ backend: 'be_us', server: 'use1-gen1-0', weight: 3 }]);
-  assert.deepEqual((await restoreFromFile(dir)).map((w) => w.weight), [256, 85]);
+  assert.deepEqual(
+    (await restoreFromFile(dir)).map((w) => w.weight),
+    [256, 85],
+  );
 });
 
 test('a watchdog stopped by the harness at a normal end restores nothing', async (t) => {
@@ -104,6 +136,10 @@ test('a watchdog stopped by the harness at a normal end restores nothing', async
   assert.equal(alive(dog.pid), false);
   beat.stop();
   await sleep(2000);
-  assert.equal((await edge.client.getWeight('be_us', 'use1-gen1-0')).weight, 9, 'the weight the harness left, untouched');
+  assert.equal(
+    (await edge.client.getWeight('be_us', 'use1-gen1-0')).weight,
+    9,
+    'the weight the harness left, untouched',
+  );
   assert.equal(existsSync(path.join(dir, watchdogReportFile)), false);
 });

@@ -46,8 +46,20 @@ export function startWatchdog(runDir: string, opts: { timeoutSeconds: number; he
   const log = openSync(path.join(runDir, 'edge-watchdog.log'), 'a');
   const child = spawn(
     process.execPath,
-    ['-r', require.resolve('ts-node/register/transpile-only'), path.join(__dirname, 'watchdog-main.ts'), runDir, heartbeat, String(opts.timeoutSeconds)],
-    { cwd: projectRoot, detached: true, stdio: ['ignore', log, log], env: { ...process.env, TS_NODE_PROJECT: path.join(projectRoot, 'tsconfig.json') } },
+    [
+      '-r',
+      require.resolve('ts-node/register/transpile-only'),
+      path.join(__dirname, 'watchdog-main.ts'),
+      runDir,
+      heartbeat,
+      String(opts.timeoutSeconds),
+    ],
+    {
+      cwd: projectRoot,
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, TS_NODE_PROJECT: path.join(projectRoot, 'tsconfig.json') },
+    },
   );
   closeSync(log);
   child.unref();

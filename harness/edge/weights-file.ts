@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../common';
-import { RuntimeClient, ServerWeight, WeightSnapshot } from './runtime';
+import { RuntimeClient, type ServerWeight, type WeightSnapshot } from './runtime';
 import { parseRuntimeAddress } from './runtime-address';
 
 export const weightsFileName = 'edge-weights.json';
@@ -26,15 +26,31 @@ export function readWeights(runDir: string): WeightSnapshot {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(file, '', `cannot read the saved edge weights (${(err as Error).message})`, 'was this run started with an edge? the file is written before the first weight change');
+    throw new ConfigError(
+      file,
+      '',
+      `cannot read the saved edge weights (${(err as Error).message})`,
+      'was this run started with an edge? the file is written before the first weight change',
+    );
   }
   const d = data as Partial<WeightSnapshot> & { version?: number };
   if (d.version !== 1) throw new ConfigError(file, 'version', `expected 1, got ${JSON.stringify(d.version)}`);
-  if (typeof d.runtime !== 'string') throw new ConfigError(file, 'runtime', `expected the runtime API address, got ${JSON.stringify(d.runtime)}`);
+  if (typeof d.runtime !== 'string')
+    throw new ConfigError(file, 'runtime', `expected the runtime API address, got ${JSON.stringify(d.runtime)}`);
   if (!Array.isArray(d.servers)) throw new ConfigError(file, 'servers', 'expected a list of servers');
   d.servers.forEach((s: ServerWeight, i) => {
-    if (typeof s?.backend !== 'string' || typeof s.server !== 'string' || !Number.isInteger(s.weight) || s.weight < 0 || s.weight > 256) {
-      throw new ConfigError(file, `servers[${i}]`, `expected { backend, server, weight 0-256 }, got ${JSON.stringify(s)}`);
+    if (
+      typeof s?.backend !== 'string' ||
+      typeof s.server !== 'string' ||
+      !Number.isInteger(s.weight) ||
+      s.weight < 0 ||
+      s.weight > 256
+    ) {
+      throw new ConfigError(
+        file,
+        `servers[${i}]`,
+        `expected { backend, server, weight 0-256 }, got ${JSON.stringify(s)}`,
+      );
     }
   });
   parseRuntimeAddress(d.runtime, file, 'runtime');

@@ -1,6 +1,6 @@
 // Test helpers: tiny HTTP servers on loopback that count the requests they answer, a client that
 // sends N requests through an edge, and HAProxy run from the host binary with a generated config.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -16,7 +16,10 @@ export interface CountingServers {
 }
 
 /** One server per port; `status` answers every request with that code (e.g. 500). */
-export async function countingServers(ports: number[], opts: { status?: (i: number) => number } = {}): Promise<CountingServers> {
+export async function countingServers(
+  ports: number[],
+  opts: { status?: (i: number) => number } = {},
+): Promise<CountingServers> {
   const counts = ports.map(() => 0);
   const servers: http.Server[] = [];
   try {

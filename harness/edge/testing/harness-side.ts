@@ -15,7 +15,13 @@ async function main() {
   startHeartbeat(path.join(runDir, heartbeatFileName), 200);
   const watchdog = startWatchdog(runDir, { timeoutSeconds: Number(seconds) });
   const first = snapshot.servers[0];
-  await client.setWeights(snapshot.servers.map((s) => ({ backend: s.backend, server: s.server, weight: s.server === first.server ? 0 : 256 })));
+  await client.setWeights(
+    snapshot.servers.map((s) => ({
+      backend: s.backend,
+      server: s.server,
+      weight: s.server === first.server ? 0 : 256,
+    })),
+  );
   process.stdout.write(`ready ${watchdog.pid}\n`);
   setInterval(() => undefined, 60_000);
 }
