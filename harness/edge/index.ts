@@ -22,3 +22,5 @@ export type { Heartbeat, Watchdog } from './watchdog';
 export { openEdgeSession } from './session';
 export type { EdgeSession, EdgeSessionOptions } from './session';
 export { edgeCommand, edgeUsage } from './restore-command';
+export { serverFigures } from './server-figures';
+export type { ServerFigures } from './server-figures';

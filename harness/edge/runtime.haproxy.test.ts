@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClusterError } from '../common';
 import { type EdgeSpec, haproxyConfig } from './config';
+import { serverFigures } from './server-figures';
 import type { RuntimeAddress } from './runtime-address';
 import { countingServers, hostHaproxy, sendRequests } from './testing/backends';
 
@@ -80,6 +81,7 @@ test('show stat over TCP: per-server requests and 5xx match what the servers ans
   const runtime = { host: '127.0.0.1', port: 30110 };
   const edge = await hostHaproxy(haproxyConfig(spec(runtime), { dcs: { use1: 0.5, euw1: 0.3, aps1: 0.2 } }), runtime);
   t.after(() => edge.stop());
+  const before = await edge.client.showStat();
   const statuses = await sendRequests('http://127.0.0.1:30100/', 300);
   const counts = servers.counts();
   assert.equal(
@@ -99,6 +101,11 @@ test('show stat over TCP: per-server requests and 5xx match what the servers ans
     assert.equal(row.qcur, 0);
     assert.equal(row.scur, 0);
   }
+  const figures = serverFigures(spec(runtime).frontends[0].servers, before, rows, 1);
+  assert.deepEqual(
+    dcs.map((dc) => [figures[`be_us/${dc}-gen1-0`].requests, figures[`be_us/${dc}-gen1-0`].errors5xx]),
+    counts.map((n, i) => [n, i === 2 ? n : 0]),
+  );
   const weights = Object.fromEntries(rows.filter((r) => r.kind === 'server').map((r) => [r.name, r.weight]));
   assert.deepEqual(weights, { 'use1-gen1-0': 256, 'euw1-gen1-0': 154, 'aps1-gen1-0': 102 });
 });
