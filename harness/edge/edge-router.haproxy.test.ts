@@ -83,7 +83,7 @@ test('DC weights set through the runtime API are honoured by traffic through HAP
   // A replica marked out leaves its share to the other replica of its pool.
   servers.reset();
   const out = await router.markOut('edge-test-use1-gen1-0');
-  assert.equal(out!.reported['be_us/use1-gen1-0'], 0);
+  assert.equal(out.reported['be_us/use1-gen1-0'], 0);
   await sendRequests('http://127.0.0.1:30200/', 1000);
   assert.equal(servers.counts()[0], 0);
   assertShares(servers.counts(), { use1: 0.6, aps1: 0.4 }, 1000);
@@ -118,4 +118,17 @@ test("a step moves a DC's share by at most the bound unless told otherwise; HAPr
     /no server of be_us a weight/,
   );
   await assert.rejects(router.setWeights({ dcs: { usw2: 1 } }), /weights: dcs\.usw2: unknown dc 'usw2'/);
+});
+
+test("a replica marked out before any step: its pool's other replica takes the share HAProxy ran with", async (t) => {
+  const edge = await hostHaproxy(haproxyConfig(spec, demand), runtime);
+  t.after(() => edge.stop());
+  const router = new EdgeRouter(edge.client, edgeServers(spec));
+  const out = await router.markOut('edge-test-use1-gen1-0');
+  assert.equal(out.reported['be_us/use1-gen1-0'], 0);
+  assert.equal(out.reported['be_us/use1-gen1-1'], 256);
+  assert.ok(Math.abs(out.reportedShares.be_us.use1 - 0.5) < 0.005, JSON.stringify(out.reportedShares));
+  const back = await router.markIn('edge-test-use1-gen1-0');
+  assert.equal(back.reported['be_us/use1-gen1-0'], back.reported['be_us/use1-gen1-1']);
+  await assert.rejects(router.markOut('nope'), /no server or replica 'nope' behind the edge/);
 });

@@ -85,18 +85,19 @@ export class EdgeRouter {
   }
 
   /** A server (`backend/server`, or every server of a replica) gets weight 0; its pool's others take its share. */
-  async markOut(serverOrReplica: string): Promise<EdgeStepWeights | undefined> {
+  async markOut(serverOrReplica: string): Promise<EdgeStepWeights> {
     for (const k of this.keysOf(serverOrReplica)) this.out.add(k);
     return this.reapply();
   }
 
-  async markIn(serverOrReplica: string): Promise<EdgeStepWeights | undefined> {
+  async markIn(serverOrReplica: string): Promise<EdgeStepWeights> {
     for (const k of this.keysOf(serverOrReplica)) this.out.delete(k);
     return this.reapply();
   }
 
-  private async reapply(): Promise<EdgeStepWeights | undefined> {
-    if (!this.current) return undefined;
+  private async reapply(): Promise<EdgeStepWeights> {
+    // Before any step the DC shares are those HAProxy runs with (a replica lost before the drill starts).
+    this.current ??= (await this.readBack()).reportedShares[this.backends[0]] ?? {};
     const step: Weights = { dcs: this.current, ...(this.last?.pools ? { pools: this.last.pools } : {}) };
     return { requested: this.current, applied: this.current, limited: false, ...(await this.apply(step)) };
   }
