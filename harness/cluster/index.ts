@@ -8,7 +8,9 @@ import { staticDriver } from './static-driver';
 export * from './model';
 export type { ClusterDriver, DockerConnectOptions, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 export { label as clusterLabels } from './labels';
-export { referenceRecipe } from './image';
+export { buildContext, linkedLibraries, referenceRecipe, type ImageFile, type ImageRecipe } from './image';
+export type { ContainerEngine } from './engine';
+export { dockerEngine, dockerHostOptions } from './docker-engine';
 export { toReplica } from './replicas';
 
 export function createDriver(spec: ClusterSpec, opts: DriverOptions = {}): ClusterDriver {
