@@ -17,6 +17,12 @@ export type { HistoryEntry } from './history';
 export { readRun, readSummary, parseSteps } from './run-files';
 export type { RunFiles } from './run-files';
 export { compareRuns } from '../capacity';
+export { junitXml } from './junit';
+export type { JunitInput } from './junit';
+export { historyView, formatHistory, selectHistory, trendOf } from './history-query';
+export type { HistoryLine, HistorySelection, HistoryView, HistorySeries, HistoryPoint, HistoryTrend, HistoryRegression } from './history-query';
+export { notifyPayload, shouldNotify, postNotification } from './notify';
+export type { NotifyInput, NotifyPayload, PlanChange, PostOptions, PostResult } from './notify';
 export type { Comparison } from '../capacity';
 
 export interface ReportOptions {
