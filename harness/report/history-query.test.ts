@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { formatHistory, historyView, selectHistory, trendOf, type HistoryLine } from './history-query';
-import { readHistory } from './history';
+import { appendHistory, historyEntryOf, readHistory } from './history';
+import { writeReport } from './index';
+import { readSummary } from './run-files';
 import { parseSince, run as historyCommand } from '../cli/history';
 
 const fixtures = path.join(__dirname, 'fixtures');
@@ -134,6 +136,31 @@ test('headroom history reads reports/history.ndjson, prints JSON with --json, an
     await assert.rejects(cli(['--last', '0'], dir), (e: Error & { exitCode?: number }) => e.exitCode === 104 && /--last: value '0'/.test(e.message));
     await assert.rejects(cli(['--bogus'], dir), (e: Error & { exitCode?: number }) => e.exitCode === 104 && /bogus/.test(e.message));
     await assert.rejects(cli([], path.join(dir, 'reports', 'elsewhere')), (e: Error & { exitCode?: number }) => e.exitCode === 104 && /history\.ndjson: not found/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the report\'s trend chart shows the same selection: this run\'s cluster and scenario, in time order', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'headroom-history-'));
+  try {
+    const runDir = path.join(dir, 'run');
+    cpSync(path.join(fixtures, 'run-3dc-costlier'), runDir, { recursive: true });
+    const history = path.join(dir, 'history.ndjson');
+    const a = (await readSummary(path.join(fixtures, 'run-3dc'))).summary;
+    await appendHistory(history, { ...a, cluster: { ...a.cluster, name: 'laptop' }, runId: 'other-cluster' });
+    await appendHistory(history, { ...a, scenario: 'smoke', runId: 'other-scenario' });
+    // Written after this run's line would be, but it ended an hour before it.
+    await appendHistory(history, a);
+    appendFileSync(history, JSON.stringify({ ...historyEntryOf(a), runId: 'later', endedAt: '2026-11-28T00:00:00.000Z',
+      redlines: [{ serverType: 'gen1', rpsPerReplica: 300, cpuMsPerRequest: 1.3 }] }) + '\n');
+    await writeReport(runDir, { historyFile: history });
+    const html = readFileSync(path.join(runDir, 'index.html'), 'utf8');
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
+    const trend = data.sections.find((s: { id: string }) => s.id === 'trend');
+    assert.deepEqual(trend.charts[0].datasets.map((d: { label: string; data: (number | null)[] }) => [d.label, d.data]), [
+      ['gen1', [330, 240, 300]], ['gen2', [825, 600, null]],
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
