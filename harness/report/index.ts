@@ -24,6 +24,8 @@ export { historyView, formatHistory, selectHistory, trendOf } from './history-qu
 export type { HistoryLine, HistorySelection, HistoryView, HistorySeries, HistoryPoint, HistoryTrend, HistoryRegression } from './history-query';
 export { notifyPayload, shouldNotify, postNotification } from './notify';
 export type { NotifyInput, NotifyPayload, PlanChange, PostOptions, PostResult } from './notify';
+export { writeCiOutputs } from './ci-outputs';
+export type { CiOutputOptions, CiOutputResult } from './ci-outputs';
 export type { Comparison } from '../capacity';
 
 export interface ReportOptions {
