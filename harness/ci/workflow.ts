@@ -21,20 +21,25 @@ export interface WorkflowJob {
 
 type Yaml = Record<string, unknown>;
 const isMap = (x: unknown): x is Yaml => typeof x === 'object' && x !== null && !Array.isArray(x);
-const envOf = (x: unknown): Record<string, string> => (isMap(x) ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, String(v)])) : {});
+const envOf = (x: unknown): Record<string, string> =>
+  (isMap(x) ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, String(v)])) : {});
 
 /** Workflow env merged with the job's, and its steps. Throws naming the job when it is missing or has no steps. */
 export function workflowJob(yamlText: string, job: string): WorkflowJob {
   const doc = parse(yamlText) as Yaml;
   const jobs = isMap(doc?.jobs) ? doc.jobs : {};
   const j = jobs[job];
-  if (!isMap(j) || !Array.isArray(j.steps)) throw new Error(`workflow has no job '${job}' with steps; jobs: ${Object.keys(jobs).join(', ')}`);
+  if (!isMap(j) || !Array.isArray(j.steps)) {
+    throw new Error(`workflow has no job '${job}' with steps; jobs: ${Object.keys(jobs).join(', ')}`);
+  }
   return {
     name: job,
     env: { ...envOf(doc.env), ...envOf(j.env) },
     steps: j.steps.map((s: Yaml, i: number) => {
       const name = String(s.name ?? (s.uses ? s.uses : `step ${i + 1}`));
-      if (typeof s.run === 'string') return { name, id: s.id ? String(s.id) : null, run: s.run, env: envOf(s.env), if: s.if === undefined ? null : String(s.if) };
+      if (typeof s.run === 'string') {
+        return { name, id: s.id ? String(s.id) : null, run: s.run, env: envOf(s.env), if: s.if === undefined ? null : String(s.if) };
+      }
       return { uses: String(s.uses), name };
     }),
   };

@@ -17,7 +17,9 @@ export function parseSince(text: string, nowMs: number): number {
   const age = /^(\d+(?:\.\d+)?)(h|d|w)$/.exec(text.trim());
   if (age) return nowMs - Number(age[1]) * unitMs[age[2]];
   const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) ? Date.parse(text.trim()) : NaN;
-  if (Number.isNaN(at)) throw new ConfigError('command line', '--since', `value '${text}': expected an age such as 30d, 12w or 48h, or a date such as 2026-11-01`);
+  if (Number.isNaN(at)) {
+    throw new ConfigError('command line', '--since', `value '${text}': expected an age such as 30d, 12w or 48h, or a date such as 2026-11-01`);
+  }
   return at;
 }
 
@@ -46,17 +48,23 @@ export function parseHistoryArgs(argv: string[], nowMs: number): HistoryArgs {
     throw new ConfigError('command line', 'history', (err as Error).message, usage);
   }
   const { values: v, positionals } = parsed;
-  if (positionals.length > 1) throw new ConfigError('command line', 'history', `expected at most one history file or reports folder, got ${positionals.length}`, usage);
+  if (positionals.length > 1) {
+    throw new ConfigError('command line', 'history', `expected at most one history file or reports folder, got ${positionals.length}`, usage);
+  }
   let last: number | undefined;
   if (v.last !== undefined) {
     last = Number(v.last);
-    if (!/^\d+$/.test(v.last.trim()) || last < 1) throw new ConfigError('command line', '--last', `value '${v.last}': expected a whole number of runs, 1 or more`);
+    if (!/^\d+$/.test(v.last.trim()) || last < 1) {
+      throw new ConfigError('command line', '--last', `value '${v.last}': expected a whole number of runs, 1 or more`);
+    }
   }
   let maxDrop = 0.05;
   if (v['max-drop'] !== undefined) {
     const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(v['max-drop']);
     maxDrop = m ? (m[2] ? Number(m[1]) / 100 : Number(m[1])) : NaN;
-    if (!(maxDrop >= 0 && maxDrop <= 1)) throw new ConfigError('command line', '--max-drop', `value '${v['max-drop']}': expected a share such as 0.05 or 5% between 0 and 1`);
+    if (!(maxDrop >= 0 && maxDrop <= 1)) {
+      throw new ConfigError('command line', '--max-drop', `value '${v['max-drop']}': expected a share such as 0.05 or 5% between 0 and 1`);
+    }
   }
   return {
     file: positionals[0],

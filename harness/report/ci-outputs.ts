@@ -3,7 +3,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { junitXml, type JunitInput } from './junit';
-import { notifyPayload, postNotification, shouldNotify, type NotifyInput, type NotifyPayload, type PostOptions, type PostResult } from './notify';
+import { notifyPayload, postNotification, shouldNotify } from './notify';
+import type { NotifyInput, NotifyPayload, PostOptions, PostResult } from './notify';
 
 export interface CiOutputOptions {
   junitFile?: string;
@@ -51,7 +52,9 @@ export async function writeCiOutputs(input: JunitInput & NotifyInput, opts: CiOu
   let notified: PostResult | null = null;
   if (opts.notifyUrl && shouldNotify(payload, opts.notifyAlways)) {
     notified = await postNotification(opts.notifyUrl, payload, opts.post);
-    if (!notified.delivered) warnings.push(`notification to the webhook failed after ${notified.attempts} attempt(s): ${notified.failures.join('; ')}`);
+    if (!notified.delivered) {
+      warnings.push(`notification to the webhook failed after ${notified.attempts} attempt(s): ${notified.failures.join('; ')}`);
+    }
   }
   return { junitFile: opts.junitFile ?? null, payload: opts.notifyUrl ? payload : null, notified, warnings, logLine: logLineOf(payload) };
 }

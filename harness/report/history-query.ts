@@ -84,7 +84,8 @@ export function selectHistory<T extends HistoryEntry | HistoryLine>(entries: T[]
   const time = (e: T) => Date.parse(e.endedAt);
   const picked = entries
     .map((e, i) => ({ e, i }))
-    .filter(({ e }) => (sel.cluster === undefined || e.cluster === sel.cluster) && (sel.scenario === undefined || e.scenario === sel.scenario))
+    .filter(({ e }) => sel.cluster === undefined || e.cluster === sel.cluster)
+    .filter(({ e }) => sel.scenario === undefined || e.scenario === sel.scenario)
     .filter(({ e }) => sel.sinceMs === undefined || time(e) >= sel.sinceMs)
     .sort((a, b) => (time(a.e) || 0) - (time(b.e) || 0) || a.i - b.i)
     .map(({ e }) => e);
@@ -113,7 +114,10 @@ export function historyView(entries: HistoryLine[], sel: HistorySelection, maxDr
       const tier = r.tier ?? null;
       const key = JSON.stringify([run.cluster, run.scenario, tier, r.serverType]);
       let s = series.get(key);
-      if (!s) series.set(key, (s = { cluster: run.cluster, scenario: run.scenario, tier, serverType: r.serverType, points: [], trend: null, atMs: [] }));
+      if (!s) {
+        s = { cluster: run.cluster, scenario: run.scenario, tier, serverType: r.serverType, points: [], trend: null, atMs: [] };
+        series.set(key, s);
+      }
       const prev = [...s.points].reverse().find((p) => p.rpsPerReplica !== null);
       const from = prev?.rpsPerReplica ?? null;
       const to = r.rpsPerReplica;
@@ -135,7 +139,8 @@ export function historyView(entries: HistoryLine[], sel: HistorySelection, maxDr
   }
   const out = [...series.values()].map(({ atMs, ...s }) => ({
     ...s,
-    trend: trendOf(s.points.flatMap((p, i) => (p.rpsPerReplica === null || Number.isNaN(atMs[i]) ? [] : [{ atMs: atMs[i], value: p.rpsPerReplica }]))),
+    trend: trendOf(s.points.flatMap((p, i) =>
+      (p.rpsPerReplica === null || Number.isNaN(atMs[i]) ? [] : [{ atMs: atMs[i], value: p.rpsPerReplica }]))),
   }));
   out.sort((a, b) => a.cluster.localeCompare(b.cluster) || a.scenario.localeCompare(b.scenario)
     || (a.tier ?? '').localeCompare(b.tier ?? '') || a.serverType.localeCompare(b.serverType));
@@ -152,7 +157,8 @@ const signedPct = (x: number | null, d = 1) => (x === null ? '–' : `${x >= 0 ?
 
 function table(head: string[], rows: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const cell = (c: string, i: number, n: number) => (i < 2 || i === n - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]));
+  const line = (cells: string[]) => cells.map((c, i) => cell(c, i, cells.length)).join('  ').trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
@@ -163,7 +169,8 @@ export function formatHistory(v: HistoryView): string {
   for (const s of v.series) {
     const name = `${s.cluster} · ${s.scenario} · ${s.tier ? `${s.tier}/` : ''}${s.serverType}`;
     const trend = s.trend
-      ? `trend ${s.trend.perWeek >= 0 ? '+' : ''}${s.trend.perWeek.toFixed(1)} req/s per week (${signedPct(s.trend.perWeekShare)} per week, ${s.trend.runs} runs)`
+      ? `trend ${s.trend.perWeek >= 0 ? '+' : ''}${s.trend.perWeek.toFixed(1)} req/s per week `
+        + `(${signedPct(s.trend.perWeekShare)} per week, ${s.trend.runs} runs)`
       : 'trend – (fewer than two runs with a redline)';
     out.push(`${name}: ${trend}`);
     out.push(...table(
@@ -179,7 +186,8 @@ export function formatHistory(v: HistoryView): string {
   if (v.regressions.length) {
     out.push(`regressed (a fall beyond ${(v.selection.maxDrop * 100).toFixed(1)}% from the previous run, or flagged by the drill):`);
     for (const r of v.regressions) {
-      out.push(`  ${r.runId}  ${r.tier ? `${r.tier}/` : ''}${r.serverType}: ${fixed(r.from, 1)} -> ${fixed(r.to, 1)} req/s per replica (${signedPct(r.change)})`);
+      const type = `${r.tier ? `${r.tier}/` : ''}${r.serverType}`;
+      out.push(`  ${r.runId}  ${type}: ${fixed(r.from, 1)} -> ${fixed(r.to, 1)} req/s per replica (${signedPct(r.change)})`);
     }
   } else {
     out.push('no run regressed');

@@ -26,7 +26,11 @@ interface Case {
 interface Suite { name: string; cases: Case[] }
 
 // XML 1.0 cannot carry these even escaped (C0 controls but tab, newline and return; lone surrogates; U+FFFE/F).
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML = new RegExp([
+  '[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]',
+  '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])',
+  '(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]',
+].join('|'), 'g');
 
 /** Text content: markup characters escaped, characters XML cannot hold replaced by U+FFFD. */
 export function xmlText(s: string): string {
@@ -46,7 +50,9 @@ const stamp = (iso: string) => (Number.isNaN(Date.parse(iso)) ? undefined : new 
 const seconds = (from: string, to: string) => Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) || 0;
 
 function runCase(s: Summary): Case {
-  const c: Case = { name: `run ${s.runId}: status ${s.status}`, classname: `headroom.${s.scenario}.run`, timeS: seconds(s.startedAt, s.endedAt) };
+  const c: Case = {
+    name: `run ${s.runId}: status ${s.status}`, classname: `headroom.${s.scenario}.run`, timeS: seconds(s.startedAt, s.endedAt),
+  };
   if (s.status === 'error' || s.status === 'interrupted') {
     c.error = { type: s.status, message: s.error ?? `the drill ended with status ${s.status}` };
   } else if (s.status === 'failed' && s.error) {
@@ -64,14 +70,18 @@ function thresholdCases(s: Summary): Case[] {
   }));
 }
 
-/** Guards decide pass or fail only where load is meant to hold: a hold and a lost DC. In a redline search or a drain a breach is the measurement. */
+/** Guards decide pass or fail only where load is meant to hold: a hold and a lost DC. In a redline search or a
+ * drain a breach is the measurement. */
 function guardCases(s: Summary, steps: StepRecord[]): Case[] {
   const out: Case[] = [];
   for (const step of steps) {
     if (step.kind !== 'hold' && step.kind !== 'lose-dc') continue;
     for (const g of step.guards) {
       const where = step.kind === 'lose-dc' ? `with ${step.lostDc ?? step.target.name} lost` : `on ${step.target.kind} ${step.target.name}`;
-      const c: Case = { name: `${step.drill} step ${step.index}: ${g.name}`, classname: `headroom.${s.scenario}.guards`, timeS: seconds(step.startedAt, step.endedAt) };
+      const c: Case = {
+        name: `${step.drill} step ${step.index}: ${g.name}`, classname: `headroom.${s.scenario}.guards`,
+        timeS: seconds(step.startedAt, step.endedAt),
+      };
       if (!g.ok) {
         c.failure = {
           type: 'guard',
@@ -90,7 +100,8 @@ function redlineCases(s: Summary, comparison?: Comparison): Case[] {
   if (comparison) {
     return comparison.types.map((t) => {
       const figures = `redline ${num(t.redlineA)} -> ${num(t.redlineB)} req/s per replica (${signedPct(t.redlineChange)}), `
-        + `CPU ${num(t.cpuMsPerRequestA, 3)} -> ${num(t.cpuMsPerRequestB, 3)} ms/request (${signedPct(t.cpuChange)}); baseline ${comparison.runA}`;
+        + `CPU ${num(t.cpuMsPerRequestA, 3)} -> ${num(t.cpuMsPerRequestB, 3)} ms/request (${signedPct(t.cpuChange)}); `
+        + `baseline ${comparison.runA}`;
       return {
         name: `redline ${t.serverType} against the baseline`,
         classname,
@@ -118,7 +129,9 @@ function survivorCases(s: Summary): Case[] {
         name: `${f.drill}: lose ${f.lostDc} (${f.mode}), survivor ${v.dc}`,
         classname: `headroom.${s.scenario}.dc-loss`,
         out: figures,
-        ...(v.held ? {} : { failure: { type: 'dc-loss', message: `${v.dc} did not survive the loss of ${f.lostDc}: ${figures}; broken by ${v.brokenBy ?? 'n/a'}` } }),
+        ...(v.held ? {} : {
+          failure: { type: 'dc-loss', message: `${v.dc} did not survive the loss of ${f.lostDc}: ${figures}; broken by ${v.brokenBy ?? 'n/a'}` },
+        }),
       });
     }
   }
@@ -126,12 +139,17 @@ function survivorCases(s: Summary): Case[] {
 }
 
 function caseXml(c: Case): string {
-  const attrs = `name="${xmlAttr(c.name)}" classname="${xmlAttr(c.classname)}"${c.timeS !== undefined ? ` time="${c.timeS.toFixed(3)}"` : ''}`;
+  const time = c.timeS !== undefined ? ` time="${c.timeS.toFixed(3)}"` : '';
+  const attrs = `name="${xmlAttr(c.name)}" classname="${xmlAttr(c.classname)}"${time}`;
   const body: string[] = [];
   if (c.failure) {
-    body.push(`      <failure type="${xmlAttr(c.failure.type)}" message="${xmlAttr(c.failure.message)}">${xmlText(c.failure.detail ?? c.failure.message)}</failure>`);
+    const { type, message, detail } = c.failure;
+    body.push(`      <failure type="${xmlAttr(type)}" message="${xmlAttr(message)}">${xmlText(detail ?? message)}</failure>`);
   }
-  if (c.error) body.push(`      <error type="${xmlAttr(c.error.type)}" message="${xmlAttr(c.error.message)}">${xmlText(c.error.message)}</error>`);
+  if (c.error) {
+    const { type, message } = c.error;
+    body.push(`      <error type="${xmlAttr(type)}" message="${xmlAttr(message)}">${xmlText(message)}</error>`);
+  }
   if (c.out) body.push(`      <system-out>${xmlText(c.out)}</system-out>`);
   return body.length ? `    <testcase ${attrs}>\n${body.join('\n')}\n    </testcase>` : `    <testcase ${attrs}/>`;
 }

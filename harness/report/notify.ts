@@ -80,21 +80,24 @@ const signed = (x: number, digits = 0) => `${x >= 0 ? '+' : ''}${x.toFixed(digit
 
 function textOf(p: Omit<NotifyPayload, 'text'>): string {
   const verdict = p.status === 'passed' && p.regressed ? 'REGRESSED' : p.status.toUpperCase();
-  const lines = [`*headroom ${verdict}*: ${p.scenario} on ${p.cluster} (run ${p.runId}${p.exitCode !== null ? `, exit ${p.exitCode}` : ''})`];
+  const exit = p.exitCode !== null ? `, exit ${p.exitCode}` : '';
+  const lines = [`*headroom ${verdict}*: ${p.scenario} on ${p.cluster} (run ${p.runId}${exit})`];
   if (p.error) lines.push(`error: ${p.error}`);
   for (const r of p.regressions) {
-    lines.push(`• ${r.serverType}: redline ${r.redlineBefore ?? 'n/a'} -> ${r.redlineAfter ?? 'none'} req/s per replica (${pct(r.redlineChange)}),`
-      + ` CPU per request ${pct(r.cpuChange)} against ${p.baselineRunId}`);
+    lines.push(`• ${r.serverType}: redline ${r.redlineBefore ?? 'n/a'} -> ${r.redlineAfter ?? 'none'} req/s per replica`
+      + ` (${pct(r.redlineChange)}), CPU per request ${pct(r.cpuChange)} against ${p.baselineRunId}`);
   }
   for (const t of p.failedThresholds) lines.push(`• threshold ${t.name} failed (value ${t.value ?? 'n/a'})`);
   for (const s of p.failedSurvivors) {
-    lines.push(`• losing ${s.lostDc}: ${s.dc} broke at ${s.loadRps} req/s (capacity ${s.capacityRps ?? 'n/a'}) on ${s.brokenBy ?? 'a guard'}`);
+    lines.push(`• losing ${s.lostDc}: ${s.dc} broke at ${s.loadRps} req/s (capacity ${s.capacityRps ?? 'n/a'})`
+      + ` on ${s.brokenBy ?? 'a guard'}`);
   }
   if (p.plan) {
     const { servers: sv, costPerHour: c } = p.plan;
     lines.push(sv.before === null || c.before === null
       ? `plan: ${sv.after} servers, ${c.after.toFixed(2)}/h`
-      : `plan: ${sv.before} -> ${sv.after} servers (${signed(sv.after - sv.before)}), ${c.before.toFixed(2)} -> ${c.after.toFixed(2)}/h (${signed(c.after - c.before, 2)})`);
+      : `plan: ${sv.before} -> ${sv.after} servers (${signed(sv.after - sv.before)}), `
+        + `${c.before.toFixed(2)} -> ${c.after.toFixed(2)}/h (${signed(c.after - c.before, 2)})`);
   }
   if (p.report) lines.push(`report: ${p.report}`);
   return lines.join('\n');
@@ -184,7 +187,8 @@ export async function postNotification(url: string, payload: NotifyPayload, opts
       if (!retryable(res.status)) break;
     } catch (err) {
       const e = err as Error & { cause?: Error };
-      failures.push(e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause ? `: ${e.cause.message}` : ''}`);
+      const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause ? `: ${e.cause.message}` : ''}`;
+      failures.push(why);
     }
   }
   return { delivered: false, attempts: failures.length, status, failures };
