@@ -53,6 +53,8 @@ export interface ScriptOptions {
    * are false: the script cannot know the event, so a test says which branch of the workflow it runs.
    */
   conditions?: Record<string, boolean>;
+  /** Step names left out, e.g. `Install and start Docker` where a test has its own packages and Docker. */
+  skip?: string[];
 }
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -79,6 +81,10 @@ export function workflowScript(job: WorkflowJob, opts: ScriptOptions = {}): stri
   job.steps.forEach((s, i) => {
     if ('uses' in s) {
       lines.push(`# step ${i + 1}: ${s.name.replace(/\n/g, ' ')}: an action, not run here`);
+      return;
+    }
+    if (opts.skip?.includes(s.name)) {
+      lines.push(`# step ${i + 1}: ${s.name}: left out here`);
       return;
     }
     const cond = (s.if ?? '').trim();
