@@ -235,6 +235,7 @@ test('the shipped workflow\'s scheduled job becomes a script with every run step
   const script = workflowScript(job, {
     conditions: { "(steps.drill.outputs.code == '0' || steps.drill.outputs.code == '99')": true },
     skip: ['Install and start Docker'],
+    env: { SCENARIO: 'smoke' },
   });
   assert.equal(bashSyntax(script), null);
   const order = [...script.matchAll(/^# step \d+: ([^:\n]+)/gm)].map((m) => m[1]);
@@ -242,6 +243,7 @@ test('the shipped workflow\'s scheduled job becomes a script with every run step
   assert.deepEqual(order, ['actions/checkout@v4', 'actions/setup-node@v4', 'Install and start Docker', 'Fetch history and baseline', 'Full drill',
     'Print the redline history', 'Carry the history (and a passing run as the next baseline)', 'Keep the report', 'Show the JUnit results']);
   assert.match(script, /export HEADROOM_HISTORY_BRANCH='headroom-history'/);
-  assert.match(script, /export SCENARIO='capacity-drill'/);
+  assert.match(script, /export SCENARIO='smoke'/);
+  assert.doesNotMatch(script, /capacity-drill/);
   assert.match(script, /# step 7: Carry the history.*\nif \[ "\$job_rc" = 0 \] \|\| true; then/);
 });

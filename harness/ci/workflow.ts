@@ -55,6 +55,8 @@ export interface ScriptOptions {
   conditions?: Record<string, boolean>;
   /** Step names left out, e.g. `Install and start Docker` where a test has its own packages and Docker. */
   skip?: string[];
+  /** Workflow and job env replaced, e.g. SCENARIO=smoke for a short local run of the scheduled job. */
+  env?: Record<string, string>;
 }
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -75,7 +77,7 @@ export function workflowScript(job: WorkflowJob, opts: ScriptOptions = {}): stri
     `# The run steps of job '${job.name}', in order, generated from the workflow.`,
     'set -u',
     'export GITHUB_OUTPUT="${GITHUB_OUTPUT:-$(mktemp)}"',
-    ...Object.entries(job.env).map(([k, v]) => `export ${k}=${sq(resolve(v, expressions))}`),
+    ...Object.entries({ ...job.env, ...opts.env }).map(([k, v]) => `export ${k}=${sq(resolve(v, expressions))}`),
     'job_rc=0',
   ];
   job.steps.forEach((s, i) => {
