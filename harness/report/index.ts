@@ -8,6 +8,7 @@ import type { Summary } from '../drill/records';
 import { compareRuns, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions } from '../capacity';
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
 import { historyEntryOf, readHistory } from './history';
+import { selectHistory } from './history-query';
 import { loadAssets, renderHtml } from './html';
 import { readRun, readSummary } from './run-files';
 import { buildReportData, redlineViews } from './view-model';
@@ -17,6 +18,14 @@ export type { HistoryEntry } from './history';
 export { readRun, readSummary, parseSteps } from './run-files';
 export type { RunFiles } from './run-files';
 export { compareRuns } from '../capacity';
+export { junitXml } from './junit';
+export type { JunitInput } from './junit';
+export { historyView, formatHistory, selectHistory, trendOf } from './history-query';
+export type { HistoryLine, HistorySelection, HistoryView, HistorySeries, HistoryPoint, HistoryTrend, HistoryRegression } from './history-query';
+export { notifyPayload, shouldNotify, postNotification } from './notify';
+export type { NotifyInput, NotifyPayload, PlanChange, PostOptions, PostResult } from './notify';
+export { writeCiOutputs } from './ci-outputs';
+export type { CiOutputOptions, CiOutputResult } from './ci-outputs';
 export type { Comparison } from '../capacity';
 
 export interface ReportOptions {
@@ -103,6 +112,8 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
 
   let history = opts.historyFile ? await readHistory(opts.historyFile) : [];
   if (opts.historyFile && !history.some((h) => h.runId === summary.runId)) history = [...history, historyEntryOf(summary)];
+  // One trend per cluster and scenario, in time order: the selection `headroom history --cluster C --scenario S` shows.
+  history = selectHistory(history, { cluster: summary.cluster.name, scenario: summary.scenario });
 
   const dcs = summary.cluster.dcs.map((d) => d.name);
   const data = buildReportData({ summary, steps, run: run.run, plan, planError: planError?.message, comparison, baselineRunId, history });

@@ -31,10 +31,15 @@ test('index.html draws every chart offline, with no error, no request and escape
     const facts = JSON.parse(readFileSync(runFile, 'utf8'));
     facts.scenario.description = hostileScenario;
     writeFileSync(runFile, JSON.stringify(facts));
+    // The trend shows this run's cluster and scenario only: the fixture's past runs, renamed to this run's names.
+    const historyFile = path.join(work, 'history.ndjson');
+    writeFileSync(historyFile, readFileSync(path.join(fixtures, 'history.ndjson'), 'utf8').split('\n').map((l) => {
+      try { return JSON.stringify({ ...JSON.parse(l), scenario: hostileScenario, cluster: hostileCluster }); } catch { return l; }
+    }).join('\n'));
     const result = await writeReport(runDir, {
       forecastFile: path.join(__dirname, '..', 'capacity', 'fixtures', 'forecast-3dc.csv'),
       baselineRunDir: path.join(fixtures, 'run-3dc-costlier'),
-      historyFile: path.join(fixtures, 'history.ndjson'),
+      historyFile,
       planOptions: { growth: 0.2 },
     });
     const html = readFileSync(result.indexHtml, 'utf8');
