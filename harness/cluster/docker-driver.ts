@@ -60,6 +60,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
   const engineForReplica = (r: ReplicaSpec) => engineOf(dockerHostOf(r));
   const hostsInUse = [...new Set(spec.dcs.map((d) => d.dockerHost))];
   const tiers = tiersOf(spec);
+  const front = spec.front ?? tiers[0].name;
   const tierOf = (r: ReplicaSpec): TierSpec => tiers.find((t) => t.name === tierOfReplica(spec, r))!;
   const clusterFilter = `${label.cluster}=${spec.name}`;
 
@@ -192,7 +193,8 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
           name: r.name,
           image: images.get(imageKey(dockerHostOf(r), tier.name))!,
           env: {
-            ...renderAll(tier.env, r, spec.replicas),
+            // serviceEnv is the front reference tier's env, which a caller may still adjust on the spec.
+            ...renderAll(tier.name === front && tier.source.kind === 'reference' ? { ...tier.env, ...spec.serviceEnv } : tier.env, r, spec.replicas),
             HTTP_PORT: String(r.httpPort),
             GRPC_PORT: String(r.grpcPort),
             HOST: r.host,
@@ -233,7 +235,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
             ready.abort(); // the others stop waiting: the whole cluster comes down
             const tail = await engineForReplica(r).logs(r.containerId!, logLines).catch(() => '');
             throw new ClusterError(
-              `replica ${r.name} (tier ${tier.name}) of cluster ${spec.name} did not become healthy: ${err.message}; every replica of the cluster was removed`,
+              `replica ${r.name} of cluster ${spec.name} did not become healthy: ${err.message}; every replica of the cluster was removed`,
               r.name,
               tail || '(no output)',
               err.exited ? 'the service exited: its last lines above say why' : `a replica of type ${r.serverType} has ${spec.serverTypes[r.serverType].cpus} CPU; on a busy machine starting can be slow`,
