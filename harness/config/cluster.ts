@@ -113,11 +113,11 @@ function formatExpectation(path: readonly PathSegment[]): string {
   const last = path[path.length - 1];
   if (last === 'ports') return 'a port range like 20000-20099';
   if (last === 'name' || path[0] === 'serverTypes') return "a name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
+  if (path[0] === 'services' && path[2] === 'health') return "an HTTP path starting with '/', like /healthz";
   if (last === 'http') return 'a URL like http://127.0.0.1:8080';
   if (last === 'grpc') return 'host:port like 127.0.0.1:9090';
   if (last === 'dockerHost') return 'a Docker endpoint like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host';
   if (last === 'stopSignal') return 'a signal name like SIGTERM';
-  if (path[0] === 'services' && path[2] === 'health') return "an HTTP path starting with '/', like /healthz";
   if (path[0] === 'services' && path.length === 2) return "a tier name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
   if (path[0] === 'service' || path[0] === 'services') return 'an environment variable name (letters, digits, _)';
   return 'a value in the documented format';
