@@ -19,14 +19,30 @@ describe('reference service: the backend role', { timeout: 180000 }, () => {
     started.push(r);
     return r;
   };
-  const backendCalls = async (r: RunningReference, endpoint: string) => metric((await request(r.http, 'GET', '/metrics')).body, `headroom_requests_total{endpoint="${endpoint}",code="${endpoint === 'backend' ? '200' : 'OK'}"}`) ?? 0;
+  const backendCalls = async (r: RunningReference, endpoint: string) =>
+    metric(
+      (await request(r.http, 'GET', '/metrics')).body,
+      `headroom_requests_total{endpoint="${endpoint}",code="${endpoint === 'backend' ? '200' : 'OK'}"}`,
+    ) ?? 0;
   const cpuSeconds = async (r: RunningReference) => metric((await request(r.http, 'GET', '/metrics')).body, 'process_cpu_seconds_total')!;
 
   before(async () => {
     b1 = await start({ httpPort: 31500, grpcPort: 31501, replica: 'be-1', env: { BACKEND_CPU_MS: '5' } });
     b2 = await start({ httpPort: 31502, grpcPort: 31503, replica: 'be-2', env: { BACKEND_CPU_MS: '5' } });
-    webHttp = await start({ httpPort: 31504, grpcPort: 31505, replica: 'web-http', feedCpuMs: 0.5, env: { BACKENDS: 'http://127.0.0.1:31500,http://127.0.0.1:31502', BACKEND_FANOUT: '4' } });
-    webGrpc = await start({ httpPort: 31506, grpcPort: 31507, replica: 'web-grpc', feedCpuMs: 0.5, env: { BACKENDS: '127.0.0.1:31501,127.0.0.1:31503', BACKEND_FANOUT: '2' } });
+    webHttp = await start({
+      httpPort: 31504,
+      grpcPort: 31505,
+      replica: 'web-http',
+      feedCpuMs: 0.5,
+      env: { BACKENDS: 'http://127.0.0.1:31500,http://127.0.0.1:31502', BACKEND_FANOUT: '4' },
+    });
+    webGrpc = await start({
+      httpPort: 31506,
+      grpcPort: 31507,
+      replica: 'web-grpc',
+      feedCpuMs: 0.5,
+      env: { BACKENDS: '127.0.0.1:31501,127.0.0.1:31503', BACKEND_FANOUT: '2' },
+    });
     webDead = await start({ httpPort: 31508, grpcPort: 31509, replica: 'web-dead', env: { BACKENDS: 'http://127.0.0.1:31510' } });
   });
   after(async () => {
@@ -85,7 +101,14 @@ describe('reference service: the backend role', { timeout: 180000 }, () => {
 
   it('bad BACKENDS, BACKEND_FANOUT and BACKEND_CPU_MS are refused at start with every problem', () => {
     assert.throws(
-      () => parseConfig({ HTTP_PORT: '1', GRPC_PORT: '2', BACKENDS: 'http://127.0.0.1:1,127.0.0.1:2', BACKEND_FANOUT: '0', BACKEND_CPU_MS: '-1' }),
+      () =>
+        parseConfig({
+          HTTP_PORT: '1',
+          GRPC_PORT: '2',
+          BACKENDS: 'http://127.0.0.1:1,127.0.0.1:2',
+          BACKEND_FANOUT: '0',
+          BACKEND_CPU_MS: '-1',
+        }),
       (err: Error & { problems: string[] }) => {
         assert.deepEqual(err.problems, [
           'BACKENDS="http://127.0.0.1:1,127.0.0.1:2": expected comma-separated http://host:port URLs (HTTP) or host:port addresses (gRPC), not mixed',

@@ -50,7 +50,8 @@ export function folderContext(dir: string): NodeJS.ReadableStream {
       for (const e of entriesOf(dir)) {
         const mtime = new Date(0);
         if (e.kind === 'dir') await addEntry(pack, { name: `${e.rel}/`, type: 'directory', mode: e.mode, mtime });
-        else if (e.kind === 'symlink') await addEntry(pack, { name: e.rel, type: 'symlink', linkname: readlinkSync(e.abs), mode: e.mode, mtime });
+        else if (e.kind === 'symlink')
+          await addEntry(pack, { name: e.rel, type: 'symlink', linkname: readlinkSync(e.abs), mode: e.mode, mtime });
         else await addEntry(pack, { name: e.rel, size: e.size, mode: e.mode, mtime }, createReadStream(e.abs));
       }
       pack.finalize();

@@ -110,7 +110,7 @@ test('busybox httpd from a build context: built once per context, healthy, CPU-l
   assert.deepEqual(await containersWithLabel(clusterLabel), []);
 });
 
-test('a failing build: exit 110 with the build\'s last output lines, nothing started', async (t) => {
+test("a failing build: exit 110 with the build's last output lines, nothing started", async (t) => {
   const ws = workspace(httpd, 'FROM scratch\nCOPY no-such-file /\n');
   t.after(() => rmSync(ws.dir, { recursive: true, force: true }));
   await assert.rejects(dockerDriver(parseClusterFile(ws.text, ws.file)).up(), (err: unknown) => {
@@ -129,7 +129,10 @@ test('an image that is not on the daemon and cannot be pulled: exit 110 naming t
     await assert.rejects(dockerDriver(parseClusterFile(ws.text, ws.file)).up(), (err: unknown) => {
       assert.ok(err instanceof ClusterError, String(err));
       assert.equal(err.exitCode, ExitCode.cluster);
-      assert.match(err.message, /^tier web: image 127\.0\.0\.1:31119\/svc-test-missing:1 is not on the Docker daemon unix:\/\/\/var\/run\/docker\.sock and pulling it failed: /);
+      assert.match(
+        err.message,
+        /^tier web: image 127\.0\.0\.1:31119\/svc-test-missing:1 is not on the Docker daemon unix:\/\/\/var\/run\/docker\.sock and pulling it failed: /,
+      );
       return true;
     });
     assert.deepEqual(await containersWithLabel(clusterLabel), []);
@@ -148,7 +151,10 @@ test('a health check that never passes: exit 110 naming the replica, the last he
   await assert.rejects(dockerDriver(parseClusterFile(ws.text, ws.file), { engineFor: () => engine }).up(), (err: unknown) => {
     assert.ok(err instanceof ClusterError, String(err));
     assert.equal(err.exitCode, ExitCode.cluster);
-    assert.match(err.message, /^replica svc-test-busybox-lab1-half-[12] of cluster svc-test-busybox did not become healthy: HTTP GET \/missing\.html: not ready after 3 s \(last answer: status 404\)/);
+    assert.match(
+      err.message,
+      /^replica svc-test-busybox-lab1-half-[12] of cluster svc-test-busybox did not become healthy: HTTP GET \/missing\.html: not ready after 3 s \(last answer: status 404\)/,
+    );
     assert.match(err.logTail ?? '', /missing\.html/, 'busybox httpd -vv logged the health requests');
     return true;
   });
@@ -159,7 +165,10 @@ test('config: a build context without a Dockerfile is refused at load (104)', ()
   const ws = workspace(httpd);
   try {
     rmSync(path.join(ws.dir, 'ctx', 'Dockerfile'));
-    assert.throws(() => parseClusterFile(ws.text, ws.file), (err: unknown) => err instanceof ConfigErrors && err.exitCode === 104 && /no Dockerfile in /.test(err.message));
+    assert.throws(
+      () => parseClusterFile(ws.text, ws.file),
+      (err: unknown) => err instanceof ConfigErrors && err.exitCode === 104 && /no Dockerfile in /.test(err.message),
+    );
   } finally {
     rmSync(ws.dir, { recursive: true, force: true });
   }

@@ -9,7 +9,16 @@ import { renderTemplate } from './templates';
 import { buildTag } from './build-context';
 
 const replica = (name: string, dc: string, tier: string, port: number): ReplicaSpec => ({
-  name, region: 'r', dc, tier, pool: `${dc}/${tier}/small`, serverType: 'small', index: 1, host: '127.0.0.1', httpPort: port, grpcPort: port + 1,
+  name,
+  region: 'r',
+  dc,
+  tier,
+  pool: `${dc}/${tier}/small`,
+  serverType: 'small',
+  index: 1,
+  host: '127.0.0.1',
+  httpPort: port,
+  grpcPort: port + 1,
 });
 const all = [
   replica('c-a-web-small-1', 'a', 'web', 100),
@@ -19,11 +28,14 @@ const all = [
   replica('c-b-web-small-1', 'b', 'web', 108),
 ];
 
-test('a replica\'s own ports, host, name and DC', () => {
-  assert.equal(renderTemplate('httpd -p {{host}}:{{port.http}} --grpc={{ port.grpc }} --id {{replica}}@{{dc}}', all[0], all), 'httpd -p 127.0.0.1:100 --grpc=101 --id c-a-web-small-1@a');
+test("a replica's own ports, host, name and DC", () => {
+  assert.equal(
+    renderTemplate('httpd -p {{host}}:{{port.http}} --grpc={{ port.grpc }} --id {{replica}}@{{dc}}', all[0], all),
+    'httpd -p 127.0.0.1:100 --grpc=101 --id c-a-web-small-1@a',
+  );
 });
 
-test('another tier\'s replicas in the same DC only, comma-separated (URLs for http, host:port for grpc)', () => {
+test("another tier's replicas in the same DC only, comma-separated (URLs for http, host:port for grpc)", () => {
   assert.equal(renderTemplate('{{tier.backend.http}}', all[0], all), 'http://127.0.0.1:102,http://127.0.0.1:104');
   assert.equal(renderTemplate('{{tier.backend.grpc}}', all[0], all), '127.0.0.1:103,127.0.0.1:105');
   assert.equal(renderTemplate('{{tier.backend.http}}', all[4], all), 'http://127.0.0.1:106');

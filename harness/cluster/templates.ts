@@ -15,7 +15,9 @@ export function renderTemplate(text: string, replica: ReplicaSpec, all: readonly
     const m = /^tier\.([^.]+)\.(http|grpc)$/.exec(name);
     if (!m) return whole;
     const peers = all.filter((r) => r.tier === m[1] && r.dc === replica.dc);
-    return peers.map((r) => (m[2] === 'http' ? `http://${hostPort(r.host, r.httpPort)}` : hostPort(r.grpcHost ?? r.host, r.grpcPort))).join(',');
+    return peers
+      .map((r) => (m[2] === 'http' ? `http://${hostPort(r.host, r.httpPort)}` : hostPort(r.grpcHost ?? r.host, r.grpcPort)))
+      .join(',');
   });
 }
 

@@ -19,7 +19,7 @@ function spec() {
   return parseClusterFile(text, path.join(projectRoot, 'clusters', 'svc-test-2tier.yaml'));
 }
 
-test('local-2tier: backends healthy before web starts, each web replica calls its own DC\'s backends, all removed', async () => {
+test("local-2tier: backends healthy before web starts, each web replica calls its own DC's backends, all removed", async () => {
   const s = spec();
   {
     await using cluster = await createDriver(s).up();

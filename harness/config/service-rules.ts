@@ -48,10 +48,19 @@ export function checkPoolTiers(pools: unknown, poolsPath: PathSegment[], tiers: 
   const problems: RuleProblem[] = [];
   for (const [key, value] of Object.entries(pools)) {
     if (isObject(value) && !tiers.includes(key)) {
-      problems.push({ path: [...poolsPath, key], value: key, problem: `unknown tier '${key}'`, expected: `a tier defined under services (${tiers.join(', ')})` });
+      problems.push({
+        path: [...poolsPath, key],
+        value: key,
+        problem: `unknown tier '${key}'`,
+        expected: `a tier defined under services (${tiers.join(', ')})`,
+      });
     }
     if (!isObject(value) && tiers.length > 1) {
-      problems.push({ path: [...poolsPath, key], value, expected: `pools per tier, like { ${tiers[0]}: { ${key}: 2 } } (this file has the tiers ${tiers.join(', ')})` });
+      problems.push({
+        path: [...poolsPath, key],
+        value,
+        expected: `pools per tier, like { ${tiers[0]}: { ${key}: 2 } } (this file has the tiers ${tiers.join(', ')})`,
+      });
     }
   }
   return problems;
@@ -104,7 +113,12 @@ function cycleFrom(from: string, deps: Map<string, string[]>): string[] | undefi
 export function checkServices(raw: Record<string, unknown>, baseDir: string): RuleProblem[] {
   const problems: RuleProblem[] = [];
   if (raw.service !== undefined && raw.services !== undefined) {
-    problems.push({ path: ['service'], value: raw.service, problem: 'both service and services are given', expected: 'either the one-tier service: { env } or services: (move its env under services.<tier>.reference.env)' });
+    problems.push({
+      path: ['service'],
+      value: raw.service,
+      problem: 'both service and services are given',
+      expected: 'either the one-tier service: { env } or services: (move its env under services.<tier>.reference.env)',
+    });
   }
   if (!isObject(raw.services)) return problems;
   const services = raw.services;
@@ -130,34 +144,68 @@ export function checkServices(raw: Record<string, unknown>, baseDir: string): Ru
     if (typeof s.build === 'string') {
       const dir = path.resolve(baseDir, s.build);
       const isDir = existsSync(dir) && statSync(dir).isDirectory();
-      if (!isDir) problems.push({ path: at('build'), value: s.build, problem: `no folder ${dir}`, expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile' });
-      else if (!existsSync(path.join(dir, 'Dockerfile'))) problems.push({ path: at('build'), value: s.build, problem: `no Dockerfile in ${dir}`, expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile' });
+      if (!isDir)
+        problems.push({
+          path: at('build'),
+          value: s.build,
+          problem: `no folder ${dir}`,
+          expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile',
+        });
+      else if (!existsSync(path.join(dir, 'Dockerfile')))
+        problems.push({
+          path: at('build'),
+          value: s.build,
+          problem: `no Dockerfile in ${dir}`,
+          expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile',
+        });
     }
     for (const key of ['startTimeout', 'stopGracePeriod'] as const) {
       const v = s[key];
-      if ((typeof v === 'string' || typeof v === 'number') && parseDuration(v) === undefined) problems.push({ path: at(key), value: v, expected: "a duration like '500ms', '30s' or '2m'" });
+      if ((typeof v === 'string' || typeof v === 'number') && parseDuration(v) === undefined)
+        problems.push({ path: at(key), value: v, expected: "a duration like '500ms', '30s' or '2m'" });
     }
     const mine = served.get(tier) ?? [];
     if (isObject(s.health) && typeof s.health.http === 'string' && !mine.includes('http')) {
-      problems.push({ path: at('health'), value: s.health, expected: `a health check on a port the tier serves (ports: ${mine.join(', ')}); add http to ports` });
+      problems.push({
+        path: at('health'),
+        value: s.health,
+        expected: `a health check on a port the tier serves (ports: ${mine.join(', ')}); add http to ports`,
+      });
     }
-    if (s.health === 'grpc' && !mine.includes('grpc')) problems.push({ path: at('health'), value: s.health, expected: `a health check on a port the tier serves (ports: ${mine.join(', ')}); add grpc to ports` });
+    if (s.health === 'grpc' && !mine.includes('grpc'))
+      problems.push({
+        path: at('health'),
+        value: s.health,
+        expected: `a health check on a port the tier serves (ports: ${mine.join(', ')}); add grpc to ports`,
+      });
 
     const dependsOn = Array.isArray(s.dependsOn) ? s.dependsOn.filter((d): d is string => typeof d === 'string') : [];
     deps.set(tier, dependsOn);
     dependsOn.forEach((d, i) => {
-      if (d === tier) problems.push({ path: at('dependsOn', i), value: d, problem: `'${tier}' depends on itself`, expected: 'another tier' });
-      else if (!tiers.includes(d)) problems.push({ path: at('dependsOn', i), value: d, problem: `unknown tier '${d}'`, expected: `a tier defined under services (${tiers.join(', ')})` });
+      if (d === tier)
+        problems.push({ path: at('dependsOn', i), value: d, problem: `'${tier}' depends on itself`, expected: 'another tier' });
+      else if (!tiers.includes(d))
+        problems.push({
+          path: at('dependsOn', i),
+          value: d,
+          problem: `unknown tier '${d}'`,
+          expected: `a tier defined under services (${tiers.join(', ')})`,
+        });
     });
 
     // Templates in command, entrypoint and env.
     const texts: { path: PathSegment[]; text: string }[] = [];
     for (const key of ['command', 'entrypoint'] as const) {
-      if (Array.isArray(s[key])) (s[key] as unknown[]).forEach((v, i) => typeof v === 'string' && texts.push({ path: at(key, i), text: v }));
+      if (Array.isArray(s[key]))
+        (s[key] as unknown[]).forEach((v, i) => typeof v === 'string' && texts.push({ path: at(key, i), text: v }));
     }
-    const envs: [PathSegment[], unknown][] = [[at('env'), s.env], [at('reference', 'env'), isObject(s.reference) ? s.reference.env : undefined]];
+    const envs: [PathSegment[], unknown][] = [
+      [at('env'), s.env],
+      [at('reference', 'env'), isObject(s.reference) ? s.reference.env : undefined],
+    ];
     for (const [envPath, env] of envs) {
-      if (isObject(env)) for (const [k, v] of Object.entries(env)) if (typeof v === 'string') texts.push({ path: [...envPath, k], text: v });
+      if (isObject(env))
+        for (const [k, v] of Object.entries(env)) if (typeof v === 'string') texts.push({ path: [...envPath, k], text: v });
     }
     for (const { path: p, text } of texts) {
       for (const name of templatesIn(text)) {
@@ -168,16 +216,31 @@ export function checkServices(raw: Record<string, unknown>, baseDir: string): Ru
   }
 
   if (tiers.length > 1 && fronts.length === 0) {
-    problems.push({ path: ['services'], value: tiers.join(', '), problem: `${tiers.length} tiers and none is the front`, expected: 'front: true on the tier the scenario\'s traffic enters' });
+    problems.push({
+      path: ['services'],
+      value: tiers.join(', '),
+      problem: `${tiers.length} tiers and none is the front`,
+      expected: "front: true on the tier the scenario's traffic enters",
+    });
   }
   if (fronts.length > 1) {
-    problems.push({ path: ['services'], value: fronts.join(', '), problem: `${fronts.length} tiers are marked front (${fronts.join(', ')})`, expected: 'front: true on exactly one tier' });
+    problems.push({
+      path: ['services'],
+      value: fronts.join(', '),
+      problem: `${fronts.length} tiers are marked front (${fronts.join(', ')})`,
+      expected: 'front: true on exactly one tier',
+    });
   }
   if (!startOrder(deps)) {
     for (const tier of tiers) {
       const cycle = cycleFrom(tier, deps);
       if (cycle) {
-        problems.push({ path: ['services', tier, 'dependsOn'], value: deps.get(tier), problem: `a dependency cycle: ${cycle.join(' -> ')}`, expected: 'dependsOn without cycles (it is the start order)' });
+        problems.push({
+          path: ['services', tier, 'dependsOn'],
+          value: deps.get(tier),
+          problem: `a dependency cycle: ${cycle.join(' -> ')}`,
+          expected: 'dependsOn without cycles (it is the start order)',
+        });
         break; // one cycle named once is enough
       }
     }
@@ -197,7 +260,9 @@ function templateProblem(name: string, tier: string, mine: string[], tiers: stri
     if (!tiers.includes(other[1])) return `unknown tier '${other[1]}' in {{${name}}} (tiers: ${tiers.join(', ')})`;
     if (other[2] !== 'http' && other[2] !== 'grpc') return `unknown port '${other[2]}' in {{${name}}}`;
     const theirs = served.get(other[1]) ?? [];
-    return theirs.includes(other[2]) ? undefined : `{{${name}}}: tier '${other[1]}' does not serve ${other[2]} (ports: ${theirs.join(', ')})`;
+    return theirs.includes(other[2])
+      ? undefined
+      : `{{${name}}}: tier '${other[1]}' does not serve ${other[2]} (ports: ${theirs.join(', ')})`;
   }
   return `unknown template {{${name}}}`;
 }

@@ -45,7 +45,12 @@ function tierOf(name: string, s: ServiceFile, baseDir: string): TierSpec {
 export function buildTiers(f: ClusterFile, baseDir: string): { tiers: TierSpec[]; front: string } {
   if (!f.services) {
     const env = text(f.service?.env);
-    return { tiers: [{ name: shortFormTier, source: { kind: 'reference' }, env, serves: ['http', 'grpc'], health: { kind: 'reference' }, dependsOn: [] }], front: shortFormTier };
+    return {
+      tiers: [
+        { name: shortFormTier, source: { kind: 'reference' }, env, serves: ['http', 'grpc'], health: { kind: 'reference' }, dependsOn: [] },
+      ],
+      front: shortFormTier,
+    };
   }
   const byName = new Map(Object.entries(f.services).map(([name, s]) => [name, tierOf(name, s, baseDir)]));
   const order = startOrder(new Map([...byName].map(([n, t]) => [n, t.dependsOn])))!; // the rules refused cycles

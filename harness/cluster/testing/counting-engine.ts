@@ -37,7 +37,11 @@ export async function cgroupCpus(id: string): Promise<number | undefined> {
       return quota === 'max' ? Infinity : Number(quota) / Number(period);
     }
   }
-  for (const dir of [`/sys/fs/cgroup/cpu/docker/${id}`, `/sys/fs/cgroup/cpu,cpuacct/docker/${id}`, `/sys/fs/cgroup/cpu/system.slice/docker-${id}.scope`]) {
+  for (const dir of [
+    `/sys/fs/cgroup/cpu/docker/${id}`,
+    `/sys/fs/cgroup/cpu,cpuacct/docker/${id}`,
+    `/sys/fs/cgroup/cpu/system.slice/docker-${id}.scope`,
+  ]) {
     const quota = await readFile(`${dir}/cpu.cfs_quota_us`, 'utf8').catch(() => undefined);
     const period = await readFile(`${dir}/cpu.cfs_period_us`, 'utf8').catch(() => undefined);
     if (quota && period) return Number(quota) < 0 ? Infinity : Number(quota) / Number(period);
