@@ -12,6 +12,8 @@ export interface ReferenceConfig {
   replica: string;
   workers: number;
   knobs: Knobs;
+  /** The backend role: where this replica's feed requests fan out to, and what a backend call costs here. */
+  backend: { addresses: string[]; protocol: 'http' | 'grpc'; fanout: number; cpuMs: number };
 }
 export const KNOB_NAMES: (keyof Knobs)[];
 export function defaultKnobs(): Knobs;

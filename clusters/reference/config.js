@@ -14,6 +14,37 @@ const KNOBS = {
 const KNOB_NAMES = Object.keys(KNOBS);
 
 const MAX_WORKERS = 64;
+const MAX_FANOUT = 64;
+
+/**
+ * The backend role: BACKENDS lists the backend tier's replicas in this DC (http://host:port URLs
+ * for HTTP, host:port for gRPC); each feed request calls BACKEND_FANOUT of them. BACKEND_CPU_MS is
+ * what one backend call costs the replica that answers it. Empty BACKENDS: a web replica alone.
+ */
+function parseBackend(env, problems) {
+  const backend = { addresses: [], protocol: 'http', fanout: 1, cpuMs: 1 };
+  const list = env.BACKENDS === undefined ? '' : String(env.BACKENDS).trim();
+  if (list !== '') {
+    const addresses = list.split(',').map((a) => a.trim()).filter(Boolean);
+    const http = addresses.filter((a) => /^http:\/\/(\[[0-9a-fA-F:]+\]|[^:/\s]+):\d+\/?$/.test(a));
+    const grpcAddr = addresses.filter((a) => /^(\[[0-9a-fA-F:]+\]|[^:/\s]+):\d+$/.test(a));
+    if (http.length === addresses.length) backend.protocol = 'http';
+    else if (grpcAddr.length === addresses.length) backend.protocol = 'grpc';
+    else problems.push(`BACKENDS=${JSON.stringify(env.BACKENDS)}: expected comma-separated http://host:port URLs (HTTP) or host:port addresses (gRPC), not mixed`);
+    backend.addresses = addresses.map((a) => a.replace(/\/$/, ''));
+  }
+  if (env.BACKEND_FANOUT !== undefined && env.BACKEND_FANOUT !== '') {
+    const n = numberFrom(env.BACKEND_FANOUT);
+    if (n === undefined || !Number.isInteger(n) || n < 1 || n > MAX_FANOUT) problems.push(`BACKEND_FANOUT=${JSON.stringify(env.BACKEND_FANOUT)}: expected a whole number from 1 to ${MAX_FANOUT}`);
+    else backend.fanout = n;
+  }
+  if (env.BACKEND_CPU_MS !== undefined && env.BACKEND_CPU_MS !== '') {
+    const n = numberFrom(env.BACKEND_CPU_MS);
+    if (n === undefined || n < 0 || n > 10000) problems.push(`BACKEND_CPU_MS=${JSON.stringify(env.BACKEND_CPU_MS)}: expected a number of CPU milliseconds from 0 to 10000`);
+    else backend.cpuMs = n;
+  }
+  return backend;
+}
 
 function defaultKnobs() {
   const knobs = {};
@@ -77,12 +108,14 @@ function parseConfig(env) {
     else knobs[name] = n;
   }
 
+  const backend = parseBackend(env, problems);
+
   if (problems.length) {
     const err = new Error(`invalid environment:\n  ${problems.join('\n  ')}`);
     err.problems = problems;
     throw err;
   }
-  return { httpPort, grpcPort, host, replica, workers, knobs };
+  return { httpPort, grpcPort, host, replica, workers, knobs, backend };
 }
 
 /**

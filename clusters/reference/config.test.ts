@@ -12,10 +12,11 @@ describe('reference config', () => {
       replica: 'reference',
       workers: 1,
       knobs: { feedCpuMs: 2, likeCpuMs: 0.3, backendWaitMs: 0, errorRate: 0 },
+      backend: { addresses: [], protocol: 'http', fanout: 1, cpuMs: 1 },
     });
     assert.deepEqual(
       parseConfig({ HTTP_PORT: '1', GRPC_PORT: '65535', HOST: '::1', REPLICA: 'c-use1-small-0', WORKERS: '4', FEED_CPU_MS: '0.5', LIKE_CPU_MS: '0', BACKEND_WAIT_MS: '250', ERROR_RATE: '1' }),
-      { httpPort: 1, grpcPort: 65535, host: '::1', replica: 'c-use1-small-0', workers: 4, knobs: { feedCpuMs: 0.5, likeCpuMs: 0, backendWaitMs: 250, errorRate: 1 } },
+      { httpPort: 1, grpcPort: 65535, host: '::1', replica: 'c-use1-small-0', workers: 4, knobs: { feedCpuMs: 0.5, likeCpuMs: 0, backendWaitMs: 250, errorRate: 1 }, backend: { addresses: [], protocol: 'http', fanout: 1, cpuMs: 1 } },
     );
   });
 

@@ -93,4 +93,14 @@ function recordLike(user, post, cpuMs, likes) {
   return { digest: digest.toString('hex').slice(0, 16), rounds };
 }
 
-module.exports = { buildFeed, recordLike, prng, DEFAULT_LIMIT, MAX_LIMIT };
+/** One backend call: `cpuMs` of CPU spent hashing the user's part (what a cache or graph tier does per lookup). */
+function serveBackendCall(user, part, cpuMs) {
+  const start = process.cpuUsage();
+  const budgetUs = cpuMs * 1000;
+  let digest = crypto.createHash('sha256').update(`${user}/${part}`).digest();
+  do digest = crypto.createHash('sha256').update(digest).digest();
+  while (cpuMicrosSince(start) < budgetUs);
+  return digest.toString('hex').slice(0, 16);
+}
+
+module.exports = { buildFeed, recordLike, serveBackendCall, prng, DEFAULT_LIMIT, MAX_LIMIT };

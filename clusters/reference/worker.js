@@ -9,7 +9,8 @@ const { setTimeout: sleep } = require('node:timers/promises');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const { checkKnobPatch, isLoopback } = require('./config');
-const { buildFeed, recordLike, DEFAULT_LIMIT, MAX_LIMIT } = require('./work');
+const { buildFeed, recordLike, serveBackendCall, DEFAULT_LIMIT, MAX_LIMIT } = require('./work');
+const { backendClient } = require('./backend-client');
 const { WorkerMetrics, renderMetrics } = require('./metrics');
 
 const FEED_SERVICE = 'headroom.feed.v1.Feed';
@@ -22,8 +23,10 @@ const PROTO_OPTIONS = { keepCase: true, longs: Number, enums: String, defaults: 
 function loadProtos() {
   const feedDef = protoLoader.loadSync(path.join(__dirname, 'feed.proto'), PROTO_OPTIONS);
   const healthDef = protoLoader.loadSync(path.join(__dirname, 'health.proto'), PROTO_OPTIONS);
+  const Feed = grpc.loadPackageDefinition(feedDef).headroom.feed.v1.Feed;
   return {
-    feed: grpc.loadPackageDefinition(feedDef).headroom.feed.v1.Feed.service,
+    feed: Feed.service,
+    FeedClient: Feed,
     health: grpc.loadPackageDefinition(healthDef).grpc.health.v1.Health.service,
   };
 }
@@ -56,6 +59,7 @@ async function startWorker(config, bus) {
   metrics.startLagSampler();
   const likes = new Map();
   const protos = loadProtos();
+  const backends = backendClient(config.backend, protos.FeedClient);
 
   // ---- shared handlers: both protocols call these; they return { status, body } in HTTP terms.
   async function feedHandler(user, limit) {
@@ -63,8 +67,21 @@ async function startWorker(config, bus) {
     if (knobs.backendWaitMs > 0) await sleep(knobs.backendWaitMs);
     // An injected failure is a failing backend: it answers after the wait, without the CPU work.
     if (state.knobs.errorRate > 0 && Math.random() < state.knobs.errorRate) return { status: 500 };
+    let served;
+    if (backends.enabled) {
+      try {
+        served = await backends.fetch(user);
+      } catch (err) {
+        return { status: 502, body: { error: `backend call failed: ${err.message}` } };
+      }
+    }
     const feed = buildFeed(user, limit, state.knobs.feedCpuMs, likes);
-    return { status: 200, body: { user, replica: config.replica, posts: feed.posts } };
+    return { status: 200, body: { user, replica: config.replica, posts: feed.posts, ...(served ? { backends: served } : {}) } };
+  }
+
+  /** The backend role's answer to one call of a web replica. */
+  function backendHandler(user, part) {
+    return { replica: config.replica, digest: serveBackendCall(user, part, config.backend.cpuMs) };
   }
 
   async function likeHandler(user, post) {
@@ -128,6 +145,13 @@ async function startWorker(config, bus) {
       }
       const r = await feedHandler(user, limit);
       return send(res, 'feed', r.status, r.body ?? { error: 'backend unavailable (injected by errorRate)' });
+    }
+    if (pathname === '/backend') {
+      if (method !== 'GET') return methodNotAllowed(res, 'backend', 'GET');
+      const user = idFromText(params.get('user'));
+      const part = params.has('part') ? Number(params.get('part')) : 0;
+      if (user === undefined || !Number.isInteger(part) || part < 0) return send(res, 'backend', 400, { error: 'expected ?user=N&part=M with N from 1 to 4294967295 and M ≥ 0' });
+      return send(res, 'backend', 200, backendHandler(user, part));
     }
     if (pathname === '/like') {
       if (method !== 'POST') return methodNotAllowed(res, 'like', 'POST');
@@ -198,7 +222,7 @@ async function startWorker(config, bus) {
       handler(call.request)
         .then((r) => {
           if (r.invalid) return grpcFail(callback, endpoint, grpc.status.INVALID_ARGUMENT, r.invalid);
-          if (r.status !== 200) return grpcFail(callback, endpoint, grpc.status.UNAVAILABLE, 'backend unavailable (injected by errorRate)');
+          if (r.status !== 200) return grpcFail(callback, endpoint, grpc.status.UNAVAILABLE, r.body?.error ?? 'backend unavailable (injected by errorRate)');
           metrics.count(endpoint, 'OK', false);
           callback(null, r.reply);
         })
@@ -215,6 +239,10 @@ async function startWorker(config, bus) {
       if (limit > MAX_LIMIT) return { invalid: `limit: expected 0 (default ${DEFAULT_LIMIT}) to ${MAX_LIMIT}` };
       const r = await feedHandler(req.user, limit);
       return r.status === 200 ? { status: 200, reply: { posts: r.body.posts } } : r;
+    }),
+    Fetch: grpcUnary('grpc_backend', async (req) => {
+      if (!isId(req.user)) return { invalid: 'user: expected a whole number from 1 to 4294967295' };
+      return { status: 200, reply: backendHandler(req.user, req.part) };
     }),
     Like: grpcUnary('grpc_like', async (req) => {
       if (!isId(req.user) || !isId(req.post)) return { invalid: 'user and post: expected whole numbers from 1 to 4294967295' };
@@ -296,6 +324,7 @@ async function startWorker(config, bus) {
         clearInterval(idle);
         clearTimeout(force);
         metrics.stop();
+        backends.close();
         resolve();
       }
       httpServer.close(done);

@@ -1,20 +1,24 @@
-// The docker driver: each replica is a container of the reference image with host networking on
-// its own loopback ports, the CPU and memory limits of its server type and headroom's labels.
-// Talks to Docker only through ContainerEngine (docker-engine.ts holds dockerode).
+// The docker driver: each replica is a container of its tier's image (the reference image, an
+// image on the daemon, or one built from a folder) with host networking on its own loopback ports,
+// the CPU and memory limits of its server type and headroom's labels. Tiers start in dependsOn
+// order. Talks to Docker only through ContainerEngine (docker-engine.ts holds dockerode).
 import { ClusterError, Interrupted, Logger, silentLogger } from '../common';
 import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 import { dockerEngine, dockerHostOptions } from './docker-engine';
 import type { ContainerEngine, ContainerState, ContainerSummary } from './engine';
+import { buildTag, folderContext } from './build-context';
 import { buildContext, referenceRecipe } from './image';
 import { label, replicaLabels } from './labels';
-import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample } from './model';
+import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample, TierSpec } from './model';
 import { takenPorts } from './ports';
-import { defaultReadiness, NotReady, postKnobs, ReadinessCheck } from './readiness';
-import { mapLimit, newRunId, replicaNamed, toReplica } from './replicas';
+import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
+import { mapLimit, newRunId, replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
+import { renderAll, renderTemplate } from './templates';
 
 export interface DockerDriverOptions extends DriverOptions {
   /** The container client per Docker endpoint (a DC's dockerHost, or undefined for the default). */
   engineFor?: (dockerHost: string | undefined) => ContainerEngine;
+  /** Health checks of reference tiers (default: HTTP /healthz and gRPC health). */
   readiness?: ReadinessCheck[];
 }
 
@@ -55,6 +59,9 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
   const dockerHostOf = (r: ReplicaSpec) => spec.dcs.find((d) => d.name === r.dc)?.dockerHost;
   const engineForReplica = (r: ReplicaSpec) => engineOf(dockerHostOf(r));
   const hostsInUse = [...new Set(spec.dcs.map((d) => d.dockerHost))];
+  const tiers = tiersOf(spec);
+  const front = spec.front ?? tiers[0].name;
+  const tierOf = (r: ReplicaSpec): TierSpec => tiers.find((t) => t.name === tierOfReplica(spec, r))!;
   const clusterFilter = `${label.cluster}=${spec.name}`;
 
   async function containersOfCluster(): Promise<{ engine: ContainerEngine; c: ContainerSummary }[]> {
@@ -71,6 +78,41 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     const found = await containersOfCluster();
     await mapLimit(found, startConcurrency, ({ engine, c }) => engine.remove(c.id));
     return found.length;
+  }
+
+  /** The image of a tier on one daemon: built, found or pulled. */
+  async function tierImage(tier: TierSpec, engine: ContainerEngine): Promise<string> {
+    if (tier.source.kind === 'reference') return ensureImage(engine);
+    if (tier.source.kind === 'image') {
+      const ref = tier.source.image;
+      if (await engine.imageExists(ref)) return ref;
+      log.info(`tier ${tier.name}: image ${ref} is not on ${engine.daemon}, pulling it`);
+      try {
+        await engine.pullImage(ref);
+      } catch (err) {
+        throw new ClusterError(
+          `tier ${tier.name}: image ${ref} is not on the Docker daemon ${engine.daemon} and pulling it failed: ${(err as Error).message.replace(/^docker: /, '')}`,
+          undefined,
+          undefined,
+          `load it there first (docker load / docker build -t ${ref}), or give the tier build: <folder with a Dockerfile>`,
+        );
+      }
+      return ref;
+    }
+    const dir = tier.source.context;
+    const tag = buildTag(tier.name, dir);
+    if (await engine.imageExists(tag)) return tag; // same context as a build before: never rebuilt
+    const started = Date.now();
+    log.info(`tier ${tier.name}: building ${dir} as ${tag}`);
+    try {
+      await engine.buildImage(folderContext(dir), tag);
+    } catch (err) {
+      const tail = err instanceof ClusterError ? err.logTail : undefined;
+      const reason = (err as Error).message.split('\n')[0].replace(/^docker: /, '');
+      throw new ClusterError(`tier ${tier.name}: building ${dir} on ${engine.daemon} failed: ${reason}`, `the build of ${tag}`, tail || undefined, `fix the Dockerfile in ${dir}; its last output lines are above`);
+    }
+    log.info(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return tag;
   }
 
   async function ensureImage(engine: ContainerEngine): Promise<string> {
@@ -107,6 +149,9 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
   }
 
   async function waitReady(replica: Replica, engine: ContainerEngine, signal: AbortSignal): Promise<void> {
+    const tier = tierOf(replica);
+    const checks = readinessFor(tier, readiness);
+    const timeoutMs = tier.startTimeoutMs ?? healthTimeoutMs;
     const alive = async () => {
       try {
         return (await engine.inspect(replica.containerId!)).state === 'running';
@@ -114,7 +159,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
         return false;
       }
     };
-    for (const check of readiness) await check.wait(replica, { timeoutMs: healthTimeoutMs, signal, alive });
+    for (const check of checks) await check.wait(replica, { timeoutMs, signal, alive });
   }
 
   async function up(upOpts: UpOptions = {}): Promise<RunningCluster> {
@@ -124,8 +169,13 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     const leftovers = await removeAll();
     if (leftovers) log.info(`removed ${leftovers} leftover container(s) of cluster ${spec.name}`);
     await checkPorts();
+    // Images per (daemon, tier): only the tiers a daemon runs replicas of.
     const images = new Map<string, string>();
-    for (const h of hostsInUse) images.set(h ?? '', await ensureImage(engineOf(h)));
+    const imageKey = (host: string | undefined, tier: string) => `${host ?? ''}\u0000${tier}`;
+    for (const r of spec.replicas) {
+      const key = imageKey(dockerHostOf(r), tierOf(r).name);
+      if (!images.has(key)) images.set(key, await tierImage(tierOf(r), engineForReplica(r)));
+    }
     if (signal?.aborted) throw interrupted();
 
     const replicas: Replica[] = [];
@@ -137,17 +187,24 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       const created = await mapLimit(spec.replicas, startConcurrency, async (r) => {
         if (signal?.aborted) throw interrupted();
         const type = spec.serverTypes[r.serverType];
+        const tier = tierOf(r);
+        const fill = (list: string[] | undefined) => list?.map((t) => renderTemplate(t, r, spec.replicas));
         const id = await engineForReplica(r).create({
           name: r.name,
-          image: images.get(dockerHostOf(r) ?? '')!,
+          image: images.get(imageKey(dockerHostOf(r), tier.name))!,
           env: {
-            ...spec.serviceEnv,
+            // serviceEnv is the front reference tier's env, which a caller may still adjust on the spec.
+            ...renderAll(tier.name === front && tier.source.kind === 'reference' ? { ...tier.env, ...spec.serviceEnv } : tier.env, r, spec.replicas),
             HTTP_PORT: String(r.httpPort),
             GRPC_PORT: String(r.grpcPort),
             HOST: r.host,
             REPLICA: r.name,
             WORKERS: String(type.workers),
           },
+          ...(tier.command ? { cmd: fill(tier.command) } : {}),
+          ...(tier.entrypoint ? { entrypoint: fill(tier.entrypoint) } : {}),
+          ...(tier.stopSignal ? { stopSignal: tier.stopSignal } : {}),
+          ...(tier.stopGraceMs !== undefined ? { stopTimeoutS: Math.ceil(tier.stopGraceMs / 1000) } : {}),
           labels: replicaLabels(spec, r, runId),
           nanoCpus: Math.round(type.cpus * 1e9),
           // Weight in proportion to the quota, so that on a busy machine a large replica still gets
@@ -158,30 +215,35 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
         return toReplica(r, id);
       });
       replicas.push(...created);
-      await mapLimit(replicas, startConcurrency, async (r) => {
-        if (signal?.aborted) throw interrupted();
-        await engineForReplica(r).start(r.containerId!);
-      });
       const startedAt = Date.now();
       let failed = false;
-      await mapLimit(replicas, replicas.length, async (r) => {
-        try {
-          await waitReady(r, engineForReplica(r), ready.signal);
-        } catch (err) {
+      // dependsOn is the start order: a tier starts once every tier before it is healthy.
+      for (const tier of tiers) {
+        const members = replicas.filter((r) => tierOf(r) === tier);
+        await mapLimit(members, startConcurrency, async (r) => {
           if (signal?.aborted) throw interrupted();
-          if (!(err instanceof NotReady)) throw err;
-          if (failed) return; // another replica failed first; its error is the one to show
-          failed = true;
-          ready.abort(); // the others stop waiting: the whole cluster comes down
-          const tail = await engineForReplica(r).logs(r.containerId!, logLines).catch(() => '');
-          throw new ClusterError(
-            `replica ${r.name} of cluster ${spec.name} did not become healthy: ${err.message}; every replica of the cluster was removed`,
-            r.name,
-            tail || '(no output)',
-            err.exited ? 'the service exited: its last lines above say why' : `a replica of type ${r.serverType} has ${spec.serverTypes[r.serverType].cpus} CPU; on a busy machine starting can be slow`,
-          );
-        }
-      });
+          await engineForReplica(r).start(r.containerId!);
+        });
+        await mapLimit(members, members.length, async (r) => {
+          try {
+            await waitReady(r, engineForReplica(r), ready.signal);
+          } catch (err) {
+            if (signal?.aborted) throw interrupted();
+            if (!(err instanceof NotReady)) throw err;
+            if (failed) return; // another replica failed first; its error is the one to show
+            failed = true;
+            ready.abort(); // the others stop waiting: the whole cluster comes down
+            const tail = await engineForReplica(r).logs(r.containerId!, logLines).catch(() => '');
+            throw new ClusterError(
+              `replica ${r.name} of cluster ${spec.name} did not become healthy: ${err.message}; every replica of the cluster was removed`,
+              r.name,
+              tail || '(no output)',
+              err.exited ? 'the service exited: its last lines above say why' : `a replica of type ${r.serverType} has ${spec.serverTypes[r.serverType].cpus} CPU; on a busy machine starting can be slow`,
+            );
+          }
+        });
+        if (signal?.aborted) throw interrupted();
+      }
       if (signal?.aborted) throw interrupted();
       log.debug(`cluster ${spec.name}: ${replicas.length} replicas healthy ${Date.now() - startedAt} ms after start`);
       return runningCluster(spec, runId, replicas, startedAt);

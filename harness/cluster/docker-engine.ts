@@ -82,7 +82,13 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
       throw dockerError(what, err);
     }
   };
+  const daemon = opts.socketPath
+    ? `unix://${opts.socketPath}`
+    : opts.host
+      ? `${opts.protocol === 'ssh' ? 'ssh' : 'tcp'}://${opts.host}:${opts.port ?? ''}`
+      : process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
   return {
+    daemon,
     async list(labelFilters) {
       const rows = (await call('list containers', () => docker.listContainers({ all: true, filters: { label: labelFilters } })))!;
       return rows.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels ?? {}, state: c.State as ContainerState }));
@@ -109,6 +115,10 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
           Image: c.image,
           Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
           Labels: c.labels,
+          ...(c.cmd ? { Cmd: c.cmd } : {}),
+          ...(c.entrypoint ? { Entrypoint: c.entrypoint } : {}),
+          ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
+          ...(c.stopTimeoutS !== undefined ? { StopTimeout: c.stopTimeoutS } : {}),
           HostConfig: {
             NetworkMode: 'host',
             NanoCpus: c.nanoCpus,
@@ -169,6 +179,19 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
     },
     async imageExists(tag) {
       return (await call(`inspect image ${tag}`, () => docker.getImage(tag).inspect(), true)) !== undefined;
+    },
+    async pullImage(ref) {
+      const stream = (await call(`pull ${ref}`, () => docker.pull(ref) as Promise<NodeJS.ReadableStream>))!;
+      await new Promise<void>((resolve, reject) => {
+        docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+          const failed = events?.find((e) => e.error || e.errorDetail);
+          if (err || failed) reject(new ClusterError(`docker: pull ${ref}: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`));
+          else resolve();
+        });
+      });
+    },
+    async removeImage(tag) {
+      await call(`remove image ${tag}`, () => docker.getImage(tag).remove({ force: true }), true);
     },
     async buildImage(context, tag) {
       const stream = (await call(`build ${tag}`, () => docker.buildImage(context, { t: tag, rm: true, forcerm: true })))!;

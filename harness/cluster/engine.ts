@@ -27,6 +27,12 @@ export interface ContainerCreate {
   /** Relative CPU weight under contention (Docker's default is 1024). */
   cpuShares?: number;
   memoryBytes: number;
+  /** Docker's Cmd and Entrypoint; absent: the image's own. */
+  cmd?: string[];
+  entrypoint?: string[];
+  /** The signal `docker stop` sends, and how long it waits before SIGKILL (whole seconds). */
+  stopSignal?: string;
+  stopTimeoutS?: number;
 }
 
 export interface ContainerStats {
@@ -52,6 +58,12 @@ export interface ContainerEngine {
   /** The last `lines` lines of stdout and stderr. */
   logs(id: string, lines: number): Promise<string>;
   imageExists(tag: string): Promise<boolean>;
+  /** Pulls an image from its registry; rejects with the daemon's reason. */
+  pullImage(ref: string): Promise<void>;
+  /** Removes an image; one already gone is not an error. */
+  removeImage(tag: string): Promise<void>;
+  /** Where this engine's daemon is, for messages (`unix:///var/run/docker.sock`). */
+  readonly daemon: string;
   /** Builds from a tar stream holding a Dockerfile; returns the build's log. */
   buildImage(context: NodeJS.ReadableStream, tag: string): Promise<string>;
 }

@@ -118,7 +118,7 @@ export function referenceRecipe(baseImage = 'scratch'): ImageRecipe {
   return { tag: `${imageRepository}:${hash.digest('hex').slice(0, 12)}`, baseImage, dockerfile, files };
 }
 
-function addEntry(pack: Pack, header: Parameters<Pack['entry']>[0], body?: NodeJS.ReadableStream | Buffer): Promise<void> {
+export function addEntry(pack: Pack, header: Parameters<Pack['entry']>[0], body?: NodeJS.ReadableStream | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!body || Buffer.isBuffer(body)) {
       pack.entry(header, body ?? undefined, (err) => (err ? reject(err) : resolve()));

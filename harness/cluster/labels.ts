@@ -1,11 +1,13 @@
 // The labels on every container headroom starts: the harness only ever touches containers that
 // carry them, and finds leftovers of a crashed run by them (never by name).
 import type { ClusterSpec, ReplicaSpec } from './model';
+import { tierOfReplica } from './replicas';
 
 export const label = {
   cluster: 'headroom.cluster',
   region: 'headroom.region',
   dc: 'headroom.dc',
+  tier: 'headroom.tier',
   pool: 'headroom.pool',
   type: 'headroom.type',
   run: 'headroom.run',
@@ -19,6 +21,7 @@ export function replicaLabels(spec: ClusterSpec, r: ReplicaSpec, runId: string):
     [label.cluster]: spec.name,
     [label.region]: r.region,
     [label.dc]: r.dc,
+    [label.tier]: tierOfReplica(spec, r),
     [label.pool]: r.pool,
     [label.type]: r.serverType,
     [label.run]: runId,

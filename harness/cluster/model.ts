@@ -11,11 +11,39 @@ export interface ServerType {
   costPerHour: number;
 }
 
+/** Where a tier's image comes from. `build.context` is an absolute folder holding a Dockerfile. */
+export type TierSource = { kind: 'image'; image: string } | { kind: 'build'; context: string } | { kind: 'reference' };
+
+export type TierHealth = { kind: 'http'; path: string } | { kind: 'grpc' } | { kind: 'tcp' } | { kind: 'reference' };
+
+/** One kind of server in every DC's stack (web, cache, backend): its image and how to run it. */
+export interface TierSpec {
+  name: string;
+  source: TierSource;
+  /** Docker's Cmd and Entrypoint, with templates ({{port.http}}, {{tier.backend.http}}, ...) not yet filled in. */
+  command?: string[];
+  entrypoint?: string[];
+  /** Environment of every replica, templates not yet filled in (the reference service's knobs live here too). */
+  env: Record<string, string>;
+  /** The ports it serves; every replica is given both, a tier that serves only HTTP leaves the gRPC one idle. */
+  serves: ('http' | 'grpc')[];
+  /** `reference`: HTTP GET /healthz then gRPC health (the reference service's own checks). */
+  health: TierHealth;
+  /** How long each replica may take to pass its health check; absent: the driver's default (30 s). */
+  startTimeoutMs?: number;
+  /** Tiers whose replicas are healthy before this tier's start (same DC and every other). */
+  dependsOn: string[];
+  stopSignal?: string;
+  stopGraceMs?: number;
+}
+
 export interface PoolSpec {
-  /** `<dc>/<serverType>`, unique in the cluster. */
+  /** `<dc>/<serverType>` with one tier, `<dc>/<tier>/<serverType>` with several; unique in the cluster. */
   id: string;
   region: string;
   dc: string;
+  /** Absent only on pools made by hand outside a cluster file (fakes of tests): the only tier. */
+  tier?: string;
   serverType: string;
   replicas: number;
 }
@@ -36,10 +64,12 @@ export interface RegionSpec {
 }
 
 export interface ReplicaSpec {
-  /** `<cluster>-<dc>-<serverType>-<index>`, unique, also the container name. */
+  /** `<cluster>-<dc>-<serverType>-<index>` (one tier) or `<cluster>-<dc>-<tier>-<serverType>-<index>`; unique, also the container name. */
   name: string;
   region: string;
   dc: string;
+  /** Absent only on replicas made by hand outside a cluster file (ad-hoc targets, fakes): the only tier. */
+  tier?: string;
   pool: string;
   serverType: string;
   index: number;
@@ -61,7 +91,11 @@ export interface ClusterSpec {
   replicas: ReplicaSpec[];
   /** Non-loopback hosts the load engine may target. */
   allowTargets: string[];
-  /** Environment for the reference service in every replica (knobs such as FEED_CPU_MS). */
+  /** The tiers in start order (every tier after those it depends on). Absent only on specs made by hand (fakes of tests): one reference tier. */
+  tiers?: TierSpec[];
+  /** The tier the scenario's traffic enters; absent as `tiers`. */
+  front?: string;
+  /** Environment of the front tier when it is the reference service (knobs such as FEED_CPU_MS). */
   serviceEnv: Record<string, string>;
   /** DC that takes a lost DC's traffic, with shares; absent = spread over survivors by demand. */
   failover?: Record<string, Record<string, number>>;

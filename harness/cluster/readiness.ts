@@ -1,11 +1,12 @@
-// Readiness strategies: a replica is ready when HTTP GET /healthz answers 200 and the standard
-// gRPC health service answers SERVING. Each polls until its timeout; `alive` lets the caller stop
-// waiting early when the container has exited.
+// Readiness strategies: a reference replica is ready when HTTP GET /healthz answers 200 and the
+// standard gRPC health service answers SERVING; a tier of its own picks HTTP GET <path>, gRPC
+// health or a TCP connect. Each polls until its timeout; `alive` stops the wait once the container exited.
+import { connect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { request } from 'undici';
 import { healthProtoPath } from '../../clusters/reference';
-import type { Replica } from './model';
+import type { Replica, TierSpec } from './model';
 
 export interface ReadinessCheck {
   name: string;
@@ -46,15 +47,43 @@ async function poll(name: string, opts: { timeoutMs: number; signal?: AbortSigna
   }
 }
 
-export const httpHealth: ReadinessCheck = {
-  name: 'HTTP GET /healthz',
-  wait: (replica, opts) =>
-    poll('HTTP GET /healthz', opts, async () => {
-      const res = await request(`${replica.http}/healthz`, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000, reset: true });
-      await res.body.text();
-      return res.statusCode === 200 ? undefined : `status ${res.statusCode}`;
-    }),
-};
+/** Ready when GET <path> answers 200. */
+export function httpHealthAt(path: string): ReadinessCheck {
+  const name = `HTTP GET ${path}`;
+  return {
+    name,
+    wait: (replica, opts) =>
+      poll(name, opts, async () => {
+        const res = await request(`${replica.http}${path}`, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000, reset: true });
+        await res.body.text();
+        return res.statusCode === 200 ? undefined : `status ${res.statusCode}`;
+      }),
+  };
+}
+
+export const httpHealth: ReadinessCheck = httpHealthAt('/healthz');
+
+/** Ready when a TCP connection to the replica's HTTP port (`port: 'grpc'`: its gRPC port) is accepted. */
+export function tcpReady(port: 'http' | 'grpc' = 'http'): ReadinessCheck {
+  const name = `TCP connect (${port} port)`;
+  return {
+    name,
+    wait: (replica, opts) =>
+      poll(name, opts, () =>
+        new Promise<string | undefined>((resolve) => {
+          const host = port === 'http' ? replica.host : (replica.grpcHost ?? replica.host);
+          const socket = connect({ host, port: port === 'http' ? replica.httpPort : replica.grpcPort });
+          const done = (problem: string | undefined) => {
+            socket.destroy();
+            resolve(problem);
+          };
+          socket.setTimeout(2000, () => done('connect timed out'));
+          socket.once('connect', () => done(undefined));
+          socket.once('error', (err) => done(err.message));
+        }),
+      ),
+  };
+}
 
 let healthClientCtor: grpc.ServiceClientConstructor | undefined;
 function healthClient(target: string): grpc.Client & { Check: Function } {
@@ -85,6 +114,20 @@ export const grpcHealth: ReadinessCheck = {
 };
 
 export const defaultReadiness: ReadinessCheck[] = [httpHealth, grpcHealth];
+
+/** The checks of a tier's health setting; `reference` takes `referenceChecks` (the driver's option, default both). */
+export function readinessFor(tier: TierSpec, referenceChecks: ReadinessCheck[] = defaultReadiness): ReadinessCheck[] {
+  switch (tier.health.kind) {
+    case 'reference':
+      return referenceChecks;
+    case 'http':
+      return [httpHealthAt(tier.health.path)];
+    case 'grpc':
+      return [grpcHealth];
+    case 'tcp':
+      return [tcpReady(tier.serves.includes('http') ? 'http' : 'grpc')];
+  }
+}
 
 /** POST /admin/knobs; resolves with the knobs in force, rejects with the service's explanation. */
 export async function postKnobs(replica: Replica, knobs: object): Promise<Record<string, number>> {

@@ -1,6 +1,16 @@
 // Small shared pieces of both drivers: replica addresses, lookup by name, bounded parallelism.
 import { ClusterError } from '../common';
-import type { ClusterSpec, Replica, ReplicaSpec } from './model';
+import type { ClusterSpec, Replica, ReplicaSpec, TierSpec } from './model';
+
+/** A spec's tiers; one made by hand without them has the one reference tier `web`. */
+export function tiersOf(spec: ClusterSpec): TierSpec[] {
+  return spec.tiers ?? [{ name: 'web', source: { kind: 'reference' }, env: { ...spec.serviceEnv }, serves: ['http', 'grpc'], health: { kind: 'reference' }, dependsOn: [] }];
+}
+
+/** The tier a replica belongs to (the front tier when the replica was made without one). */
+export function tierOfReplica(spec: ClusterSpec, r: ReplicaSpec): string {
+  return r.tier ?? spec.front ?? tiersOf(spec)[0].name;
+}
 
 export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -1,7 +1,9 @@
 // Cross-field rules of a cluster file that a schema cannot say: pools name known server types,
 // names are unique, port ranges fit and do not overlap, hosts are loopback or allowed, failover
-// names real DCs. They read the raw YAML defensively, so they run even when the schema fails
+// names real DCs. The tiers' own rules are in service-rules.ts. They read the raw YAML defensively, so they run even when the schema fails
 // elsewhere and every problem is reported in one pass.
+
+import { checkPoolTiers, checkServices, poolEntries, tierNamesOf } from './service-rules';
 
 export type PathSegment = string | number;
 
@@ -63,8 +65,10 @@ function dcsOf(raw: Record<string, unknown>): DcRef[] {
   return out;
 }
 
-export function checkClusterRules(raw: unknown): RuleProblem[] {
+/** `baseDir`: the cluster file's folder, where build contexts are found. */
+export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
   if (!isObject(raw)) return [];
+  const tiers = tierNamesOf(raw);
   const problems: RuleProblem[] = [];
   const driver = raw.driver === undefined ? 'docker' : raw.driver;
   const serverTypes = isObject(raw.serverTypes) ? Object.keys(raw.serverTypes) : undefined;
@@ -94,8 +98,9 @@ export function checkClusterRules(raw: unknown): RuleProblem[] {
   for (const { path, dc } of dcs) {
     if (!isObject(dc.pools)) continue;
     let replicas = 0;
-    for (const [type, pool] of Object.entries(dc.pools)) {
-      const poolPath = [...path, 'pools', type];
+    problems.push(...checkPoolTiers(dc.pools, [...path, 'pools'], tiers));
+    const entries = poolEntries(dc.pools, [...path, 'pools'], tiers);
+    for (const { type, pool, path: poolPath } of entries) {
       if (serverTypes && !serverTypes.includes(type)) {
         problems.push({
           path: poolPath,
@@ -132,7 +137,7 @@ export function checkClusterRules(raw: unknown): RuleProblem[] {
         });
       }
     }
-    if (replicas === 0 && Object.values(dc.pools).every((p) => typeof p === 'number' && Number.isInteger(p) && p >= 0)) {
+    if (replicas === 0 && entries.every(({ pool: p }) => typeof p === 'number' && Number.isInteger(p) && p >= 0)) {
       problems.push({ path: [...path, 'pools'], value: dc.pools, expected: 'at least one replica in the data center' });
     }
   }
@@ -145,13 +150,22 @@ export function checkClusterRules(raw: unknown): RuleProblem[] {
   if (driver === 'docker') problems.push(...checkPorts(raw, dcs));
 
   // Reserved environment.
-  if (isObject(raw.service) && isObject(raw.service.env)) {
-    for (const key of Object.keys(raw.service.env)) {
+  const envs: [PathSegment[], unknown][] = [[['service', 'env'], isObject(raw.service) ? raw.service.env : undefined]];
+  if (isObject(raw.services)) {
+    for (const [tier, s] of Object.entries(raw.services)) {
+      if (!isObject(s)) continue;
+      envs.push([['services', tier, 'env'], s.env], [['services', tier, 'reference', 'env'], isObject(s.reference) ? s.reference.env : undefined]);
+    }
+  }
+  for (const [envPath, env] of envs) {
+    if (!isObject(env)) continue;
+    for (const key of Object.keys(env)) {
       if ((driverEnv as readonly string[]).includes(key)) {
-        problems.push({ path: ['service', 'env', key], value: raw.service.env[key], expected: `no value: ${driverEnv.join(', ')} are set by the driver for each replica`, problem: `${key} is set by the driver` });
+        problems.push({ path: [...envPath, key], value: env[key], expected: `no value: ${driverEnv.join(', ')} are set by the driver for each replica`, problem: `${key} is set by the driver` });
       }
     }
   }
+  problems.push(...checkServices(raw, baseDir));
 
   // Failover.
   if (isObject(raw.failover)) {
@@ -174,9 +188,8 @@ export function checkClusterRules(raw: unknown): RuleProblem[] {
   return problems;
 }
 
-function replicasIn(dc: Record<string, unknown>): number {
-  if (!isObject(dc.pools)) return 0;
-  return Object.values(dc.pools).reduce<number>((n, p) => n + (typeof p === 'number' && Number.isInteger(p) && p > 0 ? p : 0), 0);
+function replicasIn(dc: Record<string, unknown>, tiers: string[]): number {
+  return poolEntries(dc.pools, [], tiers).reduce<number>((n, { pool: p }) => n + (typeof p === 'number' && Number.isInteger(p) && p > 0 ? p : 0), 0);
 }
 
 function checkPorts(raw: Record<string, unknown>, dcs: DcRef[]): RuleProblem[] {
@@ -195,7 +208,7 @@ function checkPorts(raw: Record<string, unknown>, dcs: DcRef[]): RuleProblem[] {
   let clusterNeed = 0;
   let someDcUsesCluster = false;
   for (const { path, dc } of dcs) {
-    const need = 2 * replicasIn(dc);
+    const need = 2 * replicasIn(dc, tierNamesOf(raw));
     if (dc.ports === undefined) {
       someDcUsesCluster = true;
       clusterNeed += need;

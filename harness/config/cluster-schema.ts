@@ -1,5 +1,6 @@
 // The shape of a cluster file (YAML), checked by zod. Cross-field rules (server types that
-// exist, port ranges, hosts, unique names) live in cluster-rules.ts so every problem is reported.
+// exist, port ranges, hosts, unique names, tiers and templates) live in cluster-rules.ts and
+// service-rules.ts so every problem is reported.
 import { z } from 'zod';
 
 /** Docker container names and labels accept these; we keep them for every name in the file. */
@@ -24,18 +25,43 @@ export const endpointSchema = z.strictObject({
 
 /** docker driver: a replica count; static driver: the endpoints of the pool's servers. */
 export const poolSchema = z.union([z.number().int().min(0), z.array(endpointSchema).min(1)]);
+/** A DC's pools: `{ small: 2 }` for the only tier, or per tier `{ web: { small: 2 }, backend: { small: 1 } }`. */
+export const dcPoolsSchema = z.record(z.string(), z.union([poolSchema, z.record(z.string(), poolSchema)]));
 
 export const dcSchema = z.strictObject({
   name,
   demand: z.number().positive(),
   ports: portRange.optional(),
   dockerHost: z.string().regex(/^(unix|tcp|ssh):\/\//).optional(),
-  pools: z.record(z.string(), poolSchema),
+  pools: dcPoolsSchema,
 });
 
 export const regionSchema = z.strictObject({
   name,
   dcs: z.array(dcSchema).min(1),
+});
+
+const envSchema = z.record(z.string().regex(envNamePattern), z.union([z.string(), z.number(), z.boolean()])).default({});
+/** k6 durations ('500ms', '30s', '1m') or seconds as a number; checked by the rules. */
+const duration = z.union([z.string().min(1), z.number().min(0)]);
+
+export const healthSchema = z.union([z.enum(['grpc', 'tcp']), z.strictObject({ http: z.string().regex(/^\//) })]);
+
+/** One tier: exactly one source (image, build, reference), how to run it, what it serves. */
+export const serviceSchema = z.strictObject({
+  image: z.string().min(1).optional(),
+  build: z.string().min(1).optional(),
+  reference: z.strictObject({ env: envSchema }).optional(),
+  front: z.boolean().optional(),
+  command: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  env: envSchema,
+  ports: z.array(z.enum(['http', 'grpc'])).min(1).optional(),
+  health: healthSchema.optional(),
+  startTimeout: duration.optional(),
+  dependsOn: z.array(z.string()).default([]),
+  stopSignal: z.string().regex(/^SIG[A-Z0-9+-]+$/).optional(),
+  stopGracePeriod: duration.optional(),
 });
 
 export const clusterFileSchema = z.strictObject({
@@ -44,15 +70,14 @@ export const clusterFileSchema = z.strictObject({
   ports: portRange.optional(),
   host: z.string().min(1).default('127.0.0.1'),
   allowTargets: z.array(z.string().min(1)).default([]),
-  service: z
-    .strictObject({
-      env: z.record(z.string().regex(envNamePattern), z.union([z.string(), z.number(), z.boolean()])).default({}),
-    })
-    .default({ env: {} }),
+  /** The one-tier short form: the reference service with these knobs (a tier named `web`). */
+  service: z.strictObject({ env: envSchema }).optional(),
+  services: z.record(name, serviceSchema).optional(),
   serverTypes: z.record(name, serverTypeSchema),
   regions: z.array(regionSchema).min(1),
   failover: z.record(z.string(), z.record(z.string(), z.number().positive().max(1))).optional(),
 });
 
 export type ClusterFile = z.output<typeof clusterFileSchema>;
+export type ServiceFile = z.output<typeof serviceSchema>;
 export type EndpointFile = z.output<typeof endpointSchema>;

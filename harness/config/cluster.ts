@@ -2,11 +2,14 @@
 // rules) becomes a ConfigError naming the file, the field path, the value and what was expected,
 // all thrown together as ConfigErrors (exit 104).
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import * as YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../common';
 import type { ClusterSpec, DcSpec, PoolSpec, RegionSpec, ReplicaSpec, ServerType } from '../cluster/model';
-import { ClusterFile, clusterFileSchema, dcSchema, endpointSchema, regionSchema, serverTypeSchema } from './cluster-schema';
+import { ClusterFile, clusterFileSchema, dcSchema, endpointSchema, regionSchema, serverTypeSchema, serviceSchema } from './cluster-schema';
+import { poolEntries, shortFormTier } from './service-rules';
+import { buildTiers } from './tiers';
 import { checkClusterRules, fieldPath, parsePortRange, PathSegment, RuleProblem, splitHostPort } from './cluster-rules';
 
 /** Reads and checks a cluster file; `name` (default: `path`) is how errors and the spec name it. */
@@ -50,7 +53,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
   } else {
     const parsed = clusterFileSchema.safeParse(raw);
     if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => fromZodIssue(i, raw)));
-    problems.push(...checkClusterRules(raw));
+    problems.push(...checkClusterRules(raw, dirname(file)));
     if (parsed.success && problems.length === 0) return buildSpec(parsed.data, file);
   }
   throw new ConfigErrors(dedupe(problems).map((p) => toConfigError(file, p, lineOf(p.path))));
@@ -95,6 +98,9 @@ const knownKeys = (path: readonly PathSegment[]): string[] => {
   const before = path[path.length - 2];
   if (path.length === 0) return Object.keys(clusterFileSchema.shape);
   if (path[0] === 'service' && path.length === 1) return ['env'];
+  if (path[0] === 'services' && path.length === 2) return Object.keys(serviceSchema.shape);
+  if (path[0] === 'services' && path[2] === 'reference' && path.length === 3) return ['env'];
+  if (path[0] === 'services' && path[2] === 'health') return ['http'];
   if (path[0] === 'serverTypes' && path.length === 2) return Object.keys(serverTypeSchema.shape);
   if (before === 'regions' && typeof last === 'number') return Object.keys(regionSchema.shape);
   if (before === 'dcs' && typeof last === 'number') return Object.keys(dcSchema.shape);
@@ -107,10 +113,13 @@ function formatExpectation(path: readonly PathSegment[]): string {
   const last = path[path.length - 1];
   if (last === 'ports') return 'a port range like 20000-20099';
   if (last === 'name' || path[0] === 'serverTypes') return "a name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
+  if (path[0] === 'services' && path[2] === 'health') return "an HTTP path starting with '/', like /healthz";
   if (last === 'http') return 'a URL like http://127.0.0.1:8080';
   if (last === 'grpc') return 'host:port like 127.0.0.1:9090';
   if (last === 'dockerHost') return 'a Docker endpoint like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host';
-  if (path[0] === 'service') return 'an environment variable name (letters, digits, _)';
+  if (last === 'stopSignal') return 'a signal name like SIGTERM';
+  if (path[0] === 'services' && path.length === 2) return "a tier name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
+  if (path[0] === 'service' || path[0] === 'services') return 'an environment variable name (letters, digits, _)';
   return 'a value in the documented format';
 }
 
@@ -156,8 +165,15 @@ function fromZodIssue(issue: Issue, raw: unknown): RuleProblem[] {
         return branch.flatMap((e) => fromZodIssue({ ...e, path: [...path, ...e.path] } as Issue, raw));
       }
       if (typeof value === 'number') return [{ path, value, expected: 'a whole number of replicas ≥ 0' }];
+      if (path[0] === 'services' && path[2] === 'health') return [{ path, value, expected: "one of grpc, tcp or { http: <path> }" }];
+      if (path[0] === 'services') return [{ path, value, expected: "a duration like '30s' or a number of seconds" }];
+      if (value !== null && typeof value === 'object' && path.includes('pools')) {
+        // A tier's pools: report what is wrong inside the mapping.
+        const branch = issue.errors[issue.errors.length - 1] ?? [];
+        return branch.flatMap((e) => fromZodIssue({ ...e, path: [...path, ...e.path] } as Issue, raw));
+      }
       if (path.includes('env')) return [{ path, value, expected: 'a string, number or boolean' }];
-      return [{ path, value, expected: 'a replica count (docker) or a list of endpoints [{http, grpc}] (static)' }];
+      return [{ path, value, expected: 'a replica count (docker), a list of endpoints [{http, grpc}] (static) or a tier\'s pools { <type>: N }' }];
     }
     case 'not_multiple_of':
     case 'invalid_element':
@@ -167,10 +183,14 @@ function fromZodIssue(issue: Issue, raw: unknown): RuleProblem[] {
   }
 }
 
-/** A valid file to the model: demand normalised, pools and replicas named, ports assigned. */
+/** A valid file to the model: demand normalised, tiers ordered, pools and replicas named, ports assigned. */
 function buildSpec(f: ClusterFile, file: string): ClusterSpec {
   const serverTypes: Record<string, ServerType> = {};
   for (const [name, t] of Object.entries(f.serverTypes)) serverTypes[name] = { name, ...t };
+  const { tiers, front } = buildTiers(f, dirname(file));
+  const tierNames = f.services ? Object.keys(f.services) : [shortFormTier];
+  // One tier keeps the names of a one-tier cluster; with several, the tier is part of every name.
+  const several = tierNames.length > 1;
   const totalDemand = f.regions.flatMap((r) => r.dcs).reduce((s, dc) => s + dc.demand, 0);
   const clusterRange = parsePortRange(f.ports);
   let clusterNext = clusterRange?.from ?? 0;
@@ -183,18 +203,21 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
       const own = parsePortRange(dc.ports);
       let next = own ? own.from : clusterNext;
       const pools: PoolSpec[] = [];
-      for (const [type, pool] of Object.entries(dc.pools)) {
-        const id = `${dc.name}/${type}`;
+      for (const { tier, type, pool: raw } of poolEntries(dc.pools, [], tierNames)) {
+        const pool = raw as ClusterFile['regions'][number]['dcs'][number]['pools'][string] & (number | unknown[]);
+        const id = several ? `${dc.name}/${tier}/${type}` : `${dc.name}/${type}`;
         const count = typeof pool === 'number' ? pool : pool.length;
-        pools.push({ id, region: region.name, dc: dc.name, serverType: type, replicas: count });
+        pools.push({ id, region: region.name, dc: dc.name, tier, serverType: type, replicas: count });
         for (let i = 0; i < count; i++) {
-          const base = { name: `${f.name}-${dc.name}-${type}-${i + 1}`, region: region.name, dc: dc.name, pool: id, serverType: type, index: i + 1 };
+          const name = several ? `${f.name}-${dc.name}-${tier}-${type}-${i + 1}` : `${f.name}-${dc.name}-${type}-${i + 1}`;
+          const base = { name, region: region.name, dc: dc.name, tier, pool: id, serverType: type, index: i + 1 };
           if (typeof pool === 'number') {
             replicas.push({ ...base, host: f.host, httpPort: next, grpcPort: next + 1 });
             next += 2;
           } else {
-            const http = new URL(pool[i].http);
-            const grpc = splitHostPort(pool[i].grpc)!;
+            const ep = pool[i] as { http: string; grpc: string };
+            const http = new URL(ep.http);
+            const grpc = splitHostPort(ep.grpc)!;
             const host = http.hostname.replace(/^\[|\]$/g, '');
             replicas.push({ ...base, host, httpPort: Number(http.port || 80), grpcPort: grpc.port, ...(grpc.host !== host ? { grpcHost: grpc.host } : {}) });
           }
@@ -204,8 +227,7 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
       dcs.push({ name: dc.name, region: region.name, demand: dc.demand / totalDemand, ...(dc.dockerHost ? { dockerHost: dc.dockerHost } : {}), pools });
     }
   }
-  const serviceEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(f.service.env)) serviceEnv[k] = String(v);
+  const frontTier = tiers.find((t) => t.name === front)!;
   return {
     name: f.name,
     file,
@@ -215,7 +237,9 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
     dcs,
     replicas,
     allowTargets: f.allowTargets,
-    serviceEnv,
+    tiers,
+    front,
+    serviceEnv: frontTier.source.kind === 'reference' ? { ...frontTier.env } : {},
     ...(f.failover ? { failover: f.failover } : {}),
   };
 }
