@@ -167,7 +167,8 @@ export class DrillController {
       load.resetSendLag?.();
       this.live.measuring();
       const evaluateAll = (): GuardCheck[] =>
-        plan.guardTargets.flatMap((t) => guards.map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })));
+        plan.guardTargets.flatMap((t) =>
+          guards.map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })));
       const breach = await this.wait(plan.measureMs, () => {
         if (clock.now() - measureStart < scenario.guardDelayMs) return null;
         const v = evaluateAll();
@@ -185,7 +186,8 @@ export class DrillController {
     const { cluster, metrics, runId } = this.deps;
     const window = await takeStepWindow(metrics, cluster.replicas, plan, measureStart, measureEnd, measureTag);
     const cpusByType = Object.fromEntries(Object.entries(cluster.spec.serverTypes).map(([name, t]) => [name, t.cpus]));
-    const built = buildStepRecord({ runId, plan, index, rateRps: rate, replicas: cluster.replicas, cpusByType, markedOut: this.markedOut, checks, annotations }, window);
+    const facts = { runId, plan, index, rateRps: rate, replicas: cluster.replicas, cpusByType, markedOut: this.markedOut, checks, annotations };
+    const built = buildStepRecord(facts, window);
     const outcome = judgeStep(built, plan, checks, { aborted, sendLag, measuredMs: measureEnd - measureStart });
     this.deps.onStep(outcome.record);
     this.deps.view?.stepEnded(outcome.record);
@@ -199,7 +201,8 @@ export class DrillController {
    */
   async runRepeating(plan: StepPlan, repeats: number): Promise<StepOutcome & { attempts: number }> {
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.runStep(attempt > 0 ? { ...plan, annotations: [...(plan.annotations ?? []), `repeat ${attempt} of an unstable step`] } : plan);
+      const repeat = `repeat ${attempt} of an unstable step`;
+      const outcome = await this.runStep(attempt > 0 ? { ...plan, annotations: [...(plan.annotations ?? []), repeat] } : plan);
       if (outcome.record.verdict !== 'unstable' || attempt >= repeats) return { ...outcome, attempts: attempt + 1 };
     }
   }

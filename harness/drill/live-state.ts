@@ -53,7 +53,8 @@ export class LiveStepState {
     s.rps = c.count / 3;
     s.elapsedMs = elapsedMs;
     s.markedOut = [...markedOut];
-    s.cpuByPool = Object.fromEntries(this.deps.pools.map((p) => [p, metrics.window({ seconds: 3, metric: 'cpu_share', filter: { pool: p } }).gaugeAvg ?? null]));
+    const cpu = (pool: string) => metrics.window({ seconds: 3, metric: 'cpu_share', filter: { pool } }).gaugeAvg ?? null;
+    s.cpuByPool = Object.fromEntries(this.deps.pools.map((p) => [p, cpu(p)]));
     view.update(s);
   }
 }

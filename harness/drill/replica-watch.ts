@@ -76,7 +76,10 @@ export class ReplicaWatch {
     const w = metrics.counts(now - safety.windowMs, now);
     const errorRate = w.count > 0 ? w.failed / w.count : 0;
     if (w.count >= 20 && errorRate > safety.maxErrorRate) {
-      throw new SafetyStop(`global error rate ${(errorRate * 100).toFixed(1)}% over the last ${safety.windowMs / 1000} s is above safety.maxErrorRate ${(safety.maxErrorRate * 100).toFixed(1)}%`);
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+      throw new SafetyStop(
+        `global error rate ${pct(errorRate)} over the last ${safety.windowMs / 1000} s is above safety.maxErrorRate ${pct(safety.maxErrorRate)}`,
+      );
     }
   }
 
@@ -103,7 +106,8 @@ export class ReplicaWatch {
       const cpu = metrics.window({ sinceMs: now - faultWindowS * 1000, untilMs: now, metric: 'cpu_share', filter: { replica: r.name } });
       const busy = cpu.gaugeMax ?? cpu.gaugeAvg ?? null;
       if (busy !== null && busy >= idleCpuShare) continue;
-      this.deps.markOut(r.name, `all ${w.count} requests of the last ${faultWindowS} s failed${busy === null ? ', no resource sample' : `, CPU ${(busy * 100).toFixed(0)}% of quota`}`);
+      const cpuNote = busy === null ? ', no resource sample' : `, CPU ${(busy * 100).toFixed(0)}% of quota`;
+      this.deps.markOut(r.name, `all ${w.count} requests of the last ${faultWindowS} s failed${cpuNote}`);
     }
   }
 
@@ -120,7 +124,8 @@ export class ReplicaWatch {
           seen.add(s.replica);
           const r = this.byName.get(s.replica);
           if (!r) continue;
-          metrics.recordGauge('cpu_share', { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step }, s.cpuShare, s.at);
+          const tags = { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step };
+          metrics.recordGauge('cpu_share', tags, s.cpuShare, s.at);
         }
         for (const r of cluster.replicas) {
           // A sample taken before a replica came back says nothing about it now.
@@ -131,7 +136,10 @@ export class ReplicaWatch {
         this.failures++;
         if (this.failures >= samplerFailuresFatal && !this.fatal) {
           const text = err instanceof Error ? err.message : String(err);
-          this.fatal = err instanceof ClusterError ? err : new ClusterError(`Docker unreachable: ${this.failures} resource samples in a row failed (${text})`, undefined, undefined, 'check `docker info`; the partial result is in the run directory');
+          this.fatal = err instanceof ClusterError ? err : new ClusterError(
+            `Docker unreachable: ${this.failures} resource samples in a row failed (${text})`, undefined, undefined,
+            'check `docker info`; the partial result is in the run directory',
+          );
         }
       }
       const spent = clock.now() - started;

@@ -89,7 +89,8 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
   const t = w.target;
   const many = plan.guardTargets.length > 1;
   const guards: GuardVerdict[] = step.checks.map((v) => ({
-    name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name, metric: v.guard.metric, expression: v.guard.expression, ok: v.ok, value: rnd3(v.value),
+    name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name,
+    metric: v.guard.metric, expression: v.guard.expression, ok: v.ok, value: rnd3(v.value),
   }));
   return {
     runId: step.runId,
@@ -179,7 +180,8 @@ function instability(plan: StepPlan, record: StepRecord, measuredMs: number): st
   }
   if ((record.sendLagP99Ms ?? 0) > lagUnstableMs) return `the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`;
   const seconds = Math.max(1, measuredMs / 1000);
-  if (record.droppedIterations > 0.01 * record.offeredRps * seconds) return `${record.droppedIterations} arrivals dropped (generator or in-flight cap saturated)`;
+  const dropped = record.droppedIterations;
+  if (dropped > 0.01 * record.offeredRps * seconds) return `${dropped} arrivals dropped (generator or in-flight cap saturated)`;
   return null;
 }
 

@@ -37,7 +37,9 @@ export async function takeStepWindow(
     mine.cpuShare = cpu({ replica: r.name });
   }
   const t = await latency(plan.targetFilter);
-  out.target = { rps: t.rps, errorRate: t.errorRate, p50Ms: t.percentile(50), p90Ms: t.percentile(90), p99Ms: t.percentile(99), cpuShare: cpu(plan.targetFilter) };
+  out.target = {
+    rps: t.rps, errorRate: t.errorRate, p50Ms: t.percentile(50), p90Ms: t.percentile(90), p99Ms: t.percentile(99), cpuShare: cpu(plan.targetFilter),
+  };
   const all = metrics.counts(sinceMs, untilMs);
   out.all = { count: all.count, dropped: all.dropped };
   return out;
