@@ -2,28 +2,24 @@
 // with a sliding window, evaluated on the target only (the controller adds the target's tag filter).
 import { ConfigError, ConfigErrors } from '../common';
 import type { Scenario } from '../config/scenario';
-import { compareThreshold as compare, evaluateThreshold, Metrics, parseThresholds, Threshold, thresholdName } from '../metrics';
+import { compareThreshold as compare, evaluateThreshold, metricProtocol, Metrics, parseThresholds, Threshold, thresholdName } from '../metrics';
 import type { Guard, Tags } from './ports';
-import type { CountingMetrics } from './request-counters';
-
-const protocolOf: Record<string, string> = { http_reqs: 'http', http_req_failed: 'http', grpc_reqs: 'grpc', grpc_req_failed: 'grpc' };
+import type { RequestCounters } from './request-counters';
 
 /**
  * Rates and counters from the cheap counters, over [max(now - window, since), now): the same value the
  * metrics store gives for the step's samples, without merging latency histograms every second.
  */
-function countGuardValue(t: Threshold, metrics: CountingMetrics, extra: Tags, sinceMs: number | undefined): number | null | undefined {
+function countGuardValue(t: Threshold, now: number, counters: RequestCounters, extra: Tags, sinceMs: number | undefined): number | null | undefined {
   if (t.windowMs === undefined || (t.type !== 'rate' && t.type !== 'counter')) return undefined;
-  const now = metrics.now();
   const since = Math.max(now - t.windowMs, sinceMs ?? -Infinity);
-  const protocol = protocolOf[t.metric];
-  const c = metrics.countsWhere({ ...t.filter, ...extra, ...(protocol ? { protocol } : {}) }, since, now);
+  const protocol = metricProtocol[t.metric];
+  const c = counters.countsWhere({ ...t.filter, ...extra, ...(protocol ? { protocol } : {}) }, since, now);
   if (t.type === 'rate') return c.count > 0 ? c.failed / c.count : null;
   const n = t.metric === 'dropped_iterations' ? c.dropped : c.count;
   if (t.aggregation.kind === 'rate') return now > since ? n / ((now - since) / 1000) : null;
   return n;
 }
-
 
 type Spec = Parameters<typeof parseThresholds>[0];
 
@@ -36,16 +32,15 @@ function parse(spec: Spec, file: string, field: string): Threshold[] {
   }
 }
 
-export function buildGuards(scenario: Scenario, metrics: Metrics | CountingMetrics): Guard[] {
+/** Guards on the store; rates and counters over a window are read from the counters of the same samples. */
+export function buildGuards(scenario: Scenario, metrics: Metrics, counters: RequestCounters): Guard[] {
   return parse(scenario.guards as Spec, scenario.file, 'guards').map((t) => ({
     name: thresholdName(t),
     metric: t.metric,
     expression: t.expression,
     evaluate: (extraFilter, sinceMs) => {
-      if ('countsWhere' in metrics) {
-        const v = countGuardValue(t, metrics, extraFilter, sinceMs);
-        if (v !== undefined) return { ok: v === null ? true : compare(v, t.op, t.value), value: v };
-      }
+      const v = countGuardValue(t, metrics.now(), counters, extraFilter, sinceMs);
+      if (v !== undefined) return { ok: v === null ? true : compare(v, t.op, t.value), value: v };
       return evaluateThreshold(t, metrics, { extraFilter });
     },
   }));

@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import type { LiveState } from './controller';
-import { liveView, stepLine } from './live-view';
+import { LiveState, liveView, stepLine } from './live-view';
 import type { StepRecord } from './records';
 import { makeRunId, readBaselineRedlines } from './run-files';
 

@@ -1,7 +1,34 @@
 // What a person sees while a drill runs: on a TTY one block redrawn each second (drill, probe, rate,
 // weights, p99, errors, CPU per pool, guards); elsewhere (CI, a pipe) one plain line per step.
-import type { LiveState, LiveView } from './controller';
-import type { StepRecord } from './records';
+import type { DrillKind, StepRecord } from './records';
+import type { Weights } from './traffic-plan';
+
+/** What the TTY block shows, refreshed each second by the controller while a step runs. */
+export interface LiveState {
+  drill: string;
+  step: number;
+  phase: 'settle' | 'measure';
+  kind: DrillKind;
+  target: string;
+  rateRps: number;
+  weights: Weights;
+  p99Ms: number | null;
+  errorRate: number;
+  rps: number;
+  cpuByPool: Record<string, number | null>;
+  guards: { name: string; ok: boolean | null; value: number | null }[];
+  markedOut: string[];
+  elapsedMs: number;
+}
+
+export interface LiveView {
+  /** False when update() would draw nothing (plain lines): the state is then not computed. */
+  readonly live: boolean;
+  update(state: LiveState): void;
+  stepEnded(record: StepRecord): void;
+  message(text: string): void;
+  close(): void;
+}
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 

@@ -1,11 +1,13 @@
 // The cheap counters agree with the metrics store's own windows, per replica, per tag filter and step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CountingMetrics } from './request-counters';
+import { Metrics } from '../metrics';
+import { RequestCounters } from './request-counters';
 
 test('counts per replica and per filter match the store; steps are told apart; old tag-sets come back', () => {
   let now = 1_700_000_000_000;
-  const m = new CountingMetrics({ now: () => now });
+  const m = new Metrics({ now: () => now });
+  const c = new RequestCounters(m);
   const a = m.seriesFor({ replica: 'a', pool: 'dc1/small', protocol: 'http', endpoint: 'feed', step: '1' });
   const b = m.seriesFor({ replica: 'b', pool: 'dc1/large', protocol: 'grpc', endpoint: 'feed-grpc', step: '1' });
   const settle = m.seriesFor({ replica: 'a', pool: 'dc1/small', protocol: 'http', endpoint: 'feed', step: '2-settle' });
@@ -19,22 +21,37 @@ test('counts per replica and per filter match the store; steps are told apart; o
   }
   a.drop(now);
   now += 1;
-  assert.deepEqual(m.counts(start, now, 'a'), { count: 125, failed: 35, dropped: 1 });
-  assert.deepEqual(m.counts(start, now, 'b'), { count: 50, failed: 0, dropped: 0 });
-  assert.deepEqual(m.counts(start, now), { count: 175, failed: 35, dropped: 1 });
-  assert.deepEqual(m.countsWhere({ pool: 'dc1/small', step: '1', protocol: 'http' }, start, now), { count: 100, failed: 10, dropped: 1 });
+  assert.deepEqual(c.counts(start, now, 'a'), { count: 125, failed: 35, dropped: 1 });
+  assert.deepEqual(c.counts(start, now, 'b'), { count: 50, failed: 0, dropped: 0 });
+  assert.deepEqual(c.counts(start, now), { count: 175, failed: 35, dropped: 1 });
+  assert.deepEqual(c.countsWhere({ pool: 'dc1/small', step: '1', protocol: 'http' }, start, now), { count: 100, failed: 10, dropped: 1 });
   const w = m.window({ sinceMs: start, untilMs: now, filter: { pool: 'dc1/small', step: '1' }, metric: 'http_req_failed' });
   assert.equal(w.count, 100);
   assert.equal(w.failed, 10);
   // The last second, at the store's 100 ms resolution: the same count as its own window.
-  const last = m.countsWhere({ step: '1' }, now - 1000, now);
+  const last = c.countsWhere({ step: '1' }, now - 1000, now);
   assert.equal(last.count, m.window({ sinceMs: now - 1000, untilMs: now, filter: { step: '1' } }).count);
   assert.equal(last.count, 76);
   // A tag-set idle for over a minute is dropped, and counted again when it comes back.
   now += 120_000;
   m.seriesFor({ replica: 'c', step: 'idle' });
-  assert.deepEqual(m.countsWhere({ step: '1' }, start, now), { count: 0, failed: 0, dropped: 0 });
+  assert.deepEqual(c.countsWhere({ step: '1' }, start, now), { count: 0, failed: 0, dropped: 0 });
   a.record(now, 5, true);
   now += 1;
-  assert.deepEqual(m.countsWhere({ step: '1', replica: 'a' }, now - 1000, now), { count: 1, failed: 1, dropped: 0 });
+  assert.deepEqual(c.countsWhere({ step: '1', replica: 'a' }, now - 1000, now), { count: 1, failed: 1, dropped: 0 });
+});
+
+test('counters see only samples recorded while they listen', () => {
+  const now = 1_700_000_000_000;
+  const m = new Metrics({ now: () => now });
+  const a = m.seriesFor({ replica: 'a', step: '1' });
+  a.record(now - 500, 5, false);
+  const c = new RequestCounters(m);
+  a.record(now - 400, 5, true);
+  a.drop(now - 300);
+  c.close();
+  a.record(now - 200, 5, false);
+  assert.deepEqual(c.counts(now - 1000, now, 'a'), { count: 1, failed: 1, dropped: 1 });
+  assert.deepEqual(c.countsWhere({ step: '1' }, now - 1000, now), { count: 1, failed: 1, dropped: 1 });
+  assert.equal(m.window({ sinceMs: now - 1000, untilMs: now }).count, 3);
 });

@@ -1,7 +1,9 @@
 // Cheap per-replica request counts for the checks that run every second (safety stop, dead-replica
 // detection, live view): windows on the metrics store merge HDR histograms, which costs milliseconds
-// per series-second, too much to run for every replica each second beside the generator.
-import { Metrics, Series, Tags, matchesFilter } from '../metrics';
+// per series-second, too much to run for every replica each second beside the generator. The counters
+// are a sample listener of the store: they see each sample as it is recorded.
+import { Metrics, SampleOutcome, Series, Tags, matchesFilter } from '../metrics';
+import type { MetricsPort } from './ports';
 
 const slotMs = 100;
 /** 60 s of 100 ms slots. */
@@ -13,7 +15,7 @@ class Ring {
   readonly dropped = new Float64Array(slots);
   readonly stamp = new Float64Array(slots).fill(-1);
 
-  add(atMs: number, kind: 0 | 1 | 2): void {
+  add(atMs: number, outcome: SampleOutcome): void {
     const n = Math.floor(atMs / slotMs);
     const i = n % slots;
     if (this.stamp[i] !== n) {
@@ -22,10 +24,10 @@ class Ring {
       this.failed[i] = 0;
       this.dropped[i] = 0;
     }
-    if (kind === 2) this.dropped[i]++;
+    if (outcome === 'dropped') this.dropped[i]++;
     else {
       this.count[i]++;
-      if (kind === 1) this.failed[i]++;
+      if (outcome === 'failed') this.failed[i]++;
     }
   }
 
@@ -44,66 +46,60 @@ class Ring {
   }
 }
 
-/** The metrics store, plus counts per replica (and over all) for the last minute, filled as samples arrive. */
-export class CountingMetrics extends Metrics {
+type Counts = { count: number; failed: number; dropped: number };
+/** One series' rings: its replica's, and its tag-set's (step included). */
+interface SeriesRings { replica: Ring; tagged: { tags: Tags; ring: Ring; lastMs: number } }
+
+/** Counts per replica, per tag-set and over all for the last minute, kept from the samples of a metrics store. */
+export class RequestCounters {
   private readonly rings = new Map<string, Ring>();
   private readonly all = new Ring();
   /** One ring per tag-set (step included); rings idle for a minute are dropped. */
   private readonly tagged = new Map<string, { tags: Tags; ring: Ring; lastMs: number }>();
-  private readonly patched = new WeakSet<Series>();
+  /** The rings of each series met so far: one look-up per sample, no string keys (a Map: faster than a WeakMap here). */
+  private readonly bySeries = new Map<Series, SeriesRings>();
+  /** Stops listening. */
+  readonly close: () => void;
 
-  override seriesFor(tags: Tags): Series {
-    const s = super.seriesFor(tags);
-    if (this.patched.has(s)) return s;
-    this.patched.add(s);
-    const replica = tags.replica ?? '';
+  constructor(metrics: Metrics) {
+    this.close = metrics.onSample((series, atMs, outcome) => this.add(series, atMs, outcome));
+  }
+
+  private add(series: Series, atMs: number, outcome: SampleOutcome): void {
+    const r = this.bySeries.get(series) ?? this.meet(series, atMs);
+    r.replica.add(atMs, outcome);
+    this.all.add(atMs, outcome);
+    const t = r.tagged;
+    t.ring.add(atMs, outcome);
+    // A tag-set back after being dropped as idle (e.g. the 'idle' step) is put back.
+    if (atMs - t.lastMs > 10_000 && this.tagged.get(series.key) !== t) this.tagged.set(series.key, t);
+    t.lastMs = atMs;
+  }
+
+  /** A series' first sample: its rings, and idle tag-sets dropped. */
+  private meet(series: Series, atMs: number): SeriesRings {
+    const replica = series.tags.replica ?? '';
     let ring = this.rings.get(replica);
     if (!ring) this.rings.set(replica, (ring = new Ring()));
-    const r = ring;
-    const all = this.all;
-    const now = this.now();
-    for (const [k, v] of this.tagged) if (now - v.lastMs > slots * slotMs) this.tagged.delete(k);
-    const t = { tags: { ...tags }, ring: new Ring(), lastMs: now };
-    const tagged = this.tagged;
-    const key = s.key;
-    tagged.set(key, t);
-    const tr = t.ring;
-    // A tag-set back after being dropped as idle (e.g. the 'idle' step) is put back.
-    const touch = (atMs: number) => {
-      if (atMs - t.lastMs > 10_000 && tagged.get(key) !== t) tagged.set(key, t);
-      t.lastMs = atMs;
-    };
-    const record = s.record.bind(s);
-    const drop = s.drop.bind(s);
-    s.record = (atMs: number, durationMs: number, failed: boolean) => {
-      r.add(atMs, failed ? 1 : 0);
-      all.add(atMs, failed ? 1 : 0);
-      tr.add(atMs, failed ? 1 : 0);
-      touch(atMs);
-      record(atMs, durationMs, failed);
-    };
-    s.drop = (atMs: number) => {
-      r.add(atMs, 2);
-      all.add(atMs, 2);
-      tr.add(atMs, 2);
-      touch(atMs);
-      drop(atMs);
-    };
-    return s;
+    for (const [k, v] of this.tagged) if (atMs - v.lastMs > slots * slotMs) this.tagged.delete(k);
+    const tagged = { tags: { ...series.tags }, ring: new Ring(), lastMs: atMs };
+    this.tagged.set(series.key, tagged);
+    const r = { replica: ring, tagged };
+    this.bySeries.set(series, r);
+    return r;
   }
 
   /** Requests ended (and arrivals dropped) in [sinceMs, untilMs), for one replica or all. */
-  counts(sinceMs: number, untilMs: number, replica?: string): { count: number; failed: number; dropped: number } {
+  counts(sinceMs: number, untilMs: number, replica?: string): Counts {
     const ring = replica === undefined ? this.all : this.rings.get(replica);
     return ring ? ring.sum(sinceMs, untilMs) : { count: 0, failed: 0, dropped: 0 };
   }
 
   /** Counts over every tag-set matching the filter (the step tag included, as the metrics store counts). */
-  countsWhere(filter: Tags, sinceMs: number, untilMs: number): { count: number; failed: number; dropped: number } {
-    const f = filter;
+  countsWhere(filter: Tags, sinceMs: number, untilMs: number): Counts {
     const out = { count: 0, failed: 0, dropped: 0 };
     for (const { tags, ring } of this.tagged.values()) {
-      if (!matchesFilter(tags, f)) continue;
+      if (!matchesFilter(tags, filter)) continue;
       const c = ring.sum(sinceMs, untilMs);
       out.count += c.count;
       out.failed += c.failed;
@@ -111,4 +107,13 @@ export class CountingMetrics extends Metrics {
     }
     return out;
   }
+}
+
+/** What the controller reads: windows and gauges from the store, the cheap counts from the counters. */
+export function countedMetricsPort(metrics: Metrics, counters: RequestCounters): MetricsPort {
+  return {
+    window: (opts) => metrics.window(opts),
+    recordGauge: (metric, tags, value, atMs) => metrics.recordGauge(metric, tags, value, atMs),
+    counts: (sinceMs, untilMs, replica) => counters.counts(sinceMs, untilMs, replica),
+  };
 }

@@ -12,6 +12,7 @@ import { createDriver } from '../cluster';
 import type { ClusterDriver, RunningCluster } from '../cluster';
 import type { ClusterSpec, Replica } from '../cluster/model';
 import { LoadEngine } from '../load';
+import { Metrics } from '../metrics';
 import { appendHistory, readSummary, writeReport } from '../report';
 import { DrillController, SafetyStop } from './controller';
 import { DrillContext, DrillResults, runDrillSpec } from './drills';
@@ -19,7 +20,7 @@ import { buildGuards, evaluateRunThresholds } from './guards';
 import { liveView } from './live-view';
 import { realClock } from './ports';
 import type { Clock, ClusterPort } from './ports';
-import { CountingMetrics } from './request-counters';
+import { countedMetricsPort, RequestCounters } from './request-counters';
 import type { Summary } from './records';
 import { clusterFacts, makeRunId, readBaselineRedlines, RunFiles, RunFacts } from './run-files';
 import { demandWeights } from './traffic-plan';
@@ -135,10 +136,11 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       throw new ConfigError(opts.baseline, '--baseline', `cannot read its summary.json (${err instanceof Error ? err.message : String(err)}); expected a run directory or summary.json`);
     }
   }
-  const metrics = new CountingMetrics({ retainSeconds: 900 });
+  const metrics = new Metrics({ retainSeconds: 900 });
+  const counters = new RequestCounters(metrics);
   // One clock for windows and steps: the metrics store's (performance-based epoch ms).
   const clock: Clock = { now: () => metrics.now(), sleep: realClock.sleep };
-  const guards = buildGuards(scenario, metrics);
+  const guards = buildGuards(scenario, metrics, counters);
   evaluateRunThresholds(scenario, metrics); // syntax check only: nothing recorded yet
   const engine = new LoadEngine({
     replicas: plannedReplicas(spec), mix: scenario.mix as ConstructorParameters<typeof LoadEngine>[0]['mix'], metrics,
@@ -188,7 +190,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       outstanding: (r: string) => router.outstanding[router.indexOf(r)] ?? 0,
     };
     ctrl = new DrillController({
-      runId, scenario, cluster: holder, load, metrics, guards, clock, signal: opts.signal, view, logger: log,
+      runId, scenario, cluster: holder, load, metrics: countedMetricsPort(metrics, counters), guards, clock, signal: opts.signal, view, logger: log,
       onStep: (r) => files.appendStep(r),
     });
     ctrl.start();

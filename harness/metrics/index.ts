@@ -1,6 +1,8 @@
 // metrics/: samples into HDR histograms per tag-set per second, sliding windows, k6 thresholds and summary.
-export { Metrics, Series, requestMetrics } from './store';
+export { Metrics, requestMetrics, metricProtocol } from './store';
 export type { MetricsOptions, WindowOptions, WindowSummary } from './store';
+export { Series } from './series';
+export type { SampleListener, SampleOutcome } from './series';
 export { tagNames, tagKey, matchesFilter, isTagName } from './tags';
 export type { Tags, TagName } from './tags';
 export { parseThresholds, evaluateThreshold, compare as compareThreshold, thresholdName, aggregate, metricTypes, parseMetricKey } from './thresholds';

@@ -89,3 +89,28 @@ test('an empty window has no latency and no rate', () => {
   assert.equal(w.percentile(99), null);
   assert.equal(w.errorRate, 0);
 });
+
+test('sample listeners see every request and dropped arrival with its series, until they unsubscribe', () => {
+  const m = new Metrics({ now: () => 5_000 });
+  const a = m.seriesFor({ replica: 'a', step: '1' });
+  const seen: string[] = [];
+  const seenToo: string[] = [];
+  const off = m.onSample((s, atMs, outcome, durationMs) => seen.push(`${s.key}|${s.tags.replica}|${atMs}|${outcome}|${durationMs}`));
+  m.onSample((s, atMs, outcome) => seenToo.push(`${atMs}|${outcome}`));
+  a.record(1_000, 5, false);
+  a.record(1_100, 7, true);
+  a.drop(1_200);
+  m.record({ replica: 'b' }, 3, false, 1_300);
+  off();
+  a.record(1_400, 9, false);
+  assert.deepEqual(seen, [
+    'replica=a\u0001step=1\u0001|a|1000|ok|5',
+    'replica=a\u0001step=1\u0001|a|1100|failed|7',
+    'replica=a\u0001step=1\u0001|a|1200|dropped|0',
+    'replica=b\u0001|b|1300|ok|3',
+  ]);
+  assert.deepEqual(seenToo, ['1000|ok', '1100|failed', '1200|dropped', '1300|ok', '1400|ok']);
+  // Listeners only observe: the store counts the same as without them.
+  assert.equal(m.totals().count, 4);
+  assert.equal(m.totals().droppedIterations, 1);
+});

@@ -1,12 +1,9 @@
 // The metrics store: one series per tag-set, each second kept as an HDR histogram plus counts per
 // 100 ms slot, for `retainSeconds`; older seconds are merged into the series' run total and dropped,
 // so memory stays flat however long the run. Windows merge the seconds they cover across series.
-import { Histogram, Sparse, meanUs, mergeSparse, percentileUs, recordUs, releaseHot, sparseOf, takeHot } from './histogram';
+import { Sparse, meanUs, mergeSparse, percentileUs } from './histogram';
+import { Cell, SampleListener, Series, SeriesStore, slotMs, slotsPerSecond } from './series';
 import { Tags, matchesFilter, tagKey } from './tags';
-
-/** Slots per second for counts: windows are exact to 100 ms for counts and rates, to the second for percentiles. */
-const slotsPerSecond = 10;
-const slotMs = 1000 / slotsPerSecond;
 
 export interface WindowSummary {
   count: number;
@@ -37,81 +34,13 @@ export interface WindowOptions {
   metric?: string;
 }
 
-interface Cell {
-  hist: Sparse | null;
-  /** count[0..9], failed[10..19], dropped[20..29] per 100 ms slot. */
-  slots: Float64Array;
-}
-
 /** Request metrics that imply a protocol; every other request metric covers both. */
-const metricProtocol: Record<string, string> = {
+export const metricProtocol: Record<string, string> = {
   http_reqs: 'http', http_req_duration: 'http', http_req_failed: 'http',
   grpc_reqs: 'grpc', grpc_req_duration: 'grpc', grpc_req_failed: 'grpc',
 };
 /** Metrics the request series answer; any other name is a gauge. */
 export const requestMetrics = new Set(['http_reqs', 'http_req_duration', 'http_req_failed', 'grpc_reqs', 'grpc_req_duration', 'grpc_req_failed', 'iterations', 'dropped_iterations', 'iteration_duration']);
-
-/** The samples of one tag-set. The engine keeps a handle and records through it without re-keying tags. */
-export class Series {
-  sec = -1;
-  hot: Histogram | null = null;
-  slots = new Float64Array(3 * slotsPerSecond);
-  total: Sparse | null = null;
-  totalCount = 0;
-  totalFailed = 0;
-  totalDropped = 0;
-
-  constructor(
-    private readonly store: Metrics,
-    readonly tags: Readonly<Tags>,
-    readonly key: string,
-  ) {}
-
-  /** One request that ended at `atMs` (epoch ms) and took `durationMs` from its intended send time. */
-  record(atMs: number, durationMs: number, failed: boolean): void {
-    const sec = Math.floor(atMs / 1000);
-    if (sec > this.sec) this.roll(sec);
-    let slot = Math.floor((atMs - this.sec * 1000) / slotMs);
-    if (slot < 0) slot = 0;
-    this.slots[slot]++;
-    if (failed) this.slots[slotsPerSecond + slot]++;
-    if (this.hot === null) this.hot = takeHot();
-    recordUs(this.hot, durationMs * 1000);
-  }
-
-  /** An arrival that was not sent because the in-flight cap was reached (k6's dropped_iterations). */
-  drop(atMs: number): void {
-    const sec = Math.floor(atMs / 1000);
-    if (sec > this.sec) this.roll(sec);
-    let slot = Math.floor((atMs - this.sec * 1000) / slotMs);
-    if (slot < 0) slot = 0;
-    this.slots[2 * slotsPerSecond + slot]++;
-  }
-
-  /** Moves the second being written into the store and starts `sec`. */
-  roll(sec: number): void {
-    if (this.sec >= 0) {
-      let any = false;
-      for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== 0) { any = true; break; }
-      if (any) {
-        const hist = this.hot !== null && this.hot.totalCount > 0 ? sparseOf(this.hot) : null;
-        this.store.keep(this.sec, this, { hist, slots: this.slots });
-        this.slots = new Float64Array(3 * slotsPerSecond);
-      }
-    }
-    if (this.hot !== null) {
-      releaseHot(this.hot);
-      this.hot = null;
-    }
-    this.sec = sec;
-    this.store.advance(sec);
-  }
-
-  /** The cell of the second being written, for windows (its histogram copied sparse). */
-  current(): Cell | null {
-    return this.sec >= 0 ? { hist: this.hot !== null && this.hot.totalCount > 0 ? sparseOf(this.hot) : null, slots: this.slots } : null;
-  }
-}
 
 interface GaugePoint { sum: number; n: number; min: number; max: number; last: number; lastAt: number }
 
@@ -138,7 +67,7 @@ export interface MetricsOptions {
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
-export class Metrics {
+export class Metrics implements SeriesStore {
   readonly retainSeconds: number;
   readonly now: () => number;
   private readonly series = new Map<string, Series>();
@@ -148,6 +77,8 @@ export class Metrics {
   private oldestKept = Infinity;
   private begun: number | null = null;
   private ended: number | null = null;
+  /** @internal read by every series on each sample; copied on change so a listener may unsubscribe while called. */
+  listeners: readonly SampleListener[] = [];
 
   constructor(opts: MetricsOptions = {}) {
     this.retainSeconds = Math.max(2, Math.floor(opts.retainSeconds ?? 300));
@@ -166,6 +97,14 @@ export class Metrics {
 
   get startedMs(): number | null {
     return this.begun;
+  }
+
+  /** Calls `listener` for every request sample and dropped arrival from now on; returns its unsubscribe. */
+  onSample(listener: SampleListener): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   /** The series of a tag-set, created on first use. Keep the handle: recording through it is the fast path. */

@@ -1,0 +1,150 @@
+// The replica watch: samples CPU of every replica once a second, tells a dead or silent replica (the
+// controller marks it out through a callback), counts Docker unreachable after failed samples, and
+// stops the run when the global error rate breaks the scenario's safety limit.
+import type { Replica } from '../cluster/model';
+import { ClusterError, ExitCode, HeadroomError } from '../common';
+import type { Scenario } from '../config/scenario';
+import type { Clock, ClusterPort, LoadPort, MetricsPort } from './ports';
+
+/** The run stopped because a hard safety limit broke (exit 99, like a k6 threshold with abortOnFail). */
+export class SafetyStop extends HeadroomError {
+  constructor(readonly what: string) {
+    super(`safety stop: ${what}`, ExitCode.thresholdsFailed);
+  }
+}
+
+/** Consecutive failed resource samples before Docker counts as unreachable. */
+const samplerFailuresFatal = 3;
+/** A replica whose every request failed over this window (and at least minFailures of them) is marked out. */
+const faultWindowS = 2;
+const minFailures = 3;
+/** A replica with requests outstanding and none ended for this long has stopped answering. */
+const silentMs = 1000;
+/** Below this CPU share a replica whose requests all fail is not working on them. */
+const idleCpuShare = 0.1;
+
+export interface ReplicaWatchDeps {
+  cluster: ClusterPort;
+  load: Pick<LoadPort, 'outstanding'>;
+  metrics: MetricsPort;
+  clock: Clock;
+  safety: Pick<Scenario['safety'], 'windowMs' | 'maxErrorRate'>;
+  signal?: AbortSignal;
+  /** Replicas marked out now (with why), and when each was last marked in. */
+  markedOut: ReadonlyMap<string, string>;
+  markedInAt: ReadonlyMap<string, number>;
+  /** Called once for a replica found dead or silent; the controller marks it out. */
+  markOut(replica: string, reason: string): void;
+  /** The step tag the CPU samples are recorded under. */
+  stepTag(): string;
+}
+
+export class ReplicaWatch {
+  /** Set when the run must end (Docker unreachable); the controller throws it at its next check. */
+  fatal: Error | null = null;
+  private running = false;
+  private done: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private lastRateChange = 0;
+  private readonly byName: Map<string, Replica>;
+
+  constructor(private readonly deps: ReplicaWatchDeps) {
+    this.byName = new Map(deps.cluster.replicas.map((r) => [r.name, r]));
+  }
+
+  /** Starts the resource sampler (once a second, never overlapping). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.done = this.samplerLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+
+  /** A new rate gives replicas a second to answer before silence counts. */
+  rateChanged(atMs: number): void {
+    this.lastRateChange = atMs;
+  }
+
+  /** Throws SafetyStop when the global error rate over the safety window is above the limit. */
+  checkSafety(): void {
+    const { safety, metrics } = this.deps;
+    const now = this.deps.clock.now();
+    const w = metrics.counts(now - safety.windowMs, now);
+    const errorRate = w.count > 0 ? w.failed / w.count : 0;
+    if (w.count >= 20 && errorRate > safety.maxErrorRate) {
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+      throw new SafetyStop(
+        `global error rate ${pct(errorRate)} over the last ${safety.windowMs / 1000} s is above safety.maxErrorRate ${pct(safety.maxErrorRate)}`,
+      );
+    }
+  }
+
+  /**
+   * A replica whose every request failed over the last 2 s while it used no CPU has stopped answering
+   * (dead, paused, unreachable): mark it out. A busy replica whose queued requests time out after an
+   * overload is not dead, only late.
+   */
+  checkFaults(): void {
+    const { metrics, clock, markedOut } = this.deps;
+    const now = clock.now();
+    for (const r of this.deps.cluster.replicas) {
+      if (markedOut.has(r.name)) continue;
+      const w = metrics.counts(now - faultWindowS * 1000, now, r.name);
+      // Stopped answering (paused, hung): requests pile up and none is answered (the first timeouts may
+      // already be in), caught before the request timeout on its own would say so.
+      const pending = this.deps.load.outstanding?.(r.name) ?? 0;
+      const recent = metrics.counts(now - silentMs, now, r.name);
+      if (recent.count === recent.failed && pending >= minFailures && now - this.lastRateChange >= silentMs) {
+        this.deps.markOut(r.name, `not answering: ${pending} requests outstanding, none answered in ${silentMs / 1000} s`);
+        continue;
+      }
+      if (w.failed < minFailures || w.failed !== w.count) continue;
+      const cpu = metrics.window({ sinceMs: now - faultWindowS * 1000, untilMs: now, metric: 'cpu_share', filter: { replica: r.name } });
+      const busy = cpu.gaugeMax ?? cpu.gaugeAvg ?? null;
+      if (busy !== null && busy >= idleCpuShare) continue;
+      const cpuNote = busy === null ? ', no resource sample' : `, CPU ${(busy * 100).toFixed(0)}% of quota`;
+      this.deps.markOut(r.name, `all ${w.count} requests of the last ${faultWindowS} s failed${cpuNote}`);
+    }
+  }
+
+  private async samplerLoop(): Promise<void> {
+    const { cluster, metrics, clock, markedOut, markedInAt } = this.deps;
+    while (this.running) {
+      const started = clock.now();
+      try {
+        const samples = await cluster.sampleResources();
+        this.failures = 0;
+        const seen = new Set<string>();
+        const step = this.deps.stepTag();
+        for (const s of samples) {
+          seen.add(s.replica);
+          const r = this.byName.get(s.replica);
+          if (!r) continue;
+          const tags = { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step };
+          metrics.recordGauge('cpu_share', tags, s.cpuShare, s.at);
+        }
+        for (const r of cluster.replicas) {
+          // A sample taken before a replica came back says nothing about it now.
+          if ((markedInAt.get(r.name) ?? -Infinity) >= started) continue;
+          if (!seen.has(r.name) && !markedOut.has(r.name)) this.deps.markOut(r.name, 'not running (missing from the resource samples)');
+        }
+      } catch (err) {
+        this.failures++;
+        if (this.failures >= samplerFailuresFatal && !this.fatal) {
+          const text = err instanceof Error ? err.message : String(err);
+          this.fatal = err instanceof ClusterError ? err : new ClusterError(
+            `Docker unreachable: ${this.failures} resource samples in a row failed (${text})`, undefined, undefined,
+            'check `docker info`; the partial result is in the run directory',
+          );
+        }
+      }
+      const spent = clock.now() - started;
+      if (this.running) await clock.sleep(Math.max(50, 1000 - spent), this.deps.signal);
+      if (this.deps.signal?.aborted) break;
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// A step's record from what its measure window showed: figures per pool, replica and target rounded,
+// guards named, and the verdict (held, breached, unstable, aborted). Pure: data in, data out.
+import type { Replica } from '../cluster/model';
+import type { GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from './records';
+import type { GuardCheck, StepOutcome, StepPlan } from './step';
+
+/** Send lag (p99) above which a step is annotated, and above which its measurement is not trusted. */
+const lagNoteMs = 25;
+const lagUnstableMs = 50;
+
+export type ReplicaRef = Pick<Replica, 'name' | 'region' | 'dc' | 'pool' | 'serverType'>;
+
+/** What the metrics showed over a step's measure window, unrounded; latencies in ms, CPU as a share of quota. */
+export interface StepWindow {
+  sinceMs: number;
+  untilMs: number;
+  /** Every replica of the cluster: requests ended, CPU, and p99 where it was taken (replicas of a pool target). */
+  replicas: Record<string, { count: number; failed: number; cpuShare: number | null; p99Ms: number | null }>;
+  /** Every pool: latency (null when it had no traffic) and CPU. */
+  pools: Record<string, { p50Ms: number | null; p99Ms: number | null; cpuShare: number | null }>;
+  /** All traffic. */
+  all: { count: number; dropped: number };
+  /** The target's own window (on the plan's target filter). */
+  target: { rps: number; errorRate: number; p50Ms: number | null; p90Ms: number | null; p99Ms: number | null; cpuShare: number | null };
+}
+
+/** The step around its window: what was planned, the cluster, and what the controller saw. */
+export interface StepFacts {
+  runId: string;
+  plan: StepPlan;
+  index: number;
+  /** The rate offered, after the safety cap. */
+  rateRps: number;
+  replicas: readonly ReplicaRef[];
+  /** CPUs of each server type (for CPU ms per request). */
+  cpusByType: Record<string, number>;
+  markedOut: { has(replica: string): boolean };
+  checks: GuardCheck[];
+  annotations: string[];
+}
+
+/** How the step's measurement ended. */
+export interface StepEnding {
+  /** The error that stopped the step (signal, safety stop, Docker gone), if any. */
+  aborted?: unknown;
+  /** The generator's send lag over the measure window. */
+  sendLag?: { count: number; p99: number } | null;
+  measuredMs: number;
+}
+
+/** True when a replica matches every tag of the plan's target filter. */
+export function inTarget(plan: StepPlan, r: ReplicaRef): boolean {
+  return Object.entries(plan.targetFilter).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v);
+}
+
+/** The step's figures over its measure window; the verdict is `held` until judgeStep says otherwise. */
+export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
+  const { plan, replicas, markedOut } = step;
+  const seconds = Math.max(0.001, (w.untilMs - w.sinceMs) / 1000);
+  const poolIds = [...new Set(replicas.map((r) => r.pool))];
+  const pools: PoolFigures[] = poolIds.map((id) => {
+    const members = replicas.filter((r) => r.pool === id);
+    const count = members.reduce((n, r) => n + w.replicas[r.name].count, 0);
+    const failed = members.reduce((n, r) => n + w.replicas[r.name].failed, 0);
+    const serving = members.filter((r) => !markedOut.has(r.name)).length;
+    const rps = count / seconds;
+    const p = w.pools[id];
+    return {
+      pool: id, dc: members[0].dc, serverType: members[0].serverType, rps: round1(rps), replicasServing: serving,
+      rpsPerReplica: serving > 0 ? round1(rps / serving) : 0, p50Ms: rnd(p.p50Ms), p99Ms: rnd(p.p99Ms),
+      errorRate: round4(count ? failed / count : 0), cpuShare: rnd3(p.cpuShare),
+    };
+  });
+  const replicaFigures: ReplicaFigures[] = replicas.map((r) => {
+    const c = w.replicas[r.name];
+    return {
+      replica: r.name, pool: r.pool, rps: round1(c.count / seconds), p99Ms: rnd(c.p99Ms), errorRate: round4(c.count ? c.failed / c.count : 0),
+      cpuShare: rnd3(c.cpuShare), serving: !markedOut.has(r.name),
+    };
+  });
+  const targetReplicas = replicas.filter((r) => inTarget(plan, r) && !markedOut.has(r.name) && r.dc !== plan.lostDc);
+  const targetPools = pools.filter((p) => replicas.some((r) => r.pool === p.pool && inTarget(plan, r)));
+  let cpuMs = 0;
+  let cpuKnown = targetPools.length > 0;
+  for (const p of targetPools) {
+    if (p.cpuShare === null) cpuKnown = false;
+    else cpuMs += p.cpuShare * (step.cpusByType[p.serverType] ?? 0) * p.replicasServing * 1000;
+  }
+  const t = w.target;
+  const many = plan.guardTargets.length > 1;
+  const guards: GuardVerdict[] = step.checks.map((v) => ({
+    name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name,
+    metric: v.guard.metric, expression: v.guard.expression, ok: v.ok, value: rnd3(v.value),
+  }));
+  return {
+    runId: step.runId,
+    drill: plan.drill,
+    kind: plan.kind,
+    index: step.index,
+    startedAt: new Date(w.sinceMs).toISOString(),
+    endedAt: new Date(w.untilMs).toISOString(),
+    target: plan.target,
+    serverType: plan.serverType,
+    offeredRps: round1(step.rateRps),
+    offeredRpsPerReplica: plan.offeredRpsPerReplica,
+    achievedRps: round1(w.all.count / seconds),
+    droppedIterations: w.all.dropped,
+    weights: plan.weights,
+    targetFigures: {
+      rps: round1(t.rps),
+      rpsPerReplica: targetReplicas.length > 0 ? round1(t.rps / targetReplicas.length) : 0,
+      p50Ms: rnd(t.p50Ms),
+      p90Ms: rnd(t.p90Ms),
+      p99Ms: rnd(t.p99Ms),
+      errorRate: round4(t.errorRate),
+      cpuShare: rnd3(t.cpuShare),
+      cpuMsPerRequest: cpuKnown && t.rps > 0 ? round3(cpuMs / t.rps) : null,
+    },
+    pools,
+    replicas: replicaFigures,
+    guards,
+    verdict: 'held',
+    annotations: step.annotations,
+    lostDc: plan.lostDc,
+    targetShare: plan.targetShare,
+    search: plan.search,
+  };
+}
+
+/**
+ * The verdict: aborted when something stopped the step, breached when a guard broke (unstable when only
+ * latency broke while the generator sent late), unstable when the measurement cannot be trusted.
+ */
+export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[], ending: StepEnding): StepOutcome {
+  const record: StepRecord = { ...built, annotations: [...built.annotations] };
+  const lag = ending.sendLag;
+  if (lag && lag.count > 0) {
+    record.sendLagP99Ms = Math.round(lag.p99 * 10) / 10;
+    if (lag.p99 > lagNoteMs) record.annotations.push(`generator late: send lag p99 ${lag.p99.toFixed(1)} ms`);
+  }
+  let brokenBy = 'none';
+  const perTarget: StepOutcome['perTarget'] = {};
+  for (const t of plan.guardTargets) perTarget[t.label] = { ok: true };
+  for (const v of checks) {
+    if (v.ok) continue;
+    const p = perTarget[v.target.label];
+    if (p.ok) Object.assign(p, { ok: false, brokenBy: v.guard.name });
+    if (brokenBy === 'none') brokenBy = v.guard.name;
+  }
+  const { aborted, measuredMs } = ending;
+  if (aborted) {
+    record.verdict = 'aborted';
+    record.annotations.push(`aborted: ${aborted instanceof Error ? aborted.message : String(aborted)}`);
+  } else if (brokenBy !== 'none') {
+    record.verdict = 'breached';
+    if (measuredMs < plan.measureMs - 500) record.annotations.push(`ended after ${(measuredMs / 1000).toFixed(1)} s of measure: ${brokenBy} broke`);
+    // Latency is measured from the intended send time: a generator that sent late inflates it.
+    const onlyLatency = checks.filter((v) => !v.ok).every((v) => v.guard.metric.endsWith('_duration'));
+    if (onlyLatency && (record.sendLagP99Ms ?? 0) > lagUnstableMs) {
+      record.verdict = 'unstable';
+      record.annotations.push(`unstable: a latency guard broke while the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`);
+    }
+  } else {
+    const why = instability(plan, record, measuredMs);
+    if (why) {
+      record.verdict = 'unstable';
+      record.annotations.push(`unstable: ${why}`);
+    }
+  }
+  return { record, perTarget, brokenBy };
+}
+
+/** Why a measurement cannot be trusted: the target got far from the rate it was offered, or arrivals were dropped. */
+function instability(plan: StepPlan, record: StepRecord, measuredMs: number): string | null {
+  const expected = plan.expectedTargetRps;
+  if (expected && expected > 0) {
+    const achieved = record.targetFigures.rps;
+    const off = Math.abs(achieved / expected - 1);
+    if (off > 0.05) return `target achieved ${achieved.toFixed(1)} req/s, ${(off * 100).toFixed(1)}% off the ${expected.toFixed(1)} offered`;
+  }
+  if ((record.sendLagP99Ms ?? 0) > lagUnstableMs) return `the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`;
+  const seconds = Math.max(1, measuredMs / 1000);
+  const dropped = record.droppedIterations;
+  if (dropped > 0.01 * record.offeredRps * seconds) return `${dropped} arrivals dropped (generator or in-flight cap saturated)`;
+  return null;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+const rnd = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Math.round(x * 100) / 100);
+const rnd3 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : round3(x));
