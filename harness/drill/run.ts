@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
 import type { Scenario } from '../config/scenario';
-import { createDriver } from '../cluster';
+import { createDriver, type DriverOptions } from '../cluster';
 import type { ClusterDriver, RunningCluster } from '../cluster';
 import type { ClusterSpec, Replica } from '../cluster/model';
 import { LoadEngine } from '../load';
@@ -45,6 +45,8 @@ export interface DrillRunOptions {
   logger: Logger;
   /** Force the live view on (true) or plain lines (false); default: stderr is a TTY. */
   tty?: boolean;
+  /** Driver options from the environment (base image, health timeout, Docker endpoint); the logger is this run's. */
+  driver?: DriverOptions;
   /** Called once the cluster is up and the engine started (tests inject faults through it). */
   onClusterUp?: (cluster: RunningCluster) => void | Promise<void>;
 }
@@ -164,7 +166,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
 
   const results: DrillResults = { redlines: [], sweeps: [], drains: [], failovers: [] };
   const view = liveView(opts.stderr, opts.tty);
-  const driver = createDriver(spec, { logger: log });
+  const driver = createDriver(spec, { ...opts.driver, logger: log });
   let holder: ClusterHolder | null = null;
   let engineStarted = false;
   let ctrl: DrillController | null = null;
