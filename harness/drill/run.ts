@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf } from '../common';
+import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf, projectRoot } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
 import type { Scenario } from '../config/scenario';
 import { createDriver, type DriverOptions } from '../cluster';
@@ -78,7 +78,7 @@ function versions(): Record<string, string | null> {
   };
   let headroom: string | null = null;
   try {
-    headroom = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    headroom = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     headroom = null;
   }
