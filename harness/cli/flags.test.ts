@@ -101,3 +101,13 @@ test('no command prints the list and exits 2; an unknown command exits 2', async
   assert.equal((await cli(['fly'])).code, 2);
   assert.equal((await cli(['--help'])).code, 0);
 });
+
+test('up and drill make their driver from the same environment options', async () => {
+  const { driverOptions } = await import('./cluster-command');
+  const { optionsFromEnv, silentLogger } = await import('../common');
+  const env = optionsFromEnv({ HEADROOM_BASE_IMAGE: 'node:20-slim', HEADROOM_HEALTH_TIMEOUT_S: '45', DOCKER_HOST: 'unix:///run/docker.sock' });
+  assert.deepEqual(driverOptions(env, silentLogger), { logger: silentLogger, baseImage: 'node:20-slim', healthTimeoutMs: 45_000, dockerHost: 'unix:///run/docker.sock' });
+  const drill = await cli(['drill', 'scenarios/smoke.ts'], { HEADROOM_HEALTH_TIMEOUT_S: '-1' });
+  assert.equal(drill.code, 104);
+  assert.match(drill.stderr, /environment: HEADROOM_HEALTH_TIMEOUT_S: value '-1'/);
+});
