@@ -1,13 +1,16 @@
 # headroom: `make test` and `make drill` do all set-up themselves on a fresh machine.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-HEADROOM := node harness/cli/headroom.js
+# The compiled CLI (make build); harness/cli/headroom.js runs it too, or the sources when dist/ is stale.
+HEADROOM := node dist/harness/cli/bin.js
+BUILD_SOURCES := $(shell find harness clusters/reference -name '*.ts' -not -name '*.test.ts' -not -path '*/fixtures/*' -not -path '*/node_modules/*') tsconfig.json tsconfig.build.json
 CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
-.PHONY: help install docker chromium typecheck test test-unit cluster down drill bench
+.PHONY: help install build docker chromium typecheck test test-unit cluster down drill bench
 
 help:
+	@echo "make build     compile the CLI to dist/ (tsc; only when a source changed)"
 	@echo "make test      install what is needed, type-check, run every test (Docker and browser tests too)"
 	@echo "make drill     the main job: redlines, a drain and the loss of each DC on $(CLUSTER); writes reports/<run-id>/"
 	@echo "make cluster   bring up $(CLUSTER) and print its replicas"
@@ -18,6 +21,13 @@ install: node_modules/.headroom-installed
 
 node_modules/.headroom-installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	touch $@
+
+# tsc to dist/ when a source is newer than the last build; the stamp is what make and headroom.js compare with.
+build: dist/.built
+
+dist/.built: $(BUILD_SOURCES) | node_modules/.headroom-installed
+	npx tsc -p tsconfig.build.json
 	touch $@
 
 docker:
@@ -35,18 +45,18 @@ test: install docker chromium typecheck
 test-unit: install typecheck
 	node --require ts-node/register --test $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.docker.test.ts' -not -name '*.browser.test.ts' -not -path '*/node_modules/*' | sort)
 
-cluster: install docker
+cluster: install build docker
 	$(HEADROOM) up $(CLUSTER)
 	$(HEADROOM) status $(CLUSTER)
 
-down: install docker
+down: install build docker
 	$(HEADROOM) down $(CLUSTER)
 
 # The main job. BASELINE=<run-dir> also compares the redlines with that run (exit 99 on a regression).
-drill: install docker
+drill: install build docker
 	$(HEADROOM) drill scenarios/capacity-drill.ts $(if $(BASELINE),--baseline $(BASELINE))
 
 # Load-engine benchmarks against autocannon and wrk; BENCH_QUICK=1 for a short run.
-bench: install
+bench: install build
 	bash harness/load/bench/ensure-tools.sh
 	node --require ts-node/register harness/load/bench/run.ts

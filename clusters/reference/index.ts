@@ -4,12 +4,13 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ClusterError } from '../../harness/common';
+import { ClusterError, sourceDir } from '../../harness/common';
 
-export const referenceDir = __dirname;
-export const referenceEntry = path.join(__dirname, 'server.js');
-export const feedProtoPath = path.join(__dirname, 'feed.proto');
-export const healthProtoPath = path.join(__dirname, 'health.proto');
+/** The service's own files (JS, protos, deps.json): in the sources, also when the harness runs compiled from dist/. */
+export const referenceDir = sourceDir(__dirname);
+export const referenceEntry = path.join(referenceDir, 'server.js');
+export const feedProtoPath = path.join(referenceDir, 'feed.proto');
+export const healthProtoPath = path.join(referenceDir, 'health.proto');
 /** gRPC service names as the health service knows them. */
 export const feedServiceName = 'headroom.feed.v1.Feed';
 
@@ -23,7 +24,7 @@ export interface ReferenceDeps {
 }
 
 export function referenceDeps(): ReferenceDeps {
-  return JSON.parse(readFileSync(path.join(__dirname, 'deps.json'), 'utf8')) as ReferenceDeps;
+  return JSON.parse(readFileSync(path.join(referenceDir, 'deps.json'), 'utf8')) as ReferenceDeps;
 }
 
 /**

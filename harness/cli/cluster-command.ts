@@ -1,20 +1,26 @@
-// What `up`, `down` and `status` share: flags, the one place their HEADROOM_* environment is read,
-// the driver for a cluster file, and the status table.
+// What `up`, `down` and `status` share: flags, the driver for a cluster file made with the
+// environment's options, and the status table.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { ExitCode, HeadroomError, Logger } from '../common';
+import { type EnvOptions, Logger } from '../common';
 import { loadClusterFile } from '../config';
 import { ClusterDriver, ClusterSpec, createDriver, DriverOptions, ReplicaStatus } from '../cluster';
 import type { CliIo } from './io';
+import { type CommandSpec, type FlagSpec, helpText, parseFlags } from './flags';
 
-export interface ClusterCommand {
+export interface ClusterCommand<F extends Record<string, FlagSpec>> {
   spec: ClusterSpec;
   driver: ClusterDriver;
-  values: Record<string, string | boolean | undefined>;
+  values: { [K in keyof F]?: F[K]['type'] extends 'boolean' ? boolean : string };
   logger: Logger;
 }
 
-function ioLogger(io: CliIo, opts: { quiet?: boolean; verbose?: boolean }): Logger {
+/** The flags `up`, `down` and `status` share. */
+export const clusterFlags = {
+  quiet: { type: 'boolean', short: 'q', help: 'only errors and warnings on stderr' },
+  verbose: { type: 'boolean', short: 'v', help: 'debug lines on stderr' },
+} as const satisfies Record<string, FlagSpec>;
+
+export function ioLogger(io: CliIo, opts: { quiet?: boolean; verbose?: boolean }): Logger {
   return {
     info: (msg) => { if (!opts.quiet) io.stderr.write(`${msg}\n`); },
     warn: (msg) => io.stderr.write(`warning: ${msg}\n`),
@@ -22,38 +28,35 @@ function ioLogger(io: CliIo, opts: { quiet?: boolean; verbose?: boolean }): Logg
   };
 }
 
+/** Driver options from the environment's layer (HEADROOM_BASE_IMAGE, HEADROOM_HEALTH_TIMEOUT_S, DOCKER_HOST). */
+export function driverOptions(env: EnvOptions, logger: Logger): DriverOptions {
+  const opts: DriverOptions = { logger };
+  if (env.baseImage !== undefined) opts.baseImage = env.baseImage;
+  if (env.healthTimeoutMs !== undefined) opts.healthTimeoutMs = env.healthTimeoutMs;
+  if (env.dockerHost !== undefined) opts.dockerHost = env.dockerHost;
+  return opts;
+}
+
 /**
- * Parses `<cluster.yaml>` and the flags, loads the file and makes its driver. Environment
- * (read here only): HEADROOM_BASE_IMAGE (scratch | an image such as node:20-slim),
- * HEADROOM_HEALTH_TIMEOUT_S; DOCKER_HOST is honoured by dockerode itself.
+ * Parses `<cluster.yaml>` and the flags, loads the file and makes its driver with the environment's
+ * options. Undefined when --help was asked (the help is printed).
  */
-export async function clusterCommand(
+export async function clusterCommand<F extends Record<string, FlagSpec>>(
   argv: string[],
   io: CliIo,
-  usage: string,
-  extra: Record<string, { type: 'string' | 'boolean' }> = {},
-): Promise<ClusterCommand> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { quiet: { type: 'boolean', short: 'q' }, verbose: { type: 'boolean', short: 'v' }, ...extra },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new HeadroomError(`${(err as Error).message}\n${usage}`, ExitCode.usage);
+  env: EnvOptions,
+  command: CommandSpec<F>,
+): Promise<ClusterCommand<F> | undefined> {
+  const parsed = parseFlags(command, argv);
+  if (parsed.help) {
+    io.stdout.write(helpText(command));
+    return undefined;
   }
-  if (parsed.positionals.length !== 1) throw new HeadroomError(`expected one cluster file, got ${parsed.positionals.length}\n${usage}`, ExitCode.usage);
   const values = parsed.values as Record<string, string | boolean | undefined>;
-  const logger = ioLogger(io, { quiet: !!values.quiet, verbose: !!values.verbose });
+  const logger = ioLogger(io, { quiet: !!values.quiet, verbose: !!values.verbose || env.verbose === true });
   const given = parsed.positionals[0];
   const spec = await loadClusterFile(path.resolve(io.cwd, given), given);
-  const opts: DriverOptions = { logger };
-  if (io.env.HEADROOM_BASE_IMAGE) opts.baseImage = io.env.HEADROOM_BASE_IMAGE;
-  const timeout = Number(io.env.HEADROOM_HEALTH_TIMEOUT_S);
-  if (io.env.HEADROOM_HEALTH_TIMEOUT_S && timeout > 0) opts.healthTimeoutMs = timeout * 1000;
-  return { spec, driver: createDriver(spec, opts), values, logger };
+  return { spec, driver: createDriver(spec, driverOptions(env, logger)), values: values as ClusterCommand<F>['values'], logger };
 }
 
 /** The JSON of `status --json`: only these fields, in this order. */

@@ -51,7 +51,7 @@ test('bad input: a --max-drop that is not a share exits 104, one run is a usage 
   const bad = await headroom(['compare', base, costlier, '--max-drop', 'lots']);
   assert.equal(bad.code, 104);
   assert.match(bad.stderr, /--max-drop: value 'lots': expected a share such as 0\.05 or 5%/);
-  assert.equal((await headroom(['compare', base])).code, 2);
+  assert.equal((await headroom(['compare', base])).code, 104);
 });
 
 // Two real runs of harness/report/fixtures/real/redline-cpu{2,3}.ts (the same drill on the same

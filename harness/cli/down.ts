@@ -1,13 +1,20 @@
 // `headroom down <cluster.yaml>`: removes exactly the cluster's containers (found by label).
-import { ExitCode } from '../common';
+import { ExitCode, type EnvOptions } from '../common';
 import type { CliIo } from './io';
-import { clusterCommand } from './cluster-command';
+import { clusterCommand, clusterFlags } from './cluster-command';
 
-const usage = 'usage: headroom down <cluster.yaml> [--quiet]';
+export const spec = {
+  name: 'down',
+  args: '<cluster.yaml>',
+  summary: 'Removes a cluster\'s replicas (its containers, found by label). Environment: DOCKER_HOST.',
+  positionals: [1, 1] as [number, number],
+  flags: { ...clusterFlags },
+} as const;
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { spec, driver } = await clusterCommand(argv, io, usage);
-  const removed = await driver.down();
-  io.stdout.write(`cluster ${spec.name}: removed ${removed} container${removed === 1 ? '' : 's'}\n`);
+export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<number> {
+  const c = await clusterCommand(argv, io, env, spec);
+  if (!c) return ExitCode.ok;
+  const removed = await c.driver.down();
+  io.stdout.write(`cluster ${c.spec.name}: removed ${removed} container${removed === 1 ? '' : 's'}\n`);
   return ExitCode.ok;
 }

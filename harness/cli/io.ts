@@ -1,4 +1,5 @@
 // What a command needs from the outside world, passed in so tests can call commands directly.
+import { processEnvironment, type EnvOptions } from '../common';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -9,8 +10,9 @@ export interface CliIo {
   signals?: AbortSignal;
 }
 
-export type Command = (argv: string[], io: CliIo) => Promise<number>;
+/** A command: its argv after the name, the world, and the environment's options (read once by main). */
+export type Command = (argv: string[], io: CliIo, env: EnvOptions) => Promise<number>;
 
 export function processIo(signals?: AbortSignal): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signals };
+  return { stdout: process.stdout, stderr: process.stderr, env: processEnvironment(), cwd: process.cwd(), signals };
 }

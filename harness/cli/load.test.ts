@@ -16,6 +16,13 @@ function captureIo(): { io: CliIo; out: () => string; err: () => string } {
   return { io: { stdout, stderr, env: {}, cwd: process.cwd() }, out: () => o, err: () => e };
 }
 
+/** Runs main and measures its span, for counts checked against the schedule rather than the wall clock. */
+async function timed(argv: string[], io: CliIo): Promise<{ code: number; spanMs: number }> {
+  const began = performance.now();
+  const code = await main(argv, io);
+  return { code, spanMs: performance.now() - began };
+}
+
 test('thresholds pass (exit 0) and fail (exit 99); --json is shaped like k6 summary export', async () => {
   const server = await httpServer(22030, (req, res) => {
     if (req.url === '/slow') setTimeout(() => res.end('slow'), 60);
@@ -23,15 +30,17 @@ test('thresholds pass (exit 0) and fail (exit 99); --json is shaped like k6 summ
   });
   try {
     const pass = captureIo();
-    const code = await main(['load', 'http://127.0.0.1:22030/', '--rate', '100', '--duration', '2s', '--json', '--threshold', 'http_req_duration=p(95)<50', '--threshold', 'http_req_failed=rate<0.01', '--threshold', 'http_reqs=count>=190'], pass.io);
+    // Thresholds that hold whatever the machine's load: below the 5 s timeout, and the 2 s schedule's 200 arrivals sent.
+    const { code, spanMs } = await timed(['load', 'http://127.0.0.1:22030/', '--rate', '100', '--duration', '2s', '--timeout', '5s', '--json', '--threshold', 'http_req_duration=p(95)<5000', '--threshold', 'http_req_failed=rate<0.01', '--threshold', 'http_reqs=count>=199'], pass.io);
     assert.equal(code, 0, pass.err());
     const summary = JSON.parse(pass.out());
     assert.equal(summary.metrics.http_reqs.type, 'counter');
-    assert.ok(summary.metrics.http_reqs.values.count >= 195 && summary.metrics.http_reqs.values.count <= 205);
+    const count = summary.metrics.http_reqs.values.count;
+    assert.ok(count >= 199 && count <= Math.floor(spanMs / 10) + 1, `count ${count}: the schedule of 100/s over 2 s..${spanMs.toFixed(0)} ms`);
     assert.equal(summary.metrics.http_req_failed.values.rate, 0);
     assert.deepEqual(summary.metrics.http_req_failed.thresholds, { 'rate<0.01': { ok: true, value: 0 } });
-    assert.equal(summary.metrics.http_req_duration.thresholds['p(95)<50'].ok, true);
-    assert.ok(summary.metrics.http_req_duration.values['p(95)'] < 50);
+    assert.equal(summary.metrics.http_req_duration.thresholds['p(95)<5000'].ok, true);
+    assert.ok(summary.metrics.http_req_duration.values['p(95)'] < 5000);
 
     const fail = captureIo();
     const code2 = await main(['load', 'http://127.0.0.1:22030/slow', '--vus', '4', '--duration', '1s', '--threshold', 'http_req_duration=p(95)<50'], fail.io);
@@ -48,12 +57,13 @@ test('plain progress lines when stderr is not a TTY', async () => {
   const server = await httpServer(22031, (_req, res) => res.end('ok'));
   try {
     const c = captureIo();
-    const code = await main(['load', 'http://127.0.0.1:22031/', '--rate', '50', '--duration', '5.5s'], c.io);
+    const { code, spanMs } = await timed(['load', 'http://127.0.0.1:22031/', '--rate', '50', '--duration', '5.5s'], c.io);
     assert.equal(code, 0);
     const lines = c.err().trimEnd().split('\n');
     assert.equal(lines.length, 1, c.err());
     assert.match(lines[0], /^ {3}5s +\d+ req\/s {2}p50 [\d.]+ ms {2}p99 [\d.]+ ms {2}errors 0\.00%/);
-    assert.match(c.out(), /^requests {3}27\d in 5\.\d s/);
+    const [, count] = /^requests {3}(\d+) in 5\.\d s/.exec(c.out()) ?? [];
+    assert.ok(Number(count) >= 274 && Number(count) <= Math.floor(spanMs / 20) + 1, `${c.out()}: the schedule of 50/s over 5.5 s..${spanMs.toFixed(0)} ms`);
   } finally {
     await server.stop();
   }
@@ -61,12 +71,12 @@ test('plain progress lines when stderr is not a TTY', async () => {
 
 test('bad input: each gives a clear error and exit 104', async () => {
   const cases: [string[], RegExp][] = [
-    [['http://127.0.0.1:22032/', '--rate', '-5', '--duration', '1s'], /--rate: expected a number > 0, got '-5'/],
+    [['http://127.0.0.1:22032/', '--rate', '-5', '--duration', '1s'], /--rate: value '-5': expected a number > 0/],
     [['not a url', '--rate', '5', '--duration', '1s'], /url: 'not a url' is not a URL/],
     [['http://192.0.2.10/', '--rate', '5', '--duration', '1s'], /'192\.0\.2\.10' is not a loopback address[^\n]*\n(.|\n)*hint: pass --allow-target HOST/],
     [['http://127.0.0.1:22032/', '--rate', '5', '--duration', '1s', '--threshold', 'http_req_duration=p(99)<<1'], /malformed threshold 'p\(99\)<<1'/],
     [['http://127.0.0.1:22032/', '--rate', '5', '--vus', '2', '--duration', '1s'], /give exactly one of --rate N/],
-    [['http://127.0.0.1:22032/', '--rate', '5', '--duration', 'soon'], /--duration: expected a duration/],
+    [['http://127.0.0.1:22032/', '--rate', '5', '--duration', 'soon'], /--duration: value 'soon': expected a duration/],
     [['http://127.0.0.1:22032/', '--rate', '5'], /--duration: missing/],
   ];
   for (const [args, re] of cases) {
@@ -78,18 +88,19 @@ test('bad input: each gives a clear error and exit 104', async () => {
   // Every problem at once.
   const c = captureIo();
   assert.equal(await main(['load', 'http://10.0.0.1/', '--rate', '0', '--duration', 'x', '--threshold', 'nope=avg<1'], c.io), 104);
-  assert.equal(c.err().split('\n').filter((l) => l.includes('argv')).length, 4, c.err());
+  assert.equal(c.err().split('\n').filter((l) => l.startsWith('command line') || l.includes(': command line')).length, 4, c.err());
 });
 
 test('--warmup loads first and leaves the warm-up out of every figure', async () => {
   const server = await httpServer(22033, (_req, res) => res.end('ok'));
   try {
     const c = captureIo();
-    const code = await main(['load', 'http://127.0.0.1:22033/', '--rate', '100', '--warmup', '1s', '--duration', '1s', '--json'], c.io);
+    const { code, spanMs } = await timed(['load', 'http://127.0.0.1:22033/', '--rate', '100', '--warmup', '1s', '--duration', '1s', '--json'], c.io);
     assert.equal(code, 0, c.err());
     const count = JSON.parse(c.out()).metrics.http_reqs.values.count;
-    assert.ok(count >= 97 && count <= 103, `measured ${count} requests, the 100 of the warm-up excluded`);
-    assert.ok(server.arrivals.length >= 195, `the server saw ${server.arrivals.length} requests`);
+    // The measured second's 100 arrivals; the warm-up took at least its 1 s of the span.
+    assert.ok(count >= 99 && count <= Math.floor((spanMs - 1000) / 10) + 1, `measured ${count} requests in a span of ${spanMs.toFixed(0)} ms, the warm-up excluded`);
+    assert.ok(server.arrivals.length >= 198, `the server saw ${server.arrivals.length} requests`);
     assert.match(c.err(), /warming up for 1 s/);
   } finally {
     await server.stop();

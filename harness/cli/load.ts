@@ -1,32 +1,39 @@
 // `headroom load <url> (--rate N | --vus N) --duration D`: ad-hoc load against one URL, the way
 // autocannon or `vegeta attack` are used, with k6's thresholds, summary export and exit codes.
 import type { Replica } from '../cluster/model';
-import { ConfigError, ConfigErrors, ExitCode, Interrupted, parseDuration } from '../common';
+import { ConfigError, ConfigErrors, ExitCode, Interrupted } from '../common';
 import { LoadEngine, checkTargets, planExecutor, runPlan } from '../load';
 import { Metrics, ThresholdInput, failedThresholds, k6Summary, parseThresholds } from '../metrics';
 import type { CliIo } from './io';
+import { collector, commandLine, duration, helpText, type Parsed, parseFlags, positiveNumber } from './flags';
 
-const usage = `usage: headroom load <url> (--rate N | --vus N) --duration D [options]
+export const spec = {
+  name: 'load',
+  args: '<url>',
+  summary: 'Ad-hoc load against one URL, the way autocannon or `vegeta attack` are used, with k6\'s thresholds,\n'
+    + 'summary export and exit codes. Give exactly one of --rate (open model) or --vus (closed model), and --duration.',
+  positionals: [1, 1] as [number, number],
+  flags: {
+    rate: { type: 'string', value: 'N', help: 'open model: N requests per second on schedule (constant-arrival-rate)' },
+    vus: { type: 'string', value: 'N', help: 'closed model: N virtual users, each sending when its last request ended (constant-vus)' },
+    duration: { type: 'string', value: 'D', help: 'how long, e.g. 30s, 1m30s' },
+    threshold: { type: 'string', multiple: true, value: "'M=E'", help: "k6 threshold, e.g. 'http_req_duration=p(99)<250'; exit 99 when one fails" },
+    json: { type: 'boolean', help: 'print the summary as JSON shaped like k6\'s summary export' },
+    warmup: { type: 'string', value: 'D', help: 'load at the same rate or VUs for D first and leave it out of every figure' },
+    timeout: { type: 'string', value: 'D', help: 'request timeout (default 10s)' },
+    'max-in-flight': { type: 'string', value: 'N', help: 'open model: arrivals beyond N requests in flight are dropped (default 10000)' },
+    method: { type: 'string', value: 'M', help: 'HTTP method (default GET)' },
+    header: { type: 'string', multiple: true, value: "'K: V'", help: 'request header' },
+    body: { type: 'string', value: 'S', help: 'request body' },
+    'allow-target': { type: 'string', multiple: true, value: 'HOST', help: 'allow a host outside loopback (127.0.0.0/8, ::1)' },
+  },
+} as const;
 
-  --rate N            open model: N requests per second on schedule (constant-arrival-rate)
-  --vus N             closed model: N virtual users, each sending when its last request ended (constant-vus)
-  --duration D        how long, e.g. 30s, 1m30s
-  --threshold 'M=E'   k6 threshold, e.g. 'http_req_duration=p(99)<250' or 'http_req_failed=rate<0.01' (repeatable); exit 99 when one fails
-  --json              print the summary as JSON shaped like k6's summary export
-  --warmup D          load at the same rate or VUs for D first and leave it out of every figure (JIT, connections)
-  --timeout D         request timeout (default 10s)
-  --max-in-flight N   open model: arrivals beyond N requests in flight are dropped (dropped_iterations; default 10000)
-  --method M          HTTP method (default GET)
-  --header 'K: V'     request header (repeatable)
-  --body S            request body
-  --allow-target HOST allow a host outside loopback (127.0.0.0/8, ::1)
-`;
-
-interface LoadArgs {
-  url?: string;
+export interface LoadArgs {
+  url: string;
   rate?: number;
   vus?: number;
-  durationMs?: number;
+  durationMs: number;
   warmupMs: number;
   json: boolean;
   thresholds: string[];
@@ -38,79 +45,29 @@ interface LoadArgs {
   allowTargets: string[];
 }
 
-const valueFlags = new Set(['--rate', '--vus', '--duration', '--warmup', '--threshold', '--timeout', '--max-in-flight', '--method', '--header', '--body', '--allow-target']);
-
-/** Parses argv, collecting every problem. */
-export function parseLoadArgs(argv: string[]): LoadArgs {
-  const problems: ConfigError[] = [];
-  const bad = (field: string, problem: string, hint?: string) => problems.push(new ConfigError('argv', field, problem, hint));
-  const a: LoadArgs = { warmupMs: 0, json: false, thresholds: [], timeoutMs: 10_000, maxInFlight: 10_000, method: 'GET', headers: {}, allowTargets: [] };
-  const positive = (flag: string, v: string, integer: boolean): number | undefined => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      bad(flag, `expected ${integer ? 'a whole number' : 'a number'} > 0, got '${v}'`);
-      return undefined;
-    }
-    return n;
+/** Checks the parsed flags' values, collecting every problem. */
+export function loadArgs(values: Extract<Parsed<typeof spec.flags>, { help: false }>['values'], url: string): LoadArgs {
+  const c = collector();
+  const a: LoadArgs = {
+    url, durationMs: 0, warmupMs: 0, json: values.json === true, thresholds: values.threshold ?? [], timeoutMs: 10_000, maxInFlight: 10_000,
+    method: values.method ?? 'GET', headers: {}, body: values.body, allowTargets: values['allow-target'] ?? [],
   };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let value: string | undefined;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    if (eq > 0 && valueFlags.has(arg.slice(0, eq))) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    if (valueFlags.has(arg) && value === undefined) {
-      value = argv[++i];
-      if (value === undefined) {
-        bad(arg, 'needs a value');
-        break;
-      }
-    }
-    switch (arg) {
-      case '--rate': a.rate = positive(arg, value!, false); break;
-      case '--vus': a.vus = positive(arg, value!, true); break;
-      case '--duration': {
-        const d = parseDuration(value!);
-        if (d === undefined || d <= 0) bad(arg, `expected a duration like '30s' or '1m', got '${value}'`);
-        else a.durationMs = d;
-        break;
-      }
-      case '--warmup': {
-        const d = parseDuration(value!);
-        if (d === undefined) bad(arg, `expected a duration like '2s', got '${value}'`);
-        else a.warmupMs = d;
-        break;
-      }
-      case '--timeout': {
-        const d = parseDuration(value!);
-        if (d === undefined || d <= 0) bad(arg, `expected a duration like '2s', got '${value}'`);
-        else a.timeoutMs = d;
-        break;
-      }
-      case '--max-in-flight': a.maxInFlight = positive(arg, value!, true) ?? a.maxInFlight; break;
-      case '--threshold': a.thresholds.push(value!); break;
-      case '--method': a.method = value!; break;
-      case '--header': {
-        const c = value!.indexOf(':');
-        if (c <= 0) bad(arg, `expected 'Name: value', got '${value}'`);
-        else a.headers[value!.slice(0, c).trim()] = value!.slice(c + 1).trim();
-        break;
-      }
-      case '--body': a.body = value; break;
-      case '--allow-target': a.allowTargets.push(value!); break;
-      case '--json': a.json = true; break;
-      default:
-        if (arg.startsWith('-')) bad(arg, 'unknown option', 'see `headroom load --help`');
-        else if (a.url === undefined) a.url = arg;
-        else bad('url', `a second URL '${arg}'; headroom load takes one`);
-    }
+  if (values.rate !== undefined) a.rate = c.check(() => positiveNumber('--rate', values.rate!));
+  if (values.vus !== undefined) a.vus = c.check(() => positiveNumber('--vus', values.vus!, true));
+  if ((values.rate === undefined) === (values.vus === undefined)) {
+    c.problems.push(new ConfigError(commandLine, '--rate', 'give exactly one of --rate N (open model) or --vus N (closed model)'));
   }
-  if (a.url === undefined) bad('url', 'missing: headroom load <url> ...');
-  if ((a.rate === undefined) === (a.vus === undefined) && !problems.some((p) => p.field === '--rate' || p.field === '--vus')) bad('--rate', 'give exactly one of --rate N (open model) or --vus N (closed model)');
-  if (a.durationMs === undefined && !problems.some((p) => p.field === '--duration')) bad('--duration', 'missing, e.g. --duration 30s');
-  if (problems.length > 0) throw new ConfigErrors(problems);
+  if (values.duration === undefined) c.problems.push(new ConfigError(commandLine, '--duration', 'missing, e.g. --duration 30s'));
+  else a.durationMs = c.check(() => duration('--duration', values.duration!)) ?? 0;
+  if (values.warmup !== undefined) a.warmupMs = c.check(() => duration('--warmup', values.warmup!, false)) ?? 0;
+  if (values.timeout !== undefined) a.timeoutMs = c.check(() => duration('--timeout', values.timeout!)) ?? a.timeoutMs;
+  if (values['max-in-flight'] !== undefined) a.maxInFlight = c.check(() => positiveNumber('--max-in-flight', values['max-in-flight']!, true)) ?? a.maxInFlight;
+  for (const h of values.header ?? []) {
+    const colon = h.indexOf(':');
+    if (colon <= 0) c.problems.push(new ConfigError(commandLine, '--header', `value '${h}': expected 'Name: value'`));
+    else a.headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
+  }
+  c.throwIfAny();
   return a;
 }
 
@@ -120,9 +77,9 @@ export function replicaOfUrl(url: string): { replica: Replica; path: string } {
   try {
     u = new URL(url);
   } catch {
-    throw new ConfigError('argv', 'url', `'${url}' is not a URL`, 'e.g. http://127.0.0.1:8080/feed?user=1');
+    throw new ConfigError(commandLine, 'url', `'${url}' is not a URL`, 'e.g. http://127.0.0.1:8080/feed?user=1');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('argv', 'url', `'${url}' is not http:// or https://`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(commandLine, 'url', `'${url}' is not http:// or https://`);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const host = u.hostname.replace(/^\[|\]$/g, '');
   return {
@@ -138,7 +95,7 @@ export function thresholdsOfArgs(list: string[]): Record<string, ThresholdInput[
   for (const t of list) {
     const eq = t.indexOf('=');
     if (eq <= 0) {
-      problems.push(new ConfigError('argv', '--threshold', `malformed threshold '${t}'`, "expected 'metric=expression', e.g. 'http_req_duration=p(99)<250'"));
+      problems.push(new ConfigError(commandLine, '--threshold', `malformed threshold '${t}'`, "expected 'metric=expression', e.g. 'http_req_duration=p(99)<250'"));
       continue;
     }
     (out[t.slice(0, eq).trim()] ??= []).push(t.slice(eq + 1).trim());
@@ -150,29 +107,20 @@ export function thresholdsOfArgs(list: string[]): Record<string, ThresholdInput[
 const fmt = (v: number | null, digits = 2) => (v === null ? '-' : v.toFixed(digits));
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(usage);
+  const flags = parseFlags(spec, argv);
+  if (flags.help) {
+    io.stdout.write(helpText(spec));
     return ExitCode.ok;
   }
-  // Every problem of the command line at once: flags, URL, target and thresholds.
-  const problems: ConfigError[] = [];
-  const collect = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (err) {
-      if (err instanceof ConfigErrors) problems.push(...err.problems);
-      else if (err instanceof ConfigError) problems.push(err);
-      else throw err;
-      return undefined;
-    }
-  };
-  const parsed = collect(() => parseLoadArgs(argv));
-  const rawUrl = parsed?.url ?? argv.find((a, i) => !a.startsWith('-') && (i === 0 || !valueFlags.has(argv[i - 1])));
-  const target = rawUrl !== undefined ? collect(() => replicaOfUrl(rawUrl)) : undefined;
-  if (target) collect(() => checkTargets([target.replica.host], parsed?.allowTargets ?? [], 'argv', 'pass --allow-target HOST to load a host outside loopback'));
-  const thresholdArgs = parsed?.thresholds ?? argv.filter((_, i) => argv[i - 1] === '--threshold');
-  const thresholds = collect(() => parseThresholds(thresholdsOfArgs(thresholdArgs), 'argv --threshold'));
-  if (problems.length > 0 || !parsed || !target || !thresholds) throw new ConfigErrors(problems);
+  // Every problem of the command line at once: flag values, URL, target and thresholds.
+  const c = collector();
+  const rawUrl = flags.positionals[0];
+  const parsed = c.check(() => loadArgs(flags.values, rawUrl));
+  const target = c.check(() => replicaOfUrl(rawUrl));
+  if (target) c.check(() => checkTargets([target.replica.host], parsed?.allowTargets ?? flags.values['allow-target'] ?? [], commandLine, 'pass --allow-target HOST to load a host outside loopback'));
+  const thresholds = c.check(() => parseThresholds(thresholdsOfArgs(flags.values.threshold ?? []), 'command line --threshold'));
+  c.throwIfAny();
+  if (!parsed || !target || !thresholds) throw new ConfigErrors(c.problems);
   const args = parsed;
   const { replica, path } = target;
   const plan = args.rate !== undefined

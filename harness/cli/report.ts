@@ -2,21 +2,34 @@
 // [--utilization 0.8] [--spares 1] [--growth 0.2]`: re-renders a run's report from its files.
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, HeadroomError } from '../common';
+import { ExitCode } from '../common';
 import { writeReport } from '../report';
 import type { CliIo } from './io';
-import { parseFlags, parseShare } from './compare';
-import { planOptionsFromFlags } from './plan';
+import { collector, helpText, parseFlags, share } from './flags';
+import { planFlags, planOptionsFromFlags } from './plan';
 
-const usage = 'usage: headroom report <run-dir> [--forecast <csv>] [--baseline <run-dir>] [--history <file>] [--max-drop 5%] [--utilization 0.8] [--spares 1] [--growth 0.2]';
+export const spec = {
+  name: 'report',
+  args: '<run-dir>',
+  summary: 'Re-renders a run\'s report (index.html, CSVs) from its files; prints the path of index.html.',
+  positionals: [1, 1] as [number, number],
+  flags: {
+    forecast: { type: 'string', value: 'CSV', help: 'forecast CSV for the plan' },
+    baseline: { type: 'string', value: 'RUN', help: 'an earlier run to compare with; exit 99 on a regression' },
+    history: { type: 'string', value: 'FILE', help: 'history of runs (default: history.ndjson beside the run, when there is one)' },
+    'max-drop': { type: 'string', value: 'SHARE', help: 'the largest redline drop allowed against --baseline (default 5%)' },
+    ...planFlags,
+  },
+} as const;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, {
-    forecast: { type: 'string' }, baseline: { type: 'string' }, history: { type: 'string' }, 'max-drop': { type: 'string' },
-    utilization: { type: 'string' }, spares: { type: 'string' }, growth: { type: 'string' }, help: { type: 'boolean' },
-  }, usage);
-  if (values.help) { io.stdout.write(`${usage}\n`); return ExitCode.ok; }
-  if (positionals.length !== 1) throw new HeadroomError(`report needs one run directory\n${usage}`, ExitCode.usage);
+  const parsed = parseFlags(spec, argv);
+  if (parsed.help) { io.stdout.write(helpText(spec)); return ExitCode.ok; }
+  const { values, positionals } = parsed;
+  const c = collector();
+  const maxDrop = values['max-drop'] !== undefined ? c.check(() => share('--max-drop', values['max-drop']!, { min: 0, max: 1 })) : undefined;
+  const planOptions = c.check(() => planOptionsFromFlags(values));
+  c.throwIfAny();
   const resolve = (p: string) => path.resolve(io.cwd, p);
   const runDir = resolve(positionals[0]);
   // Without --history, the history beside the run (reports/history.ndjson) when there is one.
@@ -26,8 +39,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     forecastFile: values.forecast ? resolve(values.forecast) : undefined,
     baselineRunDir: values.baseline ? resolve(values.baseline) : undefined,
     historyFile: historyFile || undefined,
-    maxDrop: values['max-drop'] !== undefined ? parseShare(values['max-drop'], '--max-drop', { min: 0, max: 1 }) : undefined,
-    planOptions: planOptionsFromFlags(values),
+    maxDrop,
+    planOptions,
   });
   io.stdout.write(`${result.indexHtml}\n`);
   if (result.planError) {

@@ -51,7 +51,8 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     const key = dockerHost ?? '';
     let e = engines.get(key);
     if (!e) {
-      e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(dockerHost ? dockerHostOptions(dockerHost) : opts.docker);
+      const host = dockerHost ?? opts.dockerHost;
+      e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host) : opts.docker);
       engines.set(key, e);
     }
     return e;

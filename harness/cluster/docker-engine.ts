@@ -72,7 +72,8 @@ async function cgroupStats(id: string): Promise<ContainerStats | undefined> {
 /** `cgroup: false` always asks the daemon for stats (slower; what a remote daemon needs anyway). */
 export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: boolean } = {}): ContainerEngine {
   const docker = new Docker(opts as Docker.DockerOptions);
-  const local = how.cgroup !== false && !opts.host && !process.env.DOCKER_HOST?.match(/^(tcp|ssh):/);
+  // A remote daemon's cgroups are not on this machine; the caller passes DOCKER_HOST in as opts (common/options).
+  const local = how.cgroup !== false && !opts.host;
   const container = (id: string) => docker.getContainer(id);
   const call = async <T>(what: string, fn: () => Promise<T>, ignore404 = false): Promise<T | undefined> => {
     try {

@@ -67,4 +67,6 @@ export interface DriverOptions {
   baseImage?: string;
   /** How long one replica may take to answer each health check (default 30 s). */
   healthTimeoutMs?: number;
+  /** The Docker endpoint of DCs that name none (DOCKER_HOST, read by common/options); default: dockerode's own. */
+  dockerHost?: string;
 }

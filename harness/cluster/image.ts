@@ -8,12 +8,11 @@ import { createReadStream, readdirSync, readFileSync, realpathSync, statSync } f
 import path from 'node:path';
 import { pack as tarPack, Pack } from 'tar-stream';
 import { dependencyClosure, referenceDeps, referenceDir } from '../../clusters/reference';
-import { ClusterError } from '../common';
+import { ClusterError, projectRoot } from '../common';
 
 /** Bump when the recipe below changes in a way the inputs do not show. */
 const recipeVersion = 1;
 export const imageRepository = 'headroom-reference';
-const projectRoot = path.join(__dirname, '..', '..');
 
 export interface ImageFile {
   /** Path inside the image. */

@@ -1,3 +1,6 @@
 export * from './errors';
 export * from './durations';
 export * from './logger';
+export * from './options';
+export * from './paths';
+export * from './typescript';

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClusterSpec } from '../cluster/model';
-import { ConfigError, ConfigErrors, parseDuration } from '../common';
+import { allowTypeScript, ConfigError, ConfigErrors, parseDuration } from '../common';
 import { parseThresholds } from '../metrics';
 import { scenarioSchema } from './scenario-schema';
 import type { DrainTarget, GuardThreshold, ScenarioInput, ScenarioMix } from './scenario-types';
@@ -136,6 +136,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
   if (!fs.existsSync(abs)) throw new ConfigError(abs, '', 'file not found', 'give the path of a scenario script, e.g. scenarios/smoke.ts');
   let mod: unknown;
   try {
+    allowTypeScript(abs);
     delete require.cache[require.resolve(abs)];
     mod = require(abs);
   } catch (err) {

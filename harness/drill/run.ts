@@ -5,10 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf } from '../common';
+import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf, projectRoot } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
 import type { Scenario } from '../config/scenario';
-import { createDriver } from '../cluster';
+import { createDriver, type DriverOptions } from '../cluster';
 import type { ClusterDriver, RunningCluster } from '../cluster';
 import type { ClusterSpec, Replica } from '../cluster/model';
 import { LoadEngine } from '../load';
@@ -46,6 +46,8 @@ export interface DrillRunOptions {
   logger: Logger;
   /** Force the live view on (true) or plain lines (false); default: stderr is a TTY. */
   tty?: boolean;
+  /** Driver options from the environment (base image, health timeout, Docker endpoint); the logger is this run's. */
+  driver?: DriverOptions;
   /** Called once the cluster is up and the engine started (tests inject faults through it). */
   onClusterUp?: (cluster: RunningCluster) => void | Promise<void>;
 }
@@ -77,7 +79,7 @@ function versions(): Record<string, string | null> {
   };
   let headroom: string | null = null;
   try {
-    headroom = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    headroom = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     headroom = null;
   }
@@ -166,7 +168,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
 
   const results: DrillResults = { redlines: [], sweeps: [], drains: [], failovers: [] };
   const view = liveView(opts.stderr, opts.tty);
-  const driver = createDriver(spec, { logger: log });
+  const driver = createDriver(spec, { ...opts.driver, logger: log });
   let holder: ClusterHolder | null = null;
   let engineStarted = false;
   let ctrl: DrillController | null = null;

@@ -2,6 +2,7 @@
 // data is embedded as JSON; a Content-Security-Policy forbids the page any request at all.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sourceDir } from '../common';
 import type { ReportData } from './view-model';
 
 export function escapeHtml(text: string): string {
@@ -20,6 +21,9 @@ export function inlineJson(value: unknown): string {
     .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** The page's own files stay in the sources (the compiled CLI reads them there too). */
+const pageDir = path.join(sourceDir(__dirname), 'page');
+
 export interface PageAssets { chartJs: string; pageJs: string; css: string }
 
 export async function loadAssets(): Promise<PageAssets> {
@@ -27,8 +31,8 @@ export async function loadAssets(): Promise<PageAssets> {
   const chartJsFile = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js');
   const [chartJs, pageJs, css] = await Promise.all([
     readFile(chartJsFile, 'utf8'),
-    readFile(path.join(__dirname, 'page', 'report.js'), 'utf8'),
-    readFile(path.join(__dirname, 'page', 'report.css'), 'utf8'),
+    readFile(path.join(pageDir, 'report.js'), 'utf8'),
+    readFile(path.join(pageDir, 'report.css'), 'utf8'),
   ]);
   return { chartJs, pageJs, css };
 }

@@ -1,8 +1,9 @@
-// `make bench`: headroom's engine against autocannon (and wrk for reference), side by side on the
-// same local nginx. BENCH_QUICK=1 runs short versions (the memory run lasts 20 s instead of 5 min).
+// `make bench`: the compiled CLI's start-up and headroom's engine against autocannon (and wrk for reference),
+// side by side on the same local nginx. BENCH_QUICK=1 runs short versions (the memory run lasts 20 s instead of 5 min).
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { startNginx } from './nginx';
+import { startupBench } from './startup';
 
 const quick = process.env.BENCH_QUICK === '1';
 const port = 22100;
@@ -52,6 +53,9 @@ async function main() {
   const verdicts: string[] = [];
   try {
     say(`headroom bench${quick ? ' (BENCH_QUICK=1)' : ''}: nginx ${server.url} (1 worker), ${require('node:os').cpus().length} cores shared with whatever else runs\n`);
+
+    // 0. The CLI as users run it (make bench builds it first), start-up included, next to autocannon's CLI.
+    verdicts.push(...(await startupBench(server.url, quick ? 1 : 3, say)));
 
     // 1. Closed model, requests per generator CPU-second, pairs run back to back (order alternating).
     const pairs = 5;

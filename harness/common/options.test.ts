@@ -1,0 +1,24 @@
+// The environment's layer of options: each variable read and checked, and the merge order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, ConfigErrors } from './errors';
+import { mergeOptions, optionsFromEnv } from './options';
+
+test('each variable lands in its option; empty counts as unset', () => {
+  assert.deepEqual(optionsFromEnv({}), {});
+  assert.deepEqual(optionsFromEnv({
+    HEADROOM_BASE_IMAGE: 'node:20-slim', HEADROOM_HEALTH_TIMEOUT_S: '2.5', HEADROOM_LIVE: '0', HEADROOM_VERBOSE: '1',
+    HEADROOM_BASELINE: 'reports/a', DOCKER_HOST: 'tcp://127.0.0.1:2375', HOME: '/root',
+  }), { baseImage: 'node:20-slim', healthTimeoutMs: 2500, live: false, verbose: true, baseline: 'reports/a', dockerHost: 'tcp://127.0.0.1:2375' });
+  assert.deepEqual(optionsFromEnv({ HEADROOM_LIVE: '', DOCKER_HOST: '' }), {});
+});
+
+test('a bad value names the variable, the value and what was expected; every one at once', () => {
+  assert.throws(() => optionsFromEnv({ HEADROOM_HEALTH_TIMEOUT_S: '0' }), (e: unknown) => e instanceof ConfigError && e.field === 'HEADROOM_HEALTH_TIMEOUT_S' && /value '0'/.test(e.message));
+  assert.throws(() => optionsFromEnv({ HEADROOM_VERBOSE: 'true', DOCKER_HOST: '/var/run/docker.sock' }), (e: unknown) => e instanceof ConfigErrors && e.problems.length === 2 && e.exitCode === 104);
+});
+
+test('merge: later layers win, undefined never overrides', () => {
+  const defaults = { healthTimeoutMs: 30_000, baseImage: 'scratch' };
+  assert.deepEqual(mergeOptions<typeof defaults>(defaults, { baseImage: 'node:20-slim' }, { healthTimeoutMs: 5000, baseImage: undefined }), { healthTimeoutMs: 5000, baseImage: 'node:20-slim' });
+});
