@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Metrics } from '../metrics';
 import { httpServer, replicaAt, sleep } from '../load/test-servers';
 import { Fleet, FleetEvent } from './fleet';
+import { AgentServer, startAgentServer } from './server';
 import { LocalAgent, spawnLocalAgents } from './spawn';
 import { WireCommand, WireReport, agentService, replicaToWire } from './wire';
 
@@ -136,6 +137,41 @@ test('an agent whose controller goes silent stops its load and says why', async 
   } finally {
     client?.close();
     await agent?.kill();
+    await server.stop();
+  }
+});
+
+test('agents started elsewhere, by address: exact counts, one controller at a time, a bad plan refused by name', async () => {
+  const server = await httpServer(32050, (_req, res) => res.end('ok'));
+  let agent: AgentServer | null = null;
+  const fleets: Fleet[] = [];
+  try {
+    agent = await startAgentServer({ listen: '127.0.0.1:32051', capacity: 500 });
+    const metrics = new Metrics();
+    const fleet = await Fleet.connect({ agents: { addresses: [agent.address] }, replicas: [replicaAt('r0', 'use1', 32050)], mix, metrics, split: 'capacity' });
+    fleets.push(fleet);
+    assert.equal(fleet.agents()[0].capacity, 500);
+    assert.equal(agent.sessions(), 1);
+    // A second controller is turned away while the first one drives the agent.
+    await assert.rejects(
+      Fleet.connect({ agents: { addresses: [agent.address] }, replicas: [replicaAt('r0', 'use1', 32050)], mix, metrics: new Metrics(), connectTimeoutMs: 20_000 }).then((f) => fleets.push(f)),
+      /already serves a controller/,
+    );
+    fleet.start();
+    fleet.setRate(50);
+    await sleep(1500);
+    await fleet.stop();
+    assert.ok(metrics.totals().count > 0);
+    assert.equal(metrics.totals().count, server.arrivals.length);
+    assert.equal(agent.sessions(), 0, 'the session ended with the controller');
+    const bad = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const, path: 'no-slash' }] };
+    await assert.rejects(
+      Fleet.connect({ agents: { addresses: [agent.address] }, replicas: [replicaAt('r0', 'use1', 32050)], mix: bad, metrics: new Metrics(), file: 'scen.ts' }).then((f) => fleets.push(f)),
+      /refused the plan: .*scen\.ts: mix\.endpoints\[0\]\.path: expected a path starting with '\/', got "no-slash"/,
+    );
+  } finally {
+    for (const f of fleets) await f.stop();
+    await agent?.close();
     await server.stop();
   }
 });

@@ -124,7 +124,7 @@ export class Fleet {
     this.log = opts.logger ?? silentLogger;
   }
 
-  /** Starts (or connects to) the agents, sends each the plan at rate 0 and waits for every one's first word. */
+  /** Starts (or connects to) the agents, sends each the plan at rate 0 and waits until every one runs it. */
   static async connect(opts: FleetOptions): Promise<Fleet> {
     const local = 'local' in opts.agents ? await spawnLocalAgents(opts.agents.local, opts.agents.spawn) : [];
     const addresses = 'local' in opts.agents ? local.map((a) => a.address) : opts.agents.addresses;
@@ -151,9 +151,10 @@ export class Fleet {
     const perAgent = Math.ceil((this.opts.maxInFlight ?? 10_000) / n);
     const mixJson = JSON.stringify(this.opts.mix);
     return new Promise<void>((resolve, reject) => {
-      let greeted = 0;
+      let ready = 0;
+      const planned = new Set<AgentLink>();
       const timer = setTimeout(() => {
-        const silent = this.links.filter((l) => l.name === '').map((l) => l.address);
+        const silent = this.links.filter((l) => !planned.has(l)).map((l) => l.address);
         reject(new ClusterError(`agents ${silent.join(', ')} did not answer within ${timeoutMs / 1000} s`, silent[0], undefined, 'start them with `headroom agent --listen HOST:PORT`'));
       }, timeoutMs);
       this.links.forEach((l, i) => {
@@ -164,15 +165,22 @@ export class Fleet {
             l.pid = r.hello.pid;
             l.capacity = r.hello.capacity;
             this.event('agent-joined', l, `agent ${l.address} (${l.name}) joined`);
-            if (++greeted === n) {
+          }
+          if (r.planned && !planned.has(l)) {
+            planned.add(l);
+            if (++ready === n) {
               clearTimeout(timer);
               resolve();
             }
           }
+          if (r.final && !planned.has(l)) {
+            clearTimeout(timer);
+            reject(new ClusterError(`agent ${l.address} refused the plan: ${r.stoppedReason}`, l.address));
+          }
           this.onReport(l, r);
         });
         l.call.on('error', (e: Error) => {
-          if (l.name === '') {
+          if (!planned.has(l)) {
             clearTimeout(timer);
             reject(new ClusterError(`agent ${l.address}: ${e.message}`, l.address));
           }

@@ -162,6 +162,7 @@ class Session {
     engine.setTags(p.tags);
     engine.setRate(p.rate);
     engine.start();
+    this.send({ planned: true });
     this.armReport();
   }
 
@@ -205,7 +206,7 @@ class Session {
   private send(r: Partial<WireReport>): void {
     if (this.call.writable === false || this.call.destroyed) return;
     try {
-      this.call.write({ seq: ++this.seq, atMs: Date.now(), series: [], outstanding: {}, final: false, stoppedReason: '', ...r });
+      this.call.write({ seq: ++this.seq, atMs: Date.now(), series: [], outstanding: {}, final: false, stoppedReason: '', planned: false, ...r });
     } catch {
       // The controller is gone: nothing to tell.
     }

@@ -50,7 +50,7 @@ export interface WireCounters { sent: number; completed: number; failed: number;
 export interface WireHello { agent: string; pid: number; capacity: number }
 export interface WireReport {
   seq: number; atMs: number; hello?: WireHello | null; series: WireSeriesSecond[]; counters?: WireCounters | null;
-  sendLag?: WireBuckets | null; outstanding: Record<string, number>; final: boolean; stoppedReason: string;
+  sendLag?: WireBuckets | null; outstanding: Record<string, number>; final: boolean; stoppedReason: string; planned: boolean;
 }
 
 export function replicaToWire(r: Replica): WireReplica {
