@@ -155,7 +155,8 @@ export class Fleet {
       const planned = new Set<AgentLink>();
       const timer = setTimeout(() => {
         const silent = this.links.filter((l) => !planned.has(l)).map((l) => l.address);
-        reject(new ClusterError(`agents ${silent.join(', ')} did not answer within ${timeoutMs / 1000} s`, silent[0], undefined, 'start them with `headroom agent --listen HOST:PORT`'));
+        const why = `agents ${silent.join(', ')} did not answer within ${timeoutMs / 1000} s`;
+        reject(new ClusterError(why, silent[0], undefined, 'start them with `headroom agent --listen HOST:PORT`'));
       }, timeoutMs);
       this.links.forEach((l, i) => {
         l.call.on('data', (r: WireReport) => {
@@ -260,7 +261,8 @@ export class Fleet {
     if (l.local) void l.local.kill(0);
     this.applyRates();
     const live = this.links.filter((x) => x.alive).length;
-    const e = this.event('agent-lost', l, `agent ${l.address} lost (${reason}); its share moved to the ${live} other agent${live === 1 ? '' : 's'}`);
+    const others = `${live} other agent${live === 1 ? '' : 's'}`;
+    const e = this.event('agent-lost', l, `agent ${l.address} lost (${reason}); its share moved to the ${others}`);
     this.log.warn(e.reason);
   }
 

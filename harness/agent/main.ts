@@ -23,7 +23,9 @@ export function parseAgentArgs(argv: string[]): AgentArgs {
     else if (a === '--capacity') {
       const v = value();
       out.capacity = Number(v);
-      if (!(Number.isFinite(out.capacity) && out.capacity >= 0)) throw new ConfigError('argv', '--capacity', `expected requests per second >= 0, got ${JSON.stringify(v)}`);
+      if (!(Number.isFinite(out.capacity) && out.capacity >= 0)) {
+        throw new ConfigError('argv', '--capacity', `expected requests per second >= 0, got ${JSON.stringify(v)}`);
+      }
     } else if (a === '--exit-with-stdin') out.exitWithStdin = true;
     else throw new ConfigError('argv', a, 'unknown option; expected --listen HOST:PORT, --capacity RPS');
   }

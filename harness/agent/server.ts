@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { ConfigError, Logger, silentLogger } from '../common';
 import { LoadEngine, MixSpec, Spread } from '../load';
-import { sparseOf } from '../metrics';
+import { emptySparse, sparseOf } from '../metrics';
 import { ShippingMetrics } from './shipping-metrics';
 import { Watchdog } from './watchdog';
 import { IncomingCommand, WirePlan, WireReport, agentService, replicaFromWire, sparseToWire, weightsFromWire } from './wire';
@@ -198,7 +198,9 @@ class Session {
       if (engine.router.outstanding[i] > 0) outstanding[r.name] = engine.router.outstanding[i];
     });
     this.send({
-      series: seconds.map((s) => ({ tags: { ...s.tags } as Record<string, string>, sec: s.sec, slots: Array.from(s.slots), ...sparseToWire(s.hist ?? { idx: new Int32Array(0), counts: new Float64Array(0), total: 0, min: 0, max: 0 }) })),
+      series: seconds.map((s) => ({
+        tags: { ...s.tags } as Record<string, string>, sec: s.sec, slots: Array.from(s.slots), ...sparseToWire(s.hist ?? emptySparse),
+      })),
       counters, sendLag: lag, outstanding, final, stoppedReason: reason,
     });
   }

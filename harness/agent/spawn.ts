@@ -40,7 +40,8 @@ export async function spawnLocalAgents(n: number, opts: SpawnOptions = {}): Prom
 }
 
 function spawnOne(host: string, port: number, opts: SpawnOptions): Promise<LocalAgent> {
-  const args = [entry, '--listen', `${host}:${port}`, '--exit-with-stdin', ...(opts.capacity ? ['--capacity', String(opts.capacity)] : [])];
+  const capacity = opts.capacity ? ['--capacity', String(opts.capacity)] : [];
+  const args = [entry, '--listen', `${host}:${port}`, '--exit-with-stdin', ...capacity];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';

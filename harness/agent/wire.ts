@@ -54,7 +54,10 @@ export interface WireReport {
 }
 
 export function replicaToWire(r: Replica): WireReplica {
-  return { name: r.name, region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, index: r.index, host: r.host, httpPort: r.httpPort, grpcPort: r.grpcPort, http: r.http, grpc: r.grpc };
+  return {
+    name: r.name, region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, index: r.index,
+    host: r.host, httpPort: r.httpPort, grpcPort: r.grpcPort, http: r.http, grpc: r.grpc,
+  };
 }
 
 export function replicaFromWire(r: WireReplica): Replica {
