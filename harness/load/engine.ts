@@ -189,6 +189,11 @@ export class LoadEngine {
     return { count: h.totalCount, p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, max: h.maxValue / 1000 };
   }
 
+  /** The send-lag histogram itself (µs, the metrics histograms' layout), for generator agents that ship it. */
+  sendLagHistogram(): Readonly<hdr.Histogram> {
+    return this.lag;
+  }
+
   resetSendLag(): void {
     this.lag.reset();
   }

@@ -9,3 +9,5 @@ export { parseThresholds, evaluateThreshold, compare as compareThreshold, thresh
 export type { Threshold, ThresholdInput, MetricType, Aggregation, Operator } from './thresholds';
 export { k6Summary, failedThresholds } from './summary';
 export type { K6Summary, K6MetricSummary } from './summary';
+export { sparseOf, mergeSparse, percentileUs, emptySparse } from './histogram';
+export type { Sparse } from './histogram';

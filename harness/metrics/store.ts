@@ -42,6 +42,13 @@ export const metricProtocol: Record<string, string> = {
 /** Metrics the request series answer; any other name is a gauge. */
 export const requestMetrics = new Set(['http_reqs', 'http_req_duration', 'http_req_failed', 'grpc_reqs', 'grpc_req_duration', 'grpc_req_failed', 'iterations', 'dropped_iterations', 'iteration_duration']);
 
+function mergeCells(a: Cell, b: Cell): Cell {
+  const slots = new Float64Array(a.slots.length);
+  for (let i = 0; i < slots.length; i++) slots[i] = a.slots[i] + b.slots[i];
+  const hist = a.hist && b.hist ? mergeSparse([a.hist, b.hist]) : (a.hist ?? b.hist);
+  return { hist, slots };
+}
+
 interface GaugePoint { sum: number; n: number; min: number; max: number; last: number; lastAt: number }
 
 class GaugeSeries {
@@ -150,7 +157,21 @@ export class Metrics implements SeriesStore {
       this.stored.set(sec, (m = new Map()));
       if (sec < this.oldestKept) this.oldestKept = sec;
     }
-    m.set(series, cell);
+    // The same second can come from several sources (generator agents): counts add, histograms merge.
+    const had = m.get(series);
+    m.set(series, had ? mergeCells(had, cell) : cell);
+  }
+
+  /**
+   * A finished second of one tag-set recorded elsewhere (a generator agent), merged exactly into what
+   * the store holds for it; `slots` are count[0..9], failed[10..19], dropped[20..29] per 100 ms.
+   */
+  absorb(tags: Tags, sec: number, hist: Sparse | null, slots: ArrayLike<number>): void {
+    if (slots.length !== 3 * slotsPerSecond) throw new RangeError(`absorb: expected ${3 * slotsPerSecond} slots, got ${slots.length}`);
+    const series = this.seriesFor(tags);
+    this.begin(sec * 1000);
+    this.keep(sec, series, { hist: hist && hist.total > 0 ? hist : null, slots: Float64Array.from(slots) });
+    this.advance(sec);
   }
 
   /** @internal the newest second seen; prunes what falls out of retention. */
