@@ -1,7 +1,7 @@
 // `headroom drill <scenario.ts> [--out DIR] [--keep] [--baseline RUN] [--forecast CSV]`
 import { parseArgs } from 'node:util';
 import { ConfigError, stderrLogger } from '../common';
-import { runScenario } from '../drill';
+import { runScenario } from '../run';
 import type { CliIo } from './io';
 
 const usage = 'usage: headroom drill <scenario.ts> [--out DIR] [--keep] [--baseline RUN] [--forecast CSV] [--quiet] [--verbose]';

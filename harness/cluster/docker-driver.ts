@@ -10,7 +10,8 @@ import { label, replicaLabels } from './labels';
 import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample } from './model';
 import { takenPorts } from './ports';
 import { defaultReadiness, NotReady, postKnobs, ReadinessCheck } from './readiness';
-import { mapLimit, newRunId, replicaNamed, toReplica } from './replicas';
+import { mapLimit, replicaNamed, toReplica } from './replicas';
+import { makeRunId } from '../results';
 
 export interface DockerDriverOptions extends DriverOptions {
   /** The container client per Docker endpoint (a DC's dockerHost, or undefined for the default). */
@@ -118,7 +119,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
   }
 
   async function up(upOpts: UpOptions = {}): Promise<RunningCluster> {
-    const runId = upOpts.runId ?? newRunId();
+    const runId = upOpts.runId ?? makeRunId(spec.name, new Date());
     const signal = upOpts.signal;
     const interrupted = () => new Interrupted(typeof signal?.reason === 'string' ? signal.reason : 'SIGINT');
     const leftovers = await removeAll();

@@ -8,7 +8,7 @@ import type { ScenarioInput } from '../config/scenario';
 import { DrillController, SafetyStop } from './controller';
 import { DrillContext, runDrillSpec } from './drills';
 import { FakeWorld, VirtualClock, fakeCluster, fakeP99Guard } from './fake-world';
-import type { StepRecord } from './records';
+import type { StepRecord } from '../results';
 
 const base: ScenarioInput = {
   name: 'fake', cluster: 'fake.yaml', baselineRps: 100,

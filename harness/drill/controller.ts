@@ -4,7 +4,7 @@
 import type { Replica } from '../cluster/model';
 import { ClusterError, HeadroomError, ExitCode, Interrupted, Logger, silentLogger } from '../common';
 import type { Scenario } from '../config/scenario';
-import type { DrillKind, GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from './records';
+import type { DrillKind, GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from '../results';
 import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags, WindowFigures } from './ports';
 import type { Weights } from './traffic-plan';
 

@@ -3,7 +3,7 @@
 import type { ClusterSpec } from '../cluster/model';
 import type { ResolvedDrill, Scenario } from '../config/scenario';
 import type { Logger } from '../common';
-import type { DrainResult, FailoverResult, FailoverSurvivor, RedlineResult, StepRecord } from './records';
+import type { DrainResult, FailoverResult, FailoverSurvivor, RedlineResult, StepRecord } from '../results';
 import type { DrillController, StepOutcome } from './controller';
 import type { Clock, Tags } from './ports';
 import { RedlineSearch, sweepGrid } from './redline-search';

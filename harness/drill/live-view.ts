@@ -1,7 +1,7 @@
 // What a person sees while a drill runs: on a TTY one block redrawn each second (drill, probe, rate,
 // weights, p99, errors, CPU per pool, guards); elsewhere (CI, a pipe) one plain line per step.
 import type { LiveState, LiveView } from './controller';
-import type { StepRecord } from './records';
+import type { StepRecord } from '../results';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
