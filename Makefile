@@ -5,7 +5,7 @@ HEADROOM := node harness/cli/headroom.js
 CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
-.PHONY: help install docker chromium typecheck test test-unit cluster down drill bench
+.PHONY: help install docker chromium typecheck depcheck test test-unit cluster down drill bench
 
 help:
 	@echo "make test      install what is needed, type-check, run every test (Docker and browser tests too)"
@@ -29,10 +29,14 @@ chromium:
 typecheck: install
 	npx tsc --noEmit -p .
 
-test: install docker chromium typecheck
+# No import loop, no import that climbs a floor (rules in .dependency-cruiser.cjs).
+depcheck: install
+	npm run --silent depcheck
+
+test: install docker chromium typecheck depcheck
 	node --require ts-node/register --test --test-concurrency=1 $(TEST_FILES)
 
-test-unit: install typecheck
+test-unit: install typecheck depcheck
 	node --require ts-node/register --test $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.docker.test.ts' -not -name '*.browser.test.ts' -not -path '*/node_modules/*' | sort)
 
 cluster: install docker
