@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './durations';
 export * from './logger';
+export * from './loopback';

@@ -2,6 +2,7 @@
 // names are unique, port ranges fit and do not overlap, hosts are loopback or allowed, failover
 // names real DCs. They read the raw YAML defensively, so they run even when the schema fails
 // elsewhere and every problem is reported in one pass.
+import { isLoopback } from '../common';
 
 export type PathSegment = string | number;
 
@@ -30,14 +31,6 @@ export function parsePortRange(text: unknown): PortRange | undefined {
   const m = /^(\d+)-(\d+)$/.exec(text);
   if (!m) return undefined;
   return { from: Number(m[1]), to: Number(m[2]) };
-}
-
-/** 127.0.0.0/8, ::1 and localhost. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  return !!m && m.slice(1).every((o) => Number(o) <= 255);
 }
 
 /** Host of `host:port` or `[v6]:port`. */

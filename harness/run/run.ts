@@ -103,7 +103,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const guards = buildGuards(scenario, metrics);
   evaluateRunThresholds(scenario, metrics); // syntax check only: nothing recorded yet
   const engine = new LoadEngine({
-    replicas: spec.replicas.map((r) => toReplica(r)), mix: scenario.mix as ConstructorParameters<typeof LoadEngine>[0]['mix'], metrics,
+    replicas: spec.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics,
     timeoutMs: scenario.timeoutMs, maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file,
   });
 
