@@ -48,6 +48,13 @@ module.exports = {
       to: { path: '^harness/cli/' },
     },
     {
+      name: 'enter-folders-through-index',
+      severity: 'error',
+      comment: 'A folder\'s index.ts is its public face; other folders import only it (tests may import testing/ helpers and cli/main).',
+      from: { path: '^harness/([^/]+)/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^harness/[^/]+/', pathNot: ['^harness/$1/', '^harness/[^/]+/index\\.ts$'] },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import that resolves to nothing.',

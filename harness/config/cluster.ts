@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import * as YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../common';
-import type { ClusterSpec, DcSpec, PoolSpec, RegionSpec, ReplicaSpec, ServerType } from '../cluster/model';
+import type { ClusterSpec, DcSpec, PoolSpec, RegionSpec, ReplicaSpec, ServerType } from '../cluster';
 import { ClusterFile, clusterFileSchema, dcSchema, endpointSchema, regionSchema, serverTypeSchema } from './cluster-schema';
 import { checkClusterRules, fieldPath, parsePortRange, PathSegment, RuleProblem, splitHostPort } from './cluster-rules';
 

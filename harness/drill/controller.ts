@@ -1,9 +1,9 @@
 // The drill controller's step mechanics: apply a rate and weights, settle, measure while guards run
 // each second on sliding windows of the target, end the step at once on a breach, watch replicas
 // (mark out the dead within 2 s), enforce the safety limits, and turn the window into a StepRecord.
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 import { ClusterError, HeadroomError, ExitCode, Interrupted, Logger, silentLogger } from '../common';
-import type { Scenario } from '../config/scenario';
+import type { Scenario } from '../config';
 import type { DrillKind, GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from '../results';
 import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags, WindowFigures } from './ports';
 import type { Weights } from './traffic-plan';
