@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { historyEntryOf, type RedlineResult, type Summary } from '../results';
 import { compareRuns, redlinesOf } from './index';
 
-const r = (serverType: string, rpsPerReplica: number | null, method: 'redline' | 'sweep', cpuMsPerRequest: number | null = null): RedlineResult => ({
+type Method = 'redline' | 'sweep';
+const r = (serverType: string, rpsPerReplica: number | null, method: Method, cpuMsPerRequest: number | null = null): RedlineResult => ({
   drill: `${method}-${serverType}-${rpsPerReplica}`, serverType, pool: `x/${serverType}`, rpsPerReplica, limitedBy: 'none',
   p50Ms: null, p99Ms: null, cpuShare: null, cpuMsPerRequest, probes: 1, durationS: 1, method,
 });
@@ -16,11 +17,15 @@ const summary = (redlines: RedlineResult[], sweeps: RedlineResult[]): Summary =>
 });
 
 test('planner input, comparison and history read the same redline per type', () => {
-  const s = summary([r('small', 90, 'redline', 2), r('small', 86, 'redline', 3), r('large', null, 'redline')], [r('large', 190, 'sweep', 1), r('mid', 120, 'sweep', 4)]);
+  const s = summary(
+    [r('small', 90, 'redline', 2), r('small', 86, 'redline', 3), r('large', null, 'redline')],
+    [r('large', 190, 'sweep', 1), r('mid', 120, 'sweep', 4)],
+  );
   const expected = [['large', null], ['mid', 120], ['small', 86]];
   assert.deepEqual(redlinesOf(s).map((x) => [x.serverType, x.rpsPerReplica]), expected);
   assert.deepEqual(historyEntryOf(s).redlines.map((x) => [x.serverType, x.rpsPerReplica]), expected);
   assert.deepEqual(historyEntryOf(s).redlines.map((x) => x.cpuMsPerRequest), [null, 4, 3]);
   const c = compareRuns(s, s, 0.05);
-  assert.deepEqual(c.types.map((t) => [t.serverType, t.redlineB, t.cpuMsPerRequestB]), [['large', null, null], ['mid', 120, 4], ['small', 86, 3]]);
+  const rows = c.types.map((t) => [t.serverType, t.redlineB, t.cpuMsPerRequestB]);
+  assert.deepEqual(rows, [['large', null, null], ['mid', 120, 4], ['small', 86, 3]]);
 });

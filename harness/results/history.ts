@@ -18,7 +18,9 @@ export interface HistoryEntry {
 export function historyEntryOf(summary: Summary): HistoryEntry {
   return {
     runId: summary.runId, endedAt: summary.endedAt, scenario: summary.scenario, cluster: summary.cluster.name, status: summary.status,
-    redlines: lowestRedlines(summary).map((r) => ({ serverType: r.serverType, rpsPerReplica: r.rpsPerReplica, cpuMsPerRequest: r.cpuMsPerRequest })),
+    redlines: lowestRedlines(summary).map((r) => ({
+      serverType: r.serverType, rpsPerReplica: r.rpsPerReplica, cpuMsPerRequest: r.cpuMsPerRequest,
+    })),
   };
 }
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import type { RedlineResult, Summary } from './records';
 import { baselineRedlines, lowestRedlines } from './redlines';
 
-const r = (serverType: string, rpsPerReplica: number | null, method: 'redline' | 'sweep', cpuMsPerRequest: number | null = null): RedlineResult => ({
+type Method = 'redline' | 'sweep';
+const r = (serverType: string, rpsPerReplica: number | null, method: Method, cpuMsPerRequest: number | null = null): RedlineResult => ({
   drill: `${method}-${serverType}-${rpsPerReplica}`, serverType, pool: `x/${serverType}`, rpsPerReplica, limitedBy: 'none',
   p50Ms: null, p99Ms: null, cpuShare: null, cpuMsPerRequest, probes: 1, durationS: 1, method,
 });
@@ -23,7 +24,10 @@ test('the lowest redline drill result per type; sweeps only for types no redline
 });
 
 test('null (even the lowest probe broke) ranks below every number, and a redline drill\'s null hides the sweeps', () => {
-  const s = summary([r('small', 90, 'redline'), r('small', null, 'redline'), r('large', null, 'redline')], [r('large', 190, 'sweep'), r('tiny', 5, 'sweep'), r('tiny', null, 'sweep')]);
+  const s = summary(
+    [r('small', 90, 'redline'), r('small', null, 'redline'), r('large', null, 'redline')],
+    [r('large', 190, 'sweep'), r('tiny', 5, 'sweep'), r('tiny', null, 'sweep')],
+  );
   assert.deepEqual(lowestRedlines(s).map((x) => [x.serverType, x.rpsPerReplica, x.method]), [
     ['large', null, 'redline'],
     ['small', null, 'redline'],
@@ -31,7 +35,11 @@ test('null (even the lowest probe broke) ranks below every number, and a redline
   ]);
   // The ramps have no usable start for a null type: it is left out, not taken from a sweep.
   assert.deepEqual(baselineRedlines(s), {});
-  assert.deepEqual(baselineRedlines(summary([r('small', 90, 'redline'), r('small', 86, 'redline'), r('large', null, 'redline')], [r('small', 80, 'sweep'), r('large', 190, 'sweep')])), { small: 86 });
+  const mixed = summary(
+    [r('small', 90, 'redline'), r('small', 86, 'redline'), r('large', null, 'redline')],
+    [r('small', 80, 'sweep'), r('large', 190, 'sweep')],
+  );
+  assert.deepEqual(baselineRedlines(mixed), { small: 86 });
 });
 
 test('ties keep the first result; an empty run has no redlines', () => {

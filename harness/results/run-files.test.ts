@@ -10,7 +10,8 @@ import { makeRunId, readRun, readSummary, RunWriter, type RunFacts, type StepRec
 
 test('run ids sort by time and are safe in a path', () => {
   assert.equal(makeRunId('capacity-drill', new Date('2026-11-27T18:05:00.123Z')), '2026-11-27T18-05-00Z-capacity-drill');
-  assert.equal(makeRunId('<img src=x onerror=alert(1)>', new Date('2026-11-27T18:05:00Z')), '2026-11-27T18-05-00Z-img-src-x-onerror-alert-1');
+  const hostile = makeRunId('<img src=x onerror=alert(1)>', new Date('2026-11-27T18:05:00Z'));
+  assert.equal(hostile, '2026-11-27T18-05-00Z-img-src-x-onerror-alert-1');
   assert.equal(makeRunId('///', new Date('2026-11-27T18:05:00Z')), '2026-11-27T18-05-00Z-scenario');
 });
 
@@ -18,8 +19,8 @@ test('what the writer writes, the reader reads; a torn last line is skipped', as
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-results-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const w = new RunWriter(path.join(dir, 'run'));
-  const facts = { runId: 'r1', scenario: { name: 's', file: 's.ts' }, startedAt: '2026-11-27T18:05:00.000Z', endedAt: null } as unknown as RunFacts;
-  w.writeRun(facts);
+  const facts = { runId: 'r1', scenario: { name: 's', file: 's.ts' }, startedAt: '2026-11-27T18:05:00.000Z', endedAt: null };
+  w.writeRun(facts as unknown as RunFacts);
   const step = { runId: 'r1', drill: 'd', kind: 'hold', index: 0 } as unknown as StepRecord;
   w.appendStep(step);
   w.appendStep({ ...step, index: 1 });
@@ -32,7 +33,8 @@ test('what the writer writes, the reader reads; a torn last line is skipped', as
   assert.deepEqual(run.run, facts);
   assert.equal(run.summaryFile, path.join(w.dir, 'summary.json'));
   // Absent lists are filled so readers need not guard each one.
-  assert.deepEqual([run.summary.redlines, run.summary.sweeps, run.summary.drains, run.summary.failovers, run.summary.thresholds], [[], [], [], [], {}]);
+  const { redlines, sweeps, drains, failovers, thresholds } = run.summary;
+  assert.deepEqual([redlines, sweeps, drains, failovers, thresholds], [[], [], [], [], {}]);
   assert.equal((await readSummary(path.join(w.dir, 'summary.json'))).summary.runId, 'r1');
   await assert.rejects(readSummary(path.join(dir, 'nope')), (err: unknown) => err instanceof ConfigError && /not found/.test(err.message));
 });
