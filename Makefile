@@ -7,7 +7,7 @@ BUILD_SOURCES := $(shell find harness clusters/reference -name '*.ts' -not -name
 CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
-.PHONY: help install build docker chromium typecheck test test-unit cluster down drill bench
+.PHONY: help install build docker chromium typecheck depcheck test test-unit cluster down drill bench
 
 help:
 	@echo "make build     compile the CLI to dist/ (tsc; only when a source changed)"
@@ -39,10 +39,14 @@ chromium:
 typecheck: install
 	npx tsc --noEmit -p .
 
-test: install docker chromium typecheck
+# No import loop, no import that climbs a floor (rules in .dependency-cruiser.cjs).
+depcheck: install
+	npm run --silent depcheck
+
+test: install docker chromium typecheck depcheck
 	node --require ts-node/register --test --test-concurrency=1 $(TEST_FILES)
 
-test-unit: install typecheck
+test-unit: install typecheck depcheck
 	node --require ts-node/register --test $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.docker.test.ts' -not -name '*.browser.test.ts' -not -path '*/node_modules/*' | sort)
 
 cluster: install build docker

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { Metrics } from '../metrics';
-import { httpServer, replicaAt, sleep } from '../load/test-servers';
+import { httpServer, replicaAt, sleep } from '../load/testing/test-servers';
 import { Fleet, FleetEvent } from './fleet';
 import { AgentServer, startAgentServer } from './server';
 import { LocalAgent, spawnLocalAgents } from './spawn';

@@ -3,7 +3,7 @@
 // exactly (counts add, histograms merge). It has the load engine's face, so the drill can use either.
 import * as grpc from '@grpc/grpc-js';
 import { ClusterError, Logger, silentLogger } from '../common';
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 import type { MixSpec, Spread, Weights } from '../load';
 import { Metrics, Sparse, mergeSparse, percentileUs } from '../metrics';
 import { LocalAgent, SpawnOptions, spawnLocalAgents } from './spawn';

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 import type { Weights } from '../load';
 import { Sparse, Tags, isTagName } from '../metrics';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RedlineResult, Summary } from '../drill/records';
+import type { RedlineResult, Summary } from '../results';
 import { compareRuns } from './index';
 
 function summary(runId: string, redlines: [string, number | null, number | null][], sweeps: [string, number | null, number | null][] = []): Summary {

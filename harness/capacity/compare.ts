@@ -1,6 +1,6 @@
 // Two runs side by side: did a server type's redline fall, or its CPU per request rise, by more
 // than the limit? The CI gate of a drill (`headroom compare`, `make drill BASELINE=...`).
-import type { RedlineResult, Summary } from '../drill/records';
+import { lowestRedlines, type Summary } from '../results';
 
 export interface TypeComparison {
   serverType: string;
@@ -28,20 +28,9 @@ export interface Comparison {
 
 interface TypeFigures { redline: number | null; cpuMs: number | null; measured: boolean }
 
-/** Per server type: the lowest redline any redline drill (or, without one, sweep) found, and the CPU per request at it. */
+/** Per server type: its redline by the one rule (results' lowestRedlines) and the CPU per request at it. */
 function figuresOf(summary: Summary): Map<string, TypeFigures> {
-  const out = new Map<string, TypeFigures>();
-  const fromRedlines = summary.redlines ?? [];
-  const typed = new Set(fromRedlines.map((r) => r.serverType));
-  const results: RedlineResult[] = [...fromRedlines, ...(summary.sweeps ?? []).filter((r) => !typed.has(r.serverType))];
-  for (const r of results) {
-    const prev = out.get(r.serverType);
-    const rank = (x: number | null) => (x === null ? -1 : x);
-    if (!prev || rank(r.rpsPerReplica) < rank(prev.redline)) {
-      out.set(r.serverType, { redline: r.rpsPerReplica, cpuMs: r.cpuMsPerRequest, measured: true });
-    }
-  }
-  return out;
+  return new Map(lowestRedlines(summary).map((r) => [r.serverType, { redline: r.rpsPerReplica, cpuMs: r.cpuMsPerRequest, measured: true }]));
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;

@@ -6,18 +6,10 @@
 //                L(d,x) = P(d)(1+g) + P(x)(1+g) · share(d,x)
 //   share(d,x) = P(d)(1+g) / sum over e != x of P(e)(1+g)   (or failover[x][d] when a map is given)
 import { ConfigError } from '../common';
+import type { Plan, PlanOptions, PlanRow, RecommendedRow, FleetRow, FleetStatus } from '../results';
 import type { ForecastRow } from './forecast';
 
-export interface PlanOptions {
-  /** Run servers at most at this share of their redline (0 < u <= 1). */
-  utilization: number;
-  /** Spare servers per pool (N+k). */
-  spares: number;
-  /** Growth applied to a DC's peak when its forecast row has no growth of its own. */
-  growth: number;
-  /** Today's fleet is flagged over-provisioned when it carries more than this multiple of the load with the worst DC lost. */
-  overProvisionedRatio: number;
-}
+export type { Plan, PlanOptions, PlanRow, RecommendedRow, FleetRow, FleetStatus };
 
 export const defaultPlanOptions: PlanOptions = { utilization: 0.8, spares: 1, growth: 0, overProvisionedRatio: 1.5 };
 
@@ -30,59 +22,6 @@ export interface PlanInput {
   failover?: Record<string, Record<string, number>>;
   /** Named in errors about the redlines (the summary.json they came from). */
   redlineSource?: string;
-}
-
-export type FleetStatus = 'short' | 'ok' | 'over-provisioned' | 'unknown';
-
-export interface PlanRow {
-  dc: string;
-  serverType: string;
-  /** Redline used, req/s per replica. */
-  redlineRps: number;
-  /** The DC's peak after growth, req/s. */
-  peakRps: number;
-  normal: number;
-  withDcLoss: number;
-  /** The DC whose loss sets withDcLoss; null when no loss adds load (one DC, or nothing to absorb). */
-  bindingLoss: string | null;
-  /** Load on this DC in the binding case, req/s. */
-  bindingLoadRps: number;
-  /** Servers of this type the DC runs today; null when the forecast does not say. */
-  current: number | null;
-  /** Hourly cost of withDcLoss servers of this type. */
-  costPerHour: number;
-}
-
-/** Today's fleet of one DC (all its types together) against the binding case. */
-export interface FleetRow {
-  dc: string;
-  /** Servers per type today, from the forecast; empty when the forecast does not say. */
-  current: Record<string, number>;
-  /** What today's servers carry at the target utilization, spares set aside: sum over types of max(0, current - k) × R × u; null when unknown. */
-  capacityRps: number | null;
-  bindingLoss: string | null;
-  bindingLoadRps: number;
-  /** capacityRps - bindingLoadRps (negative = short); null when unknown. */
-  headroomRps: number | null;
-  /** short: headroom < 0; over-provisioned: capacity above overProvisionedRatio × the binding load; unknown: no current_<type> column. */
-  status: FleetStatus;
-}
-
-export interface RecommendedRow {
-  dc: string;
-  serverType: string;
-  servers: number;
-  costPerHour: number;
-}
-
-export interface Plan {
-  options: PlanOptions;
-  plan: PlanRow[];
-  recommended: RecommendedRow[];
-  /** Headroom of today's fleet per DC (mixed types summed). */
-  fleet: FleetRow[];
-  /** Sum of the recommended rows' cost per hour. */
-  totalCostPerHour: number;
 }
 
 /** ceil that does not turn 18.000000000000004 (float noise from 600 × 1.2) into 19. */

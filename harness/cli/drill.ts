@@ -1,6 +1,6 @@
 // `headroom drill <scenario.ts> [--out DIR] [--keep] [--baseline RUN] [--forecast CSV]`
 import { ExitCode, type EnvOptions, stderrLogger } from '../common';
-import { runScenario } from '../drill';
+import { runScenario } from '../run';
 import type { CliIo } from './io';
 import { driverOptions } from './cluster-command';
 import { helpText, parseFlags } from './flags';

@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, ExitCode } from '../common';
-import { formatHistory, historyView, readHistory, type HistoryLine, type HistorySelection } from '../report';
+import { formatHistory, historyView, type HistoryLine, type HistorySelection } from '../report';
+import { readHistory } from '../results';
 import type { CliIo } from './io';
 
 const usage = 'usage: headroom history [reports/history.ndjson | reports/] [--cluster C] [--scenario S] [--since 30d|2026-11-01]'

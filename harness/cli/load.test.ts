@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { httpServer } from '../load/test-servers';
+import { httpServer } from '../load/testing/test-servers';
 import type { CliIo } from './io';
 import { main } from './main';
 

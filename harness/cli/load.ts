@@ -1,6 +1,6 @@
 // `headroom load <url> (--rate N | --vus N) --duration D`: ad-hoc load against one URL, the way
 // autocannon or `vegeta attack` are used, with k6's thresholds, summary export and exit codes.
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 import { ConfigError, ConfigErrors, ExitCode, Interrupted } from '../common';
 import { LoadEngine, checkTargets, planExecutor, runPlan } from '../load';
 import { Metrics, ThresholdInput, failedThresholds, k6Summary, parseThresholds } from '../metrics';

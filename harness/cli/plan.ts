@@ -4,9 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, ExitCode } from '../common';
 import type { Plan, PlanOptions } from '../capacity';
-import { planFromSummary, readSummary } from '../report';
-import { planCsv } from '../report/csv';
-import { money } from '../report/view-model';
+import { money, planCsv, planFromSummary, readSummary } from '../report';
 import type { CliIo } from './io';
 import { collector, commandLine, count, type FlagSpec, helpText, parseFlags, share } from './flags';
 

@@ -13,7 +13,7 @@ import { ClusterError, ConfigErrors, ExitCode } from '../common';
 import { parseClusterFile } from '../config';
 import { dockerDriver } from './docker-driver';
 import { cgroupCpus, countingEngine } from './testing/counting-engine';
-import { containersWithLabel, docker, inspect } from './test-kit';
+import { containersWithLabel, docker, inspect } from './testing/test-kit';
 
 const fixture = path.join(__dirname, 'fixtures', 'busybox-httpd');
 const clusterLabel = 'headroom.cluster=svc-test-busybox';

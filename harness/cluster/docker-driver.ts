@@ -12,8 +12,9 @@ import { label, replicaLabels } from './labels';
 import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample, TierSpec } from './model';
 import { takenPorts } from './ports';
 import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
-import { mapLimit, newRunId, replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
+import { mapLimit, replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
 import { renderAll, renderTemplate } from './templates';
+import { makeRunId } from '../results';
 
 export interface DockerDriverOptions extends DriverOptions {
   /** The container client per Docker endpoint (a DC's dockerHost, or undefined for the default). */
@@ -164,7 +165,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
   }
 
   async function up(upOpts: UpOptions = {}): Promise<RunningCluster> {
-    const runId = upOpts.runId ?? newRunId();
+    const runId = upOpts.runId ?? makeRunId(spec.name, new Date());
     const signal = upOpts.signal;
     const interrupted = () => new Interrupted(typeof signal?.reason === 'string' ? signal.reason : 'SIGINT');
     const leftovers = await removeAll();

@@ -9,7 +9,7 @@ import { ClusterError, ExitCode } from '../common';
 import { loadClusterFile, parseClusterFile } from '../config';
 import { ClusterSpec, createDriver } from './index';
 import { dockerEngine } from './docker-engine';
-import { containersWithLabel, inspect, sleep } from './test-kit';
+import { containersWithLabel, inspect, sleep } from './testing/test-kit';
 
 const fixture = path.join(__dirname, 'fixtures', 'driver-2dc.yaml');
 const clusterLabel = 'headroom.cluster=hr-driver-test';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { grpcClients, request } from '../../clusters/reference/test-client';
 import { loadClusterFile } from '../config';
 import { createDriver } from './index';
-import { containersWithLabel, headroom, inspect, projectRoot } from './test-kit';
+import { containersWithLabel, headroom, inspect, projectRoot } from './testing/test-kit';
 
 const file = path.join(projectRoot, 'clusters', 'local-3dc.yaml');
 const MiB = 1024 * 1024;

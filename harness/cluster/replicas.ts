@@ -1,4 +1,4 @@
-// Small shared pieces of both drivers: replica addresses, lookup by name, bounded parallelism.
+// Small shared pieces of both drivers (and of run/): replica addresses, lookup by name, bounded parallelism.
 import { ClusterError } from '../common';
 import type { ClusterSpec, Replica, ReplicaSpec, TierSpec } from './model';
 
@@ -46,10 +46,4 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   if (failure) throw failure.err;
   return out;
-}
-
-/** A run id that sorts by time: 20261127-181502-a1b2. */
-export function newRunId(now = new Date()): string {
-  const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${iso}-${Math.random().toString(16).slice(2, 6)}`;
 }

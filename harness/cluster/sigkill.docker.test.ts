@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadClusterFile } from '../config';
 import { createDriver } from './index';
-import { containersWithLabel, headroom, headroomJs, inspect, projectRoot, sleep } from './test-kit';
+import { containersWithLabel, headroom, headroomJs, inspect, projectRoot, sleep } from './testing/test-kit';
 
 const fixture = path.join(__dirname, 'fixtures', 'sigkill.yaml');
 const clusterLabel = 'headroom.cluster=hr-sigkill';

@@ -5,7 +5,8 @@ import { ClusterError, Logger, silentLogger } from '../common';
 import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 import type { ClusterSpec, Replica } from './model';
 import { defaultReadiness, NotReady, postKnobs, ReadinessCheck } from './readiness';
-import { newRunId, replicaNamed, toReplica } from './replicas';
+import { replicaNamed, toReplica } from './replicas';
+import { makeRunId } from '../results';
 
 export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readiness?: ReadinessCheck[] } = {}): ClusterDriver {
   const log: Logger = opts.logger ?? silentLogger;
@@ -36,7 +37,7 @@ export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readines
       return {
         spec,
         replicas,
-        runId: upOpts.runId ?? newRunId(),
+        runId: upOpts.runId ?? makeRunId(spec.name, new Date()),
         sampleResources: async () => [],
         kill: async (name) => unsupported('kill', find(name).name),
         pause: async (name) => unsupported('pause', find(name).name),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { parseClusterFile } from '../config';
 import { createDriver } from './index';
-import { containersWithLabel, docker, inspect, projectRoot } from './test-kit';
+import { containersWithLabel, docker, inspect, projectRoot } from './testing/test-kit';
 
 const clusterLabel = 'headroom.cluster=svc-test-2tier';
 

@@ -1,5 +1,8 @@
 // Durations in k6's syntax ('500ms', '10s', '1m30s', '2h') to milliseconds.
 
+/** A k6 duration: '500ms', '5s', '1m30s' (any string is accepted; the literal forms help the editor). */
+export type Duration = `${number}${'ms' | 's' | 'm' | 'h'}` | (string & {});
+
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses a k6 duration; returns undefined when the text is not one (the caller reports the field). */

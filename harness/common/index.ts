@@ -4,3 +4,4 @@ export * from './logger';
 export * from './options';
 export * from './paths';
 export * from './typescript';
+export * from './loopback';

@@ -2,19 +2,12 @@
 // names are unique, port ranges fit and do not overlap, hosts are loopback or allowed, failover
 // names real DCs. The tiers' own rules are in service-rules.ts. They read the raw YAML defensively, so they run even when the schema fails
 // elsewhere and every problem is reported in one pass.
+import { isLoopback } from '../common';
 
+import type { PathSegment, RuleProblem } from './rule-problem';
 import { checkPoolTiers, checkServices, poolEntries, tierNamesOf } from './service-rules';
 
-export type PathSegment = string | number;
-
-export interface RuleProblem {
-  path: PathSegment[];
-  /** The offending value; `undefined` means the field is missing. */
-  value: unknown;
-  expected: string;
-  /** Set when the value exists but the sentence should not read "got ..., expected ...". */
-  problem?: string;
-}
+export type { PathSegment, RuleProblem } from './rule-problem';
 
 export interface PortRange {
   from: number;
@@ -32,14 +25,6 @@ export function parsePortRange(text: unknown): PortRange | undefined {
   const m = /^(\d+)-(\d+)$/.exec(text);
   if (!m) return undefined;
   return { from: Number(m[1]), to: Number(m[2]) };
-}
-
-/** 127.0.0.0/8, ::1 and localhost. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  return !!m && m.slice(1).every((o) => Number(o) <= 255);
 }
 
 /** Host of `host:port` or `[v6]:port`. */

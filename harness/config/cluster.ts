@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import * as YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../common';
-import type { ClusterSpec, DcSpec, PoolSpec, RegionSpec, ReplicaSpec, ServerType } from '../cluster/model';
+import type { ClusterSpec, DcSpec, PoolSpec, RegionSpec, ReplicaSpec, ServerType } from '../cluster';
 import { ClusterFile, clusterFileSchema, dcSchema, endpointSchema, regionSchema, serverTypeSchema, serviceSchema } from './cluster-schema';
 import { poolEntries, shortFormTier } from './service-rules';
 import { buildTiers } from './tiers';

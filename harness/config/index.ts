@@ -1,4 +1,3 @@
 // Public face of config/: loaders for cluster files (and scenario files, added by their loader).
 export { loadClusterFile, parseClusterFile } from './cluster';
-export { isLoopback } from './cluster-rules';
 export * from './scenario';

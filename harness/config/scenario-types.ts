@@ -1,45 +1,15 @@
 // What a scenario script may say, as TypeScript types, so a mistake is an editor error.
 // The zod schema in scenario-schema.ts checks the same shape at load time for plain JS.
 import type { ObjectThreshold, Options } from 'k6/options';
+import type { Duration } from '../common';
+import type { MixSpec } from '../load';
 
-/** A k6 duration: '500ms', '5s', '1m30s'. */
-export type Duration = `${number}${'ms' | 's' | 'm' | 'h'}` | (string & {});
-
-export type ParamSpec =
-  | { kind: 'uniform'; min: number; max: number }
-  | { kind: 'zipf'; min: number; max: number; s?: number }
-  | { kind: 'sequence'; min: number; max: number };
-
-export type EndpointSpec =
-  | {
-      name: string;
-      weight: number;
-      protocol: 'http';
-      method?: string;
-      /** Template: '/feed?user={{user}}'. */
-      path: string;
-      body?: string;
-      headers?: Record<string, string>;
-      timeout?: Duration;
-    }
-  | {
-      name: string;
-      weight: number;
-      protocol: 'grpc';
-      /** Path of the .proto, relative to the scenario file. */
-      proto: string;
-      /** 'headroom.feed.v1.Feed' */
-      service: string;
-      method: string;
-      message: Record<string, unknown>;
-      timeout?: Duration;
-    };
+// The mix's types are the load engine's own (load/): one definition for the script and the engine.
+export type { Duration } from '../common';
+export type { EndpointSpec, ParamSpec } from '../load';
 
 /** The traffic mix, as the load engine takes it. */
-export interface ScenarioMix {
-  endpoints: EndpointSpec[];
-  params?: Record<string, ParamSpec>;
-}
+export type ScenarioMix = MixSpec;
 
 /** A guard: a k6 threshold evaluated on a sliding window of the target's metrics. */
 export type GuardThreshold = string | (ObjectThreshold & { window?: Duration });

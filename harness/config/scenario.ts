@@ -2,7 +2,7 @@
 // durations in ms, paths absolute, defaults filled. Every problem is collected into ConfigErrors (exit 104).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ClusterSpec } from '../cluster/model';
+import type { ClusterSpec } from '../cluster';
 import { allowTypeScript, ConfigError, ConfigErrors, parseDuration } from '../common';
 import { parseThresholds } from '../metrics';
 import { scenarioSchema } from './scenario-schema';

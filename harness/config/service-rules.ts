@@ -3,8 +3,8 @@
 // tiers and served ports, pools per tier. Like cluster-rules.ts they read the raw YAML defensively.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseDuration } from '../common/durations';
-import type { PathSegment, RuleProblem } from './cluster-rules';
+import { parseDuration } from '../common';
+import type { PathSegment, RuleProblem } from './rule-problem';
 
 /** The tier of the one-tier short form (`service: { env }`, `pools: { small: 2 }`). */
 export const shortFormTier = 'web';

@@ -1,8 +1,8 @@
 // A valid file's tiers to the model: the short form (`service: { env }`) as one reference tier,
 // each service's source, ports, health check and durations resolved, tiers in start order.
 import path from 'node:path';
-import { parseDuration } from '../common/durations';
-import type { TierHealth, TierSource, TierSpec } from '../cluster/model';
+import { parseDuration } from '../common';
+import type { TierHealth, TierSource, TierSpec } from '../cluster';
 import type { ClusterFile, ServiceFile } from './cluster-schema';
 import { servedPorts, shortFormTier, startOrder } from './service-rules';
 

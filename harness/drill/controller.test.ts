@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterError, Interrupted } from '../common';
-import { validateScenario } from '../config/scenario';
-import type { ScenarioInput } from '../config/scenario';
+import { validateScenario } from '../config';
+import type { ScenarioInput } from '../config';
 import { DrillController, SafetyStop } from './controller';
 import { DrillContext, runDrillSpec } from './drills';
-import { FakeWorld, VirtualClock, fakeCluster, fakeP99Guard } from './fake-world';
-import type { StepRecord } from './records';
+import { FakeWorld, VirtualClock, fakeCluster, fakeP99Guard } from './testing/fake-world';
+import type { StepRecord } from '../results';
 
 const base: ScenarioInput = {
   name: 'fake', cluster: 'fake.yaml', baselineRps: 100,

@@ -1,12 +1,12 @@
 // The drill controller's step loop: apply a rate and weights, settle, measure while guards run each
 // second on sliding windows of the target, end the step at once on a breach, and hand the window to
 // the record builder. Replicas are watched (replica-watch.ts), the live view fed (live-state.ts).
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 import { Interrupted, Logger, silentLogger } from '../common';
-import type { Scenario } from '../config/scenario';
+import type { Scenario } from '../config';
 import { LiveStepState } from './live-state';
 import type { LiveView } from './live-view';
-import type { StepRecord } from './records';
+import type { StepRecord } from '../results';
 import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags } from './ports';
 import { ReplicaWatch } from './replica-watch';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';

@@ -1,9 +1,9 @@
 // The drill kinds on top of the controller's steps: redline search and sweep per server type, drain
 // toward a target, loss of a DC (by weight or by killing it), and a plain hold at demand weights.
-import type { ClusterSpec } from '../cluster/model';
-import type { ResolvedDrill, Scenario } from '../config/scenario';
+import type { ClusterSpec } from '../cluster';
+import type { ResolvedDrill, Scenario } from '../config';
 import type { Logger } from '../common';
-import type { DrainResult, FailoverResult, FailoverSurvivor, RedlineResult, StepRecord } from './records';
+import type { DrainResult, FailoverResult, FailoverSurvivor, RedlineResult, StepRecord } from '../results';
 import type { DrillController, StepOutcome } from './controller';
 import type { Clock, Tags } from './ports';
 import { RedlineSearch, sweepGrid } from './redline-search';

@@ -1,7 +1,7 @@
 // Guards and whole-run thresholds from a scenario, on the metrics store: a guard is a k6 threshold
 // with a sliding window, evaluated on the target only (the controller adds the target's tag filter).
 import { ConfigError, ConfigErrors } from '../common';
-import type { Scenario } from '../config/scenario';
+import type { Scenario } from '../config';
 import { compareThreshold as compare, evaluateThreshold, metricProtocol, Metrics, parseThresholds, Threshold, thresholdName } from '../metrics';
 import type { Guard, Tags } from './ports';
 import type { RequestCounters } from './request-counters';

@@ -1,15 +1,13 @@
 // drill/: the controller (drain plans, redline search, failover, guards, step persistence, safe stop).
-// Scenario scripts import defineScenario from here; the CLI calls runScenario.
-export { defineScenario } from '../config/scenario';
-export type { ScenarioInput, DrillSpec, RedlineDrill, SweepDrill, DrainDrill, LoseDcDrill, HoldDrill, Guards, ScenarioMix, EndpointSpec, ParamSpec, Safety } from '../config/scenario';
-export { runScenario } from './run';
-export type { DrillRunOptions, DrillRunResult } from './run';
+// Scenario scripts import defineScenario and the scenario types from here; run/ wires the rest.
+export { defineScenario } from '../config';
+export type { ScenarioInput, DrillSpec, RedlineDrill, SweepDrill, DrainDrill, LoseDcDrill, HoldDrill, Guards, ScenarioMix, EndpointSpec, ParamSpec, Safety } from '../config';
 export { DrillController, SafetyStop } from './controller';
-export type { StepPlan, StepOutcome, LiveState, LiveView } from './controller';
-export { RedlineSearch, sweepGrid } from './redline-search';
-export type { RedlineSearchOptions, Probe, AttemptResult, AttemptVerdict, ProbeRecord, SearchOutcome, RedlineOutcome } from './redline-search';
-export { demandWeights, demandShares, drainShares, drainWeights, loseDcWeights, poolOnlyWeights, dcCapacity, redlinePools, targetDemandShare } from './traffic-plan';
-export type { Weights, TrafficTarget } from './traffic-plan';
-export { makeRunId, RunFiles, clusterFacts } from './run-files';
-export { stepLine, liveView } from './live-view';
-export type * from './records';
+export { runDrillSpec } from './drills';
+export type { DrillContext, DrillResults } from './drills';
+export { buildGuards, evaluateRunThresholds } from './guards';
+export { liveView } from './live-view';
+export { realClock } from './ports';
+export type { Clock, ClusterPort } from './ports';
+export { countedMetricsPort, RequestCounters } from './request-counters';
+export { demandWeights } from './traffic-plan';

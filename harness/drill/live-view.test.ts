@@ -1,10 +1,9 @@
-// The live view: one block redrawn in place on a TTY, one plain line per step elsewhere; run ids.
+// The live view: one block redrawn in place on a TTY, one plain line per step elsewhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { LiveState, liveView, stepLine } from './live-view';
-import type { StepRecord } from './records';
-import { makeRunId, readBaselineRedlines } from './run-files';
+import type { StepRecord } from '../results';
 
 const step: StepRecord = {
   runId: 'r', drill: 'redline', kind: 'redline', index: 3, startedAt: '2026-11-27T18:00:00.000Z', endedAt: '2026-11-27T18:00:05.000Z',
@@ -58,15 +57,4 @@ test('TTY: one block of drill, rate, weights, CPU per pool and guards, redrawn i
   assert.ok(c.text().slice(first.length).startsWith(`\x1b[${lines}A\x1b[0J`));
   c.view.stepEnded(step);
   assert.ok(c.text().includes(`${stepLine(step)}\n`));
-});
-
-test('run ids sort by time and are safe in a path', () => {
-  assert.equal(makeRunId('capacity-drill', new Date('2026-11-27T18:05:00.123Z')), '2026-11-27T18-05-00Z-capacity-drill');
-  assert.equal(makeRunId('<img src=x onerror=alert(1)>', new Date('2026-11-27T18:05:00Z')), '2026-11-27T18-05-00Z-img-src-x-onerror-alert-1');
-});
-
-test('a baseline run gives the ramp its start: redline drills first (lowest per type), sweeps only for types without one', () => {
-  const r = (serverType: string, rpsPerReplica: number | null, method: 'redline' | 'sweep') => ({ drill: 'd', serverType, pool: `x/${serverType}`, rpsPerReplica, limitedBy: 'none', p50Ms: null, p99Ms: null, cpuShare: null, cpuMsPerRequest: null, probes: 1, durationS: 1, method });
-  const summary = { redlines: [r('small', 90, 'redline'), r('small', 86, 'redline'), r('large', null, 'redline')], sweeps: [r('small', 80, 'sweep'), r('large', 190, 'sweep')] } as unknown as Parameters<typeof readBaselineRedlines>[0];
-  assert.deepEqual(readBaselineRedlines(summary), { small: 86, large: 190 });
 });

@@ -1,6 +1,6 @@
 // What a person sees while a drill runs: on a TTY one block redrawn each second (drill, probe, rate,
 // weights, p99, errors, CPU per pool, guards); elsewhere (CI, a pipe) one plain line per step.
-import type { DrillKind, StepRecord } from './records';
+import type { DrillKind, StepRecord } from '../results';
 import type { Weights } from './traffic-plan';
 
 /** What the TTY block shows, refreshed each second by the controller while a step runs. */

@@ -1,7 +1,7 @@
 // Pure tests of the redline search, drain planning and lose-dc redistribution, with fake measurements.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterSpec } from '../cluster/model';
+import type { ClusterSpec } from '../cluster';
 import { RedlineSearch, sweepGrid } from './redline-search';
 import { dcCapacity, drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare } from './traffic-plan';
 

@@ -1,10 +1,11 @@
 // What the drill controller needs from the cluster, the load engine, the metrics and the clock:
 // small structural interfaces that the real pieces satisfy, so the controller's logic can also run
 // against fakes in pure tests.
-import type { ClusterSpec, Replica, ResourceSample } from '../cluster/model';
-import type { Weights } from './traffic-plan';
+import type { ClusterSpec, Replica, ResourceSample } from '../cluster';
+import type { Weights } from '../load';
+import type { Tags } from '../metrics';
 
-export type Tags = Partial<Record<'region' | 'dc' | 'pool' | 'serverType' | 'replica' | 'endpoint' | 'step' | 'protocol', string>>;
+export type { Tags };
 
 export interface WindowFigures {
   count: number;

@@ -1,9 +1,9 @@
 // The replica watch: samples CPU of every replica once a second, tells a dead or silent replica (the
 // controller marks it out through a callback), counts Docker unreachable after failed samples, and
 // stops the run when the global error rate breaks the scenario's safety limit.
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 import { ClusterError, ExitCode, HeadroomError } from '../common';
-import type { Scenario } from '../config/scenario';
+import type { Scenario } from '../config';
 import type { Clock, ClusterPort, LoadPort, MetricsPort } from './ports';
 
 /** The run stopped because a hard safety limit broke (exit 99, like a k6 threshold with abortOnFail). */

@@ -1,7 +1,7 @@
 // A step's record from what its measure window showed: figures per pool, replica and target rounded,
 // guards named, and the verdict (held, breached, unstable, aborted). Pure: data in, data out.
-import type { Replica } from '../cluster/model';
-import type { GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from './records';
+import type { Replica } from '../cluster';
+import type { GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from '../results';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';
 
 /** Send lag (p99) above which a step is annotated, and above which its measurement is not trusted. */

@@ -1,6 +1,6 @@
 // What a step is asked to do (StepPlan) and what came of it (StepOutcome): the words shared by the
 // controller's step loop, the record builder and the drills.
-import type { DrillKind, StepRecord } from './records';
+import type { DrillKind, StepRecord } from '../results';
 import type { Guard, Tags } from './ports';
 import type { Weights } from './traffic-plan';
 

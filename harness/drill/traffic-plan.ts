@@ -1,12 +1,10 @@
 // Pure traffic planning: the weights of normal operation, of a probe on one pool, of each drain
 // step, and of a lost DC's traffic spread over the survivors. Data in, data out, tested exactly.
-import type { ClusterSpec } from '../cluster/model';
+import type { ClusterSpec } from '../cluster';
+import type { Weights } from '../load';
 
-/** The router's weights: per DC (sum 1) and, optionally, per server type inside a DC. */
-export interface Weights {
-  dcs: Record<string, number>;
-  pools?: Record<string, Record<string, number>>;
-}
+/** The router's weights (load/): per DC (sum 1) and, optionally, per server type inside a DC. */
+export type { Weights };
 
 export type TrafficTarget = { kind: 'pool' | 'dc' | 'region'; name: string };
 

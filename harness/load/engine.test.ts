@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Metrics } from '../metrics';
 import { LoadEngine } from './engine';
-import { feedProto, grpcFeedServer, httpServer, replicaAt, sleep } from './test-servers';
+import { feedProto, grpcFeedServer, httpServer, replicaAt, sleep } from './testing/test-servers';
 
 const http1 = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const, path: '/' }] };
 

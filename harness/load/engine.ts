@@ -1,7 +1,7 @@
 // The load engine: an open-model arrival schedule (or closed VUs) that routes each request through
 // the router, sends it over HTTP or gRPC and records it from its INTENDED send time, so a slow
 // server shows in latency, not in fewer requests (no coordinated omission).
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 import { ConfigError, ConfigErrors } from '../common';
 import { Metrics, Series, Tags, isTagName } from '../metrics';
 import * as hdr from 'hdr-histogram-js';

@@ -10,4 +10,4 @@ export { planExecutor, valueAt, executorNames } from './executors';
 export type { ExecutorSpec, ExecutionPlan, Segment, Stage } from './executors';
 export { runPlan } from './runner';
 export type { RunOptions } from './runner';
-export { isLoopback, checkTargets } from './targets';
+export { checkTargets } from './targets';

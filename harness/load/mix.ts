@@ -1,14 +1,36 @@
 // The request mix: named HTTP and gRPC endpoints with weights, compiled once into senders so the
 // per-request path only renders templates and dispatches.
 import * as path from 'node:path';
-import { ConfigError, ConfigErrors, parseDuration } from '../common';
+import { ConfigError, ConfigErrors, parseDuration, type Duration } from '../common';
 import { GrpcTransport, resolveService } from './grpc';
 import { Done, HttpSender } from './http';
 import { ParamSpec, Template, compileMessage, compileTemplate, paramProblems, paramSource, prng, render } from './params';
 
+/** One endpoint of the mix, as a scenario script writes it. */
 export type EndpointSpec =
-  | { name: string; weight: number; protocol: 'http'; method?: string; path: string; body?: string; headers?: Record<string, string>; timeout?: string }
-  | { name: string; weight: number; protocol: 'grpc'; proto: string; service: string; method: string; message: Record<string, unknown>; timeout?: string };
+  | {
+      name: string;
+      weight: number;
+      protocol: 'http';
+      method?: string;
+      /** Template: '/feed?user={{user}}'. */
+      path: string;
+      body?: string;
+      headers?: Record<string, string>;
+      timeout?: Duration;
+    }
+  | {
+      name: string;
+      weight: number;
+      protocol: 'grpc';
+      /** Path of the .proto, relative to the scenario file. */
+      proto: string;
+      /** 'headroom.feed.v1.Feed' */
+      service: string;
+      method: string;
+      message: Record<string, unknown>;
+      timeout?: Duration;
+    };
 
 export interface MixSpec {
   endpoints: EndpointSpec[];

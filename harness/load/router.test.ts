@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 import { ConfigErrors } from '../common';
 import { Router } from './router';
 

@@ -1,7 +1,7 @@
 // Client-side routing: weights per DC, per pool inside a DC, and a spread over a pool's replicas.
 // Weights can be replaced between two requests; a replica marked out gets nothing until marked in.
 import { ConfigError, ConfigErrors } from '../common';
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../cluster';
 
 export interface Weights {
   dcs: Record<string, number>;

@@ -1,14 +1,5 @@
 // The loopback rule: the engine sends only to 127.0.0.0/8 and ::1 unless a host is explicitly allowed.
-import * as net from 'node:net';
-import { ConfigError, ConfigErrors } from '../common';
-
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-  return mapped !== null && mapped[1].startsWith('127.');
-}
+import { ConfigError, ConfigErrors, isLoopback } from '../common';
 
 /** Throws a ConfigError naming every host outside loopback that `allowTargets` does not list. */
 export function checkTargets(hosts: string[], allowTargets: string[] = [], file = 'targets', hint = 'list the host under allowTargets in the cluster file (or pass --allow-target HOST)'): void {

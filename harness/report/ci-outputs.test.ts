@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareRuns } from '../capacity';
 import { writeCiOutputs } from './ci-outputs';
-import { readRun, readSummary } from './run-files';
+import { readRun, readSummary } from '../results';
 import { startWebhookServer } from './testing/webhook-server';
 
 const fixtures = path.join(__dirname, 'fixtures');

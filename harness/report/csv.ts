@@ -1,6 +1,6 @@
 // steps.csv, redlines.csv and plan.csv, with units in the column names.
 import { stringify } from 'csv-stringify/sync';
-import type { StepRecord, Summary } from '../drill/records';
+import type { StepRecord, Summary } from '../results';
 import type { Plan } from '../capacity';
 import { viewOf, type RedlineView } from './view-model';
 

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { formatHistory, historyView, selectHistory, trendOf, type HistoryLine } from './history-query';
-import { appendHistory, historyEntryOf, readHistory } from './history';
+import { appendHistory, historyEntryOf, readHistory } from '../results';
 import { writeReport } from './index';
-import { readSummary } from './run-files';
+import { readSummary } from '../results';
 import { parseSince, run as historyCommand } from '../cli/history';
 
 const fixtures = path.join(__dirname, 'fixtures');

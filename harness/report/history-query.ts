@@ -1,6 +1,6 @@
 // Questions asked of reports/history.ndjson: which runs (cluster, scenario, since, last N), each server
 // type's redline over them with its interval, the trend per week, and the runs that regressed. Pure.
-import type { HistoryEntry } from './history';
+import type { HistoryEntry } from '../results';
 
 /** A history line as read: today's fields plus those newer drills add (tier, interval, regressed). */
 export interface HistoryLine extends Omit<HistoryEntry, 'redlines'> {

@@ -1,22 +1,18 @@
-// report/: summary, CSV, the HTML report and run comparison. The drill calls writeReport at the
-// end of every run, and appendHistory to record its redlines.
+// report/: summary, CSV, the HTML report and run comparison. The run (run/) calls writeReport at the
+// end of every drill run, and results' appendHistory to record its redlines.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, HeadroomError } from '../common';
-import type { Summary } from '../drill/records';
+import { historyEntryOf, readHistory, readRun, readSummary, type Summary } from '../results';
 import { compareRuns, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions } from '../capacity';
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
-import { historyEntryOf, readHistory } from './history';
 import { selectHistory } from './history-query';
 import { loadAssets, renderHtml } from './html';
-import { readRun, readSummary } from './run-files';
 import { buildReportData, redlineViews } from './view-model';
 
-export { appendHistory, readHistory, historyEntryOf } from './history';
-export type { HistoryEntry } from './history';
-export { readRun, readSummary, parseSteps } from './run-files';
-export type { RunFiles } from './run-files';
+// Kept for the CLI's commands, which read a summary and compare two runs.
+export { readSummary } from '../results';
 export { compareRuns } from '../capacity';
 export { junitXml } from './junit';
 export type { JunitInput } from './junit';
@@ -27,6 +23,8 @@ export type { NotifyInput, NotifyPayload, PlanChange, PostOptions, PostResult } 
 export { writeCiOutputs } from './ci-outputs';
 export type { CiOutputOptions, CiOutputResult } from './ci-outputs';
 export type { Comparison } from '../capacity';
+export { planCsv } from './csv';
+export { money } from './view-model';
 
 export interface ReportOptions {
   /** A forecast CSV: the plan is computed and summary.json gains `plan`. */
@@ -72,11 +70,6 @@ export async function planFromSummary(summary: Summary, summaryFile: string, for
   }, { ...defaultPlanOptions, ...options });
 }
 
-function planOf(summary: Summary): Plan | undefined {
-  const p = summary.plan as Plan | undefined;
-  return p && Array.isArray(p.plan) && Array.isArray(p.recommended) ? p : undefined;
-}
-
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
   const run = await readRun(runDir);
   const { summary, steps } = run;
@@ -87,7 +80,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
     files.push(file);
   };
 
-  let plan = planOf(summary);
+  let plan = summary.plan;
   let planError: HeadroomError | undefined;
   if (opts.forecastFile) {
     try {

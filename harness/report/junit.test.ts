@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareRuns } from '../capacity';
 import { junitXml, xmlAttr, xmlText } from './junit';
-import { readRun, readSummary } from './run-files';
+import { readRun, readSummary } from '../results';
 
 const fixtures = path.join(__dirname, 'fixtures');
 const schema = path.join(fixtures, 'junit.xsd');

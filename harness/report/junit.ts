@@ -2,7 +2,7 @@
 // Pure: summary (and steps, comparison) in, XML text out; the caller writes the file.
 import type { Comparison } from '../capacity';
 // Moves to '../results' with the results folder (issue 8).
-import type { StepRecord, Summary } from '../drill';
+import type { StepRecord, Summary } from '../results';
 
 export interface JunitInput {
   summary: Summary;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { compareRuns, type Plan } from '../capacity';
 import { notifyPayload, postNotification, shouldNotify } from './notify';
-import { readSummary } from './run-files';
+import { readSummary } from '../results';
 import { startWebhookServer } from './testing/webhook-server';
 
 const fixtures = path.join(__dirname, 'fixtures');

@@ -2,7 +2,7 @@
 // read its `text`), with a timeout per attempt and retries with backoff. The payload is documented in docs/ci/README.md.
 import type { Comparison, Plan } from '../capacity';
 // Moves to '../results' with the results folder (issue 8).
-import type { Summary } from '../drill';
+import type { Summary } from '../results';
 
 export interface PlanChange {
   servers: { before: number | null; after: number };

@@ -4,7 +4,8 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { appendHistory, readHistory, readSummary, writeReport } from './index';
+import { appendHistory, readHistory, readSummary } from '../results';
+import { writeReport } from './index';
 import { inlineJson, inlineScript } from './html';
 import { main } from '../cli/main';
 

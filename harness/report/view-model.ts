@@ -1,8 +1,7 @@
 // Shapes a run into what the page shows: sections of chart cards, each a declarative chart
 // (datasets, axes) and the table of its numbers. Pure; the page script only draws it.
-import type { StepRecord, Summary, RedlineResult } from '../drill/records';
+import type { HistoryEntry, StepRecord, Summary, RedlineResult } from '../results';
 import { fitCpuPerRequest, knee, type Comparison, type CpuFit, type Plan } from '../capacity';
-import type { HistoryEntry } from './history';
 
 export type CellValue = string | number | null;
 

@@ -3,7 +3,7 @@
 // usage: gen.ts <headroom|autocannon> <closed|open|memory> <url> <json options>
 import { LoadEngine } from '../engine';
 import { Metrics } from '../../metrics';
-import type { Replica } from '../../cluster/model';
+import type { Replica } from '../../cluster';
 
 interface Opts { connections?: number; seconds: number; warmupSeconds: number; rate?: number }
 

@@ -1,15 +1,60 @@
-// Reads what a drill wrote in reports/<run-id>/: summary.json, steps.ndjson, run.json.
+// The files of one run in reports/<run-id>/, written and read here only: run.json (facts),
+// steps.ndjson (appended as each step ends, synchronously, so a crash or Ctrl-C loses nothing
+// already measured; a reader skips a torn last line), summary.json (written to a temp file, renamed).
+import * as fs from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import * as path from 'node:path';
 import { ConfigError } from '../common';
-import type { StepRecord, Summary } from '../drill/records';
+import type { StepRecord, Summary } from './records';
 
-export interface RunFiles {
+/** run.json: what ran, where, from which commit and versions. */
+export interface RunFacts {
+  runId: string;
+  scenario: { name: string; file: string; description?: string };
+  cluster: { name: string; file: string; driver: string; replicas: number };
+  git: { commit: string | null; dirty: boolean | null };
+  versions: Record<string, string | null>;
+  options: { keep: boolean; baseline: string | null; forecast: string | null };
+  startedAt: string;
+  endedAt: string | null;
+  status?: Summary['status'];
+}
+
+/** Writes one run directory as the drill goes; creates it and an empty steps.ndjson. */
+export class RunWriter {
+  readonly stepsFile: string;
+  constructor(readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.stepsFile = path.join(dir, 'steps.ndjson');
+    fs.writeFileSync(this.stepsFile, '');
+  }
+
+  writeRun(facts: RunFacts): void {
+    this.writeJson('run.json', facts);
+  }
+
+  appendStep(step: StepRecord): void {
+    fs.appendFileSync(this.stepsFile, `${JSON.stringify(step)}\n`);
+  }
+
+  writeSummary(summary: Summary): void {
+    this.writeJson('summary.json', summary);
+  }
+
+  private writeJson(name: string, value: unknown): void {
+    const file = path.join(this.dir, name);
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+  }
+}
+
+/** One run directory as read back. */
+export interface RunDir {
   dir: string;
   summaryFile: string;
   summary: Summary;
   steps: StepRecord[];
-  /** run.json as the drill wrote it (its shape is the drill's); {} when absent. */
+  /** run.json as the drill wrote it (see RunFacts); {} when absent. */
   run: Record<string, unknown>;
 }
 
@@ -57,7 +102,7 @@ export function parseSteps(text: string): StepRecord[] {
   return steps;
 }
 
-export async function readRun(runDir: string): Promise<RunFiles> {
+export async function readRun(runDir: string): Promise<RunDir> {
   const { file, summary } = await readSummary(path.join(runDir, 'summary.json'));
   const steps = parseSteps(await readFile(path.join(runDir, 'steps.ndjson'), 'utf8').catch(() => ''));
   let run: Record<string, unknown> = {};

@@ -13,12 +13,13 @@ import { PassThrough } from 'node:stream';
 import { silentLogger } from '../common';
 import { createDriver } from '../cluster';
 import { loadClusterFile } from '../config';
-import { runScenario } from './run';
+import { runScenario } from './index';
 import type { RunningCluster } from '../cluster';
-import type { StepRecord, Summary } from './records';
+import type { StepRecord, Summary } from '../results';
 
 const root = path.resolve(__dirname, '..', '..');
-const fixtures = path.join(__dirname, 'fixtures');
+// The drill's scenario fixtures (shared with drill/scenario.test.ts).
+const fixtures = path.join(__dirname, '..', 'drill', 'fixtures');
 const clusterName = 'drill-2dc';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-drill-'));
 

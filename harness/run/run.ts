@@ -2,28 +2,22 @@
 // its cluster, bring the cluster up, start the load engine, run the drills, and on every way out
 // (done, breach of a safety limit, SIGINT/SIGTERM, Docker gone, a bug) restore the demand weights,
 // stop the load, tear the cluster down unless --keep, write summary.json and the report.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf, projectRoot } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
-import type { Scenario } from '../config/scenario';
-import { createDriver, type DriverOptions } from '../cluster';
+import type { Scenario } from '../config';
+import { createDriver, toReplica, type DriverOptions } from '../cluster';
 import type { ClusterDriver, RunningCluster } from '../cluster';
-import type { ClusterSpec, Replica } from '../cluster/model';
 import { LoadEngine } from '../load';
 import { Metrics } from '../metrics';
-import { appendHistory, readSummary, writeReport } from '../report';
-import { DrillController, SafetyStop } from './controller';
-import { DrillContext, DrillResults, runDrillSpec } from './drills';
-import { buildGuards, evaluateRunThresholds } from './guards';
-import { liveView } from './live-view';
-import { realClock } from './ports';
-import type { Clock, ClusterPort } from './ports';
-import { countedMetricsPort, RequestCounters } from './request-counters';
-import type { Summary } from './records';
-import { clusterFacts, makeRunId, readBaselineRedlines, RunFiles, RunFacts } from './run-files';
-import { demandWeights } from './traffic-plan';
+import { writeReport } from '../report';
+import { appendHistory, baselineRedlines, makeRunId, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
+import {
+  buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, realClock, RequestCounters, runDrillSpec, SafetyStop,
+  type Clock, type ClusterPort, type DrillContext, type DrillResults,
+} from '../drill';
+import { clusterFacts, gitFacts, versions } from './facts';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -59,32 +53,6 @@ export interface DrillRunResult {
   summary: Summary | null;
 }
 
-function gitFacts(cwd: string): RunFacts['git'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 3000 }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 3000 }).trim().length > 0;
-    return { commit, dirty };
-  } catch {
-    return { commit: null, dirty: null };
-  }
-}
-
-function versions(): Record<string, string | null> {
-  const pkg = (name: string) => {
-    try {
-      return (require(`${name}/package.json`) as { version: string }).version;
-    } catch {
-      return null;
-    }
-  };
-  let headroom: string | null = null;
-  try {
-    headroom = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    headroom = null;
-  }
-  return { headroom, node: process.version, typescript: pkg('typescript'), dockerode: pkg('dockerode'), undici: pkg('undici'), '@grpc/grpc-js': pkg('@grpc/grpc-js') };
-}
 
 /**
  * The controller's view of the running cluster. Killed replicas come back through the driver's
@@ -116,11 +84,6 @@ class ClusterHolder implements ClusterPort {
   }
 }
 
-/** Replicas as the cluster file places them (the engine is built, and the mix checked, before anything starts). */
-function plannedReplicas(spec: ClusterSpec): Replica[] {
-  return spec.replicas.map((r) => ({ ...r, http: `http://${r.host}:${r.httpPort}`, grpc: `${r.host}:${r.grpcPort}` }));
-}
-
 export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult> {
   const log = opts.logger;
   // Configuration first: every problem before anything starts (exit 104).
@@ -145,14 +108,14 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const guards = buildGuards(scenario, metrics, counters);
   evaluateRunThresholds(scenario, metrics); // syntax check only: nothing recorded yet
   const engine = new LoadEngine({
-    replicas: plannedReplicas(spec), mix: scenario.mix as ConstructorParameters<typeof LoadEngine>[0]['mix'], metrics,
+    replicas: spec.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics,
     timeoutMs: scenario.timeoutMs, maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file,
   });
 
   const startedAt = new Date();
   const runId = makeRunId(scenario.name, startedAt);
   const runDir = path.resolve(opts.cwd, opts.outDir ?? path.join('reports', runId));
-  const files = new RunFiles(runDir);
+  const files = new RunWriter(runDir);
   const facts: RunFacts = {
     runId,
     scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
@@ -197,7 +160,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     });
     ctrl.start();
     if (opts.onClusterUp) await opts.onClusterUp(holder.current);
-    const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock, results, knownRedlines: baselineSummary ? readBaselineRedlines(baselineSummary) : {}, logger: log };
+    const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock, results, knownRedlines: baselineSummary ? baselineRedlines(baselineSummary) : {}, logger: log };
     // Warm-up: connections open, code paths JIT-compiled, before the first measurement.
     ctrl.apply(demandWeights(spec), Math.min(20, scenario.baselineRps));
     await ctrl.idle(3000);

@@ -4,9 +4,9 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { Replica } from '../cluster/model';
+import type { Replica } from '../../cluster';
 
-export const feedProto = path.join(__dirname, '..', '..', 'clusters', 'reference', 'feed.proto');
+export const feedProto = path.join(__dirname, '..', '..', '..', 'clusters', 'reference', 'feed.proto');
 
 export interface HttpServer {
   port: number;

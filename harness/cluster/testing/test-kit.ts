@@ -3,7 +3,7 @@
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 
-export const projectRoot = path.join(__dirname, '..', '..');
+export const projectRoot = path.join(__dirname, '..', '..', '..');
 export const headroomJs = path.join(projectRoot, 'harness', 'cli', 'headroom.js');
 
 export function docker(args: string[]): Promise<string> {

@@ -1,5 +1,6 @@
 // The records a drill writes: one StepRecord per line of steps.ndjson (appended when the
 // step ends), and the Summary in summary.json. The report and the planner read only these.
+import type { Plan } from './plan';
 
 export type DrillKind = 'redline' | 'sweep' | 'drain' | 'lose-dc' | 'hold';
 
@@ -157,6 +158,6 @@ export interface Summary {
   /** Scenario thresholds over the whole run, k6 style. */
   thresholds: Record<string, { ok: boolean; value: number | null }>;
   error?: string;
-  /** Added by the planner when a forecast is given (see capacity/). */
-  plan?: unknown;
+  /** Added by the report when a forecast is given (computed by capacity/). */
+  plan?: Plan;
 }

@@ -1,8 +1,8 @@
 // A fake cluster, load engine, metrics and virtual clock for pure tests of the controller's logic:
 // each replica carries `capacity` req/s; above it the p99 jumps and CPU saturates. Not for real runs.
-import type { ClusterSpec, Replica, ResourceSample } from '../cluster/model';
-import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags, WindowFigures } from './ports';
-import type { Weights } from './traffic-plan';
+import type { ClusterSpec, Replica, ResourceSample } from '../../cluster';
+import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags, WindowFigures } from '../ports';
+import type { Weights } from '../traffic-plan';
 
 /** Virtual time: every sleeper waits in a queue; time jumps to the earliest wake-up. */
 export class VirtualClock implements Clock {

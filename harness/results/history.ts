@@ -2,7 +2,8 @@
 // report can show each server type's redline over past runs.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Summary } from '../drill/records';
+import type { Summary } from './records';
+import { lowestRedlines } from './redlines';
 
 export interface HistoryEntry {
   runId: string;
@@ -10,20 +11,16 @@ export interface HistoryEntry {
   scenario: string;
   cluster: string;
   status: Summary['status'];
-  /** Per server type: the lowest redline of the run (null when no load held) and its CPU per request. */
+  /** Per server type: the run's redline by the one rule (lowestRedlines; null when no load held) and its CPU per request. */
   redlines: { serverType: string; rpsPerReplica: number | null; cpuMsPerRequest: number | null }[];
 }
 
 export function historyEntryOf(summary: Summary): HistoryEntry {
-  const byType = new Map<string, { rpsPerReplica: number | null; cpuMsPerRequest: number | null }>();
-  const typed = new Set(summary.redlines.map((r) => r.serverType));
-  for (const r of [...summary.redlines, ...summary.sweeps.filter((s) => !typed.has(s.serverType))]) {
-    const prev = byType.get(r.serverType);
-    if (!prev || (r.rpsPerReplica ?? -1) < (prev.rpsPerReplica ?? -1)) byType.set(r.serverType, { rpsPerReplica: r.rpsPerReplica, cpuMsPerRequest: r.cpuMsPerRequest });
-  }
   return {
     runId: summary.runId, endedAt: summary.endedAt, scenario: summary.scenario, cluster: summary.cluster.name, status: summary.status,
-    redlines: [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([serverType, v]) => ({ serverType, ...v })),
+    redlines: lowestRedlines(summary).map((r) => ({
+      serverType: r.serverType, rpsPerReplica: r.rpsPerReplica, cpuMsPerRequest: r.cpuMsPerRequest,
+    })),
   };
 }
 

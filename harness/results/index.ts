@@ -1,0 +1,11 @@
+// results/: the bottom floor of a run's results. The records a drill writes (steps, summary, run
+// facts, plan), the one reader and writer of a run directory, the history of runs, the run id,
+// and the one rule for a server type's redline. Imports nothing but common/.
+export type * from './records';
+export type * from './plan';
+export { RunWriter, readRun, readSummary, parseSteps, summaryPathOf } from './run-files';
+export type { RunDir, RunFacts } from './run-files';
+export { appendHistory, readHistory, historyEntryOf } from './history';
+export type { HistoryEntry } from './history';
+export { lowestRedlines, baselineRedlines } from './redlines';
+export { makeRunId } from './run-id';
