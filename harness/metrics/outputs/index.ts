@@ -1,0 +1,10 @@
+// metrics/outputs/: live consumers of the sample stream: k6's NDJSON points (`--out json=FILE`) and an
+// OpenMetrics endpoint (`--out prometheus[=ADDR]`), both behind SampleSink; parseOutFlag reads the flag.
+export { recordsToSamples } from './sink';
+export type { RecordListener, SampleSink, SampleTags } from './sink';
+export { JsonOutput } from './json';
+export type { JsonOutputOptions } from './json';
+export { PrometheusOutput, defaultPrometheusAddress, drillStates, parseAddress } from './prometheus';
+export type { DrillState, StepInfo } from './prometheus';
+export { parseOutFlag, splitOutFlags } from './out-flag';
+export type { OutSpec } from './out-flag';
