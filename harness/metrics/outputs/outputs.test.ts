@@ -8,6 +8,20 @@ import { test } from 'node:test';
 import { ConfigError } from '../../common';
 import { JsonOutput, PrometheusOutput, parseOutFlag, recordsToSamples, splitOutFlags } from '.';
 
+/**
+ * Listens on the first free port of this test's loopback range: ports there are also the kernel's
+ * ephemeral ports, so another process's outgoing connection can hold any one of them for a while.
+ */
+async function listenInRange(out: PrometheusOutput, from: number, to: number) {
+  for (let port = from; ; port++) {
+    try {
+      return await out.listen(`127.0.0.1:${port}`);
+    } catch (err) {
+      if (port >= to || !(err instanceof ConfigError && err.message.includes('EADDRINUSE'))) throw err;
+    }
+  }
+}
+
 const t0 = Date.UTC(2026, 10, 30, 15, 0, 0, 250);
 
 test('json output writes k6 Metric and Point lines, one Metric line per metric', (t) => {
@@ -84,7 +98,7 @@ function parseExposition(text: string): { samples: { name: string; labels: Recor
 test('prometheus output serves OpenMetrics on a loopback port; a real scrape shows rates, latency, errors, CPU, step, drill and guard state', async (t) => {
   const prom = new PrometheusOutput();
   t.after(() => prom.end());
-  const bound = await prom.listen('127.0.0.1:36101');
+  const bound = await listenInRange(prom, 36100, 36149);
   assert.equal(bound.host, '127.0.0.1');
   const rec = recordsToSamples(prom);
   prom.setStep({ drill: 'drain-use1', index: 4, kind: 'drain', target: 'use1', offeredRps: 400 });
@@ -143,6 +157,10 @@ test('prometheus output on a port in use fails with a ConfigError naming the add
     await a.end();
     await b.end();
   });
-  const bound = await a.listen('127.0.0.1:36102');
-  await assert.rejects(b.listen(`127.0.0.1:${bound.port}`), (e: unknown) => e instanceof ConfigError && e.message.includes(`127.0.0.1:${bound.port}`));
+  const bound = await listenInRange(a, 36150, 36199);
+  await assert.rejects(b.listen(`127.0.0.1:${bound.port}`), (e: unknown) => {
+    assert.ok(e instanceof ConfigError, String(e));
+    assert.match(e.message, new RegExp(`--out prometheus: cannot listen on 127\\.0\\.0\\.1:${bound.port}: EADDRINUSE`));
+    return true;
+  });
 });
