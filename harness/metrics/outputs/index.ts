@@ -8,3 +8,7 @@ export { PrometheusOutput, defaultPrometheusAddress, drillStates, parseAddress }
 export type { DrillState, StepInfo } from './prometheus';
 export { parseOutFlag, splitOutFlags } from './out-flag';
 export type { OutSpec } from './out-flag';
+export { openOutputs } from './open';
+export type { OpenOutputs } from './open';
+export { prometheusLiveView } from './live-view';
+export type { LiveStateLike, LiveViewLike } from './live-view';
