@@ -24,7 +24,10 @@ test('export k6 writes script.ts, testrun.yaml, the proto and kubectl.sh', async
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-export-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const c = io();
-  const code = await run(['k6', 'scenarios/capacity-drill.ts', '--drill', 'drain-use1', '--parallelism', '3', '--out', dir], c.io);
+  const code = await run(
+    ['k6', 'scenarios/capacity-drill.ts', '--drill', 'drain-use1', '--parallelism', '3', '--out', dir],
+    c.io,
+  );
   assert.equal(code, 0);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['feed.proto', 'kubectl.sh', 'script.ts', 'testrun.yaml']);
   assert.equal(parse(fs.readFileSync(path.join(dir, 'testrun.yaml'), 'utf8')).spec.parallelism, 3);
@@ -33,7 +36,16 @@ test('export k6 writes script.ts, testrun.yaml, the proto and kubectl.sh', async
 });
 
 test('export k6 refuses a bad --parallelism and a missing --out with ConfigErrors', async () => {
-  await assert.rejects(run(['k6', 'scenarios/capacity-drill.ts', '--parallelism', '0', '--out', '/tmp/x'], io().io), (e: unknown) => e instanceof ConfigError && e.field === '--parallelism');
-  await assert.rejects(run(['k6', 'scenarios/capacity-drill.ts'], io().io), (e: unknown) => e instanceof ConfigError && e.field === '--out');
-  await assert.rejects(run(['gatling', 'scenarios/capacity-drill.ts', '--out', '/tmp/x'], io().io), (e: unknown) => e instanceof ConfigError && /expected 'k6'/.test(e.message));
+  await assert.rejects(
+    run(['k6', 'scenarios/capacity-drill.ts', '--parallelism', '0', '--out', '/tmp/x'], io().io),
+    (e: unknown) => e instanceof ConfigError && e.field === '--parallelism',
+  );
+  await assert.rejects(
+    run(['k6', 'scenarios/capacity-drill.ts'], io().io),
+    (e: unknown) => e instanceof ConfigError && e.field === '--out',
+  );
+  await assert.rejects(
+    run(['gatling', 'scenarios/capacity-drill.ts', '--out', '/tmp/x'], io().io),
+    (e: unknown) => e instanceof ConfigError && /expected 'k6'/.test(e.message),
+  );
 });

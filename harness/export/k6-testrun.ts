@@ -15,7 +15,14 @@ export interface TestRunOptions {
 
 /** A Kubernetes name: lowercase letters, digits and '-', at most 63 characters. */
 export function kubernetesName(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '') || 'headroom';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63)
+      .replace(/-+$/, '') || 'headroom'
+  );
 }
 
 export function renderTestRun(o: TestRunOptions): string {
@@ -26,7 +33,9 @@ export function renderTestRun(o: TestRunOptions): string {
     spec: {
       parallelism: o.parallelism,
       script: { configMap: { name: o.name, file: o.scriptFile } },
-      arguments: Object.entries(o.tags).map(([k, v]) => `--tag ${k}=${v}`).join(' '),
+      arguments: Object.entries(o.tags)
+        .map(([k, v]) => `--tag ${k}=${v}`)
+        .join(' '),
       // Runner jobs are removed once the test ends; results go to the outputs given in arguments.
       cleanup: 'post',
     },

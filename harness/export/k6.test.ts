@@ -24,13 +24,23 @@ const load = async () => {
 function typeCheck(dir: string, file: string): string[] {
   const typeRoots = path.join(root, 'node_modules', '@types');
   const program = ts.createProgram([path.join(dir, file)], {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Node10, lib: ['lib.es2020.d.ts'],
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2020,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    lib: ['lib.es2020.d.ts'],
     // The script lives in a temp dir with no node_modules above it: k6 and its modules resolve through typeRoots only.
-    types: ['k6'], typeRoots: [typeRoots],
-    noUnusedLocals: true, noImplicitReturns: true,
+    types: ['k6'],
+    typeRoots: [typeRoots],
+    noUnusedLocals: true,
+    noImplicitReturns: true,
   });
-  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? path.basename(d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map(
+      (d) => `${d.file ? path.basename(d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+    );
 }
 
 test('drain, hold and DC loss become sequential constant-arrival-rate steps with the drain shares of the traffic plan', async () => {
@@ -46,29 +56,66 @@ test('drain, hold and DC loss become sequential constant-arrival-rate steps with
     assert.equal(s.durationMs, 9000);
   });
   const lose = plan.steps.filter((s) => s.drill === 'lose-each-dc');
-  assert.deepEqual(lose.map((s) => s.targets.some((t) => t.dc === ['use1', 'usw2', 'euw1'][lose.indexOf(s)])), [false, false, false]);
+  assert.deepEqual(
+    lose.map((s) => s.targets.some((t) => t.dc === ['use1', 'usw2', 'euw1'][lose.indexOf(s)])),
+    [false, false, false],
+  );
   // use1 lost: its 45% goes 60/40 to usw2/euw1 by the cluster's failover map.
   const usw2 = lose[0].targets.filter((t) => t.dc === 'usw2').reduce((a, t) => a + t.share, 0);
   assert.ok(Math.abs(usw2 - (0.3 + 0.45 * 0.6)) < 1e-5);
-  for (let i = 1; i < plan.steps.length; i++) assert.equal(plan.steps[i].startMs, plan.steps[i - 1].startMs + plan.steps[i - 1].durationMs);
-  assert.ok(plan.warnings.some((w) => w.includes("'redline' left out") && w.includes('closed loop')), plan.warnings.join('\n'));
+  for (let i = 1; i < plan.steps.length; i++)
+    assert.equal(plan.steps[i].startMs, plan.steps[i - 1].startMs + plan.steps[i - 1].durationMs);
+  assert.ok(
+    plan.warnings.some((w) => w.includes("'redline' left out") && w.includes('closed loop')),
+    plan.warnings.join('\n'),
+  );
 });
 
 test('a redline drill asked for by name is refused with a ConfigError naming the drill', async () => {
   const { scenario, cluster } = await load();
-  assert.throws(() => exportK6(scenario, { cluster, drill: 'redline' }), (e: unknown) => e instanceof ConfigError && /drills\[0\]/.test(e.message) && /closed loop/.test(e.message));
-  assert.throws(() => exportK6(scenario, { cluster, drill: 'nope' }), (e: unknown) => e instanceof ConfigError && /'nope'/.test(e.message));
+  assert.throws(
+    () => exportK6(scenario, { cluster, drill: 'redline' }),
+    (e: unknown) => e instanceof ConfigError && /drills\[0\]/.test(e.message) && /closed loop/.test(e.message),
+  );
+  assert.throws(
+    () => exportK6(scenario, { cluster, drill: 'nope' }),
+    (e: unknown) => e instanceof ConfigError && /'nope'/.test(e.message),
+  );
 });
 
 test('a sweep exports its grid per pool; a guard k6 cannot measure is left out and said', async () => {
   const { scenario, cluster } = await load();
-  const s = validateScenario({
-    name: 'sweep', cluster: scenario.clusterFile, mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed?user={{user}}' }], params: { user: { kind: 'uniform', min: 1, max: 9 } } },
-    baselineRps: 10, guards: { http_req_duration: ['p(99)<250'], cpu_share: ['avg<0.9'] }, safety: { maxErrorRate: 0.5, maxTotalRps: 600 },
-    drills: [{ kind: 'sweep', name: 'grid', pool: 'use1/small', from: 50, to: 60, spacing: 0.1, settle: '1s', measure: '2s' }],
-  }, scenario.file);
+  const s = validateScenario(
+    {
+      name: 'sweep',
+      cluster: scenario.clusterFile,
+      mix: {
+        endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed?user={{user}}' }],
+        params: { user: { kind: 'uniform', min: 1, max: 9 } },
+      },
+      baselineRps: 10,
+      guards: { http_req_duration: ['p(99)<250'], cpu_share: ['avg<0.9'] },
+      safety: { maxErrorRate: 0.5, maxTotalRps: 600 },
+      drills: [
+        {
+          kind: 'sweep',
+          name: 'grid',
+          pool: 'use1/small',
+          from: 50,
+          to: 60,
+          spacing: 0.1,
+          settle: '1s',
+          measure: '2s',
+        },
+      ],
+    },
+    scenario.file,
+  );
   const out = exportK6(s, { cluster });
-  assert.deepEqual(out.steps.map((x) => x.rps), [100, 110, 120]);
+  assert.deepEqual(
+    out.steps.map((x) => x.rps),
+    [100, 110, 120],
+  );
   assert.ok(out.steps.every((x) => x.targets.every((t) => t.pool === 'use1/small')));
   assert.ok(out.warnings.some((w) => w.includes("'cpu_share' left out")));
   assert.ok(out.script.includes('"http_req_duration{step:grid-2,pool:use1/small}"'));
@@ -83,7 +130,10 @@ test('the generated script type-checks against @types/k6 and the TestRun carries
   assert.deepEqual(typeCheck(dir, out.scriptFile), []);
   assert.match(out.script, /"executor": "constant-arrival-rate"/);
   assert.match(out.script, /"abortOnFail": true/);
-  assert.match(out.script, /grpcClient\(t\.grpc\)\.invoke\("headroom\.feed\.v1\.Feed\/GetFeed", \{ "user": p\["user"\], "limit": 20 \}/);
+  assert.match(
+    out.script,
+    /grpcClient\(t\.grpc\)\.invoke\("headroom\.feed\.v1\.Feed\/GetFeed", \{ "user": p\["user"\], "limit": 20 \}/,
+  );
   const manifest = parse(out.testRun);
   assert.equal(manifest.apiVersion, 'k6.io/v1alpha1');
   assert.equal(manifest.kind, 'TestRun');
@@ -91,12 +141,18 @@ test('the generated script type-checks against @types/k6 and the TestRun carries
   assert.equal(manifest.spec.parallelism, 4);
   assert.deepEqual(manifest.spec.script.configMap, { name: 'headroom-capacity-drill', file: 'script.ts' });
   assert.equal(manifest.spec.arguments, '--tag headroom_scenario=capacity-drill');
-  assert.equal(out.configMapCommand.split('\n')[0], 'kubectl create configmap headroom-capacity-drill --from-file=script.ts --from-file=feed.proto');
+  assert.equal(
+    out.configMapCommand.split('\n')[0],
+    'kubectl create configmap headroom-capacity-drill --from-file=script.ts --from-file=feed.proto',
+  );
 });
 
 test('the type-check fails on a broken script (the check can fail)', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-k6-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  fs.writeFileSync(path.join(dir, 'bad.ts'), "import http from 'k6/http';\nexport function step0(): void { http.request('GET', 42); }\n");
+  fs.writeFileSync(
+    path.join(dir, 'bad.ts'),
+    "import http from 'k6/http';\nexport function step0(): void { http.request('GET', 42); }\n",
+  );
   assert.ok(typeCheck(dir, 'bad.ts').length > 0);
 });

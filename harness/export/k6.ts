@@ -33,22 +33,38 @@ export interface K6Export {
 
 export function exportK6(scenario: Scenario, options: ExportK6Options): K6Export {
   const parallelism = options.parallelism ?? 1;
-  if (!Number.isInteger(parallelism) || parallelism < 1) throw new ConfigError('argv', '--parallelism', `got ${parallelism}; expected an integer >= 1`);
+  if (!Number.isInteger(parallelism) || parallelism < 1)
+    throw new ConfigError('argv', '--parallelism', `got ${parallelism}; expected an integer >= 1`);
   const plan = exportSteps(scenario, options.cluster, options.drill);
   const parts = renderK6Script(scenario, plan.steps);
   const names = parts.protos.map((p) => path.basename(p));
   const clash = names.find((n, i) => names.indexOf(n) !== i);
-  if (clash) throw new ConfigError(scenario.file, 'mix.endpoints', `two .proto files are both named '${clash}'; expected distinct base names (the ConfigMap is flat)`);
+  if (clash)
+    throw new ConfigError(
+      scenario.file,
+      'mix.endpoints',
+      `two .proto files are both named '${clash}'; expected distinct base names (the ConfigMap is flat)`,
+    );
   const loopback = plan.steps.flatMap((s) => s.targets).find((t) => /\/\/(127\.|\[::1\]|localhost)/.test(t.http));
   const warnings = [...plan.warnings, ...parts.warnings];
-  if (loopback) warnings.push(`replica ${loopback.replica} is at ${loopback.http}: k6 pods cannot reach loopback addresses; export from a cluster file with reachable addresses`);
+  if (loopback)
+    warnings.push(
+      `replica ${loopback.replica} is at ${loopback.http}: k6 pods cannot reach loopback addresses; export from a cluster file with reachable addresses`,
+    );
   const testRunOptions = {
     name: kubernetesName(`headroom-${scenario.name}${options.drill ? `-${options.drill}` : ''}`),
-    parallelism, scriptFile: 'script.ts', extraFiles: names,
+    parallelism,
+    scriptFile: 'script.ts',
+    extraFiles: names,
     tags: { headroom_scenario: scenario.name, ...(options.drill ? { headroom_drill: options.drill } : {}) },
   };
   return {
-    script: parts.script, scriptFile: 'script.ts', testRun: renderTestRun(testRunOptions), configMapCommand: configMapCommand(testRunOptions),
-    protos: parts.protos, steps: plan.steps, warnings,
+    script: parts.script,
+    scriptFile: 'script.ts',
+    testRun: renderTestRun(testRunOptions),
+    configMapCommand: configMapCommand(testRunOptions),
+    protos: parts.protos,
+    steps: plan.steps,
+    warnings,
   };
 }

@@ -7,9 +7,15 @@ type K6Type = 'counter' | 'gauge' | 'rate' | 'trend';
 
 /** k6's type of each metric the harness emits; an unknown metric is a gauge. */
 const k6Types: Record<string, K6Type> = {
-  http_reqs: 'counter', http_req_duration: 'trend', http_req_failed: 'rate',
-  grpc_reqs: 'counter', grpc_req_duration: 'trend', grpc_req_failed: 'rate',
-  iterations: 'counter', iteration_duration: 'trend', dropped_iterations: 'counter',
+  http_reqs: 'counter',
+  http_req_duration: 'trend',
+  http_req_failed: 'rate',
+  grpc_reqs: 'counter',
+  grpc_req_duration: 'trend',
+  grpc_req_failed: 'rate',
+  iterations: 'counter',
+  iteration_duration: 'trend',
+  dropped_iterations: 'counter',
 };
 
 export interface JsonOutputOptions {
@@ -48,9 +54,27 @@ export class JsonOutput implements SampleSink {
     if (!this.declared.has(metric)) {
       this.declared.add(metric);
       const type = k6Types[metric] ?? 'gauge';
-      this.push(JSON.stringify({ type: 'Metric', data: { type, contains: type === 'trend' ? 'time' : 'default', tainted: null, thresholds: this.opts.thresholds?.[metric] ?? [], submetrics: null }, metric }));
+      this.push(
+        JSON.stringify({
+          type: 'Metric',
+          data: {
+            type,
+            contains: type === 'trend' ? 'time' : 'default',
+            tainted: null,
+            thresholds: this.opts.thresholds?.[metric] ?? [],
+            submetrics: null,
+          },
+          metric,
+        }),
+      );
     }
-    this.push(JSON.stringify({ type: 'Point', data: { time: new Date(timeMs).toISOString(), value, tags: cleanTags(tags) }, metric }));
+    this.push(
+      JSON.stringify({
+        type: 'Point',
+        data: { time: new Date(timeMs).toISOString(), value, tags: cleanTags(tags) },
+        metric,
+      }),
+    );
   }
 
   /** Writes what is buffered. */
@@ -79,10 +103,13 @@ export class JsonOutput implements SampleSink {
 
 /** k6 writes `null` for no tags and never an undefined value. */
 function cleanTags(tags: SampleTags): Record<string, string> | null {
-  let out: Record<string, string> | null = null;
+  const out: Record<string, string> = {};
+  let any = false;
   for (const k in tags) {
     const v = tags[k];
-    if (v !== undefined) (out ??= {})[k] = v;
+    if (v === undefined) continue;
+    out[k] = v;
+    any = true;
   }
-  return out;
+  return any ? out : null;
 }

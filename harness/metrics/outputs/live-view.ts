@@ -27,11 +27,20 @@ export interface LiveViewLike<S extends LiveStateLike = LiveStateLike, R = unkno
  * A live view that publishes each state to `prom` and passes everything on to `inner` (the terminal view).
  * It is always live, so the controller computes the state each second even without a TTY.
  */
-export function prometheusLiveView<S extends LiveStateLike, R>(prom: PrometheusOutput, inner?: LiveViewLike<S, R>): LiveViewLike<S, R> {
+export function prometheusLiveView<S extends LiveStateLike, R>(
+  prom: PrometheusOutput,
+  inner?: LiveViewLike<S, R>,
+): LiveViewLike<S, R> {
   return {
     live: true,
     update(state) {
-      prom.setStep({ drill: state.drill, index: state.step, kind: state.kind, target: state.target, offeredRps: state.rateRps });
+      prom.setStep({
+        drill: state.drill,
+        index: state.step,
+        kind: state.kind,
+        target: state.target,
+        offeredRps: state.rateRps,
+      });
       prom.setDrillState(state.phase === 'settle' ? 'settling' : 'measuring');
       for (const [pool, share] of Object.entries(state.cpuByPool)) if (share !== null) prom.setCpuShare(pool, share);
       // A guard not yet evaluated (ok null, inside the guard delay) is shown as holding.

@@ -13,7 +13,12 @@ import type { PrometheusOutput } from '.';
 // Compile-time check that the adapter fits the controller's real LiveView seam.
 export const fitsController: (p: PrometheusOutput, v: LiveView) => LiveView = (p, v) => prometheusLiveView(p, v);
 
-async function openInRange(specsFor: (port: number) => Parameters<typeof openOutputs>[0], cwd: string, from: number, to: number) {
+async function openInRange(
+  specsFor: (port: number) => Parameters<typeof openOutputs>[0],
+  cwd: string,
+  from: number,
+  to: number,
+) {
   for (let port = from; ; port++) {
     try {
       return await openOutputs(specsFor(port), cwd);
@@ -25,7 +30,15 @@ async function openInRange(specsFor: (port: number) => Parameters<typeof openOut
 
 test('json and prometheus outputs open together, take the same records and the live view, and end cleanly', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-out-'));
-  const outs = await openInRange((port) => [{ kind: 'json', file: 'points.json' }, { kind: 'prometheus', address: `127.0.0.1:${port}` }], dir, 36200, 36249);
+  const outs = await openInRange(
+    (port) => [
+      { kind: 'json', file: 'points.json' },
+      { kind: 'prometheus', address: `127.0.0.1:${port}` },
+    ],
+    dir,
+    36200,
+    36249,
+  );
   t.after(async () => {
     await outs.end();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -33,12 +46,32 @@ test('json and prometheus outputs open together, take the same records and the l
   assert.ok(outs.prometheus && outs.prometheusUrl);
   const shown: LiveState[] = [];
   let closed = false;
-  const inner: LiveView = { live: true, update: (s) => shown.push(s), stepEnded: () => {}, message: () => {}, close: () => (closed = true) };
+  const inner: LiveView = {
+    live: true,
+    update: (s) => shown.push(s),
+    stepEnded: () => {},
+    message: () => {},
+    close: () => (closed = true),
+  };
   const view = prometheusLiveView(outs.prometheus, inner);
   const state: LiveState = {
-    drill: 'lose-use1', step: 7, phase: 'measure', kind: 'lose-dc', target: 'use1', rateRps: 250, weights: { dcs: {} }, p99Ms: 12, errorRate: 0, rps: 249,
-    cpuByPool: { 'usw2/small': 0.8, 'euw1/small': null }, guards: [{ name: 'p(99)<250', ok: true, value: 12 }, { name: 'rate<0.01', ok: null, value: null }],
-    markedOut: [], elapsedMs: 4000,
+    drill: 'lose-use1',
+    step: 7,
+    phase: 'measure',
+    kind: 'lose-dc',
+    target: 'use1',
+    rateRps: 250,
+    weights: { dcs: {} },
+    p99Ms: 12,
+    errorRate: 0,
+    rps: 249,
+    cpuByPool: { 'usw2/small': 0.8, 'euw1/small': null },
+    guards: [
+      { name: 'p(99)<250', ok: true, value: 12 },
+      { name: 'rate<0.01', ok: null, value: null },
+    ],
+    markedOut: [],
+    elapsedMs: 4000,
   };
   view.update(state);
   const at = Date.now();
@@ -59,6 +92,10 @@ test('json and prometheus outputs open together, take the same records and the l
   await outs.end();
   await outs.end();
   await assert.rejects(fetch(outs.prometheusUrl));
-  const points = fs.readFileSync(path.join(dir, 'points.json'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+  const points = fs
+    .readFileSync(path.join(dir, 'points.json'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(points.filter((p) => p.type === 'Point' && p.metric === 'http_reqs').length, 3);
 });

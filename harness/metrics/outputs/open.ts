@@ -18,7 +18,11 @@ export interface OpenOutputs {
   end(): Promise<void>;
 }
 
-export async function openOutputs(specs: OutSpec[], cwd: string, opts: { thresholds?: Record<string, string[]> } = {}): Promise<OpenOutputs> {
+export async function openOutputs(
+  specs: OutSpec[],
+  cwd: string,
+  opts: { thresholds?: Record<string, string[]> } = {},
+): Promise<OpenOutputs> {
   const sinks: SampleSink[] = [];
   let prometheus: PrometheusOutput | undefined;
   let prometheusUrl: string | undefined;
@@ -27,7 +31,8 @@ export async function openOutputs(specs: OutSpec[], cwd: string, opts: { thresho
   };
   try {
     for (const spec of specs) {
-      if (spec.kind === 'json') sinks.push(new JsonOutput(path.resolve(cwd, spec.file), { thresholds: opts.thresholds }));
+      if (spec.kind === 'json')
+        sinks.push(new JsonOutput(path.resolve(cwd, spec.file), { thresholds: opts.thresholds }));
       else {
         prometheus = new PrometheusOutput();
         sinks.push(prometheus);

@@ -31,6 +31,11 @@ export function splitOutFlags(values: string[]): { outputs: OutSpec[]; outDir?: 
     if (v.startsWith('json=') || v === 'prometheus' || v.startsWith('prometheus=')) outputs.push(parseOutFlag(v));
     else dirs.push(v);
   }
-  if (dirs.length > 1) throw new ConfigError('argv', '--out', `got folders ${dirs.map((d) => `'${d}'`).join(' and ')}; expected at most one run folder besides json=FILE and prometheus[=ADDR]`);
+  if (dirs.length > 1)
+    throw new ConfigError(
+      'argv',
+      '--out',
+      `got folders ${dirs.map((d) => `'${d}'`).join(' and ')}; expected at most one run folder besides json=FILE and prometheus[=ADDR]`,
+    );
   return { outputs, ...(dirs.length ? { outDir: dirs[0] } : {}) };
 }

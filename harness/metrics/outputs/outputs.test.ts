@@ -36,14 +36,42 @@ test('json output writes k6 Metric and Point lines, one Metric line per metric',
   rec.dropped({}, t0 + 2000);
   out.end();
   out.end();
-  const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const metrics = lines.filter((l) => l.type === 'Metric');
-  assert.deepEqual(metrics.map((m) => m.metric), ['http_reqs', 'http_req_duration', 'http_req_failed', 'grpc_reqs', 'grpc_req_duration', 'grpc_req_failed', 'cpu_share', 'dropped_iterations']);
-  assert.deepEqual(metrics[1], { type: 'Metric', data: { type: 'trend', contains: 'time', tainted: null, thresholds: ['p(99)<250'], submetrics: null }, metric: 'http_req_duration' });
+  assert.deepEqual(
+    metrics.map((m) => m.metric),
+    [
+      'http_reqs',
+      'http_req_duration',
+      'http_req_failed',
+      'grpc_reqs',
+      'grpc_req_duration',
+      'grpc_req_failed',
+      'cpu_share',
+      'dropped_iterations',
+    ],
+  );
+  assert.deepEqual(metrics[1], {
+    type: 'Metric',
+    data: { type: 'trend', contains: 'time', tainted: null, thresholds: ['p(99)<250'], submetrics: null },
+    metric: 'http_req_duration',
+  });
   assert.deepEqual(metrics[2].data.type, 'rate');
   assert.deepEqual(metrics[6].data.type, 'gauge');
   const point = lines.find((l) => l.type === 'Point' && l.metric === 'http_req_duration');
-  assert.deepEqual(point, { type: 'Point', data: { time: '2026-11-30T15:00:00.250Z', value: 12.5, tags: { dc: 'use1', pool: 'use1/small', endpoint: 'feed', step: '3' } }, metric: 'http_req_duration' });
+  assert.deepEqual(point, {
+    type: 'Point',
+    data: {
+      time: '2026-11-30T15:00:00.250Z',
+      value: 12.5,
+      tags: { dc: 'use1', pool: 'use1/small', endpoint: 'feed', step: '3' },
+    },
+    metric: 'http_req_duration',
+  });
   assert.equal(lines.find((l) => l.type === 'Point' && l.metric === 'grpc_req_failed').data.value, 1);
   assert.equal(lines.find((l) => l.type === 'Point' && l.metric === 'dropped_iterations').data.tags, null);
   for (const l of lines) assert.deepEqual(Object.keys(l), ['type', 'data', 'metric']);
@@ -72,12 +100,22 @@ test('--out values: json=FILE, prometheus with and without ADDR, the run folder 
   assert.throws(() => parseOutFlag('json'), ConfigError);
   assert.throws(() => parseOutFlag('prometheus=localhost:99999'), ConfigError);
   assert.throws(() => parseOutFlag('influxdb=x'), ConfigError);
-  assert.deepEqual(splitOutFlags(['reports/a', 'json=p.json', 'prometheus']), { outputs: [{ kind: 'json', file: 'p.json' }, { kind: 'prometheus', address: '127.0.0.1:9464' }], outDir: 'reports/a' });
+  assert.deepEqual(splitOutFlags(['reports/a', 'json=p.json', 'prometheus']), {
+    outputs: [
+      { kind: 'json', file: 'p.json' },
+      { kind: 'prometheus', address: '127.0.0.1:9464' },
+    ],
+    outDir: 'reports/a',
+  });
   assert.throws(() => splitOutFlags(['a', 'b']), ConfigError);
 });
 
 /** A small OpenMetrics text parser: `name{a="b",...} value` lines into samples; comments kept as types. */
-function parseExposition(text: string): { samples: { name: string; labels: Record<string, string>; value: number }[]; types: Record<string, string>; eof: boolean } {
+function parseExposition(text: string): {
+  samples: { name: string; labels: Record<string, string>; value: number }[];
+  types: Record<string, string>;
+  eof: boolean;
+} {
   const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
   const types: Record<string, string> = {};
   let eof = false;
@@ -105,7 +143,8 @@ test('prometheus output serves OpenMetrics on a loopback port; a real scrape sho
   prom.setDrillState('measuring');
   const tags = { dc: 'use1', pool: 'use1/small', endpoint: 'feed' };
   for (let i = 0; i < 10; i++) rec.request(tags, i < 9 ? 3 : 300, i === 9, t0 + i * 10);
-  for (let i = 0; i < 4; i++) rec.request({ ...tags, endpoint: 'feed-grpc', protocol: 'grpc' }, 20, false, t0 + 1000 + i);
+  for (let i = 0; i < 4; i++)
+    rec.request({ ...tags, endpoint: 'feed-grpc', protocol: 'grpc' }, 20, false, t0 + 1000 + i);
   rec.request(tags, 3, false, t0 + 2000);
   prom.setCpuShare('use1/small', 0.61);
   prom.setGuard('http_req_duration p(99)<250', 'use1', false, 297.5);

@@ -31,7 +31,12 @@ type Labels = Record<(typeof requestLabels)[number], string>;
 export function parseAddress(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || !(port >= 0 && port <= 65535)) throw new ConfigError('argv', '--out prometheus', `got '${text}'; expected ADDR as host:port, e.g. ${defaultPrometheusAddress}`);
+  if (!m || !(port >= 0 && port <= 65535))
+    throw new ConfigError(
+      'argv',
+      '--out prometheus',
+      `got '${text}'; expected ADDR as host:port, e.g. ${defaultPrometheusAddress}`,
+    );
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
@@ -49,7 +54,15 @@ export class PrometheusOutput implements SampleSink {
   private readonly guardOk: Gauge<'guard' | 'target'>;
   private readonly guardValue: Gauge<'guard' | 'target'>;
   /** Children by tag key: prom-client hashes labels on every call otherwise. */
-  private readonly children = new Map<string, { labels: Labels; req: Counter.Internal; err: Counter.Internal; lat: Histogram.Internal<(typeof requestLabels)[number]> }>();
+  private readonly children = new Map<
+    string,
+    {
+      labels: Labels;
+      req: Counter.Internal;
+      err: Counter.Internal;
+      lat: Histogram.Internal<(typeof requestLabels)[number]>;
+    }
+  >();
   private second = -1;
   private countThisSecond = 0;
   private server: http.Server | null = null;
@@ -57,20 +70,71 @@ export class PrometheusOutput implements SampleSink {
   constructor() {
     const registers = [this.registry];
     const labelNames = [...requestLabels];
-    this.requests = new Counter({ name: 'headroom_requests', help: 'Requests completed (k6 http_reqs + grpc_reqs)', labelNames, registers });
-    this.errors = new Counter({ name: 'headroom_request_errors', help: 'Requests failed (k6 *_req_failed)', labelNames, registers });
-    this.dropped = new Counter({ name: 'headroom_dropped_iterations', help: 'Arrivals dropped at the in-flight cap', labelNames: ['dc', 'pool'], registers });
+    this.requests = new Counter({
+      name: 'headroom_requests',
+      help: 'Requests completed (k6 http_reqs + grpc_reqs)',
+      labelNames,
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'headroom_request_errors',
+      help: 'Requests failed (k6 *_req_failed)',
+      labelNames,
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'headroom_dropped_iterations',
+      help: 'Arrivals dropped at the in-flight cap',
+      labelNames: ['dc', 'pool'],
+      registers,
+    });
     this.latency = new Histogram({
-      name: 'headroom_request_duration_seconds', help: 'Latency from the intended send time (no coordinated omission)', labelNames, registers,
+      name: 'headroom_request_duration_seconds',
+      help: 'Latency from the intended send time (no coordinated omission)',
+      labelNames,
+      registers,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
-    this.offered = new Gauge({ name: 'headroom_offered_rps', help: 'Total arrival rate of the current step, req/s', registers });
-    this.achieved = new Gauge({ name: 'headroom_achieved_rps', help: 'Requests completed in the last whole second', registers });
-    this.cpu = new Gauge({ name: 'headroom_cpu_share', help: "A pool's CPU use as a share of its quota (0..1)", labelNames: ['pool'], registers });
-    this.step = new Gauge({ name: 'headroom_step', help: 'The current step: its index as value, its drill, kind and target as labels', labelNames: ['drill', 'step', 'kind', 'target'], registers });
-    this.state = new Gauge({ name: 'headroom_drill_state', help: 'The drill state, one-hot', labelNames: ['state'], registers });
-    this.guardOk = new Gauge({ name: 'headroom_guard_ok', help: '1 while a guard holds on its target, 0 once breached', labelNames: ['guard', 'target'], registers });
-    this.guardValue = new Gauge({ name: 'headroom_guard_value', help: "A guard's last measured value on its target", labelNames: ['guard', 'target'], registers });
+    this.offered = new Gauge({
+      name: 'headroom_offered_rps',
+      help: 'Total arrival rate of the current step, req/s',
+      registers,
+    });
+    this.achieved = new Gauge({
+      name: 'headroom_achieved_rps',
+      help: 'Requests completed in the last whole second',
+      registers,
+    });
+    this.cpu = new Gauge({
+      name: 'headroom_cpu_share',
+      help: "A pool's CPU use as a share of its quota (0..1)",
+      labelNames: ['pool'],
+      registers,
+    });
+    this.step = new Gauge({
+      name: 'headroom_step',
+      help: 'The current step: its index as value, its drill, kind and target as labels',
+      labelNames: ['drill', 'step', 'kind', 'target'],
+      registers,
+    });
+    this.state = new Gauge({
+      name: 'headroom_drill_state',
+      help: 'The drill state, one-hot',
+      labelNames: ['state'],
+      registers,
+    });
+    this.guardOk = new Gauge({
+      name: 'headroom_guard_ok',
+      help: '1 while a guard holds on its target, 0 once breached',
+      labelNames: ['guard', 'target'],
+      registers,
+    });
+    this.guardValue = new Gauge({
+      name: 'headroom_guard_value',
+      help: "A guard's last measured value on its target",
+      labelNames: ['guard', 'target'],
+      registers,
+    });
     this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     this.setDrillState('idle');
   }
@@ -79,7 +143,8 @@ export class PrometheusOutput implements SampleSink {
     if (metric === 'http_reqs' || metric === 'grpc_reqs') {
       this.child(tags).req.inc(value);
       this.countSecond(timeMs, value);
-    } else if (metric === 'http_req_duration' || metric === 'grpc_req_duration') this.child(tags).lat.observe(value / 1000);
+    } else if (metric === 'http_req_duration' || metric === 'grpc_req_duration')
+      this.child(tags).lat.observe(value / 1000);
     else if (metric === 'http_req_failed' || metric === 'grpc_req_failed') {
       if (value) this.child(tags).err.inc(value);
     } else if (metric === 'dropped_iterations') this.dropped.inc({ dc: tags.dc ?? '', pool: tags.pool ?? '' }, value);
@@ -125,7 +190,16 @@ export class PrometheusOutput implements SampleSink {
       );
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new ConfigError('argv', '--out prometheus', `cannot listen on ${address}: ${err.code ?? err.message}`, 'give a free port: --out prometheus=127.0.0.1:PORT')));
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new ConfigError(
+            'argv',
+            '--out prometheus',
+            `cannot listen on ${address}: ${err.code ?? err.message}`,
+            'give a free port: --out prometheus=127.0.0.1:PORT',
+          ),
+        ),
+      );
       server.listen(port, host, () => resolve());
     });
     this.server = server;
@@ -143,11 +217,21 @@ export class PrometheusOutput implements SampleSink {
   }
 
   private child(tags: SampleTags) {
-    const labels: Labels = { dc: tags.dc ?? '', pool: tags.pool ?? '', endpoint: tags.endpoint ?? '', protocol: tags.protocol ?? 'http' };
+    const labels: Labels = {
+      dc: tags.dc ?? '',
+      pool: tags.pool ?? '',
+      endpoint: tags.endpoint ?? '',
+      protocol: tags.protocol ?? 'http',
+    };
     const key = `${labels.dc}\u0001${labels.pool}\u0001${labels.endpoint}\u0001${labels.protocol}`;
     let c = this.children.get(key);
     if (!c) {
-      c = { labels, req: this.requests.labels(labels), err: this.errors.labels(labels), lat: this.latency.labels(labels) };
+      c = {
+        labels,
+        req: this.requests.labels(labels),
+        err: this.errors.labels(labels),
+        lat: this.latency.labels(labels),
+      };
       // Errors show as 0 from the first request, so rate() over them is defined.
       c.err.inc(0);
       this.children.set(key, c);
