@@ -101,14 +101,16 @@ export function renderK6Script(scenario: Scenario, steps: ExportStep[]): ScriptP
     if (e.protocol === 'http') {
       const params = { timeout, ...(e.headers ? { headers: e.headers } : {}) };
       const body = e.body === undefined ? 'null' : template(e.body);
+      const method = JSON.stringify((e.method ?? 'GET').toUpperCase());
       lines.push(
         `  // ${e.name}`,
-        `  (t, p, tags) => { http.request(${JSON.stringify((e.method ?? 'GET').toUpperCase())}, t.http + ${template(e.path)}, ${body}, { ...${JSON.stringify(params)}, tags }); },`,
+        `  (t, p, tags) => { http.request(${method}, t.http + ${template(e.path)}, ${body}, { ...${JSON.stringify(params)}, tags }); },`,
       );
     } else {
+      const rpc = JSON.stringify(`${e.service}/${e.method}`);
       lines.push(
         `  // ${e.name}`,
-        `  (t, p, tags) => { grpcClient(t.grpc).invoke(${JSON.stringify(`${e.service}/${e.method}`)}, ${message(e.message)}, { timeout: ${JSON.stringify(timeout)}, tags }); },`,
+        `  (t, p, tags) => { grpcClient(t.grpc).invoke(${rpc}, ${message(e.message)}, { timeout: ${JSON.stringify(timeout)}, tags }); },`,
       );
     }
   }
