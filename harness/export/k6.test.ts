@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { test } from 'node:test';
 import ts from 'typescript';
 import { parse } from 'yaml';
@@ -155,4 +156,79 @@ test('the type-check fails on a broken script (the check can fail)', (t) => {
     "import http from 'k6/http';\nexport function step0(): void { http.request('GET', 42); }\n",
   );
   assert.ok(typeCheck(dir, 'bad.ts').length > 0);
+});
+
+/** Runs the generated script in a VM with k6's modules recorded instead of sent, and a seeded Math.random. */
+function runScript(script: string) {
+  const js = ts.transpileModule(script, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
+  }).outputText;
+  const calls: { kind: 'http' | 'grpc'; method: string; url: string; body: unknown; tags: Record<string, string> }[] =
+    [];
+  class Client {
+    address = '';
+    load() {}
+    connect(address: string) {
+      this.address = address;
+    }
+    invoke(method: string, body: unknown, params: { tags: Record<string, string> }) {
+      calls.push({ kind: 'grpc', method, url: this.address, body, tags: params.tags });
+    }
+  }
+  const modules: Record<string, unknown> = {
+    'k6/http': {
+      default: {
+        request: (method: string, url: string, body: unknown, params: { tags: Record<string, string> }) =>
+          calls.push({ kind: 'http', method, url, body, tags: params.tags }),
+      },
+    },
+    'k6/net/grpc': { default: { Client } },
+    'k6/execution': { default: { scenario: { iterationInTest: 0 } } },
+  };
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const exports: Record<string, unknown> = {};
+  const math = Object.create(Math, { random: { value: random } });
+  vm.runInNewContext(js, { exports, require: (m: string) => modules[m], Math: math, String, JSON, Object });
+  return {
+    exports: exports as Record<string, () => void> & { options: { scenarios: Record<string, { exec: string }> } },
+    calls,
+  };
+}
+
+test('the generated script, run with k6 modules recorded: every scenario has its exec, requests follow the step shares and templates', async () => {
+  const { scenario, cluster } = await load();
+  const out = exportK6(scenario, { cluster, drill: 'drain-use1' });
+  const { exports, calls } = runScript(out.script);
+  for (const s of Object.values(exports.options.scenarios))
+    assert.equal(typeof exports[s.exec], 'function', `no exec ${s.exec}`);
+  const last = out.steps.length - 1;
+  for (let i = 0; i < 4000; i++) exports[`step${last}`]();
+  // The last drain step sends everything to use1; its pools by replica count (2 small, 1 large).
+  assert.ok(calls.every((c) => c.tags.dc === 'use1'));
+  const small = calls.filter((c) => c.tags.pool === 'use1/small').length / calls.length;
+  assert.ok(Math.abs(small - 2 / 3) < 0.03, `use1/small got ${small}`);
+  const http = calls.filter((c) => c.kind === 'http');
+  const grpc = calls.filter((c) => c.kind === 'grpc');
+  assert.ok(Math.abs(grpc.length / calls.length - 0.1) < 0.02, `grpc share ${grpc.length / calls.length}`);
+  for (const c of http.filter((x) => x.tags.endpoint === 'feed'))
+    assert.match(c.url, /^http:\/\/127\.0\.0\.1:\d+\/feed\?user=\d+$/);
+  for (const c of http.filter((x) => x.tags.endpoint === 'like'))
+    assert.match(String(c.body), /^\{"user":\d+,"post":\d+\}$/);
+  for (const c of grpc) {
+    assert.equal(c.method, 'headroom.feed.v1.Feed/GetFeed');
+    assert.equal(typeof (c.body as { user: unknown }).user, 'number');
+    assert.match(c.url, /^127\.0\.0\.1:\d+$/);
+  }
+  const replicas = new Set(calls.map((c) => c.tags.replica));
+  assert.deepEqual(
+    [...replicas].sort(),
+    cluster.replicas
+      .filter((r) => r.dc === 'use1')
+      .map((r) => r.name)
+      .sort(),
+  );
 });
