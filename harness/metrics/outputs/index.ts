@@ -1,7 +1,7 @@
 // metrics/outputs/: live consumers of the sample stream: k6's NDJSON points (`--out json=FILE`) and an
 // OpenMetrics endpoint (`--out prometheus[=ADDR]`), both behind SampleSink; parseOutFlag reads the flag.
-export { recordsToSamples } from './sink';
-export type { RecordListener, SampleSink, SampleTags } from './sink';
+export { recordsToSamples, storeListener } from './sink';
+export type { RecordListener, SampleSink, SampleTags, StoreSampleListener } from './sink';
 export { JsonOutput } from './json';
 export type { JsonOutputOptions } from './json';
 export { PrometheusOutput, defaultPrometheusAddress, drillStates, parseAddress } from './prometheus';

@@ -4,11 +4,13 @@ import * as path from 'node:path';
 import { JsonOutput } from './json';
 import type { OutSpec } from './out-flag';
 import { PrometheusOutput } from './prometheus';
-import { recordsToSamples } from './sink';
-import type { RecordListener, SampleSink } from './sink';
+import { recordsToSamples, storeListener } from './sink';
+import type { RecordListener, SampleSink, StoreSampleListener } from './sink';
 
 export interface OpenOutputs {
   records: RecordListener;
+  /** For the store: `metrics.onSample(outputs.sampleListener)` (requests and drops; gauges go through records.gauge). */
+  sampleListener: StoreSampleListener;
   sinks: SampleSink[];
   /** Present with `--out prometheus`: feed it the step, drill and guard state (see prometheusLiveView). */
   prometheus?: PrometheusOutput;
@@ -43,5 +45,6 @@ export async function openOutputs(
     await end();
     throw err;
   }
-  return { records: recordsToSamples(...sinks), sinks, prometheus, prometheusUrl, end };
+  const records = recordsToSamples(...sinks);
+  return { records, sampleListener: storeListener(records), sinks, prometheus, prometheusUrl, end };
 }

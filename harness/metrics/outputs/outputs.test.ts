@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../common';
-import { JsonOutput, PrometheusOutput, parseOutFlag, recordsToSamples, splitOutFlags } from '.';
+import { JsonOutput, PrometheusOutput, parseOutFlag, recordsToSamples, splitOutFlags, storeListener } from '.';
 
 /**
  * Listens on the first free port of this test's loopback range: ports there are also the kernel's
@@ -202,4 +202,23 @@ test('prometheus output on a port in use fails with a ConfigError naming the add
     assert.match(e.message, new RegExp(`--out prometheus: cannot listen on 127\\.0\\.0\\.1:${bound.port}: EADDRINUSE`));
     return true;
   });
+});
+
+test("storeListener turns the store's ok, failed and dropped samples into the k6 metrics of the series' protocol", () => {
+  const seen: string[] = [];
+  const listener = storeListener(
+    recordsToSamples({ sample: (m, tags, v, at) => seen.push(`${m} ${tags.dc} ${v} ${at}`), end: () => {} }),
+  );
+  listener({ tags: { dc: 'use1', protocol: 'grpc' } }, 1000, 'failed', 4.5);
+  listener({ tags: { dc: 'usw2' } }, 2000, 'ok', 3);
+  listener({ tags: { dc: 'euw1' } }, 3000, 'dropped', 0);
+  assert.deepEqual(seen, [
+    'grpc_reqs use1 1 1000',
+    'grpc_req_duration use1 4.5 1000',
+    'grpc_req_failed use1 1 1000',
+    'http_reqs usw2 1 2000',
+    'http_req_duration usw2 3 2000',
+    'http_req_failed usw2 0 2000',
+    'dropped_iterations euw1 1 3000',
+  ]);
 });

@@ -38,3 +38,19 @@ export function recordsToSamples(...sinks: SampleSink[]): RecordListener {
     dropped: (tags, atMs) => emit('dropped_iterations', tags, 1, atMs),
   };
 }
+
+/** The metrics store's `onSample` listener shape (metrics/series.ts SampleListener), structurally. */
+export type StoreSampleListener = (
+  series: { readonly tags: Readonly<Tags> },
+  atMs: number,
+  outcome: 'ok' | 'failed' | 'dropped',
+  durationMs: number,
+) => void;
+
+/** Adapts records to the store's sample stream: `metrics.onSample(storeListener(outputs.records))`. */
+export function storeListener(records: RecordListener): StoreSampleListener {
+  return (series, atMs, outcome, durationMs) => {
+    if (outcome === 'dropped') records.dropped(series.tags, atMs);
+    else records.request(series.tags, durationMs, outcome === 'failed', atMs);
+  };
+}
