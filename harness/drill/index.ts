@@ -11,3 +11,4 @@ export { realClock } from './ports';
 export type { Clock, ClusterPort } from './ports';
 export { countedMetricsPort, RequestCounters } from './request-counters';
 export { demandWeights } from './traffic-plan';
+export type { LiveState, LiveView } from './live-view';
