@@ -12,3 +12,6 @@ export type { Clock, ClusterPort } from './ports';
 export { countedMetricsPort, RequestCounters } from './request-counters';
 export { demandWeights } from './traffic-plan';
 export type { LiveState, LiveView } from './live-view';
+export { sweepGrid } from './redline-search';
+export { drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare } from './traffic-plan';
+export type { TrafficTarget } from './traffic-plan';

@@ -1,8 +1,8 @@
 // Renders a k6 script (TypeScript, which k6 runs natively) from export steps: the mix as templated HTTP
 // and gRPC requests, one constant-arrival-rate scenario per step, replicas picked by the step's shares.
 import * as path from 'node:path';
-import type { Scenario } from '../config/scenario';
-import type { ParamSpec } from '../config/scenario-types';
+import type { Scenario } from '../config';
+import type { ParamSpec } from '../config';
 import { guardThresholds } from './k6-thresholds';
 import type { ExportStep } from './k6-steps';
 

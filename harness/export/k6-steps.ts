@@ -1,10 +1,10 @@
 // The open-loop schedule a k6 export runs: a scenario's drain, hold, DC-loss and sweep drills laid
 // out as sequential steps (rate, start, duration, per-replica weights). Pure: scenario and cluster in, steps out.
-import type { ClusterSpec, ReplicaSpec } from '../cluster/model';
+import type { ClusterSpec, ReplicaSpec } from '../cluster';
 import { ConfigError } from '../common';
-import type { ResolvedDrill, Scenario } from '../config/scenario';
-import { sweepGrid } from '../drill/redline-search';
-import type { Tags } from '../metrics/tags';
+import type { ResolvedDrill, Scenario } from '../config';
+import { sweepGrid } from '../drill';
+import type { Tags } from '../metrics';
 import {
   demandWeights,
   drainShares,
@@ -13,8 +13,9 @@ import {
   poolOnlyWeights,
   redlinePools,
   targetDemandShare,
-} from '../drill/traffic-plan';
-import type { TrafficTarget, Weights } from '../drill/traffic-plan';
+} from '../drill';
+import type { TrafficTarget } from '../drill';
+import type { Weights } from '../load';
 
 /** One replica a step may send to, with its share of the step's requests. */
 export interface StepTarget {

@@ -1,6 +1,6 @@
 // A scenario's guards, safety stop and run thresholds as k6 thresholds: each guard becomes a
 // threshold on the step's sub-metric (`{step:...,dc:...}`) with abortOnFail, evaluated from the end of its settle.
-import type { Scenario } from '../config/scenario';
+import type { Scenario } from '../config';
 import type { ExportStep } from './k6-steps';
 
 /** Metrics k6 itself emits for HTTP and gRPC tests; a threshold on any other metric makes k6 refuse the script. */

@@ -10,7 +10,7 @@ import ts from 'typescript';
 import { parse } from 'yaml';
 import { ConfigError } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario, validateScenario } from '../config';
-import { drainShares, targetDemandShare } from '../drill/traffic-plan';
+import { drainShares, targetDemandShare } from '../drill';
 import { exportK6, exportSteps } from '.';
 
 const root = path.resolve(__dirname, '..', '..');

@@ -1,9 +1,9 @@
 // `headroom export k6`: a scenario (one drill or all) as a k6 script and a k6-operator TestRun, for open-loop
 // replays at a scale one machine cannot reach. Pure: returns texts; the CLI writes them.
 import * as path from 'node:path';
-import type { ClusterSpec } from '../cluster/model';
+import type { ClusterSpec } from '../cluster';
 import { ConfigError } from '../common';
-import type { Scenario } from '../config/scenario';
+import type { Scenario } from '../config';
 import { renderK6Script } from './k6-script';
 import { exportSteps } from './k6-steps';
 import type { ExportStep } from './k6-steps';
