@@ -24,7 +24,10 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
 }
 
-const entry = path.join(__dirname, 'process.js');
+// From compiled JavaScript (dist/) the agent is the compiled CLI's `agent` command; from the TypeScript
+// sources, process.js registers ts-node first.
+const compiled = __filename.endsWith('.js');
+const entry = compiled ? [path.join(__dirname, '..', 'cli', 'bin.js'), 'agent'] : [path.join(__dirname, 'process.js')];
 
 export async function spawnLocalAgents(n: number, opts: SpawnOptions = {}): Promise<LocalAgent[]> {
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`--agents: expected an integer >= 1, got ${n}`);
@@ -41,7 +44,7 @@ export async function spawnLocalAgents(n: number, opts: SpawnOptions = {}): Prom
 
 function spawnOne(host: string, port: number, opts: SpawnOptions): Promise<LocalAgent> {
   const capacity = opts.capacity ? ['--capacity', String(opts.capacity)] : [];
-  const args = [entry, '--listen', `${host}:${port}`, '--exit-with-stdin', ...capacity];
+  const args = [...entry, '--listen', `${host}:${port}`, '--exit-with-stdin', ...capacity];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';

@@ -2,14 +2,11 @@
 // each server type's redline over past runs, its trend per week and the runs that regressed.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, ExitCode } from '../common';
 import { formatHistory, historyView, type HistoryLine, type HistorySelection } from '../report';
 import { readHistory } from '../results';
+import { collector, helpText, parseFlags, positiveNumber, share } from './flags';
 import type { CliIo } from './io';
-
-const usage = 'usage: headroom history [reports/history.ndjson | reports/] [--cluster C] [--scenario S] [--since 30d|2026-11-01]'
-  + ' [--last N] [--max-drop 5%] [--json]';
 
 const unitMs: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -24,6 +21,22 @@ export function parseSince(text: string, nowMs: number): number {
   return at;
 }
 
+export const spec = {
+  name: 'history',
+  args: '[reports/history.ndjson | reports/]',
+  summary: 'Each server type\'s redline over past runs (per cluster and scenario, in time order), its trend per week\n'
+    + 'and the runs that regressed.',
+  positionals: [0, 1] as [number, number],
+  flags: {
+    cluster: { type: 'string', value: 'NAME', help: 'only runs of this cluster' },
+    scenario: { type: 'string', value: 'NAME', help: 'only runs of this scenario' },
+    since: { type: 'string', value: 'AGE|DATE', help: 'only runs since 30d, 12w, 48h ago or a date such as 2026-11-01' },
+    last: { type: 'string', value: 'N', help: 'only the last N runs (after the other filters)' },
+    'max-drop': { type: 'string', value: 'SHARE', help: 'a fall from the previous run beyond this counts as a regression (default 5%)' },
+    json: { type: 'boolean', help: 'print the series as JSON' },
+  },
+} as const;
+
 export interface HistoryArgs {
   file: string | undefined;
   selection: HistorySelection;
@@ -32,52 +45,27 @@ export interface HistoryArgs {
   help: boolean;
 }
 
-/** Flags to options; kept apart so the shared flag parser (issue 8) can replace just this function. */
+/** Flags to options, through the shared parser; every bad value is exit 104 naming the flag. */
 export function parseHistoryArgs(argv: string[], nowMs: number): HistoryArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        cluster: { type: 'string' }, scenario: { type: 'string' }, since: { type: 'string' }, last: { type: 'string' },
-        'max-drop': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ConfigError('command line', 'history', (err as Error).message, usage);
-  }
+  const parsed = parseFlags(spec, argv);
+  if (parsed.help) return { file: undefined, selection: {}, maxDrop: 0.05, json: false, help: true };
   const { values: v, positionals } = parsed;
-  if (positionals.length > 1) {
-    throw new ConfigError('command line', 'history', `expected at most one history file or reports folder, got ${positionals.length}`, usage);
-  }
-  let last: number | undefined;
-  if (v.last !== undefined) {
-    last = Number(v.last);
-    if (!/^\d+$/.test(v.last.trim()) || last < 1) {
-      throw new ConfigError('command line', '--last', `value '${v.last}': expected a whole number of runs, 1 or more`);
-    }
-  }
-  let maxDrop = 0.05;
-  if (v['max-drop'] !== undefined) {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(v['max-drop']);
-    maxDrop = m ? (m[2] ? Number(m[1]) / 100 : Number(m[1])) : NaN;
-    if (!(maxDrop >= 0 && maxDrop <= 1)) {
-      throw new ConfigError('command line', '--max-drop', `value '${v['max-drop']}': expected a share such as 0.05 or 5% between 0 and 1`);
-    }
-  }
+  const c = collector();
+  const last = v.last === undefined ? undefined : c.check(() => positiveNumber('--last', v.last as string, true));
+  const maxDrop = c.check(() => share('--max-drop', v['max-drop'] ?? '5%', { min: 0, max: 1 })) ?? 0.05;
+  const sinceMs = v.since === undefined ? undefined : c.check(() => parseSince(v.since as string, nowMs));
+  c.throwIfAny();
   return {
     file: positionals[0],
     selection: {
       ...(v.cluster !== undefined ? { cluster: v.cluster } : {}),
       ...(v.scenario !== undefined ? { scenario: v.scenario } : {}),
-      ...(v.since !== undefined ? { sinceMs: parseSince(v.since, nowMs) } : {}),
+      ...(sinceMs !== undefined ? { sinceMs } : {}),
       ...(last !== undefined ? { last } : {}),
     },
     maxDrop,
     json: v.json ?? false,
-    help: v.help ?? false,
+    help: false,
   };
 }
 
@@ -92,10 +80,10 @@ async function historyFileOf(arg: string | undefined, cwd: string): Promise<stri
   return file;
 }
 
-export async function run(argv: string[], io: CliIo, nowMs = Date.now()): Promise<number> {
+export async function run(argv: string[], io: CliIo, _env?: unknown, nowMs = Date.now()): Promise<number> {
   const args = parseHistoryArgs(argv, nowMs);
   if (args.help) {
-    io.stdout.write(`${usage}\n`);
+    io.stdout.write(helpText(spec));
     return ExitCode.ok;
   }
   const file = await historyFileOf(args.file, io.cwd);

@@ -11,6 +11,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   plan: { summary: 'servers per DC from redlines and a forecast, surviving the loss of any one DC', load: () => import('./plan') },
   report: { summary: 're-render a run\'s report from its files', load: () => import('./report') },
   compare: { summary: 'compare two runs\' redlines; exit 99 on a regression', load: () => import('./compare') },
+  history: { summary: 'redlines per server type over past runs, their trend per week and the runs that regressed', load: () => import('./history') },
+  export: { summary: 'a scenario as a k6 script and a k6-operator TestRun: export k6 <scenario.ts> --out DIR', load: () => import('./export') },
+  agent: { summary: 'serve the load engine to a drill controller over gRPC (a generator agent)', load: () => import('./agent') },
+  edge: { summary: 'edge restore <run>: put back the HAProxy weights a run saved', load: () => import('./edge') },
 };
 
 function usage(): string {

@@ -15,6 +15,8 @@ export interface EnvOptions {
   verbose?: boolean;
   /** HEADROOM_BASELINE: the run `drill` compares against when --baseline is not given. */
   baseline?: string;
+  /** HEADROOM_NOTIFY_URL: the webhook `drill --notify` posts to when the flag is not given. */
+  notifyUrl?: string;
   /** DOCKER_HOST: the default Docker endpoint (unix://, tcp:// or ssh://). */
   dockerHost?: string;
 }
@@ -26,6 +28,7 @@ export const environmentVariables: Record<string, string> = {
   HEADROOM_LIVE: '0 or 1',
   HEADROOM_VERBOSE: '0 or 1',
   HEADROOM_BASELINE: 'a run directory or summary.json',
+  HEADROOM_NOTIFY_URL: 'an http:// or https:// URL',
   DOCKER_HOST: 'a Docker endpoint like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host',
 };
 
@@ -64,6 +67,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): EnvOptions {
   if (verbose !== undefined) out.verbose = verbose;
   const baseline = given('HEADROOM_BASELINE');
   if (baseline !== undefined) out.baseline = baseline;
+  const notify = given('HEADROOM_NOTIFY_URL');
+  if (notify !== undefined) {
+    if (!/^https?:\/\/\S+$/.test(notify)) bad('HEADROOM_NOTIFY_URL', notify);
+    else out.notifyUrl = notify;
+  }
   const docker = given('DOCKER_HOST');
   if (docker !== undefined) {
     if (!/^(unix|tcp|ssh):\/\/./.test(docker)) bad('DOCKER_HOST', docker);

@@ -8,7 +8,7 @@ export type { DrillContext, DrillResults } from './drills';
 export { buildGuards, evaluateRunThresholds } from './guards';
 export { liveView } from './live-view';
 export { realClock } from './ports';
-export type { Clock, ClusterPort } from './ports';
+export type { Clock, ClusterPort, LoadPort, MetricsPort } from './ports';
 export { countedMetricsPort, RequestCounters } from './request-counters';
 export { demandWeights } from './traffic-plan';
 export type { LiveState, LiveView } from './live-view';

@@ -172,6 +172,21 @@ export class Metrics implements SeriesStore {
     this.begin(sec * 1000);
     this.keep(sec, series, { hist: hist && hist.total > 0 ? hist : null, slots: Float64Array.from(slots) });
     this.advance(sec);
+    // Listeners (per-replica counters, outputs) see the absorbed requests too, at their 100 ms slot;
+    // the latency of each is not known here (NaN): it lives in the histogram.
+    const listeners = this.listeners;
+    if (listeners.length === 0) return;
+    for (let i = 0; i < slotsPerSecond; i++) {
+      const at = sec * 1000 + i * slotMs + slotMs / 2;
+      const failed = slots[slotsPerSecond + i];
+      const ok = slots[i] - failed;
+      const dropped = slots[2 * slotsPerSecond + i];
+      for (const l of listeners) {
+        for (let k = 0; k < ok; k++) l(series, at, 'ok', NaN);
+        for (let k = 0; k < failed; k++) l(series, at, 'failed', NaN);
+        for (let k = 0; k < dropped; k++) l(series, at, 'dropped', 0);
+      }
+    }
   }
 
   /** @internal the newest second seen; prunes what falls out of retention. */

@@ -116,7 +116,7 @@ async function cli(argv: string[], cwd: string): Promise<{ code: number; out: st
   let err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
-  const code = await historyCommand(argv, { stdout, stderr, env: {}, cwd }, Date.parse('2026-10-27T00:00:00Z'));
+  const code = await historyCommand(argv, { stdout, stderr, env: {}, cwd }, undefined, Date.parse('2026-10-27T00:00:00Z'));
   return { code, out, err };
 }
 

@@ -9,8 +9,9 @@ import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../c
 import type { Scenario } from '../config';
 import { createDriver, toReplica, type DriverOptions } from '../cluster';
 import type { ClusterDriver, RunningCluster } from '../cluster';
-import { LoadEngine } from '../load';
-import { Metrics } from '../metrics';
+import { Metrics, openOutputs, prometheusLiveView, type OutSpec } from '../metrics';
+import type { AgentSource } from '../agent';
+import type { Comparison } from '../capacity';
 import { writeReport } from '../report';
 import { appendHistory, baselineRedlines, makeRunId, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
@@ -18,6 +19,7 @@ import {
   type Clock, type ClusterPort, type DrillContext, type DrillResults,
 } from '../drill';
 import { clusterFacts, gitFacts, versions } from './facts';
+import { openLoadSource, type LoadSource } from './load-source';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -44,6 +46,10 @@ export interface DrillRunOptions {
   driver?: DriverOptions;
   /** Called once the cluster is up and the engine started (tests inject faults through it). */
   onClusterUp?: (cluster: RunningCluster) => void | Promise<void>;
+  /** Live outputs: k6 JSON points to a file, an OpenMetrics endpoint (`--out json=FILE`, `--out prometheus`). */
+  outputs?: OutSpec[];
+  /** Generator agents instead of the in-process engine (`--agents N`, or addresses). */
+  agents?: AgentSource;
 }
 
 export interface DrillRunResult {
@@ -51,6 +57,8 @@ export interface DrillRunResult {
   runDir: string | null;
   indexHtml: string | null;
   summary: Summary | null;
+  /** Against --baseline, when one was given and the report was written. */
+  comparison?: Comparison | null;
 }
 
 
@@ -107,10 +115,9 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const clock: Clock = { now: () => metrics.now(), sleep: realClock.sleep };
   const guards = buildGuards(scenario, metrics, counters);
   evaluateRunThresholds(scenario, metrics); // syntax check only: nothing recorded yet
-  const engine = new LoadEngine({
-    replicas: spec.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics,
-    timeoutMs: scenario.timeoutMs, maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file,
-  });
+  const outputs = await openOutputs(opts.outputs ?? [], opts.cwd);
+  const offSample = metrics.onSample(outputs.sampleListener);
+  if (outputs.prometheusUrl) log.info(`metrics for Prometheus at ${outputs.prometheusUrl}`);
 
   const startedAt = new Date();
   const runId = makeRunId(scenario.name, startedAt);
@@ -130,10 +137,11 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   log.info(`drill ${scenario.name}: run ${runId} → ${path.relative(opts.cwd, runDir) || runDir}`);
 
   const results: DrillResults = { redlines: [], sweeps: [], drains: [], failovers: [] };
-  const view = liveView(opts.stderr, opts.tty);
+  const terminalView = liveView(opts.stderr, opts.tty);
+  const view = outputs.prometheus ? prometheusLiveView(outputs.prometheus, terminalView) : terminalView;
   const driver = createDriver(spec, { ...opts.driver, logger: log });
   let holder: ClusterHolder | null = null;
-  let engineStarted = false;
+  let source: LoadSource | null = null;
   let ctrl: DrillController | null = null;
   let failure: unknown = null;
   try {
@@ -143,19 +151,17 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     holder = new ClusterHolder(cluster, driver, runId, opts.signal);
     log.info(`cluster ${spec.name}: ${cluster.replicas.length} replicas up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
     if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
-    engine.setWeights(demandWeights(spec));
-    engine.setRate(0);
-    engine.start();
-    engineStarted = true;
-    const router = engine.router;
-    const load = {
-      setRate: (r: number) => engine.setRate(r), setWeights: (w: Parameters<LoadEngine['setWeights']>[0]) => engine.setWeights(w),
-      markOut: (r: string) => engine.markOut(r), markIn: (r: string) => engine.markIn(r), setTags: (t: Record<string, string>) => engine.setTags(t),
-      stats: () => engine.stats(), sendLag: () => engine.sendLag(), resetSendLag: () => engine.resetSendLag(),
-      outstanding: (r: string) => router.outstanding[router.indexOf(r)] ?? 0,
-    };
+    source = await openLoadSource({
+      replicas: spec.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics, timeoutMs: scenario.timeoutMs,
+      maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file, agents: opts.agents, logger: log,
+      onAgentEvent: (e) => ctrl?.annotate(`agent ${e.agent} ${e.type}: ${e.reason}`),
+    });
+    source.load.setWeights(demandWeights(spec));
+    source.load.setRate(0);
+    source.start();
     ctrl = new DrillController({
-      runId, scenario, cluster: holder, load, metrics: countedMetricsPort(metrics, counters), guards, clock, signal: opts.signal, view, logger: log,
+      runId, scenario, cluster: holder, load: source.load, metrics: source.metricsPort(countedMetricsPort(metrics, counters)), guards, clock,
+      signal: opts.signal, view, logger: log,
       onStep: (r) => files.appendStep(r),
     });
     ctrl.start();
@@ -174,10 +180,14 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
 
   // Every way out: demand weights, no load, replicas gone (unless --keep).
   view.close();
-  engine.setWeights(demandWeights(spec));
-  engine.setRate(0);
-  if (engineStarted) await engine.stop().catch((e: unknown) => log.warn(`stopping the load engine: ${String(e)}`));
+  if (source) {
+    source.load.setWeights(demandWeights(spec));
+    source.load.setRate(0);
+    await source.stop().catch((e: unknown) => log.warn(`stopping the load: ${String(e)}`));
+  }
   metrics.end();
+  offSample();
+  await outputs.end().catch((e: unknown) => log.warn(`closing the outputs: ${String(e)}`));
   if (ctrl) await ctrl.stop();
   if (!opts.keep) {
     try {
@@ -224,10 +234,12 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   if (thresholdsFailed.length) log.warn(`thresholds failed: ${thresholdsFailed.join(', ')}`);
 
   let indexHtml: string | null = null;
+  let comparison: Comparison | null = null;
   try {
     const historyFile = path.join(path.dirname(runDir), 'history.ndjson');
     const report = await writeReport(runDir, { forecastFile, baselineRunDir: opts.baseline ? path.resolve(opts.cwd, opts.baseline) : undefined, historyFile });
     indexHtml = report.indexHtml;
+    comparison = report.comparison ?? null;
     if (status === 'passed' || status === 'failed') await appendHistory(historyFile, report.summary);
     if (report.comparison) {
       for (const t of report.comparison.types) log.info(`compare ${t.serverType}: ${t.redlineA ?? '-'} → ${t.redlineB ?? '-'} req/s per replica${t.notes.length ? ` (${t.notes.join('; ')})` : ''}`);
@@ -245,5 +257,5 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     opts.stderr.write(`headroom: internal error: ${failure instanceof Error ? failure.stack : String(failure)}\n`);
   }
   if (failure instanceof ClusterError) opts.stderr.write(`headroom: ${failure.message}\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`);
-  return { exitCode, runDir, indexHtml, summary };
+  return { exitCode, runDir, indexHtml, summary, comparison };
 }

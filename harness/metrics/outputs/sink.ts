@@ -31,7 +31,7 @@ export function recordsToSamples(...sinks: SampleSink[]): RecordListener {
     request(tags, durationMs, failed, atMs) {
       const p = tags.protocol === 'grpc' ? 'grpc' : 'http';
       emit(`${p}_reqs`, tags, 1, atMs);
-      emit(`${p}_req_duration`, tags, durationMs, atMs);
+      if (!Number.isNaN(durationMs)) emit(`${p}_req_duration`, tags, durationMs, atMs);
       emit(`${p}_req_failed`, tags, failed ? 1 : 0, atMs);
     },
     gauge: (metric, tags, value, atMs) => emit(metric, tags, value, atMs),

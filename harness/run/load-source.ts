@@ -1,0 +1,94 @@
+// Where a drill's load comes from: the in-process engine (default), or generator agents steered live over
+// gRPC (`--agents N` local processes, or addresses of agents started elsewhere). Both give the controller
+// the same LoadPort; with agents, windows end at the last second every agent has reported.
+import type { Replica } from '../cluster';
+import { Fleet, type AgentSource, type FleetEvent } from '../agent';
+import type { Logger } from '../common';
+import type { LoadPort, MetricsPort } from '../drill';
+import { LoadEngine, type MixSpec } from '../load';
+import type { Metrics } from '../metrics';
+
+export interface LoadSourceOptions {
+  replicas: Replica[];
+  mix: MixSpec;
+  metrics: Metrics;
+  timeoutMs?: number;
+  maxInFlight?: number;
+  allowTargets: string[];
+  file: string;
+  agents?: AgentSource;
+  logger: Logger;
+  /** An agent joined, was lost (its share moved to the others) or stopped. */
+  onAgentEvent?: (e: FleetEvent) => void;
+}
+
+export interface LoadSource {
+  readonly load: LoadPort & { setRate(rps: number): void; setWeights: LoadPort['setWeights'] };
+  /** Wraps the controller's metrics port: with agents, windows end at what every agent has reported. */
+  metricsPort(port: MetricsPort): MetricsPort;
+  start(): void;
+  stop(): Promise<void>;
+  /** Agents' events so far (empty in-process). */
+  readonly events: FleetEvent[];
+}
+
+export async function openLoadSource(opts: LoadSourceOptions): Promise<LoadSource> {
+  if (opts.agents) return fleetSource(opts, opts.agents);
+  const engine = new LoadEngine({
+    replicas: opts.replicas, mix: opts.mix, metrics: opts.metrics, timeoutMs: opts.timeoutMs,
+    maxInFlight: opts.maxInFlight, allowTargets: opts.allowTargets, file: opts.file,
+  });
+  const router = engine.router;
+  let started = false;
+  return {
+    load: {
+      setRate: (r) => engine.setRate(r), setWeights: (w) => engine.setWeights(w),
+      markOut: (r) => engine.markOut(r), markIn: (r) => engine.markIn(r), setTags: (t) => engine.setTags(t),
+      stats: () => engine.stats(), sendLag: () => engine.sendLag(), resetSendLag: () => engine.resetSendLag(),
+      outstanding: (r) => router.outstanding[router.indexOf(r)] ?? 0,
+    },
+    metricsPort: (port) => port,
+    start() {
+      engine.start();
+      started = true;
+    },
+    stop: () => (started ? engine.stop() : Promise.resolve()),
+    events: [],
+  };
+}
+
+async function fleetSource(opts: LoadSourceOptions, agents: AgentSource): Promise<LoadSource> {
+  const events: FleetEvent[] = [];
+  const fleet = await Fleet.connect({
+    agents, replicas: opts.replicas, mix: opts.mix, metrics: opts.metrics, timeoutMs: opts.timeoutMs,
+    maxInFlight: opts.maxInFlight, allowTargets: opts.allowTargets, file: opts.file, logger: opts.logger,
+    onEvent: (e) => {
+      events.push(e);
+      opts.logger.info(`agent ${e.agent}: ${e.type}${e.reason ? ` (${e.reason})` : ''}`);
+      opts.onAgentEvent?.(e);
+    },
+  });
+  opts.logger.info(`load from ${fleet.agents().length} generator agents: ${fleet.agents().map((a) => a.address).join(', ')}`);
+  // Agents report each finished second about 20 ms after it ends: a window reaching into the second
+  // still running would read it short. Windows and counts end where every agent has reported.
+  const reported = (untilMs: number | undefined) => Math.min(untilMs ?? Infinity, fleet.reportedUntil());
+  return {
+    load: fleet,
+    metricsPort: (port) => ({
+      window: (w) => {
+        const until = reported(w.untilMs ?? opts.metrics.now());
+        const since = w.sinceMs ?? until - (w.seconds ?? 10) * 1000;
+        return port.window({ ...w, sinceMs: since, untilMs: until });
+      },
+      recordGauge: (metric, tags, value, atMs) => port.recordGauge(metric, tags, value, atMs),
+      counts: (sinceMs, untilMs, replica) => {
+        const until = reported(untilMs);
+        const span = untilMs - sinceMs;
+        return port.counts(until - span, until, replica);
+      },
+    }),
+    start: () => fleet.start(),
+    stop: () => fleet.stop(),
+    events,
+  };
+}
