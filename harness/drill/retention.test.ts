@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Scenario } from '../config/scenario';
+import type { Scenario } from '../config';
 import { k6Summary, Metrics, parseThresholds } from '../metrics';
 import { feedDrillStream } from '../metrics/testing/drill-stream';
 import { evaluateRunThresholds, metricsRetentionSeconds } from './guards';
@@ -21,9 +21,10 @@ const scenario = {
 
 const startMs = 1_700_000_000_000;
 /** A mean summed in another order may differ in the 15th digit. */
-const rounded = (x: unknown) => JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)));
+const rounded = (x: unknown) =>
+  JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)));
 
-test('the store a drill builds keeps the same number of seconds at 10 and at 40 minutes, and answers as if it kept them all', () => {
+test('the store a drill builds keeps the same number of seconds at 10 and at 40 minutes, and answers as if it kept them all', (t) => {
   const retain = metricsRetentionSeconds(scenario);
   assert.equal(retain, 30 + 120, 'the longest window (a whole-run threshold over 30 s) plus the look-back margin');
   let now = startMs;
@@ -41,7 +42,14 @@ test('the store a drill builds keeps the same number of seconds at 10 and at 40 
   all.end(now);
 
   // Memory: bounded by the retention, not by how long the drill has run.
-  assert.equal(cellsAt.get(40), cellsAt.get(10), `series-seconds kept at 10 and 40 min: ${cellsAt.get(10)}, ${cellsAt.get(40)}`);
+  t.diagnostic(
+    `series-seconds kept: ${cellsAt.get(10)} at 10 min, ${cellsAt.get(40)} at 40 min (retainSeconds ${retain}); a store keeping all: ${all.retained().cells}`,
+  );
+  assert.equal(
+    cellsAt.get(40),
+    cellsAt.get(10),
+    `series-seconds kept at 10 and 40 min: ${cellsAt.get(10)}, ${cellsAt.get(40)}`,
+  );
   assert.ok(cellsAt.get(40)! <= retain * 6, `${cellsAt.get(40)} series-seconds for 6 replicas`);
   assert.ok(all.retained().cells > 10 * cellsAt.get(40)!, 'the reference store kept every second');
 
@@ -56,12 +64,24 @@ test('the store a drill builds keeps the same number of seconds at 10 and at 40 
     for (const filter of [{ step: s.tag }, { step: s.tag, dc: 'dc1' }, { step: s.tag, replica: 'r4' }]) {
       const a = bounded.window({ sinceMs: s.sinceMs, untilMs: s.untilMs, filter });
       const b = all.window({ sinceMs: s.sinceMs, untilMs: s.untilMs, filter });
-      const figures = (w: typeof a) => ({ count: w.count, failed: w.failed, rps: w.rps, avg: w.avg, p50: w.percentile(50), p99: w.percentile(99), max: w.max });
+      const figures = (w: typeof a) => ({
+        count: w.count,
+        failed: w.failed,
+        rps: w.rps,
+        avg: w.avg,
+        p50: w.percentile(50),
+        p99: w.percentile(99),
+        max: w.max,
+      });
       assert.deepEqual(figures(a), figures(b), `step ${s.tag} ${JSON.stringify(filter)}`);
       assert.ok(a.count > 0);
       const ca = bounded.window({ sinceMs: s.sinceMs, untilMs: s.untilMs, filter, metric: 'cpu_share' });
       const cb = all.window({ sinceMs: s.sinceMs, untilMs: s.untilMs, filter, metric: 'cpu_share' });
-      assert.deepEqual(rounded([ca.gaugeAvg, ca.gaugeMax, ca.count]), rounded([cb.gaugeAvg, cb.gaugeMax, cb.count]), `cpu of step ${s.tag}`);
+      assert.deepEqual(
+        rounded([ca.gaugeAvg, ca.gaugeMax, ca.count]),
+        rounded([cb.gaugeAvg, cb.gaugeMax, cb.count]),
+        `cpu of step ${s.tag}`,
+      );
     }
   }
 });

@@ -2,14 +2,19 @@
 // the drill's metric path (the store with the drill's retention, the request counters, the guards read every
 // second, a new step tag each minute), printing one JSON line of memory figures every sample period.
 // usage: soak-gen.ts <url> <json options: rate, seconds, sampleSeconds, stepSeconds>
-import type { Replica } from '../../cluster/model';
-import type { Scenario } from '../../config/scenario';
+import type { Replica } from '../../cluster';
+import type { Scenario } from '../../config';
 import { buildGuards, metricsRetentionSeconds, RequestCounters } from '../../drill';
 import { Metrics } from '../../metrics';
 import { feedGuards } from '../../../scenarios/feed-mix';
 import { LoadEngine } from '../engine';
 
-interface Opts { rate: number; seconds: number; sampleSeconds: number; stepSeconds: number }
+interface Opts {
+  rate: number;
+  seconds: number;
+  sampleSeconds: number;
+  stepSeconds: number;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,13 +22,30 @@ async function main() {
   const [url, json] = process.argv.slice(2);
   const o = JSON.parse(json) as Opts;
   const u = new URL(url);
-  const replica: Replica = { name: 'soak', region: 'local', dc: 'local', pool: 'local/soak', serverType: 'soak', index: 0, host: u.hostname, httpPort: Number(u.port), grpcPort: 0, http: u.origin, grpc: '' };
+  const replica: Replica = {
+    name: 'soak',
+    region: 'local',
+    dc: 'local',
+    pool: 'local/soak',
+    serverType: 'soak',
+    index: 0,
+    host: u.hostname,
+    httpPort: Number(u.port),
+    grpcPort: 0,
+    http: u.origin,
+    grpc: '',
+  };
   // What a drill with the shipped guards builds (drill/run.ts).
   const scenario = { file: 'soak', guards: feedGuards, thresholds: {} } as unknown as Scenario;
   const metrics = new Metrics({ retainSeconds: metricsRetentionSeconds(scenario) });
   const counters = new RequestCounters(metrics);
   const guards = buildGuards(scenario, metrics, counters);
-  const engine = new LoadEngine({ replicas: [replica], mix: { endpoints: [{ name: 'soak', weight: 1, protocol: 'http', path: u.pathname }] }, metrics, maxInFlight: 2000 });
+  const engine = new LoadEngine({
+    replicas: [replica],
+    mix: { endpoints: [{ name: 'soak', weight: 1, protocol: 'http', path: u.pathname }] },
+    metrics,
+    maxInFlight: 2000,
+  });
   let step = 0;
   let stepStart = metrics.now();
   engine.setTags({ step: '0' });
@@ -48,7 +70,9 @@ async function main() {
       const m = process.memoryUsage();
       const st = engine.stats();
       const kept = metrics.retained();
-      process.stdout.write(`${JSON.stringify({ s, rssMb: m.rss / 1048576, heapMb: m.heapUsed / 1048576, buffersMb: m.arrayBuffers / 1048576, completed: st.completed, failed: st.failed, dropped: st.dropped, breaches, storedSeconds: kept.seconds, series: kept.series })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ s, rssMb: m.rss / 1048576, heapMb: m.heapUsed / 1048576, buffersMb: m.arrayBuffers / 1048576, completed: st.completed, failed: st.failed, dropped: st.dropped, breaches, storedSeconds: kept.seconds, series: kept.series })}\n`,
+      );
     }
   }
   engine.setRate(0);

@@ -8,17 +8,39 @@ import { startNginx } from './nginx';
 
 export const soakLimitMib = 20;
 
-export interface SoakSample { s: number; rssMb: number; heapMb: number; buffersMb: number; completed: number; failed: number; dropped: number; breaches: number; storedSeconds: number; series: number }
+export interface SoakSample {
+  s: number;
+  rssMb: number;
+  heapMb: number;
+  buffersMb: number;
+  completed: number;
+  failed: number;
+  dropped: number;
+  breaches: number;
+  storedSeconds: number;
+  series: number;
+}
 
-export interface SoakOptions { url: string; minutes: number; rate?: number; say: (line: string) => void }
+export interface SoakOptions {
+  url: string;
+  minutes: number;
+  rate?: number;
+  say: (line: string) => void;
+}
 
 /** Runs the hold; returns the verdict line for the bench's summary. */
 export async function soak(o: SoakOptions): Promise<{ growthMib: number; verdict: string; samples: SoakSample[] }> {
   const rate = o.rate ?? 3000;
   const seconds = Math.round(o.minutes * 60);
   const opts = { rate, seconds, sampleSeconds: 10, stepSeconds: 60 };
-  o.say(`soak: ${rate} req/s for ${o.minutes} min against ${o.url}, the generator's RSS (after a GC) every ${opts.sampleSeconds} s, a new step every ${opts.stepSeconds} s`);
-  const child = spawn(process.execPath, ['--expose-gc', '--require', 'ts-node/register', path.join(__dirname, 'soak-gen.ts'), o.url, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  o.say(
+    `soak: ${rate} req/s for ${o.minutes} min against ${o.url}, the generator's RSS (after a GC) every ${opts.sampleSeconds} s, a new step every ${opts.stepSeconds} s`,
+  );
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--require', 'ts-node/register', path.join(__dirname, 'soak-gen.ts'), o.url, JSON.stringify(opts)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const samples: SoakSample[] = [];
@@ -28,10 +50,13 @@ export async function soak(o: SoakOptions): Promise<{ growthMib: number; verdict
     samples.push(x);
     const base = samples.find((p) => p.s >= 60);
     const since = base && x.s >= 60 ? `  (+${(x.rssMb - base.rssMb).toFixed(1)} since 1 min)` : '';
-    o.say(`   ${String(x.s).padStart(5)} s  RSS ${x.rssMb.toFixed(1)} MiB${since}  heap ${x.heapMb.toFixed(1)}  buffers ${x.buffersMb.toFixed(1)}  requests ${x.completed} (failed ${x.failed}, dropped ${x.dropped})  kept ${x.storedSeconds} s of ${x.series} series`);
+    o.say(
+      `   ${String(x.s).padStart(5)} s  RSS ${x.rssMb.toFixed(1)} MiB${since}  heap ${x.heapMb.toFixed(1)}  buffers ${x.buffersMb.toFixed(1)}  requests ${x.completed} (failed ${x.failed}, dropped ${x.dropped})  kept ${x.storedSeconds} s of ${x.series} series`,
+    );
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`the soak generator exited with ${code}: ${stderr.trim().split('\n').slice(-5).join('\n')}`);
+  if (code !== 0)
+    throw new Error(`the soak generator exited with ${code}: ${stderr.trim().split('\n').slice(-5).join('\n')}`);
   const base = samples.find((p) => p.s >= 60);
   const last = samples[samples.length - 1];
   if (!base || last.s <= base.s) {
@@ -43,7 +68,9 @@ export async function soak(o: SoakOptions): Promise<{ growthMib: number; verdict
   const peak = Math.max(...samples.filter((p) => p.s >= base.s).map((p) => p.rssMb)) - base.rssMb;
   const achieved = (last.completed - base.completed) / (last.s - base.s);
   const verdict = `soak RSS growth ${growthMib.toFixed(1)} MiB from 1 to ${(last.s / 60).toFixed(1)} min (peak +${peak.toFixed(1)}) ${growthMib < soakLimitMib ? 'meets' : 'MISSES'} < ${soakLimitMib} MiB`;
-  o.say(`   RSS at 1 min ${base.rssMb.toFixed(1)} MiB, at the end ${last.rssMb.toFixed(1)} MiB: growth ${growthMib.toFixed(1)} MiB, peak +${peak.toFixed(1)} (target < ${soakLimitMib}); ${achieved.toFixed(0)} req/s achieved after the first minute`);
+  o.say(
+    `   RSS at 1 min ${base.rssMb.toFixed(1)} MiB, at the end ${last.rssMb.toFixed(1)} MiB: growth ${growthMib.toFixed(1)} MiB, peak +${peak.toFixed(1)} (target < ${soakLimitMib}); ${achieved.toFixed(0)} req/s achieved after the first minute`,
+  );
   return { growthMib, verdict, samples };
 }
 
@@ -52,7 +79,8 @@ export function soakMinutes(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.BENCH_SOAK_MINUTES;
   if (raw === undefined || raw === '') return 15;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`BENCH_SOAK_MINUTES=${JSON.stringify(raw)}: expected a positive number of minutes, like 15 or 3`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`BENCH_SOAK_MINUTES=${JSON.stringify(raw)}: expected a positive number of minutes, like 15 or 3`);
   return n;
 }
 

@@ -28,29 +28,42 @@ export interface StepSpan {
  * spread over 1-60 ms by a fixed sequence, so histograms use a realistic number of buckets. Returns the
  * measure spans of the steps, to ask the store for step windows afterwards.
  */
-export function feedDrillStream(m: Metrics, o: DrillStreamOptions, tick: (nowMs: number) => void = () => {}): StepSpan[] {
+export function feedDrillStream(
+  m: Metrics,
+  o: DrillStreamOptions,
+  tick: (nowMs: number) => void = () => {},
+): StepSpan[] {
   const replicas = o.replicas ?? 6;
   const settleS = o.settleS ?? 10;
   const measureS = o.measureS ?? 50;
   const failEvery = o.failEvery ?? 97;
   const stepS = settleS + measureS;
-  const names = Array.from({ length: replicas }, (_, i) => ({ dc: `dc${i % 3}`, pool: `dc${i % 3}/gen1`, replica: `r${i}` }));
+  const names = Array.from({ length: replicas }, (_, i) => ({
+    dc: `dc${i % 3}`,
+    pool: `dc${i % 3}/gen1`,
+    replica: `r${i}`,
+  }));
   const spans: StepSpan[] = [];
   let n = 0;
   let seed = 12345;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
   for (let s = 0; s < o.seconds; s++) {
     const step = Math.floor(s / stepS);
     const inStep = s % stepS;
     const tag = inStep < settleS ? `${step}-settle` : String(step);
-    if (inStep === settleS) spans.push({ tag, sinceMs: o.startMs + s * 1000, untilMs: o.startMs + (s + measureS) * 1000 });
+    if (inStep === settleS)
+      spans.push({ tag, sinceMs: o.startMs + s * 1000, untilMs: o.startMs + (s + measureS) * 1000 });
     for (let i = 0; i < o.rps; i++) {
       const at = o.startMs + s * 1000 + (i * 1000) / o.rps;
       const r = names[n % replicas];
       const latency = 1 + 59 * next() * next();
       m.seriesFor({ ...r, protocol: 'http', step: tag }).record(at, latency, ++n % failEvery === 0);
     }
-    for (const r of names) m.recordGauge('cpu_share', { ...r, step: tag }, 0.2 + 0.6 * next(), o.startMs + s * 1000 + 500);
+    for (const r of names)
+      m.recordGauge('cpu_share', { ...r, step: tag }, 0.2 + 0.6 * next(), o.startMs + s * 1000 + 500);
     tick(o.startMs + (s + 1) * 1000);
   }
   return spans.filter((x) => x.untilMs <= o.startMs + o.seconds * 1000);
