@@ -10,7 +10,7 @@ import { buildTag, folderContext } from './build-context';
 import { buildContext, referenceRecipe } from './image';
 import { label, replicaLabels } from './labels';
 import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample, TierSpec } from './model';
-import { takenPorts } from './ports';
+import { describeHolder, takenPorts } from './ports';
 import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
 import { mapLimit, replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
 import { renderAll, renderTemplate } from './templates';
@@ -140,7 +140,8 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     const lines = taken.map((t) => {
       const owner = owners.get(`${t.host}:${t.port}`);
       const r = local.find((x) => x.httpPort === t.port || x.grpcPort === t.port)!;
-      return `${t.host}:${t.port} (wanted by ${r.name}) is in use by ${owner ?? 'a process that is not one of headroom\'s replicas'}`;
+      const other = `a process that is not one of headroom's replicas${t.holder ? `: ${describeHolder(t.holder)}` : ''}`;
+      return `${t.host}:${t.port} (wanted by ${r.name}) is in use by ${owner ?? other}`;
     });
     throw new ClusterError(
       `cluster ${spec.name}: ${taken.length} of its ports are already in use, nothing was started:\n  ${lines.join('\n  ')}`,

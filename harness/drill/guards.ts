@@ -46,6 +46,23 @@ export function buildGuards(scenario: Scenario, metrics: Metrics, counters: Requ
   }));
 }
 
+/**
+ * Seconds past which a look-back at a finished step may still come: the failover figures are read after
+ * the lost DC is brought back and the pool has cooled down, and the step's tag keeps samples until then.
+ */
+export const lookBackMarginSeconds = 120;
+
+/**
+ * How long the metrics store keeps each second (`retainSeconds`): the longest sliding window of a guard or a
+ * whole-run threshold, plus the look-back margin. Older seconds are folded into per-step totals, so memory
+ * depends on this and on the number of steps, never on how long the drill runs.
+ */
+export function metricsRetentionSeconds(scenario: Pick<Scenario, 'guards' | 'thresholds' | 'file'>): number {
+  const all = [...parse(scenario.guards as Spec, scenario.file, 'guards'), ...parse(scenario.thresholds as Spec, scenario.file, 'thresholds')];
+  const longestMs = all.reduce((m, t) => Math.max(m, t.windowMs ?? 0), 0);
+  return Math.ceil(longestMs / 1000) + lookBackMarginSeconds;
+}
+
 /** The scenario's whole-run thresholds, k6 style: `{ 'http_req_failed: rate<0.05': { ok, value } }`. */
 export function evaluateRunThresholds(scenario: Scenario, metrics: Metrics): Record<string, { ok: boolean; value: number | null }> {
   const out: Record<string, { ok: boolean; value: number | null }> = {};

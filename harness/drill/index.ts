@@ -5,7 +5,7 @@ export type { ScenarioInput, DrillSpec, RedlineDrill, SweepDrill, DrainDrill, Lo
 export { DrillController, SafetyStop } from './controller';
 export { runDrillSpec } from './drills';
 export type { DrillContext, DrillResults } from './drills';
-export { buildGuards, evaluateRunThresholds } from './guards';
+export { buildGuards, evaluateRunThresholds, metricsRetentionSeconds } from './guards';
 export { liveView } from './live-view';
 export { realClock } from './ports';
 export type { Clock, ClusterPort, LoadPort, MetricsPort } from './ports';

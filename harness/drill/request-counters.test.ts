@@ -55,3 +55,23 @@ test('counters see only samples recorded while they listen', () => {
   assert.deepEqual(c.countsWhere({ step: '1' }, now - 1000, now), { count: 1, failed: 1, dropped: 1 });
   assert.equal(m.window({ sinceMs: now - 1000, untilMs: now }).count, 3);
 });
+
+test('the rings of tag-sets idle for a minute go: one step after another, the counters keep the same number', () => {
+  let now = 1_700_000_000_000;
+  const m = new Metrics({ now: () => now, retainSeconds: 10 });
+  const c = new RequestCounters(m);
+  const kept = () => (c as unknown as { bySeries: Map<unknown, unknown> }).bySeries.size;
+  const sizes: number[] = [];
+  // 40 steps of 30 s, 3 replicas: each step brings 3 new tag-sets.
+  for (let step = 0; step < 40; step++) {
+    for (let ms = 0; ms < 30_000; ms += 100) {
+      now += 100;
+      for (const replica of ['a', 'b', 'c']) m.seriesFor({ replica, protocol: 'http', step: String(step) }).record(now, 3, false);
+    }
+    sizes.push(kept());
+    // The current step still counts exactly.
+    assert.deepEqual(c.countsWhere({ step: String(step) }, now - 30_000, now + 1), { count: 900, failed: 0, dropped: 0 });
+  }
+  assert.equal(sizes[39], sizes[10], `series with rings after 10 and 40 steps: ${sizes[10]}, ${sizes[39]}`);
+  assert.ok(sizes[39] <= 3 * 4, `${sizes[39]} series with rings`);
+});

@@ -47,15 +47,17 @@ class Ring {
 }
 
 type Counts = { count: number; failed: number; dropped: number };
-/** One series' rings: its replica's, and its tag-set's (step included). */
-interface SeriesRings { replica: Ring; tagged: { tags: Tags; ring: Ring; lastMs: number } }
+/** A tag-set's ring (step included), and the series it counts. */
+interface TaggedRing { tags: Tags; ring: Ring; lastMs: number; series: Series }
+/** One series' rings: its replica's, and its tag-set's. */
+interface SeriesRings { replica: Ring; tagged: TaggedRing }
 
 /** Counts per replica, per tag-set and over all for the last minute, kept from the samples of a metrics store. */
 export class RequestCounters {
   private readonly rings = new Map<string, Ring>();
   private readonly all = new Ring();
   /** One ring per tag-set (step included); rings idle for a minute are dropped. */
-  private readonly tagged = new Map<string, { tags: Tags; ring: Ring; lastMs: number }>();
+  private readonly tagged = new Map<string, TaggedRing>();
   /** The rings of each series met so far: one look-up per sample, no string keys (a Map: faster than a WeakMap here). */
   private readonly bySeries = new Map<Series, SeriesRings>();
   /** Stops listening. */
@@ -81,8 +83,13 @@ export class RequestCounters {
     const replica = series.tags.replica ?? '';
     let ring = this.rings.get(replica);
     if (!ring) this.rings.set(replica, (ring = new Ring()));
-    for (const [k, v] of this.tagged) if (atMs - v.lastMs > slots * slotMs) this.tagged.delete(k);
-    const tagged = { tags: { ...series.tags }, ring: new Ring(), lastMs: atMs };
+    // Every step brings new tag-sets: an idle one's rings go (a ring is 19 KB), or memory grows with the steps.
+    for (const [k, v] of this.tagged) {
+      if (atMs - v.lastMs <= slots * slotMs) continue;
+      this.tagged.delete(k);
+      this.bySeries.delete(v.series);
+    }
+    const tagged = { tags: { ...series.tags }, ring: new Ring(), lastMs: atMs, series };
     this.tagged.set(series.key, tagged);
     const r = { replica: ring, tagged };
     this.bySeries.set(series, r);

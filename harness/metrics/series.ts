@@ -40,6 +40,9 @@ export class Series {
   totalCount = 0;
   totalFailed = 0;
   totalDropped = 0;
+  /** Start of the first and of the last 100 ms slot with samples folded into the total (set by the store). */
+  foldedFirstMs = Infinity;
+  foldedLastMs = -Infinity;
 
   constructor(
     private readonly store: SeriesStore,

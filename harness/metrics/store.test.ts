@@ -52,12 +52,44 @@ test('old seconds merge into the run total and leave the windows: memory is boun
   assert.equal(t.rps, 10);
   assert.ok(Math.abs(t.percentile(25)! - 2) < 0.01);
   assert.ok(Math.abs(t.percentile(75)! - 50) < 0.1);
-  // Only the retained seconds (55..59) answer a window; the rest is in the total.
-  const w = m.window({ seconds: 60 });
+  // A window over part of the folded seconds has only the retained ones (55..59): never a part of a total.
+  const w = m.window({ seconds: 30 });
   assert.ok(w.count <= 70 && w.count >= 50, `count ${w.count}`);
   assert.ok(Math.abs(w.percentile(1)! - 50) < 0.05, `p1 ${w.percentile(1)}: only the 50 ms seconds are retained`);
-  const stored = (m as unknown as { stored: Map<number, unknown> }).stored;
-  assert.ok(stored.size <= 6, `stored seconds ${stored.size}`);
+  // A window over every second of the series has its total: the same answer as the run's.
+  const whole = m.window({ seconds: 60 });
+  assert.equal(whole.count, 600);
+  assert.ok(Math.abs(whole.percentile(25)! - 2) < 0.01);
+  assert.ok(m.retained().seconds <= 6, `stored seconds ${m.retained().seconds}`);
+});
+
+test('a step longer than the retention: its window, read when it ends or long after, counts every second of it', () => {
+  const c = fakeClock(0);
+  const m = new Metrics({ now: c.now, retainSeconds: 10 });
+  const all = new Metrics({ now: c.now, retainSeconds: 10_000 });
+  m.begin(0);
+  all.begin(0);
+  // Step 1 runs from 5.35 s to 125.35 s (requests every 50 ms, 1 in 8 failed, latency 1..40 ms), then step 2 to 200 s.
+  for (let at = 0; at < 200_000; at += 50) {
+    const step = at < 5350 ? 'idle' : at < 125_350 ? '1' : '2';
+    const ms = 1 + ((at / 50) % 40);
+    for (const store of [m, all]) {
+      store.record({ replica: 'a', protocol: 'http', step }, ms, (at / 50) % 8 === 0, at);
+      if (at % 1000 === 0) store.recordGauge('cpu_share', { replica: 'a', step }, (at / 1000) % 2 ? 0.25 : 0.75, at);
+    }
+    if (at === 125_350) c.set(at);
+    if (at === 125_350 || at === 199_950) {
+      const q = (store: Metrics) => store.window({ sinceMs: 5350, untilMs: 125_350, filter: { step: '1' } });
+      const [a, b] = [q(m), q(all)];
+      assert.deepEqual([a.count, a.failed, a.avg, a.percentile(50), a.percentile(99), a.max], [b.count, b.failed, b.avg, b.percentile(50), b.percentile(99), b.max]);
+      assert.equal(a.count, 2400);
+      assert.equal(a.failed, 300);
+      const cpu = m.window({ sinceMs: 5350, untilMs: 125_350, filter: { step: '1' }, metric: 'cpu_share' });
+      assert.equal(cpu.count, 120);
+      assert.equal(cpu.gaugeAvg, 0.5);
+    }
+  }
+  assert.ok(m.retained().seconds <= 11, `${m.retained().seconds} seconds kept`);
 });
 
 test('gauges average over the window and filter by tags; dropped iterations count per tag-set', () => {

@@ -1,6 +1,7 @@
 // The metrics store: one series per tag-set, each second kept as an HDR histogram plus counts per
-// 100 ms slot, for `retainSeconds`; older seconds are merged into the series' run total and dropped,
-// so memory stays flat however long the run. Windows merge the seconds they cover across series.
+// 100 ms slot, for `retainSeconds` (what the sliding windows need); older seconds are folded into the
+// series' total and dropped, so memory stays flat however long the run. The step is a tag, so a series'
+// total is a per-step total: a window that covers a series' whole folded span (a step's record) counts it.
 import { Sparse, meanUs, mergeSparse, percentileUs } from './histogram';
 import { Cell, SampleListener, Series, SeriesStore, slotMs, slotsPerSecond } from './series';
 import { Tags, matchesFilter, tagKey } from './tags';
@@ -54,6 +55,9 @@ interface GaugePoint { sum: number; n: number; min: number; max: number; last: n
 class GaugeSeries {
   points = new Map<number, GaugePoint>();
   total: GaugePoint = { sum: 0, n: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity };
+  /** First and last second folded into the total. */
+  foldedFirstSec = Infinity;
+  foldedLastSec = -Infinity;
   constructor(readonly tags: Readonly<Tags>) {}
 }
 
@@ -66,7 +70,11 @@ function addPoint(into: GaugePoint, p: GaugePoint): void {
 }
 
 export interface MetricsOptions {
-  /** Seconds kept at one-second resolution for windows (default 300); older ones only count in totals. */
+  /**
+   * Seconds kept at one-second resolution for windows (default 300): the longest sliding window plus a
+   * margin, which the owner knows. Older seconds only count in totals and in windows that cover a series'
+   * whole folded span.
+   */
   retainSeconds?: number;
   /** Epoch ms clock; tests pass a fake one. */
   now?: () => number;
@@ -149,7 +157,7 @@ export class Metrics implements SeriesStore {
   /** @internal called by Series when a second is complete. */
   keep(sec: number, series: Series, cell: Cell): void {
     if (sec < this.newest - this.retainSeconds) {
-      this.mergeIntoTotal(series, cell);
+      this.mergeIntoTotal(series, sec, cell);
       return;
     }
     let m = this.stored.get(sec);
@@ -199,7 +207,7 @@ export class Metrics implements SeriesStore {
     for (const s of this.series.values()) if (s.sec >= 0 && s.sec < cutoff) s.roll(sec);
     for (const [t, cells] of this.stored) {
       if (t >= cutoff) continue;
-      for (const [s, cell] of cells) this.mergeIntoTotal(s, cell);
+      for (const [s, cell] of cells) this.mergeIntoTotal(s, t, cell);
       this.stored.delete(t);
     }
     for (const byKey of this.gauges.values()) {
@@ -207,6 +215,8 @@ export class Metrics implements SeriesStore {
         for (const [t, p] of g.points) {
           if (t < cutoff) {
             addPoint(g.total, p);
+            if (t < g.foldedFirstSec) g.foldedFirstSec = t;
+            if (t > g.foldedLastSec) g.foldedLastSec = t;
             g.points.delete(t);
           }
         }
@@ -217,16 +227,35 @@ export class Metrics implements SeriesStore {
     if (this.oldestKept === Infinity) this.oldestKept = cutoff;
   }
 
-  private mergeIntoTotal(s: Series, cell: Cell): void {
+  private mergeIntoTotal(s: Series, sec: number, cell: Cell): void {
     if (cell.hist) s.total = s.total ? mergeSparse([s.total, cell.hist]) : cell.hist;
     for (let i = 0; i < slotsPerSecond; i++) {
-      s.totalCount += cell.slots[i];
+      const c = cell.slots[i];
+      const d = cell.slots[2 * slotsPerSecond + i];
+      s.totalCount += c;
       s.totalFailed += cell.slots[slotsPerSecond + i];
-      s.totalDropped += cell.slots[2 * slotsPerSecond + i];
+      s.totalDropped += d;
+      if (c === 0 && d === 0) continue;
+      const at = sec * 1000 + i * slotMs;
+      if (at < s.foldedFirstMs) s.foldedFirstMs = at;
+      if (at > s.foldedLastMs) s.foldedLastMs = at;
     }
   }
 
-  /** Summary of the samples in a window: the last `seconds` (default 10), or [sinceMs, untilMs). */
+  /** What the store holds at one-second resolution (seconds, series-seconds, gauge points): flat once retention is full. */
+  retained(): { seconds: number; cells: number; gaugePoints: number; series: number } {
+    let cells = 0;
+    for (const m of this.stored.values()) cells += m.size;
+    let gaugePoints = 0;
+    for (const byKey of this.gauges.values()) for (const g of byKey.values()) gaugePoints += g.points.size;
+    return { seconds: this.stored.size, cells, gaugePoints, series: this.series.size };
+  }
+
+  /**
+   * Summary of the samples in a window: the last `seconds` (default 10), or [sinceMs, untilMs). Exact for the
+   * retained seconds; a series' folded seconds count only when the window covers all of them (a step's series
+   * over the step), never in part.
+   */
   window(opts: WindowOptions): WindowSummary {
     const now = this.now();
     const until = Math.min(opts.untilMs ?? now, now);
@@ -283,7 +312,7 @@ export class Metrics implements SeriesStore {
     for (const s of this.series.values()) {
       if (!matchesFilter(s.tags, filter)) continue;
       matching.add(s);
-      if (withTotals) {
+      if (withTotals || (s.foldedFirstMs >= firstSlotMs && s.foldedLastMs < until)) {
         count += s.totalCount;
         failed += s.totalFailed;
         dropped += s.totalDropped;
@@ -324,7 +353,7 @@ export class Metrics implements SeriesStore {
     const fromSec = Math.floor(since / 1000);
     for (const g of this.gauges.get(metric)?.values() ?? []) {
       if (!matchesFilter(g.tags, filter)) continue;
-      if (all) addPoint(acc, g.total);
+      if (g.total.n > 0 && (all || (g.foldedFirstSec >= fromSec && g.foldedLastSec * 1000 < until))) addPoint(acc, g.total);
       for (const [sec, p] of g.points) if (all || (sec >= fromSec && sec * 1000 < until)) addPoint(acc, p);
     }
     const has = acc.n > 0;

@@ -15,7 +15,8 @@ import type { Comparison } from '../capacity';
 import { writeReport } from '../report';
 import { appendHistory, baselineRedlines, makeRunId, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
-  buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, realClock, RequestCounters, runDrillSpec, SafetyStop,
+  buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, metricsRetentionSeconds, realClock,
+  RequestCounters, runDrillSpec, SafetyStop,
   type Clock, type ClusterPort, type DrillContext, type DrillResults,
 } from '../drill';
 import { clusterFacts, gitFacts, versions } from './facts';
@@ -109,7 +110,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       throw new ConfigError(opts.baseline, '--baseline', `cannot read its summary.json (${err instanceof Error ? err.message : String(err)}); expected a run directory or summary.json`);
     }
   }
-  const metrics = new Metrics({ retainSeconds: 900 });
+  const metrics = new Metrics({ retainSeconds: metricsRetentionSeconds(scenario) });
   const counters = new RequestCounters(metrics);
   // One clock for windows and steps: the metrics store's (performance-based epoch ms).
   const clock: Clock = { now: () => metrics.now(), sleep: realClock.sleep };

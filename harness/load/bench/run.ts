@@ -1,8 +1,9 @@
 // `make bench`: the compiled CLI's start-up and headroom's engine against autocannon (and wrk for reference),
-// side by side on the same local nginx. BENCH_QUICK=1 runs short versions (the memory run lasts 20 s instead of 5 min).
+// side by side on the same local nginx, then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { startNginx } from './nginx';
+import { soak, soakMinutes } from './soak';
 import { startupBench } from './startup';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -106,6 +107,10 @@ async function main() {
     say(`   RSS start ${f(m.rssStartMb)} MiB, end ${f(m.rssEndMb)} MiB, growth ${f(growth)} MiB (target < 20); JS heap ${f(m.heapStartMb)} -> ${f(m.heapEndMb)} MiB; ${m.requests} requests, achieved ${f(m.rate, 1)} req/s, send lag p99 ${f(m.sendLagP99Ms, 3)} ms`);
     say('   (the start figure still holds the TypeScript compiler ts-node loaded; a drop means it was returned to the system, not that load frees memory)');
     verdicts.push(`memory growth ${f(growth)} MiB over ${mem.seconds} s ${growth < 20 ? 'meets' : 'MISSES'} < 20 MiB`);
+
+    // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
+    say('\n4.');
+    verdicts.push((await soak({ url: server.url, minutes: quick ? 2 : soakMinutes(), say: (l) => say(`   ${l}`) })).verdict);
   } finally {
     await server.stop();
   }
