@@ -52,12 +52,20 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     let e = engines.get(key);
     if (!e) {
       const host = dockerHost ?? opts.dockerHost;
-      e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host) : opts.docker);
+      // The first DC naming an endpoint gives its certificates (one daemon, one set of them).
+      const certPath = spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
+      const how = { ...(certPath ? { certPath } : {}), ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}) };
+      e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host, how) : opts.docker);
       engines.set(key, e);
     }
     return e;
   };
   const dockerHostOf = (r: ReplicaSpec) => spec.dcs.find((d) => d.name === r.dc)?.dockerHost;
+  // A daemon on this machine (a unix socket) shares its ports with the harness: they can be checked before up.
+  const onThisMachine = (r: ReplicaSpec) => {
+    const endpoint = dockerHostOf(r) ?? opts.dockerHost;
+    return endpoint === undefined || endpoint.startsWith('unix://');
+  };
   const engineForReplica = (r: ReplicaSpec) => engineOf(dockerHostOf(r));
   const hostsInUse = [...new Set(spec.dcs.map((d) => d.dockerHost))];
   const tiers = tiersOf(spec);
@@ -116,12 +124,14 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     return tag;
   }
 
+  let recipeOnce: ReturnType<typeof referenceRecipe> | undefined;
+  /** The reference image on one daemon: built there once, then found by its content tag. */
   async function ensureImage(engine: ContainerEngine): Promise<string> {
-    const recipe = referenceRecipe(baseImage);
+    const recipe = (recipeOnce ??= referenceRecipe(baseImage));
     if (await engine.imageExists(recipe.tag)) return recipe.tag;
     const started = Date.now();
     const mb = recipe.files.reduce((s, f) => s + f.size, 0) / MiB;
-    log.info(`building the reference image ${recipe.tag} (${baseImage === 'scratch' ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB` : `FROM ${baseImage}`})`);
+    log.info(`building the reference image ${recipe.tag} on ${engine.daemon} (${baseImage === 'scratch' ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB` : `FROM ${baseImage}`})`);
     await engine.buildImage(buildContext(recipe), recipe.tag);
     log.info(`built ${recipe.tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return recipe.tag;
@@ -129,16 +139,18 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
 
   /** Ports of local replicas that something else listens on: a clear error before anything starts. */
   async function checkPorts(): Promise<void> {
-    const local = spec.replicas.filter((r) => !dockerHostOf(r));
+    const local = spec.replicas.filter(onThisMachine);
     const taken = await takenPorts(local.flatMap((r) => [{ host: r.host, port: r.httpPort }, { host: r.host, port: r.grpcPort }]));
     if (!taken.length) return;
     const owners = new Map<string, string>();
-    for (const c of await engineOf(undefined).list([label.cluster])) {
-      for (const key of [label.http, label.grpc]) if (c.labels[key]) owners.set(c.labels[key], `replica ${c.labels[label.replica]} of headroom cluster ${c.labels[label.cluster]}`);
+    for (const h of new Set(local.map(dockerHostOf))) {
+      for (const c of await engineOf(h).list([label.cluster])) {
+        for (const key of [label.http, label.grpc]) if (c.labels[key]) owners.set(c.labels[key], `replica ${c.labels[label.replica]} of headroom cluster ${c.labels[label.cluster]}`);
+      }
     }
     const lines = taken.map((t) => {
       const owner = owners.get(`${t.host}:${t.port}`);
-      const r = local.find((x) => x.httpPort === t.port || x.grpcPort === t.port)!;
+      const r = local.find((x) => x.host === t.host && (x.httpPort === t.port || x.grpcPort === t.port))!;
       return `${t.host}:${t.port} (wanted by ${r.name}) is in use by ${owner ?? 'a process that is not one of headroom\'s replicas'}`;
     });
     throw new ClusterError(

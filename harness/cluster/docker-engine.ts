@@ -1,16 +1,45 @@
 // ContainerEngine over dockerode: the only module of headroom that imports it. Unversioned API
 // calls, so a daemon older than the client (API 1.41 here) answers in its own version.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { ClusterError } from '../common';
 import type { DockerConnectOptions } from './driver';
 import type { ContainerCreate, ContainerDetails, ContainerEngine, ContainerState, ContainerStats, ContainerSummary } from './engine';
 
-/** `unix:///run/docker.sock`, `tcp://host:2376`, `ssh://user@host` to dockerode options. */
-export function dockerHostOptions(dockerHost: string): DockerConnectOptions {
+/**
+ * `unix:///run/docker.sock`, `tcp://host:2376`, `ssh://user@host` to dockerode options. `certPath`
+ * (a folder with ca.pem, cert.pem, key.pem, as DOCKER_CERT_PATH) makes a tcp:// endpoint mutual TLS;
+ * `sshAgent` (SSH_AUTH_SOCK, passed in by the caller) is how ssh:// authenticates.
+ */
+export function dockerHostOptions(dockerHost: string, how: { certPath?: string; sshAgent?: string } = {}): DockerConnectOptions {
   const url = new URL(dockerHost);
   if (url.protocol === 'unix:') return { socketPath: url.pathname };
-  if (url.protocol === 'ssh:') return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), ...(url.username ? { username: url.username } : {}) };
+  if (url.protocol === 'ssh:') {
+    return {
+      protocol: 'ssh',
+      host: url.hostname,
+      port: Number(url.port || 22),
+      ...(url.username ? { username: url.username } : {}),
+      ...(how.sshAgent ? { sshOptions: { agent: how.sshAgent } } : {}),
+    };
+  }
+  if (how.certPath) {
+    const read = (f: string) => {
+      try {
+        return readFileSync(path.join(how.certPath!, f), 'utf8');
+      } catch (err) {
+        throw new ClusterError(
+          `docker: cannot read ${path.join(how.certPath!, f)} for ${dockerHost}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+          undefined,
+          undefined,
+          'dockerCertPath names a folder holding ca.pem, cert.pem and key.pem (docker-machine and `dockerd --tlsverify` use the same names)',
+        );
+      }
+    };
+    return { protocol: 'https', host: url.hostname, port: Number(url.port || 2376), ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+  }
   return { protocol: url.protocol === 'tcp:' && url.port === '2376' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) };
 }
 
