@@ -1,5 +1,6 @@
 // The docker driver: each replica is a container of its tier's image (the reference image, an
-// image on the daemon, or one built from a folder) with host networking on its own loopback ports,
+// image on the daemon, or one built from a folder; built or loaded on each daemon that runs it) on
+// its DC's daemon, with host networking on its DC's address and its own ports,
 // the CPU and memory limits of its server type and headroom's labels. Tiers start in dependsOn
 // order. Talks to Docker only through ContainerEngine (docker-engine.ts holds dockerode).
 import { ClusterError, Interrupted, Logger, silentLogger } from '../common';
@@ -89,12 +90,30 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     return found.length;
   }
 
-  /** The image of a tier on one daemon: built, found or pulled. */
+  /** Another daemon of this cluster (or the default one) that holds `ref`. */
+  async function daemonHolding(ref: string, except: ContainerEngine): Promise<ContainerEngine | undefined> {
+    for (const h of new Set<string | undefined>([undefined, ...hostsInUse])) {
+      const other = engineOf(h);
+      if (other !== except && other.daemon !== except.daemon && (await other.imageExists(ref))) return other;
+    }
+    return undefined;
+  }
+
+  /** The image of a tier on one daemon: built, found, loaded from another daemon or pulled. */
   async function tierImage(tier: TierSpec, engine: ContainerEngine): Promise<string> {
     if (tier.source.kind === 'reference') return ensureImage(engine);
     if (tier.source.kind === 'image') {
       const ref = tier.source.image;
       if (await engine.imageExists(ref)) return ref;
+      // No registry assumed: an image that another daemon of the cluster holds is copied over from it.
+      const holder = await daemonHolding(ref, engine);
+      if (holder) {
+        const started = Date.now();
+        log.info(`tier ${tier.name}: loading image ${ref} from ${holder.daemon} onto ${engine.daemon}`);
+        await engine.loadImage(await holder.exportImage(ref));
+        log.info(`loaded ${ref} onto ${engine.daemon} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return ref;
+      }
       log.info(`tier ${tier.name}: image ${ref} is not on ${engine.daemon}, pulling it`);
       try {
         await engine.pullImage(ref);

@@ -220,6 +220,19 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
         });
       });
     },
+    async exportImage(ref) {
+      return (await call(`save ${ref}`, () => docker.getImage(ref).get()))!;
+    },
+    async loadImage(tar) {
+      const stream = (await call('load an image', () => docker.loadImage(tar) as Promise<NodeJS.ReadableStream>))!;
+      await new Promise<void>((resolve, reject) => {
+        docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+          const failed = events?.find((e) => e.error || e.errorDetail);
+          if (err || failed) reject(new ClusterError(`docker: load an image: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`));
+          else resolve();
+        });
+      });
+    },
     async removeImage(tag) {
       await call(`remove image ${tag}`, () => docker.getImage(tag).remove({ force: true }), true);
     },

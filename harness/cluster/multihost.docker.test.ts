@@ -2,9 +2,11 @@
 // the second one of testing/second-docker.sh) and two loopback addresses. `headroom up` builds the
 // image on each daemon, every replica runs on its DC's daemon and listens on its DC's address only;
 // `status` lists those addresses; a drill kills dc b on the second daemon and brings it back;
-// afterwards nothing of the cluster is left on either daemon.
+// afterwards nothing of the cluster is left on either daemon. An image tier that only the default
+// daemon holds is loaded onto the second one (no registry). Ports 38000-38119.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,7 +14,7 @@ import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import { silentLogger } from '../common';
-import { loadClusterFile } from '../config';
+import { loadClusterFile, parseClusterFile } from '../config';
 import { runScenario } from '../drill/run';
 import type { StepRecord, Summary } from '../drill/records';
 import { createDriver } from './index';
@@ -21,7 +23,6 @@ import { secondDocker, type SecondDocker } from './testing/second-docker';
 
 const fixtures = path.join(__dirname, 'fixtures');
 const clusterFile = path.join(fixtures, 'multihost-2dc.yaml');
-const clusterLabel = 'label=headroom.cluster=mh-test-2dc';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-multihost-'));
 let second: SecondDocker;
 
@@ -39,8 +40,8 @@ after(async () => {
   }
 });
 
-const idsOn = async (run: (args: string[]) => Promise<string>) =>
-  (await run(['ps', '-aq', '--no-trunc', '--filter', clusterLabel])).split('\n').filter(Boolean);
+const idsOn = async (run: (args: string[]) => Promise<string>, cluster = 'mh-test-2dc') =>
+  (await run(['ps', '-aq', '--no-trunc', '--filter', `label=headroom.cluster=${cluster}`])).split('\n').filter(Boolean);
 
 /** Whether something accepts TCP connections at host:port. */
 const accepts = (host: string, port: number) =>
@@ -124,4 +125,65 @@ test('two DCs on two Docker daemons and two addresses: up, status, a kill-mode D
   assert.equal(down.code, 0, down.stderr);
   assert.deepEqual(await idsOn(docker), []);
   assert.deepEqual(await idsOn(second.docker), []);
+});
+
+test('an image only the default daemon holds is loaded onto the DC daemon that lacks it; templates take each DC\'s address', async (t) => {
+  // A FROM-scratch busybox image, built on the default daemon only.
+  const ctx = path.join(tmp, 'busybox');
+  const fixture = path.join(__dirname, 'fixtures', 'busybox-httpd');
+  if (!fs.existsSync('/bin/busybox')) execFileSync('bash', [path.join(fixture, 'ensure-busybox.sh')], { stdio: 'inherit' });
+  fs.cpSync(fixture, ctx, { recursive: true });
+  fs.copyFileSync('/bin/busybox', path.join(ctx, 'busybox'));
+  const image = `mh-test-busybox:${process.pid}`;
+  await docker(['build', '-q', '-t', image, ctx]);
+  const removeImage = async () => {
+    await docker(['rmi', '-f', image]).catch(() => '');
+    await second.docker(['rmi', '-f', image]).catch(() => '');
+  };
+  t.after(removeImage);
+  await second.docker(['rmi', '-f', image]).catch(() => '');
+
+  const spec = parseClusterFile(
+    `
+name: mh-test-image
+ports: 38100-38119
+services:
+  web:
+    image: ${image}
+    command: [httpd, -f, -p, "{{host}}:{{port.http}}", -h, /www]
+    health: { http: /index.html }
+    startTimeout: 20s
+    stopSignal: SIGKILL
+serverTypes:
+  tiny: { cpus: 0.25, memoryMb: 64 }
+regions:
+  - name: r
+    dcs:
+      - { name: a, demand: 1, address: 127.0.1.1, pools: { tiny: 1 } }
+      - { name: b, demand: 1, address: 127.0.2.1, dockerHost: "${second.dockerHost}", pools: { tiny: 1 } }
+`,
+    'mh-test-image.yaml',
+  );
+  const driver = createDriver(spec);
+  try {
+    const cluster = await driver.up();
+    assert.notEqual((await second.docker(['image', 'inspect', '--format', '{{.Id}}', image])).trim(), '', 'loaded onto the second daemon');
+    assert.equal(
+      (await second.docker(['image', 'inspect', '--format', '{{.Id}}', image])).trim(),
+      (await docker(['image', 'inspect', '--format', '{{.Id}}', image])).trim(),
+      'the same image on both',
+    );
+    for (const r of cluster.replicas) {
+      const res = await request(`${r.http}/index.html`);
+      await res.body.text();
+      assert.equal(res.statusCode, 200, r.http);
+      assert.equal(await accepts('127.0.0.1', r.httpPort), false, `${r.name} listens on ${r.host} only`);
+    }
+    assert.deepEqual(cluster.replicas.map((r) => r.http), ['http://127.0.1.1:38100', 'http://127.0.2.1:38102']);
+    assert.equal(await driver.down(), 2);
+  } finally {
+    await driver.down();
+  }
+  assert.deepEqual(await idsOn(docker, 'mh-test-image'), []);
+  assert.deepEqual(await idsOn(second.docker, 'mh-test-image'), []);
 });
