@@ -54,7 +54,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     if (!e) {
       const host = dockerHost ?? opts.dockerHost;
       // The first DC naming an endpoint gives its certificates (one daemon, one set of them).
-      const certPath = spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
+      const certPath = dockerHost === undefined ? opts.dockerCertPath : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
       const how = { ...(certPath ? { certPath } : {}), ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}) };
       e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host, how) : opts.docker);
       engines.set(key, e);

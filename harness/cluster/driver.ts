@@ -71,6 +71,8 @@ export interface DriverOptions {
   healthTimeoutMs?: number;
   /** The Docker endpoint of DCs that name none (DOCKER_HOST, read by common/options); default: dockerode's own. */
   dockerHost?: string;
+  /** DOCKER_CERT_PATH (read by common/options): TLS certificates of a tcp:// `dockerHost`. */
+  dockerCertPath?: string;
   /** SSH_AUTH_SOCK (read by common/options): the agent that ssh:// Docker endpoints authenticate with. */
   sshAgent?: string;
 }
