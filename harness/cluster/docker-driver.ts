@@ -54,7 +54,8 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     if (!e) {
       const host = dockerHost ?? opts.dockerHost;
       // The first DC naming an endpoint gives its certificates (one daemon, one set of them).
-      const certPath = dockerHost === undefined ? opts.dockerCertPath : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
+      const certPath =
+        dockerHost === undefined ? opts.dockerCertPath : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
       const how = { ...(certPath ? { certPath } : {}), ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}) };
       e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host, how) : opts.docker);
       engines.set(key, e);
@@ -146,11 +147,13 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
   let recipeOnce: ReturnType<typeof referenceRecipe> | undefined;
   /** The reference image on one daemon: built there once, then found by its content tag. */
   async function ensureImage(engine: ContainerEngine): Promise<string> {
-    const recipe = (recipeOnce ??= referenceRecipe(baseImage));
+    if (!recipeOnce) recipeOnce = referenceRecipe(baseImage);
+    const recipe = recipeOnce;
     if (await engine.imageExists(recipe.tag)) return recipe.tag;
     const started = Date.now();
     const mb = recipe.files.reduce((s, f) => s + f.size, 0) / MiB;
-    log.info(`building the reference image ${recipe.tag} on ${engine.daemon} (${baseImage === 'scratch' ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB` : `FROM ${baseImage}`})`);
+    const how = baseImage === 'scratch' ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB` : `FROM ${baseImage}`;
+    log.info(`building the reference image ${recipe.tag} on ${engine.daemon} (${how})`);
     await engine.buildImage(buildContext(recipe), recipe.tag);
     log.info(`built ${recipe.tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return recipe.tag;
@@ -164,7 +167,8 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     const owners = new Map<string, string>();
     for (const h of new Set(local.map(dockerHostOf))) {
       for (const c of await engineOf(h).list([label.cluster])) {
-        for (const key of [label.http, label.grpc]) if (c.labels[key]) owners.set(c.labels[key], `replica ${c.labels[label.replica]} of headroom cluster ${c.labels[label.cluster]}`);
+        const owner = `replica ${c.labels[label.replica]} of headroom cluster ${c.labels[label.cluster]}`;
+        for (const key of [label.http, label.grpc]) if (c.labels[key]) owners.set(c.labels[key], owner);
       }
     }
     const lines = taken.map((t) => {

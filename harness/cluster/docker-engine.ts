@@ -34,11 +34,12 @@ export function dockerHostOptions(dockerHost: string, how: { certPath?: string; 
           `docker: cannot read ${path.join(how.certPath!, f)} for ${dockerHost}: ${(err as NodeJS.ErrnoException).code ?? err}`,
           undefined,
           undefined,
-          'dockerCertPath names a folder holding ca.pem, cert.pem and key.pem (docker-machine and `dockerd --tlsverify` use the same names)',
+          'dockerCertPath (or DOCKER_CERT_PATH) names a folder holding ca.pem, cert.pem and key.pem',
         );
       }
     };
-    return { protocol: 'https', host: url.hostname, port: Number(url.port || 2376), ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+    const tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+    return { protocol: 'https', host: url.hostname, port: Number(url.port || 2376), ...tls };
   }
   return { protocol: url.protocol === 'tcp:' && url.port === '2376' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) };
 }
@@ -228,7 +229,8 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
       await new Promise<void>((resolve, reject) => {
         docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
           const failed = events?.find((e) => e.error || e.errorDetail);
-          if (err || failed) reject(new ClusterError(`docker: load an image: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`));
+          const reason = failed?.error ?? failed?.errorDetail?.message ?? err?.message;
+          if (err || failed) reject(new ClusterError(`docker: load an image: ${reason}`));
           else resolve();
         });
       });

@@ -55,20 +55,29 @@ const accepts = (host: string, port: number) =>
   });
 
 test('two DCs on two Docker daemons and two addresses: up, status, a kill-mode DC loss on the second, down', async (t) => {
-  t.diagnostic(`second daemon ${second.dockerHost} (${second.startedHere ? 'started by this test' : 'already running'})`);
+  t.diagnostic(
+    `second daemon ${second.dockerHost} (${second.startedHere ? 'started by this test' : 'already running'})`,
+  );
   const spec = await loadClusterFile(clusterFile);
 
   // up: each DC's replica on its own daemon, with its DC's address.
   const started = Date.now();
   const up = await headroom(['up', clusterFile]);
-  t.diagnostic(`headroom up took ${((Date.now() - started) / 1000).toFixed(1)} s (images built on a daemon that lacks them)`);
+  t.diagnostic(
+    `headroom up took ${((Date.now() - started) / 1000).toFixed(1)} s (images built on a daemon that lacks them)`,
+  );
   assert.equal(up.code, 0, up.stderr);
   const onDefault = await idsOn(docker);
   const onSecond = await idsOn(second.docker);
   assert.equal(onDefault.length, 1, 'dc a on the default daemon');
   assert.equal(onSecond.length, 1, 'dc b on the second daemon');
   const inspectOn = async (run: (args: string[]) => Promise<string>, id: string) =>
-    (JSON.parse(await run(['inspect', id])) as { Name: string; Config: { Env: string[]; Labels: Record<string, string>; Image: string } }[])[0];
+    (
+      JSON.parse(await run(['inspect', id])) as {
+        Name: string;
+        Config: { Env: string[]; Labels: Record<string, string>; Image: string };
+      }[]
+    )[0];
   const a = await inspectOn(docker, onDefault[0]);
   const b = await inspectOn(second.docker, onSecond[0]);
   assert.equal(a.Name, '/mh-test-2dc-a-small-1');
@@ -83,7 +92,10 @@ test('two DCs on two Docker daemons and two addresses: up, status, a kill-mode D
   assert.notEqual((await second.docker(['image', 'inspect', '--format', '{{.Id}}', b.Config.Image])).trim(), '');
 
   // Each replica answers at its DC's address, and only there (not on 127.0.0.1).
-  for (const [host, r] of [['127.0.1.1', ra], ['127.0.2.1', rb]] as const) {
+  for (const [host, r] of [
+    ['127.0.1.1', ra],
+    ['127.0.2.1', rb],
+  ] as const) {
     const res = await request(`http://${host}:${r.httpPort}/healthz`);
     await res.body.text();
     assert.equal(res.statusCode, 200, `${r.name} at ${host}`);
@@ -94,7 +106,9 @@ test('two DCs on two Docker daemons and two addresses: up, status, a kill-mode D
   const st = await headroom(['status', clusterFile, '--json']);
   assert.equal(st.code, 0, st.stderr);
   assert.deepEqual(
-    (JSON.parse(st.stdout) as { replicas: { name: string; dc: string; http: string; grpc: string; state: string }[] }).replicas.map((r) => [r.name, r.dc, r.http, r.grpc, r.state]),
+    (
+      JSON.parse(st.stdout) as { replicas: { name: string; dc: string; http: string; grpc: string; state: string }[] }
+    ).replicas.map((r) => [r.name, r.dc, r.http, r.grpc, r.state]),
     [
       ['mh-test-2dc-a-small-1', 'a', `http://127.0.1.1:${ra.httpPort}`, `127.0.1.1:${ra.grpcPort}`, 'running'],
       ['mh-test-2dc-b-small-1', 'b', `http://127.0.2.1:${rb.httpPort}`, `127.0.2.1:${rb.grpcPort}`, 'running'],
@@ -107,18 +121,34 @@ test('two DCs on two Docker daemons and two addresses: up, status, a kill-mode D
   let log = '';
   stderr.on('data', (d) => (log += d));
   const result = await runScenario({
-    scenarioFile: path.join(fixtures, 'multihost-lose-b.ts'), outDir: out, cwd: projectRoot, stdout: new PassThrough(), stderr, logger: silentLogger, tty: false,
+    scenarioFile: path.join(fixtures, 'multihost-lose-b.ts'),
+    outDir: out,
+    cwd: projectRoot,
+    stdout: new PassThrough(),
+    stderr,
+    logger: silentLogger,
+    tty: false,
   });
   assert.equal(result.exitCode, 0, log);
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
-  const steps = fs.readFileSync(path.join(out, 'steps.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StepRecord);
+  const steps = fs
+    .readFileSync(path.join(out, 'steps.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as StepRecord);
   const f = summary.failovers[0];
   assert.deepEqual([f.lostDc, f.mode, f.survivors.map((s) => s.dc)], ['b', 'kill', ['a']]);
   assert.ok(f.survivors[0].loadRps > 15, JSON.stringify(f));
   const lost = steps.find((s) => s.drill === 'lose-b')!;
-  assert.deepEqual(lost.replicas.filter((r) => !r.serving).map((r) => r.replica), ['mh-test-2dc-b-small-1']);
+  assert.deepEqual(
+    lost.replicas.filter((r) => !r.serving).map((r) => r.replica),
+    ['mh-test-2dc-b-small-1'],
+  );
   const back = steps.find((s) => s.drill === 'after')!;
-  assert.ok(back.replicas.every((r) => r.serving && r.rps > 5), JSON.stringify(back.replicas));
+  assert.ok(
+    back.replicas.every((r) => r.serving && r.rps > 5),
+    JSON.stringify(back.replicas),
+  );
 
   // down: nothing of the cluster on either daemon.
   const down = await headroom(['down', clusterFile]);
@@ -127,11 +157,12 @@ test('two DCs on two Docker daemons and two addresses: up, status, a kill-mode D
   assert.deepEqual(await idsOn(second.docker), []);
 });
 
-test('an image only the default daemon holds is loaded onto the DC daemon that lacks it; templates take each DC\'s address', async (t) => {
+test("an image only the default daemon holds is loaded onto the DC daemon that lacks it; templates take each DC's address", async (t) => {
   // A FROM-scratch busybox image, built on the default daemon only.
   const ctx = path.join(tmp, 'busybox');
   const fixture = path.join(__dirname, 'fixtures', 'busybox-httpd');
-  if (!fs.existsSync('/bin/busybox')) execFileSync('bash', [path.join(fixture, 'ensure-busybox.sh')], { stdio: 'inherit' });
+  if (!fs.existsSync('/bin/busybox'))
+    execFileSync('bash', [path.join(fixture, 'ensure-busybox.sh')], { stdio: 'inherit' });
   fs.cpSync(fixture, ctx, { recursive: true });
   fs.copyFileSync('/bin/busybox', path.join(ctx, 'busybox'));
   const image = `mh-test-busybox:${process.pid}`;
@@ -167,7 +198,11 @@ regions:
   const driver = createDriver(spec);
   try {
     const cluster = await driver.up();
-    assert.notEqual((await second.docker(['image', 'inspect', '--format', '{{.Id}}', image])).trim(), '', 'loaded onto the second daemon');
+    assert.notEqual(
+      (await second.docker(['image', 'inspect', '--format', '{{.Id}}', image])).trim(),
+      '',
+      'loaded onto the second daemon',
+    );
     assert.equal(
       (await second.docker(['image', 'inspect', '--format', '{{.Id}}', image])).trim(),
       (await docker(['image', 'inspect', '--format', '{{.Id}}', image])).trim(),
@@ -179,7 +214,10 @@ regions:
       assert.equal(res.statusCode, 200, r.http);
       assert.equal(await accepts('127.0.0.1', r.httpPort), false, `${r.name} listens on ${r.host} only`);
     }
-    assert.deepEqual(cluster.replicas.map((r) => r.http), ['http://127.0.1.1:38100', 'http://127.0.2.1:38102']);
+    assert.deepEqual(
+      cluster.replicas.map((r) => r.http),
+      ['http://127.0.1.1:38100', 'http://127.0.2.1:38102'],
+    );
     assert.equal(await driver.down(), 2);
   } finally {
     await driver.down();

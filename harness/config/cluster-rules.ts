@@ -1,7 +1,8 @@
 // Cross-field rules of a cluster file that a schema cannot say: pools name known server types,
 // names are unique, port ranges fit and do not overlap, hosts and DC addresses are loopback or
-// allowed, TLS certificates sit beside a tcp:// endpoint, failover names real DCs. The tiers' own rules are in service-rules.ts. They read the raw YAML defensively, so they run even when the schema fails
-// elsewhere and every problem is reported in one pass.
+// allowed, TLS certificates sit beside a tcp:// endpoint, failover names real DCs.
+// The tiers' own rules are in service-rules.ts. They read the raw YAML defensively, so they run
+// even when the schema fails elsewhere and every problem is reported in one pass.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -203,9 +204,12 @@ function checkDcEndpoint(
   const problems: RuleProblem[] = [];
   if (typeof dc.address === 'string') {
     if (driver !== 'docker') {
-      problems.push({ path: [...at, 'address'], value: dc.address, expected: 'no address with driver: static (its endpoints name their hosts)' });
-    } else if (/[\s/[\]]/.test(dc.address) || (/:\d+$/.test(dc.address) && !dc.address.includes('::') && dc.address.split(':').length === 2)) {
-      problems.push({ path: [...at, 'address'], value: dc.address, expected: 'an IP address or host name without brackets, port or path, like 127.0.2.1 or ::1' });
+      const expected = 'no address with driver: static (its endpoints name their hosts)';
+      problems.push({ path: [...at, 'address'], value: dc.address, expected });
+    } else if (/[\s/[\]]/.test(dc.address) || dc.address.split(':').length === 2) {
+      // One colon is host:port (an IPv6 address has at least two).
+      const expected = 'an IP address or host name without brackets, port or path, like 127.0.2.1 or ::1';
+      problems.push({ path: [...at, 'address'], value: dc.address, expected });
     } else if (!hostAllowed(dc.address)) {
       problems.push({
         path: [...at, 'address'],
