@@ -13,6 +13,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   );
 }
 
+/** Not root and no second daemon running: the multi-host tests cannot run here. */
+export class NotRoot extends Error {}
+
 export interface SecondDocker {
   /** `unix:///run/headroom-docker2.sock` */
   dockerHost: string;
@@ -31,6 +34,11 @@ export async function secondDocker(): Promise<SecondDocker> {
     () => true,
     () => false,
   );
+  if (!answering && process.getuid?.() !== 0) {
+    throw new NotRoot(
+      `no second Docker daemon answers at ${dockerHost} and only root may start one (sudo bash ${script} start)`,
+    );
+  }
   if (!answering) await run('bash', [script, 'start']);
   let stopped = answering;
   return {
