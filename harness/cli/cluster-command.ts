@@ -34,6 +34,8 @@ export function driverOptions(env: EnvOptions, logger: Logger): DriverOptions {
   if (env.baseImage !== undefined) opts.baseImage = env.baseImage;
   if (env.healthTimeoutMs !== undefined) opts.healthTimeoutMs = env.healthTimeoutMs;
   if (env.dockerHost !== undefined) opts.dockerHost = env.dockerHost;
+  if (env.dockerCertPath !== undefined) opts.dockerCertPath = env.dockerCertPath;
+  if (env.sshAgent !== undefined) opts.sshAgent = env.sshAgent;
   return opts;
 }
 

@@ -1,5 +1,6 @@
 // The docker driver: each replica is a container of its tier's image (the reference image, an
-// image on the daemon, or one built from a folder) with host networking on its own loopback ports,
+// image on the daemon, or one built from a folder; built or loaded on each daemon that runs it) on
+// its DC's daemon, with host networking on its DC's address and its own ports,
 // the CPU and memory limits of its server type and headroom's labels. Tiers start in dependsOn
 // order. Talks to Docker only through ContainerEngine (docker-engine.ts holds dockerode).
 import { ClusterError, Interrupted, Logger, silentLogger } from '../common';
@@ -53,12 +54,21 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     let e = engines.get(key);
     if (!e) {
       const host = dockerHost ?? opts.dockerHost;
-      e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host) : opts.docker);
+      // The first DC naming an endpoint gives its certificates (one daemon, one set of them).
+      const certPath =
+        dockerHost === undefined ? opts.dockerCertPath : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
+      const how = { ...(certPath ? { certPath } : {}), ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}) };
+      e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host, how) : opts.docker);
       engines.set(key, e);
     }
     return e;
   };
   const dockerHostOf = (r: ReplicaSpec) => spec.dcs.find((d) => d.name === r.dc)?.dockerHost;
+  // A daemon on this machine (a unix socket) shares its ports with the harness: they can be checked before up.
+  const onThisMachine = (r: ReplicaSpec) => {
+    const endpoint = dockerHostOf(r) ?? opts.dockerHost;
+    return endpoint === undefined || endpoint.startsWith('unix://');
+  };
   const engineForReplica = (r: ReplicaSpec) => engineOf(dockerHostOf(r));
   const hostsInUse = [...new Set(spec.dcs.map((d) => d.dockerHost))];
   const tiers = tiersOf(spec);
@@ -82,12 +92,30 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     return found.length;
   }
 
-  /** The image of a tier on one daemon: built, found or pulled. */
+  /** Another daemon of this cluster (or the default one) that holds `ref`. */
+  async function daemonHolding(ref: string, except: ContainerEngine): Promise<ContainerEngine | undefined> {
+    for (const h of new Set<string | undefined>([undefined, ...hostsInUse])) {
+      const other = engineOf(h);
+      if (other !== except && other.daemon !== except.daemon && (await other.imageExists(ref))) return other;
+    }
+    return undefined;
+  }
+
+  /** The image of a tier on one daemon: built, found, loaded from another daemon or pulled. */
   async function tierImage(tier: TierSpec, engine: ContainerEngine): Promise<string> {
     if (tier.source.kind === 'reference') return ensureImage(engine);
     if (tier.source.kind === 'image') {
       const ref = tier.source.image;
       if (await engine.imageExists(ref)) return ref;
+      // No registry assumed: an image that another daemon of the cluster holds is copied over from it.
+      const holder = await daemonHolding(ref, engine);
+      if (holder) {
+        const started = Date.now();
+        log.info(`tier ${tier.name}: loading image ${ref} from ${holder.daemon} onto ${engine.daemon}`);
+        await engine.loadImage(await holder.exportImage(ref));
+        log.info(`loaded ${ref} onto ${engine.daemon} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return ref;
+      }
       log.info(`tier ${tier.name}: image ${ref} is not on ${engine.daemon}, pulling it`);
       try {
         await engine.pullImage(ref);
@@ -117,12 +145,16 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     return tag;
   }
 
+  let recipeOnce: ReturnType<typeof referenceRecipe> | undefined;
+  /** The reference image on one daemon: built there once, then found by its content tag. */
   async function ensureImage(engine: ContainerEngine): Promise<string> {
-    const recipe = referenceRecipe(baseImage);
+    if (!recipeOnce) recipeOnce = referenceRecipe(baseImage);
+    const recipe = recipeOnce;
     if (await engine.imageExists(recipe.tag)) return recipe.tag;
     const started = Date.now();
     const mb = recipe.files.reduce((s, f) => s + f.size, 0) / MiB;
-    log.info(`building the reference image ${recipe.tag} (${baseImage === 'scratch' ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB` : `FROM ${baseImage}`})`);
+    const how = baseImage === 'scratch' ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB` : `FROM ${baseImage}`;
+    log.info(`building the reference image ${recipe.tag} on ${engine.daemon} (${how})`);
     await engine.buildImage(buildContext(recipe), recipe.tag);
     log.info(`built ${recipe.tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return recipe.tag;
@@ -130,16 +162,19 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
 
   /** Ports of local replicas that something else listens on: a clear error before anything starts. */
   async function checkPorts(): Promise<void> {
-    const local = spec.replicas.filter((r) => !dockerHostOf(r));
+    const local = spec.replicas.filter(onThisMachine);
     const taken = await takenPorts(local.flatMap((r) => [{ host: r.host, port: r.httpPort }, { host: r.host, port: r.grpcPort }]));
     if (!taken.length) return;
     const owners = new Map<string, string>();
-    for (const c of await engineOf(undefined).list([label.cluster])) {
-      for (const key of [label.http, label.grpc]) if (c.labels[key]) owners.set(c.labels[key], `replica ${c.labels[label.replica]} of headroom cluster ${c.labels[label.cluster]}`);
+    for (const h of new Set(local.map(dockerHostOf))) {
+      for (const c of await engineOf(h).list([label.cluster])) {
+        const owner = `replica ${c.labels[label.replica]} of headroom cluster ${c.labels[label.cluster]}`;
+        for (const key of [label.http, label.grpc]) if (c.labels[key]) owners.set(c.labels[key], owner);
+      }
     }
     const lines = taken.map((t) => {
       const owner = owners.get(`${t.host}:${t.port}`);
-      const r = local.find((x) => x.httpPort === t.port || x.grpcPort === t.port)!;
+      const r = local.find((x) => x.host === t.host && (x.httpPort === t.port || x.grpcPort === t.port))!;
       const other = `a process that is not one of headroom's replicas${t.holder ? `: ${describeHolder(t.holder)}` : ''}`;
       return `${t.host}:${t.port} (wanted by ${r.name}) is in use by ${owner ?? other}`;
     });

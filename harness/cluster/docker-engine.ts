@@ -1,16 +1,46 @@
 // ContainerEngine over dockerode: the only module of headroom that imports it. Unversioned API
 // calls, so a daemon older than the client (API 1.41 here) answers in its own version.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { ClusterError } from '../common';
 import type { DockerConnectOptions } from './driver';
 import type { ContainerCreate, ContainerDetails, ContainerEngine, ContainerState, ContainerStats, ContainerSummary } from './engine';
 
-/** `unix:///run/docker.sock`, `tcp://host:2376`, `ssh://user@host` to dockerode options. */
-export function dockerHostOptions(dockerHost: string): DockerConnectOptions {
+/**
+ * `unix:///run/docker.sock`, `tcp://host:2376`, `ssh://user@host` to dockerode options. `certPath`
+ * (a folder with ca.pem, cert.pem, key.pem, as DOCKER_CERT_PATH) makes a tcp:// endpoint mutual TLS;
+ * `sshAgent` (SSH_AUTH_SOCK, passed in by the caller) is how ssh:// authenticates.
+ */
+export function dockerHostOptions(dockerHost: string, how: { certPath?: string; sshAgent?: string } = {}): DockerConnectOptions {
   const url = new URL(dockerHost);
   if (url.protocol === 'unix:') return { socketPath: url.pathname };
-  if (url.protocol === 'ssh:') return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), ...(url.username ? { username: url.username } : {}) };
+  if (url.protocol === 'ssh:') {
+    return {
+      protocol: 'ssh',
+      host: url.hostname,
+      port: Number(url.port || 22),
+      ...(url.username ? { username: url.username } : {}),
+      ...(how.sshAgent ? { sshOptions: { agent: how.sshAgent } } : {}),
+    };
+  }
+  if (how.certPath) {
+    const read = (f: string) => {
+      try {
+        return readFileSync(path.join(how.certPath!, f), 'utf8');
+      } catch (err) {
+        throw new ClusterError(
+          `docker: cannot read ${path.join(how.certPath!, f)} for ${dockerHost}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+          undefined,
+          undefined,
+          'dockerCertPath (or DOCKER_CERT_PATH) names a folder holding ca.pem, cert.pem and key.pem',
+        );
+      }
+    };
+    const tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+    return { protocol: 'https', host: url.hostname, port: Number(url.port || 2376), ...tls };
+  }
   return { protocol: url.protocol === 'tcp:' && url.port === '2376' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) };
 }
 
@@ -187,6 +217,20 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
         docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
           const failed = events?.find((e) => e.error || e.errorDetail);
           if (err || failed) reject(new ClusterError(`docker: pull ${ref}: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`));
+          else resolve();
+        });
+      });
+    },
+    async exportImage(ref) {
+      return (await call(`save ${ref}`, () => docker.getImage(ref).get()))!;
+    },
+    async loadImage(tar) {
+      const stream = (await call('load an image', () => docker.loadImage(tar) as Promise<NodeJS.ReadableStream>))!;
+      await new Promise<void>((resolve, reject) => {
+        docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+          const failed = events?.find((e) => e.error || e.errorDetail);
+          const reason = failed?.error ?? failed?.errorDetail?.message ?? err?.message;
+          if (err || failed) reject(new ClusterError(`docker: load an image: ${reason}`));
           else resolve();
         });
       });

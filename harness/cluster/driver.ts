@@ -58,6 +58,8 @@ export interface DockerConnectOptions {
   ca?: string;
   cert?: string;
   key?: string;
+  /** ssh2's options for ssh://, such as the agent socket. */
+  sshOptions?: { agent?: string };
 }
 
 export interface DriverOptions {
@@ -69,4 +71,8 @@ export interface DriverOptions {
   healthTimeoutMs?: number;
   /** The Docker endpoint of DCs that name none (DOCKER_HOST, read by common/options); default: dockerode's own. */
   dockerHost?: string;
+  /** DOCKER_CERT_PATH (read by common/options): TLS certificates of a tcp:// `dockerHost`. */
+  dockerCertPath?: string;
+  /** SSH_AUTH_SOCK (read by common/options): the agent that ssh:// Docker endpoints authenticate with. */
+  sshAgent?: string;
 }

@@ -60,6 +60,10 @@ export interface ContainerEngine {
   imageExists(tag: string): Promise<boolean>;
   /** Pulls an image from its registry; rejects with the daemon's reason. */
   pullImage(ref: string): Promise<void>;
+  /** The image as a `docker save` tar stream (to load it on another daemon without a registry). */
+  exportImage(ref: string): Promise<NodeJS.ReadableStream>;
+  /** Loads a `docker save` tar stream; rejects with the daemon's reason. */
+  loadImage(tar: NodeJS.ReadableStream): Promise<void>;
   /** Removes an image; one already gone is not an error. */
   removeImage(tag: string): Promise<void>;
   /** Where this engine's daemon is, for messages (`unix:///var/run/docker.sock`). */

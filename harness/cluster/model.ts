@@ -53,8 +53,12 @@ export interface DcSpec {
   region: string;
   /** Normal share of global traffic, normalised so the shares of all DCs add up to 1. */
   demand: number;
+  /** Where the DC's replicas listen and are reached (docker driver): its own, or the cluster's host. */
+  address?: string;
   /** Docker endpoint of this DC (unix://, tcp://, ssh://); absent = the default daemon. */
   dockerHost?: string;
+  /** Absolute folder with ca.pem, cert.pem, key.pem for a tcp:// dockerHost with TLS. */
+  dockerCertPath?: string;
   pools: PoolSpec[];
 }
 

@@ -22,3 +22,9 @@ test('merge: later layers win, undefined never overrides', () => {
   const defaults = { healthTimeoutMs: 30_000, baseImage: 'scratch' };
   assert.deepEqual(mergeOptions<typeof defaults>(defaults, { baseImage: 'node:20-slim' }, { healthTimeoutMs: 5000, baseImage: undefined }), { healthTimeoutMs: 5000, baseImage: 'node:20-slim' });
 });
+
+test('DOCKER_CERT_PATH and SSH_AUTH_SOCK: how the default and ssh:// Docker endpoints authenticate', () => {
+  assert.deepEqual(optionsFromEnv({ DOCKER_HOST: 'tcp://10.0.0.5:2376', DOCKER_CERT_PATH: '/etc/docker/certs', SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1' }), {
+    dockerHost: 'tcp://10.0.0.5:2376', dockerCertPath: '/etc/docker/certs', sshAgent: '/tmp/ssh-x/agent.1',
+  });
+});

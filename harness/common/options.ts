@@ -1,5 +1,5 @@
 // The one place the environment is read. Options merge in this order, each later layer winning:
-// defaults < file (cluster file, scenario script) < environment (HEADROOM_*, DOCKER_HOST) < flags.
+// defaults < file (cluster file, scenario script) < environment (HEADROOM_*, DOCKER_*, SSH_AUTH_SOCK) < flags.
 // Commands receive the environment's layer from here and pass what they need down explicitly.
 import { ConfigError, ConfigErrors } from './errors';
 
@@ -19,6 +19,10 @@ export interface EnvOptions {
   notifyUrl?: string;
   /** DOCKER_HOST: the default Docker endpoint (unix://, tcp:// or ssh://). */
   dockerHost?: string;
+  /** DOCKER_CERT_PATH: ca.pem, cert.pem and key.pem for a tcp:// DOCKER_HOST with TLS. */
+  dockerCertPath?: string;
+  /** SSH_AUTH_SOCK: the ssh agent that ssh:// Docker endpoints authenticate with. */
+  sshAgent?: string;
 }
 
 /** Variables this module reads, with what each expects (for errors and help). */
@@ -30,6 +34,8 @@ export const environmentVariables: Record<string, string> = {
   HEADROOM_BASELINE: 'a run directory or summary.json',
   HEADROOM_NOTIFY_URL: 'an http:// or https:// URL',
   DOCKER_HOST: 'a Docker endpoint like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host',
+  DOCKER_CERT_PATH: 'a folder holding ca.pem, cert.pem and key.pem',
+  SSH_AUTH_SOCK: "the path of an ssh agent's socket",
 };
 
 /** The process's environment; everything else takes an env passed in (tests pass their own). */
@@ -77,6 +83,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): EnvOptions {
     if (!/^(unix|tcp|ssh):\/\/./.test(docker)) bad('DOCKER_HOST', docker);
     else out.dockerHost = docker;
   }
+  const certs = given('DOCKER_CERT_PATH');
+  if (certs !== undefined) out.dockerCertPath = certs;
+  const agent = given('SSH_AUTH_SOCK');
+  if (agent !== undefined) out.sshAgent = agent;
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
   return out;

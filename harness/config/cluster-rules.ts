@@ -1,9 +1,11 @@
 // Cross-field rules of a cluster file that a schema cannot say: pools name known server types,
-// names are unique, port ranges fit and do not overlap, hosts are loopback or allowed, failover
-// names real DCs. The tiers' own rules are in service-rules.ts. They read the raw YAML defensively, so they run even when the schema fails
-// elsewhere and every problem is reported in one pass.
+// names are unique, port ranges fit and do not overlap, hosts and DC addresses are loopback or
+// allowed, TLS certificates sit beside a tcp:// endpoint, failover names real DCs.
+// The tiers' own rules are in service-rules.ts. They read the raw YAML defensively, so they run
+// even when the schema fails elsewhere and every problem is reported in one pass.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { isLoopback } from '../common';
-
 import type { PathSegment, RuleProblem } from './rule-problem';
 import { checkPoolTiers, checkServices, poolEntries, tierNamesOf } from './service-rules';
 
@@ -133,6 +135,7 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
   }
 
   if (driver === 'docker') problems.push(...checkPorts(raw, dcs));
+  for (const { path, dc } of dcs) problems.push(...checkDcEndpoint(path, dc, driver, hostAllowed, hostExpected, baseDir));
 
   // Reserved environment.
   const envs: [PathSegment[], unknown][] = [[['service', 'env'], isObject(raw.service) ? raw.service.env : undefined]];
@@ -168,6 +171,55 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
       if (allNumbers && Object.keys(targets).length && Math.abs(sum - 1) > 1e-6) {
         problems.push({ path: ['failover', lost], value: targets, expected: `shares that add up to 1 (they add up to ${+sum.toFixed(6)})` });
       }
+    }
+  }
+  return problems;
+}
+
+/** A DC's own address and Docker endpoint: where its replicas listen, and how its daemon is reached. */
+function checkDcEndpoint(
+  at: PathSegment[],
+  dc: Record<string, unknown>,
+  driver: unknown,
+  hostAllowed: (host: string) => boolean,
+  hostExpected: string,
+  baseDir: string,
+): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (typeof dc.address === 'string') {
+    if (driver !== 'docker') {
+      const expected = 'no address with driver: static (its endpoints name their hosts)';
+      problems.push({ path: [...at, 'address'], value: dc.address, expected });
+    } else if (/[\s/[\]]/.test(dc.address) || dc.address.split(':').length === 2) {
+      // One colon is host:port (an IPv6 address has at least two).
+      const expected = 'an IP address or host name without brackets, port or path, like 127.0.2.1 or ::1';
+      problems.push({ path: [...at, 'address'], value: dc.address, expected });
+    } else if (!hostAllowed(dc.address)) {
+      problems.push({
+        path: [...at, 'address'],
+        value: dc.address,
+        expected: hostExpected,
+        problem: `address '${dc.address}' is not loopback and not under allowTargets`,
+      });
+    }
+  }
+  if (typeof dc.dockerCertPath === 'string') {
+    const tcp = typeof dc.dockerHost === 'string' && dc.dockerHost.startsWith('tcp://');
+    const dir = path.resolve(baseDir, dc.dockerCertPath);
+    const missing = ['ca.pem', 'cert.pem', 'key.pem'].filter((f) => !existsSync(path.join(dir, f)));
+    if (!tcp) {
+      problems.push({
+        path: [...at, 'dockerCertPath'],
+        value: dc.dockerCertPath,
+        expected: 'a dockerHost of the form tcp://host:2376 beside it (TLS certificates are for tcp:// endpoints)',
+      });
+    } else if (missing.length) {
+      problems.push({
+        path: [...at, 'dockerCertPath'],
+        value: dc.dockerCertPath,
+        problem: `${dir} lacks ${missing.join(', ')}`,
+        expected: 'a folder (relative to the cluster file) holding ca.pem, cert.pem and key.pem, as DOCKER_CERT_PATH does',
+      });
     }
   }
   return problems;

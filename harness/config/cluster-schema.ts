@@ -32,7 +32,11 @@ export const dcSchema = z.strictObject({
   name,
   demand: z.number().positive(),
   ports: portRange.optional(),
+  /** Where the DC's replicas listen and are reached (docker driver); default: the cluster's host. */
+  address: z.string().min(1).optional(),
   dockerHost: z.string().regex(/^(unix|tcp|ssh):\/\//).optional(),
+  /** A folder with ca.pem, cert.pem and key.pem for a tcp:// dockerHost with TLS (relative to the file). */
+  dockerCertPath: z.string().min(1).optional(),
   pools: dcPoolsSchema,
 });
 

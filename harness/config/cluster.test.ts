@@ -172,7 +172,7 @@ test('duplicate DC and region names', () => {
 });
 
 test('unknown key (strict)', () => {
-  expectOne(good.replace('demand: 3', 'demand: 3\n        weight: 2'), 'regions[0].dcs[0].weight', "unknown key 'weight'; expected one of name, demand, ports, dockerHost, pools");
+  expectOne(good.replace('demand: 3', 'demand: 3\n        weight: 2'), 'regions[0].dcs[0].weight', "unknown key 'weight'; expected one of name, demand, ports, address, dockerHost, dockerCertPath, pools");
   expectOne(good.replace('memoryMb: 256', 'memoryMb: 256, cpu: 1'), 'serverTypes.small.cpu', "unknown key 'cpu'; expected one of cpus, memoryMb, workers, costPerHour");
 });
 

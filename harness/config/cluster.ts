@@ -2,7 +2,7 @@
 // rules) becomes a ConfigError naming the file, the field path, the value and what was expected,
 // all thrown together as ConfigErrors (exit 104).
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import * as YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../common';
@@ -200,6 +200,8 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
   for (const region of f.regions) {
     regions.push({ name: region.name, dcs: region.dcs.map((d) => d.name) });
     for (const dc of region.dcs) {
+      // A DC's replicas listen on and are reached at its own address (its Docker host), else the cluster's.
+      const address = dc.address ?? f.host;
       const own = parsePortRange(dc.ports);
       let next = own ? own.from : clusterNext;
       const pools: PoolSpec[] = [];
@@ -212,7 +214,7 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
           const name = several ? `${f.name}-${dc.name}-${tier}-${type}-${i + 1}` : `${f.name}-${dc.name}-${type}-${i + 1}`;
           const base = { name, region: region.name, dc: dc.name, tier, pool: id, serverType: type, index: i + 1 };
           if (typeof pool === 'number') {
-            replicas.push({ ...base, host: f.host, httpPort: next, grpcPort: next + 1 });
+            replicas.push({ ...base, host: address, httpPort: next, grpcPort: next + 1 });
             next += 2;
           } else {
             const ep = pool[i] as { http: string; grpc: string };
@@ -224,7 +226,15 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
         }
       }
       if (!own) clusterNext = next;
-      dcs.push({ name: dc.name, region: region.name, demand: dc.demand / totalDemand, ...(dc.dockerHost ? { dockerHost: dc.dockerHost } : {}), pools });
+      dcs.push({
+        name: dc.name,
+        region: region.name,
+        demand: dc.demand / totalDemand,
+        ...(f.driver === 'docker' ? { address } : {}),
+        ...(dc.dockerHost ? { dockerHost: dc.dockerHost } : {}),
+        ...(dc.dockerCertPath ? { dockerCertPath: resolve(dirname(file), dc.dockerCertPath) } : {}),
+        pools,
+      });
     }
   }
   const frontTier = tiers.find((t) => t.name === front)!;
