@@ -7,7 +7,7 @@ BUILD_SOURCES := $(shell find harness clusters/reference -name '*.ts' -not -name
 CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
-.PHONY: help install build docker chromium typecheck depcheck test test-unit cluster down drill bench soak
+.PHONY: help install build docker chromium haproxy typecheck depcheck lint test test-unit cluster down drill bench soak accuracy
 
 help:
 	@echo "make build     compile the CLI to dist/ (tsc; only when a source changed)"
@@ -37,6 +37,10 @@ docker:
 chromium:
 	@bash harness/report/ensure-chromium.sh
 
+# Debian's haproxy (the edge tier's image is assembled from it) and xmllint (JUnit schema checks).
+haproxy:
+	@bash harness/edge/ensure-haproxy.sh
+
 typecheck: install
 	npx tsc --noEmit -p .
 
@@ -44,8 +48,14 @@ typecheck: install
 depcheck: install
 	npm run --silent depcheck
 
-test: install docker chromium typecheck depcheck
-	node --require ts-node/register --test --test-concurrency=1 $(TEST_FILES)
+# Format and lint (Biome).
+lint: install
+	npx biome check .
+
+test: install docker chromium haproxy typecheck depcheck lint
+	@start=$$(date +%s); \
+	node --require ts-node/register --test --test-concurrency=1 $(TEST_FILES); code=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s of tests"; exit $$code
 
 test-unit: install typecheck depcheck
 	node --require ts-node/register --test $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.docker.test.ts' -not -name '*.browser.test.ts' -not -path '*/node_modules/*' | sort)
