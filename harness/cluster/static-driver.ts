@@ -4,8 +4,8 @@
 import { ClusterError, Logger, silentLogger } from '../common';
 import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 import type { ClusterSpec, Replica } from './model';
-import { defaultReadiness, NotReady, postKnobs, ReadinessCheck } from './readiness';
-import { newRunId, replicaNamed, toReplica } from './replicas';
+import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
+import { newRunId, replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
 
 export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readiness?: ReadinessCheck[] } = {}): ClusterDriver {
   const log: Logger = opts.logger ?? silentLogger;
@@ -18,9 +18,11 @@ export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readines
   return {
     async up(upOpts: UpOptions = {}): Promise<RunningCluster> {
       const replicas: Replica[] = spec.replicas.map((r) => toReplica(r));
+      const tiers = new Map(tiersOf(spec).map((t) => [t.name, t]));
       await Promise.all(
         replicas.map(async (r) => {
-          for (const check of readiness) {
+          // Each tier's own health check (a reference tier: HTTP /healthz and gRPC health).
+          for (const check of readinessFor(tiers.get(tierOfReplica(spec, r))!, readiness)) {
             try {
               await check.wait(r, { timeoutMs, signal: upOpts.signal });
             } catch (err) {
