@@ -120,5 +120,6 @@ export interface ResourceSample {
   cpuSeconds: number;
   /** CPU used over the last interval as a share of its quota (0..1, can exceed 1 slightly from sampling jitter). */
   cpuShare: number;
-  memoryMb: number;
+  /** Resident memory; absent when the source does not say (a static server's metrics without it). */
+  memoryMb?: number;
 }
