@@ -78,6 +78,8 @@ export interface ReplicaSpec {
   grpcPort: number;
   /** Host of the gRPC endpoint when it differs from `host` (static clusters only). */
   grpcHost?: string;
+  /** Where the server's own Prometheus metrics are (static clusters): a path on its HTTP port or a URL template. */
+  metrics?: string;
 }
 
 export interface ClusterSpec {

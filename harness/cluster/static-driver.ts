@@ -1,11 +1,22 @@
 // The static driver: servers headroom does not manage, listed by endpoint in the cluster file.
-// up only checks they answer their health checks; faults and resource samples need a managed
-// driver, so they are refused with a ClusterError.
+// up only checks they answer their health checks; resource samples come from the servers' own
+// Prometheus metrics where the file says where they are; faults need a managed driver (ClusterError).
 import { ClusterError, Logger, silentLogger } from '../common';
 import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 import type { ClusterSpec, Replica } from './model';
+import { PrometheusSampler, ScrapeTarget } from './prometheus-scrape';
 import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
 import { newRunId, replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
+import { renderTemplate } from './templates';
+
+/** The replicas that say where their metrics are, with the URL to scrape (a path is on the HTTP port). */
+export function scrapeTargets(spec: ClusterSpec, replicas: Replica[]): ScrapeTarget[] {
+  return replicas.flatMap((r) => {
+    if (!r.metrics) return [];
+    const url = r.metrics.startsWith('/') ? `${r.http}${r.metrics}` : renderTemplate(r.metrics, r, spec.replicas);
+    return [{ replica: r.name, url, cpus: spec.serverTypes[r.serverType].cpus }];
+  });
+}
 
 export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readiness?: ReadinessCheck[] } = {}): ClusterDriver {
   const log: Logger = opts.logger ?? silentLogger;
@@ -33,13 +44,18 @@ export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readines
         }),
       );
       log.debug(`static cluster ${spec.name}: ${replicas.length} endpoints healthy`);
+      const targets = scrapeTargets(spec, replicas);
+      const sampler = new PrometheusSampler(targets);
+      await sampler.prime();
+      if (targets.length) log.debug(`static cluster ${spec.name}: metrics of ${targets.length} of ${replicas.length} replicas read`);
       const find = (name: string) => replicaNamed(spec, replicas, name);
       const down = async () => {};
       return {
         spec,
         replicas,
         runId: upOpts.runId ?? newRunId(),
-        sampleResources: async () => [],
+        // Replicas without a metrics source have no sample, and that says nothing about their health.
+        sampleResources: () => sampler.sample(),
         kill: async (name) => unsupported('kill', find(name).name),
         pause: async (name) => unsupported('pause', find(name).name),
         unpause: async (name) => unsupported('unpause', find(name).name),
