@@ -87,6 +87,7 @@ export function parsePromText(text: string): PromText {
     const name = nameRe.exec(line);
     if (!name) throw new PromParseError(n + 1, line, 'expected a metric name');
     let i = name[0].length;
+    while (line[i] === ' ' || line[i] === '\t') i++;
     let labels: Record<string, string> = {};
     if (line[i] === '{') ({ labels, end: i } = parseLabels(line, i, n + 1));
     const rest = line.slice(i).trim().split(/\s+/);
