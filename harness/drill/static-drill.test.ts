@@ -1,6 +1,7 @@
 // Drills on existing servers (driver: static): bucket servers of known capacity (child processes on ports
-// 40100-40199, harness/cluster/testing/bucket-server.js) are redlined through `headroom drill`; the
-// redline lands near each server's capacity.
+// 40100-40199, harness/cluster/testing/bucket-server.js) are redlined through `headroom drill`. The redline
+// lands near each server's capacity, CPU comes from the servers' own metrics, nothing is marked out for
+// lack of resource samples, and a CPU guard without a metrics source is refused before anything starts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -45,7 +46,9 @@ async function drill(scenario: string, name: string) {
   return { code, summary, steps, log };
 }
 
-test('a redline on existing servers of known capacity lands within 10% of it', async () => {
+const markedOut = (steps: StepRecord[]) => steps.flatMap((s) => s.annotations.filter((a) => a.includes('marked out')));
+
+test('a redline on existing servers of known capacity lands within 10% of it; CPU from their own metrics', async (t) => {
   const { code, summary, steps, log } = await drill('redline.ts', 'redline');
   assert.equal(code, 0, log);
   assert.ok(summary, log);
@@ -54,10 +57,31 @@ test('a redline on existing servers of known capacity lands within 10% of it', a
     assert.ok(r, `a redline of ${type}: ${JSON.stringify(summary.redlines)}`);
     assert.ok(r.rpsPerReplica !== null, `${type}: ${r.limitedBy}\n${log}`);
     const off = r.rpsPerReplica / rate - 1;
+    t.diagnostic(`${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%), ${r.cpuMsPerRequest} CPU ms/request, `
+      + `CPU share ${r.cpuShare}, ${r.probes} probes in ${r.durationS} s`);
     assert.ok(Math.abs(off) <= 0.1, `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%)`);
     assert.match(r.limitedBy, /http_req_duration/);
+    // Each answer burns 1 ms of CPU: the scraped CPU per request is at least that.
+    assert.ok(r.cpuMsPerRequest !== null && r.cpuMsPerRequest >= 0.9 && r.cpuMsPerRequest < 10, `${type}: ${r.cpuMsPerRequest} CPU ms per request`);
   }
-  // No replica was marked out: nothing failed, and a server headroom does not manage has no container to sample.
-  const marked = steps.flatMap((s) => s.annotations.filter((a) => a.includes('marked out')));
-  assert.deepEqual(marked, []);
+  for (const step of steps) {
+    const cpu = step.guards.find((g) => g.metric === 'cpu_share');
+    assert.ok(cpu && cpu.value !== null && !cpu.noData, `step ${step.index}: ${JSON.stringify(step.guards)}`);
+  }
+  assert.deepEqual(markedOut(steps), []);
+});
+
+test('without a metrics source: a drill on latency and errors runs, nothing marked out; a CPU guard is refused (exit 104)', async (t) => {
+  const refused = await drill('cpu-guard-no-source.ts', 'refused');
+  assert.equal(refused.code, 104, refused.log);
+  assert.match(refused.log, /guards\.cpu_share: guard 'cpu_share: avg<0\.95' has no data source: pools lab1\/small, lab1\/large of static cluster bucket-no-metrics/);
+  assert.equal(refused.summary, null, 'nothing started');
+
+  const { code, summary, steps, log } = await drill('latency-only.ts', 'latency-only');
+  assert.equal(code, 0, log);
+  const [r] = summary!.redlines;
+  t.diagnostic(`large, no metrics: redline ${r.rpsPerReplica} req/s vs capacity ${capacity.large}, ${r.probes} probes in ${r.durationS} s`);
+  assert.ok(r.rpsPerReplica !== null && Math.abs(r.rpsPerReplica / capacity.large - 1) <= 0.1, `${JSON.stringify(r)}\n${log}`);
+  assert.equal(r.cpuMsPerRequest, null);
+  assert.deepEqual(markedOut(steps), []);
 });
