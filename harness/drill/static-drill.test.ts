@@ -21,6 +21,7 @@ before(async () => {
   servers = await startBucketServers([
     { port: 40101, rate: capacity.small, cpuMs: 1 },
     { port: 40103, rate: capacity.large, cpuMs: 1 },
+    { port: 40105, rate: 1, burst: 0 },
   ]);
 });
 
@@ -84,4 +85,14 @@ test('without a metrics source: a drill on latency and errors runs, nothing mark
   assert.ok(r.rpsPerReplica !== null && Math.abs(r.rpsPerReplica / capacity.large - 1) <= 0.1, `${JSON.stringify(r)}\n${log}`);
   assert.equal(r.cpuMsPerRequest, null);
   assert.deepEqual(markedOut(steps), []);
+});
+
+test('a pool whose server never answers: marked out for its silence, and no redline for a pool that served nothing', async () => {
+  const { code, summary, steps, log } = await drill('silent.ts', 'silent');
+  assert.equal(code, 0, log);
+  const [r] = summary!.redlines;
+  assert.equal(r.rpsPerReplica, null, JSON.stringify(r));
+  assert.equal(r.limitedBy, 'no serving replica');
+  assert.match(log, /silent-lab1-small-1 marked out .*not answering/);
+  assert.ok(steps.every((s) => s.verdict !== 'held'), JSON.stringify(steps.map((s) => s.verdict)));
 });

@@ -3,6 +3,7 @@
 // (a token bucket of BURST tokens); beyond that requests queue up in order, so latency grows and a p99
 // guard breaks near RATE. Each answer burns CPU_MS of CPU time; GET /metrics is Prometheus text with
 // process_cpu_seconds_total and process_resident_memory_bytes. /healthz and /metrics skip the bucket.
+// BURST 0 makes a server that passes its health check and never answers a request.
 // Usage: node bucket-server.js PORT RATE [BURST] [CPU_MS]
 const http = require('node:http');
 

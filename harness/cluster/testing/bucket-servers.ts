@@ -7,7 +7,7 @@ export interface BucketServerSpec {
   port: number;
   /** Requests a second it answers at most. */
   rate: number;
-  /** Tokens of the bucket (default rate / 20). */
+  /** Tokens of the bucket (default rate / 20, at least 1); 0: a server that never answers but /healthz and /metrics. */
   burst?: number;
   /** CPU time each answer burns, ms. */
   cpuMs?: number;
