@@ -27,14 +27,23 @@ export type FetchText = (url: string, timeoutMs: number) => Promise<string>;
 
 /** GET url; the body of a 200 answer, else an error saying what came back. */
 export const fetchText: FetchText = async (url, timeoutMs) => {
-  const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+  const res = await request(url, {
+    method: 'GET',
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   const body = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
   return body;
 };
 
 /** One scrape of one target; throws an Error saying what is wrong (unreachable, not the format, no CPU counter). */
-export async function scrape(target: ScrapeTarget, timeoutMs: number, fetch: FetchText = fetchText): Promise<ScrapeReading> {
+export async function scrape(
+  target: ScrapeTarget,
+  timeoutMs: number,
+  fetch: FetchText = fetchText,
+): Promise<ScrapeReading> {
   const text = parsePromText(await fetch(target.url, timeoutMs));
   const at = Date.now();
   const cpuSeconds = metricSum(text, cpuMetric);
@@ -44,12 +53,20 @@ export async function scrape(target: ScrapeTarget, timeoutMs: number, fetch: Fet
 }
 
 /** The sample of a replica from two readings; undefined when the counter went back (the process restarted). */
-export function sampleBetween(replica: string, cpus: number, prev: ScrapeReading, now: ScrapeReading): ResourceSample | undefined {
+export function sampleBetween(
+  replica: string,
+  cpus: number,
+  prev: ScrapeReading,
+  now: ScrapeReading,
+): ResourceSample | undefined {
   const seconds = (now.at - prev.at) / 1000;
   const used = now.cpuSeconds - prev.cpuSeconds;
   if (used < 0 || seconds <= 0) return undefined;
   return {
-    replica, at: now.at, cpuSeconds: now.cpuSeconds, cpuShare: used / (seconds * cpus),
+    replica,
+    at: now.at,
+    cpuSeconds: now.cpuSeconds,
+    cpuShare: used / (seconds * cpus),
     ...(now.memoryBytes !== undefined ? { memoryMb: now.memoryBytes / (1024 * 1024) } : {}),
   };
 }
@@ -61,7 +78,10 @@ export function sampleBetween(replica: string, cpus: number, prev: ScrapeReading
 export class PrometheusSampler {
   private readonly last = new Map<string, ScrapeReading>();
 
-  constructor(private readonly targets: ScrapeTarget[], private readonly opts: { timeoutMs?: number; fetch?: FetchText } = {}) {}
+  constructor(
+    private readonly targets: ScrapeTarget[],
+    private readonly opts: { timeoutMs?: number; fetch?: FetchText } = {},
+  ) {}
 
   private get timeoutMs(): number {
     return this.opts.timeoutMs ?? 800;
@@ -74,7 +94,9 @@ export class PrometheusSampler {
           this.last.set(t.replica, await scrape(t, Math.max(this.timeoutMs, 5000), this.opts.fetch));
         } catch (err) {
           throw new ClusterError(
-            `replica ${t.replica}: its metrics at ${t.url} cannot be read: ${err instanceof Error ? err.message : String(err)}`, t.replica, undefined,
+            `replica ${t.replica}: its metrics at ${t.url} cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+            t.replica,
+            undefined,
             `the cluster file's metrics: must point at Prometheus text with ${cpuMetric} (and ${memoryMetric} for memory)`,
           );
         }

@@ -30,8 +30,14 @@ test('counters and gauges with labels, escapes, special values and timestamps', 
     { name: 'http_requests_total', labels: { path: '/a"b\\c\nd', code: '200' }, value: 3 },
     { name: 'http_requests_total', labels: { code: '500' }, value: 1 },
   ]);
-  assert.deepEqual(parsed.samples.slice(5).map((s) => s.value), [Infinity, -Infinity, NaN]);
-  assert.equal(parsed.samples.some((s) => s.name === 'after_eof'), false);
+  assert.deepEqual(
+    parsed.samples.slice(5).map((s) => s.value),
+    [Infinity, -Infinity, NaN],
+  );
+  assert.equal(
+    parsed.samples.some((s) => s.name === 'after_eof'),
+    false,
+  );
   // One figure per metric: the sum of its series (e.g. one per worker).
   assert.equal(metricSum(parsed, 'process_cpu_seconds_total'), 2);
   assert.equal(metricSum(parsed, 'process_open_fds'), undefined);
@@ -49,6 +55,10 @@ test('malformed lines are named by number', () => {
     ['<html>', /^line 1: expected a metric name/],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => parsePromText(text), (err: unknown) => err instanceof PromParseError && message.test(err.message), text);
+    assert.throws(
+      () => parsePromText(text),
+      (err: unknown) => err instanceof PromParseError && message.test(err.message),
+      text,
+    );
   }
 });

@@ -17,7 +17,11 @@ export interface PromText {
 }
 
 export class PromParseError extends Error {
-  constructor(readonly line: number, readonly text: string, problem: string) {
+  constructor(
+    readonly line: number,
+    readonly text: string,
+    problem: string,
+  ) {
     super(`line ${line}: ${problem}: ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`);
   }
 }
@@ -53,7 +57,7 @@ function parseLabels(line: string, at: number, lineNo: number): { labels: Record
     if (line[i] !== '"') throw new PromParseError(lineNo, line, `expected a quoted value for label ${name[0]}`);
     i++;
     let value = '';
-    for (;; i++) {
+    for (; ; i++) {
       const c = line[i];
       if (c === undefined) throw new PromParseError(lineNo, line, `unterminated value of label ${name[0]}`);
       if (c === '"') break;
@@ -91,7 +95,8 @@ export function parsePromText(text: string): PromText {
     let labels: Record<string, string> = {};
     if (line[i] === '{') ({ labels, end: i } = parseLabels(line, i, n + 1));
     const rest = line.slice(i).trim().split(/\s+/);
-    if (rest[0] === '' || rest.length > 2) throw new PromParseError(n + 1, line, 'expected a value and an optional timestamp');
+    if (rest[0] === '' || rest.length > 2)
+      throw new PromParseError(n + 1, line, 'expected a value and an optional timestamp');
     const value = parseValue(rest[0]);
     if (value === undefined) throw new PromParseError(n + 1, line, `'${rest[0]}' is not a number`);
     const sample: PromSample = { name: name[0], labels, value };

@@ -9,15 +9,15 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** The templates a metrics URL may use: the replica's own address and names. */
 export const metricsTemplates = ['host', 'port.http', 'port.grpc', 'replica', 'dc'];
-const expected =
-  `a path on the server's HTTP port like /metrics, or a URL like http://{{host}}:9100/metrics (templates: ${metricsTemplates.map((t) => `{{${t}}}`).join(', ')})`;
+const expected = `a path on the server's HTTP port like /metrics, or a URL like http://{{host}}:9100/metrics (templates: ${metricsTemplates.map((t) => `{{${t}}}`).join(', ')})`;
 
 /** Every `metrics:` of a raw cluster file, with its path, nearest last (top, tier, endpoint). */
 function metricsFields(raw: Record<string, unknown>): { path: PathSegment[]; value: unknown }[] {
   const out: { path: PathSegment[]; value: unknown }[] = [];
   if (raw.metrics !== undefined) out.push({ path: ['metrics'], value: raw.metrics });
   if (isObject(raw.services)) {
-    for (const [tier, s] of Object.entries(raw.services)) if (isObject(s) && s.metrics !== undefined) out.push({ path: ['services', tier, 'metrics'], value: s.metrics });
+    for (const [tier, s] of Object.entries(raw.services))
+      if (isObject(s) && s.metrics !== undefined) out.push({ path: ['services', tier, 'metrics'], value: s.metrics });
   }
   const tiers = tierNamesOf(raw);
   list(raw.regions).forEach((region, r) => {
@@ -39,24 +39,40 @@ export function checkMetricsSources(raw: unknown): RuleProblem[] {
   if (!isObject(raw)) return [];
   const problems: RuleProblem[] = [];
   const driver = raw.driver ?? 'docker';
-  const allow = new Set(list(raw.allowTargets).filter((h): h is string => typeof h === 'string').map((h) => h.toLowerCase()));
+  const allow = new Set(
+    list(raw.allowTargets)
+      .filter((h): h is string => typeof h === 'string')
+      .map((h) => h.toLowerCase()),
+  );
   for (const { path, value } of metricsFields(raw)) {
     if (typeof value !== 'string') continue; // the schema reports it
     if (driver !== 'static') {
       problems.push({
-        path, value, problem: 'metrics: is read by driver: static only',
+        path,
+        value,
+        problem: 'metrics: is read by driver: static only',
         expected: 'no metrics: with driver: docker (it samples CPU and memory from the containers)',
       });
       continue;
     }
-    const unknown = [...value.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].map((m) => m[1]).filter((n) => !metricsTemplates.includes(n));
+    const unknown = [...value.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)]
+      .map((m) => m[1])
+      .filter((n) => !metricsTemplates.includes(n));
     if (unknown.length) {
-      problems.push({ path, value, problem: `unknown template ${unknown.map((n) => `{{${n}}}`).join(', ')}`, expected });
+      problems.push({
+        path,
+        value,
+        problem: `unknown template ${unknown.map((n) => `{{${n}}}`).join(', ')}`,
+        expected,
+      });
       continue;
     }
     if (value.startsWith('/')) continue;
     // The templates stand for a host name or a port number; what is left must be an http(s) URL.
-    const probe = value.replace(/\{\{\s*host\s*\}\}/g, 'replica-host').replace(/\{\{\s*port\.(http|grpc)\s*\}\}/g, '1').replace(/\{\{[^{}]*\}\}/g, 'x');
+    const probe = value
+      .replace(/\{\{\s*host\s*\}\}/g, 'replica-host')
+      .replace(/\{\{\s*port\.(http|grpc)\s*\}\}/g, '1')
+      .replace(/\{\{[^{}]*\}\}/g, 'x');
     let url: URL | undefined;
     try {
       url = new URL(probe);
@@ -70,7 +86,9 @@ export function checkMetricsSources(raw: unknown): RuleProblem[] {
     // {{host}} is the endpoint's own host, checked with it; any other host is checked here.
     if (url.hostname !== 'replica-host' && !isLoopback(url.hostname) && !allow.has(url.hostname.toLowerCase())) {
       problems.push({
-        path, value, problem: `host '${url.hostname}' is not loopback and not under allowTargets`,
+        path,
+        value,
+        problem: `host '${url.hostname}' is not loopback and not under allowTargets`,
         expected: 'a loopback host (127.0.0.0/8, ::1, localhost), {{host}} or a host listed under allowTargets',
       });
     }
@@ -80,7 +98,9 @@ export function checkMetricsSources(raw: unknown): RuleProblem[] {
 
 /** The metrics source of one endpoint of a valid file: its own, else its tier's, else the file's. */
 export function metricsSourceOf(
-  file: { metrics?: string; services?: Record<string, { metrics?: string }> }, tier: string, endpoint: { metrics?: string },
+  file: { metrics?: string; services?: Record<string, { metrics?: string }> },
+  tier: string,
+  endpoint: { metrics?: string },
 ): string | undefined {
   return endpoint.metrics ?? file.services?.[tier]?.metrics ?? file.metrics;
 }

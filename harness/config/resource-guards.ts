@@ -16,8 +16,14 @@ export const resourceMetrics: Record<string, string> = {
 /** The replicas a threshold's tag filter can judge (tags that are not about replicas match every one). */
 function judged(t: Threshold, replicas: readonly ReplicaSpec[]): ReplicaSpec[] {
   const f = t.filter;
-  return replicas.filter((r) => (f.region ?? r.region) === r.region && (f.dc ?? r.dc) === r.dc && (f.pool ?? r.pool) === r.pool
-    && (f.serverType ?? r.serverType) === r.serverType && (f.replica ?? r.name) === r.name);
+  return replicas.filter(
+    (r) =>
+      (f.region ?? r.region) === r.region &&
+      (f.dc ?? r.dc) === r.dc &&
+      (f.pool ?? r.pool) === r.pool &&
+      (f.serverType ?? r.serverType) === r.serverType &&
+      (f.replica ?? r.name) === r.name,
+  );
 }
 
 function parsed(spec: Record<string, GuardThreshold[]>, file: string): Threshold[] {
@@ -30,7 +36,8 @@ function parsed(spec: Record<string, GuardThreshold[]>, file: string): Threshold
 
 /** One problem per guard (or threshold) on cpu_share or memory_mb that judges a pool without a metrics source. */
 export function resourceGuardProblems(
-  scenario: { file: string; guards: Record<string, GuardThreshold[]>; thresholds: Record<string, GuardThreshold[]> }, cluster: ClusterSpec,
+  scenario: { file: string; guards: Record<string, GuardThreshold[]>; thresholds: Record<string, GuardThreshold[]> },
+  cluster: ClusterSpec,
 ): ConfigError[] {
   if (cluster.driver !== 'static') return [];
   const problems: ConfigError[] = [];
@@ -43,13 +50,16 @@ export function resourceGuardProblems(
       if (!without.length) continue;
       const pools = [...new Set(without.map((r) => r.pool))];
       const kind = field === 'guards' ? 'guard' : 'threshold';
-      problems.push(new ConfigError(
-        scenario.file, `${field}.${t.key}`,
-        `${kind} '${t.key}: ${t.expression}' has no data source: pool${pools.length > 1 ? 's' : ''} ${pools.join(', ')} of static cluster `
-          + `${cluster.name} (${clusterFile}) ${pools.length > 1 ? 'have' : 'has'} no metrics:, and a ${kind} with no data never passes`,
-        `say where the servers' Prometheus metrics are (with ${series}): metrics: /metrics at the top of ${clusterFile}, under the tier, `
-          + `or on each endpoint; or remove the ${kind}`,
-      ));
+      problems.push(
+        new ConfigError(
+          scenario.file,
+          `${field}.${t.key}`,
+          `${kind} '${t.key}: ${t.expression}' has no data source: pool${pools.length > 1 ? 's' : ''} ${pools.join(', ')} of static cluster ` +
+            `${cluster.name} (${clusterFile}) ${pools.length > 1 ? 'have' : 'has'} no metrics:, and a ${kind} with no data never passes`,
+          `say where the servers' Prometheus metrics are (with ${series}): metrics: /metrics at the top of ${clusterFile}, under the tier, ` +
+            `or on each endpoint; or remove the ${kind}`,
+        ),
+      );
     }
   }
   return problems;

@@ -37,12 +37,21 @@ async function drill(scenario: string, name: string) {
   let log = '';
   stderr.on('data', (d) => (log += d));
   stdout.resume();
-  const code = await main(['drill', path.join(fixtures, scenario), '--out', out], { stdout, stderr, env: {}, cwd: tmp });
+  const code = await main(['drill', path.join(fixtures, scenario), '--out', out], {
+    stdout,
+    stderr,
+    env: {},
+    cwd: tmp,
+  });
   const summaryFile = path.join(out, 'summary.json');
   const summary = fs.existsSync(summaryFile) ? (JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Summary) : null;
   const stepsFile = path.join(out, 'steps.ndjson');
   const steps = fs.existsSync(stepsFile)
-    ? fs.readFileSync(stepsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StepRecord)
+    ? fs
+        .readFileSync(stepsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as StepRecord)
     : [];
   return { code, summary, steps, log };
 }
@@ -58,12 +67,20 @@ test('a redline on existing servers of known capacity lands within 10% of it; CP
     assert.ok(r, `a redline of ${type}: ${JSON.stringify(summary.redlines)}`);
     assert.ok(r.rpsPerReplica !== null, `${type}: ${r.limitedBy}\n${log}`);
     const off = r.rpsPerReplica / rate - 1;
-    t.diagnostic(`${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%), ${r.cpuMsPerRequest} CPU ms/request, `
-      + `CPU share ${r.cpuShare}, ${r.probes} probes in ${r.durationS} s`);
-    assert.ok(Math.abs(off) <= 0.1, `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%)`);
+    t.diagnostic(
+      `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%), ${r.cpuMsPerRequest} CPU ms/request, ` +
+        `CPU share ${r.cpuShare}, ${r.probes} probes in ${r.durationS} s`,
+    );
+    assert.ok(
+      Math.abs(off) <= 0.1,
+      `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%)`,
+    );
     assert.match(r.limitedBy, /http_req_duration/);
     // Each answer burns 1 ms of CPU: the scraped CPU per request is at least that.
-    assert.ok(r.cpuMsPerRequest !== null && r.cpuMsPerRequest >= 0.9 && r.cpuMsPerRequest < 10, `${type}: ${r.cpuMsPerRequest} CPU ms per request`);
+    assert.ok(
+      r.cpuMsPerRequest !== null && r.cpuMsPerRequest >= 0.9 && r.cpuMsPerRequest < 10,
+      `${type}: ${r.cpuMsPerRequest} CPU ms per request`,
+    );
   }
   for (const step of steps) {
     const cpu = step.guards.find((g) => g.metric === 'cpu_share');
@@ -75,14 +92,23 @@ test('a redline on existing servers of known capacity lands within 10% of it; CP
 test('without a metrics source: a drill on latency and errors runs, nothing marked out; a CPU guard is refused (exit 104)', async (t) => {
   const refused = await drill('cpu-guard-no-source.ts', 'refused');
   assert.equal(refused.code, 104, refused.log);
-  assert.match(refused.log, /guards\.cpu_share: guard 'cpu_share: avg<0\.95' has no data source: pools lab1\/small, lab1\/large of static cluster bucket-no-metrics/);
+  assert.match(
+    refused.log,
+    /guards\.cpu_share: guard 'cpu_share: avg<0\.95' has no data source: pools lab1\/small, lab1\/large of static cluster bucket-no-metrics/,
+  );
   assert.equal(refused.summary, null, 'nothing started');
 
   const { code, summary, steps, log } = await drill('latency-only.ts', 'latency-only');
   assert.equal(code, 0, log);
-  const [r] = summary!.redlines;
-  t.diagnostic(`large, no metrics: redline ${r.rpsPerReplica} req/s vs capacity ${capacity.large}, ${r.probes} probes in ${r.durationS} s`);
-  assert.ok(r.rpsPerReplica !== null && Math.abs(r.rpsPerReplica / capacity.large - 1) <= 0.1, `${JSON.stringify(r)}\n${log}`);
+  assert.ok(summary, log);
+  const [r] = summary.redlines;
+  t.diagnostic(
+    `large, no metrics: redline ${r.rpsPerReplica} req/s vs capacity ${capacity.large}, ${r.probes} probes in ${r.durationS} s`,
+  );
+  assert.ok(
+    r.rpsPerReplica !== null && Math.abs(r.rpsPerReplica / capacity.large - 1) <= 0.1,
+    `${JSON.stringify(r)}\n${log}`,
+  );
   assert.equal(r.cpuMsPerRequest, null);
   assert.deepEqual(markedOut(steps), []);
 });
@@ -90,9 +116,13 @@ test('without a metrics source: a drill on latency and errors runs, nothing mark
 test('a pool whose server never answers: marked out for its silence, and no redline for a pool that served nothing', async () => {
   const { code, summary, steps, log } = await drill('silent.ts', 'silent');
   assert.equal(code, 0, log);
-  const [r] = summary!.redlines;
+  assert.ok(summary, log);
+  const [r] = summary.redlines;
   assert.equal(r.rpsPerReplica, null, JSON.stringify(r));
   assert.equal(r.limitedBy, 'no serving replica');
   assert.match(log, /silent-lab1-small-1 marked out .*not answering/);
-  assert.ok(steps.every((s) => s.verdict !== 'held'), JSON.stringify(steps.map((s) => s.verdict)));
+  assert.ok(
+    steps.every((s) => s.verdict !== 'held'),
+    JSON.stringify(steps.map((s) => s.verdict)),
+  );
 });

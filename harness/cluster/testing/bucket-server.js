@@ -1,4 +1,3 @@
-'use strict';
 // A server of known capacity, for drills on existing servers: it answers at most RATE requests a second
 // (a token bucket of BURST tokens); beyond that requests queue up in order, so latency grows and a p99
 // guard breaks near RATE. Each answer burns CPU_MS of CPU time; GET /metrics is Prometheus text with

@@ -1,6 +1,6 @@
 // Starts bucket-server.js child processes (servers of known capacity) for tests of drills on existing
 // servers, and stops them by their pid, also when the test fails.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 export interface BucketServerSpec {
@@ -21,13 +21,21 @@ export interface BucketServers {
 const script = path.join(__dirname, 'bucket-server.js');
 
 function startOne(s: BucketServerSpec): Promise<ChildProcess> {
-  const args = [script, String(s.port), String(s.rate), String(s.burst ?? Math.max(1, s.rate / 20)), String(s.cpuMs ?? 0)];
+  const args = [
+    script,
+    String(s.port),
+    String(s.rate),
+    String(s.burst ?? Math.max(1, s.rate / 20)),
+    String(s.cpuMs ?? 0),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`bucket server on port ${s.port} exited with ${code}: ${err.trim()}`)));
+    child.stderr?.on('data', (d) => (err += d));
+    child.stdout?.once('data', () => resolve(child));
+    child.once('exit', (code) =>
+      reject(new Error(`bucket server on port ${s.port} exited with ${code}: ${err.trim()}`)),
+    );
   });
 }
 
@@ -51,5 +59,5 @@ export async function startBucketServers(specs: BucketServerSpec[]): Promise<Buc
     await stop();
     throw failed.reason;
   }
-  return { pids: children.map((c) => c.pid!), stop };
+  return { pids: children.map((c) => c.pid ?? -1), stop };
 }
