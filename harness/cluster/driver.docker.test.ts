@@ -72,7 +72,8 @@ test('up removes leftovers of the same cluster; faults, knobs and resource sampl
   assert.ok(busySample.cpuShare > 0.5 && busySample.cpuShare < 1.3, `busy large replica cpuShare ${busySample.cpuShare}`);
   assert.ok(idleSample.cpuShare < 0.2, `idle replica cpuShare ${idleSample.cpuShare}`);
   assert.ok(busySample.cpuSeconds > idleSample.cpuSeconds);
-  assert.ok(busySample.memoryMb > 5 && busySample.memoryMb < 256, `memory ${busySample.memoryMb} MiB`);
+  const memoryMb = busySample.memoryMb ?? 0;
+  assert.ok(memoryMb > 5 && memoryMb < 256, `memory ${busySample.memoryMb} MiB`);
 
   // setKnobs: the service answers with the knobs in force, and a later read agrees.
   assert.deepEqual(await cluster.setKnobs(west.name, { feedCpuMs: 7, errorRate: 0.5 }), { feedCpuMs: 7, likeCpuMs: 0.3, backendWaitMs: 0, errorRate: 0.5 });

@@ -82,6 +82,8 @@ export interface ReplicaSpec {
   grpcPort: number;
   /** Host of the gRPC endpoint when it differs from `host` (static clusters only). */
   grpcHost?: string;
+  /** Where the server's own Prometheus metrics are (static clusters): a path on its HTTP port or a URL template. */
+  metrics?: string;
 }
 
 export interface ClusterSpec {
@@ -124,5 +126,6 @@ export interface ResourceSample {
   cpuSeconds: number;
   /** CPU used over the last interval as a share of its quota (0..1, can exceed 1 slightly from sampling jitter). */
   cpuShare: number;
-  memoryMb: number;
+  /** Resident memory; absent when the source does not say (a static server's metrics without it). */
+  memoryMb?: number;
 }

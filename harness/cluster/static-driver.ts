@@ -1,12 +1,23 @@
 // The static driver: servers headroom does not manage, listed by endpoint in the cluster file.
-// up only checks they answer their health checks; faults and resource samples need a managed
-// driver, so they are refused with a ClusterError.
+// up only checks they answer their health checks; resource samples come from the servers' own
+// Prometheus metrics where the file says where they are; faults need a managed driver (ClusterError).
 import { ClusterError, Logger, silentLogger } from '../common';
 import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 import type { ClusterSpec, Replica } from './model';
-import { defaultReadiness, NotReady, postKnobs, ReadinessCheck } from './readiness';
-import { replicaNamed, toReplica } from './replicas';
+import { PrometheusSampler, ScrapeTarget } from './prometheus-scrape';
+import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
+import { replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
+import { renderTemplate } from './templates';
 import { makeRunId } from '../results';
+
+/** The replicas that say where their metrics are, with the URL to scrape (a path is on the HTTP port). */
+export function scrapeTargets(spec: ClusterSpec, replicas: Replica[]): ScrapeTarget[] {
+  return replicas.flatMap((r) => {
+    if (!r.metrics) return [];
+    const url = r.metrics.startsWith('/') ? `${r.http}${r.metrics}` : renderTemplate(r.metrics, r, spec.replicas);
+    return [{ replica: r.name, url, cpus: spec.serverTypes[r.serverType].cpus }];
+  });
+}
 
 export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readiness?: ReadinessCheck[] } = {}): ClusterDriver {
   const log: Logger = opts.logger ?? silentLogger;
@@ -19,9 +30,11 @@ export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readines
   return {
     async up(upOpts: UpOptions = {}): Promise<RunningCluster> {
       const replicas: Replica[] = spec.replicas.map((r) => toReplica(r));
+      const tiers = new Map(tiersOf(spec).map((t) => [t.name, t]));
       await Promise.all(
         replicas.map(async (r) => {
-          for (const check of readiness) {
+          // Each tier's own health check (a reference tier: HTTP /healthz and gRPC health).
+          for (const check of readinessFor(tiers.get(tierOfReplica(spec, r))!, readiness)) {
             try {
               await check.wait(r, { timeoutMs, signal: upOpts.signal });
             } catch (err) {
@@ -32,13 +45,18 @@ export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readines
         }),
       );
       log.debug(`static cluster ${spec.name}: ${replicas.length} endpoints healthy`);
+      const targets = scrapeTargets(spec, replicas);
+      const sampler = new PrometheusSampler(targets);
+      await sampler.prime();
+      if (targets.length) log.debug(`static cluster ${spec.name}: metrics of ${targets.length} of ${replicas.length} replicas read`);
       const find = (name: string) => replicaNamed(spec, replicas, name);
       const down = async () => {};
       return {
         spec,
         replicas,
         runId: upOpts.runId ?? makeRunId(spec.name, new Date()),
-        sampleResources: async () => [],
+        // Replicas without a metrics source have no sample, and that says nothing about their health.
+        sampleResources: () => sampler.sample(),
         kill: async (name) => unsupported('kill', find(name).name),
         pause: async (name) => unsupported('pause', find(name).name),
         unpause: async (name) => unsupported('unpause', find(name).name),

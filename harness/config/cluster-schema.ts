@@ -18,9 +18,13 @@ export const serverTypeSchema = z.strictObject({
   costPerHour: z.number().min(0).default(0),
 });
 
+/** Where a static server's Prometheus metrics are: a path on its HTTP port or a URL template (metrics-rules.ts). */
+const metricsSource = z.string().min(1);
+
 export const endpointSchema = z.strictObject({
   http: z.string().url(),
   grpc: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+):\d+$/),
+  metrics: metricsSource.optional(),
 });
 
 /** docker driver: a replica count; static driver: the endpoints of the pool's servers. */
@@ -66,6 +70,7 @@ export const serviceSchema = z.strictObject({
   dependsOn: z.array(z.string()).default([]),
   stopSignal: z.string().regex(/^SIG[A-Z0-9+-]+$/).optional(),
   stopGracePeriod: duration.optional(),
+  metrics: metricsSource.optional(),
 });
 
 export const clusterFileSchema = z.strictObject({
@@ -74,6 +79,7 @@ export const clusterFileSchema = z.strictObject({
   ports: portRange.optional(),
   host: z.string().min(1).default('127.0.0.1'),
   allowTargets: z.array(z.string().min(1)).default([]),
+  metrics: metricsSource.optional(),
   /** The one-tier short form: the reference service with these knobs (a tier named `web`). */
   service: z.strictObject({ env: envSchema }).optional(),
   services: z.record(name, serviceSchema).optional(),

@@ -11,6 +11,7 @@ import { ClusterFile, clusterFileSchema, dcSchema, endpointSchema, regionSchema,
 import { poolEntries, shortFormTier } from './service-rules';
 import { buildTiers } from './tiers';
 import { checkClusterRules, fieldPath, parsePortRange, PathSegment, RuleProblem, splitHostPort } from './cluster-rules';
+import { checkMetricsSources, metricsSourceOf } from './metrics-rules';
 
 /** Reads and checks a cluster file; `name` (default: `path`) is how errors and the spec name it. */
 export async function loadClusterFile(path: string, name = path): Promise<ClusterSpec> {
@@ -54,6 +55,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     const parsed = clusterFileSchema.safeParse(raw);
     if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => fromZodIssue(i, raw)));
     problems.push(...checkClusterRules(raw, dirname(file)));
+    problems.push(...checkMetricsSources(raw));
     if (parsed.success && problems.length === 0) return buildSpec(parsed.data, file);
   }
   throw new ConfigErrors(dedupe(problems).map((p) => toConfigError(file, p, lineOf(p.path))));
@@ -217,11 +219,15 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
             replicas.push({ ...base, host: address, httpPort: next, grpcPort: next + 1 });
             next += 2;
           } else {
-            const ep = pool[i] as { http: string; grpc: string };
+            const ep = pool[i] as { http: string; grpc: string; metrics?: string };
             const http = new URL(ep.http);
             const grpc = splitHostPort(ep.grpc)!;
             const host = http.hostname.replace(/^\[|\]$/g, '');
-            replicas.push({ ...base, host, httpPort: Number(http.port || 80), grpcPort: grpc.port, ...(grpc.host !== host ? { grpcHost: grpc.host } : {}) });
+            const metrics = metricsSourceOf(f, tier, ep);
+            replicas.push({
+              ...base, host, httpPort: Number(http.port || 80), grpcPort: grpc.port, ...(grpc.host !== host ? { grpcHost: grpc.host } : {}),
+              ...(metrics ? { metrics } : {}),
+            });
           }
         }
       }

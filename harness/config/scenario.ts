@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { ClusterSpec } from '../cluster';
 import { allowTypeScript, ConfigError, ConfigErrors, parseDuration } from '../common';
 import { parseThresholds } from '../metrics';
+import { resourceGuardProblems } from './resource-guards';
 import { scenarioSchema } from './scenario-schema';
 import type { DrainTarget, GuardThreshold, ScenarioInput, ScenarioMix } from './scenario-types';
 
@@ -200,6 +201,7 @@ export function checkScenarioAgainstCluster(scenario: Scenario, cluster: Cluster
       problems.push(new ConfigError(scenario.file, at('totalRps'), `got ${d.totalRps}; expected at most safety.maxTotalRps (${scenario.safety.maxTotalRps})`));
     }
   });
+  problems.push(...resourceGuardProblems(scenario, cluster));
   if (scenario.baselineRps > scenario.safety.maxTotalRps) problems.push(new ConfigError(scenario.file, 'baselineRps', `got ${scenario.baselineRps}; expected at most safety.maxTotalRps (${scenario.safety.maxTotalRps})`));
   if (problems.length) throw new ConfigErrors(problems);
 }

@@ -302,6 +302,6 @@ test('health checks, durations, signals, reserved env and unknown keys of a serv
   expectOne(
     at('restart: always'),
     'services.backend.restart',
-    "unknown key 'restart'; expected one of image, build, reference, front, command, entrypoint, env, ports, health, startTimeout, dependsOn, stopSignal, stopGracePeriod (line 12)",
+    "unknown key 'restart'; expected one of image, build, reference, front, command, entrypoint, env, ports, health, startTimeout, dependsOn, stopSignal, stopGracePeriod, metrics (line 12)",
   );
 });

@@ -183,3 +183,38 @@ test('Docker unreachable: three failed resource samples in a row end the run wit
   await assert.rejects(runAll(s), (e: unknown) => e instanceof ClusterError && /Docker unreachable: 3 resource samples in a row failed \(connect ENOENT/.test(e.message));
   assert.equal(s.steps.at(-1)!.verdict, 'aborted');
 });
+
+test('a guard with no data: probes are noData, run their whole measure, and no redline is reported', async () => {
+  const s = setup([{ kind: 'redline', name: 'rl', serverTypes: ['small'], startRps: 40, maxRps: 400 }]);
+  // A CPU guard with no resource sample, beside the p99 guard that would hold.
+  const cpu = { name: 'cpu_share: avg<0.9', metric: 'cpu_share', expression: 'avg<0.9', evaluate: () => ({ ok: false, value: null }) };
+  s.ctrl.deps.guards.push(cpu);
+  await runAll(s);
+  const [r] = s.ctx.results.redlines;
+  assert.equal(r.rpsPerReplica, null);
+  assert.match(r.limitedBy, /^no data at 40 req\/s per replica/);
+  assert.ok(s.steps.length > 0);
+  for (const step of s.steps) {
+    assert.equal(step.verdict, 'noData');
+    assert.equal(Date.parse(step.endedAt) - Date.parse(step.startedAt), 6000);
+    assert.deepEqual(step.guards.find((g) => g.metric === 'cpu_share'), { name: cpu.name, metric: 'cpu_share', expression: 'avg<0.9', ok: false, value: null, noData: true });
+  }
+});
+
+test('servers headroom does not manage (static) are not marked out for lack of resource samples; managed replicas are', async () => {
+  for (const driver of ['static', 'docker'] as const) {
+    const s = setup([{ kind: 'hold', name: 'h', totalRps: 100, steps: 1 }]);
+    s.world.spec.driver = driver;
+    s.world.sampleResources = async () => [];
+    await runAll(s);
+    const marked = s.steps[0].annotations.filter((a) => a.includes('marked out'));
+    if (driver === 'static') {
+      assert.deepEqual([...s.world.out], []);
+      assert.deepEqual(marked, []);
+      assert.equal(s.steps[0].verdict, 'held');
+    } else {
+      assert.equal(s.world.out.size, s.world.replicas.length);
+      assert.match(marked[0], /missing from the resource samples/);
+    }
+  }
+});

@@ -173,7 +173,8 @@ export class DrillController {
         if (clock.now() - measureStart < scenario.guardDelayMs) return null;
         const v = evaluateAll();
         this.live.guardsChecked(v);
-        return v.some((x) => !x.ok) ? v : null;
+        // No data yet (the first samples of a window) is not a breach: it is judged when the step ends.
+        return v.some((x) => !x.ok && x.value !== null) ? v : null;
       });
       measureEnd = clock.now();
       sendLag = load.sendLag?.() ?? null;

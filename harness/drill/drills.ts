@@ -101,11 +101,15 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
       break;
     }
     steps += got.steps;
+    const verdict = got.outcome.record.verdict;
     const held = got.outcome.brokenBy === 'none';
     // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10).
-    const unstable = got.outcome.record.verdict === 'unstable';
+    const unstable = verdict === 'unstable';
     const decidedBefore = search.outcome().probes.length;
-    search.record({ verdict: unstable ? 'unstable' : held ? 'held' : 'breached', servedRps: got.outcome.record.targetFigures.rps });
+    // A guard with nothing to judge (verdict noData) is neither a hold nor a breach.
+    search.record({
+      verdict: verdict === 'noData' ? 'noData' : unstable ? 'unstable' : held ? 'held' : 'breached', servedRps: got.outcome.record.targetFigures.rps,
+    });
     if (held && !unstable) heldAttempt = got.outcome.record;
     const out = search.outcome();
     // The figures of a rate count once the search has decided it held (a boundary rate needs two holds).

@@ -38,10 +38,12 @@ export function buildGuards(scenario: Scenario, metrics: Metrics, counters: Requ
     name: thresholdName(t),
     metric: t.metric,
     expression: t.expression,
+    // Unlike a k6 threshold, a guard with nothing to judge (value null) does not hold: "no data" is never a pass.
     evaluate: (extraFilter, sinceMs) => {
       const v = countGuardValue(t, metrics.now(), counters, extraFilter, sinceMs);
-      if (v !== undefined) return { ok: v === null ? true : compare(v, t.op, t.value), value: v };
-      return evaluateThreshold(t, metrics, { extraFilter });
+      if (v !== undefined) return { ok: v !== null && compare(v, t.op, t.value), value: v };
+      const { value } = evaluateThreshold(t, metrics, { extraFilter });
+      return { ok: value !== null && compare(value, t.op, t.value), value };
     },
   }));
 }

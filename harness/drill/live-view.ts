@@ -40,7 +40,7 @@ export function stepLine(r: StepRecord): string {
   const per = r.offeredRpsPerReplica !== undefined ? ` (${r.offeredRpsPerReplica}/replica)` : '';
   const share = r.targetShare !== undefined ? ` share ${pct(r.targetShare)}` : '';
   const lost = r.lostDc ? ` lost ${r.lostDc}` : '';
-  const broke = r.guards.filter((g) => !g.ok).map((g) => `${g.name} = ${g.value ?? '-'}`);
+  const broke = r.guards.filter((g) => !g.ok).map((g) => `${g.name} = ${g.value ?? 'no data'}`);
   const notes = r.annotations.length ? ` | ${r.annotations.join('; ')}` : '';
   return `[${r.drill} #${r.index}] ${r.kind} ${r.target.name}${share}${lost} offered ${r.offeredRps} req/s${per}: ` +
     `${f.rps} req/s (${f.rpsPerReplica}/replica) p50 ${ms(f.p50Ms)} p99 ${ms(f.p99Ms)} err ${pct(f.errorRate)} cpu ${pct(f.cpuShare)} ` +

@@ -56,7 +56,10 @@ export interface Guard {
   name: string;
   metric: string;
   expression: string;
-  /** On the target's filter; sinceMs bounds the window to the step (samples before it are another step's). */
+  /**
+   * On the target's filter; sinceMs bounds the window to the step (samples before it are another step's).
+   * value null: no data (nothing served, no resource sample), and then ok is false: a guard never passes empty.
+   */
   evaluate(extraFilter: Tags, sinceMs?: number): { ok: boolean; value: number | null };
 }
 

@@ -1,5 +1,5 @@
-// The replica watch: samples CPU of every replica once a second, tells a dead or silent replica (the
-// controller marks it out through a callback), counts Docker unreachable after failed samples, and
+// The replica watch: samples CPU and memory of every replica once a second, tells a dead or silent replica
+// (the controller marks it out through a callback), counts Docker unreachable after failed samples, and
 // stops the run when the global error rate breaks the scenario's safety limit.
 import type { Replica } from '../cluster';
 import { ClusterError, ExitCode, HeadroomError } from '../common';
@@ -126,8 +126,12 @@ export class ReplicaWatch {
           if (!r) continue;
           const tags = { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step };
           metrics.recordGauge('cpu_share', tags, s.cpuShare, s.at);
+          if (s.memoryMb !== undefined) metrics.recordGauge('memory_mb', tags, s.memoryMb, s.at);
         }
-        for (const r of cluster.replicas) {
+        // Servers headroom does not manage (driver: static) have no container whose absence says they are
+        // down, and may have no metrics at all: only failing or silent requests mark them out (checkFaults).
+        const absenceMeansDown = cluster.spec.driver !== 'static';
+        for (const r of absenceMeansDown ? cluster.replicas : []) {
           // A sample taken before a replica came back says nothing about it now.
           if ((markedInAt.get(r.name) ?? -Infinity) >= started) continue;
           if (!seen.has(r.name) && !markedOut.has(r.name)) this.deps.markOut(r.name, 'not running (missing from the resource samples)');

@@ -111,3 +111,18 @@ test('verdicts: held, breached early, unstable (latency while the generator was 
   // The built record is left as it was.
   assert.deepEqual([built.verdict, built.annotations], ['held', ['replica x marked in: back']]);
 });
+
+test('a guard with no data: the step is noData, its target not ok and named; a real breach still wins', () => {
+  const built = buildStepRecord(facts(), window);
+  const empty: GuardCheck = { target, guard: errors, ok: false, value: null };
+  const out = judgeStep(built, plan, [{ target, guard: p99, ok: true, value: 12 }, empty], { measuredMs: 6000 });
+  assert.equal(out.record.verdict, 'noData');
+  assert.equal(out.brokenBy, 'no data: http_req_failed: rate<0.01');
+  assert.deepEqual(out.perTarget, { 'use1/small': { ok: false, brokenBy: 'no data: http_req_failed: rate<0.01' } });
+  assert.equal(out.record.annotations.at(-1), 'no data: http_req_failed: rate<0.01 had nothing to judge (no request served or no resource sample)');
+  const recorded = buildStepRecord(facts({ checks: [empty] }), window).guards;
+  assert.deepEqual(recorded, [{ name: 'http_req_failed: rate<0.01', metric: 'http_req_failed', expression: 'rate<0.01', ok: false, value: null, noData: true }]);
+
+  const both = judgeStep(built, plan, [empty, broke(p99, 300)], { measuredMs: 6000 });
+  assert.deepEqual([both.record.verdict, both.brokenBy], ['breached', 'http_req_duration: p(99)<250']);
+});

@@ -90,7 +90,7 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
   const many = plan.guardTargets.length > 1;
   const guards: GuardVerdict[] = step.checks.map((v) => ({
     name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name,
-    metric: v.guard.metric, expression: v.guard.expression, ok: v.ok, value: rnd3(v.value),
+    metric: v.guard.metric, expression: v.guard.expression, ok: v.ok, value: rnd3(v.value), ...(v.value === null ? { noData: true } : {}),
   }));
   return {
     runId: step.runId,
@@ -129,7 +129,8 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
 
 /**
  * The verdict: aborted when something stopped the step, breached when a guard broke (unstable when only
- * latency broke while the generator sent late), unstable when the measurement cannot be trusted.
+ * latency broke while the generator sent late), noData when a guard had nothing to judge, unstable when the
+ * measurement cannot be trusted.
  */
 export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[], ending: StepEnding): StepOutcome {
   const record: StepRecord = { ...built, annotations: [...built.annotations] };
@@ -141,21 +142,28 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
   let brokenBy = 'none';
   const perTarget: StepOutcome['perTarget'] = {};
   for (const t of plan.guardTargets) perTarget[t.label] = { ok: true };
-  for (const v of checks) {
-    if (v.ok) continue;
+  const breaches = checks.filter((v) => !v.ok && v.value !== null);
+  // A guard with nothing to judge does not hold either: its target is not ok, "no data" says why.
+  const empty = checks.filter((v) => !v.ok && v.value === null);
+  for (const [v, why] of [...breaches.map((b) => [b, b.guard.name] as const), ...empty.map((e) => [e, `no data: ${e.guard.name}`] as const)]) {
     const p = perTarget[v.target.label];
-    if (p.ok) Object.assign(p, { ok: false, brokenBy: v.guard.name });
-    if (brokenBy === 'none') brokenBy = v.guard.name;
+    if (p.ok) Object.assign(p, { ok: false, brokenBy: why });
+    if (brokenBy === 'none') brokenBy = why;
   }
   const { aborted, measuredMs } = ending;
   if (aborted) {
     record.verdict = 'aborted';
     record.annotations.push(`aborted: ${aborted instanceof Error ? aborted.message : String(aborted)}`);
+  } else if (breaches.length === 0 && empty.length > 0) {
+    record.verdict = 'noData';
+    const many = plan.guardTargets.length > 1;
+    const names = [...new Set(empty.map((v) => (many ? `${v.target.label} ${v.guard.name}` : v.guard.name)))];
+    record.annotations.push(`no data: ${names.join(', ')} had nothing to judge (no request served or no resource sample)`);
   } else if (brokenBy !== 'none') {
     record.verdict = 'breached';
     if (measuredMs < plan.measureMs - 500) record.annotations.push(`ended after ${(measuredMs / 1000).toFixed(1)} s of measure: ${brokenBy} broke`);
     // Latency is measured from the intended send time: a generator that sent late inflates it.
-    const onlyLatency = checks.filter((v) => !v.ok).every((v) => v.guard.metric.endsWith('_duration'));
+    const onlyLatency = breaches.every((v) => v.guard.metric.endsWith('_duration'));
     if (onlyLatency && (record.sendLagP99Ms ?? 0) > lagUnstableMs) {
       record.verdict = 'unstable';
       record.annotations.push(`unstable: a latency guard broke while the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`);

@@ -12,6 +12,8 @@ export interface GuardVerdict {
   ok: boolean;
   /** The value the expression was evaluated on (ms for durations, 0..1 for rates and CPU). */
   value: number | null;
+  /** Nothing to judge (no request served, no resource sample): not ok, and not a breach either. */
+  noData?: boolean;
 }
 
 export interface PoolFigures {
@@ -73,8 +75,11 @@ export interface StepRecord {
   pools: PoolFigures[];
   replicas: ReplicaFigures[];
   guards: GuardVerdict[];
-  /** held: every guard held; breached: a guard broke (ended early); unstable: measurement too noisy, repeated; aborted: stopped by a safety limit or a signal. */
-  verdict: 'held' | 'breached' | 'unstable' | 'aborted';
+  /**
+   * held: every guard held; breached: a guard broke (ended early); unstable: measurement too noisy, repeated; noData: a guard had
+   * nothing to judge (neither held nor breached); aborted: stopped by a safety limit or a signal.
+   */
+  verdict: 'held' | 'breached' | 'unstable' | 'noData' | 'aborted';
   /** p99 of how late the generator sent arrivals versus their schedule in the measure window (ms); high = the generator, not the target, was slow. */
   sendLagP99Ms?: number;
   /** Events during the step: replica marked out, fault injected, repeat, ... */

@@ -130,7 +130,7 @@ export function fakeP99Guard(world: FakeWorld, limitMs = 250): Guard {
     name: `http_req_duration: p(99)<${limitMs}`, metric: 'http_req_duration', expression: `p(99)<${limitMs}`,
     evaluate: (filter) => {
       const v = world.window({ filter }).percentile(99);
-      return { ok: v === null || v < limitMs, value: v };
+      return { ok: v !== null && v < limitMs, value: v };
     },
   };
 }
