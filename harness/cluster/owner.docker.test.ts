@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ClusterError } from '../common';
 import { loadClusterFile } from '../config';
 import { createDriver } from './index';
-import { containersWithLabel, docker, headroom, inspect } from './test-kit';
+import { containersWithLabel, docker, headroom, inspect } from './testing/test-kit';
 
 const fixture = path.join(__dirname, 'fixtures', 'owner.yaml');
 const clusterLabel = 'headroom.cluster=own-test-owner';
