@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { Shutdown, type ShutdownDeps } from './shutdown';
 
 function fakeProcess() {
-  const world = { now: 1_000_000, written: '', exits: [] as number[], timers: [] as { at: number; fn: () => void; cancelled: boolean }[] };
+  const world = {
+    now: 1_000_000,
+    written: '',
+    exits: [] as number[],
+    timers: [] as { at: number; fn: () => void; cancelled: boolean }[],
+  };
   const deps: ShutdownDeps = {
     now: () => world.now,
     setTimer(fn, ms) {
@@ -48,7 +53,10 @@ test('the first signal aborts with its name; a second during the teardown exits 
   assert.deepEqual(world.exits, []);
   advance(1);
   assert.deepEqual(world.exits, [105]);
-  assert.match(world.written, /exiting before the teardown finished; the containers of cluster c1 \(run r1\) may be left: `headroom down c1\.yaml` removes them/);
+  assert.match(
+    world.written,
+    /exiting before the teardown finished; the containers of cluster c1 \(run r1\) may be left: `headroom down c1\.yaml` removes them/,
+  );
 });
 
 test('a second signal before the teardown began waits the whole limit; a run that ends first is not cut short', () => {

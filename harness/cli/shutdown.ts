@@ -54,7 +54,9 @@ export class Shutdown implements ShutdownHooks {
     }
     if (this.forced) return;
     const left = Math.max(0, this.deadline !== undefined ? this.deadline - this.deps.now() : this.timeLimitMs);
-    this.deps.write(`headroom: second ${sig}: exiting in ${Math.ceil(left / 1000)} s at most (what remains of the teardown's time limit)\n`);
+    this.deps.write(
+      `headroom: second ${sig}: exiting in ${Math.ceil(left / 1000)} s at most (what remains of the teardown's time limit)\n`,
+    );
     this.forced = this.deps.setTimer(() => {
       this.deps.write(`headroom: exiting before the teardown finished; ${this.what}\n`);
       this.deps.exit(ExitCode.interrupted);

@@ -58,7 +58,11 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       // The first DC naming an endpoint gives its certificates (one daemon, one set of them).
       const certPath =
         dockerHost === undefined ? opts.dockerCertPath : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
-      const how = { ...(certPath ? { certPath } : {}), ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}) };
+      const how = {
+        ...(certPath ? { certPath } : {}),
+        ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}),
+        ...(dockerHost === undefined ? { source: 'DOCKER_HOST' } : {}), // named in its connection errors
+      };
       e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host, how) : opts.docker);
       engines.set(key, e);
     }

@@ -76,6 +76,8 @@ export interface DockerConnectOptions {
   key?: string;
   /** ssh2's options for ssh://, such as the agent socket. */
   sshOptions?: { agent?: string };
+  /** Where the endpoint was named, e.g. `DOCKER_HOST=tcp://host:2376`: its connection errors say so. */
+  source?: string;
 }
 
 export interface DriverOptions {

@@ -30,7 +30,7 @@ async function healthy(http: string): Promise<boolean> {
   }
 }
 
-test('a second up of a cluster a live run holds: exit 110 naming the run, host and pid; the first run\'s replicas untouched', async () => {
+test("a second up of a cluster a live run holds: exit 110 naming the run, host and pid; the first run's replicas untouched", async () => {
   const spec = await loadClusterFile(fixture);
   const a = await createDriver(spec).up({ runId: 'own-test-run-a' });
   try {
@@ -49,7 +49,11 @@ test('a second up of a cluster a live run holds: exit 110 naming the run, host a
     for (const r of a.replicas) assert.equal(await healthy(r.http), true, r.name);
 
     // The same refusal in-process (another run of this very process), as a ClusterError.
-    await assert.rejects(createDriver(spec).up({ runId: 'own-test-run-b2' }), (err: unknown) => err instanceof ClusterError && err.exitCode === 110 && /in use by run own-test-run-a/.test(err.message));
+    await assert.rejects(
+      createDriver(spec).up({ runId: 'own-test-run-b2' }),
+      (err: unknown) =>
+        err instanceof ClusterError && err.exitCode === 110 && /in use by run own-test-run-a/.test(err.message),
+    );
 
     // `headroom down` (another process) refuses as well; --force removes them.
     const down = await headroom(['down', fixture]);
@@ -65,7 +69,7 @@ test('a second up of a cluster a live run holds: exit 110 naming the run, host a
   assert.deepEqual(await containersWithLabel(clusterLabel), []);
 });
 
-test('a run\'s teardown removes only its own run\'s containers', async () => {
+test("a run's teardown removes only its own run's containers", async () => {
   const spec = await loadClusterFile(fixture);
   const driver = createDriver(spec);
   const a = await driver.up({ runId: 'own-test-run-a' });
@@ -73,42 +77,66 @@ test('a run\'s teardown removes only its own run\'s containers', async () => {
   try {
     // A container of another run of the same cluster, held by this (live) process: created, never started.
     const [first] = await inspect([a.replicas[0].containerId!]);
-    stray = (await docker([
-      'create', '--name', 'own-test-owner-stray', '--label', clusterLabel, '--label', 'headroom.run=own-test-run-z',
-      '--label', `headroom.owner.host=${os.hostname()}`, '--label', `headroom.owner.pid=${process.pid}`, first.Config.Image,
-    ])).trim();
+    stray = (
+      await docker([
+        'create',
+        '--name',
+        'own-test-owner-stray',
+        '--label',
+        clusterLabel,
+        '--label',
+        'headroom.run=own-test-run-z',
+        '--label',
+        `headroom.owner.host=${os.hostname()}`,
+        '--label',
+        `headroom.owner.pid=${process.pid}`,
+        first.Config.Image,
+      ])
+    ).trim();
     await a.down();
-    assert.equal(await driver.down({ runId: 'own-test-run-a' }), 0, 'the run\'s end finds nothing more of its own');
-    assert.deepEqual(await containersWithLabel(clusterLabel), [stray], 'the other run\'s container is still there');
+    assert.equal(await driver.down({ runId: 'own-test-run-a' }), 0, "the run's end finds nothing more of its own");
+    assert.deepEqual(await containersWithLabel(clusterLabel), [stray], "the other run's container is still there");
   } finally {
     await a.down();
     if (stray) await docker(['rm', '-f', stray]);
   }
 });
 
-test('a dead owner\'s containers are leftovers: the next up removes them; another host\'s run holds the cluster', async () => {
+test("a dead owner's containers are leftovers: the next up removes them; another host's run holds the cluster", async () => {
   const spec = await loadClusterFile(fixture);
   const since = new Date().toISOString();
   // A run whose process is gone (a pid that cannot exist on this host).
-  const dead = await createDriver(spec).up({ runId: 'own-test-run-dead', owner: { host: os.hostname(), pid: deadPid, since } });
+  const dead = await createDriver(spec).up({
+    runId: 'own-test-run-dead',
+    owner: { host: os.hostname(), pid: deadPid, since },
+  });
   const deadIds = dead.replicas.map((r) => r.containerId!);
   const up = await headroom(['up', fixture, '--run-id', 'own-test-run-c']);
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stderr, /removed 2 leftover container\(s\) of cluster own-test-owner/);
   const now = await inspect(await containersWithLabel(clusterLabel));
-  assert.deepEqual(now.map((c) => c.Config.Labels['headroom.run']), ['own-test-run-c', 'own-test-run-c']);
-  for (const id of deadIds) assert.ok(!now.some((c) => c.Id === id), 'the dead owner\'s container was removed');
+  assert.deepEqual(
+    now.map((c) => c.Config.Labels['headroom.run']),
+    ['own-test-run-c', 'own-test-run-c'],
+  );
+  for (const id of deadIds) assert.ok(!now.some((c) => c.Id === id), "the dead owner's container was removed");
   // `headroom up` has exited, so its replicas have no live owner: a plain `down` removes them.
   const down = await headroom(['down', fixture]);
   assert.equal(down.code, 0, down.stderr);
   assert.equal(down.stdout, 'cluster own-test-owner: removed 2 containers\n');
 
   // A run on another host cannot be asked: it holds the cluster (until the documented stale limit).
-  const elsewhere = await createDriver(spec).up({ runId: 'own-test-run-far', owner: { host: 'own-test-far-host', pid: process.pid, since } });
+  const elsewhere = await createDriver(spec).up({
+    runId: 'own-test-run-far',
+    owner: { host: 'own-test-far-host', pid: process.pid, since },
+  });
   try {
     const refused = await headroom(['up', fixture]);
     assert.equal(refused.code, 110, refused.stderr);
-    assert.match(refused.stderr, /in use by run own-test-run-far \(host own-test-far-host, pid \d+, since [^)]+\): 2 containers/);
+    assert.match(
+      refused.stderr,
+      /in use by run own-test-run-far \(host own-test-far-host, pid \d+, since [^)]+\): 2 containers/,
+    );
     assert.match(refused.stderr, /a run on another host counts as live for 24 h/);
   } finally {
     await elsewhere.down();

@@ -79,7 +79,13 @@ export const localProbe = (): ProcessProbe => ({
 /** The owner this process writes on the containers of run `runId`. */
 export function currentOwner(runId: string, probe: ProcessProbe = localProbe()): Owner {
   const pidStart = probe.startOf(probe.self);
-  return { runId, host: probe.hostname, pid: probe.self, ...(pidStart ? { pidStart } : {}), since: new Date(probe.now).toISOString() };
+  return {
+    runId,
+    host: probe.hostname,
+    pid: probe.self,
+    ...(pidStart ? { pidStart } : {}),
+    since: new Date(probe.now).toISOString(),
+  };
 }
 
 export function ownerLabels(o: Owner): Record<string, string> {
@@ -97,7 +103,13 @@ export function ownerOf(labels: Record<string, string>, runLabel: string): Owner
   const host = labels[ownerLabel.host];
   if (!host || !Number.isInteger(pid) || pid <= 0) return undefined;
   const pidStart = labels[ownerLabel.pidStart];
-  return { runId: labels[runLabel] ?? '', host, pid, ...(pidStart ? { pidStart } : {}), since: labels[ownerLabel.since] ?? '' };
+  return {
+    runId: labels[runLabel] ?? '',
+    host,
+    pid,
+    ...(pidStart ? { pidStart } : {}),
+    since: labels[ownerLabel.since] ?? '',
+  };
 }
 
 export const sameOwner = (a: Owner, b: Owner) => a.runId === b.runId && a.host === b.host && a.pid === b.pid;
@@ -160,13 +172,19 @@ export function sortByOwner<T>(
 }
 
 /** Exit 110: the cluster is another run's; names that run, its host and pid, and how to take the cluster anyway. */
-export function heldError(cluster: string, file: string, held: Holding[], nothing: string, staleMs = otherHostStaleMs): ClusterError {
+export function heldError(
+  cluster: string,
+  file: string,
+  held: Holding[],
+  nothing: string,
+  staleMs = otherHostStaleMs,
+): ClusterError {
   const who = held.map((h) => `${describeOwner(h.owner)}: ${h.containers} container${h.containers === 1 ? '' : 's'}`);
   return new ClusterError(
     `cluster ${cluster} is in use by ${who.join('; ')}; ${nothing}`,
     undefined,
     undefined,
-    `wait for that run to end, or use another cluster name; if its process is gone (a run on another host counts as live for ${staleMs / 3600_000} h), `
-      + `\`headroom down --force ${file}\` removes its containers`,
+    `wait for that run to end, or use another cluster name; if its process is gone (a run on another host counts as live for ${staleMs / 3600_000} h), ` +
+      `\`headroom down --force ${file}\` removes its containers`,
   );
 }

@@ -21,7 +21,9 @@ after(async () => {
 test('SIGHUP once the cluster is up: exit 105, an interrupted summary, a report, no container left', async () => {
   const out = path.join(tmp, 'sighup');
   const child = spawn(process.execPath, [headroomJs, 'drill', scenario, '--out', out], {
-    cwd: projectRoot, env: { ...process.env, HEADROOM_LIVE: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: projectRoot,
+    env: { ...process.env, HEADROOM_LIVE: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
   let sent = false;
@@ -33,7 +35,9 @@ test('SIGHUP once the cluster is up: exit 105, an interrupted summary, a report,
       child.kill('SIGHUP');
     }
   });
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (c, s) => resolve([c, s])),
+  );
   assert.equal(sent, true, log);
   assert.equal(signal, null, `killed by ${signal}: ${log}`);
   assert.equal(code, 105, log);
