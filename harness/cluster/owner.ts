@@ -184,7 +184,8 @@ export function heldError(
     `cluster ${cluster} is in use by ${who.join('; ')}; ${nothing}`,
     undefined,
     undefined,
-    `wait for that run to end, or use another cluster name; if its process is gone (a run on another host counts as live for ${staleMs / 3600_000} h), ` +
+    'wait for that run to end, or use another cluster name; if its process is gone ' +
+      `(a run on another host counts as live for ${staleMs / 3600_000} h), ` +
       `\`headroom down --force ${file}\` removes its containers`,
   );
 }
