@@ -8,6 +8,7 @@ import { runScenario } from '../run';
 import { driverOptions } from './cluster-command';
 import { collector, duration, helpText, parseFlags, positiveNumber } from './flags';
 import type { CliIo } from './io';
+import { defaultTeardownMs } from './shutdown';
 
 export const spec = {
   name: 'drill',
@@ -29,6 +30,10 @@ export const spec = {
     'notify-always': { type: 'boolean', help: 'with --notify: post after every drill, passed ones too' },
     agents: { type: 'string', value: 'N|HOST:PORT,...', help: 'generate the load from N local agent processes, or from agents at these addresses' },
     'max-duration': { type: 'string', value: 'DURATION', help: 'stop the drill after this long (exit 105, partial report), e.g. 45m' },
+    'teardown-timeout': {
+      type: 'string', value: 'DURATION',
+      help: `time limit of the teardown (default ${defaultTeardownMs / 1000}s); a second Ctrl-C exits when it is up`,
+    },
     quiet: { type: 'boolean', short: 'q', help: 'only errors and warnings on stderr' },
     verbose: { type: 'boolean', short: 'v', help: 'debug lines on stderr' },
   },
@@ -45,7 +50,10 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
   const out = c.check(() => splitOutFlags(values.out ?? [])) ?? { outputs: [] };
   const agents = values.agents === undefined ? undefined : c.check(() => agentSource(values.agents as string));
   const maxDurationMs = values['max-duration'] === undefined ? undefined : c.check(() => duration('--max-duration', values['max-duration'] as string));
+  const teardown = values['teardown-timeout'];
+  const teardownMs = teardown === undefined ? defaultTeardownMs : c.check(() => duration('--teardown-timeout', teardown as string));
   c.throwIfAny();
+  if (io.shutdown && teardownMs !== undefined) io.shutdown.timeLimitMs = teardownMs;
   const logger = stderrLogger({ quiet: values.quiet, verbose: values.verbose || env.verbose === true });
   const budget = maxDurationMs === undefined ? null : wallClockBudget(maxDurationMs, values['max-duration'] as string, io.signals);
   const baseline = values.baseline ?? env.baseline;
@@ -53,7 +61,7 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
     const result = await runScenario({
       scenarioFile: positionals[0], outDir: out.outDir, keep: values.keep, baseline, forecast: values.forecast,
       cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, signal: budget?.signal ?? io.signals, logger, tty: env.live,
-      driver: driverOptions(env, logger), outputs: out.outputs, agents,
+      driver: driverOptions(env, logger), outputs: out.outputs, agents, teardownTimeoutMs: teardownMs, shutdown: io.shutdown,
     });
     const notifyUrl = values.notify ?? env.notifyUrl;
     if (result.summary && result.runDir && (values.junit || notifyUrl)) {

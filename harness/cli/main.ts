@@ -1,6 +1,7 @@
 // argv to command to exit code. Thin: each command lives in its own file and returns its exit code.
 import { ExitCode, HeadroomError, optionsFromEnv } from '../common';
 import { CliIo, Command, processIo } from './io';
+import { processShutdown } from './shutdown';
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   up: { summary: 'start a cluster file\'s replicas and wait until they are healthy', load: () => import('./up') },
@@ -24,17 +25,17 @@ function usage(): string {
 }
 
 export async function main(argv: string[], io?: CliIo): Promise<number> {
-  const controller = new AbortController();
+  // A closed terminal or SSH session (SIGHUP) stops a run like Ctrl-C; a second signal forces the exit.
+  const shutdown = processShutdown();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    controller.abort(sig);
+    // With the terminal gone, writing to it fails (EIO): the run goes on without its console.
+    if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+    shutdown.onSignal(sig);
   };
   const ownSignals = !io;
-  if (ownSignals) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
-  const cliIo = io ?? processIo(controller.signal);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  if (ownSignals) for (const sig of signals) process.on(sig, onSignal);
+  const cliIo = io ?? processIo(shutdown.signal, shutdown);
   try {
     const [name, ...rest] = argv;
     if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -56,9 +57,7 @@ export async function main(argv: string[], io?: CliIo): Promise<number> {
     }
     throw err;
   } finally {
-    if (ownSignals) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    shutdown.done();
+    if (ownSignals) for (const sig of signals) process.off(sig, onSignal);
   }
 }

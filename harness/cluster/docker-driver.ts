@@ -4,12 +4,13 @@
 // the CPU and memory limits of its server type and headroom's labels. Tiers start in dependsOn
 // order. Talks to Docker only through ContainerEngine (docker-engine.ts holds dockerode).
 import { ClusterError, Interrupted, Logger, silentLogger } from '../common';
-import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
+import type { ClusterDriver, DownOptions, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 import { dockerEngine, dockerHostOptions } from './docker-engine';
 import type { ContainerEngine, ContainerState, ContainerSummary } from './engine';
 import { buildTag, folderContext } from './build-context';
 import { buildContext, referenceRecipe } from './image';
 import { label, replicaLabels } from './labels';
+import { currentOwner, heldError, localProbe, type Owner, sameOwner, sortByOwner } from './owner';
 import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample, TierSpec } from './model';
 import { describeHolder, takenPorts } from './ports';
 import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
@@ -57,7 +58,11 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       // The first DC naming an endpoint gives its certificates (one daemon, one set of them).
       const certPath =
         dockerHost === undefined ? opts.dockerCertPath : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
-      const how = { ...(certPath ? { certPath } : {}), ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}) };
+      const how = {
+        ...(certPath ? { certPath } : {}),
+        ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}),
+        ...(dockerHost === undefined ? { source: 'DOCKER_HOST' } : {}), // named in its connection errors
+      };
       e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host, how) : opts.docker);
       engines.set(key, e);
     }
@@ -86,10 +91,30 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     return [...out.values()];
   }
 
-  async function removeAll(): Promise<number> {
-    const found = await containersOfCluster();
+  type Found = { engine: ContainerEngine; c: ContainerSummary };
+  async function remove(found: Found[]): Promise<number> {
     await mapLimit(found, startConcurrency, ({ engine, c }) => engine.remove(c.id));
     return found.length;
+  }
+
+  /** A run's own teardown: its containers and no one else's. */
+  async function removeRun(runId: string): Promise<number> {
+    return remove((await containersOfCluster()).filter(({ c }) => c.labels[label.run] === runId));
+  }
+
+  /** Containers held by a live owner that is not `mine`, and the rest (mine, a dead owner's, pre-owner ones). */
+  async function byOwner(mine: (o: Owner) => boolean) {
+    return sortByOwner(await containersOfCluster(), ({ c }) => c.labels, mine, label.run, localProbe());
+  }
+
+  /** `headroom down`: all of the cluster's containers unless a live owner other than this process holds some (or `force`). */
+  async function downCluster(opts: DownOptions = {}): Promise<number> {
+    if (opts.runId !== undefined) return removeRun(opts.runId);
+    if (opts.force) return remove(await containersOfCluster());
+    const probe = localProbe();
+    const { held, removable } = await byOwner((o) => o.host === probe.hostname && o.pid === probe.self);
+    if (held.length) throw heldError(spec.name, spec.file, held, 'nothing was removed');
+    return remove(removable);
   }
 
   /** Another daemon of this cluster (or the default one) that holds `ref`. */
@@ -204,8 +229,12 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     const runId = upOpts.runId ?? makeRunId(spec.name, new Date());
     const signal = upOpts.signal;
     const interrupted = () => new Interrupted(typeof signal?.reason === 'string' ? signal.reason : 'SIGINT');
-    const leftovers = await removeAll();
-    if (leftovers) log.info(`removed ${leftovers} leftover container(s) of cluster ${spec.name}`);
+    const owner: Owner = { ...(upOpts.owner ?? currentOwner(runId)), runId };
+    // One owner per cluster: a live run's replicas are never leftovers; only a dead owner's are removed.
+    const { held, removable } = await byOwner((o) => sameOwner(o, owner));
+    if (held.length) throw heldError(spec.name, spec.file, held, 'nothing was started or removed');
+    const leftovers = await remove(removable);
+    if (leftovers) log.info(`removed ${leftovers} leftover container(s) of cluster ${spec.name} (their run's process is gone)`);
     await checkPorts();
     // Images per (daemon, tier): only the tiers a daemon runs replicas of.
     const images = new Map<string, string>();
@@ -243,7 +272,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
           ...(tier.entrypoint ? { entrypoint: fill(tier.entrypoint) } : {}),
           ...(tier.stopSignal ? { stopSignal: tier.stopSignal } : {}),
           ...(tier.stopGraceMs !== undefined ? { stopTimeoutS: Math.ceil(tier.stopGraceMs / 1000) } : {}),
-          labels: replicaLabels(spec, r, runId),
+          labels: replicaLabels(spec, r, owner),
           nanoCpus: Math.round(type.cpus * 1e9),
           // Weight in proportion to the quota, so that on a busy machine a large replica still gets
           // its larger part (equal weights would squeeze every type towards the same share).
@@ -286,7 +315,10 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       log.debug(`cluster ${spec.name}: ${replicas.length} replicas healthy ${Date.now() - startedAt} ms after start`);
       return runningCluster(spec, runId, replicas, startedAt);
     } catch (err) {
-      await removeAll().catch((e) => log.warn(`could not remove the containers of ${spec.name}: ${(e as Error).message}`));
+      await removeRun(runId).catch((e) => log.warn(`could not remove the containers of ${spec.name}: ${(e as Error).message}`));
+      // Two runs that started at the same moment: the one that lost says who holds the cluster.
+      const { held: winner } = await byOwner((o) => sameOwner(o, owner)).catch(() => ({ held: [] }));
+      if (winner.length && !signal?.aborted) throw heldError(spec.name, spec.file, winner, 'nothing of this run was left');
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -310,7 +342,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       }
     };
     const down = () => {
-      downing ??= removeAll().then(() => undefined);
+      downing ??= removeRun(runId).then(() => undefined);
       return downing;
     };
     return {
@@ -380,7 +412,7 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
 
   return {
     up,
-    down: removeAll,
+    down: downCluster,
     async status(): Promise<ReplicaStatus[]> {
       const byName = new Map<string, { engine: ContainerEngine; c: ContainerSummary }>();
       for (const found of await containersOfCluster()) byName.set(found.c.labels[label.replica], found);

@@ -9,11 +9,19 @@ import type { DockerConnectOptions } from './driver';
 import type { ContainerCreate, ContainerDetails, ContainerEngine, ContainerState, ContainerStats, ContainerSummary } from './engine';
 
 /**
- * `unix:///run/docker.sock`, `tcp://host:2376`, `ssh://user@host` to dockerode options. `certPath`
- * (a folder with ca.pem, cert.pem, key.pem, as DOCKER_CERT_PATH) makes a tcp:// endpoint mutual TLS;
- * `sshAgent` (SSH_AUTH_SOCK, passed in by the caller) is how ssh:// authenticates.
+ * `unix:///run/docker.sock`, `tcp://host:2376`, `ssh://user@host`, `npipe:////./pipe/docker_engine` to
+ * dockerode options. `certPath` (a folder with ca.pem, cert.pem, key.pem, as DOCKER_CERT_PATH) makes a
+ * tcp:// endpoint mutual TLS; `sshAgent` (SSH_AUTH_SOCK, passed in by the caller) is how ssh://
+ * authenticates; `source` (e.g. 'DOCKER_HOST') is named in the connection errors of that endpoint.
  */
-export function dockerHostOptions(dockerHost: string, how: { certPath?: string; sshAgent?: string } = {}): DockerConnectOptions {
+export function dockerHostOptions(dockerHost: string, how: { certPath?: string; sshAgent?: string; source?: string } = {}): DockerConnectOptions {
+  const from = how.source ? { source: `${how.source}=${dockerHost}` } : {};
+  return { ...endpointOptions(dockerHost, how), ...from };
+}
+
+function endpointOptions(dockerHost: string, how: { certPath?: string; sshAgent?: string }): DockerConnectOptions {
+  // A named pipe's path as written (a URL would fold its `//./` away).
+  if (dockerHost.startsWith('npipe://')) return { socketPath: dockerHost.slice('npipe://'.length) };
   const url = new URL(dockerHost);
   if (url.protocol === 'unix:') return { socketPath: url.pathname };
   if (url.protocol === 'ssh:') {
@@ -48,10 +56,17 @@ function statusCode(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null ? (err as { statusCode?: number }).statusCode : undefined;
 }
 
-function dockerError(what: string, err: unknown, replica?: string): ClusterError {
+function dockerError(what: string, err: unknown, source: string | undefined, replica?: string): ClusterError {
   const reason = (err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? String(err);
-  const hint = /ECONNREFUSED|ENOENT|connect/.test(String(reason)) ? 'is the Docker daemon running? `bash harness/cluster/ensure-docker.sh` starts one' : undefined;
-  return new ClusterError(`docker: ${what}: ${reason.trim()}`, replica, undefined, hint);
+  const unreachable = /ECONNREFUSED|ENOENT|EHOSTUNREACH|ETIMEDOUT|connect/.test(String(reason));
+  // An endpoint the environment chose says so: the user may not know DOCKER_HOST is set.
+  const via = source && unreachable ? ` (the Docker endpoint of ${source})` : '';
+  const hint = !unreachable
+    ? undefined
+    : source
+      ? `is the Docker daemon at ${source} running? Unset ${source.split('=')[0]} to use the default unix:///var/run/docker.sock`
+      : 'is the Docker daemon running? `bash harness/cluster/ensure-docker.sh` starts one';
+  return new ClusterError(`docker: ${what}: ${reason.trim()}${via}`, replica, undefined, hint);
 }
 
 /** Demultiplexes docker's log stream (8-byte frame headers) when the container has no TTY. */
@@ -101,7 +116,8 @@ async function cgroupStats(id: string): Promise<ContainerStats | undefined> {
 
 /** `cgroup: false` always asks the daemon for stats (slower; what a remote daemon needs anyway). */
 export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: boolean } = {}): ContainerEngine {
-  const docker = new Docker(opts as Docker.DockerOptions);
+  const { source: _source, ...connect } = opts;
+  const docker = new Docker(connect as Docker.DockerOptions);
   // A remote daemon's cgroups are not on this machine; the caller passes DOCKER_HOST in as opts (common/options).
   const local = how.cgroup !== false && !opts.host;
   const container = (id: string) => docker.getContainer(id);
@@ -110,7 +126,7 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
       return await fn();
     } catch (err) {
       if (ignore404 && statusCode(err) === 404) return undefined;
-      throw dockerError(what, err);
+      throw dockerError(what, err, opts.source);
     }
   };
   const daemon = opts.socketPath
@@ -165,7 +181,7 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
         if (statusCode(err) === 409) {
           throw new ClusterError(`docker: a container named ${c.name} exists and is not one of this cluster's (no headroom labels)`, c.name, undefined, `remove it yourself (docker rm -f ${c.name}) or rename the cluster`);
         }
-        throw dockerError(`create ${c.name}`, err, c.name);
+        throw dockerError(`create ${c.name}`, err, opts.source, c.name);
       }
     },
     async start(id) {

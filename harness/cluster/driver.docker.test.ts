@@ -49,9 +49,10 @@ async function busy(http: string, ms: number, n = 4): Promise<number> {
 test('up removes leftovers of the same cluster; faults, knobs and resource samples work; down removes everything', async () => {
   const spec = await loadClusterFile(fixture);
   const driver = createDriver(spec);
-  const first = await driver.up({ runId: 'leftover-run' });
+  // A crashed harness (its pid above pid_max: no such process) leaves `first` running; the next up must replace it.
+  const deadPid = Number((await import('node:fs')).readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1;
+  const first = await driver.up({ runId: 'leftover-run', owner: { host: (await import('node:os')).hostname(), pid: deadPid, since: new Date().toISOString() } });
   const firstIds = first.replicas.map((r) => r.containerId);
-  // A crashed harness leaves `first` running; the next up must replace it.
   await using cluster = await driver.up({ runId: 'test-run' });
   const ids = await containersWithLabel(clusterLabel);
   assert.equal(ids.length, 3);

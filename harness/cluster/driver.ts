@@ -1,6 +1,7 @@
 // What a cluster driver offers the rest of headroom: bring a cluster file's replicas up, take them
 // down, say how they are, and (once up) sample their resources and inject faults.
 import type { Replica, ReplicaState, ResourceSample, ClusterSpec } from './model';
+import type { Owner } from './owner';
 
 /** The reference service's run-time knobs (POST /admin/knobs). */
 export interface Knobs {
@@ -17,13 +18,28 @@ export interface UpOptions {
   runId?: string;
   /** Aborting stops the start-up, removes what was started and rejects with Interrupted. */
   signal?: AbortSignal;
+  /** Who holds the containers (owner labels); default this process. Tests pretend to be another process with it. */
+  owner?: Omit<Owner, 'runId'>;
+}
+
+export interface DownOptions {
+  /** Only the containers of this run (a run's own teardown). */
+  runId?: string;
+  /** Also the containers of a live owner other than this process (`headroom down --force`). */
+  force?: boolean;
 }
 
 export interface ClusterDriver {
-  /** Removes leftovers of this cluster (by label) first, starts every replica and waits until each is healthy over HTTP and gRPC. */
+  /**
+   * Refuses (ClusterError, exit 110) when a live owner other than this run holds the cluster; removes
+   * dead owners' leftovers (by label), starts every replica and waits until each is healthy over HTTP and gRPC.
+   */
   up(opts?: UpOptions): Promise<RunningCluster>;
-  /** Removes exactly this cluster's containers (by label); returns how many. */
-  down(): Promise<number>;
+  /**
+   * Removes this cluster's containers (by label) and returns how many: those of `runId` only, or all of
+   * them when no live owner but this process holds any (else a ClusterError naming the holder), or all with `force`.
+   */
+  down(opts?: DownOptions): Promise<number>;
   /** Every replica of the spec with its state ('missing' when no container exists). */
   status(): Promise<ReplicaStatus[]>;
 }
@@ -44,7 +60,7 @@ export interface RunningCluster extends AsyncDisposable {
   setKnobs(replica: string, knobs: Partial<Knobs>): Promise<Knobs>;
   /** Starts a killed replica again and waits until it is healthy (managed drivers only). */
   restart?(replica: string): Promise<void>;
-  /** Removes the replicas; safe to call twice. */
+  /** Removes this run's replicas (never another run's); safe to call twice. */
   down(): Promise<void>;
 }
 
@@ -60,6 +76,8 @@ export interface DockerConnectOptions {
   key?: string;
   /** ssh2's options for ssh://, such as the agent socket. */
   sshOptions?: { agent?: string };
+  /** Where the endpoint was named, e.g. `DOCKER_HOST=tcp://host:2376`: its connection errors say so. */
+  source?: string;
 }
 
 export interface DriverOptions {

@@ -78,7 +78,8 @@ test('local-3dc: headroom up, call every replica over HTTP and gRPC, labels and 
     });
     assert.deepEqual(Object.keys(JSON.parse(st.stdout).replicas[0]), ['name', 'region', 'dc', 'pool', 'serverType', 'http', 'grpc', 'state', 'cpus', 'memoryMb']);
 
-    const down = await headroom(['down', 'clusters/local-3dc.yaml']);
+    // This test process holds the cluster (a live owner): only --force takes it from another process.
+    const down = await headroom(['down', '--force', 'clusters/local-3dc.yaml']);
     assert.equal(down.code, 0, down.stderr);
     assert.equal(down.stdout, 'cluster local-3dc: removed 7 containers\n');
     assert.deepEqual(await containersWithLabel('headroom.cluster=local-3dc'), []);

@@ -5,3 +5,4 @@ export * from './options';
 export * from './paths';
 export * from './typescript';
 export * from './loopback';
+export * from './time-limit';

@@ -28,3 +28,20 @@ test('DOCKER_CERT_PATH and SSH_AUTH_SOCK: how the default and ssh:// Docker endp
     dockerHost: 'tcp://10.0.0.5:2376', dockerCertPath: '/etc/docker/certs', sshAgent: '/tmp/ssh-x/agent.1',
   });
 });
+
+test('DOCKER_HOST: unix, tcp, ssh and npipe endpoints; a bare socket path is refused with the unix:// it meant', () => {
+  for (const v of ['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2376', 'ssh://ops@127.0.0.1', 'npipe:////./pipe/docker_engine']) {
+    assert.equal(optionsFromEnv({ DOCKER_HOST: v }).dockerHost, v);
+  }
+  assert.throws(
+    () => optionsFromEnv({ DOCKER_HOST: '/run/user/1000/docker.sock' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.exitCode === 104 &&
+      e.field === 'DOCKER_HOST' &&
+      e.message === "environment: DOCKER_HOST: value '/run/user/1000/docker.sock': expected a Docker endpoint like unix:///var/run/docker.sock, " +
+        'tcp://host:2376, ssh://user@host or npipe:////./pipe/docker_engine' &&
+      e.hint === 'a socket path needs the unix:// scheme: DOCKER_HOST=unix:///run/user/1000/docker.sock',
+  );
+  assert.throws(() => optionsFromEnv({ DOCKER_HOST: 'http://127.0.0.1:2375' }), (e: unknown) => e instanceof ConfigError && e.field === 'DOCKER_HOST');
+});

@@ -4,7 +4,7 @@
 // stop the load, tear the cluster down unless --keep, write summary.json and the report.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf, projectRoot } from '../common';
+import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf, projectRoot, withinTimeLimit } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
 import type { Scenario } from '../config';
 import { createDriver, toReplica, type DriverOptions } from '../cluster';
@@ -40,6 +40,10 @@ export interface DrillRunOptions {
   /** Live view and log lines. */
   stderr: Out;
   signal?: AbortSignal;
+  /** Time limit of the teardown (weights, load, replicas); default 30 s. Past it the run says what may be left. */
+  teardownTimeoutMs?: number;
+  /** Told what the run holds and when its teardown must end (a second signal forces the exit then; cli/shutdown.ts). */
+  shutdown?: { holding(what: string): void; tearingDown(deadline: number): void };
   logger: Logger;
   /** Force the live view on (true) or plain lines (false); default: stderr is a TTY. */
   tty?: boolean;
@@ -136,6 +140,8 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   };
   files.writeRun(facts);
   log.info(`drill ${scenario.name}: run ${runId} → ${path.relative(opts.cwd, runDir) || runDir}`);
+  const downHint = `\`headroom down ${path.relative(opts.cwd, spec.file)}\` removes them`;
+  opts.shutdown?.holding(`the containers of cluster ${spec.name} (run ${runId}) may be left: ${downHint}`);
 
   const results: DrillResults = { redlines: [], sweeps: [], drains: [], failovers: [] };
   const terminalView = liveView(opts.stderr, opts.tty);
@@ -179,28 +185,33 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     failure = err;
   }
 
-  // Every way out: demand weights, no load, replicas gone (unless --keep).
+  // Every way out: demand weights, no load, replicas gone (unless --keep), within the teardown's time limit.
   view.close();
-  if (source) {
-    source.load.setWeights(demandWeights(spec));
-    source.load.setRate(0);
-    await source.stop().catch((e: unknown) => log.warn(`stopping the load: ${String(e)}`));
-  }
-  metrics.end();
-  offSample();
-  await outputs.end().catch((e: unknown) => log.warn(`closing the outputs: ${String(e)}`));
-  if (ctrl) await ctrl.stop();
-  if (!opts.keep) {
-    try {
-      if (holder) await holder.current.down();
-      const left = await driver.down();
-      log.info(`cluster ${spec.name}: torn down${left ? ` (${left} leftover containers removed)` : ''}`);
-    } catch (err) {
-      log.warn(`tearing the cluster down failed: ${err instanceof Error ? err.message : String(err)}; run \`headroom down ${path.relative(opts.cwd, spec.file)}\``);
+  const teardownMs = opts.teardownTimeoutMs ?? 30_000;
+  opts.shutdown?.tearingDown(Date.now() + teardownMs);
+  const tornDown = await withinTimeLimit((async () => {
+    if (source) {
+      source.load.setWeights(demandWeights(spec));
+      source.load.setRate(0);
+      await source.stop().catch((e: unknown) => log.warn(`stopping the load: ${String(e)}`));
     }
-  } else if (holder) {
-    log.info(`cluster ${spec.name}: kept running (--keep); \`headroom down ${path.relative(opts.cwd, spec.file)}\` removes it`);
-  }
+    metrics.end();
+    offSample();
+    await outputs.end().catch((e: unknown) => log.warn(`closing the outputs: ${String(e)}`));
+    if (ctrl) await ctrl.stop();
+    if (!opts.keep) {
+      try {
+        if (holder) await holder.current.down();
+        const left = await driver.down({ runId }); // this run's containers only: never another run's
+        log.info(`cluster ${spec.name}: torn down${left ? ` (${left} leftover containers removed)` : ''}`);
+      } catch (err) {
+        log.warn(`tearing the cluster down failed: ${err instanceof Error ? err.message : String(err)}; run \`headroom down ${path.relative(opts.cwd, spec.file)}\``);
+      }
+    } else if (holder) {
+      log.info(`cluster ${spec.name}: kept running (--keep); \`headroom down ${path.relative(opts.cwd, spec.file)}\` removes it`);
+    }
+  })(), teardownMs);
+  if (!tornDown) log.warn(`the teardown did not end within ${teardownMs / 1000} s: the containers of cluster ${spec.name} (run ${runId}) may be left; ${downHint}`);
 
   const thresholds = evaluateRunThresholds(scenario, metrics);
   const thresholdsFailed = Object.entries(thresholds).filter(([, v]) => !v.ok).map(([k]) => k);
