@@ -86,8 +86,10 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
   const started = ctx.clock.now();
   const serverType = poolId.split('/')[1];
   const replicas = Math.max(1, ctx.cluster.dcs.flatMap((d) => d.pools).find((p) => p.id === poolId)?.replicas ?? 1);
+  // The load-time check keeps maxRps × replicas under the cap; should the cap still bind, reaching it is "no breach up to X".
+  const capRps = ctx.scenario.safety.maxTotalRps / replicas;
   const search = new RedlineSearch({
-    startRps: drill.startRps, maxRps: Math.min(drill.maxRps, ctx.scenario.safety.maxTotalRps / replicas),
+    startRps: drill.startRps, maxRps: Math.min(drill.maxRps, capRps), capLabel: capRps < drill.maxRps ? 'safety.maxTotalRps' : 'maxRps',
     rampFactor: drill.rampFactor, resolution: drill.resolution, knownRps: ctx.knownRedlines[serverType],
   });
   let best: StepRecord | null = null;
