@@ -15,6 +15,7 @@ export const spec = {
   flags: {
     out: { type: 'string', value: 'DIR', help: 'the run directory (default reports/<run-id>)' },
     keep: { type: 'boolean', help: 'leave the cluster running at the end' },
+    replace: { type: 'boolean', help: 'when --out exists and is not empty, move it aside (to DIR.replaced-<time>) instead of refusing' },
     baseline: { type: 'string', value: 'RUN', help: 'an earlier run (directory or summary.json) to start ramps from and compare with' },
     forecast: { type: 'string', value: 'CSV', help: 'forecast CSV for the plan; overrides the scenario\'s' },
     quiet: { type: 'boolean', short: 'q', help: 'only errors and warnings on stderr' },
@@ -31,7 +32,7 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
   const { values, positionals } = parsed;
   const logger = stderrLogger({ quiet: values.quiet, verbose: values.verbose || env.verbose === true });
   const result = await runScenario({
-    scenarioFile: positionals[0], outDir: values.out, keep: values.keep, baseline: values.baseline ?? env.baseline, forecast: values.forecast,
+    scenarioFile: positionals[0], outDir: values.out, keep: values.keep, replace: values.replace, baseline: values.baseline ?? env.baseline, forecast: values.forecast,
     cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, signal: io.signals, logger, tty: env.live, driver: driverOptions(env, logger),
   });
   return result.exitCode;

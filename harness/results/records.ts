@@ -145,7 +145,7 @@ export interface ClusterFacts {
 
 export interface Summary {
   runId: string;
-  status: 'passed' | 'failed' | 'interrupted' | 'error';
+  status: 'passed' | 'failed' | 'interrupted' | 'error' | 'crashed';
   scenario: string;
   scenarioFile: string;
   startedAt: string;

@@ -4,7 +4,7 @@
 // stop the load, tear the cluster down unless --keep, write summary.json and the report.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf, projectRoot } from '../common';
+import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, WriteFailed, exitCodeOf, projectRoot } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
 import type { Scenario } from '../config';
 import { createDriver, toReplica, type DriverOptions } from '../cluster';
@@ -12,7 +12,7 @@ import type { ClusterDriver, RunningCluster } from '../cluster';
 import { LoadEngine } from '../load';
 import { Metrics } from '../metrics';
 import { writeReport } from '../report';
-import { appendHistory, baselineRedlines, makeRunId, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
+import { appendHistory, baselineRedlines, makeRunId, prepareOutDir, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
   buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, realClock, RequestCounters, runDrillSpec, SafetyStop,
   type Clock, type ClusterPort, type DrillContext, type DrillResults,
@@ -27,6 +27,8 @@ export interface DrillRunOptions {
   outDir?: string;
   /** Leave the cluster running at the end. */
   keep?: boolean;
+  /** An existing, non-empty outDir is moved aside instead of refused. */
+  replace?: boolean;
   /** An earlier run (directory or summary.json): its redlines start the ramps, and the end compares against it. */
   baseline?: string;
   /** Forecast CSV for the plan; overrides the scenario's. */
@@ -115,11 +117,15 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const startedAt = new Date();
   const runId = makeRunId(scenario.name, startedAt);
   const runDir = path.resolve(opts.cwd, opts.outDir ?? path.join('reports', runId));
+  // Before anything starts: never into an earlier run's directory, never into one that cannot be written (exit 104).
+  const { movedTo } = prepareOutDir(runDir, { replace: opts.replace, now: startedAt });
+  if (movedTo) log.info(`--replace: the earlier ${path.relative(opts.cwd, runDir) || runDir} was moved to ${movedTo}`);
   const files = new RunWriter(runDir);
   const facts: RunFacts = {
     runId,
     scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
     cluster: { name: spec.name, file: spec.file, driver: spec.driver, replicas: spec.replicas.length },
+    clusterFacts: clusterFacts(spec),
     git: gitFacts(opts.cwd),
     versions: versions(),
     options: { keep: opts.keep === true, baseline: opts.baseline ?? null, forecast: forecastFile ?? null },
@@ -217,13 +223,24 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     cluster: clusterFacts(spec), ...results, thresholds,
     ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
   };
-  files.writeSummary(summary);
-  files.writeRun({ ...facts, endedAt: endedAt.toISOString(), status });
+  // A full or read-only disk: say where and why, keep what is there (steps.ndjson's complete lines), exit 106.
+  let writeFailure: WriteFailed | null = failure instanceof WriteFailed ? failure : null;
+  try {
+    files.writeSummary(summary);
+    files.writeRun({ ...facts, endedAt: endedAt.toISOString(), status });
+  } catch (err) {
+    if (!(err instanceof WriteFailed)) throw err;
+    writeFailure ??= err;
+  }
   if (failure && !(failure instanceof Interrupted)) log.warn(`drill ended early: ${failure instanceof Error ? failure.message : String(failure)}`);
   if (failure instanceof Interrupted) log.warn(`interrupted by ${failure.signal}: ${ctrl?.stepsRun ?? 0} steps kept in ${path.join(runDir, 'steps.ndjson')}`);
   if (thresholdsFailed.length) log.warn(`thresholds failed: ${thresholdsFailed.join(', ')}`);
 
   let indexHtml: string | null = null;
+  if (writeFailure) {
+    opts.stderr.write(`headroom: ${writeFailure.message}\nhint: ${writeFailure.hint}\n`);
+    return { exitCode: ExitCode.writeFailed, runDir, indexHtml, summary };
+  }
   try {
     const historyFile = path.join(path.dirname(runDir), 'history.ndjson');
     const report = await writeReport(runDir, { forecastFile, baselineRunDir: opts.baseline ? path.resolve(opts.cwd, opts.baseline) : undefined, historyFile });
@@ -239,6 +256,12 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     opts.stdout.write(`${indexHtml}\n`);
   } catch (err) {
     log.warn(`writing the report failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof WriteFailed) {
+      // The summary must not say "passed" beside a report that could not be written.
+      try { files.writeSummary({ ...summary, status: 'error', error: err.message }); } catch { /* the disk is still full */ }
+      opts.stderr.write(`headroom: ${err.message}\nhint: ${err.hint}\n`);
+      return { exitCode: ExitCode.writeFailed, runDir, indexHtml: null, summary: { ...summary, status: 'error', error: err.message } };
+    }
     if (exitCode === ExitCode.ok) exitCode = err instanceof ConfigError ? ExitCode.invalidConfig : ExitCode.internal;
   }
   if (failure && !(failure instanceof HeadroomError) && exitCode === ExitCode.internal) {
