@@ -178,6 +178,8 @@ export class DrillController {
       measureEnd = clock.now();
       sendLag = load.sendLag?.() ?? null;
       checks = breach ?? evaluateAll();
+      // Errors because Docker went away are a cluster error, not the target's breach (issue 11, finding 9).
+      if (breach) aborted = await this.replicaWatch.clusterGone();
     } catch (err) {
       aborted = err;
     }

@@ -69,6 +69,25 @@ export class ReplicaWatch {
     this.lastRateChange = atMs;
   }
 
+  /**
+   * Asks Docker once, now: a ClusterError when it cannot be reached (or the sampler already found it gone),
+   * else null. A breach is checked with it before it counts, so that a dying daemon is never a capacity figure.
+   */
+  async clusterGone(): Promise<ClusterError | null> {
+    if (this.fatal) return this.fatal instanceof ClusterError ? this.fatal : null;
+    try {
+      await this.deps.cluster.sampleResources();
+      return null;
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      this.fatal = err instanceof ClusterError ? err : new ClusterError(
+        `Docker unreachable when a guard broke (${text}): the step's errors are the cluster's, not a breach`, undefined, undefined,
+        'check `docker info`; the partial result is in the run directory',
+      );
+      return this.fatal as ClusterError;
+    }
+  }
+
   /** Throws SafetyStop when the global error rate over the safety window is above the limit. */
   checkSafety(): void {
     const { safety, metrics } = this.deps;

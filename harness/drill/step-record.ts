@@ -1,6 +1,7 @@
 // A step's record from what its measure window showed: figures per pool, replica and target rounded,
 // guards named, and the verdict (held, breached, unstable, aborted). Pure: data in, data out.
 import type { Replica } from '../cluster';
+import { ClusterError } from '../common';
 import type { GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from '../results';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';
 
@@ -151,6 +152,12 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
   if (aborted) {
     record.verdict = 'aborted';
     record.annotations.push(`aborted: ${aborted instanceof Error ? aborted.message : String(aborted)}`);
+    // The cluster failed under the step: its guards' verdicts say nothing about capacity.
+    if (aborted instanceof ClusterError) {
+      record.error = `cluster: ${aborted.message}`;
+      brokenBy = 'none';
+      for (const t of Object.keys(perTarget)) perTarget[t] = { ok: true };
+    }
   } else if (brokenBy !== 'none') {
     record.verdict = 'breached';
     if (measuredMs < plan.measureMs - 500) record.annotations.push(`ended after ${(measuredMs / 1000).toFixed(1)} s of measure: ${brokenBy} broke`);

@@ -75,6 +75,8 @@ export interface StepRecord {
   guards: GuardVerdict[];
   /** held: every guard held; breached: a guard broke (ended early); unstable: measurement too noisy, repeated; aborted: stopped by a safety limit or a signal. */
   verdict: 'held' | 'breached' | 'unstable' | 'aborted';
+  /** A cluster error (Docker unreachable) that cut the step short; its guard verdicts are no breach. */
+  error?: string;
   /** p99 of how late the generator sent arrivals versus their schedule in the measure window (ms); high = the generator, not the target, was slow. */
   sendLagP99Ms?: number;
   /** Events during the step: replica marked out, fault injected, repeat, ... */
