@@ -8,7 +8,7 @@ import { LiveStepState } from './live-state';
 import type { LiveView } from './live-view';
 import type { StepRecord } from '../results';
 import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags } from './ports';
-import { ReplicaWatch } from './replica-watch';
+import { ReplicaWatch, SafetyStop } from './replica-watch';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';
 import { buildStepRecord, judgeStep } from './step-record';
 import { takeStepWindow } from './step-window';
@@ -178,11 +178,11 @@ export class DrillController {
       measureEnd = clock.now();
       sendLag = load.sendLag?.() ?? null;
       checks = breach ?? evaluateAll();
-      // Errors because Docker went away are a cluster error, not the target's breach (issue 11, finding 9).
-      if (breach) aborted = await this.replicaWatch.clusterGone();
     } catch (err) {
       aborted = err;
     }
+    // Errors because Docker went away are a cluster error, not the target's breach nor a safety stop (issue 11, finding 9).
+    if (checks.some((c) => !c.ok) || aborted instanceof SafetyStop) aborted = (await this.replicaWatch.clusterGone()) ?? aborted;
     measureEnd ??= clock.now();
     annotations.push(...this.pendingAnnotations.splice(0));
     const { cluster, metrics, runId } = this.deps;
