@@ -49,7 +49,7 @@ export class DrillController {
     const { cluster, load, metrics, clock, scenario, signal, guards, view } = deps;
     this.replicaWatch = new ReplicaWatch({
       cluster, load, metrics, clock, safety: scenario.safety, signal, markedOut: this.markedOut, markedInAt: this.markedInAt,
-      markOut: (replica, reason) => this.markOut(replica, reason), stepTag: () => this.stepTag,
+      markOut: (replica, reason) => this.markOut(replica, reason), markIn: (replica, reason) => this.markIn(replica, reason), stepTag: () => this.stepTag,
     });
     this.live = new LiveStepState({ view, metrics, clock, guards, pools: [...new Set(cluster.replicas.map((r) => r.pool))] });
   }
@@ -72,8 +72,12 @@ export class DrillController {
     return this.deps.cluster.replicas.filter((r) => (poolId === undefined || r.pool === poolId) && !this.markedOut.has(r.name));
   }
 
+  /** Replicas marked out or in so far: a probe during which it changed was faulted (see drills.ts). */
+  faultEvents = 0;
+
   markOut(replica: string, reason: string): void {
     if (this.markedOut.has(replica)) return;
+    this.faultEvents++;
     this.markedOut.set(replica, reason);
     this.deps.load.markOut(replica);
     const note = `replica ${replica} marked out at ${new Date(this.deps.clock.now()).toISOString()}: ${reason}`;
@@ -84,6 +88,7 @@ export class DrillController {
 
   markIn(replica: string, reason: string): void {
     if (!this.markedOut.delete(replica)) return;
+    this.faultEvents++;
     this.markedInAt.set(replica, this.deps.clock.now());
     this.deps.load.markIn(replica);
     this.pendingAnnotations.push(`replica ${replica} marked in: ${reason}`);
@@ -128,6 +133,16 @@ export class DrillController {
       // The overload's queued requests time out now, by design: that is not a reason for a safety stop.
     }, { safety: false });
     return clock.now() - start;
+  }
+
+  /** Idles (no load) until every replica of the pool serves again, at most maxMs; true when it does. */
+  async awaitHealthy(poolId: string, maxMs: number): Promise<boolean> {
+    const total = this.deps.cluster.replicas.filter((r) => r.pool === poolId).length;
+    this.deps.load.setRate(0);
+    this.stepTag = 'idle';
+    this.deps.load.setTags({ step: 'idle' });
+    const ok = await this.wait(maxMs, () => (this.serving(poolId).length >= total ? true : null), { safety: false });
+    return ok === true;
   }
 
   /** Waits ms while watching faults, safety and signals (no guards), e.g. after a DC comes back. */

@@ -66,10 +66,13 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     const serving = members.filter((r) => !markedOut.has(r.name)).length;
     const rps = count / seconds;
     const p = w.pools[id];
+    // CPU share over serving replicas only: a marked-out replica's idle CPU would dilute it (issue 11, finding 3).
+    const shares = members.filter((r) => !markedOut.has(r.name)).map((r) => w.replicas[r.name].cpuShare).filter((x): x is number => x !== null);
+    const cpuShare = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : p.cpuShare;
     return {
       pool: id, dc: members[0].dc, serverType: members[0].serverType, rps: round1(rps), replicasServing: serving,
       rpsPerReplica: serving > 0 ? round1(rps / serving) : 0, p50Ms: rnd(p.p50Ms), p99Ms: rnd(p.p99Ms),
-      errorRate: round4(count ? failed / count : 0), cpuShare: rnd3(p.cpuShare),
+      errorRate: round4(count ? failed / count : 0), cpuShare: rnd3(cpuShare),
     };
   });
   const replicaFigures: ReplicaFigures[] = replicas.map((r) => {
@@ -88,6 +91,8 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     else cpuMs += p.cpuShare * (step.cpusByType[p.serverType] ?? 0) * p.replicasServing * 1000;
   }
   const t = w.target;
+  const targetShares = targetReplicas.map((r) => w.replicas[r.name].cpuShare).filter((x): x is number => x !== null);
+  const targetCpu = targetShares.length ? targetShares.reduce((a, b) => a + b, 0) / targetShares.length : t.cpuShare;
   const many = plan.guardTargets.length > 1;
   const guards: GuardVerdict[] = step.checks.map((v) => ({
     name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name,
@@ -114,7 +119,7 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
       p90Ms: rnd(t.p90Ms),
       p99Ms: rnd(t.p99Ms),
       errorRate: round4(t.errorRate),
-      cpuShare: rnd3(t.cpuShare),
+      cpuShare: rnd3(targetCpu),
       cpuMsPerRequest: cpuKnown && t.rps > 0 ? round3(cpuMs / t.rps) : null,
     },
     pools,

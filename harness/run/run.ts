@@ -75,6 +75,18 @@ class ClusterHolder implements ClusterPort {
   kill(replica: string) {
     return this.current.kill(replica);
   }
+  /** GET /healthz within a second: a paused or dead replica does not answer, a recovered one does. */
+  async healthy(replica: string): Promise<boolean> {
+    const r = this.current.replicas.find((x) => x.name === replica);
+    if (!r) return false;
+    try {
+      const res = await fetch(`${r.http}/healthz`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
   async restart(replicas: string[]): Promise<void> {
     const c = this.current;
     if (c.restart) {
