@@ -67,8 +67,7 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     const rps = count / seconds;
     const p = w.pools[id];
     // CPU share over serving replicas only: a marked-out replica's idle CPU would dilute it (issue 11, finding 3).
-    const shares = members.filter((r) => !markedOut.has(r.name)).map((r) => w.replicas[r.name].cpuShare).filter((x): x is number => x !== null);
-    const cpuShare = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : p.cpuShare;
+    const cpuShare = members.some((r) => markedOut.has(r.name)) ? servingCpu(members, markedOut, w) ?? p.cpuShare : p.cpuShare;
     return {
       pool: id, dc: members[0].dc, serverType: members[0].serverType, rps: round1(rps), replicasServing: serving,
       rpsPerReplica: serving > 0 ? round1(rps / serving) : 0, p50Ms: rnd(p.p50Ms), p99Ms: rnd(p.p99Ms),
@@ -91,8 +90,7 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     else cpuMs += p.cpuShare * (step.cpusByType[p.serverType] ?? 0) * p.replicasServing * 1000;
   }
   const t = w.target;
-  const targetShares = targetReplicas.map((r) => w.replicas[r.name].cpuShare).filter((x): x is number => x !== null);
-  const targetCpu = targetShares.length ? targetShares.reduce((a, b) => a + b, 0) / targetShares.length : t.cpuShare;
+  const targetCpu = replicas.some((r) => inTarget(plan, r) && markedOut.has(r.name)) ? servingCpu(targetReplicas, markedOut, w) ?? t.cpuShare : t.cpuShare;
   const many = plan.guardTargets.length > 1;
   const guards: GuardVerdict[] = step.checks.map((v) => ({
     name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name,
@@ -131,6 +129,12 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     targetShare: plan.targetShare,
     search: plan.search,
   };
+}
+
+/** Mean CPU share of the serving replicas among `members` (null when none has a sample). */
+function servingCpu(members: readonly ReplicaRef[], markedOut: StepFacts['markedOut'], w: StepWindow): number | null {
+  const shares = members.filter((r) => !markedOut.has(r.name)).map((r) => w.replicas[r.name].cpuShare).filter((x): x is number => x !== null);
+  return shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : null;
 }
 
 /**
