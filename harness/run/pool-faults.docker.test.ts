@@ -45,7 +45,7 @@ test('a replica paused mid-search: marked out, back in, the probe repeated; redl
     // Paused during the second probe (3 s warm-up, then probes of 5 s), for 8 s: through the driver's own fault.
     timer = setTimeout(() => {
       void c.pause(victim).then(() => new Promise((r) => setTimeout(r, 8000))).then(() => c.unpause(victim));
-    }, 9000);
+    }, 14000);
   });
   clearTimeout(timer);
   const r = faulted.result.summary!.redlines[0];
@@ -62,7 +62,7 @@ test('a replica paused mid-search: marked out, back in, the probe repeated; redl
 });
 
 test('offered far more than the pool can serve: saturated, not dead, no replica marked out', async () => {
-  process.env.FAULT_HOLD_RPS = '2000';
+  process.env.FAULT_HOLD_RPS = '1000';
   try {
     const { result, steps } = await run('saturated', async (c) => {
       // 20 ms of CPU per request on a quarter CPU: about 12 req/s per replica, offered 1000.
