@@ -23,6 +23,7 @@ export const spec = {
       help: 'the run directory (default reports/<run-id>); json=FILE writes k6 JSON points, prometheus serves OpenMetrics',
     },
     keep: { type: 'boolean', help: 'leave the cluster running at the end' },
+    replace: { type: 'boolean', help: 'when --out exists and is not empty, move it aside (to DIR.replaced-<time>) instead of refusing' },
     baseline: { type: 'string', value: 'RUN', help: 'an earlier run (directory or summary.json) to start ramps from and compare with' },
     forecast: { type: 'string', value: 'CSV', help: 'forecast CSV for the plan; overrides the scenario\'s' },
     junit: { type: 'string', value: 'FILE', help: 'write JUnit XML: one test case per guard verdict, regression and DC-loss survivor' },
@@ -59,7 +60,7 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
   const baseline = values.baseline ?? env.baseline;
   try {
     const result = await runScenario({
-      scenarioFile: positionals[0], outDir: out.outDir, keep: values.keep, baseline, forecast: values.forecast,
+      scenarioFile: positionals[0], outDir: out.outDir, keep: values.keep, replace: values.replace, baseline, forecast: values.forecast,
       cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, signal: budget?.signal ?? io.signals, logger, tty: env.live,
       driver: driverOptions(env, logger), outputs: out.outputs, agents, teardownTimeoutMs: teardownMs, shutdown: io.shutdown,
     });

@@ -4,6 +4,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode } from '../common';
 import { writeReport } from '../report';
+import { isCrashedRun, rebuildCrashedSummary } from '../results';
 import type { CliIo } from './io';
 import { collector, helpText, parseFlags, share } from './flags';
 import { planFlags, planOptionsFromFlags } from './plan';
@@ -35,6 +36,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // Without --history, the history beside the run (reports/history.ndjson) when there is one.
   let historyFile = values.history ? resolve(values.history) : path.join(path.dirname(runDir), 'history.ndjson');
   if (!values.history && !(await access(historyFile).then(() => true, () => false))) historyFile = '';
+  // A killed run has no summary.json: rebuild it from run.json and steps.ndjson, marked crashed.
+  if (isCrashedRun(runDir)) {
+    const rebuilt = rebuildCrashedSummary(runDir);
+    io.stderr.write(`headroom: ${positionals[0]}: crashed run (no summary.json): summary rebuilt from run.json and ${rebuilt.steps} steps in steps.ndjson\n`);
+  }
   const result = await writeReport(runDir, {
     forecastFile: values.forecast ? resolve(values.forecast) : undefined,
     baselineRunDir: values.baseline ? resolve(values.baseline) : undefined,

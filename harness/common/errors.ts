@@ -8,6 +8,7 @@ export const ExitCode = {
   thresholdsFailed: 99,
   invalidConfig: 104,
   interrupted: 105,
+  writeFailed: 106,
   cluster: 110,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -64,6 +65,19 @@ export class Interrupted extends HeadroomError {
   constructor(readonly signal: string) {
     super(`interrupted by ${signal}`, ExitCode.interrupted);
   }
+}
+
+/** A results file could not be written (disk full, read-only filesystem): names the path and the OS reason. */
+export class WriteFailed extends HeadroomError {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`could not write results: ${file}: ${reason}`, ExitCode.writeFailed,
+      'free some space or choose a writable --out; every complete step is kept in steps.ndjson (`headroom report <run>` rebuilds the rest)');
+  }
+}
+
+/** The OS's words for a failed file operation (e.g. "ENOSPC: no space left on device, write"). */
+export function osReason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export function exitCodeOf(err: unknown): ExitCode {

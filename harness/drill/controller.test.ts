@@ -7,7 +7,7 @@ import { validateScenario } from '../config';
 import type { ScenarioInput } from '../config';
 import { DrillController, SafetyStop } from './controller';
 import { DrillContext, runDrillSpec } from './drills';
-import { FakeWorld, VirtualClock, fakeCluster, fakeP99Guard } from './testing/fake-world';
+import { FakeWorld, VirtualClock, fakeCluster, fakeErrorGuard, fakeP99Guard } from './testing/fake-world';
 import type { StepRecord } from '../results';
 
 const base: ScenarioInput = {
@@ -217,4 +217,26 @@ test('servers headroom does not manage (static) are not marked out for lack of r
       assert.match(marked[0], /missing from the resource samples/);
     }
   }
+});
+
+test('Docker unreachable mid-step: the step is a cluster error, not a breach on http_req_failed (issue 11, finding 9)', async () => {
+  const s = setup([{ kind: 'hold', name: 'h', steps: 4, totalRps: 200 }]);
+  const scenario = validateScenario({ ...base, settle: '0s', guardDelay: '0s', drills: [{ kind: 'hold', name: 'h', steps: 4, totalRps: 200 }] }, '/fake/scenario.ts');
+  const steps: StepRecord[] = [];
+  // The daemon dies as the first step ends: the next step's requests all fail at once.
+  const ctrl = new DrillController({
+    runId: 'r1', scenario, cluster: s.world, load: s.world, metrics: s.world, guards: [fakeErrorGuard(s.world)], clock: s.clock,
+    onStep: (r) => { steps.push(r); s.world.unreachable = true; },
+  });
+  ctrl.start();
+  try {
+    await assert.rejects(runDrillSpec({ ...s.ctx, ctrl, scenario }, scenario.drills[0]), (err: unknown) => err instanceof ClusterError && err.exitCode === 110);
+  } finally {
+    await ctrl.stop();
+  }
+  assert.equal(steps[0].verdict, 'held');
+  assert.equal(steps.length, 2);
+  assert.equal(steps[1].verdict, 'aborted');
+  assert.match(steps[1].error ?? '', /^cluster: Docker unreachable/);
+  assert.ok(!steps.some((x) => x.verdict === 'breached'));
 });

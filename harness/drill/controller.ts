@@ -8,7 +8,7 @@ import { LiveStepState } from './live-state';
 import type { LiveView } from './live-view';
 import type { StepRecord } from '../results';
 import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags } from './ports';
-import { ReplicaWatch } from './replica-watch';
+import { ReplicaWatch, SafetyStop } from './replica-watch';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';
 import { buildStepRecord, judgeStep } from './step-record';
 import { takeStepWindow } from './step-window';
@@ -49,7 +49,7 @@ export class DrillController {
     const { cluster, load, metrics, clock, scenario, signal, guards, view } = deps;
     this.replicaWatch = new ReplicaWatch({
       cluster, load, metrics, clock, safety: scenario.safety, signal, markedOut: this.markedOut, markedInAt: this.markedInAt,
-      markOut: (replica, reason) => this.markOut(replica, reason), stepTag: () => this.stepTag,
+      markOut: (replica, reason) => this.markOut(replica, reason), markIn: (replica, reason) => this.markIn(replica, reason), stepTag: () => this.stepTag,
     });
     this.live = new LiveStepState({ view, metrics, clock, guards, pools: [...new Set(cluster.replicas.map((r) => r.pool))] });
   }
@@ -72,8 +72,12 @@ export class DrillController {
     return this.deps.cluster.replicas.filter((r) => (poolId === undefined || r.pool === poolId) && !this.markedOut.has(r.name));
   }
 
+  /** Replicas marked out or in so far: a probe during which it changed was faulted (see drills.ts). */
+  faultEvents = 0;
+
   markOut(replica: string, reason: string): void {
     if (this.markedOut.has(replica)) return;
+    this.faultEvents++;
     this.markedOut.set(replica, reason);
     this.deps.load.markOut(replica);
     const note = `replica ${replica} marked out at ${new Date(this.deps.clock.now()).toISOString()}: ${reason}`;
@@ -84,6 +88,7 @@ export class DrillController {
 
   markIn(replica: string, reason: string): void {
     if (!this.markedOut.delete(replica)) return;
+    this.faultEvents++;
     this.markedInAt.set(replica, this.deps.clock.now());
     this.deps.load.markIn(replica);
     this.pendingAnnotations.push(`replica ${replica} marked in: ${reason}`);
@@ -128,6 +133,16 @@ export class DrillController {
       // The overload's queued requests time out now, by design: that is not a reason for a safety stop.
     }, { safety: false });
     return clock.now() - start;
+  }
+
+  /** Idles (no load) until every replica of the pool serves again, at most maxMs; true when it does. */
+  async awaitHealthy(poolId: string, maxMs: number): Promise<boolean> {
+    const total = this.deps.cluster.replicas.filter((r) => r.pool === poolId).length;
+    this.deps.load.setRate(0);
+    this.stepTag = 'idle';
+    this.deps.load.setTags({ step: 'idle' });
+    const ok = await this.wait(maxMs, () => (this.serving(poolId).length >= total ? true : null), { safety: false });
+    return ok === true;
   }
 
   /** Waits ms while watching faults, safety and signals (no guards), e.g. after a DC comes back. */
@@ -182,6 +197,8 @@ export class DrillController {
     } catch (err) {
       aborted = err;
     }
+    // Errors because Docker went away are a cluster error, not the target's breach nor a safety stop (issue 11, finding 9).
+    if (checks.some((c) => !c.ok) || aborted instanceof SafetyStop) aborted = (await this.replicaWatch.clusterGone()) ?? aborted;
     measureEnd ??= clock.now();
     annotations.push(...this.pendingAnnotations.splice(0));
     const { cluster, metrics, runId } = this.deps;

@@ -55,13 +55,14 @@ export async function runDrillSpec(ctx: DrillContext, drill: ResolvedDrill): Pro
 type ProbeDrill = Extract<ResolvedDrill, { kind: 'redline' | 'sweep' }>;
 
 /** One probe on a pool at a per-replica rate; an unstable measurement is repeated up to drill.repeatUnstable times. */
-async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: number, search: StepRecord['search']): Promise<{ outcome: StepOutcome; steps: number } | null> {
+async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: number, search: StepRecord['search']): Promise<{ outcome: StepOutcome; steps: number; faulted: boolean } | null> {
   const serverType = poolId.split('/')[1];
   const serving = ctx.ctrl.serving(poolId).length;
   if (serving === 0) {
     ctx.ctrl.annotate(`no replica of ${poolId} is serving`);
     return null;
   }
+  const faultsBefore = ctx.ctrl.faultEvents;
   const outcome = await ctx.ctrl.runRepeating({
     drill: drill.name, kind: drill.kind, target: { kind: 'pool', name: poolId }, serverType,
     offeredRps: rps * serving, offeredRpsPerReplica: rps, expectedTargetRps: rps * serving,
@@ -70,7 +71,14 @@ async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: 
   }, drill.repeatUnstable);
   // An overloaded pool keeps working off its queue after the load drops: let it, before the next probe.
   if (outcome.brokenBy !== 'none') await ctx.ctrl.cooldown({ pool: poolId });
-  return { outcome, steps: outcome.attempts };
+  // A replica marked out or in during the probe (killed, paused, restarted): the probe says nothing about
+  // capacity; wait for the pool to be whole again so that the search repeats it (issue 11, finding 3).
+  const faulted = ctx.ctrl.faultEvents !== faultsBefore || ctx.ctrl.serving(poolId).length < serving;
+  if (faulted) {
+    ctx.ctrl.annotate(`probe at ${rps} req/s per replica of ${poolId} faulted (a replica marked out or in): repeated once the pool is whole`);
+    await ctx.ctrl.awaitHealthy(poolId, 60_000);
+  }
+  return { outcome, steps: outcome.attempts, faulted };
 }
 
 function resultOf(drill: ProbeDrill, poolId: string, best: StepRecord | null, limitedBy: string, probes: number, durationS: number, redlineRps: number | null): RedlineResult {
@@ -86,8 +94,10 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
   const started = ctx.clock.now();
   const serverType = poolId.split('/')[1];
   const replicas = Math.max(1, ctx.cluster.dcs.flatMap((d) => d.pools).find((p) => p.id === poolId)?.replicas ?? 1);
+  // The load-time check keeps maxRps × replicas under the cap; should the cap still bind, reaching it is "no breach up to X".
+  const capRps = ctx.scenario.safety.maxTotalRps / replicas;
   const search = new RedlineSearch({
-    startRps: drill.startRps, maxRps: Math.min(drill.maxRps, ctx.scenario.safety.maxTotalRps / replicas),
+    startRps: drill.startRps, maxRps: Math.min(drill.maxRps, capRps), capLabel: capRps < drill.maxRps ? 'safety.maxTotalRps' : 'maxRps',
     rampFactor: drill.rampFactor, resolution: drill.resolution, knownRps: ctx.knownRedlines[serverType],
   });
   let best: StepRecord | null = null;
@@ -106,11 +116,12 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
     // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10).
     const unstable = verdict === 'unstable';
     const decidedBefore = search.outcome().probes.length;
-    // A guard with nothing to judge (verdict noData) is neither a hold nor a breach.
+    // A guard with nothing to judge (verdict noData) is neither a hold nor a breach; a faulted probe never bounds the search.
     search.record({
-      verdict: verdict === 'noData' ? 'noData' : unstable ? 'unstable' : held ? 'held' : 'breached', servedRps: got.outcome.record.targetFigures.rps,
+      verdict: verdict === 'noData' ? 'noData' : unstable ? 'unstable' : held ? 'held' : 'breached',
+      servedRps: got.outcome.record.targetFigures.rps, faulted: got.faulted,
     });
-    if (held && !unstable) heldAttempt = got.outcome.record;
+    if (held && !unstable && !got.faulted) heldAttempt = got.outcome.record;
     const out = search.outcome();
     // The figures of a rate count once the search has decided it held (a boundary rate needs two holds).
     if (out.probes.length > decidedBefore) {
@@ -118,7 +129,7 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
       if (decided.held && heldAttempt && (!best || p.rps >= (best.offeredRpsPerReplica ?? 0))) best = heldAttempt;
       heldAttempt = null;
     }
-    if (!held && out.breachedRps === p.rps) limitedBy = got.outcome.brokenBy;
+    if (!held && !got.faulted && out.breachedRps === p.rps) limitedBy = got.outcome.brokenBy;
   }
   const out = search.outcome();
   // No breach up to the cap, or no data: not a redline; say which instead of "limited by none".

@@ -46,6 +46,8 @@ export interface ClusterPort {
   replicas: Replica[];
   sampleResources(): Promise<ResourceSample[]>;
   kill(replica: string): Promise<void>;
+  /** Whether a replica answers its health check now (short timeout); used to mark a recovered replica back in. */
+  healthy?(replica: string): Promise<boolean>;
   /** Brings killed replicas back (started again and healthy), when the driver can. */
   restart?(replicas: string[]): Promise<void>;
 }

@@ -35,6 +35,8 @@ export interface ReplicaWatchDeps {
   markedInAt: ReadonlyMap<string, number>;
   /** Called once for a replica found dead or silent; the controller marks it out. */
   markOut(replica: string, reason: string): void;
+  /** Called for a marked-out replica that answers its health check again. */
+  markIn?(replica: string, reason: string): void;
   /** The step tag the CPU samples are recorded under. */
   stepTag(): string;
 }
@@ -69,6 +71,25 @@ export class ReplicaWatch {
     this.lastRateChange = atMs;
   }
 
+  /**
+   * Asks Docker once, now: a ClusterError when it cannot be reached (or the sampler already found it gone),
+   * else null. A breach is checked with it before it counts, so that a dying daemon is never a capacity figure.
+   */
+  async clusterGone(): Promise<ClusterError | null> {
+    if (this.fatal) return this.fatal instanceof ClusterError ? this.fatal : null;
+    try {
+      await this.deps.cluster.sampleResources();
+      return null;
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      this.fatal = err instanceof ClusterError ? err : new ClusterError(
+        `Docker unreachable when a guard broke (${text}): the step's errors are the cluster's, not a breach`, undefined, undefined,
+        'check `docker info`; the partial result is in the run directory',
+      );
+      return this.fatal as ClusterError;
+    }
+  }
+
   /** Throws SafetyStop when the global error rate over the safety window is above the limit. */
   checkSafety(): void {
     const { safety, metrics } = this.deps;
@@ -98,16 +119,35 @@ export class ReplicaWatch {
       // already be in), caught before the request timeout on its own would say so.
       const pending = this.deps.load.outstanding?.(r.name) ?? 0;
       const recent = metrics.counts(now - silentMs, now, r.name);
-      if (recent.count === recent.failed && pending >= minFailures && now - this.lastRateChange >= silentMs) {
-        this.deps.markOut(r.name, `not answering: ${pending} requests outstanding, none answered in ${silentMs / 1000} s`);
-        continue;
-      }
-      if (w.failed < minFailures || w.failed !== w.count) continue;
-      const cpu = metrics.window({ sinceMs: now - faultWindowS * 1000, untilMs: now, metric: 'cpu_share', filter: { replica: r.name } });
-      const busy = cpu.gaugeMax ?? cpu.gaugeAvg ?? null;
+      const silent = recent.count === recent.failed && pending >= minFailures && now - this.lastRateChange >= silentMs;
+      const failing = w.failed >= minFailures && w.failed === w.count;
+      if (!silent && !failing) continue;
+      // Saturated is not dead (issue 11, finding 4): a replica busy at its CPU quota is working off a queue.
+      const busy = this.cpuBusy(r.name, now);
       if (busy !== null && busy >= idleCpuShare) continue;
       const cpuNote = busy === null ? ', no resource sample' : `, CPU ${(busy * 100).toFixed(0)}% of quota`;
-      this.deps.markOut(r.name, `all ${w.count} requests of the last ${faultWindowS} s failed${cpuNote}`);
+      this.deps.markOut(r.name, silent
+        ? `not answering: ${pending} requests outstanding, none answered in ${silentMs / 1000} s${cpuNote}`
+        : `all ${w.count} requests of the last ${faultWindowS} s failed${cpuNote}`);
+    }
+  }
+
+  /** The highest CPU share of a replica over the fault window; null without a sample. */
+  private cpuBusy(replica: string, now: number): number | null {
+    const cpu = this.deps.metrics.window({ sinceMs: now - faultWindowS * 1000, untilMs: now, metric: 'cpu_share', filter: { replica } });
+    return cpu.gaugeMax ?? cpu.gaugeAvg ?? null;
+  }
+
+  /**
+   * Marked-out replicas that the watch took out (not ones a drill killed) are asked for their health;
+   * one that answers again is marked back in (issue 11, finding 3).
+   */
+  private async checkRecovered(): Promise<void> {
+    const { healthy } = this.deps.cluster;
+    if (!healthy || !this.deps.markIn) return;
+    for (const [name, reason] of [...this.deps.markedOut]) {
+      if (reason.startsWith('killed')) continue;
+      if (await healthy.call(this.deps.cluster, name).catch(() => false)) this.deps.markIn(name, `answering again (was: ${reason})`);
     }
   }
 
@@ -124,10 +164,13 @@ export class ReplicaWatch {
           seen.add(s.replica);
           const r = this.byName.get(s.replica);
           if (!r) continue;
+          // A marked-out replica's samples leave the pool's figures: its idle CPU would dilute the pool's share.
+          if (markedOut.has(r.name)) continue;
           const tags = { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step };
           metrics.recordGauge('cpu_share', tags, s.cpuShare, s.at);
           if (s.memoryMb !== undefined) metrics.recordGauge('memory_mb', tags, s.memoryMb, s.at);
         }
+        await this.checkRecovered();
         // Servers headroom does not manage (driver: static) have no container whose absence says they are
         // down, and may have no metrics at all: only failing or silent requests mark them out (checkFaults).
         const absenceMeansDown = cluster.spec.driver !== 'static';

@@ -39,10 +39,11 @@ const cases: [file: string, field: string, expected: string][] = [
   ['unknown-dc.js', 'drills[0].dc', `got 'dc9'; expected 'each' or a DC of drill-2dc.yaml: 'dc1', 'dc2'`],
   ['max-below-start.js', 'drills[0].maxRps', 'got 10; expected maxRps >= startRps (50)'],
   ['no-drills.js', 'drills', 'got []; expected at least one drill'],
+  ['cap-below-start.js', 'drills[0].startRps', `drill 'r': got 60 req/s per replica × 1 replicas of dc1/small = 60 req/s; expected at most safety.maxTotalRps (50)`],
 ];
 
 for (const [file, field, expected] of cases) {
-  test(`malformed scenario ${file}: exit 104 naming ${field || 'the file'}`, async () => {
+  test(`malformed scenario ${file}: exit 104 naming ${field || "the file"}`, async () => {
     const abs = path.join(bad, file);
     const r = await drill([abs]);
     assert.equal(r.code, 104, r.stderr);
@@ -50,6 +51,13 @@ for (const [file, field, expected] of cases) {
     assert.equal(r.stdout, '');
   });
 }
+
+test('a redline whose maxRps × replicas is above safety.maxTotalRps is named too (issue 11, finding 2)', async () => {
+  const abs = path.join(bad, 'cap-below-start.js');
+  const r = await drill([abs]);
+  assert.equal(r.code, 104);
+  assert.ok(r.stderr.includes(`${abs}: drills[0].maxRps: drill 'r': got 400 req/s per replica × 1 replicas of dc1/small = 400 req/s; expected at most safety.maxTotalRps (50)`), r.stderr);
+});
 
 test('a scenario file that does not exist: exit 104', async () => {
   const r = await drill(['scenarios/no-such.ts']);

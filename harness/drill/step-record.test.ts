@@ -64,10 +64,13 @@ test('a marked-out replica serves no more: per-replica rates count the serving o
     markedOut: new Set(['a1']), plan: { ...plan, guardTargets: [target, other] },
     checks: [{ target, guard: p99, ok: true, value: 12 }, { target: other, guard: p99, ok: false, value: 300.0004 }],
   }), window);
-  assert.deepEqual(r.pools[0], { pool: 'use1/small', dc: 'use1', serverType: 'small', rps: 100, replicasServing: 1, rpsPerReplica: 100, p50Ms: 4.57, p99Ms: 12.35, errorRate: 0.01, cpuShare: 0.512 });
+  assert.deepEqual(r.pools[0], { pool: 'use1/small', dc: 'use1', serverType: 'small', rps: 100, replicasServing: 1, rpsPerReplica: 100, p50Ms: 4.57, p99Ms: 12.35, errorRate: 0.01, cpuShare: 0.612 });
   assert.deepEqual(r.replicas.map((x) => x.serving), [true, false, true]);
   assert.equal(r.targetFigures.rpsPerReplica, 100);
-  assert.equal(r.targetFigures.cpuMsPerRequest, 2.559);
+  // The marked-out a1's CPU leaves the pool's share (issue 11, finding 3): a0's 0.612 of 0.5 CPU over 100.04 req/s,
+  // not the diluted pool average (0.512, 2.559 ms).
+  assert.equal(r.targetFigures.cpuShare, 0.612);
+  assert.equal(r.targetFigures.cpuMsPerRequest, 3.059);
   assert.deepEqual(r.guards.map((g) => `${g.name}=${g.value}`), ['use1/small http_req_duration: p(99)<250=12', 'usw2 http_req_duration: p(99)<250=300']);
 });
 

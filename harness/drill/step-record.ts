@@ -1,6 +1,7 @@
 // A step's record from what its measure window showed: figures per pool, replica and target rounded,
 // guards named, and the verdict (held, breached, unstable, aborted). Pure: data in, data out.
 import type { Replica } from '../cluster';
+import { ClusterError } from '../common';
 import type { GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from '../results';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';
 
@@ -65,10 +66,12 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     const serving = members.filter((r) => !markedOut.has(r.name)).length;
     const rps = count / seconds;
     const p = w.pools[id];
+    // CPU share over serving replicas only: a marked-out replica's idle CPU would dilute it (issue 11, finding 3).
+    const cpuShare = members.some((r) => markedOut.has(r.name)) ? servingCpu(members, markedOut, w) ?? p.cpuShare : p.cpuShare;
     return {
       pool: id, dc: members[0].dc, serverType: members[0].serverType, rps: round1(rps), replicasServing: serving,
       rpsPerReplica: serving > 0 ? round1(rps / serving) : 0, p50Ms: rnd(p.p50Ms), p99Ms: rnd(p.p99Ms),
-      errorRate: round4(count ? failed / count : 0), cpuShare: rnd3(p.cpuShare),
+      errorRate: round4(count ? failed / count : 0), cpuShare: rnd3(cpuShare),
     };
   });
   const replicaFigures: ReplicaFigures[] = replicas.map((r) => {
@@ -87,6 +90,7 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     else cpuMs += p.cpuShare * (step.cpusByType[p.serverType] ?? 0) * p.replicasServing * 1000;
   }
   const t = w.target;
+  const targetCpu = replicas.some((r) => inTarget(plan, r) && markedOut.has(r.name)) ? servingCpu(targetReplicas, markedOut, w) ?? t.cpuShare : t.cpuShare;
   const many = plan.guardTargets.length > 1;
   const guards: GuardVerdict[] = step.checks.map((v) => ({
     name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name,
@@ -113,7 +117,7 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
       p90Ms: rnd(t.p90Ms),
       p99Ms: rnd(t.p99Ms),
       errorRate: round4(t.errorRate),
-      cpuShare: rnd3(t.cpuShare),
+      cpuShare: rnd3(targetCpu),
       cpuMsPerRequest: cpuKnown && t.rps > 0 ? round3(cpuMs / t.rps) : null,
     },
     pools,
@@ -125,6 +129,12 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     targetShare: plan.targetShare,
     search: plan.search,
   };
+}
+
+/** Mean CPU share of the serving replicas among `members` (null when none has a sample). */
+function servingCpu(members: readonly ReplicaRef[], markedOut: StepFacts['markedOut'], w: StepWindow): number | null {
+  const shares = members.filter((r) => !markedOut.has(r.name)).map((r) => w.replicas[r.name].cpuShare).filter((x): x is number => x !== null);
+  return shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : null;
 }
 
 /**
@@ -154,6 +164,12 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
   if (aborted) {
     record.verdict = 'aborted';
     record.annotations.push(`aborted: ${aborted instanceof Error ? aborted.message : String(aborted)}`);
+    // The cluster failed under the step: its guards' verdicts say nothing about capacity.
+    if (aborted instanceof ClusterError) {
+      record.error = `cluster: ${aborted.message}`;
+      brokenBy = 'none';
+      for (const t of Object.keys(perTarget)) perTarget[t] = { ok: true };
+    }
   } else if (breaches.length === 0 && empty.length > 0) {
     record.verdict = 'noData';
     const many = plan.guardTargets.length > 1;

@@ -1,10 +1,9 @@
 // report/: summary, CSV, the HTML report and run comparison. The run (run/) calls writeReport at the
 // end of every drill run, and results' appendHistory to record its redlines.
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, HeadroomError } from '../common';
-import { historyEntryOf, readHistory, readRun, readSummary, type Summary } from '../results';
+import { historyEntryOf, readHistory, readRun, readSummary, writeFileAtomic, type Summary } from '../results';
 import { compareRuns, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions } from '../capacity';
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
 import { selectHistory } from './history-query';
@@ -76,7 +75,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   const files: string[] = [];
   const write = async (name: string, text: string) => {
     const file = path.join(runDir, name);
-    await writeFile(file, text);
+    await writeFileAtomic(file, text);
     files.push(file);
   };
 

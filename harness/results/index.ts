@@ -3,9 +3,11 @@
 // and the one rule for a server type's redline. Imports nothing but common/.
 export type * from './records';
 export type * from './plan';
-export { RunWriter, readRun, readSummary, parseSteps, summaryPathOf } from './run-files';
+export { RunWriter, readRun, readSummary, parseSteps, summaryPathOf, writeFileAtomic, writeFileAtomicSync } from './run-files';
+export { prepareOutDir } from './out-dir';
 export type { RunDir, RunFacts } from './run-files';
 export { appendHistory, readHistory, historyEntryOf } from './history';
 export type { HistoryEntry } from './history';
 export { lowestRedlines, baselineRedlines } from './redlines';
 export { makeRunId } from './run-id';
+export { isCrashedRun, rebuildCrashedSummary } from './rebuild';

@@ -80,6 +80,8 @@ export interface StepRecord {
    * nothing to judge (neither held nor breached); aborted: stopped by a safety limit or a signal.
    */
   verdict: 'held' | 'breached' | 'unstable' | 'noData' | 'aborted';
+  /** A cluster error (Docker unreachable) that cut the step short; its guard verdicts are no breach. */
+  error?: string;
   /** p99 of how late the generator sent arrivals versus their schedule in the measure window (ms); high = the generator, not the target, was slow. */
   sendLagP99Ms?: number;
   /** Events during the step: replica marked out, fault injected, repeat, ... */
@@ -150,7 +152,7 @@ export interface ClusterFacts {
 
 export interface Summary {
   runId: string;
-  status: 'passed' | 'failed' | 'interrupted' | 'error';
+  status: 'passed' | 'failed' | 'interrupted' | 'error' | 'crashed';
   scenario: string;
   scenarioFile: string;
   startedAt: string;

@@ -8,11 +8,25 @@ import * as path from 'node:path';
 import { ConfigError } from '../common';
 import { makeRunId, readRun, readSummary, RunWriter, type RunFacts, type StepRecord, type Summary } from './index';
 
-test('run ids sort by time and are safe in a path', () => {
-  assert.equal(makeRunId('capacity-drill', new Date('2026-11-27T18:05:00.123Z')), '2026-11-27T18-05-00Z-capacity-drill');
-  const hostile = makeRunId('<img src=x onerror=alert(1)>', new Date('2026-11-27T18:05:00Z'));
-  assert.equal(hostile, '2026-11-27T18-05-00Z-img-src-x-onerror-alert-1');
-  assert.equal(makeRunId('///', new Date('2026-11-27T18:05:00Z')), '2026-11-27T18-05-00Z-scenario');
+test('run ids sort by time, are safe in a path, and are unique within a millisecond (issue 11, finding 8)', () => {
+  assert.equal(makeRunId('capacity-drill', new Date('2026-11-27T18:05:00.123Z'), 'ab12'), '2026-11-27T18-05-00.123Z-capacity-drill-ab12');
+  const hostile = makeRunId('<img src=x onerror=alert(1)>', new Date('2026-11-27T18:05:00Z'), 'ab12');
+  assert.equal(hostile, '2026-11-27T18-05-00.000Z-img-src-x-onerror-alert-1-ab12');
+  assert.equal(makeRunId('///', new Date('2026-11-27T18:05:00Z'), 'ab12'), '2026-11-27T18-05-00.000Z-scenario-ab12');
+  const at = new Date('2026-11-27T18:05:00.123Z');
+  const ids = new Set(Array.from({ length: 20 }, () => makeRunId('s', at)));
+  assert.ok(ids.size >= 19, `${ids.size} distinct ids of 20 in one millisecond`);
+  for (const id of ids) assert.match(id, /^2026-11-27T18-05-00\.123Z-s-[0-9a-f]{4}$/);
+});
+
+test('a writer opened on a run directory that has steps never truncates them (issue 11, finding 8)', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-results-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const step = { runId: 'r1', drill: 'd', kind: 'hold', index: 0 } as unknown as StepRecord;
+  new RunWriter(dir).appendStep(step);
+  const again = new RunWriter(dir);
+  again.appendStep({ ...step, index: 1 });
+  assert.deepEqual(fs.readFileSync(again.stepsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).index), [0, 1]);
 });
 
 test('what the writer writes, the reader reads; a torn last line is skipped', async (t) => {

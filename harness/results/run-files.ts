@@ -1,17 +1,20 @@
 // The files of one run in reports/<run-id>/, written and read here only: run.json (facts),
 // steps.ndjson (appended as each step ends, synchronously, so a crash or Ctrl-C loses nothing
 // already measured; a reader skips a torn last line), summary.json (written to a temp file, renamed).
+// Every file but steps.ndjson is written to a temp name and renamed.
 import * as fs from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ConfigError } from '../common';
-import type { StepRecord, Summary } from './records';
+import { ConfigError, osReason, WriteFailed } from '../common';
+import type { ClusterFacts, StepRecord, Summary } from './records';
 
 /** run.json: what ran, where, from which commit and versions. */
 export interface RunFacts {
   runId: string;
   scenario: { name: string; file: string; description?: string };
   cluster: { name: string; file: string; driver: string; replicas: number };
+  /** The cluster as summary.json records it, so a crashed run's summary can be rebuilt from run.json alone. */
+  clusterFacts?: ClusterFacts;
   git: { commit: string | null; dirty: boolean | null };
   versions: Record<string, string | null>;
   options: { keep: boolean; baseline: string | null; forecast: string | null };
@@ -20,21 +23,31 @@ export interface RunFacts {
   status?: Summary['status'];
 }
 
-/** Writes one run directory as the drill goes; creates it and an empty steps.ndjson. */
+/**
+ * Writes one run directory as the drill goes; creates it and steps.ndjson (appending to one already
+ * there, never truncating it). Every failure is a WriteFailed naming the file and the OS reason.
+ */
 export class RunWriter {
   readonly stepsFile: string;
   constructor(readonly dir: string) {
-    fs.mkdirSync(dir, { recursive: true });
     this.stepsFile = path.join(dir, 'steps.ndjson');
-    fs.writeFileSync(this.stepsFile, '');
+    guarded(dir, () => fs.mkdirSync(dir, { recursive: true }));
+    guarded(this.stepsFile, () => fs.closeSync(fs.openSync(this.stepsFile, 'a')));
   }
 
   writeRun(facts: RunFacts): void {
     this.writeJson('run.json', facts);
   }
 
+  /** Appends one line; a failed append is cut back to the last complete line, so readers never meet a torn one. */
   appendStep(step: StepRecord): void {
-    fs.appendFileSync(this.stepsFile, `${JSON.stringify(step)}\n`);
+    const before = guarded(this.stepsFile, () => fs.statSync(this.stepsFile).size);
+    try {
+      fs.appendFileSync(this.stepsFile, `${JSON.stringify(step)}\n`);
+    } catch (err) {
+      try { fs.truncateSync(this.stepsFile, before); } catch { /* the reader skips a torn last line anyway */ }
+      throw new WriteFailed(this.stepsFile, osReason(err));
+    }
   }
 
   writeSummary(summary: Summary): void {
@@ -42,9 +55,39 @@ export class RunWriter {
   }
 
   private writeJson(name: string, value: unknown): void {
-    const file = path.join(this.dir, name);
-    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomicSync(path.join(this.dir, name), `${JSON.stringify(value, null, 2)}\n`);
+  }
+}
+
+function guarded<T>(file: string, op: () => T): T {
+  try {
+    return op();
+  } catch (err) {
+    throw new WriteFailed(file, osReason(err));
+  }
+}
+
+/** Writes a temp file beside `file` and renames it over: a reader sees the old file or the new, never half of one. */
+export function writeFileAtomicSync(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new WriteFailed(file, osReason(err));
+  }
+}
+
+/** writeFileAtomicSync for async callers (the report's files). */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new WriteFailed(file, osReason(err));
   }
 }
 

@@ -4,7 +4,7 @@
 // stop the load, tear the cluster down unless --keep, write summary.json and the report.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf, projectRoot, withinTimeLimit } from '../common';
+import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, WriteFailed, exitCodeOf, projectRoot, withinTimeLimit } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
 import type { Scenario } from '../config';
 import { createDriver, toReplica, type DriverOptions } from '../cluster';
@@ -13,7 +13,7 @@ import { Metrics, openOutputs, prometheusLiveView, type OutSpec } from '../metri
 import type { AgentSource } from '../agent';
 import type { Comparison } from '../capacity';
 import { writeReport } from '../report';
-import { appendHistory, baselineRedlines, makeRunId, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
+import { appendHistory, baselineRedlines, makeRunId, prepareOutDir, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
   buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, metricsRetentionSeconds, realClock,
   RequestCounters, runDrillSpec, SafetyStop,
@@ -30,6 +30,8 @@ export interface DrillRunOptions {
   outDir?: string;
   /** Leave the cluster running at the end. */
   keep?: boolean;
+  /** An existing, non-empty outDir is moved aside instead of refused. */
+  replace?: boolean;
   /** An earlier run (directory or summary.json): its redlines start the ramps, and the end compares against it. */
   baseline?: string;
   /** Forecast CSV for the plan; overrides the scenario's. */
@@ -86,6 +88,18 @@ class ClusterHolder implements ClusterPort {
   kill(replica: string) {
     return this.current.kill(replica);
   }
+  /** GET /healthz within a second: a paused or dead replica does not answer, a recovered one does. */
+  async healthy(replica: string): Promise<boolean> {
+    const r = this.current.replicas.find((x) => x.name === replica);
+    if (!r) return false;
+    try {
+      const res = await fetch(`${r.http}/healthz`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
   async restart(replicas: string[]): Promise<void> {
     const c = this.current;
     if (c.restart) {
@@ -127,11 +141,15 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const startedAt = new Date();
   const runId = makeRunId(scenario.name, startedAt);
   const runDir = path.resolve(opts.cwd, opts.outDir ?? path.join('reports', runId));
+  // Before anything starts: never into an earlier run's directory, never into one that cannot be written (exit 104).
+  const { movedTo } = prepareOutDir(runDir, { replace: opts.replace, now: startedAt });
+  if (movedTo) log.info(`--replace: the earlier ${path.relative(opts.cwd, runDir) || runDir} was moved to ${movedTo}`);
   const files = new RunWriter(runDir);
   const facts: RunFacts = {
     runId,
     scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
     cluster: { name: spec.name, file: spec.file, driver: spec.driver, replicas: spec.replicas.length },
+    clusterFacts: clusterFacts(spec),
     git: gitFacts(opts.cwd),
     versions: versions(),
     options: { keep: opts.keep === true, baseline: opts.baseline ?? null, forecast: forecastFile ?? null },
@@ -239,14 +257,25 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     cluster: clusterFacts(spec), ...results, thresholds,
     ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
   };
-  files.writeSummary(summary);
-  files.writeRun({ ...facts, endedAt: endedAt.toISOString(), status });
+  // A full or read-only disk: say where and why, keep what is there (steps.ndjson's complete lines), exit 106.
+  let writeFailure: WriteFailed | null = failure instanceof WriteFailed ? failure : null;
+  try {
+    files.writeSummary(summary);
+    files.writeRun({ ...facts, endedAt: endedAt.toISOString(), status });
+  } catch (err) {
+    if (!(err instanceof WriteFailed)) throw err;
+    writeFailure ??= err;
+  }
   if (failure && !(failure instanceof Interrupted)) log.warn(`drill ended early: ${failure instanceof Error ? failure.message : String(failure)}`);
   if (failure instanceof Interrupted) log.warn(`interrupted by ${failure.signal}: ${ctrl?.stepsRun ?? 0} steps kept in ${path.join(runDir, 'steps.ndjson')}`);
   if (thresholdsFailed.length) log.warn(`thresholds failed: ${thresholdsFailed.join(', ')}`);
 
   let indexHtml: string | null = null;
   let comparison: Comparison | null = null;
+  if (writeFailure) {
+    opts.stderr.write(`headroom: ${writeFailure.message}\nhint: ${writeFailure.hint}\n`);
+    return { exitCode: ExitCode.writeFailed, runDir, indexHtml, summary };
+  }
   try {
     const historyFile = path.join(path.dirname(runDir), 'history.ndjson');
     const report = await writeReport(runDir, { forecastFile, baselineRunDir: opts.baseline ? path.resolve(opts.cwd, opts.baseline) : undefined, historyFile });
@@ -263,6 +292,12 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     opts.stdout.write(`${indexHtml}\n`);
   } catch (err) {
     log.warn(`writing the report failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof WriteFailed) {
+      // The summary must not say "passed" beside a report that could not be written.
+      try { files.writeSummary({ ...summary, status: 'error', error: err.message }); } catch { /* the disk is still full */ }
+      opts.stderr.write(`headroom: ${err.message}\nhint: ${err.hint}\n`);
+      return { exitCode: ExitCode.writeFailed, runDir, indexHtml: null, summary: { ...summary, status: 'error', error: err.message } };
+    }
     if (exitCode === ExitCode.ok) exitCode = err instanceof ConfigError ? ExitCode.invalidConfig : ExitCode.internal;
   }
   if (failure && !(failure instanceof HeadroomError) && exitCode === ExitCode.internal) {

@@ -76,7 +76,10 @@ export class FakeWorld implements LoadPort, MetricsPort, ClusterPort {
   markIn(r: string) { this.out.delete(r); }
   setTags(t: Record<string, string>) { this.tags = { ...this.tags, ...t }; }
   stats() { return { inFlight: 0, sent: 0, dropped: 0 }; }
+  /** Docker gone: samples fail and every request fails (the containers went with the daemon). */
+  unreachable = false;
   async sampleResources(): Promise<ResourceSample[]> {
+    if (this.unreachable) throw new Error('connect ENOENT /var/run/docker.sock');
     return this.replicas.filter((r) => !this.dead.has(r.name)).map((r) => ({ replica: r.name, at: Date.now(), cpuSeconds: 0, cpuShare: Math.min(1, this.replicaRps(r) / this.capacity[r.serverType]), memoryMb: 50 }));
   }
   async kill(r: string) { this.dead.add(r); }
@@ -109,7 +112,7 @@ export class FakeWorld implements LoadPort, MetricsPort, ClusterPort {
     let rps = 0, failed = 0, over = false, cpu = 0;
     for (const r of match) {
       const x = this.replicaRps(r);
-      if (this.dead.has(r.name)) { failed += x; continue; }
+      if (this.dead.has(r.name) || this.unreachable) { failed += x; continue; }
       rps += x;
       if (x > this.capacity[r.serverType]) over = true;
       cpu += Math.min(1, x / this.capacity[r.serverType]);
@@ -122,6 +125,17 @@ export class FakeWorld implements LoadPort, MetricsPort, ClusterPort {
       gaugeAvg: match.length ? cpu / match.length : null,
     };
   }
+}
+
+/** An http_req_failed rate<limit guard on the fake metrics. */
+export function fakeErrorGuard(world: FakeWorld, limit = 0.05): Guard {
+  return {
+    name: `http_req_failed: rate<${limit}`, metric: 'http_req_failed', expression: `rate<${limit}`,
+    evaluate: (filter) => {
+      const v = world.window({ filter }).errorRate;
+      return { ok: v < limit, value: v };
+    },
+  };
 }
 
 /** A p(99)<limit guard on the fake metrics. */
