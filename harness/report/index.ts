@@ -4,8 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, HeadroomError } from '../common';
-import { historyEntryOf, readHistory, readRun, readSummary, type Summary } from '../results';
-import { compareRuns, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions } from '../capacity';
+import { historyEntryOf, parseSteps, readHistory, readRun, readSummary, summaryPathOf, type Summary } from '../results';
+import { compareRuns, defaultCompareOptions, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions, type RunSamples } from '../capacity';
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
 import { selectHistory } from './history-query';
 import { loadAssets, renderHtml } from './html';
@@ -13,7 +13,7 @@ import { buildReportData, redlineViews } from './view-model';
 
 // Kept for the CLI's commands, which read a summary and compare two runs.
 export { readSummary } from '../results';
-export { compareRuns } from '../capacity';
+export { compareRuns, defaultCompareOptions } from '../capacity';
 export { junitXml } from './junit';
 export type { JunitInput } from './junit';
 export { historyView, formatHistory, selectHistory, trendOf } from './history-query';
@@ -22,7 +22,7 @@ export { notifyPayload, shouldNotify, postNotification } from './notify';
 export type { NotifyInput, NotifyPayload, PlanChange, PostOptions, PostResult } from './notify';
 export { writeCiOutputs } from './ci-outputs';
 export type { CiOutputOptions, CiOutputResult } from './ci-outputs';
-export type { Comparison } from '../capacity';
+export type { Comparison, RunSamples } from '../capacity';
 export { planCsv } from './csv';
 export { money } from './view-model';
 
@@ -31,7 +31,7 @@ export interface ReportOptions {
   forecastFile?: string;
   /** A run directory (or summary.json) to compare with. */
   baselineRunDir?: string;
-  /** Largest allowed redline drop / CPU-per-request rise against the baseline, a share (default 0.05). */
+  /** Minimum effect of the regression gate against the baseline: the smallest redline drop / CPU-per-request rise that counts (default 0.05). */
   maxDrop?: number;
   /** reports/history.ndjson: its runs make the redline trend (this run is added to the chart if absent). */
   historyFile?: string;
@@ -70,6 +70,13 @@ export async function planFromSummary(summary: Summary, summaryFile: string, for
   }, { ...defaultPlanOptions, ...options });
 }
 
+/** A run directory or its summary.json, with the steps beside it, as compare reads a run (steps [] when absent). */
+export async function readRunSamples(runOrSummary: string): Promise<RunSamples & { file: string }> {
+  const { file, summary } = await readSummary(runOrSummary);
+  const steps = parseSteps(await readFile(path.join(path.dirname(await summaryPathOf(runOrSummary)), 'steps.ndjson'), 'utf8').catch(() => ''));
+  return { file, summary, steps };
+}
+
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
   const run = await readRun(runDir);
   const { summary, steps } = run;
@@ -98,8 +105,8 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   let comparison: Comparison | undefined;
   let baselineRunId: string | undefined;
   if (opts.baselineRunDir) {
-    const baseline = await readSummary(opts.baselineRunDir);
-    comparison = compareRuns(baseline.summary, summary, opts.maxDrop ?? 0.05);
+    const baseline = await readRunSamples(opts.baselineRunDir);
+    comparison = compareRuns(baseline, { summary, steps }, { minEffect: opts.maxDrop ?? defaultCompareOptions.minEffect });
     baselineRunId = baseline.summary.runId;
   }
 

@@ -328,10 +328,16 @@ function planSection(plan: Plan, dcs: string[], types: string[]): SectionSpec {
 }
 
 function comparisonSection(c: Comparison, baselineRunId: string): SectionSpec {
+  const iv = (i: [number, number] | null) => (i ? `[${num(i[0], 1)}, ${num(i[1], 1)}]` : '–');
   return {
     id: 'baseline', title: 'Against the baseline',
-    intro: `This run against ${baselineRunId}; a redline drop or a CPU-per-request rise beyond ${pct(c.maxDrop)} is a regression.`,
+    intro: `This run against ${baselineRunId}. Decision: ${c.method}. The minimum effect is --max-drop (${pct(c.maxDrop)}).`,
     tiles: [{ label: 'regressed', value: c.regressed.length ? c.regressed.join(', ') : 'none', tone: c.regressed.length ? 'bad' : 'good' }],
+    tables: [{
+      title: 'Why: the test of each server type',
+      columns: ['type', 'decision'],
+      rows: c.types.flatMap((t) => t.notes.map((n) => [t.serverType, n])),
+    }],
     charts: [{
       id: 'baseline-redlines', title: 'Redline per server type: baseline and this run', type: 'bar', tableBelow: true,
       labels: c.types.map((t) => t.serverType),
@@ -341,8 +347,11 @@ function comparisonSection(c: Comparison, baselineRunId: string): SectionSpec {
       ],
       x: { title: 'server type', type: 'category' }, y: { title: 'req/s per replica', min: 0 },
       table: {
-        columns: ['type', 'baseline req/s', 'this run req/s', 'change', 'CPU ms/req baseline', 'CPU ms/req now', 'CPU change', 'verdict'],
-        rows: c.types.map((t) => [t.serverType, r(t.redlineA), r(t.redlineB), pct(t.redlineChange), r(t.cpuMsPerRequestA, 3), r(t.cpuMsPerRequestB, 3), pct(t.cpuChange), t.regressed ? `regressed: ${t.notes.join('; ')}` : t.notes.join('; ') || 'ok']),
+        columns: ['type', 'baseline req/s', 'interval', 'this run req/s', 'interval', 'change', 'CPU ms/req baseline', 'CPU ms/req now',
+          'CPU shift', 'probes a/b', 'p (rank test)', 'verdict'],
+        rows: c.types.map((t) => [t.serverType, r(t.redlineA), iv(t.intervalA), r(t.redlineB), iv(t.intervalB), pct(t.redlineChange),
+          r(t.cpuMsPerRequestA, 3), r(t.cpuMsPerRequestB, 3), pct(t.cpuChange), `${t.samplesA}/${t.samplesB}`, t.p === null ? '–' : r(t.p, 4),
+          t.regressed ? 'regressed' : t.decision ? 'ok' : t.notes.join('; ')]),
       },
     }],
   };
@@ -381,7 +390,12 @@ function verdictOf(summary: Summary, plan?: Plan, comparison?: Comparison, planE
     lines.push(f.held ? `Losing ${f.lostDc}: the survivors held.` : `Losing ${f.lostDc}: ${f.survivors.filter((s) => !s.held).map((s) => `${s.dc} broke at ${pct(s.loadFraction, 0)} of its capacity (${s.brokenBy ?? 'a guard'})`).join('; ')}.`);
   }
   if (plan) lines.push(`Plan: $${money(plan.totalCostPerHour)} per hour for ${plan.recommended.map((x) => `${x.servers} × ${x.serverType} in ${x.dc}`).join(', ')}.`);
-  if (comparison) lines.push(comparison.regressed.length ? `Regressed against the baseline: ${comparison.regressed.join(', ')}.` : 'No regression against the baseline.');
+  if (comparison) {
+    const regressed = comparison.types.filter((t) => t.regressed);
+    lines.push(regressed.length
+      ? `Regressed against the baseline: ${regressed.map((t) => `${t.serverType} (${t.notes.filter((n) => /regressed|fell/.test(n)).join('; ')})`).join(', ')}.`
+      : `No regression against the baseline (${comparison.method}).`);
+  }
   return lines;
 }
 
