@@ -11,3 +11,5 @@ export { k6Summary, failedThresholds } from './summary';
 export type { K6Summary, K6MetricSummary } from './summary';
 export { sparseOf, mergeSparse, percentileUs, emptySparse } from './histogram';
 export type { Sparse } from './histogram';
+export { handleSummaryData, summaryTrendStats } from './handle-summary';
+export type { HandleSummaryData, HandleSummaryMetric } from './handle-summary';
