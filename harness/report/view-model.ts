@@ -2,6 +2,7 @@
 // (datasets, axes) and the table of its numbers. Pure; the page script only draws it.
 import type { HistoryEntry, StepRecord, Summary, RedlineResult } from '../results';
 import { fitCpuPerRequest, knee, type Comparison, type CpuFit, type Plan } from '../capacity';
+import { redlineIntervalOf } from './plan-opening';
 
 export type CellValue = string | number | null;
 
@@ -22,7 +23,8 @@ export interface DatasetSpec {
   pointRadius?: number;
   /** Line drawn between points (scatter). */
   showLine?: boolean;
-  fill?: boolean;
+  /** 'shape': fill the closed path the points draw (an interval band). */
+  fill?: boolean | 'shape';
 }
 
 export interface AxisSpec {
@@ -96,6 +98,8 @@ export interface ReportInput {
   comparison?: Comparison;
   baselineRunId?: string;
   history?: HistoryEntry[];
+  /** Sections the report opens with, before the run (the plan with its range). */
+  leadSections?: SectionSpec[];
 }
 
 const typeColors = ['#2a9d8f', '#5468c4', '#e39b3a', '#c05a7a', '#6a8f3a', '#8a63b8'];
@@ -165,7 +169,13 @@ export function redlineViews(summary: Summary, steps: StepRecord[]): RedlineView
 function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], view: RedlineView, typeColor: string, base: string): ChartSpec[] {
   const sorted = [...own].sort((a, b) => probeRate(a) - probeRate(b));
   const xs = sorted.map(probeRate);
-  const xMax = niceCeil(Math.max(...xs, res.rpsPerReplica ?? 0) * 1.05);
+  const interval = res.rpsPerReplica === null ? null : redlineIntervalOf(res);
+  const xMax = niceCeil(Math.max(...xs, res.rpsPerReplica ?? 0, interval?.[1] ?? 0) * 1.05);
+  // The redline's 95% interval as a shaded band across the whole height of a chart.
+  const band = (y0: number, y1: number): DatasetSpec[] => (interval ? [{
+    label: `95% interval ${num(interval[0], 1)}–${num(interval[1], 1)} req/s`, type: 'scatter', showLine: true, fill: 'shape', color: '#3b6ea833', pointRadius: 0,
+    data: [{ x: interval[0], y: y0 }, { x: interval[1], y: y0 }, { x: interval[1], y: y1 }, { x: interval[0], y: y1 }, { x: interval[0], y: y0 }],
+  }] : []);
   const p99s = sorted.map((s) => s.targetFigures.p99Ms).filter((v): v is number => v !== null);
   const p50s = sorted.map((s) => s.targetFigures.p50Ms).filter((v): v is number => v !== null);
   const guards = latencyGuards(own);
@@ -179,6 +189,7 @@ function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], 
   ];
   if (res.rpsPerReplica !== null) {
     datasets.push({ label: `redline ${num(res.rpsPerReplica)} req/s`, type: 'scatter', showLine: true, color: ink, pointRadius: 0, dashed: false, data: [{ x: res.rpsPerReplica, y: yLow }, { x: res.rpsPerReplica, y: yHigh }] });
+    datasets.push(...band(yLow, yHigh));
   }
   if (view.knee !== null) {
     datasets.push({ label: `knee ${num(view.knee)} req/s`, type: 'scatter', showLine: true, color: '#9aa5b1', dashed: true, pointRadius: 0, data: [{ x: view.knee, y: yLow }, { x: view.knee, y: yHigh }] });
@@ -202,7 +213,7 @@ function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], 
     { label: 'CPU share of quota', type: 'scatter', color: typeColor, pointRadius: 4, data: sorted.map((s) => ({ x: s.targetFigures.rpsPerReplica, y: s.targetFigures.cpuShare })) },
   ];
   if (fit) cpuDatasets.push({ label: `fit: ${fit.cpuMsPerRequest.toFixed(2)} ms CPU per request`, type: 'scatter', showLine: true, dashed: true, color: ink, pointRadius: 0, data: [{ x: 0, y: fitted(0) }, { x: xMax, y: fitted(xMax) }] });
-  if (res.rpsPerReplica !== null) cpuDatasets.push({ label: 'redline', type: 'scatter', showLine: true, color: '#9aa5b1', pointRadius: 0, data: [{ x: res.rpsPerReplica, y: 0 }, { x: res.rpsPerReplica, y: 1 }] });
+  if (res.rpsPerReplica !== null) cpuDatasets.push({ label: 'redline', type: 'scatter', showLine: true, color: '#9aa5b1', pointRadius: 0, data: [{ x: res.rpsPerReplica, y: 0 }, { x: res.rpsPerReplica, y: 1 }] }, ...band(0, 1));
   const cpu: ChartSpec = {
     id: `${base}-cpu`,
     title: `${res.serverType}: CPU against load per replica`,
@@ -444,7 +455,7 @@ export function buildReportData(input: ReportInput): ReportData {
     charts: [],
   };
 
-  const sections: SectionSpec[] = [overview];
+  const sections: SectionSpec[] = [...(input.leadSections ?? []), overview];
   const measured = [...summary.redlines, ...summary.sweeps];
   if (measured.length) {
     sections.push({
@@ -452,8 +463,14 @@ export function buildReportData(input: ReportInput): ReportData {
       intro: 'Per server type, the highest load per replica at which every guard held. Latency uses a log scale; the dashed red line is the guard, the dark vertical line the redline.',
       tables: [{
         title: 'Redline per drill',
-        columns: ['drill', 'method', 'type', 'pool', 'req/s per replica', 'limited by', 'p99 ms', 'CPU ms/request (fit)', 'r²', 'knee req/s', 'probes'],
-        rows: measured.map((res) => { const v = viewOf(views, res); return [res.drill, res.method, res.serverType, res.pool, r(res.rpsPerReplica), res.limitedBy, r(res.p99Ms), r(v?.fit?.cpuMsPerRequest, 3), r(v?.fit?.r2, 3), r(v?.knee ?? null), res.probes]; }),
+        columns: ['drill', 'method', 'type', 'pool', 'req/s per replica', '95% interval', 'limited by', 'p99 ms', 'CPU ms/request (fit)', 'r²', 'knee req/s', 'probes'],
+        rows: measured.map((res) => {
+          const v = viewOf(views, res);
+          const i = res.rpsPerReplica === null ? null : redlineIntervalOf(res);
+          const extra = res as RedlineResult & { method?: string; samples?: number; note?: string };
+          return [res.drill, extra.method ?? res.method, res.serverType, res.pool, r(res.rpsPerReplica), i ? `${num(i[0], 1)}–${num(i[1], 1)}${extra.samples ? ` (${extra.samples} samples)` : ''}` : '–',
+            res.limitedBy, r(res.p99Ms), r(v?.fit?.cpuMsPerRequest, 3), r(v?.fit?.r2, 3), r(v?.knee ?? null), res.probes];
+        }),
       }],
       charts: measured.flatMap((res) => redlineCharts(summary, res, probesOf(res, steps), viewOf(views, res)!, colorOf(types, typeColors, res.serverType),
         // One drill may have searched several server types: then the type names the chart too.
