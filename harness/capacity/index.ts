@@ -7,8 +7,8 @@ export type { Plan, PlanInput, PlanOptions, PlanRow, RecommendedRow, FleetRow, F
 export { fitCpuPerRequest, knee } from './fit';
 export type { CpuFit } from './fit';
 export { redlinesOf } from './redlines';
-export { compareRuns } from './compare';
-export type { Comparison, TypeComparison } from './compare';
+export { compareRuns, cpuSamplesOf, defaultCompareOptions } from './compare';
+export type { Comparison, TypeComparison, RunSamples, CompareOptions } from './compare';
 export { estimateRedline, smoothGuardMetrics } from './redline-estimate';
 export type { EstimateProbe, EstimateSearch, RedlineEstimate, RedlineGuard } from './redline-estimate';
 export { regressionGate, mannWhitney, relativeShift, defaultRegressionOptions } from './regression';

@@ -1,35 +1,40 @@
-// `headroom compare <run-a> <run-b> [--max-drop 5%] [--json]`: the change of each server type's
-// redline and CPU per request from run a (the baseline) to run b; exit 99 on a regression.
+// `headroom compare <run-a> <run-b> [--max-drop 5%] [--json]`: did each server type's CPU per request
+// rise, or its redline fall, from run a (the baseline) to run b, judged by the statistical gate from
+// the samples of both runs with --max-drop as the minimum effect; exit 99 on a regression.
 import { ExitCode } from '../common';
-import { compareRuns, readSummary, type Comparison } from '../report';
+import { compareRuns, defaultCompareOptions, readRunSamples, type Comparison } from '../report';
 import type { CliIo } from './io';
 import { helpText, parseFlags, share } from './flags';
 
 export const spec = {
   name: 'compare',
   args: '<run-a|summary.json> <run-b|summary.json>',
-  summary: 'Compares two runs\' redlines and CPU per request, a the baseline; exit 99 on a regression.',
+  summary: 'Compares two runs\' CPU per request and redlines by a rank test, a the baseline; exit 99 on a regression.',
   positionals: [2, 2] as [number, number],
   flags: {
-    'max-drop': { type: 'string', value: 'SHARE', help: 'the largest redline drop or CPU-per-request rise allowed (default 5%)' },
+    'max-drop': { type: 'string', value: 'SHARE', help: 'minimum effect: the smallest CPU-per-request rise or redline drop that counts (default 5%)' },
     json: { type: 'boolean', help: 'print the comparison as JSON' },
   },
 } as const;
 
 const fmt = (x: number | null, digits: number) => (x === null ? '–' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '–' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
+const fmtP = (p: number | null) => (p === null ? '–' : p < 1e-4 ? '<0.0001' : p.toFixed(4));
 
 export function formatComparison(c: Comparison): string {
-  const head = ['server type', 'redline a', 'redline b', 'change', 'cpu ms/req a', 'cpu ms/req b', 'change', 'verdict'];
+  const head = ['server type', 'redline a', 'redline b', 'change', 'cpu ms/req a', 'cpu ms/req b', 'shift', 'n a/b', 'p', 'verdict'];
   const rows = c.types.map((t) => [
     t.serverType, fmt(t.redlineA, 1), fmt(t.redlineB, 1), pct(t.redlineChange),
-    fmt(t.cpuMsPerRequestA, 3), fmt(t.cpuMsPerRequestB, 3), pct(t.cpuChange), t.regressed ? 'REGRESSED' : t.notes.length ? t.notes.join('; ') : 'ok',
+    fmt(t.cpuMsPerRequestA, 3), fmt(t.cpuMsPerRequestB, 3), pct(t.cpuChange), `${t.samplesA}/${t.samplesB}`, fmtP(t.p),
+    t.regressed ? 'REGRESSED' : t.decision ? 'ok' : t.notes.join('; '),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const why = c.types.flatMap((t) => (t.decision ? t.notes.map((n) => `  ${t.serverType}: ${n}`) : []));
   return [
-    `${c.runA} (a, baseline) -> ${c.runB} (b); a redline drop or CPU-per-request rise beyond ${(c.maxDrop * 100).toFixed(1)}% fails`,
-    line(head), ...rows.map(line),
+    `${c.runA} (a, baseline) -> ${c.runB} (b)`,
+    `Decision: ${c.method}.`,
+    line(head), ...rows.map(line), ...(why.length ? ['', ...why] : []),
   ].join('\n') + '\n';
 }
 
@@ -37,13 +42,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseFlags(spec, argv);
   if (parsed.help) { io.stdout.write(helpText(spec)); return ExitCode.ok; }
   const { values, positionals } = parsed;
-  const maxDrop = share('--max-drop', values['max-drop'] ?? '5%', { min: 0, max: 1 });
-  const [a, b] = await Promise.all(positionals.map((p) => readSummary(p)));
-  const c = compareRuns(a.summary, b.summary, maxDrop);
+  const minEffect = share('--max-drop', values['max-drop'] ?? '5%', { min: 0, max: 1 });
+  const [a, b] = await Promise.all(positionals.map((p) => readRunSamples(p)));
+  const c = compareRuns(a, b, { ...defaultCompareOptions, minEffect });
   if (values.json) io.stdout.write(JSON.stringify(c, null, 2) + '\n');
   else io.stdout.write(formatComparison(c));
   if (c.regressed.length) {
-    const why = c.types.filter((t) => t.regressed).map((t) => `${t.serverType}: ${t.notes.join('; ')}`);
+    const why = c.types.filter((t) => t.regressed).map((t) => `${t.serverType}: ${t.notes.filter((n) => /regressed|fell/.test(n)).join('; ')}`);
     io.stderr.write(`headroom: regressed: ${c.regressed.join(', ')}\n${why.map((w) => `  ${w}`).join('\n')}\n`);
     return ExitCode.thresholdsFailed;
   }

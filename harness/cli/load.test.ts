@@ -23,7 +23,7 @@ async function timed(argv: string[], io: CliIo): Promise<{ code: number; spanMs:
   return { code, spanMs: performance.now() - began };
 }
 
-test('thresholds pass (exit 0) and fail (exit 99); --json is shaped like k6 summary export', async () => {
+test('thresholds pass (exit 0) and fail (exit 99); --json is k6 handleSummary() data, field by field', async () => {
   const server = await httpServer(22030, (req, res) => {
     if (req.url === '/slow') setTimeout(() => res.end('slow'), 60);
     else res.end('ok');
@@ -34,12 +34,35 @@ test('thresholds pass (exit 0) and fail (exit 99); --json is shaped like k6 summ
     const { code, spanMs } = await timed(['load', 'http://127.0.0.1:22030/', '--rate', '100', '--duration', '2s', '--timeout', '5s', '--json', '--threshold', 'http_req_duration=p(95)<5000', '--threshold', 'http_req_failed=rate<0.01', '--threshold', 'http_reqs=count>=199'], pass.io);
     assert.equal(code, 0, pass.err());
     const summary = JSON.parse(pass.out());
+    // The top level of k6's handleSummary(data) (k6 js/summary.go): exactly these four keys.
+    assert.deepEqual(Object.keys(summary).sort(), ['metrics', 'options', 'root_group', 'state']);
+    assert.deepEqual(summary.root_group, { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] });
+    const trendStats = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'];
+    assert.deepEqual(summary.options, { summaryTrendStats: trendStats, summaryTimeUnit: '', noColor: false });
+    assert.deepEqual(Object.keys(summary.state), ['isStdOutTTY', 'isStdErrTTY', 'testRunDurationMs']);
+    assert.equal(summary.state.isStdOutTTY, false);
+    assert.equal(summary.state.isStdErrTTY, false);
+    assert.ok(summary.state.testRunDurationMs >= 2000 && summary.state.testRunDurationMs <= spanMs, String(summary.state.testRunDurationMs));
+    // Each metric: type, contains, values with k6's keys for its type, thresholds as { ok } only.
+    const valueKeys: Record<string, string[]> = { counter: ['count', 'rate'], rate: ['rate', 'passes', 'fails'], trend: trendStats, gauge: ['value', 'min', 'max'] };
+    for (const [name, m] of Object.entries<{ type: string; contains: string; values: Record<string, number>; thresholds?: object }>(summary.metrics)) {
+      assert.deepEqual(Object.keys(m).sort(), m.thresholds ? ['contains', 'thresholds', 'type', 'values'] : ['contains', 'type', 'values'], name);
+      assert.deepEqual(Object.keys(m.values), valueKeys[m.type], name);
+      assert.equal(m.contains, m.type === 'trend' ? 'time' : 'default', name);
+      for (const v of Object.values(m.values)) assert.equal(typeof v, 'number', name);
+    }
+    assert.deepEqual(Object.keys(summary.metrics).sort(), ['dropped_iterations', 'http_req_duration', 'http_req_failed', 'http_reqs', 'iteration_duration', 'iterations', 'vus']);
+    assert.equal(summary.metrics.vus.type, 'gauge');
     assert.equal(summary.metrics.http_reqs.type, 'counter');
+    assert.equal(summary.metrics.http_req_duration.type, 'trend');
+    assert.equal(summary.metrics.http_req_failed.type, 'rate');
     const count = summary.metrics.http_reqs.values.count;
     assert.ok(count >= 199 && count <= Math.floor(spanMs / 10) + 1, `count ${count}: the schedule of 100/s over 2 s..${spanMs.toFixed(0)} ms`);
-    assert.equal(summary.metrics.http_req_failed.values.rate, 0);
-    assert.deepEqual(summary.metrics.http_req_failed.thresholds, { 'rate<0.01': { ok: true, value: 0 } });
-    assert.equal(summary.metrics.http_req_duration.thresholds['p(95)<5000'].ok, true);
+    // k6's rate metric: passes = non-zero samples (failed requests for http_req_failed), fails = the zero ones.
+    assert.deepEqual(summary.metrics.http_req_failed.values, { rate: 0, passes: 0, fails: count });
+    assert.deepEqual(summary.metrics.http_req_failed.thresholds, { 'rate<0.01': { ok: true } });
+    assert.deepEqual(summary.metrics.http_req_duration.thresholds, { 'p(95)<5000': { ok: true } });
+    assert.deepEqual(summary.metrics.http_reqs.thresholds, { 'count>=199': { ok: true } });
     assert.ok(summary.metrics.http_req_duration.values['p(95)'] < 5000);
 
     const fail = captureIo();

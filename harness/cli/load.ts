@@ -1,9 +1,9 @@
 // `headroom load <url> (--rate N | --vus N) --duration D`: ad-hoc load against one URL, the way
-// autocannon or `vegeta attack` are used, with k6's thresholds, summary export and exit codes.
+// autocannon or `vegeta attack` are used, with k6's thresholds, handleSummary() JSON and exit codes.
 import type { Replica } from '../cluster';
 import { ConfigError, ConfigErrors, ExitCode, Interrupted } from '../common';
 import { LoadEngine, checkTargets, planExecutor, runPlan } from '../load';
-import { Metrics, ThresholdInput, failedThresholds, k6Summary, parseThresholds } from '../metrics';
+import { Metrics, ThresholdInput, failedThresholds, handleSummaryData, k6Summary, parseThresholds } from '../metrics';
 import type { CliIo } from './io';
 import { collector, commandLine, duration, helpText, type Parsed, parseFlags, positiveNumber } from './flags';
 
@@ -11,14 +11,14 @@ export const spec = {
   name: 'load',
   args: '<url>',
   summary: 'Ad-hoc load against one URL, the way autocannon or `vegeta attack` are used, with k6\'s thresholds,\n'
-    + 'summary export and exit codes. Give exactly one of --rate (open model) or --vus (closed model), and --duration.',
+    + 'handleSummary() JSON and exit codes. Give exactly one of --rate (open model) or --vus (closed model), and --duration.',
   positionals: [1, 1] as [number, number],
   flags: {
     rate: { type: 'string', value: 'N', help: 'open model: N requests per second on schedule (constant-arrival-rate)' },
     vus: { type: 'string', value: 'N', help: 'closed model: N virtual users, each sending when its last request ended (constant-vus)' },
     duration: { type: 'string', value: 'D', help: 'how long, e.g. 30s, 1m30s' },
     threshold: { type: 'string', multiple: true, value: "'M=E'", help: "k6 threshold, e.g. 'http_req_duration=p(99)<250'; exit 99 when one fails" },
-    json: { type: 'boolean', help: 'print the summary as JSON shaped like k6\'s summary export' },
+    json: { type: 'boolean', help: 'print the summary as JSON in the shape of k6\'s handleSummary() data' },
     warmup: { type: 'string', value: 'D', help: 'load at the same rate or VUs for D first and leave it out of every figure' },
     timeout: { type: 'string', value: 'D', help: 'request timeout (default 10s)' },
     'max-in-flight': { type: 'string', value: 'N', help: 'open model: arrivals beyond N requests in flight are dropped (default 10000)' },
@@ -140,6 +140,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return `${(elapsedMs / 1000).toFixed(0).padStart(4)}s  ${w.rps.toFixed(0).padStart(6)} req/s  p50 ${fmt(w.percentile(50))} ms  p99 ${fmt(w.percentile(99))} ms  errors ${(w.errorRate * 100).toFixed(2)}%  in flight ${s.inFlight}  dropped ${s.dropped}`;
   };
   let result: { interrupted: boolean };
+  const startedAt = performance.now();
   try {
     if (args.warmupMs > 0) {
       io.stderr.write(`warming up for ${args.warmupMs / 1000} s (not measured)\n`);
@@ -159,7 +160,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (tty) io.stderr.write('\r\x1b[K');
   const summary = k6Summary(metrics, thresholds);
-  if (args.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (args.json) {
+    const state = { isStdOutTTY: io.stdout.isTTY === true, isStdErrTTY: tty, testRunDurationMs: performance.now() - startedAt };
+    io.stdout.write(`${JSON.stringify(handleSummaryData(summary, state), null, 2)}\n`);
+  }
   else io.stdout.write(textSummary(metrics, summary));
   const failed = failedThresholds(summary);
   if (result.interrupted) {

@@ -26,7 +26,11 @@ test('plan --json prints exactly the plan and the cheapest type per DC', async (
   assert.equal(code, 0);
   // Redlines of the fixture run: gen1 330, gen2 825 req/s per replica; at 80%: 264 and 660 per server.
   // use1 (1200 req/s, 1714.3 with use2 lost): gen1 ceil(4.55)+1 = 6 and ceil(6.49)+1 = 8; gen2 3 and 4.
-  const parsed = JSON.parse(stdout);
+  const { range, ...parsed } = JSON.parse(stdout);
+  // Redlines without intervals and a forecast without peak ranges: the range is the point plan.
+  assert.deepEqual(range.dcs[0].servers, { p5: 8, p50: 8, p95: 8 });
+  assert.deepEqual([range.draws, range.seed], [2000, 1]);
+  assert.deepEqual(range.rejected[0], { dc: 'use1', serverType: 'gen2', reason: 'cost', explanation: '4 × gen2 cost 0.88/h against 8 × gen1 at 0.8/h (+10.0%)' });
   assert.deepEqual(parsed, {
     plan: [
       { dc: 'use1', serverType: 'gen1', normal: 6, withDcLoss: 8, bindingLoss: 'use2', current: 40, costPerHour: 0.8 },
@@ -44,6 +48,27 @@ test('plan --json prints exactly the plan and the cheapest type per DC', async (
   });
   assert.equal(stdout.trim().split('\n').length, 1, 'one line of JSON, nothing else on stdout');
   assert.ok(stdout.startsWith('{"plan":[{"dc":"use1","serverType":"gen1","normal":6,"withDcLoss":8,"bindingLoss":"use2","current":40,"costPerHour":0.8}'));
+});
+
+test('plan --json with redline intervals and forecast peak ranges: p5 < p50 < p95 servers, the same figures run after run', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'headroom-plan-range-'));
+  try {
+    const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+    for (const r of summary.redlines) if (r.serverType === 'gen1' && r.rpsPerReplica !== null) r.interval = [r.rpsPerReplica * 0.85, r.rpsPerReplica * 1.15];
+    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary));
+    const csv = path.join(dir, 'forecast.csv');
+    writeFileSync(csv, 'dc,peak_rps,peak_rps_low,peak_rps_high,current_gen1\nuse1,1000,800,1300,40\nuse2,600,500,700,12\neuw1,400,350,450,14\n');
+    const run = () => headroom(['plan', '--capacity', dir, '--forecast', csv, '--growth', '20%', '--json']);
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    const { range } = JSON.parse(first.stdout);
+    const use1 = range.dcs.find((d: { dc: string }) => d.dc === 'use1');
+    assert.ok(use1.servers.p5 < use1.servers.p50 && use1.servers.p50 < use1.servers.p95, JSON.stringify(use1.servers));
+    assert.ok(range.totalCostPerHour.p5 < range.totalCostPerHour.p95);
+    assert.equal((await run()).stdout, first.stdout, 'seeded: the same input gives the same range');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('plan without --json prints a table; --utilization, --spares and --out apply', async () => {

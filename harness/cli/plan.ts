@@ -3,8 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, ExitCode } from '../common';
-import type { Plan, PlanOptions } from '../capacity';
-import { money, planCsv, planFromSummary, readSummary } from '../report';
+import type { Plan, PlanOptions, PlanRange } from '../capacity';
+import { money, planCsv, planFromSummary, planRangeFromSummary, planRangeJson, readSummary } from '../report';
 import type { CliIo } from './io';
 import { collector, commandLine, count, type FlagSpec, helpText, parseFlags, share } from './flags';
 
@@ -29,11 +29,12 @@ export const spec = {
   },
 } as const;
 
-/** The JSON the issue fixes: only these fields, in this order. */
-export function planJson(plan: Plan) {
+/** The JSON the issue fixes: only these fields, in this order; `range` (p5/p50/p95 over seeded draws) when computed. */
+export function planJson(plan: Plan, range?: PlanRange) {
   return {
     plan: plan.plan.map((r) => ({ dc: r.dc, serverType: r.serverType, normal: r.normal, withDcLoss: r.withDcLoss, bindingLoss: r.bindingLoss, current: r.current, costPerHour: r.costPerHour })),
     recommended: plan.recommended.map((r) => ({ dc: r.dc, serverType: r.serverType, servers: r.servers, costPerHour: r.costPerHour })),
+    ...(range ? { range: planRangeJson(range) } : {}),
   };
 }
 
@@ -100,6 +101,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const resolve = (p: string) => path.resolve(io.cwd, p);
   const { file, summary } = await readSummary(resolve(values.capacity!));
   const plan = await planFromSummary(summary, file, resolve(values.forecast!), options!);
+  const range = await planRangeFromSummary(summary, file, resolve(values.forecast!), plan.options);
   if (values.out) {
     const out = resolve(values.out);
     await mkdir(out, { recursive: true });
@@ -107,6 +109,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await writeFile(path.join(out, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
     if (!values.json) io.stderr.write(`wrote ${path.join(out, 'plan.csv')} and plan.json\n`);
   }
-  io.stdout.write(values.json ? JSON.stringify(planJson(plan)) + '\n' : formatPlan(plan));
+  io.stdout.write(values.json ? JSON.stringify(planJson(plan, range)) + '\n' : formatPlan(plan));
   return ExitCode.ok;
 }

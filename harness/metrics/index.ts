@@ -12,3 +12,5 @@ export type { K6Summary, K6MetricSummary } from './summary';
 export { sparseOf, mergeSparse, percentileUs, emptySparse } from './histogram';
 export type { Sparse } from './histogram';
 export * from './outputs';
+export { handleSummaryData, summaryTrendStats } from './handle-summary';
+export type { HandleSummaryData, HandleSummaryMetric } from './handle-summary';

@@ -15,11 +15,11 @@ test('a regressed run: the JUnit file is written (folders made), the webhook get
   const dir = mkdtempSync(path.join(tmpdir(), 'headroom-ci-out-'));
   const server = await startWebhookServer(...PORTS);
   try {
-    const a = (await readSummary(path.join(fixtures, 'run-3dc'))).summary;
+    const a = await readRun(path.join(fixtures, 'run-3dc'));
     const b = await readRun(path.join(fixtures, 'run-3dc-costlier'));
     const junitFile = path.join(dir, 'out', 'junit.xml');
     const res = await writeCiOutputs(
-      { summary: b.summary, steps: b.steps, comparison: compareRuns(a, b.summary, 0.05), exitCode: 99, report: 'reports/x/index.html' },
+      { summary: b.summary, steps: b.steps, comparison: compareRuns(a, b, 0.05), exitCode: 99, report: 'reports/x/index.html' },
       { junitFile, notifyUrl: server.url },
     );
     assert.match(readFileSync(junitFile, 'utf8'), /<testcase name="redline gen1 against the baseline"[^>]*>\n\s*<failure type="regression"/);

@@ -3,16 +3,18 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, HeadroomError } from '../common';
-import { historyEntryOf, readHistory, readRun, readSummary, writeFileAtomic, type Summary } from '../results';
-import { compareRuns, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions } from '../capacity';
+import { historyEntryOf, parseSteps, readHistory, readRun, readSummary, summaryPathOf, writeFileAtomic, type Summary } from '../results';
+import { compareRuns, defaultCompareOptions, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions, type PlanRange, type PlanRangeOptions, type RunSamples } from '../capacity';
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
 import { selectHistory } from './history-query';
 import { loadAssets, renderHtml } from './html';
 import { buildReportData, redlineViews } from './view-model';
+import { planRangeFromSummary } from './plan-opening';
+import { planOpeningSection } from './plan-opening-view';
 
 // Kept for the CLI's commands, which read a summary and compare two runs.
 export { readSummary } from '../results';
-export { compareRuns } from '../capacity';
+export { compareRuns, defaultCompareOptions } from '../capacity';
 export { junitXml } from './junit';
 export type { JunitInput } from './junit';
 export { historyView, formatHistory, selectHistory, trendOf } from './history-query';
@@ -21,20 +23,23 @@ export { notifyPayload, shouldNotify, postNotification } from './notify';
 export type { NotifyInput, NotifyPayload, PlanChange, PostOptions, PostResult } from './notify';
 export { writeCiOutputs } from './ci-outputs';
 export type { CiOutputOptions, CiOutputResult } from './ci-outputs';
-export type { Comparison } from '../capacity';
+export type { Comparison, RunSamples } from '../capacity';
 export { planCsv } from './csv';
 export { money } from './view-model';
+export { planRangeFromSummary, planRangeJson, redlineRangesOf, redlineIntervalOf, headroomToday } from './plan-opening';
 
 export interface ReportOptions {
   /** A forecast CSV: the plan is computed and summary.json gains `plan`. */
   forecastFile?: string;
   /** A run directory (or summary.json) to compare with. */
   baselineRunDir?: string;
-  /** Largest allowed redline drop / CPU-per-request rise against the baseline, a share (default 0.05). */
+  /** Minimum effect of the regression gate against the baseline: the smallest redline drop / CPU-per-request rise that counts (default 0.05). */
   maxDrop?: number;
   /** reports/history.ndjson: its runs make the redline trend (this run is added to the chart if absent). */
   historyFile?: string;
   planOptions?: Partial<PlanOptions>;
+  /** Draws and seed of the plan's range (default capacity's defaultPlanRangeOptions: 2000 draws, seed 1). */
+  planRangeOptions?: Partial<PlanRangeOptions>;
 }
 
 export interface ReportResult {
@@ -44,6 +49,8 @@ export interface ReportResult {
   /** Every file written. */
   files: string[];
   plan?: Plan;
+  /** The plan's p5/p50/p95 range over the redlines' intervals and the forecast's peak ranges. */
+  planRange?: PlanRange;
   /** Why no plan could be made from the forecast (a bad forecast, no usable redline). The report is
    * written all the same, with the problem in its verdict; callers map it to exit 104. */
   planError?: HeadroomError;
@@ -69,6 +76,13 @@ export async function planFromSummary(summary: Summary, summaryFile: string, for
   }, { ...defaultPlanOptions, ...options });
 }
 
+/** A run directory or its summary.json, with the steps beside it, as compare reads a run (steps [] when absent). */
+export async function readRunSamples(runOrSummary: string): Promise<RunSamples & { file: string }> {
+  const { file, summary } = await readSummary(runOrSummary);
+  const steps = parseSteps(await readFile(path.join(path.dirname(await summaryPathOf(runOrSummary)), 'steps.ndjson'), 'utf8').catch(() => ''));
+  return { file, summary, steps };
+}
+
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
   const run = await readRun(runDir);
   const { summary, steps } = run;
@@ -81,9 +95,11 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
 
   let plan = summary.plan;
   let planError: HeadroomError | undefined;
+  let range: PlanRange | undefined;
   if (opts.forecastFile) {
     try {
       plan = await planFromSummary(summary, run.summaryFile, opts.forecastFile, opts.planOptions);
+      range = await planRangeFromSummary(summary, run.summaryFile, opts.forecastFile, plan.options, opts.planRangeOptions);
       summary.plan = plan;
       await write('summary.json', JSON.stringify(summary, null, 2) + '\n');
     } catch (err) {
@@ -91,14 +107,15 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
       if (!(err instanceof HeadroomError)) throw err;
       planError = err;
       plan = undefined;
+      range = undefined;
     }
   }
 
   let comparison: Comparison | undefined;
   let baselineRunId: string | undefined;
   if (opts.baselineRunDir) {
-    const baseline = await readSummary(opts.baselineRunDir);
-    comparison = compareRuns(baseline.summary, summary, opts.maxDrop ?? 0.05);
+    const baseline = await readRunSamples(opts.baselineRunDir);
+    comparison = compareRuns(baseline, { summary, steps }, { minEffect: opts.maxDrop ?? defaultCompareOptions.minEffect });
     baselineRunId = baseline.summary.runId;
   }
 
@@ -108,11 +125,12 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   history = selectHistory(history, { cluster: summary.cluster.name, scenario: summary.scenario });
 
   const dcs = summary.cluster.dcs.map((d) => d.name);
-  const data = buildReportData({ summary, steps, run: run.run, plan, planError: planError?.message, comparison, baselineRunId, history });
+  const data = buildReportData({ summary, steps, run: run.run, plan, planError: planError?.message, comparison, baselineRunId, history,
+    leadSections: plan ? [planOpeningSection(plan, range)] : [] });
   const indexHtml = path.join(runDir, 'index.html');
   await write('index.html', renderHtml(data, await loadAssets()));
   await write('steps.csv', stepsCsv(steps, dcs));
   await write('redlines.csv', redlinesCsv(summary, redlineViews(summary, steps)));
   if (plan) await write('plan.csv', planCsv(plan));
-  return { indexHtml, summary, files, plan, planError, comparison };
+  return { indexHtml, summary, files, plan, planRange: range, planError, comparison };
 }

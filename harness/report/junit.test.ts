@@ -79,17 +79,17 @@ test('a run with a lost survivor: one case per threshold, guard of lose-dc steps
 });
 
 test('against a baseline: one case per server type, the regression and its figures in the failure message', async () => {
-  const a = (await readSummary(path.join(fixtures, 'run-3dc'))).summary;
-  const b = (await readSummary(path.join(fixtures, 'run-3dc-costlier'))).summary;
-  const xml = junitXml({ summary: b, comparison: compareRuns(a, b, 0.05) });
+  const a = await readRun(path.join(fixtures, 'run-3dc'));
+  const b = await readRun(path.join(fixtures, 'run-3dc-costlier'));
+  const xml = junitXml({ summary: b.summary, comparison: compareRuns(a, b, 0.05) });
   const v = validate(xml);
   assert.equal(v.ok, true, v.output);
   const redlines = cases(xml).filter((c) => c.suite === 'capacity-drill: redlines');
   assert.deepEqual(redlines.map((c) => [c.name, c.failure]), [
-    ['redline gen1 against the baseline', 'gen1: redline fell -27.3% (330 -> 240 req/s per replica), more than the 5.0% allowed; '
-      + 'CPU per request rose +25.0% (1.200 -> 1.500 ms), more than the 5.0% allowed'],
-    ['redline gen2 against the baseline', 'gen2: redline fell -27.3% (825 -> 600 req/s per replica), more than the 5.0% allowed; '
-      + 'CPU per request rose +25.0% (1.000 -> 1.250 ms), more than the 5.0% allowed'],
+    ['redline gen1 against the baseline', 'gen1: CPU per request +24.3% (Hodges-Lehmann, 15 vs 15 samples): regressed: rank test '
+      + 'p < 0.0001 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill)'],
+    ['redline gen2 against the baseline', 'gen2: CPU per request +24.5% (Hodges-Lehmann, 7 vs 7 samples): regressed: rank test '
+      + 'p 0.0011 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill)'],
   ]);
 });
 

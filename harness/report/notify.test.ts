@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { compareRuns, type Plan } from '../capacity';
 import { notifyPayload, postNotification, shouldNotify } from './notify';
-import { readSummary } from '../results';
+import { readRun } from '../results';
 import { startWebhookServer } from './testing/webhook-server';
 
 const fixtures = path.join(__dirname, 'fixtures');
@@ -11,9 +11,9 @@ const fixtures = path.join(__dirname, 'fixtures');
 const PORTS: [number, number] = [33100, 33199];
 
 async function runs() {
-  const a = (await readSummary(path.join(fixtures, 'run-3dc'))).summary;
-  const b = (await readSummary(path.join(fixtures, 'run-3dc-costlier'))).summary;
-  return { a, b };
+  const runA = await readRun(path.join(fixtures, 'run-3dc'));
+  const runB = await readRun(path.join(fixtures, 'run-3dc-costlier'));
+  return { a: runA.summary, b: runB.summary, runA, runB };
 }
 
 const plan = (rows: [string, string, number, number][]): Plan => ({
@@ -25,10 +25,10 @@ const plan = (rows: [string, string, number, number][]): Plan => ({
 });
 
 test('the payload: status, regressions, failed survivors, plan change and a text for Slack and Teams', async () => {
-  const { a, b } = await runs();
+  const { b, runA, runB } = await runs();
   const p = notifyPayload({
     summary: b,
-    comparison: compareRuns(a, b, 0.05),
+    comparison: compareRuns(runA, runB, 0.05),
     plan: plan([['use1', 'gen1', 10, 1.0], ['use2', 'gen1', 7, 0.7]]),
     baselinePlan: plan([['use1', 'gen1', 8, 0.8], ['use2', 'gen1', 7, 0.7]]),
     exitCode: 99,
@@ -50,8 +50,8 @@ test('the payload: status, regressions, failed survivors, plan change and a text
   });
   assert.equal(p.text, [
     '*headroom FAILED*: capacity-drill on local-3dc (run 20261127-190000-capacity-drill, exit 99)',
-    '• gen1: redline 330 -> 240 req/s per replica (-27.3%), CPU per request +25.0% against 20261127-180000-capacity-drill',
-    '• gen2: redline 825 -> 600 req/s per replica (-27.3%), CPU per request +25.0% against 20261127-180000-capacity-drill',
+    '• gen1: redline 330 -> 240 req/s per replica (-27.3%), CPU per request +24.3% against 20261127-180000-capacity-drill',
+    '• gen2: redline 825 -> 600 req/s per replica (-27.3%), CPU per request +24.5% against 20261127-180000-capacity-drill',
     '• losing use1: use2 broke at 1320 req/s (capacity 1080) on http_req_duration: p(99)<250',
     '• losing use1: euw1 broke at 880 req/s (capacity 840) on http_req_duration: p(99)<250',
     '• losing use2: use1 broke at 1570.8 req/s (capacity 1080) on http_req_duration: p(99)<250',
@@ -68,8 +68,8 @@ test('only bad news is sent unless asked: a passed run without regression stays 
   assert.equal(shouldNotify(notifyPayload({ summary: passed }), true), true);
   const regressedButPassed = notifyPayload({ summary: { ...passed, redlines: passed.redlines.map((r) => ({ ...r, rpsPerReplica: 1 })) }, comparison: undefined });
   assert.equal(shouldNotify(regressedButPassed), false);
-  const { b } = await runs();
-  const regressed = notifyPayload({ summary: { ...b, status: 'passed', failovers: [] }, comparison: compareRuns(a, b, 0.05) });
+  const { b, runA, runB } = await runs();
+  const regressed = notifyPayload({ summary: { ...b, status: 'passed', failovers: [] }, comparison: compareRuns(runA, runB, 0.05) });
   assert.equal(regressed.text.split('\n')[0], '*headroom REGRESSED*: capacity-drill on local-3dc (run 20261127-190000-capacity-drill)');
   assert.equal(shouldNotify(regressed), true);
 });

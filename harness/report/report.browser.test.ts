@@ -26,6 +26,8 @@ test('index.html draws every chart offline, with no error, no request and escape
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
     summary.scenario = hostileScenario;
     summary.cluster.name = hostileCluster;
+    // gen1's redline as an estimate with a 95% interval (as drills since issue 10 write it): drawn as a band, and planned over.
+    for (const r of summary.redlines) if (r.serverType === 'gen1') Object.assign(r, { interval: [300, 360], samples: 3 });
     writeFileSync(summaryFile, JSON.stringify(summary));
     const runFile = path.join(runDir, 'run.json');
     const facts = JSON.parse(readFileSync(runFile, 'utf8'));
@@ -82,9 +84,27 @@ test('index.html draws every chart offline, with no error, no request and escape
     assert.equal(await page.locator('dd', { hasText: hostileScenario }).count(), 2);
     assert.equal(await page.locator('img').count(), 0, 'no <img> element was created from the scenario name');
     assert.equal(await page.title(), `${hostileScenario} · 20261127-180000-capacity-drill · headroom`);
-    for (const id of ['overview', 'redlines', 'drains', 'dc-loss', 'plan', 'baseline', 'trend']) {
+    for (const id of ['plan-opening', 'overview', 'redlines', 'drains', 'dc-loss', 'plan', 'baseline', 'trend']) {
       assert.equal(await page.locator(`section#${id}`).count(), 1, `section ${id}`);
     }
+    // The report opens with the plan: servers per DC and type, normal and with a DC lost, with their range, and today's headroom.
+    assert.equal(await page.locator('section').first().getAttribute('id'), 'plan-opening');
+    const opening = await page.locator('section#plan-opening').innerText();
+    // gen1's redline 330 within [300, 360]: with use2 lost use1 needs 8 at the estimate, 8 to 9 over the interval.
+    assert.match(opening, /use1\tgen1\t6\t8\t6\t8 \(8–9\)\tuse2\t0\.80\t\d+\.\d%\t★/);
+    assert.match(opening, /p5–p95 \$2\.00–\$2\.\d\d over 2000 draws \(seed 1\)/);
+    assert.match(opening, /use1\tgen2\t3\t4\t3\t4\tuse2\t0\.88\t\d+\.\d%/);
+    assert.match(opening, /Why the other server types lost/);
+    assert.match(opening, /use1\tgen2\tcost\t4 × gen2 cost 0\.88\/h against 8 × gen1 at 0\.8\/h/);
+    // Today: (40 - 1 spare) × 330 × 0.8 = 10,296 req/s for a 1,200 peak (88.3% headroom), 1,714 with use2 lost (83.3%).
+    assert.match(opening, /use1\t40 × gen1\t10,296\t1,200\t88\.3%\tuse2\t1,714\t83\.3%\tover-provisioned/);
+    // The interval: in the redline table, and as a filled band in gen1's charts.
+    assert.match(await page.locator('section#redlines table').first().innerText(), /\t330\t300\.0–360\.0 \(3 samples\)\t/);
+    const bands = await page.evaluate(`Array.from(document.querySelectorAll('canvas')).flatMap((c) => {
+      const chart = Chart.getChart(c);
+      return chart.data.datasets.filter((d) => d.fill === 'shape').map((d) => c.closest('figure').id + ' ' + d.label);
+    })`);
+    assert.deepEqual(bands, ['redline-gen1-latency 95% interval 300.0–360.0 req/s', 'redline-gen1-cpu 95% interval 300.0–360.0 req/s']);
     // Plan numbers as computed by hand: use1 with use2 lost carries 1714.3 req/s; gen1 at 330 × 0.8 -> ceil(6.49) + 1 = 8 servers, $0.80/h.
     const planTable = await page.locator('#plan-cost table').innerText();
     assert.match(planTable, /use1\tgen1\t8\t0\.80\n/);

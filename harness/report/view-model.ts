@@ -2,6 +2,7 @@
 // (datasets, axes) and the table of its numbers. Pure; the page script only draws it.
 import type { HistoryEntry, StepRecord, Summary, RedlineResult } from '../results';
 import { fitCpuPerRequest, knee, type Comparison, type CpuFit, type Plan } from '../capacity';
+import { redlineIntervalOf } from './plan-opening';
 
 export type CellValue = string | number | null;
 
@@ -22,7 +23,8 @@ export interface DatasetSpec {
   pointRadius?: number;
   /** Line drawn between points (scatter). */
   showLine?: boolean;
-  fill?: boolean;
+  /** 'shape': fill the closed path the points draw (an interval band). */
+  fill?: boolean | 'shape';
 }
 
 export interface AxisSpec {
@@ -96,6 +98,8 @@ export interface ReportInput {
   comparison?: Comparison;
   baselineRunId?: string;
   history?: HistoryEntry[];
+  /** Sections the report opens with, before the run (the plan with its range). */
+  leadSections?: SectionSpec[];
 }
 
 const typeColors = ['#2a9d8f', '#5468c4', '#e39b3a', '#c05a7a', '#6a8f3a', '#8a63b8'];
@@ -165,7 +169,13 @@ export function redlineViews(summary: Summary, steps: StepRecord[]): RedlineView
 function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], view: RedlineView, typeColor: string, base: string): ChartSpec[] {
   const sorted = [...own].sort((a, b) => probeRate(a) - probeRate(b));
   const xs = sorted.map(probeRate);
-  const xMax = niceCeil(Math.max(...xs, res.rpsPerReplica ?? 0) * 1.05);
+  const interval = res.rpsPerReplica === null ? null : redlineIntervalOf(res);
+  const xMax = niceCeil(Math.max(...xs, res.rpsPerReplica ?? 0, interval?.[1] ?? 0) * 1.05);
+  // The redline's 95% interval as a shaded band across the whole height of a chart.
+  const band = (y0: number, y1: number): DatasetSpec[] => (interval ? [{
+    label: `95% interval ${num(interval[0], 1)}–${num(interval[1], 1)} req/s`, type: 'scatter', showLine: true, fill: 'shape', color: '#3b6ea833', pointRadius: 0,
+    data: [{ x: interval[0], y: y0 }, { x: interval[1], y: y0 }, { x: interval[1], y: y1 }, { x: interval[0], y: y1 }, { x: interval[0], y: y0 }],
+  }] : []);
   const p99s = sorted.map((s) => s.targetFigures.p99Ms).filter((v): v is number => v !== null);
   const p50s = sorted.map((s) => s.targetFigures.p50Ms).filter((v): v is number => v !== null);
   const guards = latencyGuards(own);
@@ -179,6 +189,7 @@ function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], 
   ];
   if (res.rpsPerReplica !== null) {
     datasets.push({ label: `redline ${num(res.rpsPerReplica)} req/s`, type: 'scatter', showLine: true, color: ink, pointRadius: 0, dashed: false, data: [{ x: res.rpsPerReplica, y: yLow }, { x: res.rpsPerReplica, y: yHigh }] });
+    datasets.push(...band(yLow, yHigh));
   }
   if (view.knee !== null) {
     datasets.push({ label: `knee ${num(view.knee)} req/s`, type: 'scatter', showLine: true, color: '#9aa5b1', dashed: true, pointRadius: 0, data: [{ x: view.knee, y: yLow }, { x: view.knee, y: yHigh }] });
@@ -202,7 +213,7 @@ function redlineCharts(summary: Summary, res: RedlineResult, own: StepRecord[], 
     { label: 'CPU share of quota', type: 'scatter', color: typeColor, pointRadius: 4, data: sorted.map((s) => ({ x: s.targetFigures.rpsPerReplica, y: s.targetFigures.cpuShare })) },
   ];
   if (fit) cpuDatasets.push({ label: `fit: ${fit.cpuMsPerRequest.toFixed(2)} ms CPU per request`, type: 'scatter', showLine: true, dashed: true, color: ink, pointRadius: 0, data: [{ x: 0, y: fitted(0) }, { x: xMax, y: fitted(xMax) }] });
-  if (res.rpsPerReplica !== null) cpuDatasets.push({ label: 'redline', type: 'scatter', showLine: true, color: '#9aa5b1', pointRadius: 0, data: [{ x: res.rpsPerReplica, y: 0 }, { x: res.rpsPerReplica, y: 1 }] });
+  if (res.rpsPerReplica !== null) cpuDatasets.push({ label: 'redline', type: 'scatter', showLine: true, color: '#9aa5b1', pointRadius: 0, data: [{ x: res.rpsPerReplica, y: 0 }, { x: res.rpsPerReplica, y: 1 }] }, ...band(0, 1));
   const cpu: ChartSpec = {
     id: `${base}-cpu`,
     title: `${res.serverType}: CPU against load per replica`,
@@ -328,10 +339,16 @@ function planSection(plan: Plan, dcs: string[], types: string[]): SectionSpec {
 }
 
 function comparisonSection(c: Comparison, baselineRunId: string): SectionSpec {
+  const iv = (i: [number, number] | null) => (i ? `[${num(i[0], 1)}, ${num(i[1], 1)}]` : '–');
   return {
     id: 'baseline', title: 'Against the baseline',
-    intro: `This run against ${baselineRunId}; a redline drop or a CPU-per-request rise beyond ${pct(c.maxDrop)} is a regression.`,
+    intro: `This run against ${baselineRunId}. Decision: ${c.method}. The minimum effect is --max-drop (${pct(c.maxDrop)}).`,
     tiles: [{ label: 'regressed', value: c.regressed.length ? c.regressed.join(', ') : 'none', tone: c.regressed.length ? 'bad' : 'good' }],
+    tables: [{
+      title: 'Why: the test of each server type',
+      columns: ['type', 'decision'],
+      rows: c.types.flatMap((t) => t.notes.map((n) => [t.serverType, n])),
+    }],
     charts: [{
       id: 'baseline-redlines', title: 'Redline per server type: baseline and this run', type: 'bar', tableBelow: true,
       labels: c.types.map((t) => t.serverType),
@@ -341,8 +358,11 @@ function comparisonSection(c: Comparison, baselineRunId: string): SectionSpec {
       ],
       x: { title: 'server type', type: 'category' }, y: { title: 'req/s per replica', min: 0 },
       table: {
-        columns: ['type', 'baseline req/s', 'this run req/s', 'change', 'CPU ms/req baseline', 'CPU ms/req now', 'CPU change', 'verdict'],
-        rows: c.types.map((t) => [t.serverType, r(t.redlineA), r(t.redlineB), pct(t.redlineChange), r(t.cpuMsPerRequestA, 3), r(t.cpuMsPerRequestB, 3), pct(t.cpuChange), t.regressed ? `regressed: ${t.notes.join('; ')}` : t.notes.join('; ') || 'ok']),
+        columns: ['type', 'baseline req/s', 'interval', 'this run req/s', 'interval', 'change', 'CPU ms/req baseline', 'CPU ms/req now',
+          'CPU shift', 'probes a/b', 'p (rank test)', 'verdict'],
+        rows: c.types.map((t) => [t.serverType, r(t.redlineA), iv(t.intervalA), r(t.redlineB), iv(t.intervalB), pct(t.redlineChange),
+          r(t.cpuMsPerRequestA, 3), r(t.cpuMsPerRequestB, 3), pct(t.cpuChange), `${t.samplesA}/${t.samplesB}`, t.p === null ? '–' : r(t.p, 4),
+          t.regressed ? 'regressed' : t.decision ? 'ok' : t.notes.join('; ')]),
       },
     }],
   };
@@ -381,7 +401,12 @@ function verdictOf(summary: Summary, plan?: Plan, comparison?: Comparison, planE
     lines.push(f.held ? `Losing ${f.lostDc}: the survivors held.` : `Losing ${f.lostDc}: ${f.survivors.filter((s) => !s.held).map((s) => `${s.dc} broke at ${pct(s.loadFraction, 0)} of its capacity (${s.brokenBy ?? 'a guard'})`).join('; ')}.`);
   }
   if (plan) lines.push(`Plan: $${money(plan.totalCostPerHour)} per hour for ${plan.recommended.map((x) => `${x.servers} × ${x.serverType} in ${x.dc}`).join(', ')}.`);
-  if (comparison) lines.push(comparison.regressed.length ? `Regressed against the baseline: ${comparison.regressed.join(', ')}.` : 'No regression against the baseline.');
+  if (comparison) {
+    const regressed = comparison.types.filter((t) => t.regressed);
+    lines.push(regressed.length
+      ? `Regressed against the baseline: ${regressed.map((t) => `${t.serverType} (${t.notes.filter((n) => /regressed|fell/.test(n)).join('; ')})`).join(', ')}.`
+      : `No regression against the baseline (${comparison.method}).`);
+  }
   return lines;
 }
 
@@ -430,7 +455,7 @@ export function buildReportData(input: ReportInput): ReportData {
     charts: [],
   };
 
-  const sections: SectionSpec[] = [overview];
+  const sections: SectionSpec[] = [...(input.leadSections ?? []), overview];
   const measured = [...summary.redlines, ...summary.sweeps];
   if (measured.length) {
     sections.push({
@@ -438,8 +463,14 @@ export function buildReportData(input: ReportInput): ReportData {
       intro: 'Per server type, the highest load per replica at which every guard held. Latency uses a log scale; the dashed red line is the guard, the dark vertical line the redline.',
       tables: [{
         title: 'Redline per drill',
-        columns: ['drill', 'method', 'type', 'pool', 'req/s per replica', 'limited by', 'p99 ms', 'CPU ms/request (fit)', 'r²', 'knee req/s', 'probes'],
-        rows: measured.map((res) => { const v = viewOf(views, res); return [res.drill, res.method, res.serverType, res.pool, r(res.rpsPerReplica), res.limitedBy, r(res.p99Ms), r(v?.fit?.cpuMsPerRequest, 3), r(v?.fit?.r2, 3), r(v?.knee ?? null), res.probes]; }),
+        columns: ['drill', 'method', 'type', 'pool', 'req/s per replica', '95% interval', 'limited by', 'p99 ms', 'CPU ms/request (fit)', 'r²', 'knee req/s', 'probes'],
+        rows: measured.map((res) => {
+          const v = viewOf(views, res);
+          const i = res.rpsPerReplica === null ? null : redlineIntervalOf(res);
+          const extra = res as RedlineResult & { method?: string; samples?: number; note?: string };
+          return [res.drill, extra.method ?? res.method, res.serverType, res.pool, r(res.rpsPerReplica), i ? `${num(i[0], 1)}–${num(i[1], 1)}${extra.samples ? ` (${extra.samples} samples)` : ''}` : '–',
+            res.limitedBy, r(res.p99Ms), r(v?.fit?.cpuMsPerRequest, 3), r(v?.fit?.r2, 3), r(v?.knee ?? null), res.probes];
+        }),
       }],
       charts: measured.flatMap((res) => redlineCharts(summary, res, probesOf(res, steps), viewOf(views, res)!, colorOf(types, typeColors, res.serverType),
         // One drill may have searched several server types: then the type names the chart too.

@@ -105,6 +105,8 @@
       // Lines without points (guards, redline, fits) show as a line in the legend.
       if (d.pointRadius === 0) ds.pointStyle = 'line';
       if (d.stack) ds.stack = d.stack;
+      // An interval band: the closed path its points draw, filled.
+      if (d.fill !== undefined) ds.fill = d.fill;
       if (ds.type === 'bar' || (!d.type && spec.type === 'bar')) { ds.borderRadius = 3; ds.maxBarThickness = 46; ds.pointStyle = 'rectRounded'; }
       return ds;
     });
