@@ -99,7 +99,22 @@ export interface RedlineResult {
   cpuMsPerRequest: number | null;
   probes: number;
   durationS: number;
+  /** The drill kind that measured it (the estimate's method is `estimateMethod`). */
   method: 'redline' | 'sweep';
+  /** redline: a number to plan from; noBreach: no breach up to `atLeast` (not a redline); noData: a probe gave no verdict; allBreached: nothing held. */
+  status?: 'redline' | 'noBreach' | 'noData' | 'allBreached';
+  /** 95% interval of the redline (req/s per replica); null without a redline. */
+  interval?: [number, number] | null;
+  /** Probes in the fit, or searches in the median. */
+  samples?: number;
+  /** How the redline was estimated: a line through every probe (`fit`), the median of the searches, or none. */
+  estimateMethod?: 'fit' | 'median' | 'none';
+  /** With status noBreach: every search held up to this rate (req/s per replica). */
+  atLeast?: number;
+  /** Why this estimate, and what its interval means. */
+  note?: string;
+  /** Searches run (the scenario's `repeats`). */
+  searches?: number;
 }
 
 export interface DrainResult {
@@ -143,6 +158,13 @@ export interface ClusterFacts {
   failover?: Record<string, Record<string, number>>;
 }
 
+export interface RunFailure {
+  kind: 'threshold' | 'survivor' | 'regression' | 'safety' | 'error';
+  /** The threshold, `<lost dc> → <survivor>`, or the server type that regressed. */
+  name: string;
+  detail: string;
+}
+
 export interface Summary {
   runId: string;
   status: 'passed' | 'failed' | 'interrupted' | 'error';
@@ -158,6 +180,8 @@ export interface Summary {
   /** Scenario thresholds over the whole run, k6 style. */
   thresholds: Record<string, { ok: boolean; value: number | null }>;
   error?: string;
+  /** Why the run failed, one entry per reason (a threshold, a survivor of a lost DC, a regression); the badge shows them. */
+  failures?: RunFailure[];
   /** Added by the report when a forecast is given (computed by capacity/). */
   plan?: Plan;
 }
