@@ -14,10 +14,13 @@ import { Metrics } from '../metrics';
 import { writeReport } from '../report';
 import { appendHistory, baselineRedlines, makeRunId, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
-  buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, realClock, RequestCounters, runDrillSpec, SafetyStop,
+  abortingThresholds, buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, realClock, RequestCounters, runDrillSpec,
+  ThresholdAbortWatch,
   type Clock, type ClusterPort, type DrillContext, type DrillResults,
 } from '../drill';
 import { clusterFacts, gitFacts, versions } from './facts';
+import { checkForecast } from './forecast-check';
+import { failuresText, runVerdict } from './verdict';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -91,7 +94,8 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const spec = await loadClusterFile(scenario.clusterFile);
   checkScenarioAgainstCluster(scenario, spec);
   const forecastFile = opts.forecast ? path.resolve(opts.cwd, opts.forecast) : scenario.forecastFile;
-  if (forecastFile && !fs.existsSync(forecastFile)) throw new ConfigError(forecastFile, '', 'no such file; expected a forecast CSV (dc,peak_rps,...)');
+  // Parsed now, not at the end: a broken forecast must fail before any container starts (exit 104).
+  if (forecastFile) checkForecast(forecastFile, spec.dcs.map((d) => d.name));
   let baselineSummary: Summary | null = null;
   if (opts.baseline) {
     try {
@@ -107,6 +111,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const clock: Clock = { now: () => metrics.now(), sleep: realClock.sleep };
   const guards = buildGuards(scenario, metrics, counters);
   evaluateRunThresholds(scenario, metrics); // syntax check only: nothing recorded yet
+  const abortWatch = new ThresholdAbortWatch(abortingThresholds(scenario, metrics), clock.now());
   const engine = new LoadEngine({
     replicas: spec.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics,
     timeoutMs: scenario.timeoutMs, maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file,
@@ -156,7 +161,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     };
     ctrl = new DrillController({
       runId, scenario, cluster: holder, load, metrics: countedMetricsPort(metrics, counters), guards, clock, signal: opts.signal, view, logger: log,
-      onStep: (r) => files.appendStep(r),
+      onStep: (r) => files.appendStep(r), abortCheck: (now) => abortWatch.check(now),
     });
     ctrl.start();
     if (opts.onClusterUp) await opts.onClusterUp(holder.current);
@@ -193,35 +198,24 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
 
   const thresholds = evaluateRunThresholds(scenario, metrics);
   const thresholdsFailed = Object.entries(thresholds).filter(([, v]) => !v.ok).map(([k]) => k);
-  let status: Summary['status'];
-  let exitCode: number;
-  if (failure instanceof Interrupted) {
-    status = 'interrupted';
-    exitCode = ExitCode.interrupted;
-  } else if (failure instanceof SafetyStop) {
-    status = 'failed';
-    exitCode = ExitCode.thresholdsFailed;
-  } else if (failure) {
-    status = 'error';
-    exitCode = exitCodeOf(failure);
-  } else if (thresholdsFailed.length) {
-    status = 'failed';
-    exitCode = ExitCode.thresholdsFailed;
-  } else {
-    status = 'passed';
-    exitCode = ExitCode.ok;
-  }
+  // A failed threshold, a survivor of a lost DC that broke, a safety stop: failed, exit 99, each reason listed.
+  const verdict = runVerdict({ failure, thresholds, failovers: results.failovers });
+  const status = verdict.status;
+  let exitCode = verdict.exitCode;
+  const failures = verdict.failures;
   const endedAt = new Date();
   const summary: Summary = {
     runId, status, scenario: scenario.name, scenarioFile: scenario.file, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(),
     cluster: clusterFacts(spec), ...results, thresholds,
-    ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
+    ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : failures.length ? { error: failuresText(failures) } : {}),
+    ...(failures.length ? { failures } : {}),
   };
   files.writeSummary(summary);
   files.writeRun({ ...facts, endedAt: endedAt.toISOString(), status });
   if (failure && !(failure instanceof Interrupted)) log.warn(`drill ended early: ${failure instanceof Error ? failure.message : String(failure)}`);
   if (failure instanceof Interrupted) log.warn(`interrupted by ${failure.signal}: ${ctrl?.stepsRun ?? 0} steps kept in ${path.join(runDir, 'steps.ndjson')}`);
   if (thresholdsFailed.length) log.warn(`thresholds failed: ${thresholdsFailed.join(', ')}`);
+  for (const f of failures.filter((x) => x.kind === 'survivor')) log.warn(`survivor broke: ${f.name}: ${f.detail}`);
 
   let indexHtml: string | null = null;
   try {
@@ -234,6 +228,10 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       if (report.comparison.regressed.length && exitCode === ExitCode.ok) {
         log.warn(`regression against ${opts.baseline}: ${report.comparison.regressed.join(', ')}`);
         exitCode = ExitCode.thresholdsFailed;
+        // The page shows the regression from its comparison; summary.json says it too.
+        const regressed = report.comparison.regressed.map((t) => ({ kind: 'regression' as const, name: t, detail: `redline regressed against ${opts.baseline}` }));
+        const all = [...(report.summary.failures ?? []), ...regressed];
+        files.writeSummary({ ...report.summary, status: 'failed', failures: all, error: report.summary.error ?? failuresText(all) });
       }
     }
     opts.stdout.write(`${indexHtml}\n`);
