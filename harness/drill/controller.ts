@@ -176,7 +176,8 @@ export class DrillController {
         if (clock.now() - measureStart < scenario.guardDelayMs) return null;
         const v = evaluateAll();
         this.live.guardsChecked(v);
-        return v.some((x) => !x.ok) ? v : null;
+        // No data yet is not a breach: the step goes on and judgeStep says "no data" if it stays so.
+        return v.some((x) => !x.ok && x.value !== null) ? v : null;
       });
       measureEnd = clock.now();
       sendLag = load.sendLag?.() ?? null;

@@ -42,3 +42,18 @@ test('error-rate and request-rate guards on the counters agree with the store; l
   const store = metrics.window({ sinceMs: now - 2000, untilMs: now, filter: { pool: 'a', step: '1' }, metric: 'http_req_failed' });
   assert.equal(store.errorRate, 0.1);
 });
+
+test('a guard with no data never passes: rate, count and latency guards on an empty target give ok false, value null', () => {
+  const metrics = new Metrics({ now: () => 1_700_000_000_000 });
+  const scenario = validateScenario({
+    name: 'g', cluster: 'c.yaml', baselineRps: 10, mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
+    guards: { http_req_failed: ['rate<0.05'], http_req_duration: ['p(99)<250'], cpu_share: ['avg<0.9'] }, guardWindow: '2s',
+    safety: { maxErrorRate: 0.5, maxTotalRps: 2000 }, drills: [{ kind: 'hold', name: 'h' }],
+  }, '/fake/scenario.ts');
+  const guards = buildGuards(scenario, metrics, new RequestCounters(metrics));
+  assert.deepEqual(guards.map((g) => [g.name, g.evaluate({ pool: 'a', step: '1' }, 0)]), [
+    ['http_req_failed: rate<0.05', { ok: false, value: null }],
+    ['http_req_duration: p(99)<250', { ok: false, value: null }],
+    ['cpu_share: avg<0.9', { ok: false, value: null }],
+  ]);
+});

@@ -38,10 +38,12 @@ export function buildGuards(scenario: Scenario, metrics: Metrics, counters: Requ
     name: thresholdName(t),
     metric: t.metric,
     expression: t.expression,
+    // A guard with no data never holds (issue 10): `ok` is false with value null, and the step says "no data".
     evaluate: (extraFilter, sinceMs) => {
       const v = countGuardValue(t, metrics.now(), counters, extraFilter, sinceMs);
-      if (v !== undefined) return { ok: v === null ? true : compare(v, t.op, t.value), value: v };
-      return evaluateThreshold(t, metrics, { extraFilter });
+      if (v !== undefined) return { ok: v !== null && compare(v, t.op, t.value), value: v };
+      const r = evaluateThreshold(t, metrics, { extraFilter });
+      return r.value === null ? { ok: false, value: null } : r;
     },
   }));
 }

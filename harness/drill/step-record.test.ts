@@ -111,3 +111,13 @@ test('verdicts: held, breached early, unstable (latency while the generator was 
   // The built record is left as it was.
   assert.deepEqual([built.verdict, built.annotations], ['held', ['replica x marked in: back']]);
 });
+
+test('a guard with no data never holds: the step is unstable ("no data for ..."), not breached, its target not ok', () => {
+  const built = buildStepRecord(facts({ checks: [{ target, guard: p99, ok: false, value: null }] }), window);
+  assert.deepEqual(built.guards.map((g) => [g.ok, g.value]), [[false, null]]);
+  const judged = judgeStep(built, plan, [{ target, guard: p99, ok: false, value: null }], { measuredMs: 6000 });
+  assert.equal(judged.record.verdict, 'unstable');
+  assert.equal(judged.brokenBy, 'none');
+  assert.deepEqual(judged.perTarget, { 'use1/small': { ok: false, brokenBy: 'http_req_duration: p(99)<250 (no data)' } });
+  assert.equal(judged.record.annotations.at(-1), 'unstable: no data for http_req_duration: p(99)<250');
+});

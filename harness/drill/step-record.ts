@@ -129,7 +129,8 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
 
 /**
  * The verdict: aborted when something stopped the step, breached when a guard broke (unstable when only
- * latency broke while the generator sent late), unstable when the measurement cannot be trusted.
+ * latency broke while the generator sent late), unstable when a guard had no data or the measurement
+ * cannot be trusted. A guard without data never makes a step held.
  */
 export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[], ending: StepEnding): StepOutcome {
   const record: StepRecord = { ...built, annotations: [...built.annotations] };
@@ -141,9 +142,16 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
   let brokenBy = 'none';
   const perTarget: StepOutcome['perTarget'] = {};
   for (const t of plan.guardTargets) perTarget[t.label] = { ok: true };
+  const noData: string[] = [];
   for (const v of checks) {
     if (v.ok) continue;
     const p = perTarget[v.target.label];
+    // No data is not held and not a breach either: the target is not known to be fine.
+    if (v.value === null) {
+      if (p.ok) Object.assign(p, { ok: false, brokenBy: `${v.guard.name} (no data)` });
+      noData.push(plan.guardTargets.length > 1 ? `${v.target.label} ${v.guard.name}` : v.guard.name);
+      continue;
+    }
     if (p.ok) Object.assign(p, { ok: false, brokenBy: v.guard.name });
     if (brokenBy === 'none') brokenBy = v.guard.name;
   }
@@ -160,6 +168,9 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
       record.verdict = 'unstable';
       record.annotations.push(`unstable: a latency guard broke while the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`);
     }
+  } else if (noData.length) {
+    record.verdict = 'unstable';
+    record.annotations.push(`unstable: no data for ${noData.join(', ')}`);
   } else {
     const why = instability(plan, record, measuredMs);
     if (why) {
