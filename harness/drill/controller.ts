@@ -51,7 +51,8 @@ export class DrillController {
     const { cluster, load, metrics, clock, scenario, signal, guards, view } = deps;
     this.replicaWatch = new ReplicaWatch({
       cluster, load, metrics, clock, safety: scenario.safety, signal, markedOut: this.markedOut, markedInAt: this.markedInAt,
-      markOut: (replica, reason) => this.markOut(replica, reason), stepTag: () => this.stepTag,
+      markOut: (replica, reason) => this.markOut(replica, reason), markIn: (replica, reason) => this.markIn(replica, reason),
+      stepTag: () => this.stepTag,
     });
     this.live = new LiveStepState({ view, metrics, clock, guards, pools: [...new Set(cluster.replicas.map((r) => r.pool))] });
   }
