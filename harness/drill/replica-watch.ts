@@ -1,4 +1,4 @@
-// The replica watch: samples CPU of every replica once a second, tells a dead or silent replica (the
+// The replica watch: samples CPU and memory of every replica once a second, tells a dead or silent replica (the
 // controller marks it out through a callback), counts Docker unreachable after failed samples, and
 // stops the run when the global error rate breaks the scenario's safety limit.
 import type { Replica } from '../cluster';
@@ -159,6 +159,11 @@ export class ReplicaWatch {
           if (!r) continue;
           const tags = { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step };
           metrics.recordGauge('cpu_share', tags, s.cpuShare, s.at);
+          if (s.memoryMb !== undefined) {
+            metrics.recordGauge('memory_mb', tags, s.memoryMb, s.at);
+            const limitMb = cluster.spec.serverTypes[r.serverType]?.memoryMb;
+            if (limitMb) metrics.recordGauge('memory_share', tags, s.memoryMb / limitMb, s.at);
+          }
         }
         for (const r of cluster.replicas) {
           // A sample taken before a replica came back says nothing about it now.

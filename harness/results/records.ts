@@ -27,6 +27,8 @@ export interface PoolFigures {
   errorRate: number;
   /** Mean CPU share of quota over the measure window, 0..1. */
   cpuShare: number | null;
+  /** Mean memory in use per replica over the measure window (MB); null when not sampled. */
+  memoryMb?: number | null;
 }
 
 export interface ReplicaFigures {
@@ -36,6 +38,8 @@ export interface ReplicaFigures {
   p99Ms: number | null;
   errorRate: number;
   cpuShare: number | null;
+  /** Mean memory in use over the measure window (MB); null when not sampled. */
+  memoryMb?: number | null;
   serving: boolean;
 }
 
