@@ -23,7 +23,7 @@ test('memory per replica and pool in the step record; memory_mb and memory_share
   const port = countedMetricsPort(metrics, counters);
   const start = clock.now();
   const watch = new ReplicaWatch({
-    cluster: world, load: world, metrics: port, clock, safety: { windowMs: 5000, maxErrorRate: 0.5 }, markedOut: new Map(), markedInAt: new Map(),
+    cluster: world, load: { outstanding: () => 0 }, metrics: port, clock, safety: { windowMs: 5000, maxErrorRate: 0.5 }, markedOut: new Map(), markedInAt: new Map(),
     markOut: () => {}, stepTag: () => '3',
   });
   watch.start();
