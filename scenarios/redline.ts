@@ -1,5 +1,5 @@
 // The redline of every server type of local-3dc: per type, traffic to one pool, a fast ramp then a
-// bisection to 3%, each probe 2 s settle + 5 s measure (ramp ×1.5 from 60 req/s per replica). `--baseline RUN` starts near the last redline.
+// bisection to 3%, three searches for an interval, each probe 2 s settle + 5 s measure (ramp ×1.5 from 60 req/s per replica). `--baseline RUN` starts near the last redline.
 import { defineScenario } from '../harness/drill';
 import { feedGuards, feedMix } from './feed-mix';
 
@@ -13,5 +13,5 @@ export default defineScenario({
   safety: { maxErrorRate: 0.5, maxTotalRps: 600 },
   settle: '2s',
   measure: '5s',
-  drills: [{ kind: 'redline', name: 'redline', serverTypes: 'all', startRps: 60, maxRps: 400, rampFactor: 1.5, resolution: 0.03 }],
+  drills: [{ kind: 'redline', name: 'redline', serverTypes: 'all', startRps: 60, maxRps: 400, rampFactor: 1.5, resolution: 0.03, repeats: 3 }],
 });

@@ -3,7 +3,7 @@
 export { parseForecastCsv, splitCsvLine } from './forecast';
 export type { ForecastRow } from './forecast';
 export { plan, defaultPlanOptions, ceilLoad } from './plan';
-export type { Plan, PlanInput, PlanOptions, PlanRow, RecommendedRow, FleetRow, FleetStatus } from './plan';
+export type { Plan, PlanInput, PlanRedline, PlanOptions, PlanRow, RecommendedRow, FleetRow, FleetStatus } from './plan';
 export { fitCpuPerRequest, knee } from './fit';
 export type { CpuFit } from './fit';
 export { redlinesOf } from './redlines';

@@ -134,3 +134,9 @@ test('a current_<type> column for a type the run did not measure is named', () =
 test('utilization outside (0, 1] is refused', () => {
   assert.throws(() => plan(input(), { ...opts, utilization: 1.5 }), (err: unknown) => err instanceof ConfigError && /utilization/.test(err.message));
 });
+
+test('a noBreach redline (no breach up to the cap) is refused with that reason, not planned from its cap', () => {
+  const noBreach = [{ serverType: 'gen1', rpsPerReplica: null, status: 'noBreach' as const, atLeast: 60 }, redlines[1]];
+  assert.throws(() => plan(input({ redlines: noBreach }), opts), (e: unknown) =>
+    e instanceof ConfigError && exitCodeOf(e) === ExitCode.invalidConfig && /no breach up to 60 req\/s per replica: that is not a redline/.test(e.message));
+});

@@ -14,7 +14,7 @@ export type { Plan, PlanOptions, PlanRow, RecommendedRow, FleetRow, FleetStatus 
 export const defaultPlanOptions: PlanOptions = { utilization: 0.8, spares: 1, growth: 0, overProvisionedRatio: 1.5 };
 
 export interface PlanInput {
-  redlines: { serverType: string; rpsPerReplica: number | null }[];
+  redlines: PlanRedline[];
   serverTypes: Record<string, { costPerHour: number }>;
   forecast: ForecastRow[];
   dcs: string[];
@@ -39,11 +39,26 @@ function checkOptions(opts: PlanOptions): void {
   if (!(opts.overProvisionedRatio >= 1)) throw new ConfigError('options', 'overProvisionedRatio', `value ${opts.overProvisionedRatio}: expected a number >= 1`);
 }
 
+/** A server type's redline as the planner takes it; status and atLeast say why it is null. */
+export interface PlanRedline {
+  serverType: string;
+  rpsPerReplica: number | null;
+  status?: 'redline' | 'noBreach' | 'noData' | 'allBreached';
+  atLeast?: number;
+}
+
 /** One redline per server type: the lowest measured (the conservative choice when several drills measured it). */
 function redlineByType(input: PlanInput): Map<string, number> {
   const source = input.redlineSource ?? 'redlines';
   const byType = new Map<string, number>();
   for (const r of input.redlines) {
+    if (r.status === 'noBreach' || r.status === 'noData') {
+      // A search that never broke (or gave no verdict) measured no redline; its cap is not a capacity.
+      throw new ConfigError(source, `redlines[${r.serverType}]`,
+        r.status === 'noBreach' ? `no breach up to ${r.atLeast ?? '?'} req/s per replica: that is not a redline, so servers of this type cannot be planned from it; expected a redline drill that found a breach`
+          : 'no data: a probe gave no verdict (unstable, nothing served or faulted), so servers of this type cannot be planned; expected a redline',
+        r.status === 'noBreach' ? 'raise maxRps of the redline drill (or safety.maxTotalRps) until a guard breaks' : 'look at the unstable probes of this server type in the report');
+    }
     if (r.rpsPerReplica === null || !(r.rpsPerReplica > 0) || !Number.isFinite(r.rpsPerReplica)) {
       throw new ConfigError(source, `redlines[${r.serverType}].rpsPerReplica`,
         `is ${r.rpsPerReplica}: no load held its guards, so servers of this type cannot be planned; expected req/s per replica > 0`,

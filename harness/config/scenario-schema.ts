@@ -72,6 +72,7 @@ const redline = z
     rampFactor: z.number().min(1.2, { message: 'expected a factor from 1.2 to 4' }).max(4, { message: 'expected a factor from 1.2 to 4' }).optional(),
     resolution: z.number().min(0.005, { message: 'expected a fraction from 0.005 to 0.5' }).max(0.5, { message: 'expected a fraction from 0.005 to 0.5' }).optional(),
     repeatUnstable: z.number().int().min(0).max(5).optional(),
+    repeats: z.number().int().min(1, { message: 'expected a whole number of searches from 1 to 9' }).max(9, { message: 'expected a whole number of searches from 1 to 9' }).optional(),
   })
   .superRefine((d, ctx) => {
     if (d.maxRps < d.startRps) ctx.addIssue({ code: 'custom', path: ['maxRps'], input: d.maxRps, message: `expected maxRps >= startRps (${d.startRps})` });

@@ -45,6 +45,8 @@ export interface RedlineDrill extends ProbeTiming, PoolChoice {
   resolution?: number;
   /** How many times an unstable probe is repeated. */
   repeatUnstable?: number;
+  /** Searches per pool (default 1); the redline is estimated from all of them, with a 95% interval. */
+  repeats?: number;
 }
 
 export interface SweepDrill extends ProbeTiming, PoolChoice {

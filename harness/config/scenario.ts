@@ -16,7 +16,7 @@ interface Timing {
   measureMs: number;
 }
 export type ResolvedDrill =
-  | (Timing & { kind: 'redline'; name: string; serverTypes: 'all' | string[]; pool?: string; startRps: number; maxRps: number; rampFactor: number; resolution: number; repeatUnstable: number })
+  | (Timing & { kind: 'redline'; name: string; serverTypes: 'all' | string[]; pool?: string; startRps: number; maxRps: number; rampFactor: number; resolution: number; repeatUnstable: number; repeats: number })
   | (Timing & { kind: 'sweep'; name: string; serverTypes: 'all' | string[]; pool?: string; from?: number; to?: number; aroundRedline?: [number, number]; spacing: number; stopAtBreach: boolean; repeatUnstable: number })
   | (Timing & { kind: 'drain'; name: string; target: DrainTarget; totalRps: number; steps: number })
   | (Timing & { kind: 'lose-dc'; name: string; dc: string; mode: 'weight' | 'kill'; totalRps: number })
@@ -100,7 +100,7 @@ export function validateScenario(input: unknown, file: string): Scenario {
     const t = { settleMs: ms(d.settle, settleDefault), measureMs: ms(d.measure, measureDefault) };
     switch (d.kind) {
       case 'redline':
-        return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, startRps: d.startRps, maxRps: d.maxRps, rampFactor: d.rampFactor ?? 2, resolution: d.resolution ?? 0.03, repeatUnstable: d.repeatUnstable ?? 2 };
+        return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, startRps: d.startRps, maxRps: d.maxRps, rampFactor: d.rampFactor ?? 2, resolution: d.resolution ?? 0.03, repeatUnstable: d.repeatUnstable ?? 2, repeats: d.repeats ?? 1 };
       case 'sweep':
         return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, from: d.from, to: d.to, aroundRedline: d.aroundRedline as [number, number] | undefined, spacing: d.spacing ?? 0.02, stopAtBreach: d.stopAtBreach ?? true, repeatUnstable: 1 };
       case 'drain':

@@ -32,6 +32,8 @@ export interface ControllerDeps {
   onStep: (record: StepRecord) => void;
   view?: LiveView;
   logger?: Logger;
+  /** Throws to end the run (whole-run thresholds with abortOnFail); called after every tick. */
+  abortCheck?: (nowMs: number) => void;
 }
 
 export class DrillController {
@@ -103,6 +105,7 @@ export class DrillController {
     const signal = this.deps.signal;
     if (signal?.aborted) throw new Interrupted(typeof signal.reason === 'string' ? signal.reason : 'SIGINT');
     if (this.replicaWatch.fatal) throw this.replicaWatch.fatal;
+    this.deps.abortCheck?.(this.deps.clock.now());
   }
 
   /** Applies weights and a rate outside a step (e.g. restoring demand weights between drills). */

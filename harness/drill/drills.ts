@@ -6,6 +6,7 @@ import type { Logger } from '../common';
 import type { DrainResult, FailoverResult, FailoverSurvivor, RedlineResult, StepRecord } from '../results';
 import type { DrillController, StepOutcome } from './controller';
 import type { Clock, Tags } from './ports';
+import { estimateFromSearches, faultedStep, type SearchAttempt } from './redline-probes';
 import { RedlineSearch, sweepGrid } from './redline-search';
 import { dcCapacity, demandWeights, drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare, TrafficTarget } from './traffic-plan';
 
@@ -97,11 +98,10 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
   // The load-time check keeps maxRps × replicas under the cap; should the cap still bind, reaching it is "no breach up to X".
   const capRps = ctx.scenario.safety.maxTotalRps / replicas;
   const search = new RedlineSearch({
-    startRps: drill.startRps, maxRps: Math.min(drill.maxRps, capRps), capLabel: capRps < drill.maxRps ? 'safety.maxTotalRps' : 'maxRps',
-    rampFactor: drill.rampFactor, resolution: drill.resolution, knownRps: ctx.knownRedlines[serverType],
+    startRps: drill.startRps, maxRps: Math.min(drill.maxRps, capRps), capLabel: capRps < drill.maxRps ? 'the safety cap safety.maxTotalRps' : 'maxRps',
+    rampFactor: drill.rampFactor, resolution: drill.resolution, knownRps: ctx.knownRedlines[serverType], repeats: drill.repeats,
   });
-  let best: StepRecord | null = null;
-  let heldAttempt: StepRecord | null = null;
+  const attempts: SearchAttempt[] = [];
   let limitedBy = 'none';
   let steps = 0;
   for (let p = search.next(); p; p = search.next()) {
@@ -111,32 +111,48 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
       break;
     }
     steps += got.steps;
-    const verdict = got.outcome.record.verdict;
+    const record = got.outcome.record;
+    attempts.push({ search: p.search, record });
     const held = got.outcome.brokenBy === 'none';
-    // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10).
-    const unstable = verdict === 'unstable';
-    const decidedBefore = search.outcome().probes.length;
-    // A guard with nothing to judge (verdict noData) is neither a hold nor a breach; a faulted probe never bounds the search.
+    const faulted = got.faulted || faultedStep(record, poolId);
+    // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10). A guard with
+    // nothing to judge (noData) is neither a hold nor a breach; a faulted probe never bounds the search (issue 11).
+    const unstable = record.verdict === 'unstable' || record.verdict === 'aborted';
     search.record({
-      verdict: verdict === 'noData' ? 'noData' : unstable ? 'unstable' : held ? 'held' : 'breached',
-      servedRps: got.outcome.record.targetFigures.rps, faulted: got.faulted,
+      verdict: record.verdict === 'noData' ? 'noData' : unstable ? 'unstable' : held ? 'held' : 'breached',
+      servedRps: record.targetFigures.rps, faulted,
     });
-    if (held && !unstable && !got.faulted) heldAttempt = got.outcome.record;
     const out = search.outcome();
-    // The figures of a rate count once the search has decided it held (a boundary rate needs two holds).
-    if (out.probes.length > decidedBefore) {
-      const decided = out.probes[out.probes.length - 1];
-      if (decided.held && heldAttempt && (!best || p.rps >= (best.offeredRpsPerReplica ?? 0))) best = heldAttempt;
-      heldAttempt = null;
-    }
-    if (!held && !got.faulted && out.breachedRps === p.rps) limitedBy = got.outcome.brokenBy;
+    if (!held && !faulted && out.breachedRps === p.rps) limitedBy = got.outcome.brokenBy;
   }
   const out = search.outcome();
+  const estimate = estimateFromSearches(out.searches, attempts, poolId);
+  const status: NonNullable<RedlineResult['status']> = estimate.redline !== null ? 'redline' : out.status === 'redline' ? 'noData' : out.status;
   // No breach up to the cap, or no data: not a redline; say which instead of "limited by none".
-  if (out.status !== 'redline' && limitedBy === 'none') limitedBy = out.note;
-  const result = resultOf(drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, out.redlineRps);
-  ctx.logger.info(`redline ${poolId}: ${result.rpsPerReplica ?? 'none'} req/s per replica, limited by ${result.limitedBy} (${steps} probes, ${result.durationS} s)`);
+  if (status !== 'redline') limitedBy = estimate.atLeast !== undefined ? `no breach up to ${estimate.atLeast} req/s per replica` : out.note;
+  // The figures shown beside the redline: the decided hold closest below it.
+  const best = estimate.redline === null ? null : closestHeld(attempts, estimate.redline);
+  const result: RedlineResult = {
+    ...resultOf(drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, estimate.redline),
+    status, interval: estimate.interval, samples: estimate.samples, estimateMethod: estimate.method, note: estimate.note,
+    searches: out.searches.length, ...(estimate.atLeast !== undefined ? { atLeast: estimate.atLeast } : {}),
+  };
+  const shown = result.rpsPerReplica !== null
+    ? `${result.rpsPerReplica} req/s per replica [${result.interval?.join(', ')}] (${result.estimateMethod})`
+    : status === 'noBreach' ? `no breach up to ${result.atLeast} req/s per replica` : `none (${status})`;
+  ctx.logger.info(`redline ${poolId}: ${shown}, limited by ${result.limitedBy} (${steps} probes, ${result.durationS} s)`);
   return result;
+}
+
+/** The held attempt at the highest rate not above `rps` (its latency and CPU describe the redline). */
+function closestHeld(attempts: readonly SearchAttempt[], rps: number): StepRecord | null {
+  let best: StepRecord | null = null;
+  for (const { record } of attempts) {
+    const at = record.offeredRpsPerReplica ?? 0;
+    if (record.verdict !== 'held' || at > rps * 1.0001) continue;
+    if (!best || at > (best.offeredRpsPerReplica ?? 0)) best = record;
+  }
+  return best;
 }
 
 async function sweep(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'sweep' }>, poolId: string): Promise<RedlineResult | null> {

@@ -6,6 +6,8 @@ export { DrillController, SafetyStop } from './controller';
 export { runDrillSpec } from './drills';
 export type { DrillContext, DrillResults } from './drills';
 export { buildGuards, evaluateRunThresholds, metricsRetentionSeconds } from './guards';
+export { abortingThresholds, ThresholdAbort, ThresholdAbortWatch } from './threshold-abort';
+export type { AbortingThreshold } from './threshold-abort';
 export { liveView } from './live-view';
 export { realClock } from './ports';
 export type { Clock, ClusterPort, LoadPort, MetricsPort } from './ports';

@@ -15,6 +15,11 @@ export class SafetyStop extends HeadroomError {
 
 /** Consecutive failed resource samples before Docker counts as unreachable. */
 const samplerFailuresFatal = 3;
+/** Consecutive resource samples a replica must be missing from before it is marked out (one miss is a hiccup). */
+const missesToMarkOut = 3;
+/** Consecutive resource samples a replica marked out for missing must be back in before it is marked in. */
+const seenToMarkIn = 2;
+const missingReason = 'not running (missing from the resource samples)';
 /** A replica whose every request failed over this window (and at least minFailures of them) is marked out. */
 const faultWindowS = 2;
 const minFailures = 3;
@@ -35,7 +40,7 @@ export interface ReplicaWatchDeps {
   markedInAt: ReadonlyMap<string, number>;
   /** Called once for a replica found dead or silent; the controller marks it out. */
   markOut(replica: string, reason: string): void;
-  /** Called for a marked-out replica that answers its health check again. */
+  /** Called for a marked-out replica that is back (answers its health check, or is in the samples again). */
   markIn?(replica: string, reason: string): void;
   /** The step tag the CPU samples are recorded under. */
   stepTag(): string;
@@ -48,6 +53,9 @@ export class ReplicaWatch {
   private done: Promise<void> = Promise.resolve();
   private failures = 0;
   private lastRateChange = 0;
+  /** Per replica: consecutive samples it was missing from, and (when the watch marked it out) consecutive samples it was back. */
+  private readonly misses = new Map<string, number>();
+  private readonly backFor = new Map<string, number>();
   private readonly byName: Map<string, Replica>;
 
   constructor(private readonly deps: ReplicaWatchDeps) {
@@ -151,6 +159,29 @@ export class ReplicaWatch {
     }
   }
 
+  /**
+   * Marks a replica out only after it was missing from several samples in a row, and marks it back in
+   * once it is in several samples again, when this watch (not a drill's kill) marked it out.
+   */
+  private missingOrBack(replica: string, seen: boolean): void {
+    const { markedOut } = this.deps;
+    if (!seen) {
+      this.backFor.delete(replica);
+      const n = (this.misses.get(replica) ?? 0) + 1;
+      this.misses.set(replica, n);
+      if (n >= missesToMarkOut && !markedOut.has(replica)) this.deps.markOut(replica, `${missingReason}, ${n} samples in a row`);
+      return;
+    }
+    this.misses.delete(replica);
+    if (!markedOut.get(replica)?.startsWith(missingReason) || !this.deps.markIn) return;
+    const n = (this.backFor.get(replica) ?? 0) + 1;
+    this.backFor.set(replica, n);
+    if (n >= seenToMarkIn) {
+      this.backFor.delete(replica);
+      this.deps.markIn(replica, `back in the resource samples for ${n} samples in a row`);
+    }
+  }
+
   private async samplerLoop(): Promise<void> {
     const { cluster, metrics, clock, markedOut, markedInAt } = this.deps;
     while (this.running) {
@@ -168,7 +199,11 @@ export class ReplicaWatch {
           if (markedOut.has(r.name)) continue;
           const tags = { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, step };
           metrics.recordGauge('cpu_share', tags, s.cpuShare, s.at);
-          if (s.memoryMb !== undefined) metrics.recordGauge('memory_mb', tags, s.memoryMb, s.at);
+          if (s.memoryMb !== undefined) {
+            metrics.recordGauge('memory_mb', tags, s.memoryMb, s.at);
+            const limitMb = cluster.spec.serverTypes[r.serverType]?.memoryMb;
+            if (limitMb) metrics.recordGauge('memory_share', tags, s.memoryMb / limitMb, s.at);
+          }
         }
         await this.checkRecovered();
         // Servers headroom does not manage (driver: static) have no container whose absence says they are
@@ -177,7 +212,7 @@ export class ReplicaWatch {
         for (const r of absenceMeansDown ? cluster.replicas : []) {
           // A sample taken before a replica came back says nothing about it now.
           if ((markedInAt.get(r.name) ?? -Infinity) >= started) continue;
-          if (!seen.has(r.name) && !markedOut.has(r.name)) this.deps.markOut(r.name, 'not running (missing from the resource samples)');
+          this.missingOrBack(r.name, seen.has(r.name));
         }
       } catch (err) {
         this.failures++;

@@ -16,9 +16,9 @@ export interface StepWindow {
   sinceMs: number;
   untilMs: number;
   /** Every replica of the cluster: requests ended, CPU, and p99 where it was taken (replicas of a pool target). */
-  replicas: Record<string, { count: number; failed: number; cpuShare: number | null; p99Ms: number | null }>;
+  replicas: Record<string, { count: number; failed: number; cpuShare: number | null; p99Ms: number | null; memoryMb?: number | null }>;
   /** Every pool: latency (null when it had no traffic) and CPU. */
-  pools: Record<string, { p50Ms: number | null; p99Ms: number | null; cpuShare: number | null }>;
+  pools: Record<string, { p50Ms: number | null; p99Ms: number | null; cpuShare: number | null; memoryMb?: number | null }>;
   /** All traffic. */
   all: { count: number; dropped: number };
   /** The target's own window (on the plan's target filter). */
@@ -72,13 +72,14 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
       pool: id, dc: members[0].dc, serverType: members[0].serverType, rps: round1(rps), replicasServing: serving,
       rpsPerReplica: serving > 0 ? round1(rps / serving) : 0, p50Ms: rnd(p.p50Ms), p99Ms: rnd(p.p99Ms),
       errorRate: round4(count ? failed / count : 0), cpuShare: rnd3(cpuShare),
+      ...(p.memoryMb !== undefined ? { memoryMb: rnd1(p.memoryMb) } : {}),
     };
   });
   const replicaFigures: ReplicaFigures[] = replicas.map((r) => {
     const c = w.replicas[r.name];
     return {
       replica: r.name, pool: r.pool, rps: round1(c.count / seconds), p99Ms: rnd(c.p99Ms), errorRate: round4(c.count ? c.failed / c.count : 0),
-      cpuShare: rnd3(c.cpuShare), serving: !markedOut.has(r.name),
+      cpuShare: rnd3(c.cpuShare), serving: !markedOut.has(r.name), ...(c.memoryMb !== undefined ? { memoryMb: rnd1(c.memoryMb) } : {}),
     };
   });
   const targetReplicas = replicas.filter((r) => inTarget(plan, r) && !markedOut.has(r.name) && r.dc !== plan.lostDc);
@@ -139,8 +140,8 @@ function servingCpu(members: readonly ReplicaRef[], markedOut: StepFacts['marked
 
 /**
  * The verdict: aborted when something stopped the step, breached when a guard broke (unstable when only
- * latency broke while the generator sent late), noData when a guard had nothing to judge, unstable when the
- * measurement cannot be trusted.
+ * latency broke while the generator sent late), noData when a guard had nothing to judge (a guard without
+ * data never makes a step held), unstable when the measurement cannot be trusted.
  */
 export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[], ending: StepEnding): StepOutcome {
   const record: StepRecord = { ...built, annotations: [...built.annotations] };
@@ -213,4 +214,5 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const rnd = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Math.round(x * 100) / 100);
+const rnd1 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : round1(x));
 const rnd3 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : round3(x));

@@ -17,7 +17,10 @@ export async function takeStepWindow(
     await yieldNow();
     return w;
   };
-  const cpu = (filter: Tags) => metrics.window({ sinceMs, untilMs, filter: { ...filter, step: stepTag }, metric: 'cpu_share' }).gaugeAvg ?? null;
+  const gauge = (metric: string) => (filter: Tags) => metrics.window({ sinceMs, untilMs, filter: { ...filter, step: stepTag }, metric }).gaugeAvg ?? null;
+  const cpu = gauge('cpu_share');
+  // Mean memory per replica (MB) over the window; null when no sample had it.
+  const memory = gauge('memory_mb');
   const out: StepWindow = {
     sinceMs, untilMs, replicas: {}, pools: {}, all: { count: 0, dropped: 0 },
     target: { rps: 0, errorRate: 0, p50Ms: null, p90Ms: null, p99Ms: null, cpuShare: null },
@@ -29,12 +32,13 @@ export async function takeStepWindow(
   for (const id of new Set(replicas.map((r) => r.pool))) {
     const traffic = replicas.some((r) => r.pool === id && out.replicas[r.name].count > 0);
     const w = traffic ? await latency({ pool: id }) : null;
-    out.pools[id] = { p50Ms: w?.percentile(50) ?? null, p99Ms: w?.percentile(99) ?? null, cpuShare: cpu({ pool: id }) };
+    out.pools[id] = { p50Ms: w?.percentile(50) ?? null, p99Ms: w?.percentile(99) ?? null, cpuShare: cpu({ pool: id }), memoryMb: memory({ pool: id }) };
   }
   for (const r of replicas) {
     const mine = out.replicas[r.name];
     if (plan.target.kind === 'pool' && inTarget(plan, r) && mine.count > 0) mine.p99Ms = (await latency({ replica: r.name })).percentile(99);
     mine.cpuShare = cpu({ replica: r.name });
+    mine.memoryMb = memory({ replica: r.name });
   }
   const t = await latency(plan.targetFilter);
   out.target = {

@@ -20,6 +20,8 @@ export const metricTypes: Record<string, MetricType> = {
   vus: 'gauge',
   cpu_share: 'gauge',
   memory_mb: 'gauge',
+  /** Memory in use as a share of the server type's memory limit, 0..1. */
+  memory_share: 'gauge',
 };
 
 const aggregationsOf: Record<MetricType, string[]> = {

@@ -1,5 +1,6 @@
 // report/: summary, CSV, the HTML report and run comparison. The run (run/) calls writeReport at the
 // end of every drill run, and results' appendHistory to record its redlines.
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, HeadroomError } from '../common';
@@ -108,6 +109,12 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
       planError = err;
       plan = undefined;
       range = undefined;
+      // A plan from an earlier forecast must not stay beside a page that says "No plan".
+      if (summary.plan) {
+        delete summary.plan;
+        await write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+      }
+      await rm(path.join(runDir, 'plan.csv'), { force: true });
     }
   }
 

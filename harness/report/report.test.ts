@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -170,3 +170,53 @@ test('a real run whose one drill searched two server types: one chart pair per t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a forecast that fails after one that planned: the stale plan.csv and summary.plan are removed beside "No plan"', async () => {
+  const { dir, runDir } = tempRun();
+  try {
+    await writeReport(runDir, { forecastFile: forecast });
+    assert.ok(readSummaryJson(runDir).plan);
+    const bad = path.join(dir, 'forecast.csv');
+    writeFileSync(bad, 'dc,peak_rps\nuse1,lots\n');
+    const res = await writeReport(runDir, { forecastFile: bad });
+    assert.equal(res.planError?.exitCode, 104);
+    assert.equal(readSummaryJson(runDir).plan, undefined);
+    assert.equal(existsSync(path.join(runDir, 'plan.csv')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the badge states why the run failed: summary.failures, and a regression turns passed into failed', async () => {
+  const { dir, runDir } = tempRun();
+  try {
+    const file = path.join(runDir, 'summary.json');
+    const summary = readSummaryJson(runDir);
+    writeFileSync(file, JSON.stringify({ ...summary, status: 'failed', failures: [
+      { kind: 'survivor', name: 'use1 lost → use2', detail: 'http_req_duration: p(99)<250 broke at 900 req/s' },
+      { kind: 'threshold', name: 'http_req_failed: rate<0.05', detail: 'failed (0.2)' },
+    ] }));
+    const data = reportData((await writeReport(runDir)).indexHtml);
+    assert.equal(data.status, 'failed');
+    assert.deepEqual(data.reasons, ['survivor use1 lost → use2', 'threshold http_req_failed: rate<0.05']);
+
+    writeFileSync(file, JSON.stringify({ ...summary, status: 'passed' }));
+    cpSync(path.join(fixtures, 'run-3dc-costlier'), path.join(dir, 'slow'), { recursive: true });
+    const regressed = await writeReport(path.join(dir, 'slow'), { baselineRunDir: runDir });
+    assert.ok(regressed.comparison!.regressed.length > 0);
+    const page = reportData(regressed.indexHtml);
+    assert.equal(page.status, 'failed');
+    assert.deepEqual(page.reasons, regressed.comparison!.regressed.map((t) => `regression ${t}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function readSummaryJson(runDir: string) {
+  return JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+}
+
+function reportData(indexHtml: string) {
+  const html = readFileSync(indexHtml, 'utf8');
+  return JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
+}

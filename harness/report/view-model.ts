@@ -74,6 +74,8 @@ export interface ReportData {
   scenario: string;
   cluster: string;
   status: Summary['status'];
+  /** Why the run failed, shown beside the badge: `threshold http_req_failed: rate<0.05`, `survivor use1 lost → usw2`, `regression small`. */
+  reasons: string[];
   verdict: string[];
   facts: [string, string][];
   sections: SectionSpec[];
@@ -387,13 +389,23 @@ function trendSection(history: HistoryEntry[], types: string[]): SectionSpec {
   };
 }
 
+/** The reasons a run failed, for the badge: summary.failures, and the comparison's regressions when the summary has none. */
+export function badgeReasons(summary: Summary, comparison?: Comparison): string[] {
+  const failures = summary.failures ?? [];
+  const reasons = failures.map((f) => `${f.kind} ${f.name}`);
+  if (!failures.some((f) => f.kind === 'regression')) for (const t of comparison?.regressed ?? []) reasons.push(`regression ${t}`);
+  return reasons;
+}
+
 function verdictOf(summary: Summary, plan?: Plan, comparison?: Comparison, planError?: string): string[] {
   const lines: string[] = [];
   if (planError) lines.push(`No plan: ${planError}`);
   if (summary.error) lines.push(`The run stopped with an error: ${summary.error}`);
   for (const res of summary.redlines) {
     lines.push(res.rpsPerReplica === null
-      ? `${res.serverType}: no redline, the lowest probe on ${res.pool} already broke ${res.limitedBy}.`
+      ? res.status === 'noBreach' ? `${res.serverType}: no redline, no breach up to ${num(res.atLeast ?? null)} req/s per replica on ${res.pool}.`
+        : res.status === 'noData' ? `${res.serverType}: no redline, no data on ${res.pool} (${res.limitedBy}).`
+          : `${res.serverType}: no redline, the lowest probe on ${res.pool} already broke ${res.limitedBy}.`
       : `${res.serverType} redline: ${num(res.rpsPerReplica)} req/s per replica on ${res.pool}, limited by ${res.limitedBy}.`);
   }
   for (const d of summary.drains) lines.push(`${d.target.name} held ${pct(d.heldShare, 0)} of global traffic in '${d.drill}'${d.brokenBy === 'none' ? '.' : `, then broke ${d.brokenBy}.`}`);
@@ -485,7 +497,10 @@ export function buildReportData(input: ReportInput): ReportData {
 
   return {
     title: `${summary.scenario} · ${summary.runId}`,
-    runId: summary.runId, scenario: summary.scenario, cluster: summary.cluster.name, status: summary.status,
+    runId: summary.runId, scenario: summary.scenario, cluster: summary.cluster.name,
+    // A regression fails the run: the badge must not say passed above "Regressed against the baseline".
+    status: summary.status === 'passed' && comparison?.regressed.length ? 'failed' : summary.status,
+    reasons: badgeReasons(summary, comparison),
     verdict: verdictOf(summary, plan, comparison, input.planError), facts, sections, generatedBy: 'headroom',
   };
 }

@@ -29,6 +29,8 @@ export interface PoolFigures {
   errorRate: number;
   /** Mean CPU share of quota over the measure window, 0..1. */
   cpuShare: number | null;
+  /** Mean memory in use per replica over the measure window (MB); null when not sampled. */
+  memoryMb?: number | null;
 }
 
 export interface ReplicaFigures {
@@ -38,6 +40,8 @@ export interface ReplicaFigures {
   p99Ms: number | null;
   errorRate: number;
   cpuShare: number | null;
+  /** Mean memory in use over the measure window (MB); null when not sampled. */
+  memoryMb?: number | null;
   serving: boolean;
 }
 
@@ -106,7 +110,22 @@ export interface RedlineResult {
   cpuMsPerRequest: number | null;
   probes: number;
   durationS: number;
+  /** The drill kind that measured it (the estimate's method is `estimateMethod`). */
   method: 'redline' | 'sweep';
+  /** redline: a number to plan from; noBreach: no breach up to `atLeast` (not a redline); noData: a probe gave no verdict; allBreached: nothing held. */
+  status?: 'redline' | 'noBreach' | 'noData' | 'allBreached';
+  /** 95% interval of the redline (req/s per replica); null without a redline. */
+  interval?: [number, number] | null;
+  /** Probes in the fit, or searches in the median. */
+  samples?: number;
+  /** How the redline was estimated: a line through every probe (`fit`), the median of the searches, or none. */
+  estimateMethod?: 'fit' | 'median' | 'none';
+  /** With status noBreach: every search held up to this rate (req/s per replica). */
+  atLeast?: number;
+  /** Why this estimate, and what its interval means. */
+  note?: string;
+  /** Searches run (the scenario's `repeats`). */
+  searches?: number;
 }
 
 export interface DrainResult {
@@ -150,6 +169,13 @@ export interface ClusterFacts {
   failover?: Record<string, Record<string, number>>;
 }
 
+export interface RunFailure {
+  kind: 'threshold' | 'survivor' | 'regression' | 'safety' | 'error';
+  /** The threshold, `<lost dc> → <survivor>`, or the server type that regressed. */
+  name: string;
+  detail: string;
+}
+
 export interface Summary {
   runId: string;
   status: 'passed' | 'failed' | 'interrupted' | 'error' | 'crashed';
@@ -165,6 +191,8 @@ export interface Summary {
   /** Scenario thresholds over the whole run, k6 style. */
   thresholds: Record<string, { ok: boolean; value: number | null }>;
   error?: string;
+  /** Why the run failed, one entry per reason (a threshold, a survivor of a lost DC, a regression); the badge shows them. */
+  failures?: RunFailure[];
   /** Added by the report when a forecast is given (computed by capacity/). */
   plan?: Plan;
 }

@@ -48,3 +48,11 @@ test('ties keep the first result; an empty run has no redlines', () => {
   assert.deepEqual(lowestRedlines({ redlines: [], sweeps: [] }), []);
   assert.deepEqual(lowestRedlines({} as Pick<Summary, 'redlines' | 'sweeps'>), []);
 });
+
+test('noBreach (no breach up to the cap) is never planned as a redline: a number wins over it, and alone it stays null', () => {
+  const noBreach: RedlineResult = { ...r('small', null, 'redline'), status: 'noBreach', atLeast: 60 };
+  assert.deepEqual(lowestRedlines(summary([noBreach, r('small', 90, 'redline')], [])).map((x) => [x.rpsPerReplica, x.status]), [[90, undefined]]);
+  const alone = lowestRedlines(summary([noBreach], []));
+  assert.deepEqual(alone.map((x) => [x.rpsPerReplica, x.status, x.atLeast]), [[null, 'noBreach', 60]]);
+  assert.deepEqual(baselineRedlines(summary([noBreach], [])), {});
+});

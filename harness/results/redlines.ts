@@ -6,18 +6,20 @@ import type { RedlineResult, Summary } from './records';
  * One result per server type, sorted by server type: the lowest of its redline drills' results;
  * a sweep's counts only for a type no redline drill measured (a redline drill is the finer search).
  * `rpsPerReplica: null` (even the lowest probe broke a guard) ranks below every number: the
- * capacity is lower than anything probed, so null is the lowest and the conservative answer.
+ * capacity is lower than anything probed, so null is the lowest and the conservative answer. A
+ * `noBreach` result (no breach up to the cap: the redline is above it, unknown) ranks above every
+ * number: it is kept only when nothing measured the type, and stays null, never its cap.
  * Among equal results the first in the summary wins.
  */
 export function lowestRedlines(summary: Pick<Summary, 'redlines' | 'sweeps'>): RedlineResult[] {
   const fromRedlines = summary.redlines ?? [];
   const typed = new Set(fromRedlines.map((r) => r.serverType));
   const fromSweeps = (summary.sweeps ?? []).filter((r) => !typed.has(r.serverType));
-  const rank = (x: number | null) => (x === null ? -Infinity : x);
+  const rank = (r: RedlineResult) => (r.status === 'noBreach' ? Infinity : r.rpsPerReplica === null ? -Infinity : r.rpsPerReplica);
   const byType = new Map<string, RedlineResult>();
   for (const r of [...fromRedlines, ...fromSweeps]) {
     const prev = byType.get(r.serverType);
-    if (!prev || rank(r.rpsPerReplica) < rank(prev.rpsPerReplica)) byType.set(r.serverType, r);
+    if (!prev || rank(r) < rank(prev)) byType.set(r.serverType, r);
   }
   return [...byType.values()].sort((a, b) => (a.serverType < b.serverType ? -1 : a.serverType > b.serverType ? 1 : 0));
 }

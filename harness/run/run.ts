@@ -15,12 +15,14 @@ import type { Comparison } from '../capacity';
 import { writeReport } from '../report';
 import { appendHistory, baselineRedlines, makeRunId, prepareOutDir, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
-  buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, metricsRetentionSeconds, realClock,
-  RequestCounters, runDrillSpec, SafetyStop,
+  abortingThresholds, buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, metricsRetentionSeconds,
+  realClock, RequestCounters, runDrillSpec, SafetyStop, ThresholdAbortWatch,
   type Clock, type ClusterPort, type DrillContext, type DrillResults,
 } from '../drill';
 import { clusterFacts, gitFacts, versions } from './facts';
+import { checkForecast } from './forecast-check';
 import { openLoadSource, type LoadSource } from './load-source';
+import { failuresText, runVerdict } from './verdict';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -118,7 +120,8 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const spec = await loadClusterFile(scenario.clusterFile);
   checkScenarioAgainstCluster(scenario, spec);
   const forecastFile = opts.forecast ? path.resolve(opts.cwd, opts.forecast) : scenario.forecastFile;
-  if (forecastFile && !fs.existsSync(forecastFile)) throw new ConfigError(forecastFile, '', 'no such file; expected a forecast CSV (dc,peak_rps,...)');
+  // Parsed now, not at the end: a broken forecast must fail before any container starts (exit 104).
+  if (forecastFile) checkForecast(forecastFile, spec.dcs.map((d) => d.name));
   let baselineSummary: Summary | null = null;
   if (opts.baseline) {
     try {
@@ -137,6 +140,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const outputs = await openOutputs(opts.outputs ?? [], opts.cwd);
   const offSample = metrics.onSample(outputs.sampleListener);
   if (outputs.prometheusUrl) log.info(`metrics for Prometheus at ${outputs.prometheusUrl}`);
+  const abortWatch = new ThresholdAbortWatch(abortingThresholds(scenario, metrics), clock.now());
 
   const startedAt = new Date();
   const runId = makeRunId(scenario.name, startedAt);
@@ -187,7 +191,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     ctrl = new DrillController({
       runId, scenario, cluster: holder, load: source.load, metrics: source.metricsPort(countedMetricsPort(metrics, counters)), guards, clock,
       signal: opts.signal, view, logger: log,
-      onStep: (r) => files.appendStep(r),
+      onStep: (r) => files.appendStep(r), abortCheck: (now) => abortWatch.check(now),
     });
     ctrl.start();
     if (opts.onClusterUp) await opts.onClusterUp(holder.current);
@@ -233,29 +237,17 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
 
   const thresholds = evaluateRunThresholds(scenario, metrics);
   const thresholdsFailed = Object.entries(thresholds).filter(([, v]) => !v.ok).map(([k]) => k);
-  let status: Summary['status'];
-  let exitCode: number;
-  if (failure instanceof Interrupted) {
-    status = 'interrupted';
-    exitCode = ExitCode.interrupted;
-  } else if (failure instanceof SafetyStop) {
-    status = 'failed';
-    exitCode = ExitCode.thresholdsFailed;
-  } else if (failure) {
-    status = 'error';
-    exitCode = exitCodeOf(failure);
-  } else if (thresholdsFailed.length) {
-    status = 'failed';
-    exitCode = ExitCode.thresholdsFailed;
-  } else {
-    status = 'passed';
-    exitCode = ExitCode.ok;
-  }
+  // A failed threshold, a survivor of a lost DC that broke, a safety stop: failed, exit 99, each reason listed.
+  const verdict = runVerdict({ failure, thresholds, failovers: results.failovers });
+  const status = verdict.status;
+  let exitCode = verdict.exitCode;
+  const failures = verdict.failures;
   const endedAt = new Date();
   const summary: Summary = {
     runId, status, scenario: scenario.name, scenarioFile: scenario.file, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(),
     cluster: clusterFacts(spec), ...results, thresholds,
-    ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
+    ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : failures.length ? { error: failuresText(failures) } : {}),
+    ...(failures.length ? { failures } : {}),
   };
   // A full or read-only disk: say where and why, keep what is there (steps.ndjson's complete lines), exit 106.
   let writeFailure: WriteFailed | null = failure instanceof WriteFailed ? failure : null;
@@ -269,6 +261,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   if (failure && !(failure instanceof Interrupted)) log.warn(`drill ended early: ${failure instanceof Error ? failure.message : String(failure)}`);
   if (failure instanceof Interrupted) log.warn(`interrupted by ${failure.signal}: ${ctrl?.stepsRun ?? 0} steps kept in ${path.join(runDir, 'steps.ndjson')}`);
   if (thresholdsFailed.length) log.warn(`thresholds failed: ${thresholdsFailed.join(', ')}`);
+  for (const f of failures.filter((x) => x.kind === 'survivor')) log.warn(`survivor broke: ${f.name}: ${f.detail}`);
 
   let indexHtml: string | null = null;
   let comparison: Comparison | null = null;
@@ -287,6 +280,10 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       if (report.comparison.regressed.length && exitCode === ExitCode.ok) {
         log.warn(`regression against ${opts.baseline}: ${report.comparison.regressed.join(', ')}`);
         exitCode = ExitCode.thresholdsFailed;
+        // The page shows the regression from its comparison; summary.json says it too.
+        const regressed = report.comparison.regressed.map((t) => ({ kind: 'regression' as const, name: t, detail: `redline regressed against ${opts.baseline}` }));
+        const all = [...(report.summary.failures ?? []), ...regressed];
+        files.writeSummary({ ...report.summary, status: 'failed', failures: all, error: report.summary.error ?? failuresText(all) });
       }
     }
     opts.stdout.write(`${indexHtml}\n`);

@@ -37,8 +37,10 @@
   // --- header -------------------------------------------------------------------------------
   var header = el('header', 'top');
   var badge = el('span', 'badge ' + data.status, data.status);
+  // The badge says why: the threshold, the survivor, the regression.
+  var reasons = (data.reasons || []).length ? el('span', 'badge-reasons', data.reasons.join(' · ')) : null;
   add(header, add(el('div', 'brand'), el('span', 'logo', 'headroom'), el('span', 'muted', 'capacity report')),
-    add(el('h1'), el('span', 'scenario', data.scenario), badge),
+    reasons ? add(el('h1'), el('span', 'scenario', data.scenario), badge, reasons) : add(el('h1'), el('span', 'scenario', data.scenario), badge),
     el('p', 'subtitle', 'cluster ' + data.cluster + ' · run ' + data.runId));
   var verdict = el('ul', 'verdict');
   data.verdict.forEach(function (line) { verdict.appendChild(el('li', null, line)); });

@@ -1,0 +1,74 @@
+// From a redline drill's steps to the estimator's input: each attempt's StepRecord becomes an
+// EstimateProbe (its guard values, its verdict, faulted when a replica of the pool was out or restarted
+// during it), grouped by search; the limiting guard is the one that broke the confirmed breaches.
+import { estimateRedline, type EstimateProbe, type EstimateSearch, type RedlineEstimate, type RedlineGuard } from '../capacity';
+import type { StepRecord } from '../results';
+import type { SearchOutcome } from './redline-search';
+
+/** One attempt of a search: its step and which search it belongs to. */
+export interface SearchAttempt {
+  search: number;
+  record: StepRecord;
+}
+
+/** Annotations that tell of a fault in the step: the search must not use its figures. */
+const faultWords = /marked out|killed|paused|restarted|brought back|not answering|not running/;
+
+/** A replica of the target pool was out, or a fault was annotated, during the step. */
+export function faultedStep(record: StepRecord, poolId: string): boolean {
+  if (record.replicas.some((r) => r.pool === poolId && !r.serving)) return true;
+  return record.annotations.some((a) => faultWords.test(a));
+}
+
+/** CPU share of quota from which a probe counts as saturated. */
+const SATURATED_CPU_SHARE = 0.97;
+
+/** The guard's limit from its expression (`avg<0.75` -> 0.75); null when it has no number. */
+export function guardLimit(expression: string): number | null {
+  const m = /[<>]=?\s*(-?\d+(?:\.\d+)?)/.exec(expression);
+  return m ? Number(m[1]) : null;
+}
+
+/** One attempt as a probe. Unstable, aborted or 0 req/s served is noData; the first verdict per metric is its value. */
+export function probeOf(record: StepRecord, poolId: string): EstimateProbe {
+  const guards: Record<string, number | null> = {};
+  for (const g of record.guards) if (!(g.metric in guards)) guards[g.metric] = g.value;
+  const served = record.targetFigures.rpsPerReplica;
+  const verdict = record.verdict === 'held' ? 'held' : record.verdict === 'breached' ? 'breached' : 'noData';
+  // At its CPU quota a replica is saturated: its CPU share flattens and would bend the line.
+  const cpu = guards.cpu_share ?? record.targetFigures.cpuShare;
+  return {
+    rps: record.offeredRpsPerReplica ?? served, servedRps: served, guards,
+    verdict: served === 0 ? 'noData' : verdict, faulted: faultedStep(record, poolId),
+    ...(cpu !== null && cpu >= SATURATED_CPU_SHARE ? { saturated: true } : {}),
+  };
+}
+
+/** The guard that broke most often in the breached attempts (ties: the first seen); undefined when none broke. */
+export function limitingGuard(attempts: readonly SearchAttempt[]): RedlineGuard | undefined {
+  const count = new Map<string, { n: number; metric: string; limit: number }>();
+  for (const a of attempts) {
+    if (a.record.verdict !== 'breached') continue;
+    for (const g of a.record.guards) {
+      const limit = guardLimit(g.expression);
+      if (g.ok || g.value === null || limit === null) continue;
+      const c = count.get(g.metric) ?? { n: 0, metric: g.metric, limit };
+      c.n++;
+      count.set(g.metric, c);
+    }
+  }
+  let best: { n: number; metric: string; limit: number } | undefined;
+  for (const c of count.values()) if (!best || c.n > best.n) best = c;
+  return best && { metric: best.metric, limit: best.limit };
+}
+
+/** The estimate of one pool's redline from its searches' outcomes and every attempt's step. */
+export function estimateFromSearches(searches: readonly SearchOutcome[], attempts: readonly SearchAttempt[], poolId: string): RedlineEstimate {
+  const input: EstimateSearch[] = searches.map((s, i) => ({
+    probes: attempts.filter((a) => a.search === i).map((a) => probeOf(a.record, poolId)),
+    redlineRps: s.status === 'redline' || s.status === 'noBreach' ? s.lastHeldRps || null : null,
+    breachedRps: s.breachedRps,
+    noBreach: s.status === 'noBreach',
+  }));
+  return estimateRedline(input, limitingGuard(attempts));
+}
