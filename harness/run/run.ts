@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, exitCodeOf, projectRoot } from '../common';
-import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
+import { checkScenarioAgainstCluster, loadClusterFile, loadScenario, loadTierOf } from '../config';
 import type { Scenario } from '../config';
 import { createDriver, toReplica, type DriverOptions } from '../cluster';
 import type { ClusterDriver, RunningCluster } from '../cluster';
@@ -14,7 +14,7 @@ import { Metrics } from '../metrics';
 import { writeReport } from '../report';
 import { appendHistory, baselineRedlines, makeRunId, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
-  buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, realClock, RequestCounters, runDrillSpec, SafetyStop,
+  buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, loadView, realClock, RequestCounters, runDrillSpec, SafetyStop,
   type Clock, type ClusterPort, type DrillContext, type DrillResults,
 } from '../drill';
 import { clusterFacts, gitFacts, versions } from './facts';
@@ -107,8 +107,11 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const clock: Clock = { now: () => metrics.now(), sleep: realClock.sleep };
   const guards = buildGuards(scenario, metrics, counters);
   evaluateRunThresholds(scenario, metrics); // syntax check only: nothing recorded yet
+  // The load enters one tier (the front unless the mix names another); the other tiers serve it.
+  const loadTier = loadTierOf(scenario, spec);
+  const loaded = loadView(spec, loadTier);
   const engine = new LoadEngine({
-    replicas: spec.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics,
+    replicas: loaded.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics,
     timeoutMs: scenario.timeoutMs, maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file,
   });
 
@@ -160,7 +163,10 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     });
     ctrl.start();
     if (opts.onClusterUp) await opts.onClusterUp(holder.current);
-    const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock, results, knownRedlines: baselineSummary ? baselineRedlines(baselineSummary) : {}, logger: log };
+    const ctx: DrillContext = {
+      ctrl, scenario, cluster: loaded, clock, results, knownRedlines: baselineSummary ? baselineRedlines(baselineSummary) : {}, logger: log,
+      ...(loadTier && loaded !== spec ? { tiers: { cluster: spec, loadTier } } : {}),
+    };
     // Warm-up: connections open, code paths JIT-compiled, before the first measurement.
     ctrl.apply(demandWeights(spec), Math.min(20, scenario.baselineRps));
     await ctrl.idle(3000);
