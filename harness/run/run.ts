@@ -110,6 +110,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   // The load enters one tier (the front unless the mix names another); the other tiers serve it.
   const loadTier = loadTierOf(scenario, spec);
   const loaded = loadView(spec, loadTier);
+  const loadedNames = new Set(loaded.replicas.map((r) => r.name));
   const engine = new LoadEngine({
     replicas: loaded.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics,
     timeoutMs: scenario.timeoutMs, maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file,
@@ -153,9 +154,11 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     const router = engine.router;
     const load = {
       setRate: (r: number) => engine.setRate(r), setWeights: (w: Parameters<LoadEngine['setWeights']>[0]) => engine.setWeights(w),
-      markOut: (r: string) => engine.markOut(r), markIn: (r: string) => engine.markIn(r), setTags: (t: Record<string, string>) => engine.setTags(t),
+      // Replicas of the other tiers are watched, not loaded: the router does not know them.
+      markOut: (r: string) => { if (loadedNames.has(r)) engine.markOut(r); }, markIn: (r: string) => { if (loadedNames.has(r)) engine.markIn(r); },
+      setTags: (t: Record<string, string>) => engine.setTags(t),
       stats: () => engine.stats(), sendLag: () => engine.sendLag(), resetSendLag: () => engine.resetSendLag(),
-      outstanding: (r: string) => router.outstanding[router.indexOf(r)] ?? 0,
+      outstanding: (r: string) => (loadedNames.has(r) ? (router.outstanding[router.indexOf(r)] ?? 0) : 0),
     };
     ctrl = new DrillController({
       runId, scenario, cluster: holder, load, metrics: countedMetricsPort(metrics, counters), guards, clock, signal: opts.signal, view, logger: log,
