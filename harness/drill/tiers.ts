@@ -6,8 +6,8 @@ import type { StepRecord, TierRedline } from '../results';
 import type { Guard } from './ports';
 import type { GuardCheck, GuardTarget, StepOutcome, StepPlan } from './step';
 
-/** A front breach while another tier's pool runs at least this share of its CPU quota is that tier's queue showing at the front. */
-const saturatedCpuShare = 0.7;
+/** A front breach while another tier is the busiest, at least this share of its CPU quota, is that tier's queue showing at the front. */
+const busyCpuShare = 0.5;
 
 /** True when the cluster has more than one tier (all of this file is a no-op otherwise). */
 export function multiTier(cluster: ClusterSpec): boolean {
@@ -66,8 +66,8 @@ export function stepDcs(cluster: ClusterSpec, plan: Pick<StepPlan, 'targetFilter
 
 /**
  * The tier that broke: a tier whose resource guard broke (another tier than the front first: the cause,
- * not the symptom); for a breach of request guards only, the busiest other tier when it runs near its
- * quota, else the tier of the target that broke.
+ * not the symptom); for a breach of request guards only, the busiest tier of the target DCs (highest
+ * pool CPU share) when it is another tier above half its quota, else the tier of the target that broke.
  */
 export function brokenTierOf(cluster: ClusterSpec, plan: StepPlan, checks: GuardCheck[], record: StepRecord): string | undefined {
   const failed = checks.filter((c) => !c.ok);
@@ -82,10 +82,10 @@ export function brokenTierOf(cluster: ClusterSpec, plan: StepPlan, checks: Guard
   let busiest: { tier: string; cpu: number } | null = null;
   for (const p of record.pools) {
     const tier = tiers.get(p.pool);
-    if (!tier || tier === front || !dcs.has(p.dc) || p.cpuShare === null) continue;
+    if (!tier || !dcs.has(p.dc) || p.cpuShare === null) continue;
     if (!busiest || p.cpuShare > busiest.cpu) busiest = { tier, cpu: p.cpuShare };
   }
-  if (busiest && busiest.cpu >= saturatedCpuShare) return busiest.tier;
+  if (busiest && busiest.tier !== front && busiest.cpu >= busyCpuShare) return busiest.tier;
   return failed[0].target.tier ?? front;
 }
 
