@@ -6,8 +6,11 @@ import type { StepRecord, TierRedline } from '../results';
 import type { Guard } from './ports';
 import type { GuardCheck, GuardTarget, StepOutcome, StepPlan } from './step';
 
-/** A front breach while another tier is the busiest, at least this share of its CPU quota, is that tier's queue showing at the front. */
-const busyCpuShare = 0.5;
+/**
+ * A front breach while another tier is the busiest (highest share of its CPU quota, at least this much) is
+ * that tier's queue showing at the front. Low on purpose: on a shared host a tier stalls well below its quota.
+ */
+const busyCpuShare = 0.25;
 
 /** True when the cluster has more than one tier (all of this file is a no-op otherwise). */
 export function multiTier(cluster: ClusterSpec): boolean {
@@ -67,7 +70,7 @@ export function stepDcs(cluster: ClusterSpec, plan: Pick<StepPlan, 'targetFilter
 /**
  * The tier that broke: a tier whose resource guard broke (another tier than the front first: the cause,
  * not the symptom); for a breach of request guards only, the busiest tier of the target DCs (highest
- * pool CPU share) when it is another tier above half its quota, else the tier of the target that broke.
+ * pool CPU share) when it is another tier above a quarter of its quota, else the tier of the target that broke.
  */
 export function brokenTierOf(cluster: ClusterSpec, plan: StepPlan, checks: GuardCheck[], record: StepRecord): string | undefined {
   const failed = checks.filter((c) => !c.ok);

@@ -50,6 +50,8 @@ test('two-tier: the backend tier limits the web redline and the drain; the plan 
   assert.notEqual(summary.status, 'error', `${summary.error ?? ''}\n${log}`);
   assert.ok(result.exitCode === 0 || result.exitCode === 99, log);
 
+  const took = (Date.parse(summary.endedAt) - Date.parse(summary.startedAt)) / 1000;
+  console.log(`two-tier figures: ${JSON.stringify({ took, redlines: summary.redlines, drains: summary.drains, plan: summary.plan })}`);
   // The redline of the web tier: measured on the front, limited by the backend.
   assert.equal(summary.redlines.length, 1);
   const web = summary.redlines[0];
