@@ -24,6 +24,6 @@ export default defineScenario({
   measure: '5s',
   drills: [
     { kind: 'redline', name: 'redline-web', tier: 'web', serverTypes: 'all', startRps: 8, maxRps: 150, rampFactor: 1.5, resolution: 0.15, repeatUnstable: 1 },
-    { kind: 'drain', name: 'drain-us-east', target: { region: 'us-east' }, totalRps: 30, steps: 4 },
+    { kind: 'drain', name: 'drain-us-east', target: { region: 'us-east' }, totalRps: 16, steps: 4 },
   ],
 });
