@@ -3,6 +3,8 @@
 export { parseForecastCsv, splitCsvLine } from './forecast';
 export type { ForecastRow } from './forecast';
 export { plan, defaultPlanOptions, ceilLoad } from './plan';
+export { planTiers, capacityByTier, bottleneckTier } from './plan-tiers';
+export type { TierPlanInput } from './plan-tiers';
 export type { Plan, PlanInput, PlanRedline, PlanOptions, PlanRow, RecommendedRow, FleetRow, FleetStatus } from './plan';
 export { fitCpuPerRequest, knee } from './fit';
 export type { CpuFit } from './fit';

@@ -32,8 +32,8 @@ export const spec = {
 /** The JSON the issue fixes: only these fields, in this order; `range` (p5/p50/p95 over seeded draws) when computed. */
 export function planJson(plan: Plan, range?: PlanRange) {
   return {
-    plan: plan.plan.map((r) => ({ dc: r.dc, serverType: r.serverType, normal: r.normal, withDcLoss: r.withDcLoss, bindingLoss: r.bindingLoss, current: r.current, costPerHour: r.costPerHour })),
-    recommended: plan.recommended.map((r) => ({ dc: r.dc, serverType: r.serverType, servers: r.servers, costPerHour: r.costPerHour })),
+    plan: plan.plan.map((r) => ({ dc: r.dc, ...(r.tier ? { tier: r.tier } : {}), serverType: r.serverType, normal: r.normal, withDcLoss: r.withDcLoss, bindingLoss: r.bindingLoss, current: r.current, costPerHour: r.costPerHour })),
+    recommended: plan.recommended.map((r) => ({ dc: r.dc, ...(r.tier ? { tier: r.tier } : {}), serverType: r.serverType, servers: r.servers, costPerHour: r.costPerHour })),
     ...(range ? { range: planRangeJson(range) } : {}),
   };
 }
@@ -45,17 +45,21 @@ function table(head: string[], rows: string[][], left: number[]): string[] {
 }
 
 export function formatPlan(plan: Plan): string {
-  const rec = (dc: string, t: string) => plan.recommended.some((r) => r.dc === dc && r.serverType === t);
+  const rec = (dc: string, t: string, tier?: string) => plan.recommended.some((r) => r.dc === dc && r.serverType === t && r.tier === tier);
   const o = plan.options;
+  // With several tiers, a tier column first (redlines there are front req/s per replica of the tier).
+  const tiered = plan.plan.some((r) => r.tier !== undefined);
+  const tierCell = (tier?: string) => (tiered ? [tier ?? ''] : []);
   const lines = [
     `utilization ${(o.utilization * 100).toFixed(0)}% of redline, ${o.spares} spare(s) per pool, default growth ${(o.growth * 100).toFixed(0)}%`,
-    ...table(['dc', 'type', 'peak req/s', 'normal', 'with DC lost', 'binding loss', 'today', '$/h', ''],
+    ...table([...tierCell('tier'), 'dc', 'type', 'peak req/s', 'normal', 'with DC lost', 'binding loss', 'today', '$/h', ''],
       plan.plan.map((r) => [
-        r.dc, r.serverType, r.peakRps.toFixed(0), String(r.normal), String(r.withDcLoss), r.bindingLoss ?? '–', r.current === null ? '–' : String(r.current),
-        money(r.costPerHour), rec(r.dc, r.serverType) ? '*' : '',
-      ]), [0, 1, 5, 8]),
+        ...tierCell(r.tier), r.dc, r.serverType, r.peakRps.toFixed(0), String(r.normal), String(r.withDcLoss), r.bindingLoss ?? '–',
+        r.current === null ? '–' : String(r.current), money(r.costPerHour), rec(r.dc, r.serverType, r.tier) ? '*' : '',
+      ]), tiered ? [0, 1, 2, 6, 9] : [0, 1, 5, 8]),
     '',
-    `cheapest (*): ${plan.recommended.map((r) => `${r.dc} ${r.servers} × ${r.serverType}`).join(', ')}: $${money(plan.totalCostPerHour)}/h`,
+    `cheapest (*): ${plan.recommended.map((r) => `${r.dc} ${r.servers} × ${r.tier ? `${r.tier}/` : ''}${r.serverType}`).join(', ')}: $${money(plan.totalCostPerHour)}/h`,
+    ...(plan.bottleneckTier ? [`bottleneck tier: ${plan.bottleneckTier} (its servers as run carry the fewest front req/s)`] : []),
   ];
   if (plan.fleet.some((f) => f.status !== 'unknown')) {
     lines.push('', 'today\'s fleet with the worst DC lost:', ...table(['dc', 'servers today', 'carries req/s', 'load req/s', 'headroom req/s', 'status'],

@@ -26,6 +26,7 @@ const endpoint = z.discriminatedUnion('protocol', [
     body: z.string().optional(),
     headers: z.record(z.string(), z.string()).optional(),
     timeout: duration.optional(),
+    tier: z.string().min(1).optional(),
   }),
   z.strictObject({
     name: z.string().min(1),
@@ -36,6 +37,7 @@ const endpoint = z.discriminatedUnion('protocol', [
     method: z.string().min(1),
     message: z.record(z.string(), z.unknown()),
     timeout: duration.optional(),
+    tier: z.string().min(1).optional(),
   }),
 ]);
 
@@ -58,7 +60,8 @@ const thresholds = z.record(z.string(), z.array(threshold).min(1, { message: 'ex
 const timing = { settle: duration.optional(), measure: duration.optional() };
 const poolChoice = {
   serverTypes: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
-  pool: z.string().regex(/^[^/]+\/[^/]+$/, { message: "expected a pool '<dc>/<serverType>'" }).optional(),
+  pool: z.string().regex(/^[^/]+\/([^/]+\/)?[^/]+$/, { message: "expected a pool '<dc>/<serverType>' or '<dc>/<tier>/<serverType>'" }).optional(),
+  tier: z.string().min(1).optional(),
 };
 
 const redline = z

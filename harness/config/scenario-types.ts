@@ -28,8 +28,10 @@ export interface ProbeTiming {
 export interface PoolChoice {
   /** 'all' (the default) or a list of server type names. */
   serverTypes?: 'all' | string[];
-  /** One pool `<dc>/<serverType>`; overrides serverTypes. */
+  /** One pool `<dc>/<serverType>` (`<dc>/<tier>/<serverType>` with several tiers); overrides serverTypes. */
   pool?: string;
+  /** With several tiers: the tier whose pools are probed; default the tier the mix loads (the front). */
+  tier?: string;
 }
 
 export interface RedlineDrill extends ProbeTiming, PoolChoice {

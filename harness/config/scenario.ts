@@ -7,6 +7,7 @@ import { allowTypeScript, ConfigError, ConfigErrors, parseDuration } from '../co
 import { parseThresholds } from '../metrics';
 import { resourceGuardProblems } from './resource-guards';
 import { scenarioSchema } from './scenario-schema';
+import { scenarioTierProblems } from './scenario-tiers';
 import type { DrainTarget, GuardThreshold, ScenarioInput, ScenarioMix } from './scenario-types';
 
 export * from './scenario-types';
@@ -16,8 +17,8 @@ interface Timing {
   measureMs: number;
 }
 export type ResolvedDrill =
-  | (Timing & { kind: 'redline'; name: string; serverTypes: 'all' | string[]; pool?: string; startRps: number; maxRps: number; rampFactor: number; resolution: number; repeatUnstable: number; repeats: number })
-  | (Timing & { kind: 'sweep'; name: string; serverTypes: 'all' | string[]; pool?: string; from?: number; to?: number; aroundRedline?: [number, number]; spacing: number; stopAtBreach: boolean; repeatUnstable: number })
+  | (Timing & { kind: 'redline'; name: string; serverTypes: 'all' | string[]; pool?: string; tier?: string; startRps: number; maxRps: number; rampFactor: number; resolution: number; repeatUnstable: number; repeats: number })
+  | (Timing & { kind: 'sweep'; name: string; serverTypes: 'all' | string[]; pool?: string; tier?: string; from?: number; to?: number; aroundRedline?: [number, number]; spacing: number; stopAtBreach: boolean; repeatUnstable: number })
   | (Timing & { kind: 'drain'; name: string; target: DrainTarget; totalRps: number; steps: number })
   | (Timing & { kind: 'lose-dc'; name: string; dc: string; mode: 'weight' | 'kill'; totalRps: number })
   | (Timing & { kind: 'hold'; name: string; totalRps: number; steps: number });
@@ -100,9 +101,9 @@ export function validateScenario(input: unknown, file: string): Scenario {
     const t = { settleMs: ms(d.settle, settleDefault), measureMs: ms(d.measure, measureDefault) };
     switch (d.kind) {
       case 'redline':
-        return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, startRps: d.startRps, maxRps: d.maxRps, rampFactor: d.rampFactor ?? 2, resolution: d.resolution ?? 0.03, repeatUnstable: d.repeatUnstable ?? 2, repeats: d.repeats ?? 1 };
+        return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, ...(d.tier ? { tier: d.tier } : {}), startRps: d.startRps, maxRps: d.maxRps, rampFactor: d.rampFactor ?? 2, resolution: d.resolution ?? 0.03, repeatUnstable: d.repeatUnstable ?? 2, repeats: d.repeats ?? 1 };
       case 'sweep':
-        return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, from: d.from, to: d.to, aroundRedline: d.aroundRedline as [number, number] | undefined, spacing: d.spacing ?? 0.02, stopAtBreach: d.stopAtBreach ?? true, repeatUnstable: 1 };
+        return { ...t, kind: d.kind, name: d.name, serverTypes: d.serverTypes ?? 'all', pool: d.pool, ...(d.tier ? { tier: d.tier } : {}), from: d.from, to: d.to, aroundRedline: d.aroundRedline as [number, number] | undefined, spacing: d.spacing ?? 0.02, stopAtBreach: d.stopAtBreach ?? true, repeatUnstable: 1 };
       case 'drain':
         return { ...t, kind: d.kind, name: d.name, target: d.target as DrainTarget, totalRps: d.totalRps ?? s.baselineRps, steps: d.steps ?? 5 };
       case 'lose-dc':
@@ -203,6 +204,7 @@ export function checkScenarioAgainstCluster(scenario: Scenario, cluster: Cluster
     }
   });
   problems.push(...resourceGuardProblems(scenario, cluster));
+  problems.push(...scenarioTierProblems(scenario, cluster));
   if (scenario.baselineRps > scenario.safety.maxTotalRps) problems.push(new ConfigError(scenario.file, 'baselineRps', `got ${scenario.baselineRps}; expected at most safety.maxTotalRps (${scenario.safety.maxTotalRps})`));
   if (problems.length) throw new ConfigErrors(problems);
 }

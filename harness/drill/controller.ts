@@ -12,6 +12,7 @@ import { ReplicaWatch, SafetyStop } from './replica-watch';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';
 import { buildStepRecord, judgeStep } from './step-record';
 import { takeStepWindow } from './step-window';
+import { guardApplies, withTierFigures } from './tiers';
 import type { Weights } from './traffic-plan';
 
 // Kept here too so that importers of the controller find them where they were.
@@ -186,7 +187,7 @@ export class DrillController {
       this.live.measuring();
       const evaluateAll = (): GuardCheck[] =>
         plan.guardTargets.flatMap((t) =>
-          guards.map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })));
+          guards.filter((g) => guardApplies(t, g)).map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })));
       const breach = await this.wait(plan.measureMs, () => {
         if (clock.now() - measureStart < scenario.guardDelayMs) return null;
         const v = evaluateAll();
@@ -209,7 +210,8 @@ export class DrillController {
     const cpusByType = Object.fromEntries(Object.entries(cluster.spec.serverTypes).map(([name, t]) => [name, t.cpus]));
     const facts = { runId, plan, index, rateRps: rate, replicas: cluster.replicas, cpusByType, markedOut: this.markedOut, checks, annotations };
     const built = buildStepRecord(facts, window);
-    const outcome = judgeStep(built, plan, checks, { aborted, sendLag, measuredMs: measureEnd - measureStart });
+    const judged = judgeStep(built, plan, checks, { aborted, sendLag, measuredMs: measureEnd - measureStart });
+    const outcome = withTierFigures(cluster.spec, plan, checks, judged);
     this.deps.onStep(outcome.record);
     this.deps.view?.stepEnded(outcome.record);
     if (aborted) throw aborted;

@@ -4,10 +4,11 @@ import type { ClusterSpec } from '../cluster';
 import type { ResolvedDrill, Scenario } from '../config';
 import type { Logger } from '../common';
 import type { DrainResult, FailoverResult, FailoverSurvivor, RedlineResult, StepRecord } from '../results';
-import type { DrillController, StepOutcome } from './controller';
+import type { DrillController, StepOutcome, StepPlan } from './controller';
 import type { Clock, Tags } from './ports';
 import { estimateFromSearches, faultedStep, type SearchAttempt } from './redline-probes';
 import { RedlineSearch, sweepGrid } from './redline-search';
+import { multiTier, stepDcs, tierFields, tierGuardTargets, tierRedlines } from './tiers';
 import { dcCapacity, demandWeights, drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare, TrafficTarget } from './traffic-plan';
 
 export interface DrillResults {
@@ -26,6 +27,14 @@ export interface DrillContext {
   /** Redlines per server type from a baseline run (the ramp starts there). */
   knownRedlines: Record<string, number>;
   logger: Logger;
+  /** Clusters with several tiers: the whole cluster (ctx.cluster is then the loaded tier's view) and the tier loaded. */
+  tiers?: { cluster: ClusterSpec; loadTier: string };
+}
+
+/** Guard targets of every tier in the DCs (CPU per pool), and the loaded tier, for a step's plan. */
+function tierPlan(ctx: DrillContext, dcs: string[], except?: string): { guardTargets: StepPlan['guardTargets']; loadTier?: string } {
+  if (!ctx.tiers || !multiTier(ctx.tiers.cluster)) return { guardTargets: [] };
+  return { guardTargets: tierGuardTargets(ctx.tiers.cluster, dcs, except), loadTier: ctx.tiers.loadTier };
 }
 
 export async function runDrillSpec(ctx: DrillContext, drill: ResolvedDrill): Promise<void> {
@@ -57,8 +66,9 @@ type ProbeDrill = Extract<ResolvedDrill, { kind: 'redline' | 'sweep' }>;
 
 /** One probe on a pool at a per-replica rate; an unstable measurement is repeated up to drill.repeatUnstable times. */
 async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: number, search: StepRecord['search']): Promise<{ outcome: StepOutcome; steps: number; faulted: boolean } | null> {
-  const serverType = poolId.split('/')[1];
+  const serverType = typeOfPool(poolId);
   const serving = ctx.ctrl.serving(poolId).length;
+  const tiers = tierPlan(ctx, [poolId.split('/')[0]], poolId);
   if (serving === 0) {
     ctx.ctrl.annotate(`no replica of ${poolId} is serving`);
     return null;
@@ -68,7 +78,8 @@ async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: 
     drill: drill.name, kind: drill.kind, target: { kind: 'pool', name: poolId }, serverType,
     offeredRps: rps * serving, offeredRpsPerReplica: rps, expectedTargetRps: rps * serving,
     weights: poolOnlyWeights(ctx.cluster, poolId), settleMs: drill.settleMs, measureMs: drill.measureMs,
-    targetFilter: { pool: poolId }, guardTargets: [{ label: poolId, filter: { pool: poolId } }], search,
+    targetFilter: { pool: poolId }, guardTargets: [{ label: poolId, filter: { pool: poolId }, tier: tiers.loadTier }, ...tiers.guardTargets], search,
+    loadTier: tiers.loadTier,
   }, drill.repeatUnstable);
   // An overloaded pool keeps working off its queue after the load drops: let it, before the next probe.
   if (outcome.brokenBy !== 'none') await ctx.ctrl.cooldown({ pool: poolId });
@@ -82,18 +93,32 @@ async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: 
   return { outcome, steps: outcome.attempts, faulted };
 }
 
-function resultOf(drill: ProbeDrill, poolId: string, best: StepRecord | null, limitedBy: string, probes: number, durationS: number, redlineRps: number | null): RedlineResult {
+/** The server type of a pool id: its last part (`<dc>/<type>` or `<dc>/<tier>/<type>`). */
+function typeOfPool(poolId: string): string {
+  return poolId.split('/').at(-1)!;
+}
+
+function resultOf(
+  ctx: DrillContext, drill: ProbeDrill, poolId: string, best: StepRecord | null, limitedBy: string, probes: number, durationS: number, redlineRps: number | null,
+  limitedTier?: string,
+): RedlineResult {
   const f = best?.targetFigures;
-  return {
-    drill: drill.name, serverType: poolId.split('/')[1], pool: poolId, rpsPerReplica: redlineRps, limitedBy,
+  const result: RedlineResult = {
+    drill: drill.name, serverType: typeOfPool(poolId), pool: poolId, rpsPerReplica: redlineRps, limitedBy,
     p50Ms: f?.p50Ms ?? null, p99Ms: f?.p99Ms ?? null, cpuShare: f?.cpuShare ?? null, cpuMsPerRequest: f?.cpuMsPerRequest ?? null,
     probes, durationS: Math.round(durationS * 10) / 10, method: drill.kind,
+  };
+  if (!ctx.tiers || !multiTier(ctx.tiers.cluster)) return result;
+  const t = tierFields(ctx.tiers.cluster, ctx.tiers.loadTier, limitedTier);
+  return {
+    ...result, ...t, cpuMsPerFrontRequestByTier: best?.cpuMsPerFrontRequestByTier ?? {},
+    tierRedlines: tierRedlines(ctx.tiers.cluster, poolId, ctx.tiers.loadTier, redlineRps, best, t.limitedByTier),
   };
 }
 
 async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'redline' }>, poolId: string): Promise<RedlineResult> {
   const started = ctx.clock.now();
-  const serverType = poolId.split('/')[1];
+  const serverType = typeOfPool(poolId);
   const replicas = Math.max(1, ctx.cluster.dcs.flatMap((d) => d.pools).find((p) => p.id === poolId)?.replicas ?? 1);
   // The load-time check keeps maxRps × replicas under the cap; should the cap still bind, reaching it is "no breach up to X".
   const capRps = ctx.scenario.safety.maxTotalRps / replicas;
@@ -103,6 +128,7 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
   });
   const attempts: SearchAttempt[] = [];
   let limitedBy = 'none';
+  let limitedTier: string | undefined;
   let steps = 0;
   for (let p = search.next(); p; p = search.next()) {
     const got = await probe(ctx, drill, poolId, p.rps, { phase: p.phase, low: p.low, high: p.high });
@@ -123,7 +149,10 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
       servedRps: record.targetFigures.rps, faulted,
     });
     const out = search.outcome();
-    if (!held && !faulted && out.breachedRps === p.rps) limitedBy = got.outcome.brokenBy;
+    if (!held && !faulted && out.breachedRps === p.rps) {
+      limitedBy = got.outcome.brokenBy;
+      limitedTier = got.outcome.record.brokenTier;
+    }
   }
   const out = search.outcome();
   const estimate = estimateFromSearches(out.searches, attempts, poolId);
@@ -133,14 +162,15 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
   // The figures shown beside the redline: the decided hold closest below it.
   const best = estimate.redline === null ? null : closestHeld(attempts, estimate.redline);
   const result: RedlineResult = {
-    ...resultOf(drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, estimate.redline),
+    ...resultOf(ctx, drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, estimate.redline, limitedTier),
     status, interval: estimate.interval, samples: estimate.samples, estimateMethod: estimate.method, note: estimate.note,
     searches: out.searches.length, ...(estimate.atLeast !== undefined ? { atLeast: estimate.atLeast } : {}),
   };
   const shown = result.rpsPerReplica !== null
     ? `${result.rpsPerReplica} req/s per replica [${result.interval?.join(', ')}] (${result.estimateMethod})`
     : status === 'noBreach' ? `no breach up to ${result.atLeast} req/s per replica` : `none (${status})`;
-  ctx.logger.info(`redline ${poolId}: ${shown}, limited by ${result.limitedBy} (${steps} probes, ${result.durationS} s)`);
+  const tier = result.limitedByTier ? ` of the ${result.limitedByTier} tier` : '';
+  ctx.logger.info(`redline ${poolId}: ${shown}, limited by ${result.limitedBy}${tier} (${steps} probes, ${result.durationS} s)`);
   return result;
 }
 
@@ -157,7 +187,7 @@ function closestHeld(attempts: readonly SearchAttempt[], rps: number): StepRecor
 
 async function sweep(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'sweep' }>, poolId: string): Promise<RedlineResult | null> {
   const started = ctx.clock.now();
-  const serverType = poolId.split('/')[1];
+  const serverType = typeOfPool(poolId);
   let from = drill.from;
   let to = drill.to;
   if (drill.aroundRedline) {
@@ -189,7 +219,7 @@ async function sweep(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 's
       lastHeld = rps;
     }
   }
-  const result = resultOf(drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, best ? lastHeld : null);
+  const result = resultOf(ctx, drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, best ? lastHeld : null);
   ctx.logger.info(`sweep ${poolId}: ${result.rpsPerReplica ?? 'none'} req/s per replica, limited by ${result.limitedBy} (${steps} points, ${result.durationS} s)`);
   return result;
 }
@@ -205,17 +235,22 @@ async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'd
   const shares = drainShares(targetDemandShare(ctx.cluster, target), drill.steps);
   let held: { share: number; record: StepRecord } | null = null;
   let brokenBy = 'none';
+  let brokenTier: string | undefined;
   let steps = 0;
+  const tiers = tierPlan(ctx, stepDcs(ctx.cluster, { targetFilter: filter }));
+  // With several tiers the DC filter spans them all: requests are judged there, CPU per pool.
+  const front = { label: target.name, filter, ...(tiers.loadTier ? { tier: tiers.loadTier, only: 'requests' as const } : {}) };
   for (const share of shares) {
     const weights = drainWeights(ctx.cluster, target, share);
     const out = await ctx.ctrl.runRepeating({
       drill: drill.name, kind: 'drain', target, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps * share,
       weights, settleMs: drill.settleMs, measureMs: drill.measureMs, targetFilter: filter,
-      guardTargets: [{ label: target.name, filter }], targetShare: share,
+      guardTargets: [front, ...tiers.guardTargets], targetShare: share, loadTier: tiers.loadTier,
     }, 1);
     steps += out.attempts;
     if (out.brokenBy !== 'none') {
       brokenBy = out.brokenBy;
+      brokenTier = out.record.brokenTier;
       // Back off to the last step that held, so the target recovers before the next drill.
       if (held) {
         ctx.ctrl.apply(held.record.weights, drill.totalRps);
@@ -230,8 +265,10 @@ async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'd
   const result: DrainResult = {
     drill: drill.name, target, totalRps: drill.totalRps, heldShare: held?.share ?? 0,
     heldRpsPerReplica: held?.record.targetFigures.rpsPerReplica ?? 0, brokenBy, steps,
+    ...(ctx.tiers ? tierFields(ctx.tiers.cluster, ctx.tiers.loadTier, brokenTier) : {}),
+    ...(ctx.tiers && multiTier(ctx.tiers.cluster) ? { cpuMsPerFrontRequestByTier: held?.record.cpuMsPerFrontRequestByTier ?? {} } : {}),
   };
-  ctx.logger.info(`drain ${target.name}: held ${(result.heldShare * 100).toFixed(1)}% of ${drill.totalRps} req/s (${result.heldRpsPerReplica} req/s per replica), broken by ${brokenBy}`);
+  ctx.logger.info(`drain ${target.name}: held ${(result.heldShare * 100).toFixed(1)}% of ${drill.totalRps} req/s (${result.heldRpsPerReplica} req/s per replica), broken by ${brokenBy}${result.limitedByTier ? ` of the ${result.limitedByTier} tier` : ''}`);
   return result;
 }
 
@@ -247,6 +284,7 @@ async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: '
   const survivors = cluster.dcs.map((d) => d.name).filter((n) => n !== lostDc);
   const weights = loseDcWeights(cluster, lostDc);
   const killed: string[] = [];
+  const lossTiers = tierPlan(ctx, survivors);
   let out: StepOutcome;
   try {
     if (drill.mode === 'kill') {
@@ -259,7 +297,8 @@ async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: '
     out = await ctrl.runRepeating({
       drill: drill.name, kind: 'lose-dc', target: { kind: 'dc', name: lostDc }, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps,
       weights, settleMs: drill.settleMs, measureMs: drill.measureMs, targetFilter: {},
-      guardTargets: survivors.map((dc) => ({ label: dc, filter: { dc } })), lostDc,
+      guardTargets: [...survivors.map((dc) => ({ label: dc, filter: { dc }, ...(lossTiers.loadTier ? { tier: lossTiers.loadTier, only: 'requests' as const } : {}) })),
+        ...lossTiers.guardTargets], lostDc, loadTier: lossTiers.loadTier,
       annotations: [`${lostDc} lost (${drill.mode}); its traffic spread over ${survivors.join(', ')}`],
     }, 1);
   } finally {
@@ -282,7 +321,10 @@ async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: '
       ...(verdict && !verdict.ok ? { brokenBy: verdict.brokenBy } : {}),
     };
   });
-  const result: FailoverResult = { drill: drill.name, lostDc, mode: drill.mode, totalRps: drill.totalRps, held: figures.every((s) => s.held), survivors: figures };
+  const result: FailoverResult = {
+    drill: drill.name, lostDc, mode: drill.mode, totalRps: drill.totalRps, held: figures.every((s) => s.held), survivors: figures,
+    ...(ctx.tiers ? tierFields(ctx.tiers.cluster, ctx.tiers.loadTier, record.brokenTier) : {}),
+  };
   ctx.logger.info(`lose ${lostDc}: ${result.held ? 'survivors held' : 'a survivor broke'} (${figures.map((s) => `${s.dc} ${s.loadRps} req/s${s.loadFraction !== null ? ` = ${(s.loadFraction * 100).toFixed(0)}% of capacity` : ''}${s.held ? '' : ` broke ${s.brokenBy}`}`).join('; ')})`);
   return result;
 }

@@ -17,3 +17,4 @@ export type { LiveState, LiveView } from './live-view';
 export { sweepGrid } from './redline-search';
 export { drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare } from './traffic-plan';
 export type { TrafficTarget } from './traffic-plan';
+export { loadView } from './tiers';

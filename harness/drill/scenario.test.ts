@@ -87,10 +87,10 @@ test('the real process exits 104 on a malformed scenario', () => {
 test('the shipped scenarios load and name only what their cluster has', async () => {
   const dir = path.join(root, 'scenarios');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'feed-mix.ts');
-  assert.deepEqual(files.sort(), ['capacity-drill.ts', 'drain-us-east.ts', 'lose-a-dc.ts', 'redline.ts', 'smoke.ts']);
+  assert.deepEqual(files.sort(), ['capacity-drill.ts', 'drain-us-east.ts', 'lose-a-dc.ts', 'redline.ts', 'smoke.ts', 'two-tier.ts']);
   for (const f of files) {
     const s = await loadScenario(path.join(dir, f));
     checkScenarioAgainstCluster(s, await loadClusterFile(s.clusterFile));
-    assert.equal(path.basename(s.clusterFile), 'local-3dc.yaml');
+    assert.equal(path.basename(s.clusterFile), f === 'two-tier.ts' ? 'local-2tier.yaml' : 'local-3dc.yaml');
   }
 });

@@ -8,6 +8,10 @@ export interface GuardTarget {
   /** Shown in verdict names when a step has several targets (the survivors of a lost DC). */
   label: string;
   filter: Tags;
+  /** Clusters with several tiers: the tier it watches. */
+  tier?: string;
+  /** Only resource guards (CPU, memory: a pool with no direct requests) or only request guards (latency, errors); default all. */
+  only?: 'resources' | 'requests';
 }
 
 export interface StepPlan {
@@ -31,6 +35,8 @@ export interface StepPlan {
   lostDc?: string;
   targetShare?: number;
   search?: StepRecord['search'];
+  /** Clusters with several tiers: the tier the load enters (the front). */
+  loadTier?: string;
 }
 
 /** One guard evaluated on one guard target. */

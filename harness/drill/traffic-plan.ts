@@ -19,9 +19,9 @@ export function demandWeights(cluster: ClusterSpec): Weights {
   return { dcs: demandShares(cluster) };
 }
 
-/** All traffic to one pool `<dc>/<serverType>`. */
+/** All traffic to one pool `<dc>/<serverType>` (with several tiers, `cluster` is the loaded tier's view: see tiers.ts). */
 export function poolOnlyWeights(cluster: ClusterSpec, poolId: string): Weights {
-  const [dc, type] = poolId.split('/');
+  const [dc, type] = dcAndType(poolId);
   const dcs = Object.fromEntries(cluster.dcs.map((d) => [d.name, d.name === dc ? 1 : 0]));
   const inDc = cluster.dcs.find((d) => d.name === dc);
   const pools = { [dc]: Object.fromEntries((inDc?.pools ?? []).map((p) => [p.serverType, p.serverType === type ? 1 : 0])) };
@@ -39,7 +39,7 @@ export function targetDcs(cluster: ClusterSpec, target: TrafficTarget): string[]
 export function targetDemandShare(cluster: ClusterSpec, target: TrafficTarget): number {
   const shares = demandShares(cluster);
   if (target.kind === 'pool') {
-    const [dc, type] = target.name.split('/');
+    const [dc, type] = dcAndType(target.name);
     const d = cluster.dcs.find((x) => x.name === dc)!;
     const all = d.pools.reduce((s, p) => s + p.replicas, 0);
     const mine = d.pools.find((p) => p.serverType === type)?.replicas ?? 0;
@@ -119,6 +119,12 @@ export function redlinePools(cluster: ClusterSpec, choice: { serverTypes: 'all' 
     out.push(best.id);
   }
   return out;
+}
+
+/** A pool id's DC and server type (`<dc>/<type>`, or `<dc>/<tier>/<type>` with several tiers). */
+function dcAndType(poolId: string): [string, string] {
+  const parts = poolId.split('/');
+  return [parts[0], parts[parts.length - 1]];
 }
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

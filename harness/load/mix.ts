@@ -18,6 +18,8 @@ export type EndpointSpec =
       body?: string;
       headers?: Record<string, string>;
       timeout?: Duration;
+      /** The tier it loads (default: the cluster's front tier). */
+      tier?: string;
     }
   | {
       name: string;
@@ -30,6 +32,7 @@ export type EndpointSpec =
       method: string;
       message: Record<string, unknown>;
       timeout?: Duration;
+      tier?: string;
     };
 
 export interface MixSpec {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, HeadroomError } from '../common';
 import { historyEntryOf, parseSteps, readHistory, readRun, readSummary, summaryPathOf, writeFileAtomic, type Summary } from '../results';
-import { compareRuns, defaultCompareOptions, defaultPlanOptions, parseForecastCsv, plan as makePlan, redlinesOf, type Comparison, type Plan, type PlanOptions, type PlanRange, type PlanRangeOptions, type RunSamples } from '../capacity';
+import { compareRuns, defaultCompareOptions, defaultPlanOptions, parseForecastCsv, plan as makePlan, planTiers, redlinesOf, type Comparison, type Plan, type PlanOptions, type PlanRange, type PlanRangeOptions, type RunSamples } from '../capacity';
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
 import { selectHistory } from './history-query';
 import { loadAssets, renderHtml } from './html';
@@ -67,6 +67,14 @@ export async function planFromSummary(summary: Summary, summaryFile: string, for
     throw new ConfigError(forecastFile, '', 'not found; expected a forecast CSV with a header row `dc,peak_rps[,growth][,current_<serverType>...]`');
   }
   const dcs = summary.cluster.dcs.map((d) => d.name);
+  const tierRedlines = [...(summary.redlines ?? []), ...(summary.sweeps ?? [])].flatMap((r) => r.tierRedlines ?? []);
+  if (summary.cluster.tiers && tierRedlines.length) {
+    return planTiers({
+      tierRedlines, tiers: summary.cluster.tiers, serverTypes: summary.cluster.serverTypes, forecast: parseForecastCsv(text, forecastFile, dcs), dcs,
+      failover: summary.cluster.failover, redlineSource: summaryFile,
+      fleet: Object.fromEntries(summary.cluster.dcs.map((d) => [d.name, d.tierPools ?? {}])),
+    }, { ...defaultPlanOptions, ...options });
+  }
   return makePlan({
     redlines: redlinesOf(summary),
     serverTypes: summary.cluster.serverTypes,

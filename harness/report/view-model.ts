@@ -1,5 +1,6 @@
 // Shapes a run into what the page shows: sections of chart cards, each a declarative chart
 // (datasets, axes) and the table of its numbers. Pure; the page script only draws it.
+import { tiersSection } from './tiers-view';
 import type { HistoryEntry, StepRecord, Summary, RedlineResult } from '../results';
 import { fitCpuPerRequest, knee, type Comparison, type CpuFit, type Plan } from '../capacity';
 import { redlineIntervalOf } from './plan-opening';
@@ -406,12 +407,13 @@ function verdictOf(summary: Summary, plan?: Plan, comparison?: Comparison, planE
       ? res.status === 'noBreach' ? `${res.serverType}: no redline, no breach up to ${num(res.atLeast ?? null)} req/s per replica on ${res.pool}.`
         : res.status === 'noData' ? `${res.serverType}: no redline, no data on ${res.pool} (${res.limitedBy}).`
           : `${res.serverType}: no redline, the lowest probe on ${res.pool} already broke ${res.limitedBy}.`
-      : `${res.serverType} redline: ${num(res.rpsPerReplica)} req/s per replica on ${res.pool}, limited by ${res.limitedBy}.`);
+      : `${res.serverType} redline: ${num(res.rpsPerReplica)} req/s per replica on ${res.pool}, limited by ${res.limitedBy}${res.limitedByTier ? ` of the ${res.limitedByTier} tier` : ''}.`);
   }
-  for (const d of summary.drains) lines.push(`${d.target.name} held ${pct(d.heldShare, 0)} of global traffic in '${d.drill}'${d.brokenBy === 'none' ? '.' : `, then broke ${d.brokenBy}.`}`);
+  for (const d of summary.drains) lines.push(`${d.target.name} held ${pct(d.heldShare, 0)} of global traffic in '${d.drill}'${d.brokenBy === 'none' ? '.' : `, then broke ${d.brokenBy}${d.limitedByTier ? ` of the ${d.limitedByTier} tier` : ''}.`}`);
   for (const f of summary.failovers) {
     lines.push(f.held ? `Losing ${f.lostDc}: the survivors held.` : `Losing ${f.lostDc}: ${f.survivors.filter((s) => !s.held).map((s) => `${s.dc} broke at ${pct(s.loadFraction, 0)} of its capacity (${s.brokenBy ?? 'a guard'})`).join('; ')}.`);
   }
+  if (plan?.bottleneckTier) lines.push(`Bottleneck tier: ${plan.bottleneckTier}.`);
   if (plan) lines.push(`Plan: $${money(plan.totalCostPerHour)} per hour for ${plan.recommended.map((x) => `${x.servers} × ${x.serverType} in ${x.dc}`).join(', ')}.`);
   if (comparison) {
     const regressed = comparison.types.filter((t) => t.regressed);
@@ -468,6 +470,8 @@ export function buildReportData(input: ReportInput): ReportData {
   };
 
   const sections: SectionSpec[] = [...(input.leadSections ?? []), overview];
+  const tiers = tiersSection(summary, plan);
+  if (tiers) sections.push(tiers);
   const measured = [...summary.redlines, ...summary.sweeps];
   if (measured.length) {
     sections.push({

@@ -15,6 +15,8 @@ export type FleetStatus = 'short' | 'ok' | 'over-provisioned' | 'unknown';
 
 export interface PlanRow {
   dc: string;
+  /** Clusters with several tiers: the tier these servers run (redlines in front req/s per replica). */
+  tier?: string;
   serverType: string;
   /** Redline used, req/s per replica. */
   redlineRps: number;
@@ -49,6 +51,7 @@ export interface FleetRow {
 
 export interface RecommendedRow {
   dc: string;
+  tier?: string;
   serverType: string;
   servers: number;
   costPerHour: number;
@@ -62,4 +65,6 @@ export interface Plan {
   fleet: FleetRow[];
   /** Sum of the recommended rows' cost per hour. */
   totalCostPerHour: number;
+  /** Clusters with several tiers: the tier that needs the most servers per front req/s (the lowest capacity per replica × cost). */
+  bottleneckTier?: string;
 }

@@ -94,6 +94,21 @@ export interface StepRecord {
   lostDc?: string;
   targetShare?: number;
   search?: { phase: 'ramp' | 'bisect' | 'grid'; low: number; high: number | null };
+  /** Clusters with several tiers: the tier whose guard broke (or, for a breach at the front only, the busiest tier of the target). */
+  brokenTier?: string;
+  /** Clusters with several tiers: CPU ms each tier of the target DCs spent per front request (Instagram's "CPU per request"). */
+  cpuMsPerFrontRequestByTier?: Record<string, number | null>;
+}
+
+/** What a tier carries per replica, in front req/s, as one drill found it (the planner's input per tier). */
+export interface TierRedline {
+  tier: string;
+  serverType: string;
+  /** Front req/s one replica of this tier carries. */
+  rpsPerReplica: number | null;
+  /** measured: this tier's own guards set the limit; limit: another tier's probe broke on this one (front req/s over its replicas);
+   *  cpu: never the limit, from its CPU ms per front request at 100% of its quota. */
+  basis: 'measured' | 'limit' | 'cpu';
 }
 
 export interface RedlineResult {
@@ -126,6 +141,13 @@ export interface RedlineResult {
   note?: string;
   /** Searches run (the scenario's `repeats`). */
   searches?: number;
+  /** The tier measured (the front unless the drill named another); absent on one-tier clusters of older runs. */
+  tier?: string;
+  /** The tier whose guard set the limit, when it is not the one measured. */
+  limitedByTier?: string;
+  cpuMsPerFrontRequestByTier?: Record<string, number | null>;
+  /** Clusters with several tiers: each tier's capacity per replica in front req/s, from this drill. */
+  tierRedlines?: TierRedline[];
 }
 
 export interface DrainResult {
@@ -138,6 +160,10 @@ export interface DrainResult {
   /** The guard that broke at the next step, or 'none' when the drain reached its last step. */
   brokenBy: string;
   steps: number;
+  /** The front tier the drain loaded, and the tier that broke when it is another. */
+  tier?: string;
+  limitedByTier?: string;
+  cpuMsPerFrontRequestByTier?: Record<string, number | null>;
 }
 
 export interface FailoverSurvivor {
@@ -159,12 +185,19 @@ export interface FailoverResult {
   totalRps: number;
   held: boolean;
   survivors: FailoverSurvivor[];
+  /** The front tier loaded, and the tier that broke when it is another. */
+  tier?: string;
+  limitedByTier?: string;
 }
 
 export interface ClusterFacts {
   name: string;
   serverTypes: Record<string, { cpus: number; memoryMb: number; workers: number; costPerHour: number }>;
-  dcs: { name: string; region: string; demand: number; pools: Record<string, number> }[];
+  /** pools: replicas per server type of the front tier; tierPools (several tiers): per tier, replicas per server type. */
+  dcs: { name: string; region: string; demand: number; pools: Record<string, number>; tierPools?: Record<string, Record<string, number>> }[];
+  /** Clusters with several tiers: their names (front first) and the front tier. */
+  tiers?: string[];
+  front?: string;
   /** The cluster file's failover map (lost DC -> survivor DC -> share), when it has one; the planner uses it. */
   failover?: Record<string, Record<string, number>>;
 }

@@ -38,7 +38,15 @@ export function clusterFacts(spec: ClusterSpec): ClusterFacts {
   return {
     name: spec.name,
     serverTypes: Object.fromEntries(Object.entries(spec.serverTypes).map(([k, t]) => [k, { cpus: t.cpus, memoryMb: t.memoryMb, workers: t.workers, costPerHour: t.costPerHour }])),
-    dcs: spec.dcs.map((d) => ({ name: d.name, region: d.region, demand: d.demand, pools: Object.fromEntries(d.pools.map((p) => [p.serverType, p.replicas])) })),
+    dcs: spec.dcs.map((d) => {
+      const front = d.pools.filter((p) => p.tier === undefined || p.tier === spec.front);
+      const base = { name: d.name, region: d.region, demand: d.demand, pools: Object.fromEntries(front.map((p) => [p.serverType, p.replicas])) };
+      if ((spec.tiers?.length ?? 1) < 2) return base;
+      const tierPools: Record<string, Record<string, number>> = {};
+      for (const p of d.pools) (tierPools[p.tier!] ??= {})[p.serverType] = p.replicas;
+      return { ...base, tierPools };
+    }),
     ...(spec.failover ? { failover: spec.failover } : {}),
+    ...((spec.tiers?.length ?? 1) > 1 ? { tiers: [spec.front!, ...spec.tiers!.map((t) => t.name).filter((n) => n !== spec.front)], front: spec.front } : {}),
   };
 }

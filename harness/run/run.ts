@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, WriteFailed, exitCodeOf, projectRoot, withinTimeLimit } from '../common';
-import { checkScenarioAgainstCluster, loadClusterFile, loadScenario } from '../config';
+import { checkScenarioAgainstCluster, loadClusterFile, loadScenario, loadTierOf } from '../config';
 import type { Scenario } from '../config';
 import { createDriver, toReplica, type DriverOptions } from '../cluster';
 import type { ClusterDriver, RunningCluster } from '../cluster';
@@ -15,9 +15,9 @@ import type { Comparison } from '../capacity';
 import { writeReport } from '../report';
 import { appendHistory, baselineRedlines, makeRunId, prepareOutDir, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
-  abortingThresholds, buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, metricsRetentionSeconds,
-  realClock, RequestCounters, runDrillSpec, SafetyStop, ThresholdAbortWatch,
-  type Clock, type ClusterPort, type DrillContext, type DrillResults,
+  abortingThresholds, buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, loadView,
+  metricsRetentionSeconds, realClock, RequestCounters, runDrillSpec, SafetyStop, ThresholdAbortWatch,
+  type Clock, type ClusterPort, type DrillContext, type DrillResults, type LoadPort,
 } from '../drill';
 import { clusterFacts, gitFacts, versions } from './facts';
 import { checkForecast } from './forecast-check';
@@ -141,6 +141,10 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const offSample = metrics.onSample(outputs.sampleListener);
   if (outputs.prometheusUrl) log.info(`metrics for Prometheus at ${outputs.prometheusUrl}`);
   const abortWatch = new ThresholdAbortWatch(abortingThresholds(scenario, metrics), clock.now());
+  // The load enters one tier (the front unless the mix names another); the other tiers serve it.
+  const loadTier = loadTierOf(scenario, spec);
+  const loaded = loadView(spec, loadTier);
+  const loadedNames = new Set(loaded.replicas.map((r) => r.name));
 
   const startedAt = new Date();
   const runId = makeRunId(scenario.name, startedAt);
@@ -181,21 +185,32 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     log.info(`cluster ${spec.name}: ${cluster.replicas.length} replicas up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
     if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
     source = await openLoadSource({
-      replicas: spec.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics, timeoutMs: scenario.timeoutMs,
+      replicas: loaded.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics, timeoutMs: scenario.timeoutMs,
       maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file, agents: opts.agents, logger: log,
       onAgentEvent: (e) => ctrl?.annotate(`agent ${e.agent} ${e.type}: ${e.reason}`),
     });
     source.load.setWeights(demandWeights(spec));
     source.load.setRate(0);
     source.start();
+    const inner = source.load;
+    const load: LoadPort = {
+      setRate: (r) => inner.setRate(r), setWeights: (w) => inner.setWeights(w), setTags: (t) => inner.setTags(t),
+      // Replicas of the other tiers are watched, not loaded: the router does not know them.
+      markOut: (r) => { if (loadedNames.has(r)) inner.markOut(r); }, markIn: (r) => { if (loadedNames.has(r)) inner.markIn(r); },
+      stats: () => inner.stats(), sendLag: () => inner.sendLag?.() ?? { count: 0, p99: 0, max: 0 }, resetSendLag: () => inner.resetSendLag?.(),
+      outstanding: (r) => (loadedNames.has(r) ? (inner.outstanding?.(r) ?? 0) : 0),
+    };
     ctrl = new DrillController({
-      runId, scenario, cluster: holder, load: source.load, metrics: source.metricsPort(countedMetricsPort(metrics, counters)), guards, clock,
+      runId, scenario, cluster: holder, load, metrics: source.metricsPort(countedMetricsPort(metrics, counters)), guards, clock,
       signal: opts.signal, view, logger: log,
       onStep: (r) => files.appendStep(r), abortCheck: (now) => abortWatch.check(now),
     });
     ctrl.start();
     if (opts.onClusterUp) await opts.onClusterUp(holder.current);
-    const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock, results, knownRedlines: baselineSummary ? baselineRedlines(baselineSummary) : {}, logger: log };
+    const ctx: DrillContext = {
+      ctrl, scenario, cluster: loaded, clock, results, knownRedlines: baselineSummary ? baselineRedlines(baselineSummary) : {}, logger: log,
+      ...(loadTier && loaded !== spec ? { tiers: { cluster: spec, loadTier } } : {}),
+    };
     // Warm-up: connections open, code paths JIT-compiled, before the first measurement.
     ctrl.apply(demandWeights(spec), Math.min(20, scenario.baselineRps));
     await ctrl.idle(3000);
