@@ -28,7 +28,7 @@ export function sustained(r: OpenResult, rate: number): boolean {
 export async function agentsBench(opts: { url: string; quick: boolean; say: (l: string) => void }): Promise<string[]> {
   const { url, quick, say } = opts;
   const timing = { seconds: quick ? 4 : 10, warmupSeconds: quick ? 2 : 3 };
-  const rates = quick ? [2000, 4000, 6000, 8000] : [2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000];
+  const rates = quick ? [500, 1000, 2000, 4000] : [500, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000];
   const sides = [
     { name: 'one process', run: (rate: number) => runJson([path.join(__dirname, 'gen.ts'), 'headroom', 'open', url, JSON.stringify({ rate, ...timing, connections: 50 })], 120_000) },
     { name: '--agents 2', run: (rate: number) => runJson([path.join(__dirname, 'fleet-gen.ts'), url, JSON.stringify({ agents: 2, rate, ...timing })], 180_000) },
