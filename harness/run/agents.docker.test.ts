@@ -42,7 +42,12 @@ function mergedCount(file: string): number {
   return n;
 }
 
-async function drill(name: string, drillKind: 'redline' | 'hold', agents?: AgentSource, onUp?: (c: RunningCluster) => Promise<void>) {
+async function drill(
+  name: string,
+  drillKind: 'redline' | 'hold',
+  agents?: AgentSource,
+  onUp?: (c: RunningCluster) => Promise<void>,
+) {
   const out = path.join(tmp, name);
   const points = path.join(tmp, `${name}.ndjson`);
   const stderr = new PassThrough();
@@ -56,8 +61,16 @@ async function drill(name: string, drillKind: 'redline' | 'hold', agents?: Agent
   process.env.AGENT_DRILL = drillKind;
   try {
     const result = await runScenario({
-      scenarioFile: path.join(fixtures, 'agent-drill.ts'), outDir: out, cwd: root, stdout: new PassThrough(), stderr, logger, tty: false,
-      agents, keep: true, outputs: [{ kind: 'json', file: points }],
+      scenarioFile: path.join(fixtures, 'agent-drill.ts'),
+      outDir: out,
+      cwd: root,
+      stdout: new PassThrough(),
+      stderr,
+      logger,
+      tty: false,
+      agents,
+      keep: true,
+      outputs: [{ kind: 'json', file: points }],
       onClusterUp: async (c) => {
         cluster = c;
         await onUp?.(c);
@@ -66,7 +79,11 @@ async function drill(name: string, drillKind: 'redline' | 'hold', agents?: Agent
     // Kept up (keep: true) so the replica's own counters can be read after the load has stopped.
     if (cluster) served = await feedCount((cluster as RunningCluster).replicas[0].http);
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
-    const steps = fs.readFileSync(path.join(out, 'steps.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StepRecord);
+    const steps = fs
+      .readFileSync(path.join(out, 'steps.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as StepRecord);
     return { result, summary, steps, log, served, merged: mergedCount(points) };
   } finally {
     if (before === undefined) delete process.env.AGENT_DRILL;
@@ -89,33 +106,47 @@ test('the redline with 2 local agents: found, with merged counts equal to what t
   assert.equal(agents.merged, agents.served, agents.log);
   assert.equal(inProcess.merged, inProcess.served, inProcess.log);
   // On a shared 2-core machine the redline moves with the neighbours' load: reported, not asserted.
-  process.stderr.write(`# redline in-process ${a} req/s, with 2 agents ${b} req/s (${a ? (((b - a) / a) * 100).toFixed(1) : '-'}%); `
-    + `requests merged ${agents.merged} = counted by the replica ${agents.served}\n`);
+  process.stderr.write(
+    `# redline in-process ${a} req/s, with 2 agents ${b} req/s (${a ? (((b - a) / a) * 100).toFixed(1) : '-'}%); ` +
+      `requests merged ${agents.merged} = counted by the replica ${agents.served}\n`,
+  );
 });
 
 test('an agent killed (SIGKILL) mid-step: the drill finishes, the step says so, the other agent carries the rate', async () => {
   const spawned: LocalAgent[] = await spawnLocalAgents(2, { ports: [46020, 46021] });
   try {
     const victim = spawned[0];
-    const { result, steps, log, served, merged } = await drill('killed', 'hold', { addresses: spawned.map((x) => x.address) }, async () => {
-      // Warm-up 3 s, then steps of 1 s + 3 s: kill in the middle of the second step.
-      setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 9500).unref();
-    });
+    const { result, steps, log, served, merged } = await drill(
+      'killed',
+      'hold',
+      { addresses: spawned.map((x) => x.address) },
+      async () => {
+        // Warm-up 3 s, then steps of 1 s + 3 s: kill in the middle of the second step.
+        setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 9500).unref();
+      },
+    );
     assert.equal(result.exitCode, 0, log);
     assert.equal(steps.length, 4, log);
-    const noted = steps.findIndex((s) => s.annotations.some((a) => a.includes(`agent ${victim.address}`) && a.includes('lost')));
+    const noted = steps.findIndex((s) =>
+      s.annotations.some((a) => a.includes(`agent ${victim.address}`) && a.includes('lost')),
+    );
     assert.ok(noted >= 1 && noted < 3, JSON.stringify(steps.map((s) => s.annotations)));
     assert.match(steps[noted].annotations.join('\n'), /its share moved to the 1 other agent/);
     // After the loss the survivor alone sends the whole rate (40 req/s), and the steps are measured. Their
     // verdict is not asserted: a p99 guard on a shared 2-core machine breaks with the neighbours' load.
     for (const s of steps.slice(noted + 1)) {
       const rps = s.pools.reduce((n, p) => n + p.rps, 0);
-      assert.ok(rps > 40 * 0.8, `${JSON.stringify(steps.map((x) => [x.index, x.pools[0].rps, x.annotations]))}\n${log}`);
+      assert.ok(
+        rps > 40 * 0.8,
+        `${JSON.stringify(steps.map((x) => [x.index, x.pools[0].rps, x.annotations]))}\n${log}`,
+      );
       assert.notEqual(s.verdict, 'aborted', JSON.stringify(s.guards));
     }
     // What the killed agent had not reported yet is lost to the drill, never counted twice.
     assert.ok(merged <= served, `merged ${merged}, served ${served}`);
-    process.stderr.write(`# agent killed: ${served - merged} requests answered but never reported (its unsent last second)\n`);
+    process.stderr.write(
+      `# agent killed: ${served - merged} requests answered but never reported (its unsent last second)\n`,
+    );
   } finally {
     await Promise.all(spawned.map((x) => x.kill()));
   }

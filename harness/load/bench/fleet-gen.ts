@@ -5,7 +5,12 @@ import { Fleet } from '../../agent';
 import { Metrics } from '../../metrics';
 import type { Replica } from '../../cluster';
 
-interface Opts { agents: number; rate: number; seconds: number; warmupSeconds: number }
+interface Opts {
+  agents: number;
+  rate: number;
+  seconds: number;
+  warmupSeconds: number;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuS = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
 
@@ -13,10 +18,25 @@ async function main() {
   const [url, json] = process.argv.slice(2);
   const o = JSON.parse(json) as Opts;
   const u = new URL(url);
-  const replica: Replica = { name: 'bench', region: 'local', dc: 'local', pool: 'local/bench', serverType: 'bench', index: 0, host: u.hostname, httpPort: Number(u.port), grpcPort: 0, http: u.origin, grpc: '' };
+  const replica: Replica = {
+    name: 'bench',
+    region: 'local',
+    dc: 'local',
+    pool: 'local/bench',
+    serverType: 'bench',
+    index: 0,
+    host: u.hostname,
+    httpPort: Number(u.port),
+    grpcPort: 0,
+    http: u.origin,
+    grpc: '',
+  };
   const metrics = new Metrics({ retainSeconds: 60 });
   const fleet = await Fleet.connect({
-    agents: { local: o.agents }, replicas: [replica], metrics, maxInFlight: 2000,
+    agents: { local: o.agents },
+    replicas: [replica],
+    metrics,
+    maxInFlight: 2000,
     mix: { endpoints: [{ name: 'bench', weight: 1, protocol: 'http', path: u.pathname }] },
   });
   try {
@@ -37,11 +57,25 @@ async function main() {
     const seconds = (t1 - t0) / 1000;
     const completed = s1.completed - s0.completed;
     const w = metrics.totals();
-    process.stdout.write(`${JSON.stringify({
-      tool: `headroom --agents ${o.agents}`, mode: 'open', seconds, requests: completed, sent: s1.sent - s0.sent, failed: s1.failed - s0.failed,
-      dropped: s1.dropped - s0.dropped, rate: (s1.sent - s0.sent) / seconds, cpuS: cpuS(c1), perCpuS: completed / cpuS(c1),
-      sendLagP50Ms: lag.p50, sendLagP99Ms: lag.p99, sendLagMaxMs: lag.max, p50Ms: w.percentile(50), p99Ms: w.percentile(99),
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        tool: `headroom --agents ${o.agents}`,
+        mode: 'open',
+        seconds,
+        requests: completed,
+        sent: s1.sent - s0.sent,
+        failed: s1.failed - s0.failed,
+        dropped: s1.dropped - s0.dropped,
+        rate: (s1.sent - s0.sent) / seconds,
+        cpuS: cpuS(c1),
+        perCpuS: completed / cpuS(c1),
+        sendLagP50Ms: lag.p50,
+        sendLagP99Ms: lag.p99,
+        sendLagMaxMs: lag.max,
+        p50Ms: w.percentile(50),
+        p99Ms: w.percentile(99),
+      })}\n`,
+    );
   } finally {
     await fleet.stop();
   }
