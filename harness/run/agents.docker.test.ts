@@ -132,12 +132,12 @@ test('an agent killed (SIGKILL) mid-step: the drill finishes, the step says so, 
     );
     assert.ok(noted >= 1 && noted < 3, JSON.stringify(steps.map((s) => s.annotations)));
     assert.match(steps[noted].annotations.join('\n'), /its share moved to the 1 other agent/);
-    // After the loss the survivor alone sends the whole rate (40 req/s), and the steps are measured. Their
+    // After the loss the survivor alone sends the whole rate (20 req/s), and the steps are measured. Their
     // verdict is not asserted: a p99 guard on a shared 2-core machine breaks with the neighbours' load.
     for (const s of steps.slice(noted + 1)) {
       const rps = s.pools.reduce((n, p) => n + p.rps, 0);
       assert.ok(
-        rps > 40 * 0.8,
+        rps > 20 * 0.8,
         `${JSON.stringify(steps.map((x) => [x.index, x.pools[0].rps, x.annotations]))}\n${log}`,
       );
       assert.notEqual(s.verdict, 'aborted', JSON.stringify(s.guards));
