@@ -2,6 +2,7 @@
 // side by side on the same local nginx, then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { agentsBench } from './agents';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
 import { startupBench } from './startup';
@@ -107,6 +108,10 @@ async function main() {
     say(`   RSS start ${f(m.rssStartMb)} MiB, end ${f(m.rssEndMb)} MiB, growth ${f(growth)} MiB (target < 20); JS heap ${f(m.heapStartMb)} -> ${f(m.heapEndMb)} MiB; ${m.requests} requests, achieved ${f(m.rate, 1)} req/s, send lag p99 ${f(m.sendLagP99Ms, 3)} ms`);
     say('   (the start figure still holds the TypeScript compiler ts-node loaded; a drop means it was returned to the system, not that load frees memory)');
     verdicts.push(`memory growth ${f(growth)} MiB over ${mem.seconds} s ${growth < 20 ? 'meets' : 'MISSES'} < 20 MiB`);
+
+    // 5. (before the soak, which is long) one process against --agents 2 (also alone: harness/load/bench/agents.ts).
+    say('');
+    verdicts.push(...(await agentsBench({ url: server.url, quick, say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');

@@ -1,0 +1,87 @@
+// One open-model run driven through generator agents (the bench's `--agents N` side): this process is
+// the controller only; it prints one JSON line like gen.ts, its CPU being what absorbing the agents' seconds costs.
+// usage: fleet-gen.ts <url> <json options: agents, rate, seconds, warmupSeconds>
+import { Fleet } from '../../agent';
+import { Metrics } from '../../metrics';
+import type { Replica } from '../../cluster';
+
+interface Opts {
+  agents: number;
+  rate: number;
+  seconds: number;
+  warmupSeconds: number;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cpuS = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
+
+async function main() {
+  const [url, json] = process.argv.slice(2);
+  const o = JSON.parse(json) as Opts;
+  const u = new URL(url);
+  const replica: Replica = {
+    name: 'bench',
+    region: 'local',
+    dc: 'local',
+    pool: 'local/bench',
+    serverType: 'bench',
+    index: 0,
+    host: u.hostname,
+    httpPort: Number(u.port),
+    grpcPort: 0,
+    http: u.origin,
+    grpc: '',
+  };
+  const metrics = new Metrics({ retainSeconds: 60 });
+  const fleet = await Fleet.connect({
+    agents: { local: o.agents },
+    replicas: [replica],
+    metrics,
+    maxInFlight: 2000,
+    mix: { endpoints: [{ name: 'bench', weight: 1, protocol: 'http', path: u.pathname }] },
+  });
+  try {
+    fleet.start();
+    fleet.setRate(o.rate);
+    await sleep(o.warmupSeconds * 1000);
+    // Reports arrive about 1 s after each second: the counters read at both ends lag alike.
+    const s0 = fleet.stats();
+    fleet.resetSendLag();
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await sleep(o.seconds * 1000);
+    const c1 = process.cpuUsage(c0);
+    const t1 = performance.now();
+    const s1 = fleet.stats();
+    const lag = fleet.sendLag();
+    fleet.setRate(0);
+    const seconds = (t1 - t0) / 1000;
+    const completed = s1.completed - s0.completed;
+    const w = metrics.totals();
+    process.stdout.write(
+      `${JSON.stringify({
+        tool: `headroom --agents ${o.agents}`,
+        mode: 'open',
+        seconds,
+        requests: completed,
+        sent: s1.sent - s0.sent,
+        failed: s1.failed - s0.failed,
+        dropped: s1.dropped - s0.dropped,
+        rate: (s1.sent - s0.sent) / seconds,
+        cpuS: cpuS(c1),
+        perCpuS: completed / cpuS(c1),
+        sendLagP50Ms: lag.p50,
+        sendLagP99Ms: lag.p99,
+        sendLagMaxMs: lag.max,
+        p50Ms: w.percentile(50),
+        p99Ms: w.percentile(99),
+      })}\n`,
+    );
+  } finally {
+    await fleet.stop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`fleet-gen failed: ${err?.stack ?? err}\n`);
+  process.exitCode = 1;
+});
