@@ -54,7 +54,8 @@ export class EdgeLoadPort implements Load {
     this.inner.resetSendLag?.();
   }
   outstanding(replica: string): number {
-    return this.inner.outstanding?.(replica) ?? 0;
+    // Behind a managed edge the generator knows only its frontends: per-replica requests in flight are HAProxy's (scur).
+    return this.o.engineWeights ? 0 : (this.inner.outstanding?.(replica) ?? 0);
   }
 
   /** Resolves once every change asked for has been applied (or failed). */
