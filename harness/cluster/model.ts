@@ -105,7 +105,21 @@ export interface ClusterSpec {
   serviceEnv: Record<string, string>;
   /** DC that takes a lost DC's traffic, with shares; absent = spread over survivors by demand. */
   failover?: Record<string, Record<string, number>>;
+  /** An HAProxy edge in front of the front tier (cluster file `edge:`); absent = the generator picks replicas. */
+  edge?: EdgeClusterSpec;
 }
+
+/** `managed`: headroom starts HAProxy (one frontend per region from `port`, or one per cluster); `existing`: someone else's. */
+export type EdgeClusterSpec =
+  | { mode: 'managed'; port: number; runtimePort: number; per: 'region' | 'cluster'; maxShareChange?: number; watchdogSeconds?: number }
+  | {
+      mode: 'existing';
+      /** `tcp://host:port`, `unix:///path` or `/path`. */
+      runtime: string;
+      servers: { backend: string; server: string; dc: string; serverType: string }[];
+      maxShareChange?: number;
+      watchdogSeconds?: number;
+    };
 
 export type ReplicaState = 'running' | 'paused' | 'exited' | 'dead' | 'missing' | 'unmanaged';
 

@@ -73,6 +73,19 @@ export const serviceSchema = z.strictObject({
   metrics: metricsSource.optional(),
 });
 
+/** Managed: `{ port, runtime: <tcp port>, per? }`; existing: `{ runtime: 'tcp://h:p' | unix socket, servers }` (edge-rules.ts). */
+export const edgeSchema = z.strictObject({
+  port: z.number().int().min(1).max(65535).optional(),
+  runtime: z.union([z.number().int().min(1).max(65535), z.string().min(1)]),
+  per: z.enum(['region', 'cluster']).optional(),
+  maxShareChange: z.number().gt(0).max(1).optional(),
+  watchdogSeconds: z.number().positive().optional(),
+  servers: z
+    .array(z.strictObject({ backend: z.string().min(1), server: z.string().min(1), dc: z.string().min(1), serverType: z.string().min(1) }))
+    .min(1)
+    .optional(),
+});
+
 export const clusterFileSchema = z.strictObject({
   name,
   driver: z.enum(['docker', 'static']).default('docker'),
@@ -86,6 +99,7 @@ export const clusterFileSchema = z.strictObject({
   serverTypes: z.record(name, serverTypeSchema),
   regions: z.array(regionSchema).min(1),
   failover: z.record(z.string(), z.record(z.string(), z.number().positive().max(1))).optional(),
+  edge: edgeSchema.optional(),
 });
 
 export type ClusterFile = z.output<typeof clusterFileSchema>;

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import * as YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../common';
+import { buildEdge, checkEdgeRules } from './edge-rules';
 import type { ClusterSpec, DcSpec, PoolSpec, RegionSpec, ReplicaSpec, ServerType } from '../cluster';
 import { ClusterFile, clusterFileSchema, dcSchema, endpointSchema, regionSchema, serverTypeSchema, serviceSchema } from './cluster-schema';
 import { poolEntries, shortFormTier } from './service-rules';
@@ -56,6 +57,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => fromZodIssue(i, raw)));
     problems.push(...checkClusterRules(raw, dirname(file)));
     problems.push(...checkMetricsSources(raw));
+    problems.push(...checkEdgeRules(raw as Record<string, unknown>)); // edge: (issue 13)
     if (parsed.success && problems.length === 0) return buildSpec(parsed.data, file);
   }
   throw new ConfigErrors(dedupe(problems).map((p) => toConfigError(file, p, lineOf(p.path))));
@@ -257,5 +259,6 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
     front,
     serviceEnv: frontTier.source.kind === 'reference' ? { ...frontTier.env } : {},
     ...(f.failover ? { failover: f.failover } : {}),
+    ...(f.edge ? { edge: buildEdge(f.edge) } : {}),
   };
 }

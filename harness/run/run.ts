@@ -23,6 +23,7 @@ import { clusterFacts, gitFacts, versions } from './facts';
 import { checkForecast } from './forecast-check';
 import { openLoadSource, type LoadSource } from './load-source';
 import { failuresText, runVerdict } from './verdict';
+import { openDrillEdge, type DrillEdge } from './edge'; // edge (issue 13)
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -177,6 +178,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   let source: LoadSource | null = null;
   let ctrl: DrillController | null = null;
   let failure: unknown = null;
+  let edge: DrillEdge | null = null; // edge (issue 13)
   try {
     if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
     const upStart = Date.now();
@@ -184,11 +186,15 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     holder = new ClusterHolder(cluster, driver, runId, opts.signal);
     log.info(`cluster ${spec.name}: ${cluster.replicas.length} replicas up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
     if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
+    // edge (issue 13): HAProxy started or attached after the cluster; the generator then sends to its frontends.
+    edge = await openDrillEdge({ spec, replicas: cluster.replicas, runId, runDir, driver: opts.driver, logger: log,
+      recordGauge: (m, t, v) => metrics.recordGauge(m, t, v), annotate: (t) => ctrl?.annotate(t) });
     source = await openLoadSource({
-      replicas: loaded.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics, timeoutMs: scenario.timeoutMs,
+      replicas: edge?.targets ?? loaded.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics, timeoutMs: scenario.timeoutMs,
       maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file, agents: opts.agents, logger: log,
       onAgentEvent: (e) => ctrl?.annotate(`agent ${e.agent} ${e.type}: ${e.reason}`),
     });
+    if (edge) source = edge.wrap(source); // edge (issue 13)
     source.load.setWeights(demandWeights(spec));
     source.load.setRate(0);
     source.start();
@@ -236,6 +242,8 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     offSample();
     await outputs.end().catch((e: unknown) => log.warn(`closing the outputs: ${String(e)}`));
     if (ctrl) await ctrl.stop();
+    // edge (issue 13): the weights found at start go back before anything is torn down.
+    if (edge) await edge.close().catch((e: unknown) => log.warn(`edge: restoring the weights failed: ${String(e)}; run \`headroom edge restore ${runDir}\``));
     if (!opts.keep) {
       try {
         if (holder) await holder.current.down();
