@@ -22,7 +22,7 @@ const commands: Record<string, { flag: string; args: string[] }> = {
   up: { flag: '--run-id', args: ['clusters/local-3dc.yaml'] },
   down: { flag: '--quiet', args: ['clusters/local-3dc.yaml'] },
   status: { flag: '--json', args: ['clusters/local-3dc.yaml'] },
-  load: { flag: '--max-in-flight', args: ['http://127.0.0.1:35200/', '--rate', '1', '--duration', '1s'] },
+  load: { flag: '--max-in-flight', args: ['http://127.0.0.1:7200/', '--rate', '1', '--duration', '1s'] },
   drill: { flag: '--baseline', args: ['scenarios/smoke.ts'] },
   plan: { flag: '--utilization', args: ['--capacity', 'x', '--forecast', 'y'] },
   report: { flag: '--max-drop', args: ['reports/x'] },
@@ -78,7 +78,7 @@ test('bad values: every one at once, each naming flag, value and expectation', a
   assert.match(r.stderr, /--utilization: value '2': expected a share such as 0\.05 or 5% between 0 and 1/);
   assert.match(r.stderr, /--spares: value 'some': expected a whole number >= 0/);
   assert.match(r.stderr, /--growth: value 'big': expected a share/);
-  const l = await cli(['load', 'http://127.0.0.1:35200/', '--vus', '1.5', '--duration', '1s', '--timeout', 'never']);
+  const l = await cli(['load', 'http://127.0.0.1:7200/', '--vus', '1.5', '--duration', '1s', '--timeout', 'never']);
   assert.equal(l.code, 104);
   assert.match(l.stderr, /--vus: value '1\.5': expected a whole number > 0/);
   assert.match(l.stderr, /--timeout: value 'never': expected a duration like '30s' or '1m' above 0/);

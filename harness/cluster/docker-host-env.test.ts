@@ -1,5 +1,5 @@
 // DOCKER_HOST to dockerode options (npipe://), and an unreachable endpoint that came through DOCKER_HOST: the
-// error names the variable and its value (a closed loopback port, 39998, stands for a dead daemon).
+// error names the variable and its value (a closed loopback port, 11998, stands for a dead daemon).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -19,13 +19,13 @@ test('endpoints to dockerode options', () => {
 });
 
 test('Docker unreachable through DOCKER_HOST: the error names DOCKER_HOST and its value', async () => {
-  const engine = dockerEngine(dockerHostOptions('tcp://127.0.0.1:39998', { source: 'DOCKER_HOST' }));
+  const engine = dockerEngine(dockerHostOptions('tcp://127.0.0.1:11998', { source: 'DOCKER_HOST' }));
   await assert.rejects(engine.list(['headroom.cluster']), (err: unknown) => {
     assert.ok(err instanceof ClusterError);
     assert.equal(err.exitCode, 110);
     assert.match(
       err.message,
-      /ECONNREFUSED 127\.0\.0\.1:39998 \(the Docker endpoint of DOCKER_HOST=tcp:\/\/127\.0\.0\.1:39998\)$/,
+      /ECONNREFUSED 127\.0\.0\.1:11998 \(the Docker endpoint of DOCKER_HOST=tcp:\/\/127\.0\.0\.1:11998\)$/,
     );
     assert.match(err.hint ?? '', /Unset DOCKER_HOST to use the default unix:\/\/\/var\/run\/docker\.sock/);
     return true;
@@ -41,7 +41,7 @@ test('the CLI: a bare path in DOCKER_HOST is exit 104 suggesting unix://; an unr
     bare.stderr,
     /hint: a socket path needs the unix:\/\/ scheme: DOCKER_HOST=unix:\/\/\/var\/run\/docker\.sock/,
   );
-  const dead = await headroom(['status', fixture], { DOCKER_HOST: 'tcp://127.0.0.1:39998' });
+  const dead = await headroom(['status', fixture], { DOCKER_HOST: 'tcp://127.0.0.1:11998' });
   assert.equal(dead.code, 110, dead.stderr);
-  assert.match(dead.stderr, /the Docker endpoint of DOCKER_HOST=tcp:\/\/127\.0\.0\.1:39998/);
+  assert.match(dead.stderr, /the Docker endpoint of DOCKER_HOST=tcp:\/\/127\.0\.0\.1:11998/);
 });

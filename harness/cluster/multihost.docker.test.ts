@@ -3,7 +3,7 @@
 // image on each daemon, every replica runs on its DC's daemon and listens on its DC's address only;
 // `status` lists those addresses; a drill kills dc b on the second daemon and brings it back;
 // afterwards nothing of the cluster is left on either daemon. An image tier that only the default
-// daemon holds is loaded onto the second one (no registry). Ports 38000-38119.
+// daemon holds is loaded onto the second one (no registry). Ports 10000-10119.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -187,7 +187,7 @@ test("an image only the default daemon holds is loaded onto the DC daemon that l
   const spec = parseClusterFile(
     `
 name: mh-test-image
-ports: 38100-38119
+ports: 10100-10119
 services:
   web:
     image: ${image}
@@ -226,7 +226,7 @@ regions:
     }
     assert.deepEqual(
       cluster.replicas.map((r) => r.http),
-      ['http://127.0.1.1:38100', 'http://127.0.2.1:38102'],
+      ['http://127.0.1.1:10100', 'http://127.0.2.1:10102'],
     );
     assert.equal(await driver.down(), 2);
   } finally {

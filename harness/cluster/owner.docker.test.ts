@@ -1,4 +1,4 @@
-// One owner per cluster, against the real daemon (fixtures/owner.yaml, ports 39000-39019): a second
+// One owner per cluster, against the real daemon (fixtures/owner.yaml, ports 11000-11019): a second
 // `up` of a cluster that a live run holds is refused (exit 110 naming that run, its host and pid) and
 // leaves the first run's replicas alone; `down` refuses too unless --force; a run's teardown removes
 // only its own containers; a dead owner's containers are leftovers that the next `up` removes.

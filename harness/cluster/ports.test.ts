@@ -6,32 +6,32 @@ import { decodeProcAddress, describeHolder, listeningInodes, portHolder, portTak
 
 test('a port something listens on is taken; a free one is not', async () => {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(37014, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(9014, '127.0.0.1', resolve));
   try {
-    assert.equal(await portTaken('127.0.0.1', 37014), true);
-    assert.equal(await portTaken('127.0.0.1', 37015), false);
-    assert.deepEqual(await takenPorts([{ host: '127.0.0.1', port: 37015 }, { host: '127.0.0.1', port: 37014 }]), [{ host: '127.0.0.1', port: 37014, holder: portHolder('127.0.0.1', 37014) }]);
+    assert.equal(await portTaken('127.0.0.1', 9014), true);
+    assert.equal(await portTaken('127.0.0.1', 9015), false);
+    assert.deepEqual(await takenPorts([{ host: '127.0.0.1', port: 9015 }, { host: '127.0.0.1', port: 9014 }]), [{ host: '127.0.0.1', port: 9014, holder: portHolder('127.0.0.1', 9014) }]);
   } finally {
     server.close();
   }
-  assert.equal(await portTaken('127.0.0.1', 37014), false, 'free again once closed');
+  assert.equal(await portTaken('127.0.0.1', 9014), false, 'free again once closed');
 });
 
 test('a taken port names the process that listens on it, from /proc', async () => {
   // A separate process, so the pid and command line cannot be ours by accident.
-  const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(37011, '127.0.0.1', () => console.log('up'))", 'holder-marker'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(9011, '127.0.0.1', () => console.log('up'))", 'holder-marker'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once('data', () => resolve());
       child.once('exit', (code) => reject(new Error(`the listener exited (${code})`)));
     });
-    const [taken] = await takenPorts([{ host: '127.0.0.1', port: 37011 }]);
-    assert.equal(taken.port, 37011);
+    const [taken] = await takenPorts([{ host: '127.0.0.1', port: 9011 }]);
+    assert.equal(taken.port, 9011);
     assert.equal(taken.holder?.pid, child.pid);
     assert.match(taken.holder!.command, /node.* -e .*holder-marker$/);
     assert.equal(describeHolder(taken.holder!), `pid ${child.pid} (${taken.holder!.command})`);
     // A wildcard listener blocks 127.0.0.1 too, and is found for it; a free port has no holder.
-    assert.equal(portHolder('127.0.0.1', 37012), null);
+    assert.equal(portHolder('127.0.0.1', 9012), null);
   } finally {
     child.kill();
   }
@@ -39,10 +39,10 @@ test('a taken port names the process that listens on it, from /proc', async () =
 
 test('a listener in this process on :: (IPv6 wildcard) is found for 127.0.0.1', async (t) => {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(37013, '::', resolve));
+  await new Promise<void>((resolve) => server.listen(9013, '::', resolve));
   t.after(() => server.close());
-  assert.deepEqual(portHolder('127.0.0.1', 37013)?.pid, process.pid);
-  assert.deepEqual((await takenPorts([{ host: '127.0.0.1', port: 37013 }]))[0].holder?.pid, process.pid);
+  assert.deepEqual(portHolder('127.0.0.1', 9013)?.pid, process.pid);
+  assert.deepEqual((await takenPorts([{ host: '127.0.0.1', port: 9013 }]))[0].holder?.pid, process.pid);
 });
 
 test('/proc/net/tcp addresses decode to IPs and ports (IPv4, IPv6, IPv4-mapped)', () => {

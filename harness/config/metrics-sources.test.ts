@@ -23,8 +23,8 @@ regions:
       - name: lab1
         demand: 1
         pools:
-          small: [{ http: "http://127.0.0.1:40201", grpc: "127.0.0.1:40202"${a} }]
-          large: [{ http: "http://127.0.0.1:40203", grpc: "127.0.0.1:40204"${b} }]
+          small: [{ http: "http://127.0.0.1:12201", grpc: "127.0.0.1:12202"${a} }]
+          large: [{ http: "http://127.0.0.1:12203", grpc: "127.0.0.1:12204"${b} }]
 `;
 
 function problems(text: string): string[] {
@@ -57,7 +57,7 @@ test('bad metrics: a docker cluster, unknown templates, not a path nor an http U
   const docker = `
 name: d
 driver: docker
-ports: 40210-40219
+ports: 12210-12219
 metrics: /metrics
 serverTypes: { small: { cpus: 0.25, memoryMb: 256 } }
 regions: [{ name: r, dcs: [{ name: d1, demand: 1, pools: { small: 1 } }] }]

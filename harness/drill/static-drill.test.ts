@@ -1,5 +1,5 @@
 // Drills on existing servers (driver: static): bucket servers of known capacity (child processes on ports
-// 40100-40199, harness/cluster/testing/bucket-server.js) are redlined through `headroom drill`. The redline
+// 12100-12199, harness/cluster/testing/bucket-server.js) are redlined through `headroom drill`. The redline
 // lands near each server's capacity, CPU comes from the servers' own metrics, nothing is marked out for
 // lack of resource samples, and a CPU guard without a metrics source is refused before anything starts.
 import { after, before, test } from 'node:test';
@@ -19,9 +19,9 @@ let servers: BucketServers | null = null;
 
 before(async () => {
   servers = await startBucketServers([
-    { port: 40101, rate: capacity.small, cpuMs: 1 },
-    { port: 40103, rate: capacity.large, cpuMs: 1 },
-    { port: 40105, rate: 1, burst: 0 },
+    { port: 12101, rate: capacity.small, cpuMs: 1 },
+    { port: 12103, rate: capacity.large, cpuMs: 1 },
+    { port: 12105, rate: 1, burst: 0 },
   ]);
 });
 

@@ -9,7 +9,7 @@ import { readRun, readSummary } from '../results';
 import { startWebhookServer } from './testing/webhook-server';
 
 const fixtures = path.join(__dirname, 'fixtures');
-const PORTS: [number, number] = [33200, 33299];
+const PORTS: [number, number] = [5200, 5299];
 
 test('a regressed run: the JUnit file is written (folders made), the webhook gets the payload, the log line says why', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'headroom-ci-out-'));

@@ -8,7 +8,7 @@ import { startWebhookServer } from './testing/webhook-server';
 
 const fixtures = path.join(__dirname, 'fixtures');
 // This file's share of the loopback ports given to the CI tests.
-const PORTS: [number, number] = [33100, 33199];
+const PORTS: [number, number] = [5100, 5199];
 
 async function runs() {
   const runA = await readRun(path.join(fixtures, 'run-3dc'));

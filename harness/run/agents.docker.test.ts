@@ -1,5 +1,5 @@
 // Drills driven by generator agents against a real Docker cluster (fixtures/agent-drill.yaml: one small
-// replica on ports 46100-46199): the redline search in-process and with 2 local agents, the merged counts
+// replica on ports 18100-18199): the redline search in-process and with 2 local agents, the merged counts
 // equal to what the replica itself counted; an agent killed (SIGKILL) mid-step is survived and recorded.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,7 +95,7 @@ async function drill(
 test('the redline with 2 local agents: found, with merged counts equal to what the replica counted', async () => {
   const inProcess = await drill('in-process', 'redline');
   assert.equal(inProcess.result.exitCode, 0, inProcess.log);
-  const agents = await drill('agents', 'redline', { local: 2, spawn: { ports: [46010, 46011] } });
+  const agents = await drill('agents', 'redline', { local: 2, spawn: { ports: [18010, 18011] } });
   assert.equal(agents.result.exitCode, 0, agents.log);
   assert.match(agents.log, /load from 2 generator agents/);
   const a = inProcess.summary.redlines[0].rpsPerReplica;
@@ -113,7 +113,7 @@ test('the redline with 2 local agents: found, with merged counts equal to what t
 });
 
 test('an agent killed (SIGKILL) mid-step: the drill finishes, the step says so, the other agent carries the rate', async () => {
-  const spawned: LocalAgent[] = await spawnLocalAgents(2, { ports: [46020, 46021] });
+  const spawned: LocalAgent[] = await spawnLocalAgents(2, { ports: [18020, 18021] });
   try {
     const victim = spawned[0];
     const { result, steps, log, served, merged } = await drill(

@@ -13,12 +13,12 @@ import { silentLogger } from '../common';
 import { openDrillEdge } from './edge';
 import type { LoadSource } from './load-source';
 
-const runtime = { host: '127.0.0.1', port: 45310 };
+const runtime = { host: '127.0.0.1', port: 17310 };
 const edgeSpec: EdgeSpec = {
   file: 'edge-wire-existing', runtime, threads: 1,
-  frontends: [{ name: 'us', host: '127.0.0.1', port: 45300, servers: [
-    { backend: 'be_us', server: 'a', dc: 'use1', serverType: 'small', address: '127.0.0.1', port: 45301 },
-    { backend: 'be_us', server: 'b', dc: 'euw1', serverType: 'small', address: '127.0.0.1', port: 45302 },
+  frontends: [{ name: 'us', host: '127.0.0.1', port: 17300, servers: [
+    { backend: 'be_us', server: 'a', dc: 'use1', serverType: 'small', address: '127.0.0.1', port: 17301 },
+    { backend: 'be_us', server: 'b', dc: 'euw1', serverType: 'small', address: '127.0.0.1', port: 17302 },
   ] }],
 };
 const clusterText = `
@@ -28,10 +28,10 @@ serverTypes: { small: { cpus: 1, memoryMb: 256 } }
 regions:
   - name: us
     dcs:
-      - { name: use1, demand: 1, pools: { small: [{ http: "http://127.0.0.1:45301", grpc: "127.0.0.1:45311" }] } }
-      - { name: euw1, demand: 1, pools: { small: [{ http: "http://127.0.0.1:45302", grpc: "127.0.0.1:45312" }] } }
+      - { name: use1, demand: 1, pools: { small: [{ http: "http://127.0.0.1:17301", grpc: "127.0.0.1:17311" }] } }
+      - { name: euw1, demand: 1, pools: { small: [{ http: "http://127.0.0.1:17302", grpc: "127.0.0.1:17312" }] } }
 edge:
-  runtime: tcp://127.0.0.1:45310
+  runtime: tcp://127.0.0.1:17310
   maxShareChange: 1
   servers:
     - { backend: be_us, server: a, dc: use1, serverType: small }
@@ -48,7 +48,7 @@ function fakeSource(): LoadSource {
 }
 
 test('an existing HAProxy: the drill shifts its weights, requests follow, close() restores them', async (t) => {
-  const servers = await countingServers([45301, 45302]);
+  const servers = await countingServers([17301, 17302]);
   t.after(() => servers.close());
   const hap = await hostHaproxy(haproxyConfig(edgeSpec, { dcs: { use1: 1, euw1: 3 } }), runtime);
   t.after(() => hap.stop());
@@ -70,7 +70,7 @@ test('an existing HAProxy: the drill shifts its weights, requests follow, close(
     assert.ok(during[0].weight > 0);
     assert.equal(during[1].weight, 0);
     servers.reset();
-    await sendRequests('http://127.0.0.1:45300/', 200);
+    await sendRequests('http://127.0.0.1:17300/', 200);
     assert.deepEqual(servers.counts(), [200, 0]);
     assert.match(notes.join('\n'), /edge weights reported: be_us use1=1\.000 euw1=0\.000/);
     const saved = JSON.parse(readFileSync(path.join(runDir, 'edge-weights.json'), 'utf8'));
@@ -91,8 +91,8 @@ test('edge: section errors name the file, the field, the value and what was expe
     }
     return 'accepted';
   };
-  assert.match(bad('{ runtime: 45310, port: 45300 }'), /c\.yaml.*edge.*docker/s);
+  assert.match(bad('{ runtime: 17310, port: 17300 }'), /c\.yaml.*edge.*docker/s);
   assert.match(bad('{ runtime: "nowhere", servers: [{ backend: b, server: s, dc: use1, serverType: small }] }'), /edge\.runtime.*nowhere.*tcp:\/\/host:port/s);
   assert.match(bad('{ runtime: "tcp://127.0.0.1:1", servers: [{ backend: b, server: s, dc: mars, serverType: small }] }'), /edge\.servers\[0\]\.dc.*mars.*use1, euw1/s);
-  assert.match(bad('{ runtime: 45310 }'), /edge\.port/);
+  assert.match(bad('{ runtime: 17310 }'), /edge\.port/);
 });

@@ -1,5 +1,5 @@
 // Faulted probes and saturation against real Docker (issue 11, findings 3 and 4) on the fault tests'
-// pool (two small replicas, ports 44100-44199): a replica paused mid-search is marked out, back in, and
+// pool (two small replicas, ports 16100-16199): a replica paused mid-search is marked out, back in, and
 // its probe repeated, so the redline and CPU per request stay close to a run without the fault; a pool
 // offered far more than it can serve is saturated, not dead, and no replica is marked out.
 import { after, test } from 'node:test';

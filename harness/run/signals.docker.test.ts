@@ -1,5 +1,5 @@
 // SIGHUP (a closed terminal or SSH session) stops a drill as Ctrl-C does, against the real daemon
-// (fixtures/sighup-1dc.yaml, ports 39100-39199): exit 105, summary.json 'interrupted', index.html
+// (fixtures/sighup-1dc.yaml, ports 11100-11199): exit 105, summary.json 'interrupted', index.html
 // written, no container left.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // scenarios/two-tier.ts on real Docker: clusters/local-2tier.yaml as cluster tier-test-2tier on ports
-// 41200-41299. The web tier's redline and the drain toward us-east are both limited by the backend
+// 13200-13299. The web tier's redline and the drain toward us-east are both limited by the backend
 // tier (named in summary.json and in the steps), CPU per front request is taken per tier, and the
 // plan has rows for both tiers. Every container is removed, even when an assertion fails.
 import { after, test } from 'node:test';
@@ -21,7 +21,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-two-tier-'));
 const clusterFile = path.join(tmp, 'cluster.yaml');
 
 fs.writeFileSync(clusterFile, fs.readFileSync(path.join(root, 'clusters', 'local-2tier.yaml'), 'utf8')
-  .replace(/^name: local-2tier$/m, `name: ${clusterName}`).replace(/^ports: 20200-20299$/m, 'ports: 41200-41299'));
+  .replace(/^name: local-2tier$/m, `name: ${clusterName}`).replace(/^ports: 20200-20299$/m, 'ports: 13200-13299'));
 fs.copyFileSync(path.join(root, 'clusters', 'forecast.2tier.csv'), path.join(tmp, 'forecast.csv'));
 // The shipped scenario as it is, on this test's cluster.
 fs.writeFileSync(path.join(tmp, 'scenario.ts'), [

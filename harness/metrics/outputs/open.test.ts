@@ -36,8 +36,8 @@ test('json and prometheus outputs open together, take the same records and the l
       { kind: 'prometheus', address: `127.0.0.1:${port}` },
     ],
     dir,
-    36200,
-    36249,
+    8200,
+    8249,
   );
   t.after(async () => {
     await outs.end();

@@ -96,7 +96,7 @@ test('json output flushes by size while running and keeps only a bounded buffer'
 test('--out values: json=FILE, prometheus with and without ADDR, the run folder beside them', () => {
   assert.deepEqual(parseOutFlag('json=run.ndjson'), { kind: 'json', file: 'run.ndjson' });
   assert.deepEqual(parseOutFlag('prometheus'), { kind: 'prometheus', address: '127.0.0.1:9464' });
-  assert.deepEqual(parseOutFlag('prometheus=[::1]:36001'), { kind: 'prometheus', address: '[::1]:36001' });
+  assert.deepEqual(parseOutFlag('prometheus=[::1]:8001'), { kind: 'prometheus', address: '[::1]:8001' });
   assert.throws(() => parseOutFlag('json'), ConfigError);
   assert.throws(() => parseOutFlag('prometheus=localhost:99999'), ConfigError);
   assert.throws(() => parseOutFlag('influxdb=x'), ConfigError);
@@ -136,7 +136,7 @@ function parseExposition(text: string): {
 test('prometheus output serves OpenMetrics on a loopback port; a real scrape shows rates, latency, errors, CPU, step, drill and guard state', async (t) => {
   const prom = new PrometheusOutput();
   t.after(() => prom.end());
-  const bound = await listenInRange(prom, 36100, 36149);
+  const bound = await listenInRange(prom, 8100, 8149);
   assert.equal(bound.host, '127.0.0.1');
   const rec = recordsToSamples(prom);
   prom.setStep({ drill: 'drain-use1', index: 4, kind: 'drain', target: 'use1', offeredRps: 400 });
@@ -196,7 +196,7 @@ test('prometheus output on a port in use fails with a ConfigError naming the add
     await a.end();
     await b.end();
   });
-  const bound = await listenInRange(a, 36150, 36199);
+  const bound = await listenInRange(a, 8150, 8199);
   await assert.rejects(b.listen(`127.0.0.1:${bound.port}`), (e: unknown) => {
     assert.ok(e instanceof ConfigError, String(e));
     assert.match(e.message, new RegExp(`--out prometheus: cannot listen on 127\\.0\\.0\\.1:${bound.port}: EADDRINUSE`));
