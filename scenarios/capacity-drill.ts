@@ -5,7 +5,8 @@ import { feedGuards, feedMix } from './feed-mix';
 
 export default defineScenario({
   name: 'capacity-drill',
-  description: 'Redlines per server type, a drain toward use1, and the loss of each DC in turn: servers per DC for the forecast.',
+  description:
+    'Redlines per server type, a drain toward use1, and the loss of each DC in turn: servers per DC for the forecast.',
   cluster: '../clusters/local-3dc.yaml',
   forecast: '../clusters/forecast.example.csv',
   mix: feedMix,
@@ -21,7 +22,15 @@ export default defineScenario({
   settle: '2s',
   measure: '5s',
   drills: [
-    { kind: 'redline', name: 'redline', serverTypes: 'all', startRps: 60, maxRps: 400, rampFactor: 1.5, resolution: 0.03 },
+    {
+      kind: 'redline',
+      name: 'redline',
+      serverTypes: 'all',
+      startRps: 60,
+      maxRps: 400,
+      rampFactor: 1.5,
+      resolution: 0.03,
+    },
     { kind: 'drain', name: 'drain-use1', target: { dc: 'use1' }, totalRps: 400, steps: 5, settle: '3s', measure: '6s' },
     { kind: 'lose-dc', name: 'lose-each-dc', dc: 'each', mode: 'weight', settle: '3s', measure: '8s' },
   ],

@@ -11,5 +11,15 @@ export default defineScenario({
   baselineRps: 250,
   guards: feedGuards,
   safety: { maxErrorRate: 0.5, maxTotalRps: 600 },
-  drills: [{ kind: 'drain', name: 'drain-us-east', target: { region: 'us-east' }, totalRps: 400, steps: 6, settle: '3s', measure: '6s' }],
+  drills: [
+    {
+      kind: 'drain',
+      name: 'drain-us-east',
+      target: { region: 'us-east' },
+      totalRps: 400,
+      steps: 6,
+      settle: '3s',
+      measure: '6s',
+    },
+  ],
 });

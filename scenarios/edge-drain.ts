@@ -1,5 +1,6 @@
 // A short drain toward us-east through a real HAProxy edge: the generator sends to the region
 // frontends and each step moves HAProxy's server weights (runtime API), not the generator's router.
+// Not working yet: on this 2-core machine most requests through the managed edge failed (see docs/edge.md).
 import { defineScenario } from '../harness/drill';
 import { feedGuards, feedMix } from './feed-mix';
 
@@ -12,5 +13,15 @@ export default defineScenario({
   baselineRps: 150,
   guards: feedGuards,
   safety: { maxErrorRate: 0.5, maxTotalRps: 400 },
-  drills: [{ kind: 'drain', name: 'edge-drain-us-east', target: { region: 'us-east' }, totalRps: 250, steps: 3, settle: '2s', measure: '4s' }],
+  drills: [
+    {
+      kind: 'drain',
+      name: 'edge-drain-us-east',
+      target: { region: 'us-east' },
+      totalRps: 250,
+      steps: 3,
+      settle: '2s',
+      measure: '4s',
+    },
+  ],
 });

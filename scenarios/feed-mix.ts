@@ -6,8 +6,24 @@ import type { ScenarioMix } from '../harness/drill';
 export const feedMix: ScenarioMix = {
   endpoints: [
     { name: 'feed', weight: 80, protocol: 'http', path: '/feed?user={{user}}' },
-    { name: 'feed-grpc', weight: 10, protocol: 'grpc', proto: path.join(__dirname, '..', 'clusters', 'reference', 'feed.proto'), service: 'headroom.feed.v1.Feed', method: 'GetFeed', message: { user: '{{user}}', limit: 20 } },
-    { name: 'like', weight: 10, protocol: 'http', method: 'POST', path: '/like', headers: { 'content-type': 'application/json' }, body: '{"user":{{user}},"post":{{post}}}' },
+    {
+      name: 'feed-grpc',
+      weight: 10,
+      protocol: 'grpc',
+      proto: path.join(__dirname, '..', 'clusters', 'reference', 'feed.proto'),
+      service: 'headroom.feed.v1.Feed',
+      method: 'GetFeed',
+      message: { user: '{{user}}', limit: 20 },
+    },
+    {
+      name: 'like',
+      weight: 10,
+      protocol: 'http',
+      method: 'POST',
+      path: '/like',
+      headers: { 'content-type': 'application/json' },
+      body: '{"user":{{user}},"post":{{post}}}',
+    },
   ],
   params: {
     user: { kind: 'zipf', min: 1, max: 100000, s: 1.1 },

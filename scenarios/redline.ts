@@ -13,5 +13,16 @@ export default defineScenario({
   safety: { maxErrorRate: 0.5, maxTotalRps: 600 },
   settle: '2s',
   measure: '5s',
-  drills: [{ kind: 'redline', name: 'redline', serverTypes: 'all', startRps: 60, maxRps: 400, rampFactor: 1.5, resolution: 0.03, repeats: 3 }],
+  drills: [
+    {
+      kind: 'redline',
+      name: 'redline',
+      serverTypes: 'all',
+      startRps: 60,
+      maxRps: 400,
+      rampFactor: 1.5,
+      resolution: 0.03,
+      repeats: 3,
+    },
+  ],
 });

@@ -23,7 +23,17 @@ export default defineScenario({
   settle: '2s',
   measure: '5s',
   drills: [
-    { kind: 'redline', name: 'redline-web', tier: 'web', serverTypes: 'all', startRps: 8, maxRps: 150, rampFactor: 1.5, resolution: 0.15, repeatUnstable: 1 },
+    {
+      kind: 'redline',
+      name: 'redline-web',
+      tier: 'web',
+      serverTypes: 'all',
+      startRps: 8,
+      maxRps: 150,
+      rampFactor: 1.5,
+      resolution: 0.15,
+      repeatUnstable: 1,
+    },
     { kind: 'drain', name: 'drain-us-east', target: { region: 'us-east' }, totalRps: 16, steps: 4 },
   ],
 });

@@ -1,4 +1,3 @@
-'use strict';
 // The web side of the backend role: each feed request calls `fanout` replicas of the backend tier
 // (round robin over BACKENDS, over HTTP with keep-alive or gRPC) and waits for every answer.
 // A failed call fails the feed request, as a missing backend does in production.
@@ -32,10 +31,15 @@ function httpCall(agent, base, user, part) {
 function backendClient(backend, FeedClient) {
   let next = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const grpcClients = backend.protocol === 'grpc' ? backend.addresses.map((a) => new FeedClient(a, grpc.credentials.createInsecure())) : [];
+  const grpcClients =
+    backend.protocol === 'grpc'
+      ? backend.addresses.map((a) => new FeedClient(a, grpc.credentials.createInsecure()))
+      : [];
   const grpcCall = (i, user, part) =>
     new Promise((resolve, reject) => {
-      grpcClients[i].Fetch({ user, part }, { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, reply) => (err ? reject(err) : resolve(reply)));
+      grpcClients[i].Fetch({ user, part }, { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, reply) =>
+        err ? reject(err) : resolve(reply),
+      );
     });
   return {
     enabled: backend.addresses.length > 0,
@@ -44,7 +48,9 @@ function backendClient(backend, FeedClient) {
       const calls = [];
       for (let part = 0; part < backend.fanout; part++) {
         const i = next++ % backend.addresses.length;
-        calls.push(backend.protocol === 'http' ? httpCall(agent, backend.addresses[i], user, part) : grpcCall(i, user, part));
+        calls.push(
+          backend.protocol === 'http' ? httpCall(agent, backend.addresses[i], user, part) : grpcCall(i, user, part),
+        );
       }
       return (await Promise.all(calls)).map((r) => r.replica);
     },

@@ -3,7 +3,7 @@
 // backend call costs BACKEND_CPU_MS on the backend that answers it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RunningReference, startReference } from './index';
+import { type RunningReference, startReference } from './index';
 import { grpcClients, metric, request } from './test-client';
 import { parseConfig } from './config';
 
@@ -24,7 +24,8 @@ describe('reference service: the backend role', { timeout: 180000 }, () => {
       (await request(r.http, 'GET', '/metrics')).body,
       `headroom_requests_total{endpoint="${endpoint}",code="${endpoint === 'backend' ? '200' : 'OK'}"}`,
     ) ?? 0;
-  const cpuSeconds = async (r: RunningReference) => metric((await request(r.http, 'GET', '/metrics')).body, 'process_cpu_seconds_total')!;
+  const cpuSeconds = async (r: RunningReference) =>
+    metric((await request(r.http, 'GET', '/metrics')).body, 'process_cpu_seconds_total')!;
 
   before(async () => {
     b1 = await start({ httpPort: 31500, grpcPort: 31501, replica: 'be-1', env: { BACKEND_CPU_MS: '5' } });
@@ -43,7 +44,12 @@ describe('reference service: the backend role', { timeout: 180000 }, () => {
       feedCpuMs: 0.5,
       env: { BACKENDS: '127.0.0.1:31501,127.0.0.1:31503', BACKEND_FANOUT: '2' },
     });
-    webDead = await start({ httpPort: 31508, grpcPort: 31509, replica: 'web-dead', env: { BACKENDS: 'http://127.0.0.1:31510' } });
+    webDead = await start({
+      httpPort: 31508,
+      grpcPort: 31509,
+      replica: 'web-dead',
+      env: { BACKENDS: 'http://127.0.0.1:31510' },
+    });
   });
   after(async () => {
     for (const r of started) assert.equal(await r.stop(), 0);
@@ -118,11 +124,14 @@ describe('reference service: the backend role', { timeout: 180000 }, () => {
         return true;
       },
     );
-    assert.deepEqual(parseConfig({ HTTP_PORT: '1', GRPC_PORT: '2', BACKENDS: '127.0.0.1:7, [::1]:8', BACKEND_FANOUT: '3' }).backend, {
-      addresses: ['127.0.0.1:7', '[::1]:8'],
-      protocol: 'grpc',
-      fanout: 3,
-      cpuMs: 1,
-    });
+    assert.deepEqual(
+      parseConfig({ HTTP_PORT: '1', GRPC_PORT: '2', BACKENDS: '127.0.0.1:7, [::1]:8', BACKEND_FANOUT: '3' }).backend,
+      {
+        addresses: ['127.0.0.1:7', '[::1]:8'],
+        protocol: 'grpc',
+        fanout: 3,
+        cpuMs: 1,
+      },
+    );
   });
 });

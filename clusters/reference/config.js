@@ -1,4 +1,3 @@
-'use strict';
 // The reference service's settings: environment knobs parsed and checked at start, the run-time
 // knob patch accepted by POST /admin/knobs, and the loopback test for admin requests. Pure.
 
@@ -6,9 +5,27 @@ const net = require('node:net');
 
 /** Run-time knobs: the env name, default, bounds and what a user must give. */
 const KNOBS = {
-  feedCpuMs: { env: 'FEED_CPU_MS', def: 2, min: 0, max: 10000, expected: 'a number of CPU milliseconds from 0 to 10000' },
-  likeCpuMs: { env: 'LIKE_CPU_MS', def: 0.3, min: 0, max: 10000, expected: 'a number of CPU milliseconds from 0 to 10000' },
-  backendWaitMs: { env: 'BACKEND_WAIT_MS', def: 0, min: 0, max: 600000, expected: 'a number of milliseconds from 0 to 600000' },
+  feedCpuMs: {
+    env: 'FEED_CPU_MS',
+    def: 2,
+    min: 0,
+    max: 10000,
+    expected: 'a number of CPU milliseconds from 0 to 10000',
+  },
+  likeCpuMs: {
+    env: 'LIKE_CPU_MS',
+    def: 0.3,
+    min: 0,
+    max: 10000,
+    expected: 'a number of CPU milliseconds from 0 to 10000',
+  },
+  backendWaitMs: {
+    env: 'BACKEND_WAIT_MS',
+    def: 0,
+    min: 0,
+    max: 600000,
+    expected: 'a number of milliseconds from 0 to 600000',
+  },
   errorRate: { env: 'ERROR_RATE', def: 0, min: 0, max: 1, expected: 'a share from 0 to 1' },
 };
 const KNOB_NAMES = Object.keys(KNOBS);
@@ -25,22 +42,34 @@ function parseBackend(env, problems) {
   const backend = { addresses: [], protocol: 'http', fanout: 1, cpuMs: 1 };
   const list = env.BACKENDS === undefined ? '' : String(env.BACKENDS).trim();
   if (list !== '') {
-    const addresses = list.split(',').map((a) => a.trim()).filter(Boolean);
+    const addresses = list
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     const http = addresses.filter((a) => /^http:\/\/(\[[0-9a-fA-F:]+\]|[^:/\s]+):\d+\/?$/.test(a));
     const grpcAddr = addresses.filter((a) => /^(\[[0-9a-fA-F:]+\]|[^:/\s]+):\d+$/.test(a));
     if (http.length === addresses.length) backend.protocol = 'http';
     else if (grpcAddr.length === addresses.length) backend.protocol = 'grpc';
-    else problems.push(`BACKENDS=${JSON.stringify(env.BACKENDS)}: expected comma-separated http://host:port URLs (HTTP) or host:port addresses (gRPC), not mixed`);
+    else
+      problems.push(
+        `BACKENDS=${JSON.stringify(env.BACKENDS)}: expected comma-separated http://host:port URLs (HTTP) or host:port addresses (gRPC), not mixed`,
+      );
     backend.addresses = addresses.map((a) => a.replace(/\/$/, ''));
   }
   if (env.BACKEND_FANOUT !== undefined && env.BACKEND_FANOUT !== '') {
     const n = numberFrom(env.BACKEND_FANOUT);
-    if (n === undefined || !Number.isInteger(n) || n < 1 || n > MAX_FANOUT) problems.push(`BACKEND_FANOUT=${JSON.stringify(env.BACKEND_FANOUT)}: expected a whole number from 1 to ${MAX_FANOUT}`);
+    if (n === undefined || !Number.isInteger(n) || n < 1 || n > MAX_FANOUT)
+      problems.push(
+        `BACKEND_FANOUT=${JSON.stringify(env.BACKEND_FANOUT)}: expected a whole number from 1 to ${MAX_FANOUT}`,
+      );
     else backend.fanout = n;
   }
   if (env.BACKEND_CPU_MS !== undefined && env.BACKEND_CPU_MS !== '') {
     const n = numberFrom(env.BACKEND_CPU_MS);
-    if (n === undefined || n < 0 || n > 10000) problems.push(`BACKEND_CPU_MS=${JSON.stringify(env.BACKEND_CPU_MS)}: expected a number of CPU milliseconds from 0 to 10000`);
+    if (n === undefined || n < 0 || n > 10000)
+      problems.push(
+        `BACKEND_CPU_MS=${JSON.stringify(env.BACKEND_CPU_MS)}: expected a number of CPU milliseconds from 0 to 10000`,
+      );
     else backend.cpuMs = n;
   }
   return backend;
@@ -82,19 +111,23 @@ function parseConfig(env) {
   const problems = [];
   const httpPort = portFrom(env, 'HTTP_PORT', problems);
   const grpcPort = portFrom(env, 'GRPC_PORT', problems);
-  if (httpPort && grpcPort && httpPort === grpcPort) problems.push(`HTTP_PORT and GRPC_PORT are both ${httpPort}: expected two different ports`);
+  if (httpPort && grpcPort && httpPort === grpcPort)
+    problems.push(`HTTP_PORT and GRPC_PORT are both ${httpPort}: expected two different ports`);
 
   const host = env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST;
   // No DNS in the container: only an IP literal can be bound.
-  if (!net.isIP(host)) problems.push(`HOST=${JSON.stringify(host)}: expected an IP address such as 127.0.0.1 or ::1 (no host names)`);
+  if (!net.isIP(host))
+    problems.push(`HOST=${JSON.stringify(host)}: expected an IP address such as 127.0.0.1 or ::1 (no host names)`);
 
   const replica = env.REPLICA === undefined || env.REPLICA === '' ? 'reference' : env.REPLICA;
-  if (!/^[A-Za-z0-9._-]{1,128}$/.test(replica)) problems.push(`REPLICA=${JSON.stringify(replica)}: expected 1 to 128 letters, digits, '.', '_' or '-'`);
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(replica))
+    problems.push(`REPLICA=${JSON.stringify(replica)}: expected 1 to 128 letters, digits, '.', '_' or '-'`);
 
   let workers = 1;
   if (env.WORKERS !== undefined && env.WORKERS !== '') {
     const n = numberFrom(env.WORKERS);
-    if (n === undefined || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS) problems.push(`WORKERS=${JSON.stringify(env.WORKERS)}: expected a whole number from 1 to ${MAX_WORKERS}`);
+    if (n === undefined || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS)
+      problems.push(`WORKERS=${JSON.stringify(env.WORKERS)}: expected a whole number from 1 to ${MAX_WORKERS}`);
     else workers = n;
   }
 
@@ -104,7 +137,8 @@ function parseConfig(env) {
     const raw = env[spec.env];
     if (raw === undefined || raw === '') continue;
     const n = numberFrom(raw);
-    if (n === undefined || n < spec.min || n > spec.max) problems.push(`${spec.env}=${JSON.stringify(raw)}: expected ${spec.expected}`);
+    if (n === undefined || n < spec.min || n > spec.max)
+      problems.push(`${spec.env}=${JSON.stringify(raw)}: expected ${spec.expected}`);
     else knobs[name] = n;
   }
 

@@ -3,15 +3,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { RunningReference, startReference } from './index';
-import { GrpcClients, grpcClients, metric, request } from './test-client';
+import { type RunningReference, startReference } from './index';
+import { type GrpcClients, grpcClients, metric, request } from './test-client';
 
 describe('reference service CPU cost', { timeout: 180000 }, () => {
   let ref: RunningReference;
   let client: GrpcClients;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const cpuSeconds = async () => metric((await request(ref.http, 'GET', '/metrics', { agent })).body, 'process_cpu_seconds_total')!;
-  const setKnobs = async (knobs: object) => assert.equal((await request(ref.http, 'POST', '/admin/knobs', { agent, body: JSON.stringify(knobs) })).status, 200);
+  const cpuSeconds = async () =>
+    metric((await request(ref.http, 'GET', '/metrics', { agent })).body, 'process_cpu_seconds_total')!;
+  const setKnobs = async (knobs: object) =>
+    assert.equal((await request(ref.http, 'POST', '/admin/knobs', { agent, body: JSON.stringify(knobs) })).status, 200);
 
   /** CPU milliseconds per request over `n` sequential requests made by `send`. */
   async function cpuMsPerRequest(n: number, send: (i: number) => Promise<void>): Promise<number> {
@@ -21,7 +23,8 @@ describe('reference service CPU cost', { timeout: 180000 }, () => {
     const c1 = await cpuSeconds();
     return ((c1 - c0) * 1000) / n;
   }
-  const httpFeed = async (i: number) => assert.equal((await request(ref.http, 'GET', `/feed?user=${i + 1}`, { agent })).status, 200);
+  const httpFeed = async (i: number) =>
+    assert.equal((await request(ref.http, 'GET', `/feed?user=${i + 1}`, { agent })).status, 200);
 
   before(async () => {
     ref = await startReference({ httpPort: 21530, grpcPort: 21531, replica: 'cpu-test' });
@@ -52,7 +55,9 @@ describe('reference service CPU cost', { timeout: 180000 }, () => {
     assert.ok(four >= 3.9 && four <= 5.5, `feedCpuMs 4 cost ${four.toFixed(3)} CPU ms per request`);
     assert.ok(eight >= 7.9 && eight <= 9.8, `feedCpuMs 8 cost ${eight.toFixed(3)} CPU ms per request`);
     const ratio = eight / four;
-    t.diagnostic(`GET /feed CPU ms per request: feedCpuMs 4 -> ${four.toFixed(3)}, 8 -> ${eight.toFixed(3)}, ratio ${ratio.toFixed(3)}`);
+    t.diagnostic(
+      `GET /feed CPU ms per request: feedCpuMs 4 -> ${four.toFixed(3)}, 8 -> ${eight.toFixed(3)}, ratio ${ratio.toFixed(3)}`,
+    );
     assert.ok(ratio >= 1.7 && ratio <= 2.1, `ratio ${ratio.toFixed(2)}, expected about 2`);
     await setKnobs({ feedCpuMs: 2 });
   });
@@ -79,9 +84,14 @@ describe('reference service CPU cost', { timeout: 180000 }, () => {
       });
       assert.ok(grpcMs >= 3.9 && grpcMs <= 6.2, `GetFeed cost ${grpcMs.toFixed(3)} CPU ms per request`);
       const likeMs = await cpuMsPerRequest(80, async (i) => {
-        assert.equal((await request(ref.http, 'POST', '/like', { agent, body: `{"user":${i + 1},"post":7}` })).status, 200);
+        assert.equal(
+          (await request(ref.http, 'POST', '/like', { agent, body: `{"user":${i + 1},"post":7}` })).status,
+          200,
+        );
       });
-      t.diagnostic(`GetFeed at feedCpuMs 4: ${grpcMs.toFixed(3)} CPU ms; POST /like at likeCpuMs 2: ${likeMs.toFixed(3)} CPU ms`);
+      t.diagnostic(
+        `GetFeed at feedCpuMs 4: ${grpcMs.toFixed(3)} CPU ms; POST /like at likeCpuMs 2: ${likeMs.toFixed(3)} CPU ms`,
+      );
       assert.ok(likeMs >= 1.9 && likeMs <= 3.6, `POST /like cost ${likeMs.toFixed(3)} CPU ms per request`);
     } finally {
       await setKnobs({ feedCpuMs: 2, likeCpuMs: 0.3 });

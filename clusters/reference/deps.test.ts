@@ -17,13 +17,22 @@ describe('reference service dependencies', { timeout: 180000 }, () => {
     const deps = referenceDeps();
     assert.equal(deps.entry, 'server.js');
     assert.deepEqual(deps.packages, ['@grpc/grpc-js', '@grpc/proto-loader']);
-    const runtime = readdirSync(referenceDir).filter((f) => (f.endsWith('.js') || f.endsWith('.proto')) && !f.endsWith('.test.js'));
+    const runtime = readdirSync(referenceDir).filter(
+      (f) => (f.endsWith('.js') || f.endsWith('.proto')) && !f.endsWith('.test.js'),
+    );
     assert.deepEqual([...deps.files].sort(), runtime.sort());
   });
 
   it('the closure follows dependencies transitively and skips dev dependencies', () => {
     const closure = dependencyClosure(repoRoot, referenceDeps().packages);
-    for (const p of ['node_modules/@grpc/grpc-js', 'node_modules/@grpc/proto-loader', 'node_modules/protobufjs', 'node_modules/long', 'node_modules/@js-sdsl/ordered-map', 'node_modules/yargs']) {
+    for (const p of [
+      'node_modules/@grpc/grpc-js',
+      'node_modules/@grpc/proto-loader',
+      'node_modules/protobufjs',
+      'node_modules/long',
+      'node_modules/@js-sdsl/ordered-map',
+      'node_modules/yargs',
+    ]) {
       assert.ok(closure.includes(p), `${p} in the closure`);
     }
     assert.ok(!closure.includes('node_modules/typescript'));
@@ -37,7 +46,8 @@ describe('reference service dependencies', { timeout: 180000 }, () => {
     try {
       const deps = referenceDeps();
       for (const f of deps.files) cpSync(path.join(referenceDir, f), path.join(dir, f));
-      for (const p of dependencyClosure(repoRoot, deps.packages)) cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true });
+      for (const p of dependencyClosure(repoRoot, deps.packages))
+        cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true });
       // An empty environment but the knobs, as in the container: no PATH, no HOME, no NODE_PATH.
       child = spawn(process.execPath, [path.join(dir, deps.entry)], {
         cwd: dir,

@@ -1,8 +1,8 @@
 // The reference service over gRPC (Feed and the standard health service), on ports 21510-21511.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RunningReference, startReference, feedServiceName } from './index';
-import { GrpcClients, grpc, grpcClients, metric, request } from './test-client';
+import { type RunningReference, startReference, feedServiceName } from './index';
+import { type GrpcClients, grpc, grpcClients, metric, request } from './test-client';
 
 describe('reference service over gRPC', { timeout: 180000 }, () => {
   let ref: RunningReference;

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { RunningReference, startReference } from './index';
+import { type RunningReference, startReference } from './index';
 import { metric, request } from './test-client';
 
 describe('reference service over HTTP', { timeout: 180000 }, () => {
@@ -12,7 +12,13 @@ describe('reference service over HTTP', { timeout: 180000 }, () => {
   const post = (path: string, body: string) => request(ref.http, 'POST', path, { agent, body });
 
   before(async () => {
-    ref = await startReference({ httpPort: 21500, grpcPort: 21501, replica: 'http-test', feedCpuMs: 1, likeCpuMs: 0.2 });
+    ref = await startReference({
+      httpPort: 21500,
+      grpcPort: 21501,
+      replica: 'http-test',
+      feedCpuMs: 1,
+      likeCpuMs: 0.2,
+    });
   });
   after(async () => {
     agent.destroy();
@@ -20,7 +26,10 @@ describe('reference service over HTTP', { timeout: 180000 }, () => {
   });
 
   it('logs one start line with its addresses and worker count', () => {
-    assert.equal(ref.output().stdout.split('\n')[0], 'reference http-test listening http=127.0.0.1:21500 grpc=127.0.0.1:21501 workers=1');
+    assert.equal(
+      ref.output().stdout.split('\n')[0],
+      'reference http-test listening http=127.0.0.1:21500 grpc=127.0.0.1:21501 workers=1',
+    );
   });
 
   it('GET /feed answers 20 posts for a user, the same posts every time, over keep-alive', async () => {
@@ -41,12 +50,25 @@ describe('reference service over HTTP', { timeout: 180000 }, () => {
     const b = (await get('/feed?user=42')).json();
     assert.deepEqual(b.posts, feed.posts);
     const other = (await get('/feed?user=43')).json();
-    assert.notDeepEqual(other.posts.map((p: { id: number }) => p.id), feed.posts.map((p: { id: number }) => p.id));
+    assert.notDeepEqual(
+      other.posts.map((p: { id: number }) => p.id),
+      feed.posts.map((p: { id: number }) => p.id),
+    );
     assert.equal((await get('/feed?user=42&limit=5')).json().posts.length, 5);
   });
 
   it('GET /feed refuses a missing or invalid user or limit with 400', async () => {
-    for (const q of ['', '?user=', '?user=abc', '?user=0', '?user=-3', '?user=1.5', '?user=4294967296', '?user=1&limit=0', '?user=1&limit=101']) {
+    for (const q of [
+      '',
+      '?user=',
+      '?user=abc',
+      '?user=0',
+      '?user=-3',
+      '?user=1.5',
+      '?user=4294967296',
+      '?user=1&limit=0',
+      '?user=1&limit=101',
+    ]) {
       const r = await get(`/feed${q}`);
       assert.equal(r.status, 400, `/feed${q}`);
       assert.match(r.json().error, /^(user|limit): expected/);
@@ -64,7 +86,16 @@ describe('reference service over HTTP', { timeout: 180000 }, () => {
   });
 
   it('POST /like refuses a bad body with 400', async () => {
-    for (const body of ['', 'not json', '[]', '{"user":1}', '{"post":1}', '{"user":0,"post":1}', '{"user":"1","post":2}', '{"user":1,"post":-2}']) {
+    for (const body of [
+      '',
+      'not json',
+      '[]',
+      '{"user":1}',
+      '{"post":1}',
+      '{"user":0,"post":1}',
+      '{"user":"1","post":2}',
+      '{"user":1,"post":-2}',
+    ]) {
       const r = await post('/like', body);
       assert.equal(r.status, 400, body);
     }
@@ -94,11 +125,26 @@ describe('reference service over HTTP', { timeout: 180000 }, () => {
     await post('/like', '{"user":1,"post":2}');
     await get('/missing');
     const text = (await get('/metrics')).body;
-    assert.equal(metric(text, 'headroom_requests_total{endpoint="feed",code="200"}'), before('headroom_requests_total{endpoint="feed",code="200"}') + 2);
-    assert.equal(metric(text, 'headroom_requests_total{endpoint="feed",code="400"}'), before('headroom_requests_total{endpoint="feed",code="400"}') + 1);
-    assert.equal(metric(text, 'headroom_requests_total{endpoint="like",code="200"}'), before('headroom_requests_total{endpoint="like",code="200"}') + 1);
-    assert.equal(metric(text, 'headroom_requests_total{endpoint="other",code="404"}'), before('headroom_requests_total{endpoint="other",code="404"}') + 1);
-    assert.equal(metric(text, 'headroom_requests_total{endpoint="metrics",code="200"}'), before('headroom_requests_total{endpoint="metrics",code="200"}') + 1);
+    assert.equal(
+      metric(text, 'headroom_requests_total{endpoint="feed",code="200"}'),
+      before('headroom_requests_total{endpoint="feed",code="200"}') + 2,
+    );
+    assert.equal(
+      metric(text, 'headroom_requests_total{endpoint="feed",code="400"}'),
+      before('headroom_requests_total{endpoint="feed",code="400"}') + 1,
+    );
+    assert.equal(
+      metric(text, 'headroom_requests_total{endpoint="like",code="200"}'),
+      before('headroom_requests_total{endpoint="like",code="200"}') + 1,
+    );
+    assert.equal(
+      metric(text, 'headroom_requests_total{endpoint="other",code="404"}'),
+      before('headroom_requests_total{endpoint="other",code="404"}') + 1,
+    );
+    assert.equal(
+      metric(text, 'headroom_requests_total{endpoint="metrics",code="200"}'),
+      before('headroom_requests_total{endpoint="metrics",code="200"}') + 1,
+    );
     assert.equal(metric(text, 'headroom_replica_info{replica="http-test"}'), 1);
     assert.equal(metric(text, 'headroom_workers'), 1);
     assert.ok(metric(text, 'process_cpu_seconds_total')! > metric(base.body, 'process_cpu_seconds_total')!);
@@ -128,7 +174,11 @@ describe('reference service over HTTP', { timeout: 180000 }, () => {
     }
     assert.equal((await post('/admin/knobs', 'nope')).status, 400);
     assert.equal((await post('/admin/knobs', '[1]')).status, 400);
-    assert.deepEqual((await get('/admin/knobs')).json(), { feedCpuMs: 1, likeCpuMs: 0.2, backendWaitMs: 0, errorRate: 0 }, 'refused patches change nothing');
+    assert.deepEqual(
+      (await get('/admin/knobs')).json(),
+      { feedCpuMs: 1, likeCpuMs: 0.2, backendWaitMs: 0, errorRate: 0 },
+      'refused patches change nothing',
+    );
 
     const ok = await post('/admin/knobs', '{"likeCpuMs":0.5}');
     assert.equal(ok.status, 200);
@@ -148,8 +198,16 @@ describe('reference service over HTTP', { timeout: 180000 }, () => {
       await post('/admin/knobs', '{"errorRate":0}');
     }
     const m1 = (await get('/metrics')).body;
-    assert.equal((metric(m1, 'headroom_request_errors_total{endpoint="feed"}') ?? 0) - (metric(m0, 'headroom_request_errors_total{endpoint="feed"}') ?? 0), 20);
-    assert.equal((metric(m1, 'headroom_requests_total{endpoint="like",code="500"}') ?? 0) - (metric(m0, 'headroom_requests_total{endpoint="like",code="500"}') ?? 0), 5);
+    assert.equal(
+      (metric(m1, 'headroom_request_errors_total{endpoint="feed"}') ?? 0) -
+        (metric(m0, 'headroom_request_errors_total{endpoint="feed"}') ?? 0),
+      20,
+    );
+    assert.equal(
+      (metric(m1, 'headroom_requests_total{endpoint="like",code="500"}') ?? 0) -
+        (metric(m0, 'headroom_requests_total{endpoint="like",code="500"}') ?? 0),
+      5,
+    );
     assert.equal((await get('/feed?user=1')).status, 200);
   });
 
@@ -159,7 +217,9 @@ describe('reference service over HTTP', { timeout: 180000 }, () => {
       const cpu0 = metric((await get('/metrics')).body, 'process_cpu_seconds_total')!;
       const t0 = performance.now();
       // Four at once: the waits overlap, as an async backend call would.
-      const answers = await Promise.all([1, 2, 3, 4].map((u) => request(ref.http, 'GET', `/feed?user=${u}`, { fresh: true })));
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map((u) => request(ref.http, 'GET', `/feed?user=${u}`, { fresh: true })),
+      );
       const elapsed = performance.now() - t0;
       const like0 = performance.now();
       assert.equal((await post('/like', '{"user":1,"post":3}')).status, 200);

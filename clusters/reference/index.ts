@@ -1,7 +1,7 @@
 // The reference service seen from the harness: where its files are, what the image must hold
 // (deps.json and the npm dependency closure), and a launcher that runs it as a child process
 // (for tests of the load engine and drills that need a real server without Docker).
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ClusterError, sourceDir } from '../../harness/common';
@@ -45,7 +45,12 @@ export function dependencyClosure(root: string, packages: string[]): string[] {
       dir = path.basename(parent) === 'node_modules' ? path.dirname(parent) : parent;
       if (path.relative(root, dir).startsWith('..')) break;
     }
-    throw new ClusterError(`reference image: npm package '${name}' needed by ${path.relative(root, fromDir) || 'the reference service'} is not installed under ${root}`, undefined, undefined, 'run npm ci');
+    throw new ClusterError(
+      `reference image: npm package '${name}' needed by ${path.relative(root, fromDir) || 'the reference service'} is not installed under ${root}`,
+      undefined,
+      undefined,
+      'run npm ci',
+    );
   };
   const visit = (dir: string) => {
     const rel = path.relative(root, dir);
@@ -144,7 +149,15 @@ export function startReference(opts: ReferenceOptions): Promise<RunningReference
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      void stop(1000).then(() => reject(new ClusterError(`reference ${replica} did not start within ${opts.startTimeoutMs ?? 20000} ms`, replica, (stdout + stderr).trim())));
+      void stop(1000).then(() =>
+        reject(
+          new ClusterError(
+            `reference ${replica} did not start within ${opts.startTimeoutMs ?? 20000} ms`,
+            replica,
+            (stdout + stderr).trim(),
+          ),
+        ),
+      );
     }, opts.startTimeoutMs ?? 20000);
     const onData = () => {
       if (!stdout.includes(`reference ${replica} listening `)) return;
@@ -165,7 +178,13 @@ export function startReference(opts: ReferenceOptions): Promise<RunningReference
     child.stdout!.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new ClusterError(`reference ${replica} exited with code ${code} before it was ready`, replica, (stdout + stderr).trim()));
+      reject(
+        new ClusterError(
+          `reference ${replica} exited with code ${code} before it was ready`,
+          replica,
+          (stdout + stderr).trim(),
+        ),
+      );
     });
   });
 }

@@ -10,12 +10,26 @@ import { ClusterError } from '../../harness/common';
 import { grpcClients, request } from './test-client';
 
 function runWithEnv(env: Record<string, string>) {
-  return spawnSync(process.execPath, [referenceEntry], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20000 });
+  return spawnSync(process.execPath, [referenceEntry], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 20000,
+  });
 }
 
 describe('reference service start-up and shutdown', { timeout: 180000 }, () => {
   it('refuses invalid knobs at start: exit 2, every bad variable named on stderr', () => {
-    const r = runWithEnv({ HTTP_PORT: 'eighty', GRPC_PORT: '70000', HOST: 'localhost', WORKERS: '0', FEED_CPU_MS: '-1', LIKE_CPU_MS: 'x', BACKEND_WAIT_MS: '1e9', ERROR_RATE: '1.5', REPLICA: 'a b' });
+    const r = runWithEnv({
+      HTTP_PORT: 'eighty',
+      GRPC_PORT: '70000',
+      HOST: 'localhost',
+      WORKERS: '0',
+      FEED_CPU_MS: '-1',
+      LIKE_CPU_MS: 'x',
+      BACKEND_WAIT_MS: '1e9',
+      ERROR_RATE: '1.5',
+      REPLICA: 'a b',
+    });
     assert.equal(r.status, 2);
     assert.equal(r.stdout, '');
     assert.equal(
@@ -25,7 +39,7 @@ describe('reference service start-up and shutdown', { timeout: 180000 }, () => {
         '  HTTP_PORT="eighty": expected a TCP port from 1 to 65535',
         '  GRPC_PORT="70000": expected a TCP port from 1 to 65535',
         '  HOST="localhost": expected an IP address such as 127.0.0.1 or ::1 (no host names)',
-        '  REPLICA="a b": expected 1 to 128 letters, digits, \'.\', \'_\' or \'-\'',
+        "  REPLICA=\"a b\": expected 1 to 128 letters, digits, '.', '_' or '-'",
         '  WORKERS="0": expected a whole number from 1 to 64',
         '  FEED_CPU_MS="-1": expected a number of CPU milliseconds from 0 to 10000',
         '  LIKE_CPU_MS="x": expected a number of CPU milliseconds from 0 to 10000',
@@ -48,12 +62,15 @@ describe('reference service start-up and shutdown', { timeout: 180000 }, () => {
       const blocker = net.createServer();
       await new Promise<void>((resolve) => blocker.listen(21540 + workers, '127.0.0.1', resolve));
       try {
-        await assert.rejects(startReference({ httpPort: 21540 + workers, grpcPort: 21543 + workers, replica: 'busy', workers }), (err: ClusterError) => {
-          assert.ok(err instanceof ClusterError);
-          assert.match(err.message, /exited with code 1 before it was ready/);
-          assert.match(err.message, /cannot listen for HTTP on 127\.0\.0\.1:2154[12]: .*EADDRINUSE/);
-          return true;
-        });
+        await assert.rejects(
+          startReference({ httpPort: 21540 + workers, grpcPort: 21543 + workers, replica: 'busy', workers }),
+          (err: ClusterError) => {
+            assert.ok(err instanceof ClusterError);
+            assert.match(err.message, /exited with code 1 before it was ready/);
+            assert.match(err.message, /cannot listen for HTTP on 127\.0\.0\.1:2154[12]: .*EADDRINUSE/);
+            return true;
+          },
+        );
       } finally {
         await new Promise((resolve) => blocker.close(resolve));
       }

@@ -1,4 +1,3 @@
-'use strict';
 // Counters of one worker process and the Prometheus text of a whole replica. With WORKERS > 1 the
 // worker answering GET /metrics gathers every worker's snapshot through the primary and renders the
 // sum (counters, CPU, memory) or the max (event-loop lag): one scrape describes the replica.
@@ -96,13 +95,17 @@ function renderMetrics({ replica, snapshots, primary, knobs }) {
   lines.push('# HELP headroom_replica_info The replica these metrics describe.');
   lines.push('# TYPE headroom_replica_info gauge');
   lines.push(`headroom_replica_info{replica="${r}"} 1`);
-  lines.push('# HELP headroom_requests_total Requests answered, by endpoint and status code (HTTP status, or gRPC status name for grpc_* endpoints).');
+  lines.push(
+    '# HELP headroom_requests_total Requests answered, by endpoint and status code (HTTP status, or gRPC status name for grpc_* endpoints).',
+  );
   lines.push('# TYPE headroom_requests_total counter');
   for (const key of [...requests.keys()].sort()) {
     const [endpoint, code] = key.split('\n');
     lines.push(`headroom_requests_total{endpoint="${label(endpoint)}",code="${label(code)}"} ${requests.get(key)}`);
   }
-  lines.push('# HELP headroom_request_errors_total Requests that failed on the server side (HTTP 5xx, gRPC UNAVAILABLE or INTERNAL), by endpoint.');
+  lines.push(
+    '# HELP headroom_request_errors_total Requests that failed on the server side (HTTP 5xx, gRPC UNAVAILABLE or INTERNAL), by endpoint.',
+  );
   lines.push('# TYPE headroom_request_errors_total counter');
   for (const endpoint of [...errors.keys()].sort()) {
     lines.push(`headroom_request_errors_total{endpoint="${label(endpoint)}"} ${errors.get(endpoint)}`);
@@ -113,7 +116,9 @@ function renderMetrics({ replica, snapshots, primary, knobs }) {
   lines.push('# HELP headroom_workers Worker processes serving requests.');
   lines.push('# TYPE headroom_workers gauge');
   lines.push(`headroom_workers ${snapshots.length}`);
-  lines.push('# HELP headroom_worker_requests_total Requests answered by each worker (all endpoints and protocols): shows how connections spread over workers.');
+  lines.push(
+    '# HELP headroom_worker_requests_total Requests answered by each worker (all endpoints and protocols): shows how connections spread over workers.',
+  );
   lines.push('# TYPE headroom_worker_requests_total counter');
   for (const s of [...snapshots].sort((a, b) => Number(a.worker) - Number(b.worker))) {
     lines.push(`headroom_worker_requests_total{worker="${label(s.worker)}"} ${s.answered}`);

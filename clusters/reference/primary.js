@@ -1,4 +1,3 @@
-'use strict';
 // The cluster primary when WORKERS > 1: forks the workers (they share the HTTP and gRPC ports
 // through node:cluster), relays knob changes to every worker, gathers their metric snapshots for
 // one replica-wide /metrics, restarts a worker that dies, and shuts all down on SIGTERM/SIGINT.
@@ -57,7 +56,7 @@ function runPrimary(config) {
 
   function answered(worker, id, result) {
     const entry = pending.get(id);
-    if (!entry || !entry.waiting.delete(worker.id)) return;
+    if (!entry?.waiting.delete(worker.id)) return;
     if (result !== undefined) entry.results.push(result);
     if (entry.waiting.size === 0) entry.finish();
   }
@@ -74,7 +73,9 @@ function runPrimary(config) {
         break;
       case 'knobs-set':
         knobs = { ...knobs, ...msg.patch };
-        broadcast({ type: 'knobs-apply', knobs }).then(() => worker.isConnected() && worker.send({ type: 'knobs-done', id: msg.id, knobs }));
+        broadcast({ type: 'knobs-apply', knobs }).then(
+          () => worker.isConnected() && worker.send({ type: 'knobs-done', id: msg.id, knobs }),
+        );
         break;
       case 'gather':
         broadcast({ type: 'snapshot-get' }).then((snapshots) => {
@@ -110,7 +111,9 @@ function runPrimary(config) {
       return;
     }
     if (!listening && !wasReady) {
-      process.stderr.write(`reference ${config.replica}: worker ${worker.index} failed to start (code ${code}${signal ? `, ${signal}` : ''}); stopping\n`);
+      process.stderr.write(
+        `reference ${config.replica}: worker ${worker.index} failed to start (code ${code}${signal ? `, ${signal}` : ''}); stopping\n`,
+      );
       shuttingDown = true;
       failed = true;
       const others = Object.values(cluster.workers).filter(Boolean);
@@ -118,7 +121,9 @@ function runPrimary(config) {
       for (const w of others) w.process.kill('SIGKILL');
       return;
     }
-    process.stderr.write(`reference ${config.replica}: worker ${worker.index} exited (code ${code}${signal ? `, ${signal}` : ''}); restarting it\n`);
+    process.stderr.write(
+      `reference ${config.replica}: worker ${worker.index} exited (code ${code}${signal ? `, ${signal}` : ''}); restarting it\n`,
+    );
     setTimeout(() => {
       if (!shuttingDown) fork(worker.index);
     }, RESTART_DELAY_MS);
@@ -131,8 +136,10 @@ function runPrimary(config) {
     if (workers.length === 0) process.exit(0);
     for (const w of workers) if (w.isConnected()) w.send({ type: 'shutdown' });
     setTimeout(() => {
-      process.stderr.write(`reference ${config.replica}: workers still running after ${SHUTDOWN_DEADLINE_MS} ms; killing them\n`);
-      for (const w of Object.values(cluster.workers)) w && w.process.kill('SIGKILL');
+      process.stderr.write(
+        `reference ${config.replica}: workers still running after ${SHUTDOWN_DEADLINE_MS} ms; killing them\n`,
+      );
+      for (const w of Object.values(cluster.workers)) w?.process.kill('SIGKILL');
       process.exit(0);
     }, SHUTDOWN_DEADLINE_MS).unref();
   }
@@ -146,7 +153,13 @@ function runPrimary(config) {
 function clusterBus() {
   let nextId = 1;
   const waiting = new Map();
-  let handlers = { applyKnobs() {}, snapshot() { return undefined; }, shutdown: () => process.exit(0) };
+  let handlers = {
+    applyKnobs() {},
+    snapshot() {
+      return undefined;
+    },
+    shutdown: () => process.exit(0),
+  };
   process.on('message', (msg) => {
     if (!msg || typeof msg !== 'object') return;
     switch (msg.type) {

@@ -1,4 +1,3 @@
-'use strict';
 // Entry of the reference service: the production-like feed web tier every replica of a local
 // cluster runs (HTTP/1.1 + gRPC). Plain CommonJS on purpose: it runs in a FROM-scratch image that
 // holds only node, this folder and the packages of deps.json. Knobs and contract: README.md.

@@ -25,19 +25,26 @@ export function request(
       {
         method,
         agent: opts.fresh ? false : opts.agent,
-        headers: opts.body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(opts.body) } : {},
+        headers:
+          opts.body !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(opts.body) }
+            : {},
       },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) }),
+        );
         res.on('error', reject);
       },
     );
     req.on('error', reject);
     // A guard against hanging tests, not a latency assertion.
-    req.setTimeout(opts.timeoutMs ?? 30000, () => req.destroy(new Error(`no answer to ${method} ${path} within ${opts.timeoutMs ?? 30000} ms`)));
+    req.setTimeout(opts.timeoutMs ?? 30000, () =>
+      req.destroy(new Error(`no answer to ${method} ${path} within ${opts.timeoutMs ?? 30000} ms`)),
+    );
     req.end(opts.body);
   });
 }
@@ -74,7 +81,9 @@ export function grpcClients(target: string): GrpcClients {
   const feed = new feedPkg.headroom.feed.v1.Feed(target, grpc.credentials.createInsecure());
   const health = new healthPkg.grpc.health.v1.Health(target, grpc.credentials.createInsecure());
   const unary = (client: any, method: string, req: unknown): Promise<any> =>
-    new Promise((resolve, reject) => client[method](req, (err: grpc.ServiceError | null, reply: unknown) => (err ? reject(err) : resolve(reply))));
+    new Promise((resolve, reject) =>
+      client[method](req, (err: grpc.ServiceError | null, reply: unknown) => (err ? reject(err) : resolve(reply))),
+    );
   return {
     getFeed: (req) => unary(feed, 'GetFeed', req),
     like: (req) => unary(feed, 'Like', req),

@@ -1,4 +1,3 @@
-'use strict';
 // The CPU-bound heart of the service: building, ranking and serializing a user's feed, and
 // recording a like. Each call spends a budget of CPU time measured with process.cpuUsage(), never
 // the wall clock, so the cost per request stays the same whatever the CPU quota and a quota
@@ -72,7 +71,11 @@ function buildFeed(user, limit, cpuMs, likes) {
   do {
     for (const p of scratch) p.score = (digest.readUInt32BE((p.id % 8) * 4) ^ p.id) >>> 0;
     scratch.sort((x, y) => x.score - y.score || x.id - y.id);
-    digest = crypto.createHash('sha256').update(digest).update(JSON.stringify(scratch.slice(0, limit))).digest();
+    digest = crypto
+      .createHash('sha256')
+      .update(digest)
+      .update(JSON.stringify(scratch.slice(0, limit)))
+      .digest();
     rounds++;
   } while (cpuMicrosSince(start) < budgetUs);
   return { posts, digest: digest.toString('hex').slice(0, 16), rounds };

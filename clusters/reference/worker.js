@@ -1,4 +1,3 @@
-'use strict';
 // One worker process of the reference service: the HTTP/1.1 and gRPC servers, their handlers and
 // graceful shutdown. Knob changes and metric gathering go through a `bus`, which is local with one
 // worker and the cluster primary with several (see primary.js).
@@ -76,7 +75,10 @@ async function startWorker(config, bus) {
       }
     }
     const feed = buildFeed(user, limit, state.knobs.feedCpuMs, likes);
-    return { status: 200, body: { user, replica: config.replica, posts: feed.posts, ...(served ? { backends: served } : {}) } };
+    return {
+      status: 200,
+      body: { user, replica: config.replica, posts: feed.posts, ...(served ? { backends: served } : {}) },
+    };
   }
 
   /** The backend role's answer to one call of a web replica. */
@@ -136,11 +138,19 @@ async function startWorker(config, bus) {
     if (pathname === '/feed') {
       if (method !== 'GET') return methodNotAllowed(res, 'feed', 'GET');
       const user = idFromText(params.get('user'));
-      if (user === undefined) return send(res, 'feed', 400, { error: 'user: expected a whole number from 1 to 4294967295', value: params.get('user') });
+      if (user === undefined)
+        return send(res, 'feed', 400, {
+          error: 'user: expected a whole number from 1 to 4294967295',
+          value: params.get('user'),
+        });
       let limit = DEFAULT_LIMIT;
       if (params.has('limit')) {
         const l = idFromText(params.get('limit'));
-        if (l === undefined || l > MAX_LIMIT) return send(res, 'feed', 400, { error: `limit: expected a whole number from 1 to ${MAX_LIMIT}`, value: params.get('limit') });
+        if (l === undefined || l > MAX_LIMIT)
+          return send(res, 'feed', 400, {
+            error: `limit: expected a whole number from 1 to ${MAX_LIMIT}`,
+            value: params.get('limit'),
+          });
         limit = l;
       }
       const r = await feedHandler(user, limit);
@@ -150,7 +160,8 @@ async function startWorker(config, bus) {
       if (method !== 'GET') return methodNotAllowed(res, 'backend', 'GET');
       const user = idFromText(params.get('user'));
       const part = params.has('part') ? Number(params.get('part')) : 0;
-      if (user === undefined || !Number.isInteger(part) || part < 0) return send(res, 'backend', 400, { error: 'expected ?user=N&part=M with N from 1 to 4294967295 and M ≥ 0' });
+      if (user === undefined || !Number.isInteger(part) || part < 0)
+        return send(res, 'backend', 400, { error: 'expected ?user=N&part=M with N from 1 to 4294967295 and M ≥ 0' });
       return send(res, 'backend', 200, backendHandler(user, part));
     }
     if (pathname === '/like') {
@@ -158,14 +169,18 @@ async function startWorker(config, bus) {
       const parsed = parseJson(await readBody(req));
       const b = parsed.ok ? parsed.value : undefined;
       if (!b || typeof b !== 'object' || !isId(b.user) || !isId(b.post)) {
-        return send(res, 'like', 400, { error: 'expected a JSON body {"user":N,"post":M} with whole numbers from 1 to 4294967295' });
+        return send(res, 'like', 400, {
+          error: 'expected a JSON body {"user":N,"post":M} with whole numbers from 1 to 4294967295',
+        });
       }
       const r = await likeHandler(b.user, b.post);
       return send(res, 'like', r.status, r.body ?? { error: 'backend unavailable (injected by errorRate)' });
     }
     if (pathname === '/healthz') {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'healthz', 'GET');
-      return state.closing ? send(res, 'healthz', 503, 'shutting down\n', 'text/plain') : send(res, 'healthz', 200, 'ok', 'text/plain');
+      return state.closing
+        ? send(res, 'healthz', 503, 'shutting down\n', 'text/plain')
+        : send(res, 'healthz', 200, 'ok', 'text/plain');
     }
     if (pathname === '/metrics') {
       if (method !== 'GET') return methodNotAllowed(res, 'metrics', 'GET');
@@ -175,15 +190,22 @@ async function startWorker(config, bus) {
       return send(res, 'metrics', 200, text, 'text/plain; version=0.0.4; charset=utf-8');
     }
     if (pathname === '/admin/knobs') {
-      if (!isLoopback(req.socket.remoteAddress)) return send(res, 'admin', 403, { error: 'admin endpoints answer loopback clients only' });
+      if (!isLoopback(req.socket.remoteAddress))
+        return send(res, 'admin', 403, { error: 'admin endpoints answer loopback clients only' });
       if (method === 'GET') return send(res, 'admin', 200, state.knobs);
       if (method !== 'POST') return methodNotAllowed(res, 'admin', 'GET, POST');
       const parsed = parseJson(await readBody(req));
-      if (!parsed.ok) return send(res, 'admin', 400, { error: 'body: expected JSON', field: '', expected: 'a JSON object' });
+      if (!parsed.ok)
+        return send(res, 'admin', 400, { error: 'body: expected JSON', field: '', expected: 'a JSON object' });
       const check = checkKnobPatch(parsed.value);
       if (!check.ok) {
         const where = check.field ? `${check.field}: ` : '';
-        return send(res, 'admin', 400, { error: `${where}expected ${check.expected}`, field: check.field, value: check.value ?? null, expected: check.expected });
+        return send(res, 'admin', 400, {
+          error: `${where}expected ${check.expected}`,
+          field: check.field,
+          value: check.value ?? null,
+          expected: check.expected,
+        });
       }
       const knobs = await bus.setKnobs(check.patch);
       return send(res, 'admin', 200, knobs);
@@ -222,7 +244,13 @@ async function startWorker(config, bus) {
       handler(call.request)
         .then((r) => {
           if (r.invalid) return grpcFail(callback, endpoint, grpc.status.INVALID_ARGUMENT, r.invalid);
-          if (r.status !== 200) return grpcFail(callback, endpoint, grpc.status.UNAVAILABLE, r.body?.error ?? 'backend unavailable (injected by errorRate)');
+          if (r.status !== 200)
+            return grpcFail(
+              callback,
+              endpoint,
+              grpc.status.UNAVAILABLE,
+              r.body?.error ?? 'backend unavailable (injected by errorRate)',
+            );
           metrics.count(endpoint, 'OK', false);
           callback(null, r.reply);
         })
@@ -245,7 +273,8 @@ async function startWorker(config, bus) {
       return { status: 200, reply: backendHandler(req.user, req.part) };
     }),
     Like: grpcUnary('grpc_like', async (req) => {
-      if (!isId(req.user) || !isId(req.post)) return { invalid: 'user and post: expected whole numbers from 1 to 4294967295' };
+      if (!isId(req.user) || !isId(req.post))
+        return { invalid: 'user and post: expected whole numbers from 1 to 4294967295' };
       const r = await likeHandler(req.user, req.post);
       return r.status === 200 ? { status: 200, reply: { ok: true } } : r;
     }),
@@ -262,7 +291,13 @@ async function startWorker(config, bus) {
   grpcServer.addService(protos.health, {
     Check(call, callback) {
       const status = healthOf(call.request.service);
-      if (!status) return grpcFail(callback, 'grpc_health', grpc.status.NOT_FOUND, `unknown service ${JSON.stringify(call.request.service)}`);
+      if (!status)
+        return grpcFail(
+          callback,
+          'grpc_health',
+          grpc.status.NOT_FOUND,
+          `unknown service ${JSON.stringify(call.request.service)}`,
+        );
       metrics.count('grpc_health', 'OK', false);
       callback(null, { status });
     },

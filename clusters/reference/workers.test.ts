@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as protoLoader from '@grpc/proto-loader';
-import { RunningReference, feedProtoPath, startReference } from './index';
+import { type RunningReference, feedProtoPath, startReference } from './index';
 import { grpcClients, grpc, metric, request } from './test-client';
 
 function alive(pid: number): boolean {
@@ -27,7 +27,10 @@ describe('reference service with WORKERS=2', { timeout: 180000 }, () => {
   });
 
   it('logs workers=2 and spreads new connections over both workers', async () => {
-    assert.equal(ref.output().stdout.split('\n')[0], 'reference workers-test listening http=127.0.0.1:21520 grpc=127.0.0.1:21521 workers=2');
+    assert.equal(
+      ref.output().stdout.split('\n')[0],
+      'reference workers-test listening http=127.0.0.1:21520 grpc=127.0.0.1:21521 workers=2',
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 20; i++) {
       const r = await request(ref.http, 'GET', `/feed?user=${i + 1}`, { fresh: true });
@@ -59,7 +62,10 @@ describe('reference service with WORKERS=2', { timeout: 180000 }, () => {
       const client = grpcClients(ref.grpc);
       try {
         for (let i = 0; i < 6; i++) {
-          await assert.rejects(client.getFeed({ user: 1 }), (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE);
+          await assert.rejects(
+            client.getFeed({ user: 1 }),
+            (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE,
+          );
         }
       } finally {
         client.close();
@@ -67,7 +73,8 @@ describe('reference service with WORKERS=2', { timeout: 180000 }, () => {
     } finally {
       await request(ref.http, 'POST', '/admin/knobs', { body: '{"errorRate":0}', fresh: true });
     }
-    for (let i = 0; i < 10; i++) assert.equal((await request(ref.http, 'GET', '/feed?user=3', { fresh: true })).status, 200);
+    for (let i = 0; i < 10; i++)
+      assert.equal((await request(ref.http, 'GET', '/feed?user=3', { fresh: true })).status, 200);
   });
 
   it('/metrics sums both workers, whichever worker answers the scrape', async () => {
@@ -82,7 +89,9 @@ describe('reference service with WORKERS=2', { timeout: 180000 }, () => {
   });
 
   it('gRPC: one channel is one connection, served by one worker; separate channels spread over both', async () => {
-    const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(feedProtoPath, { keepCase: true, defaults: true })) as any;
+    const pkg = grpc.loadPackageDefinition(
+      protoLoader.loadSync(feedProtoPath, { keepCase: true, defaults: true }),
+    ) as any;
     const workerOf = (client: any) =>
       new Promise<string>((resolve, reject) => {
         let worker = '';
@@ -90,7 +99,12 @@ describe('reference service with WORKERS=2', { timeout: 180000 }, () => {
         call.on('metadata', (md: grpc.Metadata) => (worker = String(md.get('x-worker')[0])));
       });
     // grpc-js shares one connection between channels to the same target unless asked not to.
-    const channels = [0, 1, 2, 3].map(() => new pkg.headroom.feed.v1.Feed(ref.grpc, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+    const channels = [0, 1, 2, 3].map(
+      () =>
+        new pkg.headroom.feed.v1.Feed(ref.grpc, grpc.credentials.createInsecure(), {
+          'grpc.use_local_subchannel_pool': 1,
+        }),
+    );
     try {
       const perChannel: Set<string>[] = [];
       for (const c of channels) {
@@ -98,7 +112,8 @@ describe('reference service with WORKERS=2', { timeout: 180000 }, () => {
         for (let i = 0; i < 5; i++) seen.add(await workerOf(c));
         perChannel.push(seen);
       }
-      for (const seen of perChannel) assert.equal(seen.size, 1, 'a channel sticks to the worker that accepted its connection');
+      for (const seen of perChannel)
+        assert.equal(seen.size, 1, 'a channel sticks to the worker that accepted its connection');
       assert.deepEqual([...new Set(perChannel.map((s) => [...s][0]))].sort(), ['1', '2']);
       const m = (await request(ref.http, 'GET', '/metrics', { fresh: true })).body;
       assert.ok(metric(m, 'headroom_worker_requests_total{worker="1"}')! > 0);
@@ -138,9 +153,13 @@ describe('reference service with WORKERS=2', { timeout: 180000 }, () => {
       if (metric(m, 'headroom_workers') === 2) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    assert.match(ref.output().stderr, /reference workers-test: worker 1 exited \(code null, SIGKILL\); restarting it|worker 2 exited \(code null, SIGKILL\); restarting it/);
+    assert.match(
+      ref.output().stderr,
+      /reference workers-test: worker 1 exited \(code null, SIGKILL\); restarting it|worker 2 exited \(code null, SIGKILL\); restarting it/,
+    );
     const seen = new Set<string>();
-    for (let i = 0; i < 10; i++) seen.add(String((await request(ref.http, 'GET', '/feed?user=2', { fresh: true })).headers['x-worker']));
+    for (let i = 0; i < 10; i++)
+      seen.add(String((await request(ref.http, 'GET', '/feed?user=2', { fresh: true })).headers['x-worker']));
     assert.deepEqual([...seen].sort(), ['1', '2']);
   });
 

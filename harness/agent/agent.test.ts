@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { Metrics } from '../metrics';
 import { httpServer, replicaAt, sleep } from '../load/testing/test-servers';
-import { Fleet, FleetEvent } from './fleet';
-import { AgentServer, startAgentServer } from './server';
-import { LocalAgent, spawnLocalAgents } from './spawn';
-import { WireCommand, WireReport, agentService, replicaToWire } from './wire';
+import { Fleet, type FleetEvent } from './fleet';
+import { type AgentServer, startAgentServer } from './server';
+import { type LocalAgent, spawnLocalAgents } from './spawn';
+import { type WireCommand, type WireReport, agentService, replicaToWire } from './wire';
 
 const mix = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const, path: '/' }] };
 
@@ -22,15 +22,21 @@ async function until(cond: () => boolean, what: string, ms = 60_000): Promise<vo
   }
 }
 
-test('2 local agents: merged counts equal the server\'s and the agents\' sums, histograms merge, rate changes take effect', async () => {
+test("2 local agents: merged counts equal the server's and the agents' sums, histograms merge, rate changes take effect", async () => {
   // Every 10th request answers 40 ms late: the merged p95 must see it.
-  const server = await httpServer(32010, (_req, res, n) => (n % 10 === 0 ? setTimeout(() => res.end('slow'), 40) : res.end('ok')));
+  const server = await httpServer(32010, (_req, res, n) =>
+    n % 10 === 0 ? setTimeout(() => res.end('slow'), 40) : res.end('ok'),
+  );
   const metrics = new Metrics();
   const events: FleetEvent[] = [];
   let fleet: Fleet | null = null;
   try {
     fleet = await Fleet.connect({
-      agents: { local: 2, spawn: { ports: [32011, 32012] } }, replicas: [replicaAt('r0', 'use1', 32010)], mix, metrics, onEvent: (e) => events.push(e),
+      agents: { local: 2, spawn: { ports: [32011, 32012] } },
+      replicas: [replicaAt('r0', 'use1', 32010)],
+      mix,
+      metrics,
+      onEvent: (e) => events.push(e),
     });
     fleet.start();
     fleet.setTags({ step: '1' });
@@ -45,13 +51,24 @@ test('2 local agents: merged counts equal the server\'s and the agents\' sums, h
     const received = server.arrivals.length;
     const agents = fleet.agents();
     assert.equal(agents.length, 2);
-    assert.deepEqual(events.map((e) => e.type), ['agent-joined', 'agent-joined'], 'no agent was lost: heartbeats kept the sessions alive');
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['agent-joined', 'agent-joined'],
+      'no agent was lost: heartbeats kept the sessions alive',
+    );
     const total = metrics.totals();
     assert.ok(total.count > 500, `count ${total.count}`);
     assert.equal(total.count, received, 'merged count = requests the server received');
-    assert.equal(agents[0].reported.count + agents[1].reported.count, total.count, 'merged count = sum of the agents\' counts');
-    assert.equal(agents[0].completed + agents[1].completed, total.count, 'agents\' completed counters agree');
-    assert.ok(agents.every((a) => a.reported.count > 0), 'both agents sent load');
+    assert.equal(
+      agents[0].reported.count + agents[1].reported.count,
+      total.count,
+      "merged count = sum of the agents' counts",
+    );
+    assert.equal(agents[0].completed + agents[1].completed, total.count, "agents' completed counters agree");
+    assert.ok(
+      agents.every((a) => a.reported.count > 0),
+      'both agents sent load',
+    );
     assert.equal(total.failed, 0);
     // 10% of answers took >= 40 ms, so the merged histogram's p95 is one of them (exact merging: merge.test.ts).
     const p95 = total.percentile(95)!;
@@ -60,7 +77,11 @@ test('2 local agents: merged counts equal the server\'s and the agents\' sums, h
     const before = server.arrivals.filter((a) => a >= t1 - 2500 && a < t1 - 500).length;
     const after = server.arrivals.filter((a) => a >= t2 - 2500 && a < t2 - 500).length;
     assert.ok(after > 2 * before, `after ${after} vs before ${before}: 300/s is 3x 100/s`);
-    assert.equal(metrics.totals({ step: '1' }).count + metrics.totals({ step: '2' }).count, total.count, 'step tags reached the agents');
+    assert.equal(
+      metrics.totals({ step: '1' }).count + metrics.totals({ step: '2' }).count,
+      total.count,
+      'step tags reached the agents',
+    );
     assert.ok(metrics.totals({ step: '2' }).count > 2 * metrics.totals({ step: '1' }).count);
   } finally {
     await fleet?.stop();
@@ -73,7 +94,12 @@ test('an agent killed mid-run: its share moves to the other and the event is rec
   const metrics = new Metrics();
   let fleet: Fleet | null = null;
   try {
-    fleet = await Fleet.connect({ agents: { local: 2, spawn: { ports: [32021, 32022] } }, replicas: [replicaAt('r0', 'use1', 32020)], mix, metrics });
+    fleet = await Fleet.connect({
+      agents: { local: 2, spawn: { ports: [32021, 32022] } },
+      replicas: [replicaAt('r0', 'use1', 32020)],
+      mix,
+      metrics,
+    });
     fleet.start();
     fleet.setRate(200);
     await sleep(2000);
@@ -116,8 +142,21 @@ test('an agent whose controller goes silent stops its load and says why', async 
     call.write({
       command: 'plan',
       plan: {
-        mixJson: JSON.stringify(mix), replicas: [replicaToWire(replicaAt('r0', 'use1', 32030))], rate: 100, weights: null, timeoutMs: 0,
-        maxInFlight: 0, deadlineMs: 0, seed: 1, spread: '', allowTargets: [], tags: {}, file: '', protoBaseDir: '', silenceMs: 2000, reportMs: 1000,
+        mixJson: JSON.stringify(mix),
+        replicas: [replicaToWire(replicaAt('r0', 'use1', 32030))],
+        rate: 100,
+        weights: null,
+        timeoutMs: 0,
+        maxInFlight: 0,
+        deadlineMs: 0,
+        seed: 1,
+        spread: '',
+        allowTargets: [],
+        tags: {},
+        file: '',
+        protoBaseDir: '',
+        silenceMs: 2000,
+        reportMs: 1000,
       },
     });
     // Then silence, with the stream left open (a hung controller).
@@ -148,13 +187,25 @@ test('agents started elsewhere, by address: exact counts, one controller at a ti
   try {
     agent = await startAgentServer({ listen: '127.0.0.1:32051', capacity: 500 });
     const metrics = new Metrics();
-    const fleet = await Fleet.connect({ agents: { addresses: [agent.address] }, replicas: [replicaAt('r0', 'use1', 32050)], mix, metrics, split: 'capacity' });
+    const fleet = await Fleet.connect({
+      agents: { addresses: [agent.address] },
+      replicas: [replicaAt('r0', 'use1', 32050)],
+      mix,
+      metrics,
+      split: 'capacity',
+    });
     fleets.push(fleet);
     assert.equal(fleet.agents()[0].capacity, 500);
     assert.equal(agent.sessions(), 1);
     // A second controller is turned away while the first one drives the agent.
     await assert.rejects(
-      Fleet.connect({ agents: { addresses: [agent.address] }, replicas: [replicaAt('r0', 'use1', 32050)], mix, metrics: new Metrics(), connectTimeoutMs: 20_000 }).then((f) => fleets.push(f)),
+      Fleet.connect({
+        agents: { addresses: [agent.address] },
+        replicas: [replicaAt('r0', 'use1', 32050)],
+        mix,
+        metrics: new Metrics(),
+        connectTimeoutMs: 20_000,
+      }).then((f) => fleets.push(f)),
       /already serves a controller/,
     );
     fleet.start();
@@ -166,7 +217,13 @@ test('agents started elsewhere, by address: exact counts, one controller at a ti
     assert.equal(agent.sessions(), 0, 'the session ended with the controller');
     const bad = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const, path: 'no-slash' }] };
     await assert.rejects(
-      Fleet.connect({ agents: { addresses: [agent.address] }, replicas: [replicaAt('r0', 'use1', 32050)], mix: bad, metrics: new Metrics(), file: 'scen.ts' }).then((f) => fleets.push(f)),
+      Fleet.connect({
+        agents: { addresses: [agent.address] },
+        replicas: [replicaAt('r0', 'use1', 32050)],
+        mix: bad,
+        metrics: new Metrics(),
+        file: 'scen.ts',
+      }).then((f) => fleets.push(f)),
       /refused the plan: .*scen\.ts: mix\.endpoints\[0\]\.path: expected a path starting with '\/', got "no-slash"/,
     );
   } finally {

@@ -2,14 +2,20 @@
 // weights, marks and tags, and merges their per-second reports into the controller's metrics store
 // exactly (counts add, histograms merge). It has the load engine's face, so the drill can use either.
 import * as grpc from '@grpc/grpc-js';
-import { ClusterError, Logger, silentLogger } from '../common';
+import { ClusterError, type Logger, silentLogger } from '../common';
 import type { Replica } from '../cluster';
 import type { MixSpec, Spread, Weights } from '../load';
-import { Metrics, Sparse, mergeSparse, percentileUs } from '../metrics';
-import { LocalAgent, SpawnOptions, spawnLocalAgents } from './spawn';
+import { type Metrics, type Sparse, mergeSparse, percentileUs } from '../metrics';
+import { type LocalAgent, type SpawnOptions, spawnLocalAgents } from './spawn';
 import { Watchdog, splitRate } from './watchdog';
 import {
-  WireCommand, WireReport, agentService, replicaToWire, sparseFromWire, tagsFromWire, weightsToWire,
+  type WireCommand,
+  type WireReport,
+  agentService,
+  replicaToWire,
+  sparseFromWire,
+  tagsFromWire,
+  weightsToWire,
 } from './wire';
 
 /** Where agents come from: local child processes, or addresses of agents started elsewhere. */
@@ -191,10 +197,21 @@ export class Fleet {
         l.send({
           command: 'plan',
           plan: {
-            mixJson, replicas: this.opts.replicas.map(replicaToWire), rate: 0, weights: null, timeoutMs: this.opts.timeoutMs ?? 0,
-            maxInFlight: perAgent, deadlineMs: this.opts.deadlineMs ?? 0, seed: (this.opts.seed ?? 1) + i, spread: this.opts.spread ?? '',
-            allowTargets: this.opts.allowTargets ?? [], tags: {}, file: this.opts.file ?? '', protoBaseDir: this.opts.protoBaseDir ?? '',
-            silenceMs: this.opts.silenceMs ?? 2000, reportMs: 1000,
+            mixJson,
+            replicas: this.opts.replicas.map(replicaToWire),
+            rate: 0,
+            weights: null,
+            timeoutMs: this.opts.timeoutMs ?? 0,
+            maxInFlight: perAgent,
+            deadlineMs: this.opts.deadlineMs ?? 0,
+            seed: (this.opts.seed ?? 1) + i,
+            spread: this.opts.spread ?? '',
+            allowTargets: this.opts.allowTargets ?? [],
+            tags: {},
+            file: this.opts.file ?? '',
+            protoBaseDir: this.opts.protoBaseDir ?? '',
+            silenceMs: this.opts.silenceMs ?? 2000,
+            reportMs: 1000,
           },
         });
       });
@@ -267,14 +284,24 @@ export class Fleet {
   }
 
   private event(type: FleetEvent['type'], l: AgentLink, reason: string): FleetEvent {
-    const e: FleetEvent = { type, agent: l.address, atMs: this.metrics.now(), reason, rates: Object.fromEntries(this.links.map((x) => [x.address, x.rate])) };
+    const e: FleetEvent = {
+      type,
+      agent: l.address,
+      atMs: this.metrics.now(),
+      reason,
+      rates: Object.fromEntries(this.links.map((x) => [x.address, x.rate])),
+    };
     this.events.push(e);
     this.opts.onEvent?.(e);
     return e;
   }
 
   private applyRates(): void {
-    const shares = splitRate(this.rate, this.links.map((l) => ({ id: l.address, capacity: l.capacity, alive: l.alive })), this.opts.split ?? 'equal');
+    const shares = splitRate(
+      this.rate,
+      this.links.map((l) => ({ id: l.address, capacity: l.capacity, alive: l.alive })),
+      this.opts.split ?? 'equal',
+    );
     for (const l of this.links) {
       const r = shares.get(l.address) ?? 0;
       l.rate = r;
@@ -323,7 +350,11 @@ export class Fleet {
 
   /** Over every agent, the lost ones' last reported figures included; inFlight as of each one's last report. */
   stats(): { inFlight: number; sent: number; dropped: number; completed: number; failed: number; vus: number } {
-    let inFlight = 0, sent = 0, dropped = 0, completed = 0, failed = 0;
+    let inFlight = 0,
+      sent = 0,
+      dropped = 0,
+      completed = 0,
+      failed = 0;
     for (const l of this.links) {
       inFlight += l.inFlight;
       sent += l.sent;
@@ -363,8 +394,15 @@ export class Fleet {
 
   agents(): AgentInfo[] {
     return this.links.map((l) => ({
-      address: l.address, name: l.name, pid: l.pid, capacity: l.capacity, alive: l.alive, rate: l.rate,
-      reported: { ...l.reported }, sent: l.sent, completed: l.completed,
+      address: l.address,
+      name: l.name,
+      pid: l.pid,
+      capacity: l.capacity,
+      alive: l.alive,
+      rate: l.rate,
+      reported: { ...l.reported },
+      sent: l.sent,
+      completed: l.completed,
     }));
   }
 
@@ -376,10 +414,14 @@ export class Fleet {
     return (this.stopping ??= (async () => {
       const waitMs = (this.opts.timeoutMs ?? 10_000) + 5000;
       for (const l of this.links) l.send({ command: 'stop', stop: { reason: 'the controller stopped the load' } });
-      await Promise.race([Promise.all(this.links.map((l) => l.final)), new Promise((r) => setTimeout(r, waitMs).unref())]);
+      await Promise.race([
+        Promise.all(this.links.map((l) => l.final)),
+        new Promise((r) => setTimeout(r, waitMs).unref()),
+      ]);
       if (this.timer) clearInterval(this.timer);
       for (const l of this.links) {
-        if (!l.finished && l.alive) this.log.warn(`agent ${l.address}: no final report within ${waitMs / 1000} s; its last second is missing`);
+        if (!l.finished && l.alive)
+          this.log.warn(`agent ${l.address}: no final report within ${waitMs / 1000} s; its last second is missing`);
         try {
           l.call.end();
         } catch {

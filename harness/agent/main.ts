@@ -1,6 +1,6 @@
 // The agent command: `headroom agent --listen HOST:PORT [--capacity RPS]`. Prints one JSON line
 // `{"listening":"HOST:PORT","pid":N}` once bound (local spawners wait for it) and serves until a signal.
-import { ConfigError, HeadroomError, Logger, stderrLogger } from '../common';
+import { ConfigError, HeadroomError, type Logger, stderrLogger } from '../common';
 import { startAgentServer } from './server';
 
 export interface AgentArgs {

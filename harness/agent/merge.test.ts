@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { Metrics } from '../metrics';
 import { ShippingMetrics } from './shipping-metrics';
 import { Watchdog, splitRate } from './watchdog';
-import { WireReport, agentService, sparseFromWire, sparseToWire, tagsFromWire } from './wire';
+import { type WireReport, agentService, sparseFromWire, sparseToWire, tagsFromWire } from './wire';
 
-test('two agents\' seconds, encoded and merged, equal one store that recorded every sample', () => {
+test("two agents' seconds, encoded and merged, equal one store that recorded every sample", () => {
   let now = 1_700_000_000_000;
   const clock = () => now;
   const agents = [new ShippingMetrics({ now: clock }), new ShippingMetrics({ now: clock })];
@@ -16,11 +16,21 @@ test('two agents\' seconds, encoded and merged, equal one store that recorded ev
   // The very (de)serializers grpc-js uses for the Drive stream's reports.
   const drive = agentService().service.Drive;
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const tagsets = [{ dc: 'use1', replica: 'a', endpoint: 'feed', protocol: 'http', step: '1' }, { dc: 'use2', replica: 'b', endpoint: 'feed', protocol: 'http', step: '1' }];
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const tagsets = [
+    { dc: 'use1', replica: 'a', endpoint: 'feed', protocol: 'http', step: '1' },
+    { dc: 'use2', replica: 'b', endpoint: 'feed', protocol: 'http', step: '1' },
+  ];
   const ship = (m: ShippingMetrics, final: boolean) => {
     const seconds = final ? m.takeAll() : m.take(now);
-    const wire = { series: seconds.map((s) => ({ tags: { ...s.tags }, sec: s.sec, slots: Array.from(s.slots), ...sparseToWire(s.hist ?? { idx: new Int32Array(0), counts: new Float64Array(0), total: 0, min: 0, max: 0 }) })) };
+    const wire = {
+      series: seconds.map((s) => ({
+        tags: { ...s.tags },
+        sec: s.sec,
+        slots: Array.from(s.slots),
+        ...sparseToWire(s.hist ?? { idx: new Int32Array(0), counts: new Float64Array(0), total: 0, min: 0, max: 0 }),
+      })),
+    };
     const decoded = drive.responseDeserialize(drive.responseSerialize(wire)) as WireReport;
     for (const s of decoded.series) merged.absorb(tagsFromWire(s.tags), s.sec, sparseFromWire(s), s.slots);
   };
@@ -50,7 +60,8 @@ test('two agents\' seconds, encoded and merged, equal one store that recorded ev
     assert.equal(got.min, want.min);
     assert.equal(got.max, want.max);
     assert.equal(got.avg, want.avg);
-    for (const q of [0, 1, 50, 90, 95, 98, 99, 99.9, 100]) assert.equal(got.percentile(q), want.percentile(q), `p${q} ${JSON.stringify(filter)}`);
+    for (const q of [0, 1, 50, 90, 95, 98, 99, 99.9, 100])
+      assert.equal(got.percentile(q), want.percentile(q), `p${q} ${JSON.stringify(filter)}`);
   }
   const w = { sinceMs: now - 3000, untilMs: now + 1 };
   assert.equal(merged.window(w).count, all.window(w).count);
@@ -71,8 +82,12 @@ test('the watchdog expires after silenceMs of silence, and a beat starts it agai
   assert.equal(w.remainingMs(), 0);
 });
 
-test('the rate splits equally or by capacity, and a dead agent\'s share goes to the others', () => {
-  const agents = [{ id: 'a', capacity: 1000, alive: true }, { id: 'b', capacity: 3000, alive: true }, { id: 'c', capacity: 0, alive: true }];
+test("the rate splits equally or by capacity, and a dead agent's share goes to the others", () => {
+  const agents = [
+    { id: 'a', capacity: 1000, alive: true },
+    { id: 'b', capacity: 3000, alive: true },
+    { id: 'c', capacity: 0, alive: true },
+  ];
   assert.deepEqual([...splitRate(300, agents, 'equal').values()], [100, 100, 100]);
   agents[1].alive = false;
   assert.deepEqual(Object.fromEntries(splitRate(300, agents, 'equal')), { a: 150, b: 0, c: 150 });

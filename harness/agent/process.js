@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // Entry point of a local agent process (spawned by the fleet for `--agents N`), like harness/cli/headroom.js.
-'use strict';
+
 const path = require('node:path');
 require('ts-node').register({ project: path.join(__dirname, '..', '..', 'tsconfig.json'), transpileOnly: true });
-require('./main').main(process.argv.slice(2)).then(
-  (code) => { process.exit(code); },
-  (err) => { process.stderr.write(`headroom agent: internal error: ${err && err.stack ? err.stack : err}\n`); process.exit(1); },
-);
+require('./main')
+  .main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exit(code);
+    },
+    (err) => {
+      process.stderr.write(`headroom agent: internal error: ${err?.stack ? err.stack : err}\n`);
+      process.exit(1);
+    },
+  );

@@ -3,12 +3,20 @@
 // (2 s by default), and each second it reports the finished seconds of every series and its counters.
 import * as os from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { ConfigError, Logger, silentLogger } from '../common';
-import { LoadEngine, MixSpec, Spread } from '../load';
+import { ConfigError, type Logger, silentLogger } from '../common';
+import { LoadEngine, type MixSpec, type Spread } from '../load';
 import { emptySparse, sparseOf } from '../metrics';
 import { ShippingMetrics } from './shipping-metrics';
 import { Watchdog } from './watchdog';
-import { IncomingCommand, WirePlan, WireReport, agentService, replicaFromWire, sparseToWire, weightsFromWire } from './wire';
+import {
+  type IncomingCommand,
+  type WirePlan,
+  type WireReport,
+  agentService,
+  replicaFromWire,
+  sparseToWire,
+  weightsFromWire,
+} from './wire';
 
 export interface AgentServerOptions {
   /** `HOST:PORT` to listen on; port 0 picks a free one. */
@@ -60,7 +68,9 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     },
   });
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   let closed: Promise<void> | null = null;
   return {
@@ -107,7 +117,8 @@ class Session {
 
   private check(): void {
     if (this.ended) return;
-    if (this.watchdog.expired()) void this.end(`the controller was silent for ${Math.round(this.watchdog.silentForMs())} ms`);
+    if (this.watchdog.expired())
+      void this.end(`the controller was silent for ${Math.round(this.watchdog.silentForMs())} ms`);
     else if (this.deadlineMs > 0 && Date.now() >= this.deadlineMs) void this.end('the plan deadline passed');
   }
 
@@ -130,7 +141,9 @@ class Session {
       case 'setRate':
         return e?.setRate((c.setRate as { rps: number }).rps);
       case 'setWeights':
-        return e?.setWeights(weightsFromWire((c.setWeights as { weights: Parameters<typeof weightsFromWire>[0] }).weights));
+        return e?.setWeights(
+          weightsFromWire((c.setWeights as { weights: Parameters<typeof weightsFromWire>[0] }).weights),
+        );
       case 'markOut':
         return e?.markOut((c.markOut as { replica: string }).replica);
       case 'markIn':
@@ -152,9 +165,16 @@ class Session {
     this.deadlineMs = p.deadlineMs;
     const metrics = new ShippingMetrics({ retainSeconds: 5 });
     const engine = new LoadEngine({
-      replicas: p.replicas.map(replicaFromWire), mix: JSON.parse(p.mixJson) as MixSpec, metrics,
-      timeoutMs: p.timeoutMs || undefined, maxInFlight: p.maxInFlight || undefined, spread: (p.spread || undefined) as Spread | undefined,
-      allowTargets: p.allowTargets, seed: p.seed || undefined, file: p.file || undefined, protoBaseDir: p.protoBaseDir || undefined,
+      replicas: p.replicas.map(replicaFromWire),
+      mix: JSON.parse(p.mixJson) as MixSpec,
+      metrics,
+      timeoutMs: p.timeoutMs || undefined,
+      maxInFlight: p.maxInFlight || undefined,
+      spread: (p.spread || undefined) as Spread | undefined,
+      allowTargets: p.allowTargets,
+      seed: p.seed || undefined,
+      file: p.file || undefined,
+      protoBaseDir: p.protoBaseDir || undefined,
     });
     this.metrics = metrics;
     this.engine = engine;
@@ -187,8 +207,11 @@ class Session {
     const seconds = final ? metrics.takeAll() : metrics.take();
     const st = engine.stats();
     const counters = {
-      sent: st.sent - this.last.sent, completed: st.completed - this.last.completed, failed: st.failed - this.last.failed,
-      dropped: st.dropped - this.last.dropped, inFlight: st.inFlight,
+      sent: st.sent - this.last.sent,
+      completed: st.completed - this.last.completed,
+      failed: st.failed - this.last.failed,
+      dropped: st.dropped - this.last.dropped,
+      inFlight: st.inFlight,
     };
     this.last = { sent: st.sent, completed: st.completed, failed: st.failed, dropped: st.dropped };
     const lag = sparseToWire(sparseOf(engine.sendLagHistogram() as Parameters<typeof sparseOf>[0]));
@@ -199,16 +222,32 @@ class Session {
     });
     this.send({
       series: seconds.map((s) => ({
-        tags: { ...s.tags } as Record<string, string>, sec: s.sec, slots: Array.from(s.slots), ...sparseToWire(s.hist ?? emptySparse),
+        tags: { ...s.tags } as Record<string, string>,
+        sec: s.sec,
+        slots: Array.from(s.slots),
+        ...sparseToWire(s.hist ?? emptySparse),
       })),
-      counters, sendLag: lag, outstanding, final, stoppedReason: reason,
+      counters,
+      sendLag: lag,
+      outstanding,
+      final,
+      stoppedReason: reason,
     });
   }
 
   private send(r: Partial<WireReport>): void {
     if (this.call.writable === false || this.call.destroyed) return;
     try {
-      this.call.write({ seq: ++this.seq, atMs: Date.now(), series: [], outstanding: {}, final: false, stoppedReason: '', planned: false, ...r });
+      this.call.write({
+        seq: ++this.seq,
+        atMs: Date.now(),
+        series: [],
+        outstanding: {},
+        final: false,
+        stoppedReason: '',
+        planned: false,
+        ...r,
+      });
     } catch {
       // The controller is gone: nothing to tell.
     }

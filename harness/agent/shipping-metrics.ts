@@ -1,7 +1,7 @@
 // The agent's metrics store: the load engine records into it as into any store, but each finished
 // second is handed to the outbox for the controller instead of being kept (the controller's store
 // holds the run; the agent's memory stays flat).
-import { Metrics, Series, Sparse, Tags } from '../metrics';
+import { Metrics, type Series, type Sparse, type Tags } from '../metrics';
 
 export interface FinishedSecond {
   tags: Readonly<Tags>;

@@ -1,6 +1,6 @@
 // Local agents (`--agents N`): child processes of this one on loopback ports, each an agent server.
 // They exit when this process's end of their stdin closes, so a crashed controller leaves none behind.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { ClusterError } from '../common';
 
@@ -32,7 +32,9 @@ const entry = compiled ? [path.join(__dirname, '..', 'cli', 'bin.js'), 'agent'] 
 export async function spawnLocalAgents(n: number, opts: SpawnOptions = {}): Promise<LocalAgent[]> {
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`--agents: expected an integer >= 1, got ${n}`);
   if (opts.ports && opts.ports.length !== n) throw new RangeError(`expected ${n} ports, got ${opts.ports.length}`);
-  const started = await Promise.allSettled(Array.from({ length: n }, (_, i) => spawnOne(opts.host ?? '127.0.0.1', opts.ports?.[i] ?? 0, opts)));
+  const started = await Promise.allSettled(
+    Array.from({ length: n }, (_, i) => spawnOne(opts.host ?? '127.0.0.1', opts.ports?.[i] ?? 0, opts)),
+  );
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
@@ -63,12 +65,24 @@ function spawnOne(host: string, port: number, opts: SpawnOptions): Promise<Local
     })());
   return new Promise<LocalAgent>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => fail(`did not listen within ${(opts.readyTimeoutMs ?? 60_000) / 1000} s`), opts.readyTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => fail(`did not listen within ${(opts.readyTimeoutMs ?? 60_000) / 1000} s`),
+      opts.readyTimeoutMs ?? 60_000,
+    );
     const fail = (why: string) => {
       clearTimeout(timer);
-      void kill(0).then(() => reject(new ClusterError(`local agent on ${host}:${port}: ${why}`, `agent ${host}:${port}`, stderr.trim() || undefined)));
+      void kill(0).then(() =>
+        reject(
+          new ClusterError(
+            `local agent on ${host}:${port}: ${why}`,
+            `agent ${host}:${port}`,
+            stderr.trim() || undefined,
+          ),
+        ),
+      );
     };
-    const onExit = (code: number | null, signal: string | null) => fail(`exited (${signal ?? `code ${code}`}) before listening`);
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(`exited (${signal ?? `code ${code}`}) before listening`);
     child.once('exit', onExit);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();

@@ -31,7 +31,11 @@ export class Watchdog {
 }
 
 /** The rate of each agent: equal shares, or in proportion to declared capacity; the dead get nothing. */
-export function splitRate(total: number, agents: { id: string; capacity: number; alive: boolean }[], by: 'equal' | 'capacity'): Map<string, number> {
+export function splitRate(
+  total: number,
+  agents: { id: string; capacity: number; alive: boolean }[],
+  by: 'equal' | 'capacity',
+): Map<string, number> {
   const live = agents.filter((a) => a.alive);
   const weight = (a: { capacity: number }) => (by === 'capacity' && a.capacity > 0 ? a.capacity : 1);
   const sum = live.reduce((s, a) => s + weight(a), 0);

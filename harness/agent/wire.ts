@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Replica } from '../cluster';
 import type { Weights } from '../load';
-import { Sparse, Tags, isTagName } from '../metrics';
+import { type Sparse, type Tags, isTagName } from '../metrics';
 
 export const agentProto = path.join(__dirname, 'agent.proto');
 
@@ -14,22 +14,54 @@ let ctor: grpc.ServiceClientConstructor | null = null;
 /** The Agent service (client constructor, whose `.service` the server adds), loaded once. */
 export function agentService(): grpc.ServiceClientConstructor {
   if (!ctor) {
-    const def = protoLoader.loadSync(agentProto, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
-    const pkg = grpc.loadPackageDefinition(def) as unknown as { headroom: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } } };
+    const def = protoLoader.loadSync(agentProto, {
+      keepCase: false,
+      longs: Number,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    const pkg = grpc.loadPackageDefinition(def) as unknown as {
+      headroom: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } };
+    };
     ctor = pkg.headroom.agent.v1.Agent;
   }
   return ctor;
 }
 
 export interface WireReplica {
-  name: string; region: string; dc: string; pool: string; serverType: string; index: number;
-  host: string; httpPort: number; grpcPort: number; http: string; grpc: string;
+  name: string;
+  region: string;
+  dc: string;
+  pool: string;
+  serverType: string;
+  index: number;
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  http: string;
+  grpc: string;
 }
-export interface WireWeights { dcs: Record<string, number>; pools?: Record<string, { types: Record<string, number> }> }
+export interface WireWeights {
+  dcs: Record<string, number>;
+  pools?: Record<string, { types: Record<string, number> }>;
+}
 export interface WirePlan {
-  mixJson: string; replicas: WireReplica[]; rate: number; weights?: WireWeights | null; timeoutMs: number; maxInFlight: number;
-  deadlineMs: number; seed: number; spread: string; allowTargets: string[]; tags: Record<string, string>; file: string;
-  protoBaseDir: string; silenceMs: number; reportMs: number;
+  mixJson: string;
+  replicas: WireReplica[];
+  rate: number;
+  weights?: WireWeights | null;
+  timeoutMs: number;
+  maxInFlight: number;
+  deadlineMs: number;
+  seed: number;
+  spread: string;
+  allowTargets: string[];
+  tags: Record<string, string>;
+  file: string;
+  protoBaseDir: string;
+  silenceMs: number;
+  reportMs: number;
 }
 export type WireCommand =
   | { command: 'plan'; plan: WirePlan }
@@ -44,19 +76,56 @@ export type WireCommand =
 /** What proto-loader hands over for a oneof: every field present, `command` naming the one set. */
 export type IncomingCommand = Partial<Record<string, unknown>> & { command?: string };
 
-export interface WireBuckets { idx: number[]; counts: number[]; total: number; minUs: number; maxUs: number }
-export interface WireSeriesSecond extends WireBuckets { tags: Record<string, string>; sec: number; slots: number[] }
-export interface WireCounters { sent: number; completed: number; failed: number; dropped: number; inFlight: number }
-export interface WireHello { agent: string; pid: number; capacity: number }
+export interface WireBuckets {
+  idx: number[];
+  counts: number[];
+  total: number;
+  minUs: number;
+  maxUs: number;
+}
+export interface WireSeriesSecond extends WireBuckets {
+  tags: Record<string, string>;
+  sec: number;
+  slots: number[];
+}
+export interface WireCounters {
+  sent: number;
+  completed: number;
+  failed: number;
+  dropped: number;
+  inFlight: number;
+}
+export interface WireHello {
+  agent: string;
+  pid: number;
+  capacity: number;
+}
 export interface WireReport {
-  seq: number; atMs: number; hello?: WireHello | null; series: WireSeriesSecond[]; counters?: WireCounters | null;
-  sendLag?: WireBuckets | null; outstanding: Record<string, number>; final: boolean; stoppedReason: string; planned: boolean;
+  seq: number;
+  atMs: number;
+  hello?: WireHello | null;
+  series: WireSeriesSecond[];
+  counters?: WireCounters | null;
+  sendLag?: WireBuckets | null;
+  outstanding: Record<string, number>;
+  final: boolean;
+  stoppedReason: string;
+  planned: boolean;
 }
 
 export function replicaToWire(r: Replica): WireReplica {
   return {
-    name: r.name, region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, index: r.index,
-    host: r.host, httpPort: r.httpPort, grpcPort: r.grpcPort, http: r.http, grpc: r.grpc,
+    name: r.name,
+    region: r.region,
+    dc: r.dc,
+    pool: r.pool,
+    serverType: r.serverType,
+    index: r.index,
+    host: r.host,
+    httpPort: r.httpPort,
+    grpcPort: r.grpcPort,
+    http: r.http,
+    grpc: r.grpc,
   };
 }
 
@@ -78,12 +147,24 @@ export function weightsFromWire(w: WireWeights): Weights {
 }
 
 export function sparseToWire(s: Sparse): WireBuckets {
-  return { idx: Array.from(s.idx), counts: Array.from(s.counts), total: s.total, minUs: s.total > 0 ? s.min : 0, maxUs: s.max };
+  return {
+    idx: Array.from(s.idx),
+    counts: Array.from(s.counts),
+    total: s.total,
+    minUs: s.total > 0 ? s.min : 0,
+    maxUs: s.max,
+  };
 }
 
 export function sparseFromWire(b: WireBuckets | null | undefined): Sparse | null {
   if (!b || b.total === 0) return null;
-  return { idx: Int32Array.from(b.idx), counts: Float64Array.from(b.counts), total: b.total, min: b.minUs, max: b.maxUs };
+  return {
+    idx: Int32Array.from(b.idx),
+    counts: Float64Array.from(b.counts),
+    total: b.total,
+    min: b.minUs,
+    max: b.maxUs,
+  };
 }
 
 /** Only the harness's tag names pass (a newer agent's extra tags are dropped, not stored under a wrong key). */

@@ -2,7 +2,12 @@
 // type's CPU per request rise, or its redline fall, beyond the noise and by at least the minimum
 // effect? The CI gate of a drill (`headroom compare`, `headroom drill --baseline`).
 import { lowestRedlines, type RedlineResult, type StepRecord, type Summary } from '../results';
-import { defaultRegressionOptions, regressionGate, type RegressionDecision, type RegressionOptions } from './regression';
+import {
+  defaultRegressionOptions,
+  regressionGate,
+  type RegressionDecision,
+  type RegressionOptions,
+} from './regression';
 
 /** One run as compare reads it: its summary and the steps of steps.ndjson (empty when absent). */
 export interface RunSamples {
@@ -60,7 +65,9 @@ export const defaultCompareOptions: CompareOptions = { ...defaultRegressionOptio
 /** The CPU ms per request of every redline or sweep probe of a server type that measured it (aborted probes left out). */
 export function cpuSamplesOf(steps: readonly StepRecord[], serverType: string): number[] {
   return steps
-    .filter((s) => (s.kind === 'redline' || s.kind === 'sweep') && s.serverType === serverType && s.verdict !== 'aborted')
+    .filter(
+      (s) => (s.kind === 'redline' || s.kind === 'sweep') && s.serverType === serverType && s.verdict !== 'aborted',
+    )
     .map((s) => s.targetFigures?.cpuMsPerRequest)
     .filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
 }
@@ -68,7 +75,9 @@ export function cpuSamplesOf(steps: readonly StepRecord[], serverType: string): 
 /** The redline's interval when the drill wrote one (an optional field of newer summaries). */
 function intervalOf(r: RedlineResult | undefined): [number, number] | null {
   const i = (r as (RedlineResult & { interval?: unknown }) | undefined)?.interval;
-  return Array.isArray(i) && i.length === 2 && i.every((x) => typeof x === 'number' && Number.isFinite(x)) ? [i[0], i[1]] : null;
+  return Array.isArray(i) && i.length === 2 && i.every((x) => typeof x === 'number' && Number.isFinite(x))
+    ? [i[0], i[1]]
+    : null;
 }
 
 function medianOf(xs: readonly number[]): number | null {
@@ -84,9 +93,14 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 const samplesOf = (r: RunSamples | Summary): RunSamples => ('summary' in r ? r : { summary: r, steps: [] });
 
 /** Compares run b against the baseline a; a number as options is the minimum effect. Pure. */
-export function compareRuns(runA: RunSamples | Summary, runB: RunSamples | Summary, options: Partial<CompareOptions> | number = {}): Comparison {
+export function compareRuns(
+  runA: RunSamples | Summary,
+  runB: RunSamples | Summary,
+  options: Partial<CompareOptions> | number = {},
+): Comparison {
   const o = { ...defaultCompareOptions, ...(typeof options === 'number' ? { minEffect: options } : options) };
-  const a = samplesOf(runA), b = samplesOf(runB);
+  const a = samplesOf(runA),
+    b = samplesOf(runB);
   const ra = new Map(lowestRedlines(a.summary).map((r) => [r.serverType, r]));
   const rb = new Map(lowestRedlines(b.summary).map((r) => [r.serverType, r]));
   const types = [...new Set([...ra.keys(), ...rb.keys()])].sort();
@@ -102,12 +116,30 @@ export function compareRuns(runA: RunSamples | Summary, runB: RunSamples | Summa
     const medA = medianOf(cpuA) ?? x?.cpuMsPerRequest ?? null;
     const medB = medianOf(cpuB) ?? y?.cpuMsPerRequest ?? null;
     const row: TypeComparison = {
-      serverType, redlineA, redlineB, intervalA, intervalB, redlineChange: null, cpuMsPerRequestA: medA, cpuMsPerRequestB: medB,
+      serverType,
+      redlineA,
+      redlineB,
+      intervalA,
+      intervalB,
+      redlineChange: null,
+      cpuMsPerRequestA: medA,
+      cpuMsPerRequestB: medB,
       cpuChange: medA !== null && medB !== null && medA > 0 ? (medB - medA) / medA : null,
-      samplesA: cpuA.length, samplesB: cpuB.length, p: null, regressed: false, decision: null, notes: [],
+      samplesA: cpuA.length,
+      samplesB: cpuB.length,
+      p: null,
+      regressed: false,
+      decision: null,
+      notes: [],
     };
-    if (!x) { row.notes.push('not measured in the baseline'); return row; }
-    if (!y) { row.notes.push('not measured in this run'); return row; }
+    if (!x) {
+      row.notes.push('not measured in the baseline');
+      return row;
+    }
+    if (!y) {
+      row.notes.push('not measured in this run');
+      return row;
+    }
     if (redlineA !== null && redlineB !== null) row.redlineChange = (redlineB - redlineA) / redlineA;
     if (redlineA !== null && redlineB === null) {
       // No load held at all: no sample can argue with that.
@@ -122,15 +154,23 @@ export function compareRuns(runA: RunSamples | Summary, runB: RunSamples | Summa
       o,
     );
     row.decision = decision;
-    if (decision.cpu.tested) { row.cpuChange = decision.cpu.change; row.p = decision.cpu.p; }
+    if (decision.cpu.tested) {
+      row.cpuChange = decision.cpu.change;
+      row.p = decision.cpu.p;
+    }
     row.regressed ||= decision.regressed;
     row.notes.push(...decision.explanation);
     return row;
   });
   return {
-    runA: a.summary.runId, runB: b.summary.runId, maxDrop: o.minEffect, alpha: o.alpha,
-    method: `CPU per request: one-sided Mann-Whitney rank test on every probe's CPU ms per request (p < ${o.alpha}) and a Hodges-Lehmann `
-      + `rise of at least ${pct(o.minEffect)}; redline: 95% intervals apart and a drop of at least ${pct(o.minEffect)}`,
-    types: rows, regressed: rows.filter((r) => r.regressed).map((r) => r.serverType),
+    runA: a.summary.runId,
+    runB: b.summary.runId,
+    maxDrop: o.minEffect,
+    alpha: o.alpha,
+    method:
+      `CPU per request: one-sided Mann-Whitney rank test on every probe's CPU ms per request (p < ${o.alpha}) and a Hodges-Lehmann ` +
+      `rise of at least ${pct(o.minEffect)}; redline: 95% intervals apart and a drop of at least ${pct(o.minEffect)}`,
+    types: rows,
+    regressed: rows.filter((r) => r.regressed).map((r) => r.serverType),
   };
 }

@@ -20,12 +20,30 @@ test('a noisy fit reports r2 below 1, and the exact least-squares answer', () =>
 });
 
 test('no fit from one rate, or points without CPU figures', () => {
-  assert.equal(fitCpuPerRequest([{ rps: 10, cpuShare: 0.1, cpus: 1 }, { rps: 10, cpuShare: 0.2, cpus: 1 }]), null);
-  assert.equal(fitCpuPerRequest([{ rps: 10, cpuShare: null, cpus: 1 }, { rps: 20, cpuShare: 0.2, cpus: 1 }]), null);
+  assert.equal(
+    fitCpuPerRequest([
+      { rps: 10, cpuShare: 0.1, cpus: 1 },
+      { rps: 10, cpuShare: 0.2, cpus: 1 },
+    ]),
+    null,
+  );
+  assert.equal(
+    fitCpuPerRequest([
+      { rps: 10, cpuShare: null, cpus: 1 },
+      { rps: 20, cpuShare: 0.2, cpus: 1 },
+    ]),
+    null,
+  );
 });
 
 test('the knee is where p99 leaves the straight line', () => {
-  const pts = [[100, 10], [200, 10], [300, 11], [400, 20], [500, 60]].map(([rps, p99Ms]) => ({ rps, p99Ms }));
+  const pts = [
+    [100, 10],
+    [200, 10],
+    [300, 11],
+    [400, 20],
+    [500, 60],
+  ].map(([rps, p99Ms]) => ({ rps, p99Ms }));
   assert.equal(knee(pts), 400);
   assert.equal(knee([...pts].reverse()), 400); // order does not matter
 });
@@ -33,5 +51,11 @@ test('the knee is where p99 leaves the straight line', () => {
 test('no knee on a straight line, a flat line or too few points', () => {
   assert.equal(knee([1, 2, 3, 4].map((i) => ({ rps: i * 100, p99Ms: i * 10 }))), null);
   assert.equal(knee([1, 2, 3].map((i) => ({ rps: i * 100, p99Ms: 5 }))), null);
-  assert.equal(knee([{ rps: 1, p99Ms: 1 }, { rps: 2, p99Ms: 9 }]), null);
+  assert.equal(
+    knee([
+      { rps: 1, p99Ms: 1 },
+      { rps: 2, p99Ms: 9 },
+    ]),
+    null,
+  );
 });

@@ -15,14 +15,18 @@ export interface CpuFit {
  * `interceptShare` is expressed against the mean `cpus` of the points (one server type per fit).
  */
 export function fitCpuPerRequest(points: { rps: number; cpuShare: number | null; cpus: number }[]): CpuFit | null {
-  const usable = points.filter((p) => p.cpuShare !== null && Number.isFinite(p.cpuShare) && Number.isFinite(p.rps) && p.cpus > 0);
+  const usable = points.filter(
+    (p) => p.cpuShare !== null && Number.isFinite(p.cpuShare) && Number.isFinite(p.rps) && p.cpus > 0,
+  );
   const n = usable.length;
   if (n < 2) return null;
   const xs = usable.map((p) => p.rps);
   const ys = usable.map((p) => (p.cpuShare as number) * p.cpus * 1000);
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxx = 0, sxy = 0, syy = 0;
+  let sxx = 0,
+    sxy = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     sxx += (xs[i] - mx) ** 2;
     sxy += (xs[i] - mx) * (ys[i] - my);
@@ -43,17 +47,24 @@ export function fitCpuPerRequest(points: { rps: number; cpuShare: number | null;
  * range below that line (no bend worth the name).
  */
 export function knee(points: { rps: number; p99Ms: number | null }[]): number | null {
-  const pts = points.filter((p): p is { rps: number; p99Ms: number } => p.p99Ms !== null && Number.isFinite(p.p99Ms))
-    .slice().sort((a, b) => a.rps - b.rps);
+  const pts = points
+    .filter((p): p is { rps: number; p99Ms: number } => p.p99Ms !== null && Number.isFinite(p.p99Ms))
+    .slice()
+    .sort((a, b) => a.rps - b.rps);
   if (pts.length < 3) return null;
-  const x0 = pts[0].rps, x1 = pts[pts.length - 1].rps;
-  const y0 = Math.min(...pts.map((p) => p.p99Ms)), y1 = Math.max(...pts.map((p) => p.p99Ms));
+  const x0 = pts[0].rps,
+    x1 = pts[pts.length - 1].rps;
+  const y0 = Math.min(...pts.map((p) => p.p99Ms)),
+    y1 = Math.max(...pts.map((p) => p.p99Ms));
   if (x1 === x0 || y1 === y0 || pts[pts.length - 1].p99Ms <= pts[0].p99Ms) return null;
   let best: number | null = null;
   let bestGap = 0.1;
   for (const p of pts) {
     const gap = (p.rps - x0) / (x1 - x0) - (p.p99Ms - y0) / (y1 - y0);
-    if (gap > bestGap + 1e-12) { bestGap = gap; best = p.rps; }
+    if (gap > bestGap + 1e-12) {
+      bestGap = gap;
+      best = p.rps;
+    }
   }
   return best;
 }

@@ -25,12 +25,16 @@ export function splitCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { cells.push(cell); cell = ''; }
-    else cell += ch;
+    else if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
   }
   cells.push(cell);
   return cells.map((c) => c.trim());
@@ -52,18 +56,37 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
   const problems: ConfigError[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerIndex = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
-  if (headerIndex < 0) throw new ConfigError(file, 'line 1', 'the forecast is empty; expected a header row `dc,peak_rps[,growth][,current_<serverType>...]`');
+  if (headerIndex < 0)
+    throw new ConfigError(
+      file,
+      'line 1',
+      'the forecast is empty; expected a header row `dc,peak_rps[,growth][,current_<serverType>...]`',
+    );
   const header = splitCsvLine(lines[headerIndex]).map((h) => h.toLowerCase());
   const headerLine = headerIndex + 1;
   for (const required of ['dc', 'peak_rps']) {
     if (!header.includes(required)) {
-      problems.push(new ConfigError(file, `line ${headerLine}`, `the header has no '${required}' column; expected a header row \`dc,peak_rps[,growth][,current_<serverType>...]\``));
+      problems.push(
+        new ConfigError(
+          file,
+          `line ${headerLine}`,
+          `the header has no '${required}' column; expected a header row \`dc,peak_rps[,growth][,current_<serverType>...]\``,
+        ),
+      );
     }
   }
   header.forEach((h, i) => {
-    if (!['dc', 'peak_rps', 'peak_rps_low', 'peak_rps_high', 'growth'].includes(h) && !/^current_[a-z0-9_.-]+$/.test(h)) {
-      problems.push(new ConfigError(file, `line ${headerLine}, column ${i + 1}`,
-        `unknown column '${h}'; expected dc, peak_rps, peak_rps_low, peak_rps_high, growth or current_<serverType>`));
+    if (
+      !['dc', 'peak_rps', 'peak_rps_low', 'peak_rps_high', 'growth'].includes(h) &&
+      !/^current_[a-z0-9_.-]+$/.test(h)
+    ) {
+      problems.push(
+        new ConfigError(
+          file,
+          `line ${headerLine}, column ${i + 1}`,
+          `unknown column '${h}'; expected dc, peak_rps, peak_rps_low, peak_rps_high, growth or current_<serverType>`,
+        ),
+      );
     }
   });
   if (problems.length) throw new ConfigErrors(problems);
@@ -77,7 +100,9 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
     const cells = splitCsvLine(raw);
     const at = (col: number) => `line ${line}, column ${col + 1} (${header[col]})`;
     if (cells.length !== header.length) {
-      problems.push(new ConfigError(file, `line ${line}`, `has ${cells.length} cells; expected ${header.length} like the header`));
+      problems.push(
+        new ConfigError(file, `line ${line}`, `has ${cells.length} cells; expected ${header.length} like the header`),
+      );
       continue;
     }
     const row: ForecastRow = { dc: '', peakRps: 0, current: {}, source: { file, line } };
@@ -86,10 +111,14 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
       const value = cells[col];
       if (h === 'dc') {
         if (!knownDcs.includes(value)) {
-          problems.push(new ConfigError(file, at(col), `unknown dc '${value}'; expected one of ${knownDcs.join(', ')}`));
+          problems.push(
+            new ConfigError(file, at(col), `unknown dc '${value}'; expected one of ${knownDcs.join(', ')}`),
+          );
           ok = false;
         } else if (seen.has(value)) {
-          problems.push(new ConfigError(file, at(col), `dc '${value}' appears twice (first on line ${seen.get(value)})`));
+          problems.push(
+            new ConfigError(file, at(col), `dc '${value}' appears twice (first on line ${seen.get(value)})`),
+          );
           ok = false;
         } else {
           seen.set(value, line);
@@ -98,7 +127,9 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
       } else if (h === 'peak_rps') {
         const n = value === '' ? NaN : Number(value);
         if (!Number.isFinite(n) || n < 0) {
-          problems.push(new ConfigError(file, at(col), `value '${value}' is not a rate; expected req/s, a number >= 0`));
+          problems.push(
+            new ConfigError(file, at(col), `value '${value}' is not a rate; expected req/s, a number >= 0`),
+          );
           ok = false;
         }
         row.peakRps = n;
@@ -106,7 +137,9 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
         if (value === '') return;
         const n = Number(value);
         if (!Number.isFinite(n) || n < 0) {
-          problems.push(new ConfigError(file, at(col), `value '${value}' is not a rate; expected req/s, a number >= 0, or blank`));
+          problems.push(
+            new ConfigError(file, at(col), `value '${value}' is not a rate; expected req/s, a number >= 0, or blank`),
+          );
           ok = false;
         }
         if (h === 'peak_rps_low') row.peakRpsLow = n;
@@ -115,7 +148,13 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
         if (value === '') return;
         const g = parseShare(value);
         if (g === undefined || g <= -1) {
-          problems.push(new ConfigError(file, at(col), `value '${value}' is not a growth; expected a share above -1 such as 0.2 or 20%`));
+          problems.push(
+            new ConfigError(
+              file,
+              at(col),
+              `value '${value}' is not a growth; expected a share above -1 such as 0.2 or 20%`,
+            ),
+          );
           ok = false;
         }
         row.growth = g;
@@ -123,7 +162,9 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
         if (value === '') return;
         const n = Number(value);
         if (!Number.isInteger(n) || n < 0) {
-          problems.push(new ConfigError(file, at(col), `value '${value}' is not a server count; expected a whole number >= 0`));
+          problems.push(
+            new ConfigError(file, at(col), `value '${value}' is not a server count; expected a whole number >= 0`),
+          );
           ok = false;
         }
         row.current[h.slice('current_'.length)] = n;
@@ -132,14 +173,22 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
     const low = row.peakRpsLow ?? row.peakRps;
     const high = row.peakRpsHigh ?? row.peakRps;
     if (ok && !(low <= row.peakRps && row.peakRps <= high)) {
-      problems.push(new ConfigError(file, `line ${line}, peak_rps_low/peak_rps_high`,
-        `range ${low}..${high} does not hold peak_rps ${row.peakRps}; expected peak_rps_low <= peak_rps <= peak_rps_high`));
+      problems.push(
+        new ConfigError(
+          file,
+          `line ${line}, peak_rps_low/peak_rps_high`,
+          `range ${low}..${high} does not hold peak_rps ${row.peakRps}; expected peak_rps_low <= peak_rps <= peak_rps_high`,
+        ),
+      );
       ok = false;
     }
     if (ok) rows.push(row);
   }
   for (const dc of knownDcs) {
-    if (!seen.has(dc)) problems.push(new ConfigError(file, 'dc', `no row for dc '${dc}'; every dc of the cluster needs a peak (0 is allowed)`));
+    if (!seen.has(dc))
+      problems.push(
+        new ConfigError(file, 'dc', `no row for dc '${dc}'; every dc of the cluster needs a peak (0 is allowed)`),
+      );
   }
   if (problems.length === 1) throw problems[0];
   if (problems.length) throw new ConfigErrors(problems);

@@ -16,5 +16,14 @@ export type { EstimateProbe, EstimateSearch, RedlineEstimate, RedlineGuard } fro
 export { regressionGate, mannWhitney, relativeShift, defaultRegressionOptions } from './regression';
 export type { RegressionSamples, RegressionOptions, RegressionDecision, MannWhitney } from './regression';
 export { planRange, defaultPlanRangeOptions } from './plan-range';
-export type { PlanRange, PlanRangeInput, PlanRangeOptions, RedlineRange, DcRange, TypeRange, Spread, RejectedType } from './plan-range';
+export type {
+  PlanRange,
+  PlanRangeInput,
+  PlanRangeOptions,
+  RedlineRange,
+  DcRange,
+  TypeRange,
+  Spread,
+  RejectedType,
+} from './plan-range';
 export { seededRandom, normalDraws } from './seeded-random';

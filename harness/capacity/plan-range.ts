@@ -34,7 +34,11 @@ export interface PlanRangeOptions {
 
 export const defaultPlanRangeOptions: PlanRangeOptions = { draws: 2000, seed: 1 };
 
-export interface Spread { p5: number; p50: number; p95: number }
+export interface Spread {
+  p5: number;
+  p50: number;
+  p95: number;
+}
 
 export interface TypeRange {
   serverType: string;
@@ -85,7 +89,9 @@ function spread(values: number[]): Spread {
 function triangular(u: number, low: number, mode: number, high: number): number {
   if (high <= low) return mode;
   const f = (mode - low) / (high - low);
-  return u < f ? low + Math.sqrt(u * (high - low) * (mode - low)) : high - Math.sqrt((1 - u) * (high - low) * (high - mode));
+  return u < f
+    ? low + Math.sqrt(u * (high - low) * (mode - low))
+    : high - Math.sqrt((1 - u) * (high - low) * (high - mode));
 }
 
 function checkInput(input: PlanRangeInput, o: PlanRangeOptions): void {
@@ -98,8 +104,11 @@ function checkInput(input: PlanRangeInput, o: PlanRangeOptions): void {
     if (r.redline === null || !r.interval) continue;
     const [low, high] = r.interval;
     if (!(low <= r.redline && r.redline <= high)) {
-      throw new ConfigError(source, `redlines[${r.serverType}].interval`,
-        `[${low}, ${high}] does not hold the redline ${r.redline}; expected low <= redline <= high`);
+      throw new ConfigError(
+        source,
+        `redlines[${r.serverType}].interval`,
+        `[${low}, ${high}] does not hold the redline ${r.redline}; expected low <= redline <= high`,
+      );
     }
   }
 }
@@ -110,29 +119,49 @@ function rejectedTypes(point: Plan, noRedline: string[], dcs: string[]): Rejecte
   for (const dc of dcs) {
     const best = point.recommended.find((r) => r.dc === dc)!;
     for (const row of point.plan.filter((r) => r.dc === dc && r.serverType !== best.serverType)) {
-      const more = best.costPerHour > 0 ? ` (+${(((row.costPerHour - best.costPerHour) / best.costPerHour) * 100).toFixed(1)}%)` : '';
+      const more =
+        best.costPerHour > 0
+          ? ` (+${(((row.costPerHour - best.costPerHour) / best.costPerHour) * 100).toFixed(1)}%)`
+          : '';
       const tie = row.costPerHour === best.costPerHour ? '; same cost, more servers or later in name order' : '';
-      out.push({ dc, serverType: row.serverType, reason: 'cost', explanation:
-        `${row.withDcLoss} × ${row.serverType} cost ${row.costPerHour}/h against ${best.servers} × ${best.serverType} `
-        + `at ${best.costPerHour}/h${more}${tie}` });
+      out.push({
+        dc,
+        serverType: row.serverType,
+        reason: 'cost',
+        explanation:
+          `${row.withDcLoss} × ${row.serverType} cost ${row.costPerHour}/h against ${best.servers} × ${best.serverType} ` +
+          `at ${best.costPerHour}/h${more}${tie}`,
+      });
     }
     for (const serverType of noRedline) {
-      out.push({ dc, serverType, reason: 'capacity',
-        explanation: `${serverType} has no redline: no load held its guards, so no number of servers carries the load` });
+      out.push({
+        dc,
+        serverType,
+        reason: 'capacity',
+        explanation: `${serverType} has no redline: no load held its guards, so no number of servers carries the load`,
+      });
     }
   }
   return out;
 }
 
 /** The plan at the estimates, and its range over `draws` seeded draws of redlines and peaks. */
-export function planRange(input: PlanRangeInput, opts: PlanOptions, options: Partial<PlanRangeOptions> = {}): PlanRange {
+export function planRange(
+  input: PlanRangeInput,
+  opts: PlanOptions,
+  options: Partial<PlanRangeOptions> = {},
+): PlanRange {
   const o = { ...defaultPlanRangeOptions, ...options };
   checkInput(input, o);
   const measured = input.redlines.filter((r): r is RedlineRange & { redline: number } => r.redline !== null);
-  const noRedline = [...new Set(input.redlines.filter((r) => r.redline === null).map((r) => r.serverType))]
-    .filter((t) => !measured.some((r) => r.serverType === t));
+  const noRedline = [...new Set(input.redlines.filter((r) => r.redline === null).map((r) => r.serverType))].filter(
+    (t) => !measured.some((r) => r.serverType === t),
+  );
   // The point plan also validates the rest of the input (forecast, costs) with the planner's errors.
-  const point = plan({ ...input, redlines: measured.map((r) => ({ serverType: r.serverType, rpsPerReplica: r.redline })) }, opts);
+  const point = plan(
+    { ...input, redlines: measured.map((r) => ({ serverType: r.serverType, rpsPerReplica: r.redline })) },
+    opts,
+  );
 
   const uniform = seededRandom(o.seed);
   const z = normalDraws(uniform);
@@ -142,8 +171,10 @@ export function planRange(input: PlanRangeInput, opts: PlanOptions, options: Par
     const sigma = (d < 0 ? r.redline - r.interval[0] : r.interval[1] - r.redline) / 1.96;
     return Math.max(0.1 * r.redline, r.redline + d * sigma);
   };
-  const drawPeak = (row: ForecastRow): number => (row.peakRpsLow === undefined && row.peakRpsHigh === undefined
-    ? row.peakRps : triangular(uniform(), row.peakRpsLow ?? row.peakRps, row.peakRps, row.peakRpsHigh ?? row.peakRps));
+  const drawPeak = (row: ForecastRow): number =>
+    row.peakRpsLow === undefined && row.peakRpsHigh === undefined
+      ? row.peakRps
+      : triangular(uniform(), row.peakRpsLow ?? row.peakRps, row.peakRps, row.peakRpsHigh ?? row.peakRps);
 
   const perDc = new Map(input.dcs.map((dc) => [dc, { servers: [] as number[], cost: [] as number[] }]));
   const perType = new Map<string, { normal: number[]; withDcLoss: number[]; cost: number[]; cheapest: number }>();
@@ -169,13 +200,20 @@ export function planRange(input: PlanRangeInput, opts: PlanOptions, options: Par
   }
   const types = [...new Set(measured.map((r) => r.serverType))];
   return {
-    point, draws: o.draws, seed: o.seed,
+    point,
+    draws: o.draws,
+    seed: o.seed,
     dcs: input.dcs.map((dc) => ({
-      dc, servers: spread(perDc.get(dc)!.servers), costPerHour: spread(perDc.get(dc)!.cost),
+      dc,
+      servers: spread(perDc.get(dc)!.servers),
+      costPerHour: spread(perDc.get(dc)!.cost),
       types: types.map((serverType) => {
         const t = perType.get(`${dc}\u0000${serverType}`)!;
         return {
-          serverType, normal: spread(t.normal), withDcLoss: spread(t.withDcLoss), costPerHour: spread(t.cost),
+          serverType,
+          normal: spread(t.normal),
+          withDcLoss: spread(t.withDcLoss),
+          costPerHour: spread(t.cost),
           cheapestShare: t.cheapest / o.draws,
         };
       }),

@@ -27,7 +27,11 @@ export function capacityByTier(rows: TierRedline[]): Map<string, Map<string, num
 }
 
 /** The tier whose fleet carries the fewest front req/s summed over DCs; null without a fleet. */
-export function bottleneckTier(capacity: Map<string, Map<string, number>>, tiers: string[], fleet: TierPlanInput['fleet']): string | null {
+export function bottleneckTier(
+  capacity: Map<string, Map<string, number>>,
+  tiers: string[],
+  fleet: TierPlanInput['fleet'],
+): string | null {
   if (!fleet) return null;
   let best: { tier: string; rps: number } | null = null;
   for (const tier of tiers) {
@@ -47,12 +51,23 @@ export function planTiers(input: TierPlanInput, opts: PlanOptions): Plan {
   for (const [i, tier] of input.tiers.entries()) {
     const byType = capacity.get(tier);
     if (!byType?.size) {
-      throw new ConfigError(source, `redlines[].tierRedlines (tier ${tier})`, 'no capacity per replica for this tier; expected a redline drill of the front tier with CPU samples of every tier',
-        'run a redline drill on a cluster with several tiers: each tier gets a capacity from its limit or its CPU per front request');
+      throw new ConfigError(
+        source,
+        `redlines[].tierRedlines (tier ${tier})`,
+        'no capacity per replica for this tier; expected a redline drill of the front tier with CPU samples of every tier',
+        'run a redline drill on a cluster with several tiers: each tier gets a capacity from its limit or its CPU per front request',
+      );
     }
     // Today's counts in the forecast are the front tier's; the other tiers have none to compare with.
     const forecast = i === 0 ? input.forecast : input.forecast.map((r) => ({ ...r, current: {} }));
-    const p = plan({ ...input, forecast, redlines: [...byType].map(([serverType, rpsPerReplica]) => ({ serverType, rpsPerReplica })) }, opts);
+    const p = plan(
+      {
+        ...input,
+        forecast,
+        redlines: [...byType].map(([serverType, rpsPerReplica]) => ({ serverType, rpsPerReplica })),
+      },
+      opts,
+    );
     parts.push({
       ...p,
       plan: p.plan.map((r) => ({ ...r, tier })),

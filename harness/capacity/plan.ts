@@ -33,10 +33,22 @@ const roundCost = (x: number) => Math.round(x * 1e6) / 1e6;
 const roundRps = (x: number) => Math.round(x * 1e3) / 1e3;
 
 function checkOptions(opts: PlanOptions): void {
-  if (!(opts.utilization > 0 && opts.utilization <= 1)) throw new ConfigError('options', 'utilization', `value ${opts.utilization}: expected a share in (0, 1], such as 0.8`);
-  if (!(Number.isInteger(opts.spares) && opts.spares >= 0)) throw new ConfigError('options', 'spares', `value ${opts.spares}: expected a whole number >= 0`);
-  if (!(Number.isFinite(opts.growth) && opts.growth > -1)) throw new ConfigError('options', 'growth', `value ${opts.growth}: expected a share above -1, such as 0.2`);
-  if (!(opts.overProvisionedRatio >= 1)) throw new ConfigError('options', 'overProvisionedRatio', `value ${opts.overProvisionedRatio}: expected a number >= 1`);
+  if (!(opts.utilization > 0 && opts.utilization <= 1))
+    throw new ConfigError(
+      'options',
+      'utilization',
+      `value ${opts.utilization}: expected a share in (0, 1], such as 0.8`,
+    );
+  if (!(Number.isInteger(opts.spares) && opts.spares >= 0))
+    throw new ConfigError('options', 'spares', `value ${opts.spares}: expected a whole number >= 0`);
+  if (!(Number.isFinite(opts.growth) && opts.growth > -1))
+    throw new ConfigError('options', 'growth', `value ${opts.growth}: expected a share above -1, such as 0.2`);
+  if (!(opts.overProvisionedRatio >= 1))
+    throw new ConfigError(
+      'options',
+      'overProvisionedRatio',
+      `value ${opts.overProvisionedRatio}: expected a number >= 1`,
+    );
 }
 
 /** A server type's redline as the planner takes it; status and atLeast say why it is null. */
@@ -54,23 +66,41 @@ function redlineByType(input: PlanInput): Map<string, number> {
   for (const r of input.redlines) {
     if (r.status === 'noBreach' || r.status === 'noData') {
       // A search that never broke (or gave no verdict) measured no redline; its cap is not a capacity.
-      throw new ConfigError(source, `redlines[${r.serverType}]`,
-        r.status === 'noBreach' ? `no breach up to ${r.atLeast ?? '?'} req/s per replica: that is not a redline, so servers of this type cannot be planned from it; expected a redline drill that found a breach`
+      throw new ConfigError(
+        source,
+        `redlines[${r.serverType}]`,
+        r.status === 'noBreach'
+          ? `no breach up to ${r.atLeast ?? '?'} req/s per replica: that is not a redline, so servers of this type cannot be planned from it; expected a redline drill that found a breach`
           : 'no data: a probe gave no verdict (unstable, nothing served or faulted), so servers of this type cannot be planned; expected a redline',
-        r.status === 'noBreach' ? 'raise maxRps of the redline drill (or safety.maxTotalRps) until a guard breaks' : 'look at the unstable probes of this server type in the report');
+        r.status === 'noBreach'
+          ? 'raise maxRps of the redline drill (or safety.maxTotalRps) until a guard breaks'
+          : 'look at the unstable probes of this server type in the report',
+      );
     }
     if (r.rpsPerReplica === null || !(r.rpsPerReplica > 0) || !Number.isFinite(r.rpsPerReplica)) {
-      throw new ConfigError(source, `redlines[${r.serverType}].rpsPerReplica`,
+      throw new ConfigError(
+        source,
+        `redlines[${r.serverType}].rpsPerReplica`,
         `is ${r.rpsPerReplica}: no load held its guards, so servers of this type cannot be planned; expected req/s per replica > 0`,
-        'look at the redline drill of this server type in the report: its lowest probe already broke a guard');
+        'look at the redline drill of this server type in the report: its lowest probe already broke a guard',
+      );
     }
     byType.set(r.serverType, Math.min(byType.get(r.serverType) ?? Infinity, r.rpsPerReplica));
   }
-  if (byType.size === 0) throw new ConfigError(source, 'redlines', 'no server type has a redline; expected a run with at least one redline drill');
+  if (byType.size === 0)
+    throw new ConfigError(
+      source,
+      'redlines',
+      'no server type has a redline; expected a run with at least one redline drill',
+    );
   for (const type of byType.keys()) {
     const cost = input.serverTypes[type]?.costPerHour;
     if (cost === undefined || !Number.isFinite(cost) || cost < 0) {
-      throw new ConfigError(source, `cluster.serverTypes.${type}.costPerHour`, `is ${cost}; expected a cost per hour >= 0`);
+      throw new ConfigError(
+        source,
+        `cluster.serverTypes.${type}.costPerHour`,
+        `is ${cost}; expected a cost per hour >= 0`,
+      );
     }
   }
   return byType;
@@ -81,21 +111,32 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
   const redlines = redlineByType(input);
   const rowOf = new Map(input.forecast.map((r) => [r.dc, r]));
   for (const dc of input.dcs) {
-    if (!rowOf.has(dc)) throw new ConfigError('forecast', 'dc', `no row for dc '${dc}'; every dc needs a peak (0 is allowed)`);
+    if (!rowOf.has(dc))
+      throw new ConfigError('forecast', 'dc', `no row for dc '${dc}'; every dc needs a peak (0 is allowed)`);
   }
   for (const r of input.forecast) {
-    if (!input.dcs.includes(r.dc)) throw new ConfigError(r.source.file, `line ${r.source.line}, dc`, `unknown dc '${r.dc}'; expected one of ${input.dcs.join(', ')}`);
+    if (!input.dcs.includes(r.dc))
+      throw new ConfigError(
+        r.source.file,
+        `line ${r.source.line}, dc`,
+        `unknown dc '${r.dc}'; expected one of ${input.dcs.join(', ')}`,
+      );
     for (const type of Object.keys(r.current)) {
       if (!redlines.has(type)) {
-        throw new ConfigError(r.source.file, `line ${r.source.line}, current_${type}`,
-          `server type '${type}' has no redline in this run; expected one of ${[...redlines.keys()].map((t) => `current_${t}`).join(', ')}`);
+        throw new ConfigError(
+          r.source.file,
+          `line ${r.source.line}, current_${type}`,
+          `server type '${type}' has no redline in this run; expected one of ${[...redlines.keys()].map((t) => `current_${t}`).join(', ')}`,
+        );
       }
     }
   }
-  const peak = new Map(input.dcs.map((dc) => {
-    const row = rowOf.get(dc)!;
-    return [dc, row.peakRps * (1 + (row.growth ?? opts.growth))];
-  }));
+  const peak = new Map(
+    input.dcs.map((dc) => {
+      const row = rowOf.get(dc)!;
+      return [dc, row.peakRps * (1 + (row.growth ?? opts.growth))];
+    }),
+  );
 
   /** Load on d when x is lost. */
   const loadWhenLost = (d: string, x: string): number => {
@@ -117,7 +158,10 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
     for (const x of input.dcs) {
       if (x === dc) continue;
       const load = loadWhenLost(dc, x);
-      if (load > bindingLoad + 1e-9) { bindingLoad = load; bindingLoss = x; }
+      if (load > bindingLoad + 1e-9) {
+        bindingLoad = load;
+        bindingLoss = x;
+      }
     }
     const current = rowOf.get(dc)!.current;
     for (const [serverType, redline] of redlines) {
@@ -125,26 +169,50 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
       const normal = ceilLoad(peak.get(dc)! / perServer) + opts.spares;
       const withDcLoss = ceilLoad(bindingLoad / perServer) + opts.spares;
       rows.push({
-        dc, serverType, redlineRps: redline, peakRps: roundRps(peak.get(dc)!), normal, withDcLoss, bindingLoss,
-        bindingLoadRps: roundRps(bindingLoad), current: current[serverType] ?? null,
+        dc,
+        serverType,
+        redlineRps: redline,
+        peakRps: roundRps(peak.get(dc)!),
+        normal,
+        withDcLoss,
+        bindingLoss,
+        bindingLoadRps: roundRps(bindingLoad),
+        current: current[serverType] ?? null,
         costPerHour: roundCost(withDcLoss * input.serverTypes[serverType].costPerHour),
       });
     }
     const known = Object.keys(current).length > 0;
     const capacity = known
-      ? Object.entries(current).reduce((sum, [t, n]) => sum + Math.max(0, n - opts.spares) * redlines.get(t)! * opts.utilization, 0)
+      ? Object.entries(current).reduce(
+          (sum, [t, n]) => sum + Math.max(0, n - opts.spares) * redlines.get(t)! * opts.utilization,
+          0,
+        )
       : null;
-    const status: FleetStatus = capacity === null ? 'unknown'
-      : capacity < bindingLoad - 1e-9 ? 'short'
-      : capacity > bindingLoad * opts.overProvisionedRatio + 1e-9 ? 'over-provisioned' : 'ok';
+    const status: FleetStatus =
+      capacity === null
+        ? 'unknown'
+        : capacity < bindingLoad - 1e-9
+          ? 'short'
+          : capacity > bindingLoad * opts.overProvisionedRatio + 1e-9
+            ? 'over-provisioned'
+            : 'ok';
     fleet.push({
-      dc, current: { ...current }, capacityRps: capacity === null ? null : roundRps(capacity), bindingLoss, bindingLoadRps: roundRps(bindingLoad),
-      headroomRps: capacity === null ? null : roundRps(capacity - bindingLoad), status,
+      dc,
+      current: { ...current },
+      capacityRps: capacity === null ? null : roundRps(capacity),
+      bindingLoss,
+      bindingLoadRps: roundRps(bindingLoad),
+      headroomRps: capacity === null ? null : roundRps(capacity - bindingLoad),
+      status,
     });
   }
   const recommended: RecommendedRow[] = input.dcs.map((dc) => {
-    const best = rows.filter((r) => r.dc === dc)
-      .sort((a, b) => a.costPerHour - b.costPerHour || a.withDcLoss - b.withDcLoss || a.serverType.localeCompare(b.serverType))[0];
+    const best = rows
+      .filter((r) => r.dc === dc)
+      .sort(
+        (a, b) =>
+          a.costPerHour - b.costPerHour || a.withDcLoss - b.withDcLoss || a.serverType.localeCompare(b.serverType),
+      )[0];
     return { dc, serverType: best.serverType, servers: best.withDcLoss, costPerHour: best.costPerHour };
   });
   return {

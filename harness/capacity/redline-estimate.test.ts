@@ -14,18 +14,30 @@ function probesAt(rates: number[], noise: () => number = () => 0): EstimateProbe
   return rates.map((rps) => {
     const cpu = Math.min(1, cpuAt(rps) * (1 + noise()));
     const served = cpuAt(rps) > 1 ? (rps * 1) / cpuAt(rps) : rps;
-    return { rps, servedRps: served, guards: { cpu_share: cpu, p99_ms: 20 }, verdict: cpu < 0.75 ? 'held' : 'breached' };
+    return {
+      rps,
+      servedRps: served,
+      guards: { cpu_share: cpu, p99_ms: 20 },
+      verdict: cpu < 0.75 ? 'held' : 'breached',
+    };
   });
 }
 const search = (probes: EstimateProbe[]): EstimateSearch => {
   const held = probes.filter((p) => p.verdict === 'held').map((p) => p.rps);
   const broke = probes.filter((p) => p.verdict === 'breached').map((p) => p.rps);
-  return { probes, redlineRps: held.length ? Math.max(...held) : null, breachedRps: broke.length ? Math.min(...broke) : null };
+  return {
+    probes,
+    redlineRps: held.length ? Math.max(...held) : null,
+    breachedRps: broke.length ? Math.min(...broke) : null,
+  };
 };
 const cpuGuard = { metric: 'cpu_share', limit: 0.75 };
 
 test('fit: noise-free probes on a line give the exact crossing (82.4) with a zero-width interval; saturated probes are left out', () => {
-  const est = estimateRedline([search(probesAt([30, 60, 120, 90, 75, 82])), search(probesAt([76, 84, 80, 240]))], cpuGuard);
+  const est = estimateRedline(
+    [search(probesAt([30, 60, 120, 90, 75, 82])), search(probesAt([76, 84, 80, 240]))],
+    cpuGuard,
+  );
   assert.equal(est.method, 'fit');
   assert.equal(est.redline, 82.4);
   assert.deepEqual(est.interval, [82.4, 82.4]);
@@ -65,9 +77,12 @@ test('fit: 95% interval covers the truth in 93-97% of 400 seeded replays at 4% n
 });
 
 test('fit refused (CPU flat: a p99-limited service) falls back to the median of the searches', () => {
-  const flat = (rates: number[], redline: number): EstimateSearch => search(rates.map((rps) => (
-    { rps, guards: { cpu_share: 0.3 }, verdict: rps <= redline ? 'held' : 'breached' })));
-  const est = estimateRedline([flat([30, 60, 90, 80], 80), flat([70, 78, 85, 82], 82), flat([80, 84, 88], 84)], cpuGuard);
+  const flat = (rates: number[], redline: number): EstimateSearch =>
+    search(rates.map((rps) => ({ rps, guards: { cpu_share: 0.3 }, verdict: rps <= redline ? 'held' : 'breached' })));
+  const est = estimateRedline(
+    [flat([30, 60, 90, 80], 80), flat([70, 78, 85, 82], 82), flat([80, 84, 88], 84)],
+    cpuGuard,
+  );
   assert.equal(est.method, 'median');
   assert.equal(est.redline, 82);
   assert.match(est.note, /no fit: cpu_share does not rise clearly/);
@@ -78,7 +93,11 @@ test('median of 3 searches: 82 ± t(2)·1.2533·sd/√3 = ± 6.2', () => {
   const est = estimateRedline([s(84), s(80), s(82)], { metric: 'p99_ms', limit: 250 });
   // sd = 2; 4.3027 × 1.2533 × 2 / 1.7321 = 6.227
   assert.deepEqual(est, {
-    redline: 82, interval: [75.8, 88.2], samples: 3, method: 'median', note: 'p99_ms is not a smooth guard; median of 3 searches ± t·1.2533·sd/√n',
+    redline: 82,
+    interval: [75.8, 88.2],
+    samples: 3,
+    method: 'median',
+    note: 'p99_ms is not a smooth guard; median of 3 searches ± t·1.2533·sd/√n',
   });
 });
 
@@ -105,7 +124,14 @@ test('searches with no breach give no redline, only "at least": never a redline'
     { probes: [], redlineRps: 100, breachedRps: null, noBreach: true },
     { probes: [], redlineRps: 95, breachedRps: null, noBreach: true },
   ]);
-  assert.deepEqual(est, { redline: null, interval: null, samples: 0, method: 'none', atLeast: 95, note: 'no breach up to 95 req/s per replica' });
+  assert.deepEqual(est, {
+    redline: null,
+    interval: null,
+    samples: 0,
+    method: 'none',
+    atLeast: 95,
+    note: 'no breach up to 95 req/s per replica',
+  });
   const none = estimateRedline([{ probes: [], redlineRps: null, breachedRps: 1.9 }]);
   assert.equal(none.redline, null);
   assert.equal(none.method, 'none');

@@ -74,11 +74,16 @@ const SATURATED_SHARE = 0.95;
 const MIN_SLOPE_T = 4;
 
 const round = (x: number) => Math.round(x * 10) / 10;
-const usable = (p: EstimateProbe) => p.verdict !== 'noData' && !p.faulted && !p.saturated
-  && (p.servedRps === undefined || p.servedRps >= SATURATED_SHARE * p.rps);
+const usable = (p: EstimateProbe) =>
+  p.verdict !== 'noData' &&
+  !p.faulted &&
+  !p.saturated &&
+  (p.servedRps === undefined || p.servedRps >= SATURATED_SHARE * p.rps);
 
 function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): RedlineEstimate | string {
-  const points = searches.flatMap((s) => s.probes).filter(usable)
+  const points = searches
+    .flatMap((s) => s.probes)
+    .filter(usable)
     .flatMap((p) => {
       const y = p.guards[guard.metric];
       return y === null || y === undefined || !Number.isFinite(y) ? [] : [{ x: p.servedRps ?? p.rps, y }];
@@ -97,7 +102,10 @@ function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): 
   const se = (line.residualSd / line.slope) * Math.sqrt(1 / line.n + (x - line.meanX) ** 2 / line.sxx);
   const half = tQuantile(0.975, line.n - 2) * se;
   return {
-    redline: round(x), interval: [round(x - half), round(x + half)], samples: line.n, method: 'fit',
+    redline: round(x),
+    interval: [round(x - half), round(x + half)],
+    samples: line.n,
+    method: 'fit',
     note: `${guard.metric} = ${line.intercept.toPrecision(4)} + ${line.slope.toPrecision(4)} × rps through ${line.n} probes crosses ${guard.limit}`,
   };
 }
@@ -125,7 +133,14 @@ function medianEstimate(searches: readonly EstimateSearch[], why: string): Redli
     const reached = searches.filter((s) => s.noBreach && s.redlineRps !== null).map((s) => s.redlineRps!);
     if (reached.length > 0) {
       const atLeast = Math.min(...reached);
-      return { redline: null, interval: null, samples: 0, method: 'none', atLeast, note: `no breach up to ${atLeast} req/s per replica` };
+      return {
+        redline: null,
+        interval: null,
+        samples: 0,
+        method: 'none',
+        atLeast,
+        note: `no breach up to ${atLeast} req/s per replica`,
+      };
     }
     return { redline: null, interval: null, samples: 0, method: 'none', note: 'no probe held in any search' };
   }
@@ -133,20 +148,29 @@ function medianEstimate(searches: readonly EstimateSearch[], why: string): Redli
   if (n === 1) {
     const high = found[0].breachedRps ?? values[0];
     return {
-      redline: m, interval: [values[0], high], samples: 1, method: 'median',
+      redline: m,
+      interval: [values[0], high],
+      samples: 1,
+      method: 'median',
       note: `${why}; one search: the interval is its bracket [last held, first breach], not a 95% interval`,
     };
   }
   if (n >= 6) {
     const k = medianRank(n);
     return {
-      redline: m, interval: [values[k - 1], values[n - k]], samples: n, method: 'median',
+      redline: m,
+      interval: [values[k - 1], values[n - k]],
+      samples: n,
+      method: 'median',
       note: `${why}; median of ${n} searches, interval from order statistics ${k} and ${n + 1 - k}`,
     };
   }
-  const half = tQuantile(0.975, n - 1) * 1.2533 * stdDev(values) / Math.sqrt(n);
+  const half = (tQuantile(0.975, n - 1) * 1.2533 * stdDev(values)) / Math.sqrt(n);
   return {
-    redline: m, interval: [round(m - half), round(m + half)], samples: n, method: 'median',
+    redline: m,
+    interval: [round(m - half), round(m + half)],
+    samples: n,
+    method: 'median',
     note: `${why}; median of ${n} searches ± t·1.2533·sd/√n`,
   };
 }

@@ -5,7 +5,9 @@ import type { PlanRedline } from './plan';
 /** One entry per server type, by the one rule of results/ (lowestRedlines): null when no load held or no breach was found. */
 export function redlinesOf(summary: Pick<Summary, 'redlines' | 'sweeps'>): PlanRedline[] {
   return lowestRedlines(summary).map((r) => ({
-    serverType: r.serverType, rpsPerReplica: r.rpsPerReplica,
-    ...(r.status ? { status: r.status } : {}), ...(r.atLeast !== undefined ? { atLeast: r.atLeast } : {}),
+    serverType: r.serverType,
+    rpsPerReplica: r.rpsPerReplica,
+    ...(r.status ? { status: r.status } : {}),
+    ...(r.atLeast !== undefined ? { atLeast: r.atLeast } : {}),
   }));
 }

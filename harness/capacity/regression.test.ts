@@ -34,7 +34,12 @@ test('Hodges-Lehmann shift: the median ratio of every pair', () => {
 const BASE_MS = 3.5;
 const CPUS = 0.5;
 
-function syntheticRun(id: string, z: () => number, costFactor: number, opts: { perSecond: number; runSd: number; withRedline: boolean }): RegressionSamples {
+function syntheticRun(
+  id: string,
+  z: () => number,
+  costFactor: number,
+  opts: { perSecond: number; runSd: number; withRedline: boolean },
+): RegressionSamples {
   const cost = BASE_MS * costFactor * (1 + opts.runSd * z());
   const cpuMsPerRequest = Array.from({ length: 60 }, () => cost * (1 + opts.perSecond * z()));
   if (!opts.withRedline) return { runId: id, cpuMsPerRequest };
@@ -57,7 +62,10 @@ function syntheticRun(id: string, z: () => number, costFactor: number, opts: { p
 
 function rates(seed: number, trials: number, opts: { perSecond: number; runSd: number; withRedline: boolean }) {
   const z = normalDraws(seededRandom(seed));
-  let aa = 0, ab = 0, aaRedline = 0, abRedline = 0;
+  let aa = 0,
+    ab = 0,
+    aaRedline = 0,
+    abRedline = 0;
   for (let i = 0; i < trials; i++) {
     const a = syntheticRun('a', z, 1, opts);
     const same = regressionGate(a, syntheticRun('a2', z, 1, opts));
@@ -73,7 +81,9 @@ const fmt = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 test('A/A and A/B over 1000 seeded trials (per-second noise 4%, run offset 1%): identical runs alarm in <= 1%, 10% more CPU per request caught in >= 95%', () => {
   const r = rates(2026, 1000, { perSecond: 0.04, runSd: 0.01, withRedline: true });
-  console.log(`noise 4%/1%: A/A alarm ${fmt(r.aa)} (redline alone ${fmt(r.aaRedline)}), A/B caught ${fmt(r.ab)} (redline alone ${fmt(r.abRedline)})`);
+  console.log(
+    `noise 4%/1%: A/A alarm ${fmt(r.aa)} (redline alone ${fmt(r.aaRedline)}), A/B caught ${fmt(r.ab)} (redline alone ${fmt(r.abRedline)})`,
+  );
   assert.ok(r.aa <= 0.01, `A/A alarm rate ${fmt(r.aa)}`);
   assert.ok(r.ab >= 0.95, `A/B catch rate ${fmt(r.ab)}`);
   assert.ok(r.aaRedline <= 0.01, `A/A redline alarm rate ${fmt(r.aaRedline)}`);
@@ -94,7 +104,8 @@ test('the old fixed 5% gate on two single numbers alarms on identical runs far m
   const trials = 1000;
   for (let i = 0; i < trials; i++) {
     const one = () => BASE_MS * (1 + 0.01 * z()) * (1 + 0.04 * z());
-    const a = one(), b = one();
+    const a = one(),
+      b = one();
     if ((b - a) / a > 0.05) alarms++;
   }
   const old = alarms / trials;
@@ -104,17 +115,38 @@ test('the old fixed 5% gate on two single numbers alarms on identical runs far m
 });
 
 test('the decision explains itself: numbers, test, threshold', () => {
-  const a = { runId: 'a', cpuMsPerRequest: Array.from({ length: 20 }, (_, i) => 3 + (i % 5) * 0.01), redline: { redline: 100, interval: [97, 103] as [number, number] } };
-  const b = { runId: 'b', cpuMsPerRequest: Array.from({ length: 20 }, (_, i) => 3.6 + (i % 5) * 0.01), redline: { redline: 85, interval: [83, 87] as [number, number] } };
+  const a = {
+    runId: 'a',
+    cpuMsPerRequest: Array.from({ length: 20 }, (_, i) => 3 + (i % 5) * 0.01),
+    redline: { redline: 100, interval: [97, 103] as [number, number] },
+  };
+  const b = {
+    runId: 'b',
+    cpuMsPerRequest: Array.from({ length: 20 }, (_, i) => 3.6 + (i % 5) * 0.01),
+    redline: { redline: 85, interval: [83, 87] as [number, number] },
+  };
   const d = regressionGate(a, b);
   assert.equal(d.regressed, true);
   // The median pair is the middle of both (3.62 / 3.02 = 1.1987): +19.9%, not the +20% of the means.
-  assert.equal(d.explanation[0], 'CPU per request +19.9% (Hodges-Lehmann, 20 vs 20 samples): regressed: rank test p < 0.0001 < 0.01 and the rise is at least +5.0%');
-  assert.equal(d.explanation[1], 'Redline -15.0% (100 [97, 103] -> 85 [83, 87] req/s per replica): regressed: the 95% intervals do not overlap and the drop is at least +5.0%');
-  const small = regressionGate(a, { ...b, cpuMsPerRequest: a.cpuMsPerRequest.map((v) => v * 1.03), redline: { redline: 98, interval: [95, 101] } });
+  assert.equal(
+    d.explanation[0],
+    'CPU per request +19.9% (Hodges-Lehmann, 20 vs 20 samples): regressed: rank test p < 0.0001 < 0.01 and the rise is at least +5.0%',
+  );
+  assert.equal(
+    d.explanation[1],
+    'Redline -15.0% (100 [97, 103] -> 85 [83, 87] req/s per replica): regressed: the 95% intervals do not overlap and the drop is at least +5.0%',
+  );
+  const small = regressionGate(a, {
+    ...b,
+    cpuMsPerRequest: a.cpuMsPerRequest.map((v) => v * 1.03),
+    redline: { redline: 98, interval: [95, 101] },
+  });
   assert.equal(small.regressed, false);
   assert.match(small.explanation[0], /significant \(p < 0.0001\) but below the \+5.0% minimum effect/);
-  assert.equal(small.explanation[1], 'Redline -2.0% (100 [97, 103] -> 98 [95, 101] req/s per replica): no regression: the 95% intervals overlap');
+  assert.equal(
+    small.explanation[1],
+    'Redline -2.0% (100 [97, 103] -> 98 [95, 101] req/s per replica): no regression: the 95% intervals overlap',
+  );
   const few = regressionGate({ runId: 'a', cpuMsPerRequest: [1, 2] }, { runId: 'b', cpuMsPerRequest: [3, 4, 5] });
   assert.equal(few.regressed, false);
   assert.deepEqual(few.explanation, [

@@ -48,11 +48,13 @@ export interface RegressionDecision {
 
 /** Mann-Whitney U of b against a, one-sided (b larger), normal approximation with tie and continuity corrections. */
 export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhitney {
-  const n1 = a.length, n2 = b.length, n = n1 + n2;
+  const n1 = a.length,
+    n2 = b.length,
+    n = n1 + n2;
   const all = [...a.map((v) => ({ v, b: false })), ...b.map((v) => ({ v, b: true }))].sort((x, y) => x.v - y.v);
   let rankSumB = 0;
   let tieTerm = 0;
-  for (let i = 0; i < n;) {
+  for (let i = 0; i < n; ) {
     let j = i;
     while (j + 1 < n && all[j + 1].v === all[i].v) j++;
     const t = j - i + 1;
@@ -82,45 +84,84 @@ export function relativeShift(a: readonly number[], b: readonly number[]): numbe
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 const fmtP = (p: number) => (p < 1e-4 ? '< 0.0001' : p.toFixed(4));
 
-function cpuDecision(a: RegressionSamples, b: RegressionSamples, o: RegressionOptions): RegressionDecision['cpu'] & { line: string } {
+function cpuDecision(
+  a: RegressionSamples,
+  b: RegressionSamples,
+  o: RegressionOptions,
+): RegressionDecision['cpu'] & { line: string } {
   const xa = a.cpuMsPerRequest.filter((v) => Number.isFinite(v) && v > 0);
   const xb = b.cpuMsPerRequest.filter((v) => Number.isFinite(v) && v > 0);
   if (xa.length < o.minSamples || xb.length < o.minSamples) {
-    return { tested: false, change: null, p: null, regressed: false,
-      line: `CPU per request: not compared (${xa.length} samples in ${a.runId}, ${xb.length} in ${b.runId}; `
-        + `at least ${o.minSamples} a side needed)` };
+    return {
+      tested: false,
+      change: null,
+      p: null,
+      regressed: false,
+      line:
+        `CPU per request: not compared (${xa.length} samples in ${a.runId}, ${xb.length} in ${b.runId}; ` +
+        `at least ${o.minSamples} a side needed)`,
+    };
   }
   const change = relativeShift(xa, xb);
   const { p } = mannWhitney(xa, xb);
   const significant = p < o.alpha;
   const large = change >= o.minEffect - 1e-12;
   const regressed = significant && large;
-  const why = regressed ? `regressed: rank test p ${fmtP(p)} < ${o.alpha} and the rise is at least ${pct(o.minEffect)}`
-    : !significant ? `no regression: rank test p ${fmtP(p)} >= ${o.alpha} (within the noise)`
-    : `no regression: significant (p ${fmtP(p)}) but below the ${pct(o.minEffect)} minimum effect`;
-  return { tested: true, change, p, regressed,
-    line: `CPU per request ${pct(change)} (Hodges-Lehmann, ${xa.length} vs ${xb.length} samples): ${why}` };
+  const why = regressed
+    ? `regressed: rank test p ${fmtP(p)} < ${o.alpha} and the rise is at least ${pct(o.minEffect)}`
+    : !significant
+      ? `no regression: rank test p ${fmtP(p)} >= ${o.alpha} (within the noise)`
+      : `no regression: significant (p ${fmtP(p)}) but below the ${pct(o.minEffect)} minimum effect`;
+  return {
+    tested: true,
+    change,
+    p,
+    regressed,
+    line: `CPU per request ${pct(change)} (Hodges-Lehmann, ${xa.length} vs ${xb.length} samples): ${why}`,
+  };
 }
 
-function redlineDecision(a: RegressionSamples, b: RegressionSamples, o: RegressionOptions): RegressionDecision['redline'] & { line: string } {
-  const ra = a.redline, rb = b.redline;
+function redlineDecision(
+  a: RegressionSamples,
+  b: RegressionSamples,
+  o: RegressionOptions,
+): RegressionDecision['redline'] & { line: string } {
+  const ra = a.redline,
+    rb = b.redline;
   if (!ra?.interval || ra.redline === null || !rb?.interval || rb.redline === null) {
     const missing = !ra?.interval || ra.redline === null ? a.runId : b.runId;
-    return { tested: false, change: null, regressed: false, line: `Redline: not compared (no redline with an interval in ${missing})` };
+    return {
+      tested: false,
+      change: null,
+      regressed: false,
+      line: `Redline: not compared (no redline with an interval in ${missing})`,
+    };
   }
   const change = (rb.redline - ra.redline) / ra.redline;
   const apart = rb.interval[1] < ra.interval[0];
   const large = -change >= o.minEffect - 1e-12;
   const regressed = apart && large;
-  const fmt = (r: { redline: number | null; interval: [number, number] | null }) => `${r.redline} [${r.interval![0]}, ${r.interval![1]}]`;
-  const why = regressed ? `regressed: the 95% intervals do not overlap and the drop is at least ${pct(o.minEffect)}`
-    : !apart ? 'no regression: the 95% intervals overlap'
-    : `no regression: the intervals are apart but the drop is below ${pct(o.minEffect)}`;
-  return { tested: true, change, regressed, line: `Redline ${pct(change)} (${fmt(ra)} -> ${fmt(rb)} req/s per replica): ${why}` };
+  const fmt = (r: { redline: number | null; interval: [number, number] | null }) =>
+    `${r.redline} [${r.interval![0]}, ${r.interval![1]}]`;
+  const why = regressed
+    ? `regressed: the 95% intervals do not overlap and the drop is at least ${pct(o.minEffect)}`
+    : !apart
+      ? 'no regression: the 95% intervals overlap'
+      : `no regression: the intervals are apart but the drop is below ${pct(o.minEffect)}`;
+  return {
+    tested: true,
+    change,
+    regressed,
+    line: `Redline ${pct(change)} (${fmt(ra)} -> ${fmt(rb)} req/s per replica): ${why}`,
+  };
 }
 
 /** Compares one server type of run b against the baseline run a. Pure. */
-export function regressionGate(a: RegressionSamples, b: RegressionSamples, options: Partial<RegressionOptions> = {}): RegressionDecision {
+export function regressionGate(
+  a: RegressionSamples,
+  b: RegressionSamples,
+  options: Partial<RegressionOptions> = {},
+): RegressionDecision {
   const o = { ...defaultRegressionOptions, ...options };
   const cpu = cpuDecision(a, b, o);
   const redline = redlineDecision(a, b, o);

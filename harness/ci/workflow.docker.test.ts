@@ -51,7 +51,11 @@ test('the scheduled workflow job, run as a script: exit 99, JUnit file, history 
     await hook.close();
     // The drill tears its cluster down; this is for a run that died half-way.
     try {
-      execFileSync('node', [path.join(root, 'harness/cli/headroom.js'), 'down', path.join(dir, 'clusters-ci/ci.yaml')], { stdio: 'ignore' });
+      execFileSync(
+        'node',
+        [path.join(root, 'harness/cli/headroom.js'), 'down', path.join(dir, 'clusters-ci/ci.yaml')],
+        { stdio: 'ignore' },
+      );
     } catch {
       /* nothing to remove */
     }
@@ -87,9 +91,13 @@ test('the scheduled workflow job, run as a script: exit 99, JUnit file, history 
   const junit = readFileSync(path.join(dir, 'reports/junit.xml'), 'utf8');
   assert.match(junit, /<testsuites[^>]*failures="[1-9]/);
   assert.match(junit, /http_req_duration/);
-  execFileSync('xmllint', ['--noout', '--schema', path.join(root, 'harness/report/fixtures/junit.xsd'), path.join(dir, 'reports/junit.xml')], {
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'xmllint',
+    ['--noout', '--schema', path.join(root, 'harness/report/fixtures/junit.xsd'), path.join(dir, 'reports/junit.xml')],
+    {
+      stdio: 'pipe',
+    },
+  );
 
   const history = readFileSync(path.join(dir, 'reports/history.ndjson'), 'utf8').trim().split('\n');
   assert.equal(history.length, 1);
@@ -97,7 +105,12 @@ test('the scheduled workflow job, run as a script: exit 99, JUnit file, history 
   assert.deepEqual([line.scenario, line.cluster, line.status], ['ci-short', 'ci-workflow', 'failed']);
 
   assert.equal(hook.received.length, 1, 'one notification for a failed drill');
-  const payload = hook.received[0].body as { status: string; text: string; failedThresholds: unknown[]; report: string };
+  const payload = hook.received[0].body as {
+    status: string;
+    text: string;
+    failedThresholds: unknown[];
+    report: string;
+  };
   assert.equal(payload.status, 'failed');
   assert.ok(payload.failedThresholds.length >= 1);
   assert.match(payload.text, /ci-short/);

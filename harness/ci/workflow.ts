@@ -22,7 +22,7 @@ export interface WorkflowJob {
 type Yaml = Record<string, unknown>;
 const isMap = (x: unknown): x is Yaml => typeof x === 'object' && x !== null && !Array.isArray(x);
 const envOf = (x: unknown): Record<string, string> =>
-  (isMap(x) ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, String(v)])) : {});
+  isMap(x) ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, String(v)])) : {};
 
 /** Workflow env merged with the job's, and its steps. Throws naming the job when it is missing or has no steps. */
 export function workflowJob(yamlText: string, job: string): WorkflowJob {
@@ -38,7 +38,13 @@ export function workflowJob(yamlText: string, job: string): WorkflowJob {
     steps: j.steps.map((s: Yaml, i: number) => {
       const name = String(s.name ?? (s.uses ? s.uses : `step ${i + 1}`));
       if (typeof s.run === 'string') {
-        return { name, id: s.id ? String(s.id) : null, run: s.run, env: envOf(s.env), if: s.if === undefined ? null : String(s.if) };
+        return {
+          name,
+          id: s.id ? String(s.id) : null,
+          run: s.run,
+          env: envOf(s.env),
+          if: s.if === undefined ? null : String(s.if),
+        };
       }
       return { uses: String(s.uses), name };
     }),
@@ -96,7 +102,9 @@ export function workflowScript(job: WorkflowJob, opts: ScriptOptions = {}): stri
       lines.push(`# step ${i + 1}: ${s.name}: skipped, its condition is false here: ${rest.replace(/\n/g, ' ')}`);
       return;
     }
-    const env = Object.entries(s.env).map(([k, v]) => `${k}=${sq(resolve(v, expressions))}`).join(' ');
+    const env = Object.entries(s.env)
+      .map(([k, v]) => `${k}=${sq(resolve(v, expressions))}`)
+      .join(' ');
     lines.push(
       `# step ${i + 1}: ${s.name}`,
       `if [ "$job_rc" = 0 ]${always ? ' || true' : ''}; then`,

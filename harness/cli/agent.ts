@@ -8,13 +8,21 @@ import type { CliIo } from './io';
 export const spec = {
   name: 'agent',
   args: '',
-  summary: 'Serves the load engine to a drill controller over gRPC (generator agent). Prints {"listening":..,"pid":..}\n'
-    + 'once bound, then serves until SIGINT/SIGTERM (or stdin closing, with --exit-with-stdin).',
+  summary:
+    'Serves the load engine to a drill controller over gRPC (generator agent). Prints {"listening":..,"pid":..}\n' +
+    'once bound, then serves until SIGINT/SIGTERM (or stdin closing, with --exit-with-stdin).',
   positionals: [0, 0] as [number, number],
   flags: {
     listen: { type: 'string', value: 'HOST:PORT', help: 'address to listen on (default 127.0.0.1:0, a free port)' },
-    capacity: { type: 'string', value: 'RPS', help: 'the rate this agent can sustain, for splitting by capacity (default 0: equal shares)' },
-    'exit-with-stdin': { type: 'boolean', help: 'exit when stdin closes (an agent spawned by a controller dies with it)' },
+    capacity: {
+      type: 'string',
+      value: 'RPS',
+      help: 'the rate this agent can sustain, for splitting by capacity (default 0: equal shares)',
+    },
+    'exit-with-stdin': {
+      type: 'boolean',
+      help: 'exit when stdin closes (an agent spawned by a controller dies with it)',
+    },
   },
 } as const;
 
@@ -26,7 +34,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const { values } = parsed;
   const c = collector();
-  const capacity = values.capacity === undefined ? 0 : c.check(() => nonNegative('--capacity', values.capacity as string)) ?? 0;
+  const capacity =
+    values.capacity === undefined ? 0 : (c.check(() => nonNegative('--capacity', values.capacity as string)) ?? 0);
   c.throwIfAny();
   const server = await startAgentServer({ listen: values.listen ?? '127.0.0.1:0', capacity, logger: stderrLogger() });
   io.stdout.write(`${JSON.stringify({ listening: server.address, pid: process.pid })}\n`);

@@ -1,9 +1,9 @@
 // What `up`, `down` and `status` share: flags, the driver for a cluster file made with the
 // environment's options, and the status table.
 import path from 'node:path';
-import { type EnvOptions, Logger } from '../common';
+import type { EnvOptions, Logger } from '../common';
 import { loadClusterFile } from '../config';
-import { ClusterDriver, ClusterSpec, createDriver, DriverOptions, ReplicaStatus } from '../cluster';
+import { type ClusterDriver, type ClusterSpec, createDriver, type DriverOptions, type ReplicaStatus } from '../cluster';
 import type { CliIo } from './io';
 import { type CommandSpec, type FlagSpec, helpText, parseFlags } from './flags';
 
@@ -22,9 +22,13 @@ export const clusterFlags = {
 
 export function ioLogger(io: CliIo, opts: { quiet?: boolean; verbose?: boolean }): Logger {
   return {
-    info: (msg) => { if (!opts.quiet) io.stderr.write(`${msg}\n`); },
+    info: (msg) => {
+      if (!opts.quiet) io.stderr.write(`${msg}\n`);
+    },
     warn: (msg) => io.stderr.write(`warning: ${msg}\n`),
-    debug: (msg) => { if (opts.verbose) io.stderr.write(`debug: ${msg}\n`); },
+    debug: (msg) => {
+      if (opts.verbose) io.stderr.write(`debug: ${msg}\n`);
+    },
   };
 }
 
@@ -58,25 +62,52 @@ export async function clusterCommand<F extends Record<string, FlagSpec>>(
   const logger = ioLogger(io, { quiet: !!values.quiet, verbose: !!values.verbose || env.verbose === true });
   const given = parsed.positionals[0];
   const spec = await loadClusterFile(path.resolve(io.cwd, given), given);
-  return { spec, driver: createDriver(spec, driverOptions(env, logger)), values: values as ClusterCommand<F>['values'], logger };
+  return {
+    spec,
+    driver: createDriver(spec, driverOptions(env, logger)),
+    values: values as ClusterCommand<F>['values'],
+    logger,
+  };
 }
 
 /** The JSON of `status --json`: only these fields, in this order. */
 export function statusJson(replicas: ReplicaStatus[]) {
   return {
     replicas: replicas.map((r) => ({
-      name: r.name, region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType,
-      http: r.http, grpc: r.grpc, state: r.state, cpus: r.cpus, memoryMb: r.memoryMb,
+      name: r.name,
+      region: r.region,
+      dc: r.dc,
+      pool: r.pool,
+      serverType: r.serverType,
+      http: r.http,
+      grpc: r.grpc,
+      state: r.state,
+      cpus: r.cpus,
+      memoryMb: r.memoryMb,
     })),
   };
 }
 
 export function formatStatus(spec: ClusterSpec, replicas: ReplicaStatus[]): string {
   const head = ['replica', 'region', 'dc', 'type', 'http', 'grpc', 'state', 'cpus', 'memory'];
-  const rows = replicas.map((r) => [r.name, r.region, r.dc, r.serverType, r.http, r.grpc, r.state, String(+r.cpus.toFixed(3)), `${Math.round(r.memoryMb)} MiB`]);
+  const rows = replicas.map((r) => [
+    r.name,
+    r.region,
+    r.dc,
+    r.serverType,
+    r.http,
+    r.grpc,
+    r.state,
+    String(+r.cpus.toFixed(3)),
+    `${Math.round(r.memoryMb)} MiB`,
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const right = [7, 8];
-  const line = (cells: string[]) => cells.map((c, i) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const running = replicas.filter((r) => r.state === 'running' || r.state === 'unmanaged').length;
-  return [`cluster ${spec.name} (${spec.driver}, ${spec.file}): ${running} of ${replicas.length} replicas running`, line(head), ...rows.map(line)].join('\n') + '\n';
+  return `${[`cluster ${spec.name} (${spec.driver}, ${spec.file}): ${running} of ${replicas.length} replicas running`, line(head), ...rows.map(line)].join('\n')}\n`;
 }

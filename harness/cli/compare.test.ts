@@ -11,8 +11,10 @@ const base = path.join(root, 'harness', 'report', 'fixtures', 'run-3dc');
 const costlier = path.join(root, 'harness', 'report', 'fixtures', 'run-3dc-costlier');
 
 async function headroom(argv: string[]) {
-  const out = new PassThrough(), err = new PassThrough();
-  let stdout = '', stderr = '';
+  const out = new PassThrough(),
+    err = new PassThrough();
+  let stdout = '',
+    stderr = '';
   out.on('data', (d) => (stdout += d));
   err.on('data', (d) => (stderr += d));
   const io: CliIo = { stdout: out, stderr: err, env: {}, cwd: root };
@@ -22,11 +24,17 @@ async function headroom(argv: string[]) {
 test('a run with a higher CPU cost per request exits 99; the table and stderr give the rank test, p, shift and minimum effect', async () => {
   const { code, stdout, stderr } = await headroom(['compare', base, costlier]);
   assert.equal(code, 99);
-  assert.match(stdout, /^Decision: CPU per request: one-sided Mann-Whitney rank test .* \(p < 0\.01\) and a Hodges-Lehmann rise of at least \+5\.0%/m);
+  assert.match(
+    stdout,
+    /^Decision: CPU per request: one-sided Mann-Whitney rank test .* \(p < 0\.01\) and a Hodges-Lehmann rise of at least \+5\.0%/m,
+  );
   assert.match(stdout, /^gen1 +330\.0 +240\.0 +-27\.3% +1\.240 +1\.540 +\+24\.3% +15\/15 +<0\.0001 +REGRESSED$/m);
   assert.match(stdout, /^gen2 +825\.0 +600\.0 +-27\.3% +1\.019 +1\.269 +\+24\.5% +7\/7 +0\.0011 +REGRESSED$/m);
   assert.match(stderr, /^headroom: regressed: gen1, gen2$/m);
-  assert.match(stderr, /^  gen2: CPU per request \+24\.5% \(Hodges-Lehmann, 7 vs 7 samples\): regressed: rank test p 0\.0011 < 0\.01 and the rise is at least \+5\.0%$/m);
+  assert.match(
+    stderr,
+    /^ {2}gen2: CPU per request \+24\.5% \(Hodges-Lehmann, 7 vs 7 samples\): regressed: rank test p 0\.0011 < 0\.01 and the rise is at least \+5\.0%$/m,
+  );
 });
 
 test('the other way round, or a run against itself, passes', async () => {
@@ -34,7 +42,10 @@ test('the other way round, or a run against itself, passes', async () => {
   const same = await headroom(['compare', base, path.join(base, 'summary.json')]);
   assert.equal(same.code, 0);
   assert.match(same.stdout, /^gen1 +330\.0 +330\.0 +\+0\.0% .* ok$/m);
-  assert.match(same.stdout, /gen1: CPU per request \+0\.0% .*: no regression: rank test p 0\.\d+ >= 0\.01 \(within the noise\)/);
+  assert.match(
+    same.stdout,
+    /gen1: CPU per request \+0\.0% .*: no regression: rank test p 0\.\d+ >= 0\.01 \(within the noise\)/,
+  );
 });
 
 test('--max-drop is the minimum effect: 30% lets a 24% rise pass, 20% does not; --json carries the decision', async () => {
@@ -59,9 +70,13 @@ test('bad input: a --max-drop that is not a share exits 104, one run is a usage 
 
 // Two real runs of harness/report/fixtures/real/redline-cpu{2,3}.ts (the same drill on the same
 // cluster, GET /feed costing 2 then 3 ms of CPU), recorded on a busy 2-core machine.
-test('two real runs: the costlier request exits 99 and names both server types, although small\'s redline rose', async () => {
+test("two real runs: the costlier request exits 99 and names both server types, although small's redline rose", async () => {
   const real = path.join(root, 'harness', 'report', 'fixtures', 'real');
-  const { code, stdout, stderr } = await headroom(['compare', path.join(real, 'run-cpu2'), path.join(real, 'run-cpu3')]);
+  const { code, stdout, stderr } = await headroom([
+    'compare',
+    path.join(real, 'run-cpu2'),
+    path.join(real, 'run-cpu3'),
+  ]);
   assert.equal(code, 99);
   assert.match(stdout, /^large +150\.0 +68\.8 +-54\.1% +2\.557 +3\.588 +\+40\.6% +8\/7 +0\.0011 +REGRESSED$/m);
   assert.match(stdout, /^small +39\.4 +41\.3 +\+4\.8% +2\.783 +3\.548 +\+27\.6% +7\/7 +0\.0011 +REGRESSED$/m);

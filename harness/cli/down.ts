@@ -7,10 +7,14 @@ import { clusterCommand, clusterFlags } from './cluster-command';
 export const spec = {
   name: 'down',
   args: '<cluster.yaml>',
-  summary: 'Removes a cluster\'s replicas (its containers, found by label); refuses while a live run holds them, unless --force.\n'
-    + 'Environment: DOCKER_HOST.',
+  summary:
+    "Removes a cluster's replicas (its containers, found by label); refuses while a live run holds them, unless --force.\n" +
+    'Environment: DOCKER_HOST.',
   positionals: [1, 1] as [number, number],
-  flags: { force: { type: 'boolean', help: 'also remove the containers of a run that still holds the cluster' }, ...clusterFlags },
+  flags: {
+    force: { type: 'boolean', help: 'also remove the containers of a run that still holds the cluster' },
+    ...clusterFlags,
+  },
 } as const;
 
 export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<number> {

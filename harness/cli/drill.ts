@@ -13,26 +13,53 @@ import { defaultTeardownMs } from './shutdown';
 export const spec = {
   name: 'drill',
   args: '<scenario.ts>',
-  summary: 'Runs a scenario script: redlines, drains, DC loss; writes reports/<run-id>/.\n'
-    + 'Environment: HEADROOM_BASE_IMAGE, HEADROOM_HEALTH_TIMEOUT_S, DOCKER_HOST (as for `up`), HEADROOM_LIVE=0|1,\n'
-    + 'HEADROOM_VERBOSE=1, HEADROOM_BASELINE (when --baseline is not given), HEADROOM_NOTIFY_URL (when --notify is not given).',
+  summary:
+    'Runs a scenario script: redlines, drains, DC loss; writes reports/<run-id>/.\n' +
+    'Environment: HEADROOM_BASE_IMAGE, HEADROOM_HEALTH_TIMEOUT_S, DOCKER_HOST (as for `up`), HEADROOM_LIVE=0|1,\n' +
+    'HEADROOM_VERBOSE=1, HEADROOM_BASELINE (when --baseline is not given), HEADROOM_NOTIFY_URL (when --notify is not given).',
   positionals: [1, 1] as [number, number],
   flags: {
     out: {
-      type: 'string', multiple: true, value: 'DIR|json=FILE|prometheus[=ADDR]',
+      type: 'string',
+      multiple: true,
+      value: 'DIR|json=FILE|prometheus[=ADDR]',
       help: 'the run directory (default reports/<run-id>); json=FILE writes k6 JSON points, prometheus serves OpenMetrics',
     },
     keep: { type: 'boolean', help: 'leave the cluster running at the end' },
-    replace: { type: 'boolean', help: 'when --out exists and is not empty, move it aside (to DIR.replaced-<time>) instead of refusing' },
-    baseline: { type: 'string', value: 'RUN', help: 'an earlier run (directory or summary.json) to start ramps from and compare with' },
-    forecast: { type: 'string', value: 'CSV', help: 'forecast CSV for the plan; overrides the scenario\'s' },
-    junit: { type: 'string', value: 'FILE', help: 'write JUnit XML: one test case per guard verdict, regression and DC-loss survivor' },
-    notify: { type: 'string', value: 'URL', help: 'POST a JSON summary to this webhook when the drill fails or regresses' },
+    replace: {
+      type: 'boolean',
+      help: 'when --out exists and is not empty, move it aside (to DIR.replaced-<time>) instead of refusing',
+    },
+    baseline: {
+      type: 'string',
+      value: 'RUN',
+      help: 'an earlier run (directory or summary.json) to start ramps from and compare with',
+    },
+    forecast: { type: 'string', value: 'CSV', help: "forecast CSV for the plan; overrides the scenario's" },
+    junit: {
+      type: 'string',
+      value: 'FILE',
+      help: 'write JUnit XML: one test case per guard verdict, regression and DC-loss survivor',
+    },
+    notify: {
+      type: 'string',
+      value: 'URL',
+      help: 'POST a JSON summary to this webhook when the drill fails or regresses',
+    },
     'notify-always': { type: 'boolean', help: 'with --notify: post after every drill, passed ones too' },
-    agents: { type: 'string', value: 'N|HOST:PORT,...', help: 'generate the load from N local agent processes, or from agents at these addresses' },
-    'max-duration': { type: 'string', value: 'DURATION', help: 'stop the drill after this long (exit 105, partial report), e.g. 45m' },
+    agents: {
+      type: 'string',
+      value: 'N|HOST:PORT,...',
+      help: 'generate the load from N local agent processes, or from agents at these addresses',
+    },
+    'max-duration': {
+      type: 'string',
+      value: 'DURATION',
+      help: 'stop the drill after this long (exit 105, partial report), e.g. 45m',
+    },
     'teardown-timeout': {
-      type: 'string', value: 'DURATION',
+      type: 'string',
+      value: 'DURATION',
       help: `time limit of the teardown (default ${defaultTeardownMs / 1000}s); a second Ctrl-C exits when it is up`,
     },
     quiet: { type: 'boolean', short: 'q', help: 'only errors and warnings on stderr' },
@@ -50,32 +77,64 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
   const c = collector();
   const out = c.check(() => splitOutFlags(values.out ?? [])) ?? { outputs: [] };
   const agents = values.agents === undefined ? undefined : c.check(() => agentSource(values.agents as string));
-  const maxDurationMs = values['max-duration'] === undefined ? undefined : c.check(() => duration('--max-duration', values['max-duration'] as string));
+  const maxDurationMs =
+    values['max-duration'] === undefined
+      ? undefined
+      : c.check(() => duration('--max-duration', values['max-duration'] as string));
   const teardown = values['teardown-timeout'];
-  const teardownMs = teardown === undefined ? defaultTeardownMs : c.check(() => duration('--teardown-timeout', teardown as string));
+  const teardownMs =
+    teardown === undefined ? defaultTeardownMs : c.check(() => duration('--teardown-timeout', teardown as string));
   c.throwIfAny();
   if (io.shutdown && teardownMs !== undefined) io.shutdown.timeLimitMs = teardownMs;
   const logger = stderrLogger({ quiet: values.quiet, verbose: values.verbose || env.verbose === true });
-  const budget = maxDurationMs === undefined ? null : wallClockBudget(maxDurationMs, values['max-duration'] as string, io.signals);
+  const budget =
+    maxDurationMs === undefined ? null : wallClockBudget(maxDurationMs, values['max-duration'] as string, io.signals);
   const baseline = values.baseline ?? env.baseline;
   try {
     const result = await runScenario({
-      scenarioFile: positionals[0], outDir: out.outDir, keep: values.keep, replace: values.replace, baseline, forecast: values.forecast,
-      cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, signal: budget?.signal ?? io.signals, logger, tty: env.live,
-      driver: driverOptions(env, logger), outputs: out.outputs, agents, teardownTimeoutMs: teardownMs, shutdown: io.shutdown,
+      scenarioFile: positionals[0],
+      outDir: out.outDir,
+      keep: values.keep,
+      replace: values.replace,
+      baseline,
+      forecast: values.forecast,
+      cwd: io.cwd,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      signal: budget?.signal ?? io.signals,
+      logger,
+      tty: env.live,
+      driver: driverOptions(env, logger),
+      outputs: out.outputs,
+      agents,
+      teardownTimeoutMs: teardownMs,
+      shutdown: io.shutdown,
     });
     const notifyUrl = values.notify ?? env.notifyUrl;
     if (result.summary && result.runDir && (values.junit || notifyUrl)) {
-      const steps = await readRun(result.runDir).then((r) => r.steps).catch(() => []);
+      const steps = await readRun(result.runDir)
+        .then((r) => r.steps)
+        .catch(() => []);
       const baselineSummary: Summary | undefined = baseline
-        ? await readSummary(path.resolve(io.cwd, baseline)).then((r) => r.summary).catch(() => undefined)
+        ? await readSummary(path.resolve(io.cwd, baseline))
+            .then((r) => r.summary)
+            .catch(() => undefined)
         : undefined;
       const ci = await writeCiOutputs(
         {
-          summary: result.summary, steps, comparison: result.comparison ?? undefined, plan: result.summary.plan ?? undefined,
-          baselinePlan: baselineSummary?.plan ?? undefined, exitCode: result.exitCode, report: result.indexHtml ?? undefined,
+          summary: result.summary,
+          steps,
+          comparison: result.comparison ?? undefined,
+          plan: result.summary.plan ?? undefined,
+          baselinePlan: baselineSummary?.plan ?? undefined,
+          exitCode: result.exitCode,
+          report: result.indexHtml ?? undefined,
         },
-        { junitFile: values.junit ? path.resolve(io.cwd, values.junit) : undefined, notifyUrl, notifyAlways: values['notify-always'] },
+        {
+          junitFile: values.junit ? path.resolve(io.cwd, values.junit) : undefined,
+          notifyUrl,
+          notifyAlways: values['notify-always'],
+        },
       );
       for (const w of ci.warnings) logger.warn(w);
       io.stderr.write(`${ci.logLine}\n`);
@@ -89,7 +148,10 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
 /** `--agents 2` (local processes) or `--agents 10.0.0.5:7000,10.0.0.6:7000` (agents started elsewhere). */
 function agentSource(text: string): { local: number } | { addresses: string[] } {
   if (/^\s*\d+\s*$/.test(text)) return { local: positiveNumber('--agents', text, true) };
-  const addresses = text.split(',').map((a) => a.trim()).filter(Boolean);
+  const addresses = text
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (!addresses.length || addresses.some((a) => !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(a))) {
     positiveNumber('--agents', text, true); // throws the flag's error
   }

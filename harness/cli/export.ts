@@ -11,8 +11,9 @@ import type { CliIo } from './io';
 export const spec = {
   name: 'export',
   args: 'k6 <scenario.ts>',
-  summary: 'Writes a scenario as a k6 script (script.ts) and a k6-operator TestRun (testrun.yaml) for open-loop\n'
-    + 'replays at scale. Redline searches cannot be exported: they need the live closed loop.',
+  summary:
+    'Writes a scenario as a k6 script (script.ts) and a k6-operator TestRun (testrun.yaml) for open-loop\n' +
+    'replays at scale. Redline searches cannot be exported: they need the live closed loop.',
   positionals: [2, 2] as [number, number],
   flags: {
     drill: { type: 'string', value: 'NAME', help: 'export only this drill' },
@@ -31,8 +32,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const [format, scenarioFile] = positionals;
   const c = collector();
   if (format !== 'k6') c.problems.push(new ConfigError(commandLine, 'format', `got '${format}'; expected 'k6'`));
-  if (!values.out) c.problems.push(new ConfigError(commandLine, '--out', 'missing; expected the folder to write script.ts and testrun.yaml to'));
-  const parallelism = values.parallelism === undefined ? 1 : c.check(() => positiveNumber('--parallelism', values.parallelism as string, true));
+  if (!values.out)
+    c.problems.push(
+      new ConfigError(commandLine, '--out', 'missing; expected the folder to write script.ts and testrun.yaml to'),
+    );
+  const parallelism =
+    values.parallelism === undefined
+      ? 1
+      : c.check(() => positiveNumber('--parallelism', values.parallelism as string, true));
   c.throwIfAny();
   const outDir = values.out as string;
 

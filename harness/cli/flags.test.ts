@@ -9,10 +9,19 @@ import type { CliIo } from './io';
 
 const root = path.join(__dirname, '..', '..');
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const sink = (add: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { add(String(chunk)); cb(); } });
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        add(String(chunk));
+        cb();
+      },
+    });
   const io: CliIo = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env, cwd: root };
   const code = await main(argv, io);
   return { code, stdout, stderr };
@@ -31,11 +40,18 @@ const commands: Record<string, { flag: string; args: string[] }> = {
 
 for (const [name, { flag, args }] of Object.entries(commands)) {
   test(`${name} --help prints its usage and flags, exit 0, even beside other arguments`, async () => {
-    for (const argv of [[name, '--help'], [name, '-h'], [name, ...args, '--help']]) {
+    for (const argv of [
+      [name, '--help'],
+      [name, '-h'],
+      [name, ...args, '--help'],
+    ]) {
       const r = await cli(argv);
       assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^usage: headroom ${name} `));
-      assert.ok(r.stdout.includes(`${flag} `) || r.stdout.includes(`${flag}\n`) || r.stdout.includes(`${flag}  `), r.stdout);
+      assert.ok(
+        r.stdout.includes(`${flag} `) || r.stdout.includes(`${flag}\n`) || r.stdout.includes(`${flag}  `),
+        r.stdout,
+      );
       assert.match(r.stdout, /-h, --help/);
       assert.equal(r.stderr, '');
     }
@@ -44,7 +60,10 @@ for (const [name, { flag, args }] of Object.entries(commands)) {
   test(`${name}: an unknown flag exits 104 naming it, its value and the flags expected`, async () => {
     const r = await cli([name, ...args, '--colour=blue']);
     assert.equal(r.code, 104, r.stderr);
-    assert.match(r.stderr, /^headroom: command line: --colour: unknown flag \(value 'blue'\); expected one of .*--help/m);
+    assert.match(
+      r.stderr,
+      /^headroom: command line: --colour: unknown flag \(value 'blue'\); expected one of .*--help/m,
+    );
     assert.ok(r.stderr.includes(flag), r.stderr);
     assert.match(r.stderr, new RegExp(`hint: see \`headroom ${name} --help\``));
     assert.equal(r.stdout, '');
@@ -73,7 +92,19 @@ test('wrong number of arguments exits 104 naming what was given and expected', a
 });
 
 test('bad values: every one at once, each naming flag, value and expectation', async () => {
-  const r = await cli(['plan', '--capacity', 'x', '--forecast', 'y', '--utilization', '2', '--spares', 'some', '--growth', 'big']);
+  const r = await cli([
+    'plan',
+    '--capacity',
+    'x',
+    '--forecast',
+    'y',
+    '--utilization',
+    '2',
+    '--spares',
+    'some',
+    '--growth',
+    'big',
+  ]);
   assert.equal(r.code, 104);
   assert.match(r.stderr, /--utilization: value '2': expected a share such as 0\.05 or 5% between 0 and 1/);
   assert.match(r.stderr, /--spares: value 'some': expected a whole number >= 0/);
@@ -85,7 +116,10 @@ test('bad values: every one at once, each naming flag, value and expectation', a
 });
 
 test('a bad environment value exits 104 naming the variable, the value and what was expected', async () => {
-  const r = await cli(['status', 'harness/config/fixtures/static-2dc.yaml'], { HEADROOM_HEALTH_TIMEOUT_S: 'soon', HEADROOM_LIVE: 'yes' });
+  const r = await cli(['status', 'harness/config/fixtures/static-2dc.yaml'], {
+    HEADROOM_HEALTH_TIMEOUT_S: 'soon',
+    HEADROOM_LIVE: 'yes',
+  });
   assert.equal(r.code, 104);
   assert.match(r.stderr, /environment: HEADROOM_HEALTH_TIMEOUT_S: value 'soon': expected seconds > 0/);
   assert.match(r.stderr, /environment: HEADROOM_LIVE: value 'yes': expected 0 or 1/);
@@ -105,8 +139,17 @@ test('no command prints the list and exits 2; an unknown command exits 2', async
 test('up and drill make their driver from the same environment options', async () => {
   const { driverOptions } = await import('./cluster-command');
   const { optionsFromEnv, silentLogger } = await import('../common');
-  const env = optionsFromEnv({ HEADROOM_BASE_IMAGE: 'node:20-slim', HEADROOM_HEALTH_TIMEOUT_S: '45', DOCKER_HOST: 'unix:///run/docker.sock' });
-  assert.deepEqual(driverOptions(env, silentLogger), { logger: silentLogger, baseImage: 'node:20-slim', healthTimeoutMs: 45_000, dockerHost: 'unix:///run/docker.sock' });
+  const env = optionsFromEnv({
+    HEADROOM_BASE_IMAGE: 'node:20-slim',
+    HEADROOM_HEALTH_TIMEOUT_S: '45',
+    DOCKER_HOST: 'unix:///run/docker.sock',
+  });
+  assert.deepEqual(driverOptions(env, silentLogger), {
+    logger: silentLogger,
+    baseImage: 'node:20-slim',
+    healthTimeoutMs: 45_000,
+    dockerHost: 'unix:///run/docker.sock',
+  });
   const drill = await cli(['drill', 'scenarios/smoke.ts'], { HEADROOM_HEALTH_TIMEOUT_S: '-1' });
   assert.equal(drill.code, 104);
   assert.match(drill.stderr, /environment: HEADROOM_HEALTH_TIMEOUT_S: value '-1'/);

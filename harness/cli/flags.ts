@@ -30,7 +30,9 @@ type Values<F extends Record<string, FlagSpec>> = {
   [K in keyof F]?: F[K]['type'] extends 'boolean' ? boolean : F[K]['multiple'] extends true ? string[] : string;
 };
 
-export type Parsed<F extends Record<string, FlagSpec>> = { help: true } | { help: false; values: Values<F>; positionals: string[] };
+export type Parsed<F extends Record<string, FlagSpec>> =
+  | { help: true }
+  | { help: false; values: Values<F>; positionals: string[] };
 
 const helpFlag: FlagSpec = { type: 'boolean', short: 'h', help: 'print this help and exit' };
 
@@ -53,9 +55,20 @@ export function helpText(spec: CommandSpec<Record<string, FlagSpec>>): string {
  */
 export function parseFlags<F extends Record<string, FlagSpec>>(spec: CommandSpec<F>, argv: string[]): Parsed<F> {
   const all: Record<string, FlagSpec> = { ...spec.flags, help: helpFlag };
-  const options = Object.fromEntries(Object.entries(all).map(([name, f]) => [name, { type: f.type, multiple: f.multiple === true, ...(f.short ? { short: f.short } : {}) }]));
+  const options = Object.fromEntries(
+    Object.entries(all).map(([name, f]) => [
+      name,
+      { type: f.type, multiple: f.multiple === true, ...(f.short ? { short: f.short } : {}) },
+    ]),
+  );
   // strict: false so that every problem is seen, not only the first; the tokens say what was wrong.
-  const { values, positionals, tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  const { values, positionals, tokens } = parseArgs({
+    args: argv,
+    options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
   if (values.help === true) return { help: true };
   const problems: ConfigError[] = [];
   const hint = `see \`headroom ${spec.name} --help\``;
@@ -64,9 +77,20 @@ export function parseFlags<F extends Record<string, FlagSpec>>(spec: CommandSpec
     const flag = t.rawName;
     const f = all[t.name];
     if (!f) {
-      problems.push(new ConfigError(commandLine, flag, `unknown flag${t.value !== undefined ? ` (value '${t.value}')` : ''}; expected one of ${Object.keys(all).map((n) => `--${n}`).join(', ')}`, hint));
+      problems.push(
+        new ConfigError(
+          commandLine,
+          flag,
+          `unknown flag${t.value !== undefined ? ` (value '${t.value}')` : ''}; expected one of ${Object.keys(all)
+            .map((n) => `--${n}`)
+            .join(', ')}`,
+          hint,
+        ),
+      );
     } else if (f.type === 'string' && t.value === undefined) {
-      problems.push(new ConfigError(commandLine, flag, `missing value; expected --${t.name} ${f.value ?? 'VALUE'}`, hint));
+      problems.push(
+        new ConfigError(commandLine, flag, `missing value; expected --${t.name} ${f.value ?? 'VALUE'}`, hint),
+      );
     } else if (f.type === 'boolean' && t.value !== undefined) {
       problems.push(new ConfigError(commandLine, flag, `value '${t.value}': expected no value (a switch)`, hint));
     }
@@ -74,19 +98,28 @@ export function parseFlags<F extends Record<string, FlagSpec>>(spec: CommandSpec
   const [min, max] = spec.positionals;
   if (positionals.length < min || positionals.length > max) {
     const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    problems.push(new ConfigError(commandLine, 'arguments', `got ${positionals.length} (${positionals.map((p) => `'${p}'`).join(' ') || 'none'}); expected ${expected}: ${usageLine(spec)}`, hint));
+    problems.push(
+      new ConfigError(
+        commandLine,
+        'arguments',
+        `got ${positionals.length} (${positionals.map((p) => `'${p}'`).join(' ') || 'none'}); expected ${expected}: ${usageLine(spec)}`,
+        hint,
+      ),
+    );
   }
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
   return { help: false, values: values as Values<F>, positionals };
 }
 
-const bad = (flag: string, text: string, expected: string) => new ConfigError(commandLine, flag, `value '${text}': expected ${expected}`);
+const bad = (flag: string, text: string, expected: string) =>
+  new ConfigError(commandLine, flag, `value '${text}': expected ${expected}`);
 
 /** A number > 0 (a whole one when `integer`). */
 export function positiveNumber(flag: string, text: string, integer = false): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw bad(flag, text, `${integer ? 'a whole number' : 'a number'} > 0`);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw bad(flag, text, `${integer ? 'a whole number' : 'a number'} > 0`);
   return n;
 }
 
@@ -99,7 +132,8 @@ export function count(flag: string, text: string): number {
 /** A duration such as 30s, 1m30s or 250ms, in ms; `positive` refuses 0. */
 export function duration(flag: string, text: string, positive = true): number {
   const d = parseDuration(text);
-  if (d === undefined || (positive && d <= 0)) throw bad(flag, text, `a duration like '30s' or '1m'${positive ? ' above 0' : ''}`);
+  if (d === undefined || (positive && d <= 0))
+    throw bad(flag, text, `a duration like '30s' or '1m'${positive ? ' above 0' : ''}`);
   return d;
 }
 

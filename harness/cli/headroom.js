@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `headroom` command from a source checkout: runs the compiled CLI (dist/, `make build`)
 // when it is newer than every source file, else the TypeScript sources through ts-node (transpile only).
-'use strict';
+
 const fs = require('node:fs');
 const path = require('node:path');
 

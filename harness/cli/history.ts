@@ -16,7 +16,11 @@ export function parseSince(text: string, nowMs: number): number {
   if (age) return nowMs - Number(age[1]) * unitMs[age[2]];
   const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) ? Date.parse(text.trim()) : NaN;
   if (Number.isNaN(at)) {
-    throw new ConfigError('command line', '--since', `value '${text}': expected an age such as 30d, 12w or 48h, or a date such as 2026-11-01`);
+    throw new ConfigError(
+      'command line',
+      '--since',
+      `value '${text}': expected an age such as 30d, 12w or 48h, or a date such as 2026-11-01`,
+    );
   }
   return at;
 }
@@ -24,15 +28,24 @@ export function parseSince(text: string, nowMs: number): number {
 export const spec = {
   name: 'history',
   args: '[reports/history.ndjson | reports/]',
-  summary: 'Each server type\'s redline over past runs (per cluster and scenario, in time order), its trend per week\n'
-    + 'and the runs that regressed.',
+  summary:
+    "Each server type's redline over past runs (per cluster and scenario, in time order), its trend per week\n" +
+    'and the runs that regressed.',
   positionals: [0, 1] as [number, number],
   flags: {
     cluster: { type: 'string', value: 'NAME', help: 'only runs of this cluster' },
     scenario: { type: 'string', value: 'NAME', help: 'only runs of this scenario' },
-    since: { type: 'string', value: 'AGE|DATE', help: 'only runs since 30d, 12w, 48h ago or a date such as 2026-11-01' },
+    since: {
+      type: 'string',
+      value: 'AGE|DATE',
+      help: 'only runs since 30d, 12w, 48h ago or a date such as 2026-11-01',
+    },
     last: { type: 'string', value: 'N', help: 'only the last N runs (after the other filters)' },
-    'max-drop': { type: 'string', value: 'SHARE', help: 'a fall from the previous run beyond this counts as a regression (default 5%)' },
+    'max-drop': {
+      type: 'string',
+      value: 'SHARE',
+      help: 'a fall from the previous run beyond this counts as a regression (default 5%)',
+    },
     json: { type: 'boolean', help: 'print the series as JSON' },
   },
 } as const;
@@ -75,7 +88,11 @@ async function historyFileOf(arg: string | undefined, cwd: string): Promise<stri
   const st = await stat(p).catch(() => null);
   const file = st?.isDirectory() || (!st && !p.endsWith('.ndjson')) ? path.join(p, 'history.ndjson') : p;
   if (!(await stat(file).catch(() => null))?.isFile()) {
-    throw new ConfigError(file, '', 'not found; expected reports/history.ndjson, which `headroom drill` appends a line to after each run');
+    throw new ConfigError(
+      file,
+      '',
+      'not found; expected reports/history.ndjson, which `headroom drill` appends a line to after each run',
+    );
   }
   return file;
 }

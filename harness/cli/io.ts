@@ -17,6 +17,12 @@ export interface CliIo {
 export type Command = (argv: string[], io: CliIo, env: EnvOptions) => Promise<number>;
 
 export function processIo(signals?: AbortSignal, shutdown?: Shutdown): CliIo {
-  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: processEnvironment(), cwd: process.cwd(), signals };
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: processEnvironment(),
+    cwd: process.cwd(),
+    signals,
+  };
   return shutdown ? { ...io, shutdown } : io;
 }

@@ -3,29 +3,59 @@
 import type { Replica } from '../cluster';
 import { ConfigError, ConfigErrors, ExitCode, Interrupted } from '../common';
 import { LoadEngine, checkTargets, planExecutor, runPlan } from '../load';
-import { Metrics, ThresholdInput, failedThresholds, handleSummaryData, k6Summary, parseThresholds } from '../metrics';
+import {
+  Metrics,
+  type ThresholdInput,
+  failedThresholds,
+  handleSummaryData,
+  k6Summary,
+  parseThresholds,
+} from '../metrics';
 import type { CliIo } from './io';
 import { collector, commandLine, duration, helpText, type Parsed, parseFlags, positiveNumber } from './flags';
 
 export const spec = {
   name: 'load',
   args: '<url>',
-  summary: 'Ad-hoc load against one URL, the way autocannon or `vegeta attack` are used, with k6\'s thresholds,\n'
-    + 'handleSummary() JSON and exit codes. Give exactly one of --rate (open model) or --vus (closed model), and --duration.',
+  summary:
+    "Ad-hoc load against one URL, the way autocannon or `vegeta attack` are used, with k6's thresholds,\n" +
+    'handleSummary() JSON and exit codes. Give exactly one of --rate (open model) or --vus (closed model), and --duration.',
   positionals: [1, 1] as [number, number],
   flags: {
     rate: { type: 'string', value: 'N', help: 'open model: N requests per second on schedule (constant-arrival-rate)' },
-    vus: { type: 'string', value: 'N', help: 'closed model: N virtual users, each sending when its last request ended (constant-vus)' },
+    vus: {
+      type: 'string',
+      value: 'N',
+      help: 'closed model: N virtual users, each sending when its last request ended (constant-vus)',
+    },
     duration: { type: 'string', value: 'D', help: 'how long, e.g. 30s, 1m30s' },
-    threshold: { type: 'string', multiple: true, value: "'M=E'", help: "k6 threshold, e.g. 'http_req_duration=p(99)<250'; exit 99 when one fails" },
-    json: { type: 'boolean', help: 'print the summary as JSON in the shape of k6\'s handleSummary() data' },
-    warmup: { type: 'string', value: 'D', help: 'load at the same rate or VUs for D first and leave it out of every figure' },
+    threshold: {
+      type: 'string',
+      multiple: true,
+      value: "'M=E'",
+      help: "k6 threshold, e.g. 'http_req_duration=p(99)<250'; exit 99 when one fails",
+    },
+    json: { type: 'boolean', help: "print the summary as JSON in the shape of k6's handleSummary() data" },
+    warmup: {
+      type: 'string',
+      value: 'D',
+      help: 'load at the same rate or VUs for D first and leave it out of every figure',
+    },
     timeout: { type: 'string', value: 'D', help: 'request timeout (default 10s)' },
-    'max-in-flight': { type: 'string', value: 'N', help: 'open model: arrivals beyond N requests in flight are dropped (default 10000)' },
+    'max-in-flight': {
+      type: 'string',
+      value: 'N',
+      help: 'open model: arrivals beyond N requests in flight are dropped (default 10000)',
+    },
     method: { type: 'string', value: 'M', help: 'HTTP method (default GET)' },
     header: { type: 'string', multiple: true, value: "'K: V'", help: 'request header' },
     body: { type: 'string', value: 'S', help: 'request body' },
-    'allow-target': { type: 'string', multiple: true, value: 'HOST', help: 'allow a host outside loopback (127.0.0.0/8, ::1)' },
+    'allow-target': {
+      type: 'string',
+      multiple: true,
+      value: 'HOST',
+      help: 'allow a host outside loopback (127.0.0.0/8, ::1)',
+    },
   },
 } as const;
 
@@ -49,19 +79,32 @@ export interface LoadArgs {
 export function loadArgs(values: Extract<Parsed<typeof spec.flags>, { help: false }>['values'], url: string): LoadArgs {
   const c = collector();
   const a: LoadArgs = {
-    url, durationMs: 0, warmupMs: 0, json: values.json === true, thresholds: values.threshold ?? [], timeoutMs: 10_000, maxInFlight: 10_000,
-    method: values.method ?? 'GET', headers: {}, body: values.body, allowTargets: values['allow-target'] ?? [],
+    url,
+    durationMs: 0,
+    warmupMs: 0,
+    json: values.json === true,
+    thresholds: values.threshold ?? [],
+    timeoutMs: 10_000,
+    maxInFlight: 10_000,
+    method: values.method ?? 'GET',
+    headers: {},
+    body: values.body,
+    allowTargets: values['allow-target'] ?? [],
   };
   if (values.rate !== undefined) a.rate = c.check(() => positiveNumber('--rate', values.rate!));
   if (values.vus !== undefined) a.vus = c.check(() => positiveNumber('--vus', values.vus!, true));
   if ((values.rate === undefined) === (values.vus === undefined)) {
-    c.problems.push(new ConfigError(commandLine, '--rate', 'give exactly one of --rate N (open model) or --vus N (closed model)'));
+    c.problems.push(
+      new ConfigError(commandLine, '--rate', 'give exactly one of --rate N (open model) or --vus N (closed model)'),
+    );
   }
-  if (values.duration === undefined) c.problems.push(new ConfigError(commandLine, '--duration', 'missing, e.g. --duration 30s'));
+  if (values.duration === undefined)
+    c.problems.push(new ConfigError(commandLine, '--duration', 'missing, e.g. --duration 30s'));
   else a.durationMs = c.check(() => duration('--duration', values.duration!)) ?? 0;
   if (values.warmup !== undefined) a.warmupMs = c.check(() => duration('--warmup', values.warmup!, false)) ?? 0;
   if (values.timeout !== undefined) a.timeoutMs = c.check(() => duration('--timeout', values.timeout!)) ?? a.timeoutMs;
-  if (values['max-in-flight'] !== undefined) a.maxInFlight = c.check(() => positiveNumber('--max-in-flight', values['max-in-flight']!, true)) ?? a.maxInFlight;
+  if (values['max-in-flight'] !== undefined)
+    a.maxInFlight = c.check(() => positiveNumber('--max-in-flight', values['max-in-flight']!, true)) ?? a.maxInFlight;
   for (const h of values.header ?? []) {
     const colon = h.indexOf(':');
     if (colon <= 0) c.problems.push(new ConfigError(commandLine, '--header', `value '${h}': expected 'Name: value'`));
@@ -79,11 +122,24 @@ export function replicaOfUrl(url: string): { replica: Replica; path: string } {
   } catch {
     throw new ConfigError(commandLine, 'url', `'${url}' is not a URL`, 'e.g. http://127.0.0.1:8080/feed?user=1');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(commandLine, 'url', `'${url}' is not http:// or https://`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ConfigError(commandLine, 'url', `'${url}' is not http:// or https://`);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const host = u.hostname.replace(/^\[|\]$/g, '');
   return {
-    replica: { name: u.host, region: 'adhoc', dc: 'adhoc', pool: 'adhoc/url', serverType: 'url', index: 0, host, httpPort: port, grpcPort: 0, http: u.origin, grpc: '' },
+    replica: {
+      name: u.host,
+      region: 'adhoc',
+      dc: 'adhoc',
+      pool: 'adhoc/url',
+      serverType: 'url',
+      index: 0,
+      host,
+      httpPort: port,
+      grpcPort: 0,
+      http: u.origin,
+      grpc: '',
+    },
     path: `${u.pathname}${u.search}`,
   };
 }
@@ -95,7 +151,14 @@ export function thresholdsOfArgs(list: string[]): Record<string, ThresholdInput[
   for (const t of list) {
     const eq = t.indexOf('=');
     if (eq <= 0) {
-      problems.push(new ConfigError(commandLine, '--threshold', `malformed threshold '${t}'`, "expected 'metric=expression', e.g. 'http_req_duration=p(99)<250'"));
+      problems.push(
+        new ConfigError(
+          commandLine,
+          '--threshold',
+          `malformed threshold '${t}'`,
+          "expected 'metric=expression', e.g. 'http_req_duration=p(99)<250'",
+        ),
+      );
       continue;
     }
     (out[t.slice(0, eq).trim()] ??= []).push(t.slice(eq + 1).trim());
@@ -117,20 +180,48 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const rawUrl = flags.positionals[0];
   const parsed = c.check(() => loadArgs(flags.values, rawUrl));
   const target = c.check(() => replicaOfUrl(rawUrl));
-  if (target) c.check(() => checkTargets([target.replica.host], parsed?.allowTargets ?? flags.values['allow-target'] ?? [], commandLine, 'pass --allow-target HOST to load a host outside loopback'));
-  const thresholds = c.check(() => parseThresholds(thresholdsOfArgs(flags.values.threshold ?? []), 'command line --threshold'));
+  if (target)
+    c.check(() =>
+      checkTargets(
+        [target.replica.host],
+        parsed?.allowTargets ?? flags.values['allow-target'] ?? [],
+        commandLine,
+        'pass --allow-target HOST to load a host outside loopback',
+      ),
+    );
+  const thresholds = c.check(() =>
+    parseThresholds(thresholdsOfArgs(flags.values.threshold ?? []), 'command line --threshold'),
+  );
   c.throwIfAny();
   if (!parsed || !target || !thresholds) throw new ConfigErrors(c.problems);
   const args = parsed;
   const { replica, path } = target;
-  const plan = args.rate !== undefined
-    ? planExecutor({ executor: 'constant-arrival-rate', rate: args.rate, duration: `${args.durationMs}ms`, preAllocatedVUs: args.maxInFlight }, 'argv', 'load')
-    : planExecutor({ executor: 'constant-vus', vus: args.vus, duration: `${args.durationMs}ms` }, 'argv', 'load');
+  const plan =
+    args.rate !== undefined
+      ? planExecutor(
+          {
+            executor: 'constant-arrival-rate',
+            rate: args.rate,
+            duration: `${args.durationMs}ms`,
+            preAllocatedVUs: args.maxInFlight,
+          },
+          'argv',
+          'load',
+        )
+      : planExecutor({ executor: 'constant-vus', vus: args.vus, duration: `${args.durationMs}ms` }, 'argv', 'load');
   const metrics = new Metrics();
   const engine = new LoadEngine({
     replicas: [replica],
-    mix: { endpoints: [{ name: 'url', weight: 1, protocol: 'http', method: args.method, path, headers: args.headers, body: args.body }] },
-    metrics: args.warmupMs > 0 ? new Metrics() : metrics, timeoutMs: args.timeoutMs, maxInFlight: plan.maxInFlight ?? args.maxInFlight, allowTargets: args.allowTargets, file: 'argv',
+    mix: {
+      endpoints: [
+        { name: 'url', weight: 1, protocol: 'http', method: args.method, path, headers: args.headers, body: args.body },
+      ],
+    },
+    metrics: args.warmupMs > 0 ? new Metrics() : metrics,
+    timeoutMs: args.timeoutMs,
+    maxInFlight: plan.maxInFlight ?? args.maxInFlight,
+    allowTargets: args.allowTargets,
+    file: 'argv',
   });
   const tty = io.stderr.isTTY === true;
   const every = tty ? 1000 : args.durationMs! > 120_000 ? 10_000 : 5_000;
@@ -144,7 +235,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     if (args.warmupMs > 0) {
       io.stderr.write(`warming up for ${args.warmupMs / 1000} s (not measured)\n`);
-      const warm = await runPlan(engine, { ...plan, durationMs: args.warmupMs, segments: [{ ...plan.segments[0], durationMs: args.warmupMs }] }, { signal: io.signals });
+      const warm = await runPlan(
+        engine,
+        { ...plan, durationMs: args.warmupMs, segments: [{ ...plan.segments[0], durationMs: args.warmupMs }] },
+        { signal: io.signals },
+      );
       engine.setMetrics(metrics);
       if (warm.interrupted) {
         throw new Interrupted(typeof io.signals?.reason === 'string' ? io.signals.reason : 'a signal');
@@ -161,10 +256,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (tty) io.stderr.write('\r\x1b[K');
   const summary = k6Summary(metrics, thresholds);
   if (args.json) {
-    const state = { isStdOutTTY: io.stdout.isTTY === true, isStdErrTTY: tty, testRunDurationMs: performance.now() - startedAt };
+    const state = {
+      isStdOutTTY: io.stdout.isTTY === true,
+      isStdErrTTY: tty,
+      testRunDurationMs: performance.now() - startedAt,
+    };
     io.stdout.write(`${JSON.stringify(handleSummaryData(summary, state), null, 2)}\n`);
-  }
-  else io.stdout.write(textSummary(metrics, summary));
+  } else io.stdout.write(textSummary(metrics, summary));
   const failed = failedThresholds(summary);
   if (result.interrupted) {
     const sig = io.signals?.reason;
@@ -184,7 +282,10 @@ function textSummary(metrics: Metrics, summary: ReturnType<typeof k6Summary>): s
     `latency    avg ${fmt(t.avg)} ms  min ${fmt(t.min)}  p50 ${fmt(t.percentile(50))}  p90 ${fmt(t.percentile(90))}  p99 ${fmt(t.percentile(99))}  max ${fmt(t.max)} ms (from the intended send time)`,
   ];
   for (const [key, m] of Object.entries(summary.metrics)) {
-    for (const [expr, r] of Object.entries(m.thresholds ?? {})) lines.push(`threshold  ${r.ok ? '✓' : '✗'} ${key}: ${expr}  (${r.value === null ? 'no data' : +r.value.toFixed(3)})`);
+    for (const [expr, r] of Object.entries(m.thresholds ?? {}))
+      lines.push(
+        `threshold  ${r.ok ? '✓' : '✗'} ${key}: ${expr}  (${r.value === null ? 'no data' : +r.value.toFixed(3)})`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,22 +1,40 @@
 // argv to command to exit code. Thin: each command lives in its own file and returns its exit code.
 import { ExitCode, HeadroomError, optionsFromEnv } from '../common';
-import { CliIo, Command, processIo } from './io';
+import { type CliIo, type Command, processIo } from './io';
 import { processShutdown } from './shutdown';
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
-  up: { summary: 'start a cluster file\'s replicas and wait until they are healthy', load: () => import('./up') },
-  down: { summary: 'remove a cluster\'s replicas', load: () => import('./down') },
-  status: { summary: 'show a cluster\'s replicas [--json]', load: () => import('./status') },
+  up: { summary: "start a cluster file's replicas and wait until they are healthy", load: () => import('./up') },
+  down: { summary: "remove a cluster's replicas", load: () => import('./down') },
+  status: { summary: "show a cluster's replicas [--json]", load: () => import('./status') },
   load: { summary: 'ad-hoc load against one URL (--rate N | --vus N) --duration D', load: () => import('./load') },
-  drill: { summary: 'run a scenario script: redlines, drains, DC loss; writes reports/<run-id>/', load: () => import('./drill') },
-  plan: { summary: 'servers per DC from redlines and a forecast, surviving the loss of any one DC', load: () => import('./plan') },
-  report: { summary: 're-render a run\'s report from its files', load: () => import('./report') },
-  compare: { summary: 'compare two runs\' redlines; exit 99 on a regression', load: () => import('./compare') },
-  history: { summary: 'redlines per server type over past runs, their trend per week and the runs that regressed', load: () => import('./history') },
-  export: { summary: 'a scenario as a k6 script and a k6-operator TestRun: export k6 <scenario.ts> --out DIR', load: () => import('./export') },
-  agent: { summary: 'serve the load engine to a drill controller over gRPC (a generator agent)', load: () => import('./agent') },
+  drill: {
+    summary: 'run a scenario script: redlines, drains, DC loss; writes reports/<run-id>/',
+    load: () => import('./drill'),
+  },
+  plan: {
+    summary: 'servers per DC from redlines and a forecast, surviving the loss of any one DC',
+    load: () => import('./plan'),
+  },
+  report: { summary: "re-render a run's report from its files", load: () => import('./report') },
+  compare: { summary: "compare two runs' redlines; exit 99 on a regression", load: () => import('./compare') },
+  history: {
+    summary: 'redlines per server type over past runs, their trend per week and the runs that regressed',
+    load: () => import('./history'),
+  },
+  export: {
+    summary: 'a scenario as a k6 script and a k6-operator TestRun: export k6 <scenario.ts> --out DIR',
+    load: () => import('./export'),
+  },
+  agent: {
+    summary: 'serve the load engine to a drill controller over gRPC (a generator agent)',
+    load: () => import('./agent'),
+  },
   edge: { summary: 'edge restore <run>: put back the HAProxy weights a run saved', load: () => import('./edge') },
 };
+
+/** The commands' names (CI pipeline checks read them). */
+export const commandNames: readonly string[] = Object.keys(commands);
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));

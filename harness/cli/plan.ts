@@ -18,7 +18,7 @@ export const planFlags = {
 export const spec = {
   name: 'plan',
   args: '',
-  summary: 'Servers per DC and server type from a run\'s redlines and a forecast, surviving the loss of any one DC.',
+  summary: "Servers per DC and server type from a run's redlines and a forecast, surviving the loss of any one DC.",
   positionals: [0, 0] as [number, number],
   flags: {
     capacity: { type: 'string', value: 'RUN', help: 'a run directory or its summary.json (required)' },
@@ -32,52 +32,109 @@ export const spec = {
 /** The JSON the issue fixes: only these fields, in this order; `range` (p5/p50/p95 over seeded draws) when computed. */
 export function planJson(plan: Plan, range?: PlanRange) {
   return {
-    plan: plan.plan.map((r) => ({ dc: r.dc, ...(r.tier ? { tier: r.tier } : {}), serverType: r.serverType, normal: r.normal, withDcLoss: r.withDcLoss, bindingLoss: r.bindingLoss, current: r.current, costPerHour: r.costPerHour })),
-    recommended: plan.recommended.map((r) => ({ dc: r.dc, ...(r.tier ? { tier: r.tier } : {}), serverType: r.serverType, servers: r.servers, costPerHour: r.costPerHour })),
+    plan: plan.plan.map((r) => ({
+      dc: r.dc,
+      ...(r.tier ? { tier: r.tier } : {}),
+      serverType: r.serverType,
+      normal: r.normal,
+      withDcLoss: r.withDcLoss,
+      bindingLoss: r.bindingLoss,
+      current: r.current,
+      costPerHour: r.costPerHour,
+    })),
+    recommended: plan.recommended.map((r) => ({
+      dc: r.dc,
+      ...(r.tier ? { tier: r.tier } : {}),
+      serverType: r.serverType,
+      servers: r.servers,
+      costPerHour: r.costPerHour,
+    })),
     ...(range ? { range: planRangeJson(range) } : {}),
   };
 }
 
 function table(head: string[], rows: string[][], left: number[]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
 export function formatPlan(plan: Plan): string {
-  const rec = (dc: string, t: string, tier?: string) => plan.recommended.some((r) => r.dc === dc && r.serverType === t && r.tier === tier);
+  const rec = (dc: string, t: string, tier?: string) =>
+    plan.recommended.some((r) => r.dc === dc && r.serverType === t && r.tier === tier);
   const o = plan.options;
   // With several tiers, a tier column first (redlines there are front req/s per replica of the tier).
   const tiered = plan.plan.some((r) => r.tier !== undefined);
   const tierCell = (tier?: string) => (tiered ? [tier ?? ''] : []);
   const lines = [
     `utilization ${(o.utilization * 100).toFixed(0)}% of redline, ${o.spares} spare(s) per pool, default growth ${(o.growth * 100).toFixed(0)}%`,
-    ...table([...tierCell('tier'), 'dc', 'type', 'peak req/s', 'normal', 'with DC lost', 'binding loss', 'today', '$/h', ''],
+    ...table(
+      [...tierCell('tier'), 'dc', 'type', 'peak req/s', 'normal', 'with DC lost', 'binding loss', 'today', '$/h', ''],
       plan.plan.map((r) => [
-        ...tierCell(r.tier), r.dc, r.serverType, r.peakRps.toFixed(0), String(r.normal), String(r.withDcLoss), r.bindingLoss ?? '–',
-        r.current === null ? '–' : String(r.current), money(r.costPerHour), rec(r.dc, r.serverType, r.tier) ? '*' : '',
-      ]), tiered ? [0, 1, 2, 6, 9] : [0, 1, 5, 8]),
+        ...tierCell(r.tier),
+        r.dc,
+        r.serverType,
+        r.peakRps.toFixed(0),
+        String(r.normal),
+        String(r.withDcLoss),
+        r.bindingLoss ?? '–',
+        r.current === null ? '–' : String(r.current),
+        money(r.costPerHour),
+        rec(r.dc, r.serverType, r.tier) ? '*' : '',
+      ]),
+      tiered ? [0, 1, 2, 6, 9] : [0, 1, 5, 8],
+    ),
     '',
     `cheapest (*): ${plan.recommended.map((r) => `${r.dc} ${r.servers} × ${r.tier ? `${r.tier}/` : ''}${r.serverType}`).join(', ')}: $${money(plan.totalCostPerHour)}/h`,
-    ...(plan.bottleneckTier ? [`bottleneck tier: ${plan.bottleneckTier} (its servers as run carry the fewest front req/s)`] : []),
+    ...(plan.bottleneckTier
+      ? [`bottleneck tier: ${plan.bottleneckTier} (its servers as run carry the fewest front req/s)`]
+      : []),
   ];
   if (plan.fleet.some((f) => f.status !== 'unknown')) {
-    lines.push('', 'today\'s fleet with the worst DC lost:', ...table(['dc', 'servers today', 'carries req/s', 'load req/s', 'headroom req/s', 'status'],
-      plan.fleet.map((f) => [
-        f.dc, Object.entries(f.current).map(([t, n]) => `${n} × ${t}`).join(', ') || '–', f.capacityRps === null ? '–' : f.capacityRps.toFixed(0),
-        f.bindingLoadRps.toFixed(0), f.headroomRps === null ? '–' : f.headroomRps.toFixed(0), f.status,
-      ]), [0, 1, 5]));
+    lines.push(
+      '',
+      "today's fleet with the worst DC lost:",
+      ...table(
+        ['dc', 'servers today', 'carries req/s', 'load req/s', 'headroom req/s', 'status'],
+        plan.fleet.map((f) => [
+          f.dc,
+          Object.entries(f.current)
+            .map(([t, n]) => `${n} × ${t}`)
+            .join(', ') || '–',
+          f.capacityRps === null ? '–' : f.capacityRps.toFixed(0),
+          f.bindingLoadRps.toFixed(0),
+          f.headroomRps === null ? '–' : f.headroomRps.toFixed(0),
+          f.status,
+        ]),
+        [0, 1, 5],
+      ),
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** --utilization, --spares, --growth into plan options (only those given); every bad value at once. */
-export function planOptionsFromFlags(values: { utilization?: string; spares?: string; growth?: string }): Partial<PlanOptions> {
+export function planOptionsFromFlags(values: {
+  utilization?: string;
+  spares?: string;
+  growth?: string;
+}): Partial<PlanOptions> {
   const out: Partial<PlanOptions> = {};
   const c = collector();
   if (values.utilization !== undefined) {
     const u = c.check(() => share('--utilization', values.utilization!, { min: 0, max: 1 }));
-    if (u === 0) c.problems.push(new ConfigError(commandLine, '--utilization', `value '${values.utilization}': expected a share above 0 and at most 1, such as 0.8`));
+    if (u === 0)
+      c.problems.push(
+        new ConfigError(
+          commandLine,
+          '--utilization',
+          `value '${values.utilization}': expected a share above 0 and at most 1, such as 0.8`,
+        ),
+      );
     else if (u !== undefined) out.utilization = u;
   }
   if (values.spares !== undefined) {
@@ -94,11 +151,22 @@ export function planOptionsFromFlags(values: { utilization?: string; spares?: st
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseFlags(spec, argv);
-  if (parsed.help) { io.stdout.write(helpText(spec)); return ExitCode.ok; }
+  if (parsed.help) {
+    io.stdout.write(helpText(spec));
+    return ExitCode.ok;
+  }
   const { values } = parsed;
   const c = collector();
   for (const flag of ['capacity', 'forecast'] as const) {
-    if (!values[flag]) c.problems.push(new ConfigError(commandLine, `--${flag}`, `missing; expected --${flag} ${spec.flags[flag].value}`, 'see `headroom plan --help`'));
+    if (!values[flag])
+      c.problems.push(
+        new ConfigError(
+          commandLine,
+          `--${flag}`,
+          `missing; expected --${flag} ${spec.flags[flag].value}`,
+          'see `headroom plan --help`',
+        ),
+      );
   }
   const options = c.check(() => planOptionsFromFlags(values));
   c.throwIfAny();
@@ -110,9 +178,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const out = resolve(values.out);
     await mkdir(out, { recursive: true });
     await writeFile(path.join(out, 'plan.csv'), planCsv(plan));
-    await writeFile(path.join(out, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
+    await writeFile(path.join(out, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
     if (!values.json) io.stderr.write(`wrote ${path.join(out, 'plan.csv')} and plan.json\n`);
   }
-  io.stdout.write(values.json ? JSON.stringify(planJson(plan, range)) + '\n' : formatPlan(plan));
+  io.stdout.write(values.json ? `${JSON.stringify(planJson(plan, range))}\n` : formatPlan(plan));
   return ExitCode.ok;
 }

@@ -12,7 +12,13 @@ const root = path.join(__dirname, '..', '..');
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const sink = (add: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { add(String(chunk)); cb(); } });
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        add(String(chunk));
+        cb();
+      },
+    });
   const io: CliIo = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {}, cwd: root };
   const code = await main(argv, io);
   return { code, stdout, stderr };
@@ -23,9 +29,42 @@ test('status --json of a static cluster: the documented shape, state unmanaged',
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), {
     replicas: [
-      { name: 'static-2dc-lab1-gen1-1', region: 'lab', dc: 'lab1', pool: 'lab1/gen1', serverType: 'gen1', http: 'http://127.0.0.1:21480', grpc: '127.0.0.1:21481', state: 'unmanaged', cpus: 2, memoryMb: 4096 },
-      { name: 'static-2dc-lab1-gen1-2', region: 'lab', dc: 'lab1', pool: 'lab1/gen1', serverType: 'gen1', http: 'http://10.0.0.5:8080', grpc: '[::1]:21483', state: 'unmanaged', cpus: 2, memoryMb: 4096 },
-      { name: 'static-2dc-lab2-gen1-1', region: 'lab', dc: 'lab2', pool: 'lab2/gen1', serverType: 'gen1', http: 'http://localhost:21484', grpc: 'localhost:21485', state: 'unmanaged', cpus: 2, memoryMb: 4096 },
+      {
+        name: 'static-2dc-lab1-gen1-1',
+        region: 'lab',
+        dc: 'lab1',
+        pool: 'lab1/gen1',
+        serverType: 'gen1',
+        http: 'http://127.0.0.1:21480',
+        grpc: '127.0.0.1:21481',
+        state: 'unmanaged',
+        cpus: 2,
+        memoryMb: 4096,
+      },
+      {
+        name: 'static-2dc-lab1-gen1-2',
+        region: 'lab',
+        dc: 'lab1',
+        pool: 'lab1/gen1',
+        serverType: 'gen1',
+        http: 'http://10.0.0.5:8080',
+        grpc: '[::1]:21483',
+        state: 'unmanaged',
+        cpus: 2,
+        memoryMb: 4096,
+      },
+      {
+        name: 'static-2dc-lab2-gen1-1',
+        region: 'lab',
+        dc: 'lab2',
+        pool: 'lab2/gen1',
+        serverType: 'gen1',
+        http: 'http://localhost:21484',
+        grpc: 'localhost:21485',
+        state: 'unmanaged',
+        cpus: 2,
+        memoryMb: 4096,
+      },
     ],
   });
 });
@@ -34,9 +73,15 @@ test('status without --json: a table with a header line and one row per replica'
   const r = await cli(['status', 'harness/config/fixtures/static-2dc.yaml']);
   assert.equal(r.code, 0);
   const lines = r.stdout.trimEnd().split('\n');
-  assert.equal(lines[0], 'cluster static-2dc (static, harness/config/fixtures/static-2dc.yaml): 3 of 3 replicas running');
+  assert.equal(
+    lines[0],
+    'cluster static-2dc (static, harness/config/fixtures/static-2dc.yaml): 3 of 3 replicas running',
+  );
   assert.match(lines[1], /^replica\s+region\s+dc\s+type\s+http\s+grpc\s+state\s+cpus\s+memory$/);
-  assert.match(lines[3], /^static-2dc-lab1-gen1-2\s+lab\s+lab1\s+gen1\s+http:\/\/10\.0\.0\.5:8080\s+\[::1\]:21483\s+unmanaged\s+2\s+4096 MiB$/);
+  assert.match(
+    lines[3],
+    /^static-2dc-lab1-gen1-2\s+lab\s+lab1\s+gen1\s+http:\/\/10\.0\.0\.5:8080\s+\[::1\]:21483\s+unmanaged\s+2\s+4096 MiB$/,
+  );
   assert.equal(lines.length, 5);
 });
 
@@ -52,5 +97,8 @@ test('command-line errors exit 104; a bad or missing cluster file exits 104 nami
   assert.match(bad.stderr, /\nharness\/config\/fixtures\/bad-many\.yaml: colour: unknown key 'colour'/);
   const missing = await cli(['down', 'clusters/nope.yaml']);
   assert.equal(missing.code, 104);
-  assert.equal(missing.stderr, 'headroom: clusters/nope.yaml: no such file; expected a cluster file (YAML), e.g. clusters/local-3dc.yaml\n');
+  assert.equal(
+    missing.stderr,
+    'headroom: clusters/nope.yaml: no such file; expected a cluster file (YAML), e.g. clusters/local-3dc.yaml\n',
+  );
 });

@@ -7,8 +7,9 @@ import { clusterCommand, clusterFlags, formatStatus } from './cluster-command';
 export const spec = {
   name: 'up',
   args: '<cluster.yaml>',
-  summary: 'Starts a cluster file\'s replicas and waits until each is healthy; they keep running until `headroom down`.\n'
-    + 'Environment: HEADROOM_BASE_IMAGE, HEADROOM_HEALTH_TIMEOUT_S, DOCKER_HOST.',
+  summary:
+    "Starts a cluster file's replicas and waits until each is healthy; they keep running until `headroom down`.\n" +
+    'Environment: HEADROOM_BASE_IMAGE, HEADROOM_HEALTH_TIMEOUT_S, DOCKER_HOST.',
   positionals: [1, 1] as [number, number],
   flags: { 'run-id': { type: 'string', value: 'ID', help: 'label the containers with this run id' }, ...clusterFlags },
 } as const;
@@ -20,7 +21,9 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
   const started = Date.now();
   logger.info(`starting ${cluster.replicas.length} replicas of ${cluster.name}`);
   const running = await driver.up({ runId: values['run-id'], signal: io.signals });
-  logger.info(`cluster ${cluster.name} is up (run ${running.runId}) in ${((Date.now() - started) / 1000).toFixed(1)} s; headroom down ${cluster.file} removes it`);
+  logger.info(
+    `cluster ${cluster.name} is up (run ${running.runId}) in ${((Date.now() - started) / 1000).toFixed(1)} s; headroom down ${cluster.file} removes it`,
+  );
   io.stdout.write(formatStatus(cluster, await driver.status()));
   return ExitCode.ok;
 }

@@ -20,7 +20,8 @@ const clusterLabel = 'headroom.cluster=svc-test-busybox';
 
 /** A cluster file in a fresh folder beside a build context `ctx/` (the fixture plus the host's busybox binary). */
 function workspace(service: string, dockerfile?: string): { dir: string; file: string; text: string } {
-  if (!existsSync('/bin/busybox')) execFileSync('bash', [path.join(fixture, 'ensure-busybox.sh')], { stdio: 'inherit' });
+  if (!existsSync('/bin/busybox'))
+    execFileSync('bash', [path.join(fixture, 'ensure-busybox.sh')], { stdio: 'inherit' });
   const dir = mkdtempSync(path.join(tmpdir(), 'svc-test-busybox-'));
   cpSync(path.join(fixture, 'www'), path.join(dir, 'ctx', 'www'), { recursive: true });
   copyFileSync(path.join(fixture, 'Dockerfile'), path.join(dir, 'ctx', 'Dockerfile'));
@@ -52,7 +53,7 @@ const httpd = `    build: ctx
     startTimeout: 20s
     stopSignal: SIGKILL`;
 
-async function imagesOf(repo: string): Promise<string[]> {
+async function _imagesOf(repo: string): Promise<string[]> {
   return (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}', repo])).split('\n').filter(Boolean);
 }
 
@@ -116,8 +117,14 @@ test("a failing build: exit 110 with the build's last output lines, nothing star
   await assert.rejects(dockerDriver(parseClusterFile(ws.text, ws.file)).up(), (err: unknown) => {
     assert.ok(err instanceof ClusterError, String(err));
     assert.equal(err.exitCode, ExitCode.cluster);
-    assert.match(err.message, new RegExp(`^tier web: building ${ws.dir}/ctx on unix:///var/run/docker.sock failed: .*no-such-file`));
-    assert.match(err.message, /--- last log lines of the build of headroom-web:[0-9a-f]{12} ---\n.*Step 1\/2 : FROM scratch/s);
+    assert.match(
+      err.message,
+      new RegExp(`^tier web: building ${ws.dir}/ctx on unix:///var/run/docker.sock failed: .*no-such-file`),
+    );
+    assert.match(
+      err.message,
+      /--- last log lines of the build of headroom-web:[0-9a-f]{12} ---\n.*Step 1\/2 : FROM scratch/s,
+    );
     return true;
   });
   assert.deepEqual(await containersWithLabel(clusterLabel), []);
@@ -148,16 +155,19 @@ test('a health check that never passes: exit 110 naming the replica, the last he
     for (const tag of engine.builds) await docker(['rmi', '-f', tag]).catch(() => undefined);
     rmSync(ws.dir, { recursive: true, force: true });
   });
-  await assert.rejects(dockerDriver(parseClusterFile(ws.text, ws.file), { engineFor: () => engine }).up(), (err: unknown) => {
-    assert.ok(err instanceof ClusterError, String(err));
-    assert.equal(err.exitCode, ExitCode.cluster);
-    assert.match(
-      err.message,
-      /^replica svc-test-busybox-lab1-half-[12] of cluster svc-test-busybox did not become healthy: HTTP GET \/missing\.html: not ready after 3 s \(last answer: status 404\)/,
-    );
-    assert.match(err.logTail ?? '', /missing\.html/, 'busybox httpd -vv logged the health requests');
-    return true;
-  });
+  await assert.rejects(
+    dockerDriver(parseClusterFile(ws.text, ws.file), { engineFor: () => engine }).up(),
+    (err: unknown) => {
+      assert.ok(err instanceof ClusterError, String(err));
+      assert.equal(err.exitCode, ExitCode.cluster);
+      assert.match(
+        err.message,
+        /^replica svc-test-busybox-lab1-half-[12] of cluster svc-test-busybox did not become healthy: HTTP GET \/missing\.html: not ready after 3 s \(last answer: status 404\)/,
+      );
+      assert.match(err.logTail ?? '', /missing\.html/, 'busybox httpd -vv logged the health requests');
+      return true;
+    },
+  );
   assert.deepEqual(await containersWithLabel(clusterLabel), []);
 });
 

@@ -13,7 +13,11 @@ after(async () => {
 });
 
 /** Keeps `concurrency` GET /feed requests in flight until `stop` aborts; counts 200s. */
-async function closedLoop(http: string, concurrency: number, stop: AbortSignal): Promise<{ ok: number; failed: number }> {
+async function closedLoop(
+  http: string,
+  concurrency: number,
+  stop: AbortSignal,
+): Promise<{ ok: number; failed: number }> {
   const pool = new Pool(http, { connections: concurrency, pipelining: 1 });
   let ok = 0;
   let failed = 0;
@@ -53,11 +57,16 @@ test('on GET /feed a large replica serves 1.6-2.4x what a small one serves', asy
   const samples = await cluster.sampleResources();
   const share = (name: string) => samples.find((x) => x.replica === name)!.cpuShare;
   const ratio = l.ok / s.ok;
-  t.diagnostic(`small ${s.ok} ok (cpu ${(share(small.name) * 100).toFixed(0)}% of quota), large ${l.ok} ok (cpu ${(share(large.name) * 100).toFixed(0)}% of quota): ratio ${ratio.toFixed(2)}`);
+  t.diagnostic(
+    `small ${s.ok} ok (cpu ${(share(small.name) * 100).toFixed(0)}% of quota), large ${l.ok} ok (cpu ${(share(large.name) * 100).toFixed(0)}% of quota): ratio ${ratio.toFixed(2)}`,
+  );
   assert.equal(s.failed + l.failed, 0);
   assert.ok(s.ok > 50, `the small replica served ${s.ok}`);
   assert.ok(ratio >= 1.6 && ratio <= 2.4, `large/small = ${l.ok}/${s.ok} = ${ratio.toFixed(2)}, expected 1.6..2.4`);
   // Both were busy (not waiting for the client). How close to 100% of quota depends on what else
   // runs on the machine, so only a floor here; the ratio is the claim.
-  assert.ok(share(small.name) > 0.3 && share(large.name) > 0.3, `cpu shares ${share(small.name)}, ${share(large.name)}`);
+  assert.ok(
+    share(small.name) > 0.3 && share(large.name) > 0.3,
+    `cpu shares ${share(small.name)}, ${share(large.name)}`,
+  );
 });

@@ -3,8 +3,16 @@
 // its DC's daemon, with host networking on its DC's address and its own ports,
 // the CPU and memory limits of its server type and headroom's labels. Tiers start in dependsOn
 // order. Talks to Docker only through ContainerEngine (docker-engine.ts holds dockerode).
-import { ClusterError, Interrupted, Logger, silentLogger } from '../common';
-import type { ClusterDriver, DownOptions, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
+import { ClusterError, Interrupted, type Logger, silentLogger } from '../common';
+import type {
+  ClusterDriver,
+  DownOptions,
+  DriverOptions,
+  Knobs,
+  ReplicaStatus,
+  RunningCluster,
+  UpOptions,
+} from './driver';
 import { dockerEngine, dockerHostOptions } from './docker-engine';
 import type { ContainerEngine, ContainerState, ContainerSummary } from './engine';
 import { buildTag, folderContext } from './build-context';
@@ -13,7 +21,7 @@ import { label, replicaLabels } from './labels';
 import { currentOwner, heldError, localProbe, type Owner, sameOwner, sortByOwner } from './owner';
 import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample, TierSpec } from './model';
 import { describeHolder, takenPorts } from './ports';
-import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
+import { defaultReadiness, NotReady, postKnobs, type ReadinessCheck, readinessFor } from './readiness';
 import { mapLimit, replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
 import { renderAll, renderTemplate } from './templates';
 import { makeRunId } from '../results';
@@ -57,7 +65,9 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       const host = dockerHost ?? opts.dockerHost;
       // The first DC naming an endpoint gives its certificates (one daemon, one set of them).
       const certPath =
-        dockerHost === undefined ? opts.dockerCertPath : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
+        dockerHost === undefined
+          ? opts.dockerCertPath
+          : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
       const how = {
         ...(certPath ? { certPath } : {}),
         ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}),
@@ -164,7 +174,12 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     } catch (err) {
       const tail = err instanceof ClusterError ? err.logTail : undefined;
       const reason = (err as Error).message.split('\n')[0].replace(/^docker: /, '');
-      throw new ClusterError(`tier ${tier.name}: building ${dir} on ${engine.daemon} failed: ${reason}`, `the build of ${tag}`, tail || undefined, `fix the Dockerfile in ${dir}; its last output lines are above`);
+      throw new ClusterError(
+        `tier ${tier.name}: building ${dir} on ${engine.daemon} failed: ${reason}`,
+        `the build of ${tag}`,
+        tail || undefined,
+        `fix the Dockerfile in ${dir}; its last output lines are above`,
+      );
     }
     log.info(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return tag;
@@ -178,7 +193,10 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     if (await engine.imageExists(recipe.tag)) return recipe.tag;
     const started = Date.now();
     const mb = recipe.files.reduce((s, f) => s + f.size, 0) / MiB;
-    const how = baseImage === 'scratch' ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB` : `FROM ${baseImage}`;
+    const how =
+      baseImage === 'scratch'
+        ? `offline, FROM scratch, ${recipe.files.length} files, ${mb.toFixed(0)} MiB`
+        : `FROM ${baseImage}`;
     log.info(`building the reference image ${recipe.tag} on ${engine.daemon} (${how})`);
     await engine.buildImage(buildContext(recipe), recipe.tag);
     log.info(`built ${recipe.tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -188,7 +206,12 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
   /** Ports of local replicas that something else listens on: a clear error before anything starts. */
   async function checkPorts(): Promise<void> {
     const local = spec.replicas.filter(onThisMachine);
-    const taken = await takenPorts(local.flatMap((r) => [{ host: r.host, port: r.httpPort }, { host: r.host, port: r.grpcPort }]));
+    const taken = await takenPorts(
+      local.flatMap((r) => [
+        { host: r.host, port: r.httpPort },
+        { host: r.host, port: r.grpcPort },
+      ]),
+    );
     if (!taken.length) return;
     const owners = new Map<string, string>();
     for (const h of new Set(local.map(dockerHostOf))) {
@@ -207,7 +230,9 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       `cluster ${spec.name}: ${taken.length} of its ports are already in use, nothing was started:\n  ${lines.join('\n  ')}`,
       undefined,
       undefined,
-      owners.size ? 'bring the other cluster down (headroom down <its file>) or give this one another port range' : `stop what listens there, or change 'ports' in ${spec.file}`,
+      owners.size
+        ? 'bring the other cluster down (headroom down <its file>) or give this one another port range'
+        : `stop what listens there, or change 'ports' in ${spec.file}`,
     );
   }
 
@@ -234,7 +259,8 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     const { held, removable } = await byOwner((o) => sameOwner(o, owner));
     if (held.length) throw heldError(spec.name, spec.file, held, 'nothing was started or removed');
     const leftovers = await remove(removable);
-    if (leftovers) log.info(`removed ${leftovers} leftover container(s) of cluster ${spec.name} (their run's process is gone)`);
+    if (leftovers)
+      log.info(`removed ${leftovers} leftover container(s) of cluster ${spec.name} (their run's process is gone)`);
     await checkPorts();
     // Images per (daemon, tier): only the tiers a daemon runs replicas of.
     const images = new Map<string, string>();
@@ -261,7 +287,11 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
           image: images.get(imageKey(dockerHostOf(r), tier.name))!,
           env: {
             // serviceEnv is the front reference tier's env, which a caller may still adjust on the spec.
-            ...renderAll(tier.name === front && tier.source.kind === 'reference' ? { ...tier.env, ...spec.serviceEnv } : tier.env, r, spec.replicas),
+            ...renderAll(
+              tier.name === front && tier.source.kind === 'reference' ? { ...tier.env, ...spec.serviceEnv } : tier.env,
+              r,
+              spec.replicas,
+            ),
             HTTP_PORT: String(r.httpPort),
             GRPC_PORT: String(r.grpcPort),
             HOST: r.host,
@@ -300,12 +330,16 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
             if (failed) return; // another replica failed first; its error is the one to show
             failed = true;
             ready.abort(); // the others stop waiting: the whole cluster comes down
-            const tail = await engineForReplica(r).logs(r.containerId!, logLines).catch(() => '');
+            const tail = await engineForReplica(r)
+              .logs(r.containerId!, logLines)
+              .catch(() => '');
             throw new ClusterError(
               `replica ${r.name} of cluster ${spec.name} did not become healthy: ${err.message}; every replica of the cluster was removed`,
               r.name,
               tail || '(no output)',
-              err.exited ? 'the service exited: its last lines above say why' : `a replica of type ${r.serverType} has ${spec.serverTypes[r.serverType].cpus} CPU; on a busy machine starting can be slow`,
+              err.exited
+                ? 'the service exited: its last lines above say why'
+                : `a replica of type ${r.serverType} has ${spec.serverTypes[r.serverType].cpus} CPU; on a busy machine starting can be slow`,
             );
           }
         });
@@ -315,10 +349,13 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       log.debug(`cluster ${spec.name}: ${replicas.length} replicas healthy ${Date.now() - startedAt} ms after start`);
       return runningCluster(spec, runId, replicas, startedAt);
     } catch (err) {
-      await removeRun(runId).catch((e) => log.warn(`could not remove the containers of ${spec.name}: ${(e as Error).message}`));
+      await removeRun(runId).catch((e) =>
+        log.warn(`could not remove the containers of ${spec.name}: ${(e as Error).message}`),
+      );
       // Two runs that started at the same moment: the one that lost says who holds the cluster.
       const { held: winner } = await byOwner((o) => sameOwner(o, owner)).catch(() => ({ held: [] }));
-      if (winner.length && !signal?.aborted) throw heldError(spec.name, spec.file, winner, 'nothing of this run was left');
+      if (winner.length && !signal?.aborted)
+        throw heldError(spec.name, spec.file, winner, 'nothing of this run was left');
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -327,7 +364,9 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
 
   function runningCluster(spec: ClusterSpec, runId: string, replicas: Replica[], startedAt: number): RunningCluster {
     const cpus = new Map(replicas.map((r) => [r.name, spec.serverTypes[r.serverType].cpus]));
-    const previous = new Map<string, { at: number; cpuNanos: number }>(replicas.map((r) => [r.name, { at: startedAt, cpuNanos: 0 }]));
+    const previous = new Map<string, { at: number; cpuNanos: number }>(
+      replicas.map((r) => [r.name, { at: startedAt, cpuNanos: 0 }]),
+    );
     let downing: Promise<void> | undefined;
     const find = (name: string) => {
       if (downing) throw new ClusterError(`cluster ${spec.name} is down`, name);
@@ -358,21 +397,25 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
           }
         }
         const samples = await Promise.all(
-          replicas.filter((r) => live.has(r.name)).map(async (r): Promise<ResourceSample | undefined> => {
-            const s = await engineForReplica(r).stats(r.containerId!).catch(() => undefined);
-            if (!s) return undefined;
-            const prev = previous.get(r.name)!;
-            const dt = (s.at - prev.at) / 1000;
-            const used = (s.cpuNanos - prev.cpuNanos) / 1e9;
-            previous.set(r.name, { at: s.at, cpuNanos: s.cpuNanos });
-            return {
-              replica: r.name,
-              at: s.at,
-              cpuSeconds: s.cpuNanos / 1e9,
-              cpuShare: dt > 0 ? Math.max(0, used / (dt * cpus.get(r.name)!)) : 0,
-              memoryMb: s.memoryBytes / MiB,
-            };
-          }),
+          replicas
+            .filter((r) => live.has(r.name))
+            .map(async (r): Promise<ResourceSample | undefined> => {
+              const s = await engineForReplica(r)
+                .stats(r.containerId!)
+                .catch(() => undefined);
+              if (!s) return undefined;
+              const prev = previous.get(r.name)!;
+              const dt = (s.at - prev.at) / 1000;
+              const used = (s.cpuNanos - prev.cpuNanos) / 1e9;
+              previous.set(r.name, { at: s.at, cpuNanos: s.cpuNanos });
+              return {
+                replica: r.name,
+                at: s.at,
+                cpuSeconds: s.cpuNanos / 1e9,
+                cpuShare: dt > 0 ? Math.max(0, used / (dt * cpus.get(r.name)!)) : 0,
+                memoryMb: s.memoryBytes / MiB,
+              };
+            }),
         );
         return samples.filter((s): s is ResourceSample => !!s);
       },
@@ -380,7 +423,8 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
       pause: (name) => act(name, 'pause', (e, id) => e.pause(id)),
       unpause: (name) => act(name, 'unpause', (e, id) => e.unpause(id)),
       async setCpus(name, value) {
-        if (!(value > 0)) throw new ClusterError(`setCpus ${name}: expected a CPU quota above 0 cores, got ${value}`, name);
+        if (!(value > 0))
+          throw new ClusterError(`setCpus ${name}: expected a CPU quota above 0 cores, got ${value}`, name);
         await act(name, 'setCpus', (e, id) => e.updateCpus(id, Math.round(value * 1e9)));
         cpus.set(name, value);
       },
@@ -425,8 +469,8 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
           return {
             ...toReplica(r, found.c.id),
             state: d ? stateOf(d.state) : 'missing',
-            cpus: d && d.nanoCpus ? d.nanoCpus / 1e9 : type.cpus,
-            memoryMb: d && d.memoryBytes ? d.memoryBytes / MiB : type.memoryMb,
+            cpus: d?.nanoCpus ? d.nanoCpus / 1e9 : type.cpus,
+            memoryMb: d?.memoryBytes ? d.memoryBytes / MiB : type.memoryMb,
           };
         }),
       );

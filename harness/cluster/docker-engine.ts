@@ -6,7 +6,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { ClusterError } from '../common';
 import type { DockerConnectOptions } from './driver';
-import type { ContainerCreate, ContainerDetails, ContainerEngine, ContainerState, ContainerStats, ContainerSummary } from './engine';
+import type { ContainerCreate, ContainerDetails, ContainerEngine, ContainerState, ContainerStats } from './engine';
 
 /**
  * `unix:///run/docker.sock`, `tcp://host:2376`, `ssh://user@host`, `npipe:////./pipe/docker_engine` to
@@ -14,7 +14,10 @@ import type { ContainerCreate, ContainerDetails, ContainerEngine, ContainerState
  * tcp:// endpoint mutual TLS; `sshAgent` (SSH_AUTH_SOCK, passed in by the caller) is how ssh://
  * authenticates; `source` (e.g. 'DOCKER_HOST') is named in the connection errors of that endpoint.
  */
-export function dockerHostOptions(dockerHost: string, how: { certPath?: string; sshAgent?: string; source?: string } = {}): DockerConnectOptions {
+export function dockerHostOptions(
+  dockerHost: string,
+  how: { certPath?: string; sshAgent?: string; source?: string } = {},
+): DockerConnectOptions {
   const from = how.source ? { source: `${how.source}=${dockerHost}` } : {};
   return { ...endpointOptions(dockerHost, how), ...from };
 }
@@ -49,7 +52,11 @@ function endpointOptions(dockerHost: string, how: { certPath?: string; sshAgent?
     const tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
     return { protocol: 'https', host: url.hostname, port: Number(url.port || 2376), ...tls };
   }
-  return { protocol: url.protocol === 'tcp:' && url.port === '2376' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) };
+  return {
+    protocol: url.protocol === 'tcp:' && url.port === '2376' ? 'https' : 'http',
+    host: url.hostname,
+    port: Number(url.port || 2375),
+  };
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -91,10 +98,18 @@ async function cgroupStats(id: string): Promise<ContainerStats | undefined> {
   const inactive = (stat: string, key: string) => Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
   for (const dir of [`/sys/fs/cgroup/docker/${id}`, `/sys/fs/cgroup/system.slice/docker-${id}.scope`]) {
     try {
-      const [cpu, mem, stat] = await Promise.all([read(`${dir}/cpu.stat`), read(`${dir}/memory.current`), read(`${dir}/memory.stat`)]);
+      const [cpu, mem, stat] = await Promise.all([
+        read(`${dir}/cpu.stat`),
+        read(`${dir}/memory.current`),
+        read(`${dir}/memory.stat`),
+      ]);
       const usec = Number(/^usage_usec (\d+)$/m.exec(cpu)?.[1]);
       if (!Number.isFinite(usec)) continue;
-      return { at: Date.now(), cpuNanos: usec * 1000, memoryBytes: Math.max(0, Number(mem) - inactive(stat, 'inactive_file')) };
+      return {
+        at: Date.now(),
+        cpuNanos: usec * 1000,
+        memoryBytes: Math.max(0, Number(mem) - inactive(stat, 'inactive_file')),
+      };
     } catch {
       // not this layout
     }
@@ -105,8 +120,16 @@ async function cgroupStats(id: string): Promise<ContainerStats | undefined> {
     [`/sys/fs/cgroup/cpuacct/system.slice/docker-${id}.scope`, `/sys/fs/cgroup/memory/system.slice/docker-${id}.scope`],
   ]) {
     try {
-      const [cpu, mem, stat] = await Promise.all([read(`${cpuDir}/cpuacct.usage`), read(`${memDir}/memory.usage_in_bytes`), read(`${memDir}/memory.stat`)]);
-      return { at: Date.now(), cpuNanos: Number(cpu), memoryBytes: Math.max(0, Number(mem) - inactive(stat, 'total_inactive_file')) };
+      const [cpu, mem, stat] = await Promise.all([
+        read(`${cpuDir}/cpuacct.usage`),
+        read(`${memDir}/memory.usage_in_bytes`),
+        read(`${memDir}/memory.stat`),
+      ]);
+      return {
+        at: Date.now(),
+        cpuNanos: Number(cpu),
+        memoryBytes: Math.max(0, Number(mem) - inactive(stat, 'total_inactive_file')),
+      };
     } catch {
       // not this layout
     }
@@ -137,8 +160,15 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
   return {
     daemon,
     async list(labelFilters) {
-      const rows = (await call('list containers', () => docker.listContainers({ all: true, filters: { label: labelFilters } })))!;
-      return rows.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels ?? {}, state: c.State as ContainerState }));
+      const rows = (await call('list containers', () =>
+        docker.listContainers({ all: true, filters: { label: labelFilters } }),
+      ))!;
+      return rows.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        labels: c.Labels ?? {},
+        state: c.State as ContainerState,
+      }));
     },
     async inspect(id) {
       const c = (await call(`inspect ${id}`, () => container(id).inspect()))!;
@@ -179,7 +209,12 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
         return created.id;
       } catch (err) {
         if (statusCode(err) === 409) {
-          throw new ClusterError(`docker: a container named ${c.name} exists and is not one of this cluster's (no headroom labels)`, c.name, undefined, `remove it yourself (docker rm -f ${c.name}) or rename the cluster`);
+          throw new ClusterError(
+            `docker: a container named ${c.name} exists and is not one of this cluster's (no headroom labels)`,
+            c.name,
+            undefined,
+            `remove it yourself (docker rm -f ${c.name}) or rename the cluster`,
+          );
         }
         throw dockerError(`create ${c.name}`, err, opts.source, c.name);
       }
@@ -200,14 +235,18 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
       await call(`unpause ${id}`, () => container(id).unpause());
     },
     async updateCpus(id, nanoCpus) {
-      await call(`update ${id}`, () => container(id).update({ NanoCpus: nanoCpus, CpuShares: Math.max(2, Math.round((nanoCpus / 1e9) * 1024)) }));
+      await call(`update ${id}`, () =>
+        container(id).update({ NanoCpus: nanoCpus, CpuShares: Math.max(2, Math.round((nanoCpus / 1e9) * 1024)) }),
+      );
     },
     async stats(id): Promise<ContainerStats> {
       if (local) {
         const fast = await cgroupStats(id);
         if (fast) return fast;
       }
-      const s = (await call(`stats ${id}`, () => container(id).stats({ stream: false, 'one-shot': true } as { stream: false })))! as unknown as {
+      const s = (await call(`stats ${id}`, () =>
+        container(id).stats({ stream: false, 'one-shot': true } as { stream: false }),
+      ))! as unknown as {
         read: string;
         cpu_stats: { cpu_usage: { total_usage: number } };
         memory_stats: { usage?: number; stats?: Record<string, number> };
@@ -221,7 +260,11 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
       };
     },
     async logs(id, lines) {
-      const buf = await call(`logs ${id}`, () => container(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }), true);
+      const buf = await call(
+        `logs ${id}`,
+        () => container(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+        true,
+      );
       return buf ? demux(Buffer.from(buf as unknown as Buffer)).trimEnd() : '';
     },
     async imageExists(tag) {
@@ -230,11 +273,19 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
     async pullImage(ref) {
       const stream = (await call(`pull ${ref}`, () => docker.pull(ref) as Promise<NodeJS.ReadableStream>))!;
       await new Promise<void>((resolve, reject) => {
-        docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
-          const failed = events?.find((e) => e.error || e.errorDetail);
-          if (err || failed) reject(new ClusterError(`docker: pull ${ref}: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`));
-          else resolve();
-        });
+        docker.modem.followProgress(
+          stream,
+          (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+            const failed = events?.find((e) => e.error || e.errorDetail);
+            if (err || failed)
+              reject(
+                new ClusterError(
+                  `docker: pull ${ref}: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`,
+                ),
+              );
+            else resolve();
+          },
+        );
       });
     },
     async exportImage(ref) {
@@ -243,26 +294,38 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
     async loadImage(tar) {
       const stream = (await call('load an image', () => docker.loadImage(tar) as Promise<NodeJS.ReadableStream>))!;
       await new Promise<void>((resolve, reject) => {
-        docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
-          const failed = events?.find((e) => e.error || e.errorDetail);
-          const reason = failed?.error ?? failed?.errorDetail?.message ?? err?.message;
-          if (err || failed) reject(new ClusterError(`docker: load an image: ${reason}`));
-          else resolve();
-        });
+        docker.modem.followProgress(
+          stream,
+          (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+            const failed = events?.find((e) => e.error || e.errorDetail);
+            const reason = failed?.error ?? failed?.errorDetail?.message ?? err?.message;
+            if (err || failed) reject(new ClusterError(`docker: load an image: ${reason}`));
+            else resolve();
+          },
+        );
       });
     },
     async removeImage(tag) {
       await call(`remove image ${tag}`, () => docker.getImage(tag).remove({ force: true }), true);
     },
     async buildImage(context, tag) {
-      const stream = (await call(`build ${tag}`, () => docker.buildImage(context, { t: tag, rm: true, forcerm: true })))!;
+      const stream = (await call(`build ${tag}`, () =>
+        docker.buildImage(context, { t: tag, rm: true, forcerm: true }),
+      ))!;
       const log: string[] = [];
       await new Promise<void>((resolve, reject) => {
         docker.modem.followProgress(
           stream,
           (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
             const failed = events?.find((e) => e.error || e.errorDetail);
-            if (err || failed) reject(new ClusterError(`docker: building ${tag} failed: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`, undefined, log.slice(-20).join('')));
+            if (err || failed)
+              reject(
+                new ClusterError(
+                  `docker: building ${tag} failed: ${failed?.error ?? failed?.errorDetail?.message ?? err?.message}`,
+                  undefined,
+                  log.slice(-20).join(''),
+                ),
+              );
             else resolve();
           },
           (e: { stream?: string }) => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { request } from '../../clusters/reference/test-client';
 import { ClusterError, ExitCode } from '../common';
 import { loadClusterFile, parseClusterFile } from '../config';
-import { ClusterSpec, createDriver } from './index';
+import { type ClusterSpec, createDriver } from './index';
 import { dockerEngine } from './docker-engine';
 import { containersWithLabel, inspect, sleep } from './testing/test-kit';
 
@@ -51,7 +51,10 @@ test('up removes leftovers of the same cluster; faults, knobs and resource sampl
   const driver = createDriver(spec);
   // A crashed harness (its pid above pid_max: no such process) leaves `first` running; the next up must replace it.
   const deadPid = Number((await import('node:fs')).readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1;
-  const first = await driver.up({ runId: 'leftover-run', owner: { host: (await import('node:os')).hostname(), pid: deadPid, since: new Date().toISOString() } });
+  const first = await driver.up({
+    runId: 'leftover-run',
+    owner: { host: (await import('node:os')).hostname(), pid: deadPid, since: new Date().toISOString() },
+  });
   const firstIds = first.replicas.map((r) => r.containerId);
   await using cluster = await driver.up({ runId: 'test-run' });
   const ids = await containersWithLabel(clusterLabel);
@@ -70,16 +73,32 @@ test('up removes leftovers of the same cluster; faults, knobs and resource sampl
   assert.deepEqual(samples.map((s) => s.replica).sort(), cluster.replicas.map((r) => r.name).sort());
   const busySample = samples.find((s) => s.replica === large.name)!;
   const idleSample = samples.find((s) => s.replica === west.name)!;
-  assert.ok(busySample.cpuShare > 0.5 && busySample.cpuShare < 1.3, `busy large replica cpuShare ${busySample.cpuShare}`);
+  assert.ok(
+    busySample.cpuShare > 0.5 && busySample.cpuShare < 1.3,
+    `busy large replica cpuShare ${busySample.cpuShare}`,
+  );
   assert.ok(idleSample.cpuShare < 0.2, `idle replica cpuShare ${idleSample.cpuShare}`);
   assert.ok(busySample.cpuSeconds > idleSample.cpuSeconds);
   const memoryMb = busySample.memoryMb ?? 0;
   assert.ok(memoryMb > 5 && memoryMb < 256, `memory ${busySample.memoryMb} MiB`);
 
   // setKnobs: the service answers with the knobs in force, and a later read agrees.
-  assert.deepEqual(await cluster.setKnobs(west.name, { feedCpuMs: 7, errorRate: 0.5 }), { feedCpuMs: 7, likeCpuMs: 0.3, backendWaitMs: 0, errorRate: 0.5 });
-  assert.deepEqual((await request(west.http, 'GET', '/admin/knobs')).json(), { feedCpuMs: 7, likeCpuMs: 0.3, backendWaitMs: 0, errorRate: 0.5 });
-  await assert.rejects(cluster.setKnobs(west.name, { errorRate: 2 }), (err: unknown) => err instanceof ClusterError && /400/.test(err.message) && err.replica === west.name);
+  assert.deepEqual(await cluster.setKnobs(west.name, { feedCpuMs: 7, errorRate: 0.5 }), {
+    feedCpuMs: 7,
+    likeCpuMs: 0.3,
+    backendWaitMs: 0,
+    errorRate: 0.5,
+  });
+  assert.deepEqual((await request(west.http, 'GET', '/admin/knobs')).json(), {
+    feedCpuMs: 7,
+    likeCpuMs: 0.3,
+    backendWaitMs: 0,
+    errorRate: 0.5,
+  });
+  await assert.rejects(
+    cluster.setKnobs(west.name, { errorRate: 2 }),
+    (err: unknown) => err instanceof ClusterError && /400/.test(err.message) && err.replica === west.name,
+  );
 
   // setCpus: the quota Docker enforces changes live, status reports it.
   await cluster.setCpus(large.name, 0.75);
@@ -103,7 +122,13 @@ test('up removes leftovers of the same cluster; faults, knobs and resource sampl
   await cluster.restart!(small.name);
   assert.equal(await answers(small.http), true);
 
-  await assert.rejects(cluster.kill('no-such-replica'), (err: unknown) => err instanceof ClusterError && err.exitCode === ExitCode.cluster && /has no replica named 'no-such-replica'/.test(err.message));
+  await assert.rejects(
+    cluster.kill('no-such-replica'),
+    (err: unknown) =>
+      err instanceof ClusterError &&
+      err.exitCode === ExitCode.cluster &&
+      /has no replica named 'no-such-replica'/.test(err.message),
+  );
 
   // down twice is safe; the disposal at the end of the block is a third call.
   await cluster.down();
@@ -132,7 +157,10 @@ test('a port in use by another process: a clear ClusterError and nothing started
       assert.ok(err instanceof ClusterError);
       assert.equal(err.exitCode, ExitCode.cluster);
       assert.match(err.message, /1 of its ports are already in use, nothing was started/);
-      assert.match(err.message, /127\.0\.0\.1:21003 \(wanted by hr-driver-test-e1-large-1\) is in use by a process that is not one of headroom's replicas/);
+      assert.match(
+        err.message,
+        /127\.0\.0\.1:21003 \(wanted by hr-driver-test-e1-large-1\) is in use by a process that is not one of headroom's replicas/,
+      );
       return true;
     });
     assert.deepEqual(await containersWithLabel(clusterLabel), []);
@@ -146,7 +174,10 @@ test('a replica that never becomes healthy: every replica removed, the error sho
   const spec: ClusterSpec = { ...base, serviceEnv: { ...base.serviceEnv, LIKE_CPU_MS: 'lots' } };
   await assert.rejects(createDriver(spec, { healthTimeoutMs: 20_000 }).up(), (err: unknown) => {
     assert.ok(err instanceof ClusterError, String(err));
-    assert.match(err.message, /^replica hr-driver-test-\S+ of cluster hr-driver-test did not become healthy: .*the container exited/);
+    assert.match(
+      err.message,
+      /^replica hr-driver-test-\S+ of cluster hr-driver-test did not become healthy: .*the container exited/,
+    );
     assert.match(err.logTail ?? '', /LIKE_CPU_MS/, 'the service says which variable is wrong');
     assert.match(err.message, /--- last log lines of hr-driver-test-/);
     return true;
@@ -172,13 +203,22 @@ regions:
     'static.yaml',
   );
   const driver = createDriver(spec);
-  assert.deepEqual((await driver.status()).map((r) => [r.name, r.state, r.http]), [
-    ['hr-static-test-lab1-gen1-1', 'unmanaged', a.http],
-    ['hr-static-test-lab1-gen1-2', 'unmanaged', b.http],
-  ]);
+  assert.deepEqual(
+    (await driver.status()).map((r) => [r.name, r.state, r.http]),
+    [
+      ['hr-static-test-lab1-gen1-1', 'unmanaged', a.http],
+      ['hr-static-test-lab1-gen1-2', 'unmanaged', b.http],
+    ],
+  );
   const cluster = await driver.up();
-  assert.deepEqual(cluster.replicas.map((r) => r.grpc), [a.grpc, b.grpc]);
-  await assert.rejects(cluster.kill('hr-static-test-lab1-gen1-1'), (err: unknown) => err instanceof ClusterError && /static driver/.test(err.message));
+  assert.deepEqual(
+    cluster.replicas.map((r) => r.grpc),
+    [a.grpc, b.grpc],
+  );
+  await assert.rejects(
+    cluster.kill('hr-static-test-lab1-gen1-1'),
+    (err: unknown) => err instanceof ClusterError && /static driver/.test(err.message),
+  );
   await assert.rejects(cluster.setCpus('hr-static-test-lab1-gen1-1', 1), ClusterError);
   assert.deepEqual(await cluster.sampleResources(), []);
   assert.equal((await cluster.setKnobs('hr-static-test-lab1-gen1-2', { backendWaitMs: 1 })).backendWaitMs, 1);
@@ -195,7 +235,14 @@ regions: [{ name: lab, dcs: [{ name: lab1, demand: 1, pools: { gen1: [{ http: "h
 `,
     'dead.yaml',
   );
-  await assert.rejects(createDriver(dead, { healthTimeoutMs: 1000 }).up(), (err: unknown) => err instanceof ClusterError && /hr-static-dead-lab1-gen1-1 \(http:\/\/127\.0\.0\.1:21499, 127\.0\.0\.1:21498\) of static cluster hr-static-dead is not healthy/.test(err.message));
+  await assert.rejects(
+    createDriver(dead, { healthTimeoutMs: 1000 }).up(),
+    (err: unknown) =>
+      err instanceof ClusterError &&
+      /hr-static-dead-lab1-gen1-1 \(http:\/\/127\.0\.0\.1:21499, 127\.0\.0\.1:21498\) of static cluster hr-static-dead is not healthy/.test(
+        err.message,
+      ),
+  );
   await sleep(0);
 });
 
@@ -210,19 +257,32 @@ test('resource counters: the cgroup files and docker stats agree', async () => {
   // Idle now: the counters barely move between the three reads.
   assert.ok(viaCgroup.cpuNanos > 0.05e9, `cpu ${viaCgroup.cpuNanos}`);
   // (the daemon may hand out its last one-second reading, so allow what an idle node uses meanwhile)
-  assert.ok(Math.abs(viaDocker.cpuNanos - viaCgroup.cpuNanos) < 0.05e9 && again.cpuNanos >= viaCgroup.cpuNanos, `${viaCgroup.cpuNanos}, ${viaDocker.cpuNanos}, ${again.cpuNanos}`);
-  assert.ok(Math.abs(viaDocker.memoryBytes - viaCgroup.memoryBytes) < 8 * 1024 * 1024, `memory ${viaCgroup.memoryBytes} vs ${viaDocker.memoryBytes}`);
+  assert.ok(
+    Math.abs(viaDocker.cpuNanos - viaCgroup.cpuNanos) < 0.05e9 && again.cpuNanos >= viaCgroup.cpuNanos,
+    `${viaCgroup.cpuNanos}, ${viaDocker.cpuNanos}, ${again.cpuNanos}`,
+  );
+  assert.ok(
+    Math.abs(viaDocker.memoryBytes - viaCgroup.memoryBytes) < 8 * 1024 * 1024,
+    `memory ${viaCgroup.memoryBytes} vs ${viaDocker.memoryBytes}`,
+  );
 });
 
 test('a DC may name its own Docker endpoint (here the same daemon, spelled out)', async () => {
-  const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST : 'unix:///var/run/docker.sock';
-  const text = (await import('node:fs')).readFileSync(fixture, 'utf8').replace('ports: 21100-21109', `ports: 21100-21109\n        dockerHost: ${socket}`);
+  const socket = process.env.DOCKER_HOST?.startsWith('unix://')
+    ? process.env.DOCKER_HOST
+    : 'unix:///var/run/docker.sock';
+  const text = (await import('node:fs'))
+    .readFileSync(fixture, 'utf8')
+    .replace('ports: 21100-21109', `ports: 21100-21109\n        dockerHost: ${socket}`);
   const spec = parseClusterFile(text, 'docker-host.yaml');
   assert.equal(spec.dcs.find((d) => d.name === 'w1')!.dockerHost, socket);
   const driver = createDriver(spec);
   await using cluster = await driver.up();
   for (const r of cluster.replicas) assert.equal(await answers(r.http), true, r.name);
-  assert.deepEqual((await driver.status()).map((r) => r.state), ['running', 'running', 'running']);
+  assert.deepEqual(
+    (await driver.status()).map((r) => r.state),
+    ['running', 'running', 'running'],
+  );
   assert.equal((await cluster.sampleResources()).length, 3);
   assert.equal(await driver.down(), 3, 'each container counted once');
   assert.deepEqual(await containersWithLabel(clusterLabel), []);
@@ -231,12 +291,17 @@ test('a DC may name its own Docker endpoint (here the same daemon, spelled out)'
 test('ports held by another headroom cluster: the error names that cluster and its replica', async () => {
   const spec = await loadClusterFile(fixture);
   await using running = await createDriver(spec).up();
-  const text = (await import('node:fs')).readFileSync(fixture, 'utf8').replace('name: hr-driver-test', 'name: hr-driver-other');
+  const text = (await import('node:fs'))
+    .readFileSync(fixture, 'utf8')
+    .replace('name: hr-driver-test', 'name: hr-driver-other');
   const other = parseClusterFile(text, 'other.yaml');
   await assert.rejects(createDriver(other).up(), (err: unknown) => {
     assert.ok(err instanceof ClusterError);
     assert.match(err.message, /cluster hr-driver-other: 6 of its ports are already in use, nothing was started/);
-    assert.match(err.message, /127\.0\.0\.1:21000 \(wanted by hr-driver-other-e1-small-1\) is in use by replica hr-driver-test-e1-small-1 of headroom cluster hr-driver-test/);
+    assert.match(
+      err.message,
+      /127\.0\.0\.1:21000 \(wanted by hr-driver-other-e1-small-1\) is in use by replica hr-driver-test-e1-small-1 of headroom cluster hr-driver-test/,
+    );
     assert.match(err.hint ?? '', /bring the other cluster down/);
     return true;
   });

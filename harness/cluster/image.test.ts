@@ -9,8 +9,14 @@ const refDir = path.join(__dirname, '..', '..', 'clusters', 'reference');
 
 test('ldd: node links libc and is loaded by the dynamic loader', () => {
   const libs = linkedLibraries(process.execPath);
-  assert.ok(libs.some((l) => /\/libc\.so\.6$/.test(l)), libs.join(' '));
-  assert.ok(libs.some((l) => /\/ld-linux[^/]*\.so\.\d$/.test(l)), libs.join(' '));
+  assert.ok(
+    libs.some((l) => /\/libc\.so\.6$/.test(l)),
+    libs.join(' '),
+  );
+  assert.ok(
+    libs.some((l) => /\/ld-linux[^/]*\.so\.\d$/.test(l)),
+    libs.join(' '),
+  );
   assert.ok(libs.every((l) => l.startsWith('/')));
 });
 
@@ -25,7 +31,8 @@ test('the recipe: node, its libraries, the service files and its npm closure; th
   assert.equal(node.size, statSync(process.execPath).size);
   for (const lib of linkedLibraries(process.execPath)) assert.ok(targets.includes(lib), lib);
   for (const f of ['server.js', 'worker.js', 'feed.proto', 'health.proto']) assert.ok(targets.includes(`/app/${f}`), f);
-  for (const p of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs']) assert.ok(targets.includes(`/app/node_modules/${p}/package.json`), p);
+  for (const p of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'])
+    assert.ok(targets.includes(`/app/node_modules/${p}/package.json`), p);
   assert.ok(!targets.some((t) => t.includes('/node_modules/dockerode/')), 'only the closure of deps.json');
   assert.match(r.dockerfile, /^FROM scratch\nCOPY rootfs\/ \/\n/);
   assert.match(r.dockerfile, /ENTRYPOINT \["\/usr\/local\/bin\/node", "\/app\/server\.js"\]/);

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { pack as tarPack, Pack } from 'tar-stream';
+import { pack as tarPack, type Pack } from 'tar-stream';
 import { dependencyClosure, referenceDeps, referenceDir } from '../../clusters/reference';
 import { ClusterError, projectRoot } from '../common';
 
@@ -38,7 +38,12 @@ export function linkedLibraries(binary: string): string[] {
   } catch (err) {
     const text = String((err as { stdout?: string }).stdout ?? '') + String((err as { stderr?: string }).stderr ?? '');
     if (/not a dynamic executable|statically linked/.test(text)) return [];
-    throw new ClusterError(`reference image: cannot list the libraries of ${binary} with ldd (${(err as Error).message})`, undefined, undefined, 'install ldd (libc-bin), or set HEADROOM_BASE_IMAGE=node:20-slim where a registry answers');
+    throw new ClusterError(
+      `reference image: cannot list the libraries of ${binary} with ldd (${(err as Error).message})`,
+      undefined,
+      undefined,
+      'install ldd (libc-bin), or set HEADROOM_BASE_IMAGE=node:20-slim where a registry answers',
+    );
   }
   const libs = new Set<string>();
   for (const line of out.split('\n')) {
@@ -117,7 +122,11 @@ export function referenceRecipe(baseImage = 'scratch'): ImageRecipe {
   return { tag: `${imageRepository}:${hash.digest('hex').slice(0, 12)}`, baseImage, dockerfile, files };
 }
 
-export function addEntry(pack: Pack, header: Parameters<Pack['entry']>[0], body?: NodeJS.ReadableStream | Buffer): Promise<void> {
+export function addEntry(
+  pack: Pack,
+  header: Parameters<Pack['entry']>[0],
+  body?: NodeJS.ReadableStream | Buffer,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!body || Buffer.isBuffer(body)) {
       pack.entry(header, body ?? undefined, (err) => (err ? reject(err) : resolve()));
@@ -144,7 +153,11 @@ export function buildContext(recipe: ImageRecipe): NodeJS.ReadableStream {
           dirs.add(dir);
           await addEntry(pack, { name: `rootfs/${dir}/`, type: 'directory', mode: 0o755, mtime: new Date(0) });
         }
-        await addEntry(pack, { name: `rootfs${f.target}`, size: f.size, mode: f.mode, mtime: new Date(0) }, createReadStream(f.source));
+        await addEntry(
+          pack,
+          { name: `rootfs${f.target}`, size: f.size, mode: f.mode, mtime: new Date(0) },
+          createReadStream(f.source),
+        );
       }
       pack.finalize();
     } catch (err) {

@@ -6,7 +6,16 @@ import { dockerDriver } from './docker-driver';
 import { staticDriver } from './static-driver';
 
 export * from './model';
-export type { ClusterDriver, DockerConnectOptions, DownOptions, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
+export type {
+  ClusterDriver,
+  DockerConnectOptions,
+  DownOptions,
+  DriverOptions,
+  Knobs,
+  ReplicaStatus,
+  RunningCluster,
+  UpOptions,
+} from './driver';
 export { otherHostStaleMs, type Owner } from './owner';
 export { label as clusterLabels } from './labels';
 export { buildContext, linkedLibraries, referenceRecipe, type ImageFile, type ImageRecipe } from './image';

@@ -35,7 +35,11 @@ test('local-3dc: headroom up, call every replica over HTTP and gRPC, labels and 
       try {
         const reply = await grpc.getFeed({ user: 7 });
         assert.equal(reply.posts.length, 20, `${r.name} GetFeed`);
-        assert.deepEqual(reply.posts.map((p) => p.id), (body.posts as { id: number }[]).map((p) => p.id), 'same feed over both protocols');
+        assert.deepEqual(
+          reply.posts.map((p) => p.id),
+          (body.posts as { id: number }[]).map((p) => p.id),
+          'same feed over both protocols',
+        );
       } finally {
         grpc.close();
       }
@@ -52,7 +56,14 @@ test('local-3dc: headroom up, call every replica over HTTP and gRPC, labels and 
       const type = spec.serverTypes[r.serverType];
       const labels = c.Config.Labels;
       assert.deepEqual(
-        [labels['headroom.cluster'], labels['headroom.region'], labels['headroom.dc'], labels['headroom.pool'], labels['headroom.type'], labels['headroom.replica']],
+        [
+          labels['headroom.cluster'],
+          labels['headroom.region'],
+          labels['headroom.dc'],
+          labels['headroom.pool'],
+          labels['headroom.type'],
+          labels['headroom.replica'],
+        ],
         ['local-3dc', r.region, r.dc, r.pool, r.serverType, r.name],
       );
       assert.equal(c.HostConfig.NetworkMode, 'host');
@@ -60,7 +71,14 @@ test('local-3dc: headroom up, call every replica over HTTP and gRPC, labels and 
       assert.equal(c.HostConfig.Memory, type.memoryMb * MiB);
       assert.equal(c.HostConfig.RestartPolicy.Name, 'no');
       assert.ok(c.State.Running);
-      for (const e of [`HTTP_PORT=${r.httpPort}`, `GRPC_PORT=${r.grpcPort}`, 'HOST=127.0.0.1', `REPLICA=${r.name}`, `WORKERS=${type.workers}`, 'FEED_CPU_MS=2']) {
+      for (const e of [
+        `HTTP_PORT=${r.httpPort}`,
+        `GRPC_PORT=${r.grpcPort}`,
+        'HOST=127.0.0.1',
+        `REPLICA=${r.name}`,
+        `WORKERS=${type.workers}`,
+        'FEED_CPU_MS=2',
+      ]) {
         assert.ok(c.Config.Env.includes(e), `${r.name} env ${e}`);
       }
       assert.match(c.Config.Image, /^headroom-reference:[0-9a-f]{12}$/);
@@ -71,12 +89,30 @@ test('local-3dc: headroom up, call every replica over HTTP and gRPC, labels and 
     assert.equal(st.code, 0, st.stderr);
     assert.deepEqual(JSON.parse(st.stdout), {
       replicas: spec.replicas.map((r) => ({
-        name: r.name, region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType,
-        http: `http://127.0.0.1:${r.httpPort}`, grpc: `127.0.0.1:${r.grpcPort}`, state: 'running',
-        cpus: spec.serverTypes[r.serverType].cpus, memoryMb: spec.serverTypes[r.serverType].memoryMb,
+        name: r.name,
+        region: r.region,
+        dc: r.dc,
+        pool: r.pool,
+        serverType: r.serverType,
+        http: `http://127.0.0.1:${r.httpPort}`,
+        grpc: `127.0.0.1:${r.grpcPort}`,
+        state: 'running',
+        cpus: spec.serverTypes[r.serverType].cpus,
+        memoryMb: spec.serverTypes[r.serverType].memoryMb,
       })),
     });
-    assert.deepEqual(Object.keys(JSON.parse(st.stdout).replicas[0]), ['name', 'region', 'dc', 'pool', 'serverType', 'http', 'grpc', 'state', 'cpus', 'memoryMb']);
+    assert.deepEqual(Object.keys(JSON.parse(st.stdout).replicas[0]), [
+      'name',
+      'region',
+      'dc',
+      'pool',
+      'serverType',
+      'http',
+      'grpc',
+      'state',
+      'cpus',
+      'memoryMb',
+    ]);
 
     // This test process holds the cluster (a live owner): only --force takes it from another process.
     const down = await headroom(['down', '--force', 'clusters/local-3dc.yaml']);
@@ -84,7 +120,10 @@ test('local-3dc: headroom up, call every replica over HTTP and gRPC, labels and 
     assert.equal(down.stdout, 'cluster local-3dc: removed 7 containers\n');
     assert.deepEqual(await containersWithLabel('headroom.cluster=local-3dc'), []);
     const after = await headroom(['status', 'clusters/local-3dc.yaml', '--json']);
-    assert.deepEqual(new Set(JSON.parse(after.stdout).replicas.map((r: { state: string }) => r.state)), new Set(['missing']));
+    assert.deepEqual(
+      new Set(JSON.parse(after.stdout).replicas.map((r: { state: string }) => r.state)),
+      new Set(['missing']),
+    );
   } finally {
     await driver.down();
   }

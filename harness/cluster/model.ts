@@ -111,7 +111,14 @@ export interface ClusterSpec {
 
 /** `managed`: headroom starts HAProxy (one frontend per region from `port`, or one per cluster); `existing`: someone else's. */
 export type EdgeClusterSpec =
-  | { mode: 'managed'; port: number; runtimePort: number; per: 'region' | 'cluster'; maxShareChange?: number; watchdogSeconds?: number }
+  | {
+      mode: 'managed';
+      port: number;
+      runtimePort: number;
+      per: 'region' | 'cluster';
+      maxShareChange?: number;
+      watchdogSeconds?: number;
+    }
   | {
       mode: 'existing';
       /** `tcp://host:port`, `unix:///path` or `/path`. */

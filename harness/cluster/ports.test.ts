@@ -10,7 +10,13 @@ test('a port something listens on is taken; a free one is not', async () => {
   try {
     assert.equal(await portTaken('127.0.0.1', 9014), true);
     assert.equal(await portTaken('127.0.0.1', 9015), false);
-    assert.deepEqual(await takenPorts([{ host: '127.0.0.1', port: 9015 }, { host: '127.0.0.1', port: 9014 }]), [{ host: '127.0.0.1', port: 9014, holder: portHolder('127.0.0.1', 9014) }]);
+    assert.deepEqual(
+      await takenPorts([
+        { host: '127.0.0.1', port: 9015 },
+        { host: '127.0.0.1', port: 9014 },
+      ]),
+      [{ host: '127.0.0.1', port: 9014, holder: portHolder('127.0.0.1', 9014) }],
+    );
   } finally {
     server.close();
   }
@@ -19,7 +25,11 @@ test('a port something listens on is taken; a free one is not', async () => {
 
 test('a taken port names the process that listens on it, from /proc', async () => {
   // A separate process, so the pid and command line cannot be ours by accident.
-  const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(9011, '127.0.0.1', () => console.log('up'))", 'holder-marker'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', "require('net').createServer().listen(9011, '127.0.0.1', () => console.log('up'))", 'holder-marker'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once('data', () => resolve());

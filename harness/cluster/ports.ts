@@ -28,7 +28,10 @@ export interface TakenPort {
 }
 
 /** The `host:port` pairs among `endpoints` that are taken, each with the process holding it when it can be found. */
-export async function takenPorts(endpoints: { host: string; port: number }[], procRoot = '/proc'): Promise<TakenPort[]> {
+export async function takenPorts(
+  endpoints: { host: string; port: number }[],
+  procRoot = '/proc',
+): Promise<TakenPort[]> {
   const taken: TakenPort[] = [];
   for (const e of endpoints) {
     if (!(await portTaken(e.host, e.port))) continue;
@@ -98,7 +101,8 @@ function readOr(file: string): string {
 /** The process listening on `host:port`, or null when /proc does not tell (not ours to read, or no /proc). */
 export function portHolder(host: string, port: number, procRoot = '/proc'): PortHolder | null {
   const inodes = new Set<number>();
-  for (const table of ['tcp', 'tcp6']) for (const i of listeningInodes(readOr(path.join(procRoot, 'net', table)), host, port)) inodes.add(i);
+  for (const table of ['tcp', 'tcp6'])
+    for (const i of listeningInodes(readOr(path.join(procRoot, 'net', table)), host, port)) inodes.add(i);
   if (!inodes.size) return null;
   let pids: string[];
   try {
@@ -122,7 +126,11 @@ export function portHolder(host: string, port: number, procRoot = '/proc'): Port
       }
       const m = /^socket:\[(\d+)\]$/.exec(link);
       if (!m || !inodes.has(Number(m[1]))) continue;
-      const command = readOr(path.join(procRoot, pid, 'cmdline')).split('\0').filter(Boolean).join(' ').slice(0, 200);
+      const command = readOr(path.join(procRoot, pid, 'cmdline'))
+        .split('\0')
+        .filter(Boolean)
+        .join(' ')
+        .slice(0, 200);
       return { pid: Number(pid), command };
     }
   }

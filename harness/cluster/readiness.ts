@@ -11,7 +11,10 @@ import type { Replica, TierSpec } from './model';
 export interface ReadinessCheck {
   name: string;
   /** Resolves once ready; rejects with the last failure when the time is up, `alive` says no, or `signal` aborts. */
-  wait(replica: Replica, opts: { timeoutMs: number; signal?: AbortSignal; alive?: () => Promise<boolean> }): Promise<void>;
+  wait(
+    replica: Replica,
+    opts: { timeoutMs: number; signal?: AbortSignal; alive?: () => Promise<boolean> },
+  ): Promise<void>;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -26,12 +29,20 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 export class NotReady extends Error {
-  constructor(readonly check: string, readonly reason: string, readonly exited = false) {
+  constructor(
+    readonly check: string,
+    readonly reason: string,
+    readonly exited = false,
+  ) {
     super(`${check}: ${reason}`);
   }
 }
 
-async function poll(name: string, opts: { timeoutMs: number; signal?: AbortSignal; alive?: () => Promise<boolean> }, probe: () => Promise<string | undefined>): Promise<void> {
+async function poll(
+  name: string,
+  opts: { timeoutMs: number; signal?: AbortSignal; alive?: () => Promise<boolean> },
+  probe: () => Promise<string | undefined>,
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   let last = 'no answer yet';
   let round = 0;
@@ -41,8 +52,10 @@ async function poll(name: string, opts: { timeoutMs: number; signal?: AbortSigna
     if (problem === undefined) return;
     last = problem;
     // Checking the container every few rounds stops the wait as soon as it has exited.
-    if (opts.alive && ++round % 4 === 0 && !(await opts.alive())) throw new NotReady(name, `the container exited (last answer: ${last})`, true);
-    if (Date.now() >= deadline) throw new NotReady(name, `not ready after ${Math.round(opts.timeoutMs / 1000)} s (last answer: ${last})`);
+    if (opts.alive && ++round % 4 === 0 && !(await opts.alive()))
+      throw new NotReady(name, `the container exited (last answer: ${last})`, true);
+    if (Date.now() >= deadline)
+      throw new NotReady(name, `not ready after ${Math.round(opts.timeoutMs / 1000)} s (last answer: ${last})`);
     await sleep(250, opts.signal);
   }
 }
@@ -54,7 +67,12 @@ export function httpHealthAt(path: string): ReadinessCheck {
     name,
     wait: (replica, opts) =>
       poll(name, opts, async () => {
-        const res = await request(`${replica.http}${path}`, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000, reset: true });
+        const res = await request(`${replica.http}${path}`, {
+          method: 'GET',
+          headersTimeout: 2000,
+          bodyTimeout: 2000,
+          reset: true,
+        });
         await res.body.text();
         return res.statusCode === 200 ? undefined : `status ${res.statusCode}`;
       }),
@@ -69,18 +87,21 @@ export function tcpReady(port: 'http' | 'grpc' = 'http'): ReadinessCheck {
   return {
     name,
     wait: (replica, opts) =>
-      poll(name, opts, () =>
-        new Promise<string | undefined>((resolve) => {
-          const host = port === 'http' ? replica.host : (replica.grpcHost ?? replica.host);
-          const socket = connect({ host, port: port === 'http' ? replica.httpPort : replica.grpcPort });
-          const done = (problem: string | undefined) => {
-            socket.destroy();
-            resolve(problem);
-          };
-          socket.setTimeout(2000, () => done('connect timed out'));
-          socket.once('connect', () => done(undefined));
-          socket.once('error', (err) => done(err.message));
-        }),
+      poll(
+        name,
+        opts,
+        () =>
+          new Promise<string | undefined>((resolve) => {
+            const host = port === 'http' ? replica.host : (replica.grpcHost ?? replica.host);
+            const socket = connect({ host, port: port === 'http' ? replica.httpPort : replica.grpcPort });
+            const done = (problem: string | undefined) => {
+              socket.destroy();
+              resolve(problem);
+            };
+            socket.setTimeout(2000, () => done('connect timed out'));
+            socket.once('connect', () => done(undefined));
+            socket.once('error', (err) => done(err.message));
+          }),
       ),
   };
 }
@@ -91,7 +112,9 @@ function healthClient(target: string): grpc.Client & { Check: Function } {
     const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });
     healthClientCtor = (grpc.loadPackageDefinition(def) as any).grpc.health.v1.Health as grpc.ServiceClientConstructor;
   }
-  return new healthClientCtor(target, grpc.credentials.createInsecure()) as unknown as grpc.Client & { Check: Function };
+  return new healthClientCtor(target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    Check: Function;
+  };
 }
 
 export const grpcHealth: ReadinessCheck = {
@@ -99,13 +122,20 @@ export const grpcHealth: ReadinessCheck = {
   async wait(replica, opts) {
     const client = healthClient(replica.grpc);
     try {
-      await poll('gRPC health', opts, () =>
-        new Promise<string | undefined>((resolve) => {
-          client.Check({ service: '' }, { deadline: Date.now() + 2000 }, (err: grpc.ServiceError | null, reply?: { status: string }) => {
-            if (err) resolve(err.details || err.message);
-            else resolve(reply?.status === 'SERVING' ? undefined : `status ${reply?.status}`);
-          });
-        }),
+      await poll(
+        'gRPC health',
+        opts,
+        () =>
+          new Promise<string | undefined>((resolve) => {
+            client.Check(
+              { service: '' },
+              { deadline: Date.now() + 2000 },
+              (err: grpc.ServiceError | null, reply?: { status: string }) => {
+                if (err) resolve(err.details || err.message);
+                else resolve(reply?.status === 'SERVING' ? undefined : `status ${reply?.status}`);
+              },
+            );
+          }),
       );
     } finally {
       client.close();

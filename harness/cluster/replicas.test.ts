@@ -6,8 +6,16 @@ import { toReplica } from './index';
 import type { ReplicaSpec } from './index';
 
 const spec = (over: Partial<ReplicaSpec>): ReplicaSpec => ({
-  name: 'use1-small-1', region: 'us', dc: 'use1', serverType: 'small', pool: 'use1/small', index: 1,
-  host: '127.0.0.1', httpPort: 23000, grpcPort: 23001, ...over,
+  name: 'use1-small-1',
+  region: 'us',
+  dc: 'use1',
+  serverType: 'small',
+  pool: 'use1/small',
+  index: 1,
+  host: '127.0.0.1',
+  httpPort: 23000,
+  grpcPort: 23001,
+  ...over,
 });
 
 test('IPv4 and IPv6 hosts; IPv6 keeps its brackets in both addresses', () => {

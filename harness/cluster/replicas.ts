@@ -4,7 +4,18 @@ import type { ClusterSpec, Replica, ReplicaSpec, TierSpec } from './model';
 
 /** A spec's tiers; one made by hand without them has the one reference tier `web`. */
 export function tiersOf(spec: ClusterSpec): TierSpec[] {
-  return spec.tiers ?? [{ name: 'web', source: { kind: 'reference' }, env: { ...spec.serviceEnv }, serves: ['http', 'grpc'], health: { kind: 'reference' }, dependsOn: [] }];
+  return (
+    spec.tiers ?? [
+      {
+        name: 'web',
+        source: { kind: 'reference' },
+        env: { ...spec.serviceEnv },
+        serves: ['http', 'grpc'],
+        health: { kind: 'reference' },
+        dependsOn: [],
+      },
+    ]
+  );
 }
 
 /** The tier a replica belongs to (the front tier when the replica was made without one). */
@@ -17,13 +28,23 @@ export function hostPort(host: string, port: number): string {
 }
 
 export function toReplica(r: ReplicaSpec, containerId?: string): Replica {
-  return { ...r, http: `http://${hostPort(r.host, r.httpPort)}`, grpc: hostPort(r.grpcHost ?? r.host, r.grpcPort), ...(containerId ? { containerId } : {}) };
+  return {
+    ...r,
+    http: `http://${hostPort(r.host, r.httpPort)}`,
+    grpc: hostPort(r.grpcHost ?? r.host, r.grpcPort),
+    ...(containerId ? { containerId } : {}),
+  };
 }
 
 export function replicaNamed<T extends { name: string }>(spec: ClusterSpec, replicas: T[], name: string): T {
   const found = replicas.find((r) => r.name === name);
   if (!found) {
-    throw new ClusterError(`cluster ${spec.name} has no replica named '${name}'`, name, undefined, `its replicas: ${replicas.map((r) => r.name).join(', ')}`);
+    throw new ClusterError(
+      `cluster ${spec.name} has no replica named '${name}'`,
+      name,
+      undefined,
+      `its replicas: ${replicas.map((r) => r.name).join(', ')}`,
+    );
   }
   return found;
 }

@@ -18,7 +18,9 @@ after(async () => {
 /** Starts `headroom up`, SIGKILLs it as soon as one container of the cluster exists; resolves once it is dead. */
 async function killDuringUp(): Promise<void> {
   const child = spawn(process.execPath, [headroomJs, 'up', fixture], { cwd: projectRoot, stdio: 'ignore' });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, signal) => resolve(signal)),
+  );
   let done = false;
   void exited.then(() => (done = true));
   try {
@@ -53,7 +55,10 @@ test('SIGKILL during up: the next up replaces what is left', async () => {
   assert.match(up.stderr, new RegExp(`removed ${left.length} leftover container\\(s\\) of cluster hr-sigkill`));
   const now = await inspect(await containersWithLabel(clusterLabel));
   assert.equal(now.length, 3);
-  assert.deepEqual(now.map((c) => c.Config.Labels['headroom.run']), ['after-crash', 'after-crash', 'after-crash']);
+  assert.deepEqual(
+    now.map((c) => c.Config.Labels['headroom.run']),
+    ['after-crash', 'after-crash', 'after-crash'],
+  );
   assert.ok(now.every((c) => c.State.Running));
   for (const id of left) assert.ok(!now.some((c) => c.Id === id), 'old containers are gone');
   const down = await headroom(['down', fixture]);
@@ -62,7 +67,10 @@ test('SIGKILL during up: the next up replaces what is left', async () => {
 });
 
 test('SIGINT during up: exit 105 and the started replicas are removed', async () => {
-  const child = spawn(process.execPath, [headroomJs, 'up', fixture], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [headroomJs, 'up', fixture], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));

@@ -1,11 +1,11 @@
 // The static driver: servers headroom does not manage, listed by endpoint in the cluster file.
 // up only checks they answer their health checks; resource samples come from the servers' own
 // Prometheus metrics where the file says where they are; faults need a managed driver (ClusterError).
-import { ClusterError, Logger, silentLogger } from '../common';
+import { ClusterError, type Logger, silentLogger } from '../common';
 import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 import type { ClusterSpec, Replica } from './model';
-import { PrometheusSampler, ScrapeTarget } from './prometheus-scrape';
-import { defaultReadiness, NotReady, postKnobs, ReadinessCheck, readinessFor } from './readiness';
+import { PrometheusSampler, type ScrapeTarget } from './prometheus-scrape';
+import { defaultReadiness, NotReady, postKnobs, type ReadinessCheck, readinessFor } from './readiness';
 import { replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
 import { renderTemplate } from './templates';
 import { makeRunId } from '../results';
@@ -19,12 +19,20 @@ export function scrapeTargets(spec: ClusterSpec, replicas: Replica[]): ScrapeTar
   });
 }
 
-export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readiness?: ReadinessCheck[] } = {}): ClusterDriver {
+export function staticDriver(
+  spec: ClusterSpec,
+  opts: DriverOptions & { readiness?: ReadinessCheck[] } = {},
+): ClusterDriver {
   const log: Logger = opts.logger ?? silentLogger;
   const readiness = opts.readiness ?? defaultReadiness;
   const timeoutMs = opts.healthTimeoutMs ?? 30_000;
   const unsupported = (what: string, name: string) => {
-    throw new ClusterError(`${what} ${name}: cluster ${spec.name} uses the static driver, which does not manage its servers`, name, undefined, 'fault drills need driver: docker');
+    throw new ClusterError(
+      `${what} ${name}: cluster ${spec.name} uses the static driver, which does not manage its servers`,
+      name,
+      undefined,
+      'fault drills need driver: docker',
+    );
   };
 
   return {
@@ -38,7 +46,11 @@ export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readines
             try {
               await check.wait(r, { timeoutMs, signal: upOpts.signal });
             } catch (err) {
-              if (err instanceof NotReady) throw new ClusterError(`replica ${r.name} (${r.http}, ${r.grpc}) of static cluster ${spec.name} is not healthy: ${err.message}`, r.name);
+              if (err instanceof NotReady)
+                throw new ClusterError(
+                  `replica ${r.name} (${r.http}, ${r.grpc}) of static cluster ${spec.name} is not healthy: ${err.message}`,
+                  r.name,
+                );
               throw err;
             }
           }
@@ -48,7 +60,8 @@ export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readines
       const targets = scrapeTargets(spec, replicas);
       const sampler = new PrometheusSampler(targets);
       await sampler.prime();
-      if (targets.length) log.debug(`static cluster ${spec.name}: metrics of ${targets.length} of ${replicas.length} replicas read`);
+      if (targets.length)
+        log.debug(`static cluster ${spec.name}: metrics of ${targets.length} of ${replicas.length} replicas read`);
       const find = (name: string) => replicaNamed(spec, replicas, name);
       const down = async () => {};
       return {
@@ -75,7 +88,12 @@ export function staticDriver(spec: ClusterSpec, opts: DriverOptions & { readines
     },
     down: async () => 0,
     async status(): Promise<ReplicaStatus[]> {
-      return spec.replicas.map((r) => ({ ...toReplica(r), state: 'unmanaged', cpus: spec.serverTypes[r.serverType].cpus, memoryMb: spec.serverTypes[r.serverType].memoryMb }));
+      return spec.replicas.map((r) => ({
+        ...toReplica(r),
+        state: 'unmanaged',
+        cpus: spec.serverTypes[r.serverType].cpus,
+        memoryMb: spec.serverTypes[r.serverType].memoryMb,
+      }));
     },
   };
 }

@@ -39,7 +39,11 @@ test("another tier's replicas in the same DC only, comma-separated (URLs for htt
   assert.equal(renderTemplate('{{tier.backend.http}}', all[0], all), 'http://127.0.0.1:102,http://127.0.0.1:104');
   assert.equal(renderTemplate('{{tier.backend.grpc}}', all[0], all), '127.0.0.1:103,127.0.0.1:105');
   assert.equal(renderTemplate('{{tier.backend.http}}', all[4], all), 'http://127.0.0.1:106');
-  assert.equal(renderTemplate('{{tier.cache.http}}', all[4], all), '', 'a tier without replicas in the DC: an empty list');
+  assert.equal(
+    renderTemplate('{{tier.cache.http}}', all[4], all),
+    '',
+    'a tier without replicas in the DC: an empty list',
+  );
   assert.equal(renderTemplate('no templates {here}', all[0], all), 'no templates {here}');
 });
 

@@ -16,11 +16,17 @@ export function renderTemplate(text: string, replica: ReplicaSpec, all: readonly
     if (!m) return whole;
     const peers = all.filter((r) => r.tier === m[1] && r.dc === replica.dc);
     return peers
-      .map((r) => (m[2] === 'http' ? `http://${hostPort(r.host, r.httpPort)}` : hostPort(r.grpcHost ?? r.host, r.grpcPort)))
+      .map((r) =>
+        m[2] === 'http' ? `http://${hostPort(r.host, r.httpPort)}` : hostPort(r.grpcHost ?? r.host, r.grpcPort),
+      )
       .join(',');
   });
 }
 
-export function renderAll(texts: Record<string, string>, replica: ReplicaSpec, all: readonly ReplicaSpec[]): Record<string, string> {
+export function renderAll(
+  texts: Record<string, string>,
+  replica: ReplicaSpec,
+  all: readonly ReplicaSpec[],
+): Record<string, string> {
   return Object.fromEntries(Object.entries(texts).map(([k, v]) => [k, renderTemplate(v, replica, all)]));
 }

@@ -38,9 +38,14 @@ test("local-2tier: backends healthy before web starts, each web replica calls it
     }
 
     // Start order: every web container started after every backend was healthy (so after it started).
-    const started = async (id: string) => Date.parse((await docker(['inspect', '-f', '{{.State.StartedAt}}', id])).trim());
-    const backendStarts = await Promise.all(cluster.replicas.filter((r) => r.tier === 'backend').map((r) => started(r.containerId!)));
-    const webStarts = await Promise.all(cluster.replicas.filter((r) => r.tier === 'web').map((r) => started(r.containerId!)));
+    const started = async (id: string) =>
+      Date.parse((await docker(['inspect', '-f', '{{.State.StartedAt}}', id])).trim());
+    const backendStarts = await Promise.all(
+      cluster.replicas.filter((r) => r.tier === 'backend').map((r) => started(r.containerId!)),
+    );
+    const webStarts = await Promise.all(
+      cluster.replicas.filter((r) => r.tier === 'web').map((r) => started(r.containerId!)),
+    );
     assert.ok(Math.min(...webStarts) > Math.max(...backendStarts), `web ${webStarts} after backend ${backendStarts}`);
 
     // Each web replica's feed requests reach its own DC's backends, BACKEND_FANOUT (2) per request.
@@ -52,7 +57,8 @@ test("local-2tier: backends healthy before web starts, each web replica calls it
         assert.equal(res.statusCode, 200);
         assert.equal(body.posts.length, 20);
         assert.equal(body.backends.length, 2);
-        for (const b of body.backends) assert.ok(mine.includes(b), `${web.name} (${web.dc}) called ${b}, expected one of ${mine}`);
+        for (const b of body.backends)
+          assert.ok(mine.includes(b), `${web.name} (${web.dc}) called ${b}, expected one of ${mine}`);
       }
     }
   }

@@ -51,7 +51,11 @@ export class ClusterError extends HeadroomError {
     readonly logTail?: string,
     hint?: string,
   ) {
-    super(logTail ? `${message}\n--- last log lines of ${replica ?? 'the replica'} ---\n${logTail}` : message, ExitCode.cluster, hint);
+    super(
+      logTail ? `${message}\n--- last log lines of ${replica ?? 'the replica'} ---\n${logTail}` : message,
+      ExitCode.cluster,
+      hint,
+    );
   }
 }
 
@@ -69,9 +73,15 @@ export class Interrupted extends HeadroomError {
 
 /** A results file could not be written (disk full, read-only filesystem): names the path and the OS reason. */
 export class WriteFailed extends HeadroomError {
-  constructor(readonly file: string, readonly reason: string) {
-    super(`could not write results: ${file}: ${reason}`, ExitCode.writeFailed,
-      'free some space or choose a writable --out; every complete step is kept in steps.ndjson (`headroom report <run>` rebuilds the rest)');
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(
+      `could not write results: ${file}: ${reason}`,
+      ExitCode.writeFailed,
+      'free some space or choose a writable --out; every complete step is kept in steps.ndjson (`headroom report <run>` rebuilds the rest)',
+    );
   }
 }
 

@@ -9,9 +9,13 @@ export interface Logger {
 export function stderrLogger(opts: { quiet?: boolean; verbose?: boolean } = {}): Logger {
   const write = (level: string, msg: string) => process.stderr.write(`${level}${msg}\n`);
   return {
-    info: (msg) => { if (!opts.quiet) write('', msg); },
+    info: (msg) => {
+      if (!opts.quiet) write('', msg);
+    },
     warn: (msg) => write('warning: ', msg),
-    debug: (msg) => { if (opts.verbose) write('debug: ', msg); },
+    debug: (msg) => {
+      if (opts.verbose) write('debug: ', msg);
+    },
   };
 }
 

@@ -33,7 +33,8 @@ export const environmentVariables: Record<string, string> = {
   HEADROOM_VERBOSE: '0 or 1',
   HEADROOM_BASELINE: 'a run directory or summary.json',
   HEADROOM_NOTIFY_URL: 'an http:// or https:// URL',
-  DOCKER_HOST: 'a Docker endpoint like unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host or npipe:////./pipe/docker_engine',
+  DOCKER_HOST:
+    'a Docker endpoint like unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host or npipe:////./pipe/docker_engine',
   DOCKER_CERT_PATH: 'a folder holding ca.pem, cert.pem and key.pem',
   SSH_AUTH_SOCK: "the path of an ssh agent's socket",
 };
@@ -48,8 +49,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): EnvOptions {
   const problems: ConfigError[] = [];
   const out: EnvOptions = {};
   const bad = (name: string, value: string, hint?: string) =>
-    problems.push(new ConfigError('environment', name, `value '${value}': expected ${environmentVariables[name]}`, hint));
-  const given = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+    problems.push(
+      new ConfigError('environment', name, `value '${value}': expected ${environmentVariables[name]}`, hint),
+    );
+  const given = (name: string): string | undefined =>
+    env[name] === undefined || env[name] === '' ? undefined : env[name];
   const flag = (name: string): boolean | undefined => {
     const v = given(name);
     if (v === undefined) return undefined;
@@ -82,7 +86,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): EnvOptions {
   const docker = given('DOCKER_HOST');
   if (docker !== undefined) {
     // A bare socket path is not an endpoint (dockerode would read it as http://127.0.0.1:80): say which one was meant.
-    if (docker.startsWith('/')) bad('DOCKER_HOST', docker, `a socket path needs the unix:// scheme: DOCKER_HOST=unix://${docker}`);
+    if (docker.startsWith('/'))
+      bad('DOCKER_HOST', docker, `a socket path needs the unix:// scheme: DOCKER_HOST=unix://${docker}`);
     else if (!/^(unix|tcp|ssh|npipe):\/\/./.test(docker)) bad('DOCKER_HOST', docker);
     else out.dockerHost = docker;
   }

@@ -5,7 +5,8 @@ import path from 'node:path';
 
 const upTwo = path.resolve(__dirname, '..', '..');
 /** The compiled tree, dist/ under the project, when this file runs from there. */
-const distRoot = path.basename(upTwo) === 'dist' && existsSync(path.join(upTwo, '..', 'package.json')) ? upTwo : undefined;
+const distRoot =
+  path.basename(upTwo) === 'dist' && existsSync(path.join(upTwo, '..', 'package.json')) ? upTwo : undefined;
 
 /** The project's root: the folder of package.json, harness/ and clusters/. */
 export const projectRoot = distRoot ? path.dirname(distRoot) : upTwo;

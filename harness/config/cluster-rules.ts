@@ -61,7 +61,11 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
   const serverTypes = isObject(raw.serverTypes) ? Object.keys(raw.serverTypes) : undefined;
   const dcs = dcsOf(raw);
   const dcNames = new Set(dcs.map((d) => d.dc.name).filter((n): n is string => typeof n === 'string'));
-  const allow = new Set(list(raw.allowTargets).filter((h): h is string => typeof h === 'string').map((h) => h.toLowerCase()));
+  const allow = new Set(
+    list(raw.allowTargets)
+      .filter((h): h is string => typeof h === 'string')
+      .map((h) => h.toLowerCase()),
+  );
   const hostAllowed = (host: string) => isLoopback(host) || allow.has(host.toLowerCase());
   const hostExpected = 'a loopback host (127.0.0.0/8, ::1, localhost) or a host listed under allowTargets';
 
@@ -70,14 +74,23 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
   list(raw.regions).forEach((region, r) => {
     if (!isObject(region) || typeof region.name !== 'string') return;
     if (seenRegion.has(region.name)) {
-      problems.push({ path: ['regions', r, 'name'], value: region.name, expected: `a region name not used before (regions[${seenRegion.get(region.name)}] has it)` });
+      problems.push({
+        path: ['regions', r, 'name'],
+        value: region.name,
+        expected: `a region name not used before (regions[${seenRegion.get(region.name)}] has it)`,
+      });
     } else seenRegion.set(region.name, r);
   });
   const seenDc = new Map<string, string>();
   for (const { path, dc } of dcs) {
     if (typeof dc.name !== 'string') continue;
     const earlier = seenDc.get(dc.name);
-    if (earlier) problems.push({ path: [...path, 'name'], value: dc.name, expected: `a data center name not used before (${earlier} has it)` });
+    if (earlier)
+      problems.push({
+        path: [...path, 'name'],
+        value: dc.name,
+        expected: `a data center name not used before (${earlier} has it)`,
+      });
     else seenDc.set(dc.name, fieldPath(path));
   }
 
@@ -92,15 +105,25 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
         problems.push({
           path: poolPath,
           value: type,
-          expected: serverTypes.length ? `a server type defined under serverTypes (${serverTypes.join(', ')})` : 'a server type defined under serverTypes (none is)',
+          expected: serverTypes.length
+            ? `a server type defined under serverTypes (${serverTypes.join(', ')})`
+            : 'a server type defined under serverTypes (none is)',
           problem: `unknown server type '${type}'`,
         });
       }
       if (driver === 'docker' && Array.isArray(pool)) {
-        problems.push({ path: poolPath, value: pool, expected: 'a replica count (the docker driver starts the replicas; endpoint lists are for driver: static)' });
+        problems.push({
+          path: poolPath,
+          value: pool,
+          expected: 'a replica count (the docker driver starts the replicas; endpoint lists are for driver: static)',
+        });
       }
       if (driver === 'static' && typeof pool === 'number') {
-        problems.push({ path: poolPath, value: pool, expected: 'a list of endpoints [{http, grpc}] (driver: static does not start replicas)' });
+        problems.push({
+          path: poolPath,
+          value: pool,
+          expected: 'a list of endpoints [{http, grpc}] (driver: static does not start replicas)',
+        });
       }
       if (typeof pool === 'number' && Number.isInteger(pool) && pool > 0) replicas += pool;
       if (Array.isArray(pool)) replicas += pool.length;
@@ -114,12 +137,25 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
             } catch {
               url = undefined; // the schema reports it
             }
-            if (url && url.protocol !== 'http:') problems.push({ path: [...poolPath, i, 'http'], value: ep.http, expected: 'an http:// URL' });
-            else if (url && !hostAllowed(url.hostname)) problems.push({ path: [...poolPath, i, 'http'], value: ep.http, expected: hostExpected, problem: `host '${url.hostname}' is not loopback and not under allowTargets` });
+            if (url && url.protocol !== 'http:')
+              problems.push({ path: [...poolPath, i, 'http'], value: ep.http, expected: 'an http:// URL' });
+            else if (url && !hostAllowed(url.hostname))
+              problems.push({
+                path: [...poolPath, i, 'http'],
+                value: ep.http,
+                expected: hostExpected,
+                problem: `host '${url.hostname}' is not loopback and not under allowTargets`,
+              });
           }
           if (typeof ep.grpc === 'string') {
             const hp = splitHostPort(ep.grpc);
-            if (hp && !hostAllowed(hp.host)) problems.push({ path: [...poolPath, i, 'grpc'], value: ep.grpc, expected: hostExpected, problem: `host '${hp.host}' is not loopback and not under allowTargets` });
+            if (hp && !hostAllowed(hp.host))
+              problems.push({
+                path: [...poolPath, i, 'grpc'],
+                value: ep.grpc,
+                expected: hostExpected,
+                problem: `host '${hp.host}' is not loopback and not under allowTargets`,
+              });
           }
         });
       }
@@ -131,25 +167,39 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
 
   // Host of docker replicas.
   if (driver === 'docker' && typeof raw.host === 'string' && !hostAllowed(raw.host)) {
-    problems.push({ path: ['host'], value: raw.host, expected: hostExpected, problem: `host '${raw.host}' is not loopback and not under allowTargets` });
+    problems.push({
+      path: ['host'],
+      value: raw.host,
+      expected: hostExpected,
+      problem: `host '${raw.host}' is not loopback and not under allowTargets`,
+    });
   }
 
   if (driver === 'docker') problems.push(...checkPorts(raw, dcs));
-  for (const { path, dc } of dcs) problems.push(...checkDcEndpoint(path, dc, driver, hostAllowed, hostExpected, baseDir));
+  for (const { path, dc } of dcs)
+    problems.push(...checkDcEndpoint(path, dc, driver, hostAllowed, hostExpected, baseDir));
 
   // Reserved environment.
   const envs: [PathSegment[], unknown][] = [[['service', 'env'], isObject(raw.service) ? raw.service.env : undefined]];
   if (isObject(raw.services)) {
     for (const [tier, s] of Object.entries(raw.services)) {
       if (!isObject(s)) continue;
-      envs.push([['services', tier, 'env'], s.env], [['services', tier, 'reference', 'env'], isObject(s.reference) ? s.reference.env : undefined]);
+      envs.push(
+        [['services', tier, 'env'], s.env],
+        [['services', tier, 'reference', 'env'], isObject(s.reference) ? s.reference.env : undefined],
+      );
     }
   }
   for (const [envPath, env] of envs) {
     if (!isObject(env)) continue;
     for (const key of Object.keys(env)) {
       if ((driverEnv as readonly string[]).includes(key)) {
-        problems.push({ path: [...envPath, key], value: env[key], expected: `no value: ${driverEnv.join(', ')} are set by the driver for each replica`, problem: `${key} is set by the driver` });
+        problems.push({
+          path: [...envPath, key],
+          value: env[key],
+          expected: `no value: ${driverEnv.join(', ')} are set by the driver for each replica`,
+          problem: `${key} is set by the driver`,
+        });
       }
     }
   }
@@ -158,18 +208,40 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
   // Failover.
   if (isObject(raw.failover)) {
     for (const [lost, targets] of Object.entries(raw.failover)) {
-      if (!dcNames.has(lost)) problems.push({ path: ['failover', lost], value: lost, expected: `a data center of this file (${[...dcNames].join(', ')})`, problem: `unknown data center '${lost}'` });
+      if (!dcNames.has(lost))
+        problems.push({
+          path: ['failover', lost],
+          value: lost,
+          expected: `a data center of this file (${[...dcNames].join(', ')})`,
+          problem: `unknown data center '${lost}'`,
+        });
       if (!isObject(targets)) continue;
       let sum = 0;
       let allNumbers = true;
       for (const [to, share] of Object.entries(targets)) {
-        if (to === lost) problems.push({ path: ['failover', lost, to], value: to, expected: 'another data center (a lost DC cannot take its own traffic)', problem: `'${lost}' fails over to itself` });
-        else if (!dcNames.has(to)) problems.push({ path: ['failover', lost, to], value: to, expected: `a data center of this file (${[...dcNames].join(', ')})`, problem: `unknown data center '${to}'` });
+        if (to === lost)
+          problems.push({
+            path: ['failover', lost, to],
+            value: to,
+            expected: 'another data center (a lost DC cannot take its own traffic)',
+            problem: `'${lost}' fails over to itself`,
+          });
+        else if (!dcNames.has(to))
+          problems.push({
+            path: ['failover', lost, to],
+            value: to,
+            expected: `a data center of this file (${[...dcNames].join(', ')})`,
+            problem: `unknown data center '${to}'`,
+          });
         if (typeof share === 'number') sum += share;
         else allNumbers = false;
       }
       if (allNumbers && Object.keys(targets).length && Math.abs(sum - 1) > 1e-6) {
-        problems.push({ path: ['failover', lost], value: targets, expected: `shares that add up to 1 (they add up to ${+sum.toFixed(6)})` });
+        problems.push({
+          path: ['failover', lost],
+          value: targets,
+          expected: `shares that add up to 1 (they add up to ${+sum.toFixed(6)})`,
+        });
       }
     }
   }
@@ -218,7 +290,8 @@ function checkDcEndpoint(
         path: [...at, 'dockerCertPath'],
         value: dc.dockerCertPath,
         problem: `${dir} lacks ${missing.join(', ')}`,
-        expected: 'a folder (relative to the cluster file) holding ca.pem, cert.pem and key.pem, as DOCKER_CERT_PATH does',
+        expected:
+          'a folder (relative to the cluster file) holding ca.pem, cert.pem and key.pem, as DOCKER_CERT_PATH does',
       });
     }
   }
@@ -226,7 +299,10 @@ function checkDcEndpoint(
 }
 
 function replicasIn(dc: Record<string, unknown>, tiers: string[]): number {
-  return poolEntries(dc.pools, [], tiers).reduce<number>((n, { pool: p }) => n + (typeof p === 'number' && Number.isInteger(p) && p > 0 ? p : 0), 0);
+  return poolEntries(dc.pools, [], tiers).reduce<number>(
+    (n, { pool: p }) => n + (typeof p === 'number' && Number.isInteger(p) && p > 0 ? p : 0),
+    0,
+  );
 }
 
 function checkPorts(raw: Record<string, unknown>, dcs: DcRef[]): RuleProblem[] {
@@ -254,15 +330,29 @@ function checkPorts(raw: Record<string, unknown>, dcs: DcRef[]): RuleProblem[] {
     const range = validRange([...path, 'ports'], dc.ports);
     if (!range) continue;
     const size = range.to - range.from + 1;
-    if (size < need) problems.push({ path: [...path, 'ports'], value: dc.ports, expected: `at least ${need} ports (2 per replica: http and grpc), the range holds ${size}` });
+    if (size < need)
+      problems.push({
+        path: [...path, 'ports'],
+        value: dc.ports,
+        expected: `at least ${need} ports (2 per replica: http and grpc), the range holds ${size}`,
+      });
     ranges.push({ path: [...path, 'ports'], range, used: need });
   }
   if (someDcUsesCluster && raw.ports === undefined) {
-    problems.push({ path: ['ports'], value: undefined, expected: 'a loopback port range like 20000-20099 (needed by every data center without its own ports)' });
+    problems.push({
+      path: ['ports'],
+      value: undefined,
+      expected: 'a loopback port range like 20000-20099 (needed by every data center without its own ports)',
+    });
   }
   if (clusterRange && someDcUsesCluster) {
     const size = clusterRange.to - clusterRange.from + 1;
-    if (size < clusterNeed) problems.push({ path: ['ports'], value: raw.ports, expected: `at least ${clusterNeed} ports (2 per replica: http and grpc), the range holds ${size}` });
+    if (size < clusterNeed)
+      problems.push({
+        path: ['ports'],
+        value: raw.ports,
+        expected: `at least ${clusterNeed} ports (2 per replica: http and grpc), the range holds ${size}`,
+      });
     ranges.unshift({ path: ['ports'], range: clusterRange, used: clusterNeed });
   }
   for (let i = 0; i < ranges.length; i++) {

@@ -38,7 +38,10 @@ export const dcSchema = z.strictObject({
   ports: portRange.optional(),
   /** Where the DC's replicas listen and are reached (docker driver); default: the cluster's host. */
   address: z.string().min(1).optional(),
-  dockerHost: z.string().regex(/^(unix|tcp|ssh):\/\//).optional(),
+  dockerHost: z
+    .string()
+    .regex(/^(unix|tcp|ssh):\/\//)
+    .optional(),
   /** A folder with ca.pem, cert.pem and key.pem for a tcp:// dockerHost with TLS (relative to the file). */
   dockerCertPath: z.string().min(1).optional(),
   pools: dcPoolsSchema,
@@ -49,7 +52,9 @@ export const regionSchema = z.strictObject({
   dcs: z.array(dcSchema).min(1),
 });
 
-const envSchema = z.record(z.string().regex(envNamePattern), z.union([z.string(), z.number(), z.boolean()])).default({});
+const envSchema = z
+  .record(z.string().regex(envNamePattern), z.union([z.string(), z.number(), z.boolean()]))
+  .default({});
 /** k6 durations ('500ms', '30s', '1m') or seconds as a number; checked by the rules. */
 const duration = z.union([z.string().min(1), z.number().min(0)]);
 
@@ -64,11 +69,17 @@ export const serviceSchema = z.strictObject({
   command: z.array(z.string()).optional(),
   entrypoint: z.array(z.string()).optional(),
   env: envSchema,
-  ports: z.array(z.enum(['http', 'grpc'])).min(1).optional(),
+  ports: z
+    .array(z.enum(['http', 'grpc']))
+    .min(1)
+    .optional(),
   health: healthSchema.optional(),
   startTimeout: duration.optional(),
   dependsOn: z.array(z.string()).default([]),
-  stopSignal: z.string().regex(/^SIG[A-Z0-9+-]+$/).optional(),
+  stopSignal: z
+    .string()
+    .regex(/^SIG[A-Z0-9+-]+$/)
+    .optional(),
   stopGracePeriod: duration.optional(),
   metrics: metricsSource.optional(),
 });
@@ -81,7 +92,14 @@ export const edgeSchema = z.strictObject({
   maxShareChange: z.number().gt(0).max(1).optional(),
   watchdogSeconds: z.number().positive().optional(),
   servers: z
-    .array(z.strictObject({ backend: z.string().min(1), server: z.string().min(1), dc: z.string().min(1), serverType: z.string().min(1) }))
+    .array(
+      z.strictObject({
+        backend: z.string().min(1),
+        server: z.string().min(1),
+        dc: z.string().min(1),
+        serverType: z.string().min(1),
+      }),
+    )
     .min(1)
     .optional(),
 });

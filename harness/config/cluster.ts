@@ -8,10 +8,25 @@ import type { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../common';
 import { buildEdge, checkEdgeRules } from './edge-rules';
 import type { ClusterSpec, DcSpec, PoolSpec, RegionSpec, ReplicaSpec, ServerType } from '../cluster';
-import { ClusterFile, clusterFileSchema, dcSchema, endpointSchema, regionSchema, serverTypeSchema, serviceSchema } from './cluster-schema';
+import {
+  type ClusterFile,
+  clusterFileSchema,
+  dcSchema,
+  endpointSchema,
+  regionSchema,
+  serverTypeSchema,
+  serviceSchema,
+} from './cluster-schema';
 import { poolEntries, shortFormTier } from './service-rules';
 import { buildTiers } from './tiers';
-import { checkClusterRules, fieldPath, parsePortRange, PathSegment, RuleProblem, splitHostPort } from './cluster-rules';
+import {
+  checkClusterRules,
+  fieldPath,
+  parsePortRange,
+  type PathSegment,
+  type RuleProblem,
+  splitHostPort,
+} from './cluster-rules';
 import { checkMetricsSources, metricsSourceOf } from './metrics-rules';
 
 /** Reads and checks a cluster file; `name` (default: `path`) is how errors and the spec name it. */
@@ -22,7 +37,15 @@ export async function loadClusterFile(path: string, name = path): Promise<Cluste
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigErrors([
-      new ConfigError(name, '', code === 'ENOENT' ? 'no such file; expected a cluster file (YAML), e.g. clusters/local-3dc.yaml' : code === 'EISDIR' ? 'is a folder; expected a cluster file (YAML)' : `cannot read it (${code ?? String(err)})`),
+      new ConfigError(
+        name,
+        '',
+        code === 'ENOENT'
+          ? 'no such file; expected a cluster file (YAML), e.g. clusters/local-3dc.yaml'
+          : code === 'EISDIR'
+            ? 'is a folder; expected a cluster file (YAML)'
+            : `cannot read it (${code ?? String(err)})`,
+      ),
     ]);
   }
   return parseClusterFile(text, name);
@@ -37,7 +60,11 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
       doc.errors.map((e) => {
         const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
         const what = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-        return new ConfigError(file, '', `YAML syntax error at line ${pos.line}, column ${pos.col}: ${what}; expected valid YAML`);
+        return new ConfigError(
+          file,
+          '',
+          `YAML syntax error at line ${pos.line}, column ${pos.col}: ${what}; expected valid YAML`,
+        );
       }),
     );
   }
@@ -74,7 +101,7 @@ function dedupe(problems: RuleProblem[]): RuleProblem[] {
 }
 
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -116,13 +143,16 @@ const knownKeys = (path: readonly PathSegment[]): string[] => {
 function formatExpectation(path: readonly PathSegment[]): string {
   const last = path[path.length - 1];
   if (last === 'ports') return 'a port range like 20000-20099';
-  if (last === 'name' || path[0] === 'serverTypes') return "a name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
+  if (last === 'name' || path[0] === 'serverTypes')
+    return "a name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
   if (path[0] === 'services' && path[2] === 'health') return "an HTTP path starting with '/', like /healthz";
   if (last === 'http') return 'a URL like http://127.0.0.1:8080';
   if (last === 'grpc') return 'host:port like 127.0.0.1:9090';
-  if (last === 'dockerHost') return 'a Docker endpoint like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host';
+  if (last === 'dockerHost')
+    return 'a Docker endpoint like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host';
   if (last === 'stopSignal') return 'a signal name like SIGTERM';
-  if (path[0] === 'services' && path.length === 2) return "a tier name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
+  if (path[0] === 'services' && path.length === 2)
+    return "a tier name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
   if (path[0] === 'service' || path[0] === 'services') return 'an environment variable name (letters, digits, _)';
   return 'a value in the documented format';
 }
@@ -134,15 +164,18 @@ function fromZodIssue(issue: Issue, raw: unknown): RuleProblem[] {
   const value = valueAt(raw, path);
   switch (issue.code) {
     case 'invalid_type': {
-      const expected = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+      const expected =
+        issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
       return [{ path, value, expected }];
     }
     case 'too_small': {
       const min = Number(issue.minimum);
-      if (issue.origin === 'array') return [{ path, value, expected: `a list of at least ${min} item${min === 1 ? '' : 's'}` }];
+      if (issue.origin === 'array')
+        return [{ path, value, expected: `a list of at least ${min} item${min === 1 ? '' : 's'}` }];
       if (issue.origin === 'string') return [{ path, value, expected: 'a non-empty string' }];
       if (path.includes('pools')) return [{ path, value, expected: `a whole number of replicas ≥ ${min}` }];
-      const whole = path[path.length - 1] === 'memoryMb' || path[path.length - 1] === 'workers' ? 'a whole number' : 'a number';
+      const whole =
+        path[path.length - 1] === 'memoryMb' || path[path.length - 1] === 'workers' ? 'a whole number' : 'a number';
       return [{ path, value, expected: `${whole} ${issue.inclusive ? '≥' : '>'} ${min}` }];
     }
     case 'too_big':
@@ -161,15 +194,26 @@ function fromZodIssue(issue: Issue, raw: unknown): RuleProblem[] {
       }));
     }
     case 'invalid_key':
-      return [{ path, value: path[path.length - 1], expected: formatExpectation(path), problem: `invalid name ${show(path[path.length - 1])}` }];
+      return [
+        {
+          path,
+          value: path[path.length - 1],
+          expected: formatExpectation(path),
+          problem: `invalid name ${show(path[path.length - 1])}`,
+        },
+      ];
     case 'invalid_union': {
       // A pool: a replica count (docker) or a list of endpoints (static).
       if (Array.isArray(value)) {
-        const branch = issue.errors.find((errs) => errs.some((e) => e.path.length > 0 || e.code !== 'invalid_type')) ?? issue.errors[1] ?? [];
+        const branch =
+          issue.errors.find((errs) => errs.some((e) => e.path.length > 0 || e.code !== 'invalid_type')) ??
+          issue.errors[1] ??
+          [];
         return branch.flatMap((e) => fromZodIssue({ ...e, path: [...path, ...e.path] } as Issue, raw));
       }
       if (typeof value === 'number') return [{ path, value, expected: 'a whole number of replicas ≥ 0' }];
-      if (path[0] === 'services' && path[2] === 'health') return [{ path, value, expected: "one of grpc, tcp or { http: <path> }" }];
+      if (path[0] === 'services' && path[2] === 'health')
+        return [{ path, value, expected: 'one of grpc, tcp or { http: <path> }' }];
       if (path[0] === 'services') return [{ path, value, expected: "a duration like '30s' or a number of seconds" }];
       if (value !== null && typeof value === 'object' && path.includes('pools')) {
         // A tier's pools: report what is wrong inside the mapping.
@@ -177,11 +221,15 @@ function fromZodIssue(issue: Issue, raw: unknown): RuleProblem[] {
         return branch.flatMap((e) => fromZodIssue({ ...e, path: [...path, ...e.path] } as Issue, raw));
       }
       if (path.includes('env')) return [{ path, value, expected: 'a string, number or boolean' }];
-      return [{ path, value, expected: 'a replica count (docker), a list of endpoints [{http, grpc}] (static) or a tier\'s pools { <type>: N }' }];
+      return [
+        {
+          path,
+          value,
+          expected:
+            "a replica count (docker), a list of endpoints [{http, grpc}] (static) or a tier's pools { <type>: N }",
+        },
+      ];
     }
-    case 'not_multiple_of':
-    case 'invalid_element':
-    case 'custom':
     default:
       return [{ path, value, expected: issue.message }];
   }
@@ -215,7 +263,9 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
         const count = typeof pool === 'number' ? pool : pool.length;
         pools.push({ id, region: region.name, dc: dc.name, tier, serverType: type, replicas: count });
         for (let i = 0; i < count; i++) {
-          const name = several ? `${f.name}-${dc.name}-${tier}-${type}-${i + 1}` : `${f.name}-${dc.name}-${type}-${i + 1}`;
+          const name = several
+            ? `${f.name}-${dc.name}-${tier}-${type}-${i + 1}`
+            : `${f.name}-${dc.name}-${type}-${i + 1}`;
           const base = { name, region: region.name, dc: dc.name, tier, pool: id, serverType: type, index: i + 1 };
           if (typeof pool === 'number') {
             replicas.push({ ...base, host: address, httpPort: next, grpcPort: next + 1 });
@@ -227,7 +277,11 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
             const host = http.hostname.replace(/^\[|\]$/g, '');
             const metrics = metricsSourceOf(f, tier, ep);
             replicas.push({
-              ...base, host, httpPort: Number(http.port || 80), grpcPort: grpc.port, ...(grpc.host !== host ? { grpcHost: grpc.host } : {}),
+              ...base,
+              host,
+              httpPort: Number(http.port || 80),
+              grpcPort: grpc.port,
+              ...(grpc.host !== host ? { grpcHost: grpc.host } : {}),
               ...(metrics ? { metrics } : {}),
             });
           }

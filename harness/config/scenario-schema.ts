@@ -60,7 +60,10 @@ const thresholds = z.record(z.string(), z.array(threshold).min(1, { message: 'ex
 const timing = { settle: duration.optional(), measure: duration.optional() };
 const poolChoice = {
   serverTypes: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
-  pool: z.string().regex(/^[^/]+\/([^/]+\/)?[^/]+$/, { message: "expected a pool '<dc>/<serverType>' or '<dc>/<tier>/<serverType>'" }).optional(),
+  pool: z
+    .string()
+    .regex(/^[^/]+\/([^/]+\/)?[^/]+$/, { message: "expected a pool '<dc>/<serverType>' or '<dc>/<tier>/<serverType>'" })
+    .optional(),
   tier: z.string().min(1).optional(),
 };
 
@@ -72,13 +75,32 @@ const redline = z
     ...poolChoice,
     startRps: positive,
     maxRps: positive,
-    rampFactor: z.number().min(1.2, { message: 'expected a factor from 1.2 to 4' }).max(4, { message: 'expected a factor from 1.2 to 4' }).optional(),
-    resolution: z.number().min(0.005, { message: 'expected a fraction from 0.005 to 0.5' }).max(0.5, { message: 'expected a fraction from 0.005 to 0.5' }).optional(),
+    rampFactor: z
+      .number()
+      .min(1.2, { message: 'expected a factor from 1.2 to 4' })
+      .max(4, { message: 'expected a factor from 1.2 to 4' })
+      .optional(),
+    resolution: z
+      .number()
+      .min(0.005, { message: 'expected a fraction from 0.005 to 0.5' })
+      .max(0.5, { message: 'expected a fraction from 0.005 to 0.5' })
+      .optional(),
     repeatUnstable: z.number().int().min(0).max(5).optional(),
-    repeats: z.number().int().min(1, { message: 'expected a whole number of searches from 1 to 9' }).max(9, { message: 'expected a whole number of searches from 1 to 9' }).optional(),
+    repeats: z
+      .number()
+      .int()
+      .min(1, { message: 'expected a whole number of searches from 1 to 9' })
+      .max(9, { message: 'expected a whole number of searches from 1 to 9' })
+      .optional(),
   })
   .superRefine((d, ctx) => {
-    if (d.maxRps < d.startRps) ctx.addIssue({ code: 'custom', path: ['maxRps'], input: d.maxRps, message: `expected maxRps >= startRps (${d.startRps})` });
+    if (d.maxRps < d.startRps)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxRps'],
+        input: d.maxRps,
+        message: `expected maxRps >= startRps (${d.startRps})`,
+      });
   });
 
 const sweep = z
@@ -95,18 +117,46 @@ const sweep = z
   })
   .superRefine((d, ctx) => {
     const absolute = d.from !== undefined || d.to !== undefined;
-    if (absolute && d.aroundRedline) ctx.addIssue({ code: 'custom', path: ['aroundRedline'], input: d.aroundRedline, message: 'expected either from/to or aroundRedline, not both' });
-    if (!absolute && !d.aroundRedline) ctx.addIssue({ code: 'custom', path: ['from'], input: undefined, message: 'expected from and to (req/s per replica) or aroundRedline: [low, high]' });
-    if (absolute && (d.from === undefined || d.to === undefined)) ctx.addIssue({ code: 'custom', path: [d.from === undefined ? 'from' : 'to'], input: undefined, message: 'expected both from and to' });
-    if (d.from !== undefined && d.to !== undefined && d.to < d.from) ctx.addIssue({ code: 'custom', path: ['to'], input: d.to, message: `expected to >= from (${d.from})` });
-    if (d.aroundRedline && d.aroundRedline[1] < d.aroundRedline[0]) ctx.addIssue({ code: 'custom', path: ['aroundRedline'], input: d.aroundRedline, message: 'expected [low, high] with low <= high' });
+    if (absolute && d.aroundRedline)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aroundRedline'],
+        input: d.aroundRedline,
+        message: 'expected either from/to or aroundRedline, not both',
+      });
+    if (!absolute && !d.aroundRedline)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        input: undefined,
+        message: 'expected from and to (req/s per replica) or aroundRedline: [low, high]',
+      });
+    if (absolute && (d.from === undefined || d.to === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [d.from === undefined ? 'from' : 'to'],
+        input: undefined,
+        message: 'expected both from and to',
+      });
+    if (d.from !== undefined && d.to !== undefined && d.to < d.from)
+      ctx.addIssue({ code: 'custom', path: ['to'], input: d.to, message: `expected to >= from (${d.from})` });
+    if (d.aroundRedline && d.aroundRedline[1] < d.aroundRedline[0])
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aroundRedline'],
+        input: d.aroundRedline,
+        message: 'expected [low, high] with low <= high',
+      });
   });
 
-const drainTarget = z.union([
-  z.strictObject({ region: z.string().min(1) }),
-  z.strictObject({ dc: z.string().min(1) }),
-  z.strictObject({ pool: z.string().regex(/^[^/]+\/[^/]+$/, { message: "expected a pool '<dc>/<serverType>'" }) }),
-], { message: "expected exactly one of { region }, { dc } or { pool }" });
+const drainTarget = z.union(
+  [
+    z.strictObject({ region: z.string().min(1) }),
+    z.strictObject({ dc: z.string().min(1) }),
+    z.strictObject({ pool: z.string().regex(/^[^/]+\/[^/]+$/, { message: "expected a pool '<dc>/<serverType>'" }) }),
+  ],
+  { message: 'expected exactly one of { region }, { dc } or { pool }' },
+);
 
 const drain = z.strictObject({
   kind: z.literal('drain'),
@@ -135,7 +185,8 @@ const hold = z.strictObject({
 });
 
 const drill = z.discriminatedUnion('kind', [redline, sweep, drain, loseDc, hold], {
-  error: (iss) => (iss.code === 'invalid_union' ? "expected kind 'redline', 'sweep', 'drain', 'lose-dc' or 'hold'" : undefined),
+  error: (iss) =>
+    iss.code === 'invalid_union' ? "expected kind 'redline', 'sweep', 'drain', 'lose-dc' or 'hold'" : undefined,
 });
 
 export const scenarioSchema = z
@@ -160,7 +211,13 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
     s.drills.forEach((d, i) => {
-      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['drills', i, 'name'], input: d.name, message: 'expected a drill name unique in the scenario' });
+      if (seen.has(d.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['drills', i, 'name'],
+          input: d.name,
+          message: 'expected a drill name unique in the scenario',
+        });
       seen.add(d.name);
     });
   });

@@ -8,7 +8,7 @@ import { ConfigError } from '../common';
 interface TieredScenario {
   file: string;
   mix: { endpoints: { tier?: string }[] };
-  drills: ({ kind: string; tier?: string; pool?: string })[];
+  drills: { kind: string; tier?: string; pool?: string }[];
 }
 
 /** The tier the scenario's load enters: the one its endpoints name, else the cluster's front; undefined with one tier. */
@@ -26,22 +26,47 @@ export function scenarioTierProblems(scenario: TieredScenario, cluster: ClusterS
   const load = loadTierOf(scenario, cluster);
   scenario.mix.endpoints.forEach((e, i) => {
     if (e.tier === undefined) return;
-    if (!tiers.includes(e.tier)) problems.push(new ConfigError(scenario.file, `mix.endpoints[${i}].tier`, `got '${e.tier}'; expected a tier of ${file}: ${list}`));
+    if (!tiers.includes(e.tier))
+      problems.push(
+        new ConfigError(
+          scenario.file,
+          `mix.endpoints[${i}].tier`,
+          `got '${e.tier}'; expected a tier of ${file}: ${list}`,
+        ),
+      );
     else if (e.tier !== load) {
-      problems.push(new ConfigError(scenario.file, `mix.endpoints[${i}].tier`, `got '${e.tier}' while mix.endpoints[0] loads '${load}'; expected one tier for the whole mix`,
-        'split the mix into two scenarios, one per tier loaded directly'));
+      problems.push(
+        new ConfigError(
+          scenario.file,
+          `mix.endpoints[${i}].tier`,
+          `got '${e.tier}' while mix.endpoints[0] loads '${load}'; expected one tier for the whole mix`,
+          'split the mix into two scenarios, one per tier loaded directly',
+        ),
+      );
     }
   });
   const poolTier = new Map(cluster.dcs.flatMap((d) => d.pools).map((p) => [p.id, p.tier]));
   scenario.drills.forEach((d, i) => {
     if (d.kind !== 'redline' && d.kind !== 'sweep') return;
     if (d.tier !== undefined && d.tier !== load) {
-      problems.push(new ConfigError(scenario.file, `drills[${i}].tier`, `got '${d.tier}'; expected '${load ?? 'the only tier'}', the tier the mix loads`,
-        `to measure the ${d.tier} tier directly, give the mix's endpoints \`tier: '${d.tier}'\``));
+      problems.push(
+        new ConfigError(
+          scenario.file,
+          `drills[${i}].tier`,
+          `got '${d.tier}'; expected '${load ?? 'the only tier'}', the tier the mix loads`,
+          `to measure the ${d.tier} tier directly, give the mix's endpoints \`tier: '${d.tier}'\``,
+        ),
+      );
     }
     const pt = d.pool !== undefined ? poolTier.get(d.pool) : undefined;
     if (pt !== undefined && load !== undefined && pt !== load) {
-      problems.push(new ConfigError(scenario.file, `drills[${i}].pool`, `got '${d.pool}', a pool of the ${pt} tier; expected a pool of '${load}', the tier the mix loads`));
+      problems.push(
+        new ConfigError(
+          scenario.file,
+          `drills[${i}].pool`,
+          `got '${d.pool}', a pool of the ${pt} tier; expected a pool of '${load}', the tier the mix loads`,
+        ),
+      );
     }
   });
   return problems;

@@ -36,7 +36,8 @@ export function poolEntries(pools: unknown, poolsPath: PathSegment[], tiers: str
   const out: PoolEntry[] = [];
   for (const [key, value] of Object.entries(pools)) {
     if (isObject(value)) {
-      for (const [type, pool] of Object.entries(value)) out.push({ tier: key, type, pool, path: [...poolsPath, key, type] });
+      for (const [type, pool] of Object.entries(value))
+        out.push({ tier: key, type, pool, path: [...poolsPath, key, type] });
     } else out.push({ tier: tiers[0] ?? shortFormTier, type: key, pool: value, path: [...poolsPath, key] });
   }
   return out;
@@ -68,7 +69,8 @@ export function checkPoolTiers(pools: unknown, poolsPath: PathSegment[], tiers: 
 
 /** What a service serves when `ports` is not given: the reference service both, an image HTTP. */
 export function servedPorts(service: Record<string, unknown>): ('http' | 'grpc')[] {
-  if (Array.isArray(service.ports)) return service.ports.filter((p): p is 'http' | 'grpc' => p === 'http' || p === 'grpc');
+  if (Array.isArray(service.ports))
+    return service.ports.filter((p): p is 'http' | 'grpc' => p === 'http' || p === 'grpc');
   return service.reference !== undefined ? ['http', 'grpc'] : ['http'];
 }
 
@@ -183,7 +185,12 @@ export function checkServices(raw: Record<string, unknown>, baseDir: string): Ru
     deps.set(tier, dependsOn);
     dependsOn.forEach((d, i) => {
       if (d === tier)
-        problems.push({ path: at('dependsOn', i), value: d, problem: `'${tier}' depends on itself`, expected: 'another tier' });
+        problems.push({
+          path: at('dependsOn', i),
+          value: d,
+          problem: `'${tier}' depends on itself`,
+          expected: 'another tier',
+        });
       else if (!tiers.includes(d))
         problems.push({
           path: at('dependsOn', i),
@@ -205,7 +212,8 @@ export function checkServices(raw: Record<string, unknown>, baseDir: string): Ru
     ];
     for (const [envPath, env] of envs) {
       if (isObject(env))
-        for (const [k, v] of Object.entries(env)) if (typeof v === 'string') texts.push({ path: [...envPath, k], text: v });
+        for (const [k, v] of Object.entries(env))
+          if (typeof v === 'string') texts.push({ path: [...envPath, k], text: v });
     }
     for (const { path: p, text } of texts) {
       for (const name of templatesIn(text)) {
@@ -248,12 +256,20 @@ export function checkServices(raw: Record<string, unknown>, baseDir: string): Ru
   return problems;
 }
 
-function templateProblem(name: string, tier: string, mine: string[], tiers: string[], served: Map<string, string[]>): string | undefined {
+function templateProblem(
+  name: string,
+  tier: string,
+  mine: string[],
+  tiers: string[],
+  served: Map<string, string[]>,
+): string | undefined {
   if (['host', 'replica', 'dc'].includes(name)) return undefined;
   const port = /^port\.(.*)$/.exec(name);
   if (port) {
     if (port[1] !== 'http' && port[1] !== 'grpc') return `unknown port '${port[1]}' in {{${name}}}`;
-    return mine.includes(port[1]) ? undefined : `{{${name}}}: tier '${tier}' does not serve ${port[1]} (ports: ${mine.join(', ')})`;
+    return mine.includes(port[1])
+      ? undefined
+      : `{{${name}}}: tier '${tier}' does not serve ${port[1]} (ports: ${mine.join(', ')})`;
   }
   const other = /^tier\.([^.]*)\.(.*)$/.exec(name);
   if (other) {

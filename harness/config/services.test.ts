@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ConfigError, ConfigErrors, ExitCode } from '../common';
+import { type ConfigError, ConfigErrors, ExitCode } from '../common';
 import { loadClusterFile, parseClusterFile } from './cluster';
 
 const root = join(__dirname, '..', '..');
@@ -83,7 +83,11 @@ test('two tiers: start order from dependsOn, the front, pools and replicas named
     health: { kind: 'reference' },
     dependsOn: ['backend'],
   });
-  assert.deepEqual(spec.serviceEnv, { FEED_CPU_MS: '1', BACKENDS: '{{tier.backend.http}}' }, "the front reference tier's env");
+  assert.deepEqual(
+    spec.serviceEnv,
+    { FEED_CPU_MS: '1', BACKENDS: '{{tier.backend.http}}' },
+    "the front reference tier's env",
+  );
 });
 
 test('a tier of its own: image, command, entrypoint, ports, health, start timeout, stop signal and grace period', () => {
@@ -169,7 +173,8 @@ test("local-2tier: web and backend in every DC, the web tier wired to its own DC
     ['backend', 'web'],
   );
   assert.equal(spec.front, 'web');
-  for (const dc of spec.dcs) assert.deepEqual([...new Set(dc.pools.map((p) => p.tier))].sort(), ['backend', 'web'], dc.name);
+  for (const dc of spec.dcs)
+    assert.deepEqual([...new Set(dc.pools.map((p) => p.tier))].sort(), ['backend', 'web'], dc.name);
   assert.equal(spec.tiers!.find((t) => t.name === 'web')!.env.BACKENDS, '{{tier.backend.http}}');
 });
 
@@ -192,7 +197,8 @@ test('a short-form pool in a file with several tiers', () => {
 });
 
 test('templates that name an unknown tier, an unknown port, a port the tier does not serve, or nothing known', () => {
-  const among = 'expected a template among port.http, port.grpc, host, replica, dc, tier.<name>.http, tier.<name>.grpc (line 8)';
+  const among =
+    'expected a template among port.http, port.grpc, host, replica, dc, tier.<name>.http, tier.<name>.grpc (line 8)';
   expectOne(
     tiered(two.replace('{{tier.backend.http}}', '{{tier.cache.http}}')),
     'services.web.env.BACKENDS',
@@ -221,7 +227,8 @@ test('templates that name an unknown tier, an unknown port, a port the tier does
 });
 
 test('a build context without a Dockerfile, or no folder at all', () => {
-  const expected = 'expected a Docker build context: a folder (relative to the cluster file) holding a Dockerfile (line 11)';
+  const expected =
+    'expected a Docker build context: a folder (relative to the cluster file) holding a Dockerfile (line 11)';
   expectOne(
     tiered(two.replace('reference: {}', 'build: ctx-no-dockerfile')),
     'services.backend.build',
@@ -248,7 +255,8 @@ test('a dependency cycle, an unknown dependency', () => {
 });
 
 test('no source, two sources', () => {
-  const expected = 'expected exactly one of image: <reference>, build: <folder with a Dockerfile>, reference: { env } (line 11)';
+  const expected =
+    'expected exactly one of image: <reference>, build: <folder with a Dockerfile>, reference: { env } (line 11)';
   expectOne(tiered(two.replace('reference: {}', 'env: {}')), 'services.backend', `no source given; ${expected}`);
   expectOne(
     tiered(two.replace('reference: {}', 'reference: {}\n    image: busybox')),
@@ -282,7 +290,11 @@ test('health checks, durations, signals, reserved env and unknown keys of a serv
     'services.backend.health.http',
     `got "healthz", expected an HTTP path starting with '/', like /healthz (line 12)`,
   );
-  expectOne(at('health: udp'), 'services.backend.health', 'got "udp", expected one of grpc, tcp or { http: <path> } (line 12)');
+  expectOne(
+    at('health: udp'),
+    'services.backend.health',
+    'got "udp", expected one of grpc, tcp or { http: <path> } (line 12)',
+  );
   expectOne(
     tiered(two.replace('reference: {}', 'image: x\n    health: grpc')),
     'services.backend.health',
@@ -293,7 +305,11 @@ test('health checks, durations, signals, reserved env and unknown keys of a serv
     'services.backend.startTimeout',
     `got "soon", expected a duration like '500ms', '30s' or '2m' (line 12)`,
   );
-  expectOne(at('stopSignal: TERM'), 'services.backend.stopSignal', 'got "TERM", expected a signal name like SIGTERM (line 12)');
+  expectOne(
+    at('stopSignal: TERM'),
+    'services.backend.stopSignal',
+    'got "TERM", expected a signal name like SIGTERM (line 12)',
+  );
   expectOne(
     tiered(two.replace('env: { BACKENDS', 'env: { HTTP_PORT: "1", BACKENDS')),
     'services.web.env.HTTP_PORT',

@@ -47,7 +47,14 @@ export function buildTiers(f: ClusterFile, baseDir: string): { tiers: TierSpec[]
     const env = text(f.service?.env);
     return {
       tiers: [
-        { name: shortFormTier, source: { kind: 'reference' }, env, serves: ['http', 'grpc'], health: { kind: 'reference' }, dependsOn: [] },
+        {
+          name: shortFormTier,
+          source: { kind: 'reference' },
+          env,
+          serves: ['http', 'grpc'],
+          health: { kind: 'reference' },
+          dependsOn: [],
+        },
       ],
       front: shortFormTier,
     };

@@ -6,32 +6,61 @@ import { ClusterError, Interrupted } from '../common';
 import { validateScenario } from '../config';
 import type { ScenarioInput } from '../config';
 import { DrillController, SafetyStop } from './controller';
-import { DrillContext, runDrillSpec } from './drills';
+import { type DrillContext, runDrillSpec } from './drills';
 import { FakeWorld, VirtualClock, fakeCluster, fakeErrorGuard, fakeP99Guard } from './testing/fake-world';
 import type { StepRecord } from '../results';
 
 const base: ScenarioInput = {
-  name: 'fake', cluster: 'fake.yaml', baselineRps: 100,
+  name: 'fake',
+  cluster: 'fake.yaml',
+  baselineRps: 100,
   mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
-  guards: { http_req_duration: ['p(99)<250'] }, safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
-  settle: '2s', measure: '6s', guardDelay: '2s',
+  guards: { http_req_duration: ['p(99)<250'] },
+  safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
+  settle: '2s',
+  measure: '6s',
+  guardDelay: '2s',
   drills: [{ kind: 'hold', name: 'h' }],
 };
 
-function setup(drills: ScenarioInput['drills'], opts: { signal?: AbortSignal; capacity?: Record<string, number> } = {}) {
+function setup(
+  drills: ScenarioInput['drills'],
+  opts: { signal?: AbortSignal; capacity?: Record<string, number> } = {},
+) {
   const capacity = opts.capacity ?? { small: 100, large: 200 };
-  const spec = fakeCluster([
-    { dc: 'use1', demand: 45, types: { small: 2, large: 1 } },
-    { dc: 'usw2', demand: 30, types: { small: 1, large: 1 } },
-    { dc: 'euw1', demand: 25, types: { small: 1, large: 1 } },
-  ], capacity);
+  const spec = fakeCluster(
+    [
+      { dc: 'use1', demand: 45, types: { small: 2, large: 1 } },
+      { dc: 'usw2', demand: 30, types: { small: 1, large: 1 } },
+      { dc: 'euw1', demand: 25, types: { small: 1, large: 1 } },
+    ],
+    capacity,
+  );
   const scenario = validateScenario({ ...base, drills }, '/fake/scenario.ts');
   const world = new FakeWorld(spec, capacity);
   const clock = new VirtualClock();
   world.now = () => clock.now();
   const steps: StepRecord[] = [];
-  const ctrl = new DrillController({ runId: 'r1', scenario, cluster: world, load: world, metrics: world, guards: [fakeP99Guard(world)], clock, signal: opts.signal, onStep: (r) => steps.push(r) });
-  const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock, results: { redlines: [], sweeps: [], drains: [], failovers: [] }, knownRedlines: {}, logger: { info() {}, warn() {}, debug() {} } };
+  const ctrl = new DrillController({
+    runId: 'r1',
+    scenario,
+    cluster: world,
+    load: world,
+    metrics: world,
+    guards: [fakeP99Guard(world)],
+    clock,
+    signal: opts.signal,
+    onStep: (r) => steps.push(r),
+  });
+  const ctx: DrillContext = {
+    ctrl,
+    scenario,
+    cluster: spec,
+    clock,
+    results: { redlines: [], sweeps: [], drains: [], failovers: [] },
+    knownRedlines: {},
+    logger: { info() {}, warn() {}, debug() {} },
+  };
   return { world, ctrl, ctx, steps, scenario, clock };
 }
 
@@ -49,7 +78,10 @@ test('redline drill: finds each type within 3% below its true capacity, limited 
   await runAll(s);
   const byType = Object.fromEntries(s.ctx.results.redlines.map((r) => [r.serverType, r]));
   assert.deepEqual(Object.keys(byType).sort(), ['large', 'small']);
-  for (const [type, truth] of [['small', 100], ['large', 200]] as const) {
+  for (const [type, truth] of [
+    ['small', 100],
+    ['large', 200],
+  ] as const) {
     const r = byType[type];
     assert.ok(r.rpsPerReplica! <= truth && r.rpsPerReplica! >= truth * 0.97, `${type}: ${r.rpsPerReplica}`);
     assert.equal(r.limitedBy, 'http_req_duration: p(99)<250');
@@ -60,8 +92,12 @@ test('redline drill: finds each type within 3% below its true capacity, limited 
   const breached = s.steps.filter((x) => x.verdict === 'breached');
   assert.ok(breached.length >= 2);
   for (const b of breached) assert.equal(Date.parse(b.endedAt) - Date.parse(b.startedAt), 2000);
-  for (const h of s.steps.filter((x) => x.verdict === 'held')) assert.equal(Date.parse(h.endedAt) - Date.parse(h.startedAt), 6000);
-  assert.deepEqual(s.steps.map((x) => x.index), s.steps.map((_, i) => i));
+  for (const h of s.steps.filter((x) => x.verdict === 'held'))
+    assert.equal(Date.parse(h.endedAt) - Date.parse(h.startedAt), 6000);
+  assert.deepEqual(
+    s.steps.map((x) => x.index),
+    s.steps.map((_, i) => i),
+  );
   // A probe's total rate is per-replica rate × serving replicas, all on the one pool.
   const first = s.steps[0];
   assert.equal(first.offeredRps, 30);
@@ -70,7 +106,9 @@ test('redline drill: finds each type within 3% below its true capacity, limited 
 });
 
 test('a baseline redline shortens the search', async () => {
-  const drills: ScenarioInput['drills'] = [{ kind: 'redline', name: 'rl', startRps: 30, maxRps: 400, serverTypes: ['small'] }];
+  const drills: ScenarioInput['drills'] = [
+    { kind: 'redline', name: 'rl', startRps: 30, maxRps: 400, serverTypes: ['small'] },
+  ];
   const cold = setup(drills);
   await runAll(cold);
   const s = setup(drills);
@@ -78,7 +116,10 @@ test('a baseline redline shortens the search', async () => {
   await runAll(s);
   // Every breach is confirmed (two steps): 92, 99.4, then 107.4, 103.4 and 101.4 twice each = 8 steps.
   assert.equal(s.ctx.results.redlines[0].probes, 8);
-  assert.ok(s.ctx.results.redlines[0].probes < cold.ctx.results.redlines[0].probes, `${cold.ctx.results.redlines[0].probes}`);
+  assert.ok(
+    s.ctx.results.redlines[0].probes < cold.ctx.results.redlines[0].probes,
+    `${cold.ctx.results.redlines[0].probes}`,
+  );
   assert.ok(s.ctx.results.redlines[0].rpsPerReplica! >= 97);
 });
 
@@ -92,33 +133,45 @@ test('drain: stops at the first breach and reports the last share that held', as
   assert.equal(d.brokenBy, 'http_req_duration: p(99)<250');
   assert.equal(d.steps, 4);
   assert.equal(d.heldRpsPerReplica, 96.7);
-  assert.deepEqual(s.steps.map((x) => x.targetShare), [0.45, 0.5875, 0.725, 0.8625]);
+  assert.deepEqual(
+    s.steps.map((x) => x.targetShare),
+    [0.45, 0.5875, 0.725, 0.8625],
+  );
   // After the breach the weights of the last step that held come back, before demand weights.
   const i = s.world.weightsLog.indexOf(s.steps[3].weights);
   assert.deepEqual(s.world.weightsLog[i + 1], s.steps[2].weights);
 });
 
-test('lose-dc each: survivors take the lost demand; load against capacity from this run\'s redlines', async () => {
+test("lose-dc each: survivors take the lost demand; load against capacity from this run's redlines", async () => {
   const s = setup([{ kind: 'lose-dc', name: 'lose', dc: 'each', totalRps: 300 }]);
   s.ctx.knownRedlines = { small: 100, large: 200 };
   await runAll(s);
-  assert.deepEqual(s.ctx.results.failovers.map((f) => f.lostDc), ['use1', 'usw2', 'euw1']);
+  assert.deepEqual(
+    s.ctx.results.failovers.map((f) => f.lostDc),
+    ['use1', 'usw2', 'euw1'],
+  );
   const use1 = s.ctx.results.failovers[0];
   assert.equal(use1.held, true);
   const usw2 = use1.survivors.find((x) => x.dc === 'usw2')!;
-  assert.equal(usw2.loadRps, Math.round(300 * (0.3 + 0.45 * 30 / 55) * 10) / 10);
+  assert.equal(usw2.loadRps, Math.round(300 * (0.3 + (0.45 * 30) / 55) * 10) / 10);
   assert.equal(usw2.capacityRps, 300);
   assert.equal(usw2.loadFraction, Math.round((usw2.loadRps / 300) * 1000) / 1000);
   // Losing euw1 at 300 req/s: usw2 gets 300×0.4 = 120 over 2 replicas (60 each): held.
   assert.ok(s.ctx.results.failovers.every((f) => f.held));
 });
 
-test('lose-dc kill: the DC\'s replicas are killed and marked out, then restarted and marked in', async () => {
+test("lose-dc kill: the DC's replicas are killed and marked out, then restarted and marked in", async () => {
   const s = setup([{ kind: 'lose-dc', name: 'lose', dc: 'euw1', mode: 'kill', totalRps: 200 }]);
   await runAll(s);
   const step = s.steps[0];
   assert.ok(step.annotations.some((a) => a.includes('fake-euw1-small-0 marked out')));
-  assert.deepEqual(step.replicas.filter((r) => !r.serving).map((r) => r.replica).sort(), ['fake-euw1-large-0', 'fake-euw1-small-0']);
+  assert.deepEqual(
+    step.replicas
+      .filter((r) => !r.serving)
+      .map((r) => r.replica)
+      .sort(),
+    ['fake-euw1-large-0', 'fake-euw1-small-0'],
+  );
   assert.equal(s.ctrl.markedOut.size, 0);
   assert.equal(s.world.dead.size, 0);
 });
@@ -154,7 +207,10 @@ test('SIGINT mid-drill: the running step is written as aborted and Interrupted i
     return origSleep(ms, signal);
   };
   await assert.rejects(runAll(s), (e: unknown) => e instanceof Interrupted && e.signal === 'SIGINT');
-  assert.deepEqual(s.steps.map((x) => x.verdict), ['held', 'held', 'aborted']);
+  assert.deepEqual(
+    s.steps.map((x) => x.verdict),
+    ['held', 'held', 'aborted'],
+  );
 });
 
 test('safety: a global error rate above the limit stops the run', async () => {
@@ -180,14 +236,24 @@ test('Docker unreachable: three failed resource samples in a row end the run wit
     if (++calls > 2) throw new Error('connect ENOENT /var/run/docker.sock');
     return [];
   };
-  await assert.rejects(runAll(s), (e: unknown) => e instanceof ClusterError && /Docker unreachable: 3 resource samples in a row failed \(connect ENOENT/.test(e.message));
+  await assert.rejects(
+    runAll(s),
+    (e: unknown) =>
+      e instanceof ClusterError &&
+      /Docker unreachable: 3 resource samples in a row failed \(connect ENOENT/.test(e.message),
+  );
   assert.equal(s.steps.at(-1)!.verdict, 'aborted');
 });
 
 test('a guard with no data: probes are noData, run their whole measure, and no redline is reported', async () => {
   const s = setup([{ kind: 'redline', name: 'rl', serverTypes: ['small'], startRps: 40, maxRps: 400 }]);
   // A CPU guard with no resource sample, beside the p99 guard that would hold.
-  const cpu = { name: 'cpu_share: avg<0.9', metric: 'cpu_share', expression: 'avg<0.9', evaluate: () => ({ ok: false, value: null }) };
+  const cpu = {
+    name: 'cpu_share: avg<0.9',
+    metric: 'cpu_share',
+    expression: 'avg<0.9',
+    evaluate: () => ({ ok: false, value: null }),
+  };
   s.ctrl.deps.guards.push(cpu);
   await runAll(s);
   const [r] = s.ctx.results.redlines;
@@ -197,7 +263,10 @@ test('a guard with no data: probes are noData, run their whole measure, and no r
   for (const step of s.steps) {
     assert.equal(step.verdict, 'noData');
     assert.equal(Date.parse(step.endedAt) - Date.parse(step.startedAt), 6000);
-    assert.deepEqual(step.guards.find((g) => g.metric === 'cpu_share'), { name: cpu.name, metric: 'cpu_share', expression: 'avg<0.9', ok: false, value: null, noData: true });
+    assert.deepEqual(
+      step.guards.find((g) => g.metric === 'cpu_share'),
+      { name: cpu.name, metric: 'cpu_share', expression: 'avg<0.9', ok: false, value: null, noData: true },
+    );
   }
 });
 
@@ -221,16 +290,31 @@ test('servers headroom does not manage (static) are not marked out for lack of r
 
 test('Docker unreachable mid-step: the step is a cluster error, not a breach on http_req_failed (issue 11, finding 9)', async () => {
   const s = setup([{ kind: 'hold', name: 'h', steps: 4, totalRps: 200 }]);
-  const scenario = validateScenario({ ...base, settle: '0s', guardDelay: '0s', drills: [{ kind: 'hold', name: 'h', steps: 4, totalRps: 200 }] }, '/fake/scenario.ts');
+  const scenario = validateScenario(
+    { ...base, settle: '0s', guardDelay: '0s', drills: [{ kind: 'hold', name: 'h', steps: 4, totalRps: 200 }] },
+    '/fake/scenario.ts',
+  );
   const steps: StepRecord[] = [];
   // The daemon dies as the first step ends: the next step's requests all fail at once.
   const ctrl = new DrillController({
-    runId: 'r1', scenario, cluster: s.world, load: s.world, metrics: s.world, guards: [fakeErrorGuard(s.world)], clock: s.clock,
-    onStep: (r) => { steps.push(r); s.world.unreachable = true; },
+    runId: 'r1',
+    scenario,
+    cluster: s.world,
+    load: s.world,
+    metrics: s.world,
+    guards: [fakeErrorGuard(s.world)],
+    clock: s.clock,
+    onStep: (r) => {
+      steps.push(r);
+      s.world.unreachable = true;
+    },
   });
   ctrl.start();
   try {
-    await assert.rejects(runDrillSpec({ ...s.ctx, ctrl, scenario }, scenario.drills[0]), (err: unknown) => err instanceof ClusterError && err.exitCode === 110);
+    await assert.rejects(
+      runDrillSpec({ ...s.ctx, ctrl, scenario }, scenario.drills[0]),
+      (err: unknown) => err instanceof ClusterError && err.exitCode === 110,
+    );
   } finally {
     await ctrl.stop();
   }

@@ -2,7 +2,7 @@
 // second on sliding windows of the target, end the step at once on a breach, and hand the window to
 // the record builder. Replicas are watched (replica-watch.ts), the live view fed (live-state.ts).
 import type { Replica } from '../cluster';
-import { Interrupted, Logger, silentLogger } from '../common';
+import { Interrupted, type Logger, silentLogger } from '../common';
 import type { Scenario } from '../config';
 import { LiveStepState } from './live-state';
 import type { LiveView } from './live-view';
@@ -51,10 +51,25 @@ export class DrillController {
     this.log = deps.logger ?? silentLogger;
     const { cluster, load, metrics, clock, scenario, signal, guards, view } = deps;
     this.replicaWatch = new ReplicaWatch({
-      cluster, load, metrics, clock, safety: scenario.safety, signal, markedOut: this.markedOut, markedInAt: this.markedInAt,
-      markOut: (replica, reason) => this.markOut(replica, reason), markIn: (replica, reason) => this.markIn(replica, reason), stepTag: () => this.stepTag,
+      cluster,
+      load,
+      metrics,
+      clock,
+      safety: scenario.safety,
+      signal,
+      markedOut: this.markedOut,
+      markedInAt: this.markedInAt,
+      markOut: (replica, reason) => this.markOut(replica, reason),
+      markIn: (replica, reason) => this.markIn(replica, reason),
+      stepTag: () => this.stepTag,
     });
-    this.live = new LiveStepState({ view, metrics, clock, guards, pools: [...new Set(cluster.replicas.map((r) => r.pool))] });
+    this.live = new LiveStepState({
+      view,
+      metrics,
+      clock,
+      guards,
+      pools: [...new Set(cluster.replicas.map((r) => r.pool))],
+    });
   }
 
   /** Starts the resource sampler (once a second, never overlapping). */
@@ -72,7 +87,9 @@ export class DrillController {
 
   /** Replicas of a pool (or of every pool when omitted) that are not marked out. */
   serving(poolId?: string): Replica[] {
-    return this.deps.cluster.replicas.filter((r) => (poolId === undefined || r.pool === poolId) && !this.markedOut.has(r.name));
+    return this.deps.cluster.replicas.filter(
+      (r) => (poolId === undefined || r.pool === poolId) && !this.markedOut.has(r.name),
+    );
   }
 
   /** Replicas marked out or in so far: a probe during which it changed was faulted (see drills.ts). */
@@ -129,13 +146,17 @@ export class DrillController {
     this.deps.load.setRate(0);
     this.stepTag = 'cooldown';
     this.deps.load.setTags({ step: 'cooldown' });
-    await this.wait(maxMs, () => {
-      const elapsed = clock.now() - start;
-      if (elapsed < minMs) return null;
-      const last = metrics.window({ sinceMs: clock.now() - 1500, metric: 'cpu_share', filter }).gaugeAvg;
-      return last === null || last === undefined || last < below ? true : null;
-      // The overload's queued requests time out now, by design: that is not a reason for a safety stop.
-    }, { safety: false });
+    await this.wait(
+      maxMs,
+      () => {
+        const elapsed = clock.now() - start;
+        if (elapsed < minMs) return null;
+        const last = metrics.window({ sinceMs: clock.now() - 1500, metric: 'cpu_share', filter }).gaugeAvg;
+        return last === null || last === undefined || last < below ? true : null;
+        // The overload's queued requests time out now, by design: that is not a reason for a safety stop.
+      },
+      { safety: false },
+    );
     return clock.now() - start;
   }
 
@@ -187,7 +208,10 @@ export class DrillController {
       this.live.measuring();
       const evaluateAll = (): GuardCheck[] =>
         plan.guardTargets.flatMap((t) =>
-          guards.filter((g) => guardApplies(t, g)).map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })));
+          guards
+            .filter((g) => guardApplies(t, g))
+            .map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })),
+        );
       const breach = await this.wait(plan.measureMs, () => {
         if (clock.now() - measureStart < scenario.guardDelayMs) return null;
         const v = evaluateAll();
@@ -202,13 +226,24 @@ export class DrillController {
       aborted = err;
     }
     // Errors because Docker went away are a cluster error, not the target's breach nor a safety stop (issue 11, finding 9).
-    if (checks.some((c) => !c.ok) || aborted instanceof SafetyStop) aborted = (await this.replicaWatch.clusterGone()) ?? aborted;
+    if (checks.some((c) => !c.ok) || aborted instanceof SafetyStop)
+      aborted = (await this.replicaWatch.clusterGone()) ?? aborted;
     measureEnd ??= clock.now();
     annotations.push(...this.pendingAnnotations.splice(0));
     const { cluster, metrics, runId } = this.deps;
     const window = await takeStepWindow(metrics, cluster.replicas, plan, measureStart, measureEnd, measureTag);
     const cpusByType = Object.fromEntries(Object.entries(cluster.spec.serverTypes).map(([name, t]) => [name, t.cpus]));
-    const facts = { runId, plan, index, rateRps: rate, replicas: cluster.replicas, cpusByType, markedOut: this.markedOut, checks, annotations };
+    const facts = {
+      runId,
+      plan,
+      index,
+      rateRps: rate,
+      replicas: cluster.replicas,
+      cpusByType,
+      markedOut: this.markedOut,
+      checks,
+      annotations,
+    };
     const built = buildStepRecord(facts, window);
     const judged = judgeStep(built, plan, checks, { aborted, sendLag, measuredMs: measureEnd - measureStart });
     const outcome = withTierFigures(cluster.spec, plan, checks, judged);
@@ -225,7 +260,9 @@ export class DrillController {
   async runRepeating(plan: StepPlan, repeats: number): Promise<StepOutcome & { attempts: number }> {
     for (let attempt = 0; ; attempt++) {
       const repeat = `repeat ${attempt} of an unstable step`;
-      const outcome = await this.runStep(attempt > 0 ? { ...plan, annotations: [...(plan.annotations ?? []), repeat] } : plan);
+      const outcome = await this.runStep(
+        attempt > 0 ? { ...plan, annotations: [...(plan.annotations ?? []), repeat] } : plan,
+      );
       if (outcome.record.verdict !== 'unstable' || attempt >= repeats) return { ...outcome, attempts: attempt + 1 };
     }
   }

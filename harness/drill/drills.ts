@@ -9,7 +9,17 @@ import type { Clock, Tags } from './ports';
 import { estimateFromSearches, faultedStep, type SearchAttempt } from './redline-probes';
 import { RedlineSearch, sweepGrid } from './redline-search';
 import { multiTier, stepDcs, tierFields, tierGuardTargets, tierRedlines } from './tiers';
-import { dcCapacity, demandWeights, drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare, TrafficTarget } from './traffic-plan';
+import {
+  dcCapacity,
+  demandWeights,
+  drainShares,
+  drainWeights,
+  loseDcWeights,
+  poolOnlyWeights,
+  redlinePools,
+  targetDemandShare,
+  type TrafficTarget,
+} from './traffic-plan';
 
 export interface DrillResults {
   redlines: RedlineResult[];
@@ -32,7 +42,11 @@ export interface DrillContext {
 }
 
 /** Guard targets of every tier in the DCs (CPU per pool), and the loaded tier, for a step's plan. */
-function tierPlan(ctx: DrillContext, dcs: string[], except?: string): { guardTargets: StepPlan['guardTargets']; loadTier?: string } {
+function tierPlan(
+  ctx: DrillContext,
+  dcs: string[],
+  except?: string,
+): { guardTargets: StepPlan['guardTargets']; loadTier?: string } {
   if (!ctx.tiers || !multiTier(ctx.tiers.cluster)) return { guardTargets: [] };
   return { guardTargets: tierGuardTargets(ctx.tiers.cluster, dcs, except), loadTier: ctx.tiers.loadTier };
 }
@@ -52,7 +66,8 @@ export async function runDrillSpec(ctx: DrillContext, drill: ResolvedDrill): Pro
       ctx.results.drains.push(await drain(ctx, drill));
       break;
     case 'lose-dc':
-      for (const dc of drill.dc === 'each' ? ctx.cluster.dcs.map((d) => d.name) : [drill.dc]) ctx.results.failovers.push(await loseDc(ctx, drill, dc));
+      for (const dc of drill.dc === 'each' ? ctx.cluster.dcs.map((d) => d.name) : [drill.dc])
+        ctx.results.failovers.push(await loseDc(ctx, drill, dc));
       break;
     case 'hold':
       await hold(ctx, drill);
@@ -65,7 +80,13 @@ export async function runDrillSpec(ctx: DrillContext, drill: ResolvedDrill): Pro
 type ProbeDrill = Extract<ResolvedDrill, { kind: 'redline' | 'sweep' }>;
 
 /** One probe on a pool at a per-replica rate; an unstable measurement is repeated up to drill.repeatUnstable times. */
-async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: number, search: StepRecord['search']): Promise<{ outcome: StepOutcome; steps: number; faulted: boolean } | null> {
+async function probe(
+  ctx: DrillContext,
+  drill: ProbeDrill,
+  poolId: string,
+  rps: number,
+  search: StepRecord['search'],
+): Promise<{ outcome: StepOutcome; steps: number; faulted: boolean } | null> {
   const serverType = typeOfPool(poolId);
   const serving = ctx.ctrl.serving(poolId).length;
   const tiers = tierPlan(ctx, [poolId.split('/')[0]], poolId);
@@ -74,20 +95,34 @@ async function probe(ctx: DrillContext, drill: ProbeDrill, poolId: string, rps: 
     return null;
   }
   const faultsBefore = ctx.ctrl.faultEvents;
-  const outcome = await ctx.ctrl.runRepeating({
-    drill: drill.name, kind: drill.kind, target: { kind: 'pool', name: poolId }, serverType,
-    offeredRps: rps * serving, offeredRpsPerReplica: rps, expectedTargetRps: rps * serving,
-    weights: poolOnlyWeights(ctx.cluster, poolId), settleMs: drill.settleMs, measureMs: drill.measureMs,
-    targetFilter: { pool: poolId }, guardTargets: [{ label: poolId, filter: { pool: poolId }, tier: tiers.loadTier }, ...tiers.guardTargets], search,
-    loadTier: tiers.loadTier,
-  }, drill.repeatUnstable);
+  const outcome = await ctx.ctrl.runRepeating(
+    {
+      drill: drill.name,
+      kind: drill.kind,
+      target: { kind: 'pool', name: poolId },
+      serverType,
+      offeredRps: rps * serving,
+      offeredRpsPerReplica: rps,
+      expectedTargetRps: rps * serving,
+      weights: poolOnlyWeights(ctx.cluster, poolId),
+      settleMs: drill.settleMs,
+      measureMs: drill.measureMs,
+      targetFilter: { pool: poolId },
+      guardTargets: [{ label: poolId, filter: { pool: poolId }, tier: tiers.loadTier }, ...tiers.guardTargets],
+      search,
+      loadTier: tiers.loadTier,
+    },
+    drill.repeatUnstable,
+  );
   // An overloaded pool keeps working off its queue after the load drops: let it, before the next probe.
   if (outcome.brokenBy !== 'none') await ctx.ctrl.cooldown({ pool: poolId });
   // A replica marked out or in during the probe (killed, paused, restarted): the probe says nothing about
   // capacity; wait for the pool to be whole again so that the search repeats it (issue 11, finding 3).
   const faulted = ctx.ctrl.faultEvents !== faultsBefore || ctx.ctrl.serving(poolId).length < serving;
   if (faulted) {
-    ctx.ctrl.annotate(`probe at ${rps} req/s per replica of ${poolId} faulted (a replica marked out or in): repeated once the pool is whole`);
+    ctx.ctrl.annotate(
+      `probe at ${rps} req/s per replica of ${poolId} faulted (a replica marked out or in): repeated once the pool is whole`,
+    );
     await ctx.ctrl.awaitHealthy(poolId, 60_000);
   }
   return { outcome, steps: outcome.attempts, faulted };
@@ -99,32 +134,59 @@ function typeOfPool(poolId: string): string {
 }
 
 function resultOf(
-  ctx: DrillContext, drill: ProbeDrill, poolId: string, best: StepRecord | null, limitedBy: string, probes: number, durationS: number, redlineRps: number | null,
+  ctx: DrillContext,
+  drill: ProbeDrill,
+  poolId: string,
+  best: StepRecord | null,
+  limitedBy: string,
+  probes: number,
+  durationS: number,
+  redlineRps: number | null,
   limitedTier?: string,
 ): RedlineResult {
   const f = best?.targetFigures;
   const result: RedlineResult = {
-    drill: drill.name, serverType: typeOfPool(poolId), pool: poolId, rpsPerReplica: redlineRps, limitedBy,
-    p50Ms: f?.p50Ms ?? null, p99Ms: f?.p99Ms ?? null, cpuShare: f?.cpuShare ?? null, cpuMsPerRequest: f?.cpuMsPerRequest ?? null,
-    probes, durationS: Math.round(durationS * 10) / 10, method: drill.kind,
+    drill: drill.name,
+    serverType: typeOfPool(poolId),
+    pool: poolId,
+    rpsPerReplica: redlineRps,
+    limitedBy,
+    p50Ms: f?.p50Ms ?? null,
+    p99Ms: f?.p99Ms ?? null,
+    cpuShare: f?.cpuShare ?? null,
+    cpuMsPerRequest: f?.cpuMsPerRequest ?? null,
+    probes,
+    durationS: Math.round(durationS * 10) / 10,
+    method: drill.kind,
   };
   if (!ctx.tiers || !multiTier(ctx.tiers.cluster)) return result;
   const t = tierFields(ctx.tiers.cluster, ctx.tiers.loadTier, limitedTier);
   return {
-    ...result, ...t, cpuMsPerFrontRequestByTier: best?.cpuMsPerFrontRequestByTier ?? {},
+    ...result,
+    ...t,
+    cpuMsPerFrontRequestByTier: best?.cpuMsPerFrontRequestByTier ?? {},
     tierRedlines: tierRedlines(ctx.tiers.cluster, poolId, ctx.tiers.loadTier, redlineRps, best, t.limitedByTier),
   };
 }
 
-async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'redline' }>, poolId: string): Promise<RedlineResult> {
+async function redline(
+  ctx: DrillContext,
+  drill: Extract<ResolvedDrill, { kind: 'redline' }>,
+  poolId: string,
+): Promise<RedlineResult> {
   const started = ctx.clock.now();
   const serverType = typeOfPool(poolId);
   const replicas = Math.max(1, ctx.cluster.dcs.flatMap((d) => d.pools).find((p) => p.id === poolId)?.replicas ?? 1);
   // The load-time check keeps maxRps × replicas under the cap; should the cap still bind, reaching it is "no breach up to X".
   const capRps = ctx.scenario.safety.maxTotalRps / replicas;
   const search = new RedlineSearch({
-    startRps: drill.startRps, maxRps: Math.min(drill.maxRps, capRps), capLabel: capRps < drill.maxRps ? 'the safety cap safety.maxTotalRps' : 'maxRps',
-    rampFactor: drill.rampFactor, resolution: drill.resolution, knownRps: ctx.knownRedlines[serverType], repeats: drill.repeats,
+    startRps: drill.startRps,
+    maxRps: Math.min(drill.maxRps, capRps),
+    capLabel: capRps < drill.maxRps ? 'the safety cap safety.maxTotalRps' : 'maxRps',
+    rampFactor: drill.rampFactor,
+    resolution: drill.resolution,
+    knownRps: ctx.knownRedlines[serverType],
+    repeats: drill.repeats,
   });
   const attempts: SearchAttempt[] = [];
   let limitedBy = 'none';
@@ -146,7 +208,8 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
     const unstable = record.verdict === 'unstable' || record.verdict === 'aborted';
     search.record({
       verdict: record.verdict === 'noData' ? 'noData' : unstable ? 'unstable' : held ? 'held' : 'breached',
-      servedRps: record.targetFigures.rps, faulted,
+      servedRps: record.targetFigures.rps,
+      faulted,
     });
     const out = search.outcome();
     if (!held && !faulted && out.breachedRps === p.rps) {
@@ -156,21 +219,43 @@ async function redline(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 
   }
   const out = search.outcome();
   const estimate = estimateFromSearches(out.searches, attempts, poolId);
-  const status: NonNullable<RedlineResult['status']> = estimate.redline !== null ? 'redline' : out.status === 'redline' ? 'noData' : out.status;
+  const status: NonNullable<RedlineResult['status']> =
+    estimate.redline !== null ? 'redline' : out.status === 'redline' ? 'noData' : out.status;
   // No breach up to the cap, or no data: not a redline; say which instead of "limited by none".
-  if (status !== 'redline') limitedBy = estimate.atLeast !== undefined ? `no breach up to ${estimate.atLeast} req/s per replica` : out.note;
+  if (status !== 'redline')
+    limitedBy = estimate.atLeast !== undefined ? `no breach up to ${estimate.atLeast} req/s per replica` : out.note;
   // The figures shown beside the redline: the decided hold closest below it.
   const best = estimate.redline === null ? null : closestHeld(attempts, estimate.redline);
   const result: RedlineResult = {
-    ...resultOf(ctx, drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, estimate.redline, limitedTier),
-    status, interval: estimate.interval, samples: estimate.samples, estimateMethod: estimate.method, note: estimate.note,
-    searches: out.searches.length, ...(estimate.atLeast !== undefined ? { atLeast: estimate.atLeast } : {}),
+    ...resultOf(
+      ctx,
+      drill,
+      poolId,
+      best,
+      limitedBy,
+      steps,
+      (ctx.clock.now() - started) / 1000,
+      estimate.redline,
+      limitedTier,
+    ),
+    status,
+    interval: estimate.interval,
+    samples: estimate.samples,
+    estimateMethod: estimate.method,
+    note: estimate.note,
+    searches: out.searches.length,
+    ...(estimate.atLeast !== undefined ? { atLeast: estimate.atLeast } : {}),
   };
-  const shown = result.rpsPerReplica !== null
-    ? `${result.rpsPerReplica} req/s per replica [${result.interval?.join(', ')}] (${result.estimateMethod})`
-    : status === 'noBreach' ? `no breach up to ${result.atLeast} req/s per replica` : `none (${status})`;
+  const shown =
+    result.rpsPerReplica !== null
+      ? `${result.rpsPerReplica} req/s per replica [${result.interval?.join(', ')}] (${result.estimateMethod})`
+      : status === 'noBreach'
+        ? `no breach up to ${result.atLeast} req/s per replica`
+        : `none (${status})`;
   const tier = result.limitedByTier ? ` of the ${result.limitedByTier} tier` : '';
-  ctx.logger.info(`redline ${poolId}: ${shown}, limited by ${result.limitedBy}${tier} (${steps} probes, ${result.durationS} s)`);
+  ctx.logger.info(
+    `redline ${poolId}: ${shown}, limited by ${result.limitedBy}${tier} (${steps} probes, ${result.durationS} s)`,
+  );
   return result;
 }
 
@@ -185,13 +270,19 @@ function closestHeld(attempts: readonly SearchAttempt[], rps: number): StepRecor
   return best;
 }
 
-async function sweep(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'sweep' }>, poolId: string): Promise<RedlineResult | null> {
+async function sweep(
+  ctx: DrillContext,
+  drill: Extract<ResolvedDrill, { kind: 'sweep' }>,
+  poolId: string,
+): Promise<RedlineResult | null> {
   const started = ctx.clock.now();
   const serverType = typeOfPool(poolId);
   let from = drill.from;
   let to = drill.to;
   if (drill.aroundRedline) {
-    const known = [...ctx.results.redlines].reverse().find((r) => r.serverType === serverType)?.rpsPerReplica ?? ctx.knownRedlines[serverType];
+    const known =
+      [...ctx.results.redlines].reverse().find((r) => r.serverType === serverType)?.rpsPerReplica ??
+      ctx.knownRedlines[serverType];
     if (!known) {
       ctx.logger.warn(`sweep ${drill.name}: no redline of ${serverType} in this run to sweep around; skipped`);
       return null;
@@ -219,18 +310,38 @@ async function sweep(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 's
       lastHeld = rps;
     }
   }
-  const result = resultOf(ctx, drill, poolId, best, limitedBy, steps, (ctx.clock.now() - started) / 1000, best ? lastHeld : null);
-  ctx.logger.info(`sweep ${poolId}: ${result.rpsPerReplica ?? 'none'} req/s per replica, limited by ${result.limitedBy} (${steps} points, ${result.durationS} s)`);
+  const result = resultOf(
+    ctx,
+    drill,
+    poolId,
+    best,
+    limitedBy,
+    steps,
+    (ctx.clock.now() - started) / 1000,
+    best ? lastHeld : null,
+  );
+  ctx.logger.info(
+    `sweep ${poolId}: ${result.rpsPerReplica ?? 'none'} req/s per replica, limited by ${result.limitedBy} (${steps} points, ${result.durationS} s)`,
+  );
   return result;
 }
 
 function filterOf(target: TrafficTarget): Tags {
-  return target.kind === 'pool' ? { pool: target.name } : target.kind === 'dc' ? { dc: target.name } : { region: target.name };
+  return target.kind === 'pool'
+    ? { pool: target.name }
+    : target.kind === 'dc'
+      ? { dc: target.name }
+      : { region: target.name };
 }
 
 async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'drain' }>): Promise<DrainResult> {
   const t = drill.target;
-  const target: TrafficTarget = 'pool' in t ? { kind: 'pool', name: t.pool } : 'dc' in t ? { kind: 'dc', name: t.dc } : { kind: 'region', name: t.region };
+  const target: TrafficTarget =
+    'pool' in t
+      ? { kind: 'pool', name: t.pool }
+      : 'dc' in t
+        ? { kind: 'dc', name: t.dc }
+        : { kind: 'region', name: t.region };
   const filter = filterOf(target);
   const shares = drainShares(targetDemandShare(ctx.cluster, target), drill.steps);
   let held: { share: number; record: StepRecord } | null = null;
@@ -239,14 +350,30 @@ async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'd
   let steps = 0;
   const tiers = tierPlan(ctx, stepDcs(ctx.cluster, { targetFilter: filter }));
   // With several tiers the DC filter spans them all: requests are judged there, CPU per pool.
-  const front = { label: target.name, filter, ...(tiers.loadTier ? { tier: tiers.loadTier, only: 'requests' as const } : {}) };
+  const front = {
+    label: target.name,
+    filter,
+    ...(tiers.loadTier ? { tier: tiers.loadTier, only: 'requests' as const } : {}),
+  };
   for (const share of shares) {
     const weights = drainWeights(ctx.cluster, target, share);
-    const out = await ctx.ctrl.runRepeating({
-      drill: drill.name, kind: 'drain', target, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps * share,
-      weights, settleMs: drill.settleMs, measureMs: drill.measureMs, targetFilter: filter,
-      guardTargets: [front, ...tiers.guardTargets], targetShare: share, loadTier: tiers.loadTier,
-    }, 1);
+    const out = await ctx.ctrl.runRepeating(
+      {
+        drill: drill.name,
+        kind: 'drain',
+        target,
+        offeredRps: drill.totalRps,
+        expectedTargetRps: drill.totalRps * share,
+        weights,
+        settleMs: drill.settleMs,
+        measureMs: drill.measureMs,
+        targetFilter: filter,
+        guardTargets: [front, ...tiers.guardTargets],
+        targetShare: share,
+        loadTier: tiers.loadTier,
+      },
+      1,
+    );
     steps += out.attempts;
     if (out.brokenBy !== 'none') {
       brokenBy = out.brokenBy;
@@ -254,7 +381,9 @@ async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'd
       // Back off to the last step that held, so the target recovers before the next drill.
       if (held) {
         ctx.ctrl.apply(held.record.weights, drill.totalRps);
-        ctx.ctrl.annotate(`drain ${drill.name}: restored the weights of share ${held.share} after ${brokenBy} broke at ${share}`);
+        ctx.ctrl.annotate(
+          `drain ${drill.name}: restored the weights of share ${held.share} after ${brokenBy} broke at ${share}`,
+        );
         await ctx.ctrl.idle(Math.min(drill.settleMs, 5000));
       }
       await ctx.ctrl.cooldown(filter);
@@ -263,12 +392,21 @@ async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'd
     held = { share, record: out.record };
   }
   const result: DrainResult = {
-    drill: drill.name, target, totalRps: drill.totalRps, heldShare: held?.share ?? 0,
-    heldRpsPerReplica: held?.record.targetFigures.rpsPerReplica ?? 0, brokenBy, steps,
+    drill: drill.name,
+    target,
+    totalRps: drill.totalRps,
+    heldShare: held?.share ?? 0,
+    heldRpsPerReplica: held?.record.targetFigures.rpsPerReplica ?? 0,
+    brokenBy,
+    steps,
     ...(ctx.tiers ? tierFields(ctx.tiers.cluster, ctx.tiers.loadTier, brokenTier) : {}),
-    ...(ctx.tiers && multiTier(ctx.tiers.cluster) ? { cpuMsPerFrontRequestByTier: held?.record.cpuMsPerFrontRequestByTier ?? {} } : {}),
+    ...(ctx.tiers && multiTier(ctx.tiers.cluster)
+      ? { cpuMsPerFrontRequestByTier: held?.record.cpuMsPerFrontRequestByTier ?? {} }
+      : {}),
   };
-  ctx.logger.info(`drain ${target.name}: held ${(result.heldShare * 100).toFixed(1)}% of ${drill.totalRps} req/s (${result.heldRpsPerReplica} req/s per replica), broken by ${brokenBy}${result.limitedByTier ? ` of the ${result.limitedByTier} tier` : ''}`);
+  ctx.logger.info(
+    `drain ${target.name}: held ${(result.heldShare * 100).toFixed(1)}% of ${drill.totalRps} req/s (${result.heldRpsPerReplica} req/s per replica), broken by ${brokenBy}${result.limitedByTier ? ` of the ${result.limitedByTier} tier` : ''}`,
+  );
   return result;
 }
 
@@ -279,7 +417,11 @@ function redlineMap(ctx: DrillContext): Record<string, number | null> {
   return map;
 }
 
-async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'lose-dc' }>, lostDc: string): Promise<FailoverResult> {
+async function loseDc(
+  ctx: DrillContext,
+  drill: Extract<ResolvedDrill, { kind: 'lose-dc' }>,
+  lostDc: string,
+): Promise<FailoverResult> {
   const { ctrl, cluster } = ctx;
   const survivors = cluster.dcs.map((d) => d.name).filter((n) => n !== lostDc);
   const weights = loseDcWeights(cluster, lostDc);
@@ -294,13 +436,31 @@ async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: '
         ctrl.markOut(r.name, `killed: lose-dc ${lostDc}`);
       }
     }
-    out = await ctrl.runRepeating({
-      drill: drill.name, kind: 'lose-dc', target: { kind: 'dc', name: lostDc }, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps,
-      weights, settleMs: drill.settleMs, measureMs: drill.measureMs, targetFilter: {},
-      guardTargets: [...survivors.map((dc) => ({ label: dc, filter: { dc }, ...(lossTiers.loadTier ? { tier: lossTiers.loadTier, only: 'requests' as const } : {}) })),
-        ...lossTiers.guardTargets], lostDc, loadTier: lossTiers.loadTier,
-      annotations: [`${lostDc} lost (${drill.mode}); its traffic spread over ${survivors.join(', ')}`],
-    }, 1);
+    out = await ctrl.runRepeating(
+      {
+        drill: drill.name,
+        kind: 'lose-dc',
+        target: { kind: 'dc', name: lostDc },
+        offeredRps: drill.totalRps,
+        expectedTargetRps: drill.totalRps,
+        weights,
+        settleMs: drill.settleMs,
+        measureMs: drill.measureMs,
+        targetFilter: {},
+        guardTargets: [
+          ...survivors.map((dc) => ({
+            label: dc,
+            filter: { dc },
+            ...(lossTiers.loadTier ? { tier: lossTiers.loadTier, only: 'requests' as const } : {}),
+          })),
+          ...lossTiers.guardTargets,
+        ],
+        lostDc,
+        loadTier: lossTiers.loadTier,
+        annotations: [`${lostDc} lost (${drill.mode}); its traffic spread over ${survivors.join(', ')}`],
+      },
+      1,
+    );
   } finally {
     if (killed.length) await bringBack(ctx, killed, lostDc);
   }
@@ -308,24 +468,39 @@ async function loseDc(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: '
   const record = out.record;
   const redlines = redlineMap(ctx);
   const figures: FailoverSurvivor[] = survivors.map((dc) => {
-    const w = ctrl.deps.metrics.window({ sinceMs: Date.parse(record.startedAt), untilMs: Date.parse(record.endedAt), filter: { dc, step: String(record.index) } });
+    const w = ctrl.deps.metrics.window({
+      sinceMs: Date.parse(record.startedAt),
+      untilMs: Date.parse(record.endedAt),
+      filter: { dc, step: String(record.index) },
+    });
     const serving = Object.fromEntries(record.pools.filter((p) => p.dc === dc).map((p) => [p.pool, p.replicasServing]));
     const loadRps = Math.round(w.rps * 10) / 10;
     const capacityRps = dcCapacity(cluster, dc, redlines, serving);
     const p99 = w.percentile(99);
     const verdict = out.perTarget[dc];
     return {
-      dc, held: verdict?.ok ?? true, loadRps, capacityRps,
+      dc,
+      held: verdict?.ok ?? true,
+      loadRps,
+      capacityRps,
       loadFraction: capacityRps ? Math.round((loadRps / capacityRps) * 1000) / 1000 : null,
-      p99Ms: p99 === null ? null : Math.round(p99 * 100) / 100, errorRate: Math.round(w.errorRate * 1e4) / 1e4,
+      p99Ms: p99 === null ? null : Math.round(p99 * 100) / 100,
+      errorRate: Math.round(w.errorRate * 1e4) / 1e4,
       ...(verdict && !verdict.ok ? { brokenBy: verdict.brokenBy } : {}),
     };
   });
   const result: FailoverResult = {
-    drill: drill.name, lostDc, mode: drill.mode, totalRps: drill.totalRps, held: figures.every((s) => s.held), survivors: figures,
+    drill: drill.name,
+    lostDc,
+    mode: drill.mode,
+    totalRps: drill.totalRps,
+    held: figures.every((s) => s.held),
+    survivors: figures,
     ...(ctx.tiers ? tierFields(ctx.tiers.cluster, ctx.tiers.loadTier, record.brokenTier) : {}),
   };
-  ctx.logger.info(`lose ${lostDc}: ${result.held ? 'survivors held' : 'a survivor broke'} (${figures.map((s) => `${s.dc} ${s.loadRps} req/s${s.loadFraction !== null ? ` = ${(s.loadFraction * 100).toFixed(0)}% of capacity` : ''}${s.held ? '' : ` broke ${s.brokenBy}`}`).join('; ')})`);
+  ctx.logger.info(
+    `lose ${lostDc}: ${result.held ? 'survivors held' : 'a survivor broke'} (${figures.map((s) => `${s.dc} ${s.loadRps} req/s${s.loadFraction !== null ? ` = ${(s.loadFraction * 100).toFixed(0)}% of capacity` : ''}${s.held ? '' : ` broke ${s.brokenBy}`}`).join('; ')})`,
+  );
   return result;
 }
 
@@ -342,14 +517,23 @@ async function bringBack(ctx: DrillContext, killed: string[], lostDc: string): P
   const started = ctx.clock.now();
   await restart(killed);
   for (const name of killed) ctrl.markIn(name, `${lostDc} brought back after the lose-dc drill`);
-  ctx.logger.info(`${lostDc}: ${killed.length} replicas brought back in ${((ctx.clock.now() - started) / 1000).toFixed(1)} s`);
+  ctx.logger.info(
+    `${lostDc}: ${killed.length} replicas brought back in ${((ctx.clock.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 async function hold(ctx: DrillContext, drill: Extract<ResolvedDrill, { kind: 'hold' }>): Promise<void> {
   for (let i = 0; i < drill.steps; i++) {
     await ctx.ctrl.runStep({
-      drill: drill.name, kind: 'hold', target: { kind: 'region', name: 'all' }, offeredRps: drill.totalRps, expectedTargetRps: drill.totalRps,
-      weights: demandWeights(ctx.cluster), settleMs: i === 0 ? drill.settleMs : 0, measureMs: drill.measureMs, targetFilter: {},
+      drill: drill.name,
+      kind: 'hold',
+      target: { kind: 'region', name: 'all' },
+      offeredRps: drill.totalRps,
+      expectedTargetRps: drill.totalRps,
+      weights: demandWeights(ctx.cluster),
+      settleMs: i === 0 ? drill.settleMs : 0,
+      measureMs: drill.measureMs,
+      targetFilter: {},
       guardTargets: [{ label: 'all', filter: {} }],
     });
   }

@@ -10,12 +10,19 @@ test('error-rate and request-rate guards on the counters agree with the store; l
   let now = 1_700_000_000_000;
   const metrics = new Metrics({ now: () => now });
   const counters = new RequestCounters(metrics);
-  const scenario = validateScenario({
-    name: 'g', cluster: 'c.yaml', baselineRps: 10, mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
-    guards: { http_req_failed: ['rate<0.05'], http_reqs: ['rate<60'], 'http_req_duration{pool:a}': ['p(99)<250'] }, guardWindow: '2s',
-    safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
-    drills: [{ kind: 'hold', name: 'h' }],
-  }, '/fake/scenario.ts');
+  const scenario = validateScenario(
+    {
+      name: 'g',
+      cluster: 'c.yaml',
+      baselineRps: 10,
+      mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
+      guards: { http_req_failed: ['rate<0.05'], http_reqs: ['rate<60'], 'http_req_duration{pool:a}': ['p(99)<250'] },
+      guardWindow: '2s',
+      safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
+      drills: [{ kind: 'hold', name: 'h' }],
+    },
+    '/fake/scenario.ts',
+  );
   const guards = buildGuards(scenario, metrics, counters);
   const http = metrics.seriesFor({ pool: 'a', protocol: 'http', step: '1' });
   const grpc = metrics.seriesFor({ pool: 'a', protocol: 'grpc', step: '1' });
@@ -39,7 +46,12 @@ test('error-rate and request-rate guards on the counters agree with the store; l
   const p99 = values[2][1] as { ok: boolean; value: number };
   assert.equal(p99.ok, true);
   assert.ok(Math.abs(p99.value - 20) < 0.1, String(p99.value));
-  const store = metrics.window({ sinceMs: now - 2000, untilMs: now, filter: { pool: 'a', step: '1' }, metric: 'http_req_failed' });
+  const store = metrics.window({
+    sinceMs: now - 2000,
+    untilMs: now,
+    filter: { pool: 'a', step: '1' },
+    metric: 'http_req_failed',
+  });
   assert.equal(store.errorRate, 0.1);
 });
 
@@ -47,15 +59,30 @@ test('a guard with no data does not pass: no request served, no resource sample 
   const now = 1_700_000_000_000;
   const metrics = new Metrics({ now: () => now });
   const counters = new RequestCounters(metrics);
-  const scenario = validateScenario({
-    name: 'g', cluster: 'c.yaml', baselineRps: 10, mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
-    guards: {
-      http_req_failed: ['rate<0.05'], http_req_duration: ['p(99)<250'], cpu_share: ['avg<0.9'], memory_mb: ['max<200'], http_reqs: ['count<100'],
+  const scenario = validateScenario(
+    {
+      name: 'g',
+      cluster: 'c.yaml',
+      baselineRps: 10,
+      mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
+      guards: {
+        http_req_failed: ['rate<0.05'],
+        http_req_duration: ['p(99)<250'],
+        cpu_share: ['avg<0.9'],
+        memory_mb: ['max<200'],
+        http_reqs: ['count<100'],
+      },
+      guardWindow: '2s',
+      safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
+      drills: [{ kind: 'hold', name: 'h' }],
+      thresholds: { cpu_share: ['avg<0.9'] },
     },
-    guardWindow: '2s', safety: { maxErrorRate: 0.5, maxTotalRps: 2000 }, drills: [{ kind: 'hold', name: 'h' }],
-    thresholds: { cpu_share: ['avg<0.9'] },
-  }, '/fake/scenario.ts');
-  const values = buildGuards(scenario, metrics, counters).map((g) => [g.name, g.evaluate({ pool: 'a', step: '1' }, now - 5000)]);
+    '/fake/scenario.ts',
+  );
+  const values = buildGuards(scenario, metrics, counters).map((g) => [
+    g.name,
+    g.evaluate({ pool: 'a', step: '1' }, now - 5000),
+  ]);
   assert.deepEqual(values, [
     ['http_req_failed: rate<0.05', { ok: false, value: null }],
     ['http_req_duration: p(99)<250', { ok: false, value: null }],

@@ -2,7 +2,15 @@
 // with a sliding window, evaluated on the target only (the controller adds the target's tag filter).
 import { ConfigError, ConfigErrors } from '../common';
 import type { Scenario } from '../config';
-import { compareThreshold as compare, evaluateThreshold, metricProtocol, Metrics, parseThresholds, Threshold, thresholdName } from '../metrics';
+import {
+  compareThreshold as compare,
+  evaluateThreshold,
+  metricProtocol,
+  type Metrics,
+  parseThresholds,
+  type Threshold,
+  thresholdName,
+} from '../metrics';
 import type { Guard, Tags } from './ports';
 import type { RequestCounters } from './request-counters';
 
@@ -10,7 +18,13 @@ import type { RequestCounters } from './request-counters';
  * Rates and counters from the cheap counters, over [max(now - window, since), now): the same value the
  * metrics store gives for the step's samples, without merging latency histograms every second.
  */
-function countGuardValue(t: Threshold, now: number, counters: RequestCounters, extra: Tags, sinceMs: number | undefined): number | null | undefined {
+function countGuardValue(
+  t: Threshold,
+  now: number,
+  counters: RequestCounters,
+  extra: Tags,
+  sinceMs: number | undefined,
+): number | null | undefined {
   if (t.windowMs === undefined || (t.type !== 'rate' && t.type !== 'counter')) return undefined;
   const since = Math.max(now - t.windowMs, sinceMs ?? -Infinity);
   const protocol = metricProtocol[t.metric];
@@ -28,7 +42,9 @@ function parse(spec: Spec, file: string, field: string): Threshold[] {
     return parseThresholds(spec, file);
   } catch (err) {
     if (!(err instanceof ConfigErrors)) throw err;
-    throw new ConfigErrors(err.problems.map((p) => new ConfigError(p.file, p.field.replace(/^thresholds/, field), p.problem, p.hint)));
+    throw new ConfigErrors(
+      err.problems.map((p) => new ConfigError(p.file, p.field.replace(/^thresholds/, field), p.problem, p.hint)),
+    );
   }
 }
 
@@ -60,13 +76,19 @@ export const lookBackMarginSeconds = 120;
  * depends on this and on the number of steps, never on how long the drill runs.
  */
 export function metricsRetentionSeconds(scenario: Pick<Scenario, 'guards' | 'thresholds' | 'file'>): number {
-  const all = [...parse(scenario.guards as Spec, scenario.file, 'guards'), ...parse(scenario.thresholds as Spec, scenario.file, 'thresholds')];
+  const all = [
+    ...parse(scenario.guards as Spec, scenario.file, 'guards'),
+    ...parse(scenario.thresholds as Spec, scenario.file, 'thresholds'),
+  ];
   const longestMs = all.reduce((m, t) => Math.max(m, t.windowMs ?? 0), 0);
   return Math.ceil(longestMs / 1000) + lookBackMarginSeconds;
 }
 
 /** The scenario's whole-run thresholds, k6 style: `{ 'http_req_failed: rate<0.05': { ok, value } }`. */
-export function evaluateRunThresholds(scenario: Scenario, metrics: Metrics): Record<string, { ok: boolean; value: number | null }> {
+export function evaluateRunThresholds(
+  scenario: Scenario,
+  metrics: Metrics,
+): Record<string, { ok: boolean; value: number | null }> {
   const out: Record<string, { ok: boolean; value: number | null }> = {};
   for (const t of parse(scenario.thresholds as Spec, scenario.file, 'thresholds')) {
     const v = evaluateThreshold(t, metrics);

@@ -1,7 +1,20 @@
 // drill/: the controller (drain plans, redline search, failover, guards, step persistence, safe stop).
 // Scenario scripts import defineScenario and the scenario types from here; run/ wires the rest.
 export { defineScenario } from '../config';
-export type { ScenarioInput, DrillSpec, RedlineDrill, SweepDrill, DrainDrill, LoseDcDrill, HoldDrill, Guards, ScenarioMix, EndpointSpec, ParamSpec, Safety } from '../config';
+export type {
+  ScenarioInput,
+  DrillSpec,
+  RedlineDrill,
+  SweepDrill,
+  DrainDrill,
+  LoseDcDrill,
+  HoldDrill,
+  Guards,
+  ScenarioMix,
+  EndpointSpec,
+  ParamSpec,
+  Safety,
+} from '../config';
 export { DrillController, SafetyStop } from './controller';
 export { runDrillSpec } from './drills';
 export type { DrillContext, DrillResults } from './drills';
@@ -15,6 +28,13 @@ export { countedMetricsPort, RequestCounters } from './request-counters';
 export { demandWeights } from './traffic-plan';
 export type { LiveState, LiveView } from './live-view';
 export { sweepGrid } from './redline-search';
-export { drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare } from './traffic-plan';
+export {
+  drainShares,
+  drainWeights,
+  loseDcWeights,
+  poolOnlyWeights,
+  redlinePools,
+  targetDemandShare,
+} from './traffic-plan';
 export type { TrafficTarget } from './traffic-plan';
 export { loadView } from './tiers';

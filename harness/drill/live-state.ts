@@ -21,9 +21,20 @@ export class LiveStepState {
   stepStarted(plan: StepPlan, index: number, rateRps: number): void {
     this.targetFilter = plan.targetFilter;
     this.state = {
-      drill: plan.drill, step: index, phase: 'settle', kind: plan.kind, target: plan.target.name, rateRps, weights: plan.weights,
-      p99Ms: null, errorRate: 0, rps: 0, cpuByPool: {}, guards: this.deps.guards.map((g) => ({ name: g.name, ok: null, value: null })),
-      markedOut: [], elapsedMs: 0,
+      drill: plan.drill,
+      step: index,
+      phase: 'settle',
+      kind: plan.kind,
+      target: plan.target.name,
+      rateRps,
+      weights: plan.weights,
+      p99Ms: null,
+      errorRate: 0,
+      rps: 0,
+      cpuByPool: {},
+      guards: this.deps.guards.map((g) => ({ name: g.name, ok: null, value: null })),
+      markedOut: [],
+      elapsedMs: 0,
     };
   }
 
@@ -44,7 +55,7 @@ export class LiveStepState {
   /** Reads the last seconds' figures and redraws; nothing is read when the view draws nothing per second. */
   refresh(elapsedMs: number, stepTag: string, markedOut: Iterable<string>): void {
     const { view, metrics, clock } = this.deps;
-    if (!view || !view.live || !this.state) return;
+    if (!view?.live || !this.state) return;
     const s = this.state;
     const now = clock.now();
     const c = metrics.counts(now - 3000, now);
@@ -53,7 +64,8 @@ export class LiveStepState {
     s.rps = c.count / 3;
     s.elapsedMs = elapsedMs;
     s.markedOut = [...markedOut];
-    const cpu = (pool: string) => metrics.window({ seconds: 3, metric: 'cpu_share', filter: { pool } }).gaugeAvg ?? null;
+    const cpu = (pool: string) =>
+      metrics.window({ seconds: 3, metric: 'cpu_share', filter: { pool } }).gaugeAvg ?? null;
     s.cpuByPool = Object.fromEntries(this.deps.pools.map((p) => [p, cpu(p)]));
     view.update(s);
   }

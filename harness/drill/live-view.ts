@@ -42,9 +42,11 @@ export function stepLine(r: StepRecord): string {
   const lost = r.lostDc ? ` lost ${r.lostDc}` : '';
   const broke = r.guards.filter((g) => !g.ok).map((g) => `${g.name} = ${g.value ?? 'no data'}`);
   const notes = r.annotations.length ? ` | ${r.annotations.join('; ')}` : '';
-  return `[${r.drill} #${r.index}] ${r.kind} ${r.target.name}${share}${lost} offered ${r.offeredRps} req/s${per}: ` +
+  return (
+    `[${r.drill} #${r.index}] ${r.kind} ${r.target.name}${share}${lost} offered ${r.offeredRps} req/s${per}: ` +
     `${f.rps} req/s (${f.rpsPerReplica}/replica) p50 ${ms(f.p50Ms)} p99 ${ms(f.p99Ms)} err ${pct(f.errorRate)} cpu ${pct(f.cpuShare)} ` +
-    `→ ${r.verdict}${broke.length ? ` (${broke.join(', ')})` : ''}${notes}`;
+    `→ ${r.verdict}${broke.length ? ` (${broke.join(', ')})` : ''}${notes}`
+  );
 }
 
 class PlainView implements LiveView {
@@ -98,9 +100,16 @@ class TtyView implements LiveView {
     if (!s) return;
     this.clear();
     const width = this.out.columns && this.out.columns > 20 ? this.out.columns - 1 : 160;
-    const weights = Object.entries(s.weights.dcs).map(([dc, w]) => `${dc} ${pct(w)}`).join('  ');
-    const cpu = Object.entries(s.cpuByPool).map(([p, c]) => `${p} ${pct(c)}`).join('  ');
-    const guards = s.guards.map((g) => `  ${g.ok === null ? '·' : g.ok ? '✓' : '✗'} ${g.name}${g.value !== null ? ` = ${+g.value.toFixed(3)}` : ''}`);
+    const weights = Object.entries(s.weights.dcs)
+      .map(([dc, w]) => `${dc} ${pct(w)}`)
+      .join('  ');
+    const cpu = Object.entries(s.cpuByPool)
+      .map(([p, c]) => `${p} ${pct(c)}`)
+      .join('  ');
+    const guards = s.guards.map(
+      (g) =>
+        `  ${g.ok === null ? '·' : g.ok ? '✓' : '✗'} ${g.name}${g.value !== null ? ` = ${+g.value.toFixed(3)}` : ''}`,
+    );
     const rows = [
       `drill ${s.drill}  step #${s.step} ${s.kind} → ${s.target}  ${s.phase} ${(s.elapsedMs / 1000).toFixed(0)}s`,
       `rate ${s.rateRps.toFixed(1)} req/s offered, ${s.rps.toFixed(1)} achieved   p99 ${ms(s.p99Ms)}   errors ${pct(s.errorRate)}`,

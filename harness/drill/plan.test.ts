@@ -3,14 +3,49 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSpec } from '../cluster';
 import { RedlineSearch, sweepGrid } from './redline-search';
-import { dcCapacity, drainShares, drainWeights, loseDcWeights, poolOnlyWeights, redlinePools, targetDemandShare } from './traffic-plan';
+import {
+  dcCapacity,
+  drainShares,
+  drainWeights,
+  loseDcWeights,
+  poolOnlyWeights,
+  redlinePools,
+  targetDemandShare,
+} from './traffic-plan';
 
-function cluster(dcs: { name: string; region: string; demand: number; pools: Record<string, number> }[], failover?: ClusterSpec['failover']): ClusterSpec {
-  const regions = [...new Set(dcs.map((d) => d.region))].map((r) => ({ name: r, dcs: dcs.filter((d) => d.region === r).map((d) => d.name) }));
+function cluster(
+  dcs: { name: string; region: string; demand: number; pools: Record<string, number> }[],
+  failover?: ClusterSpec['failover'],
+): ClusterSpec {
+  const regions = [...new Set(dcs.map((d) => d.region))].map((r) => ({
+    name: r,
+    dcs: dcs.filter((d) => d.region === r).map((d) => d.name),
+  }));
   return {
-    name: 'fake', file: 'fake.yaml', driver: 'static', allowTargets: [], serviceEnv: {}, replicas: [], regions, failover,
-    serverTypes: { small: { name: 'small', cpus: 0.25, memoryMb: 256, workers: 1, costPerHour: 1 }, large: { name: 'large', cpus: 0.5, memoryMb: 512, workers: 1, costPerHour: 2 } },
-    dcs: dcs.map((d) => ({ name: d.name, region: d.region, demand: d.demand, pools: Object.entries(d.pools).map(([t, n]) => ({ id: `${d.name}/${t}`, region: d.region, dc: d.name, serverType: t, replicas: n })) })),
+    name: 'fake',
+    file: 'fake.yaml',
+    driver: 'static',
+    allowTargets: [],
+    serviceEnv: {},
+    replicas: [],
+    regions,
+    failover,
+    serverTypes: {
+      small: { name: 'small', cpus: 0.25, memoryMb: 256, workers: 1, costPerHour: 1 },
+      large: { name: 'large', cpus: 0.5, memoryMb: 512, workers: 1, costPerHour: 2 },
+    },
+    dcs: dcs.map((d) => ({
+      name: d.name,
+      region: d.region,
+      demand: d.demand,
+      pools: Object.entries(d.pools).map(([t, n]) => ({
+        id: `${d.name}/${t}`,
+        region: d.region,
+        dc: d.name,
+        serverType: t,
+        replicas: n,
+      })),
+    })),
   };
 }
 const threeDc = cluster([
@@ -21,7 +56,8 @@ const threeDc = cluster([
 
 function close(actual: Record<string, number>, expected: Record<string, number>) {
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
-  for (const k of Object.keys(expected)) assert.ok(Math.abs(actual[k] - expected[k]) < 1e-6, `${k}: ${actual[k]} != ${expected[k]}`);
+  for (const k of Object.keys(expected))
+    assert.ok(Math.abs(actual[k] - expected[k]) < 1e-6, `${k}: ${actual[k]} != ${expected[k]}`);
 }
 
 /** Runs a search against a pool whose true redline is `truth` (a probe holds iff rps <= truth). */
@@ -32,24 +68,42 @@ function run(search: RedlineSearch, truth: number) {
 
 test('redline search: ramp ×2 from 30, then bisection to 3% around a true redline of 100', () => {
   const out = run(new RedlineSearch({ startRps: 30, maxRps: 400, rampFactor: 2, resolution: 0.03 }), 100);
-  assert.deepEqual(out.probes.map((p) => [p.rps, p.held, p.phase]), [
-    [30, true, 'ramp'], [60, true, 'ramp'], [120, false, 'ramp'],
-    [90, true, 'bisect'], [105, false, 'bisect'], [97.5, true, 'bisect'], [101.3, false, 'bisect'], [99.4, true, 'bisect'],
-  ]);
+  assert.deepEqual(
+    out.probes.map((p) => [p.rps, p.held, p.phase]),
+    [
+      [30, true, 'ramp'],
+      [60, true, 'ramp'],
+      [120, false, 'ramp'],
+      [90, true, 'bisect'],
+      [105, false, 'bisect'],
+      [97.5, true, 'bisect'],
+      [101.3, false, 'bisect'],
+      [99.4, true, 'bisect'],
+    ],
+  );
   assert.equal(out.redlineRps, 99.4);
   assert.equal(out.breachedRps, 101.3);
 });
 
 test('redline search: a known redline from a baseline run needs fewer probes and lands on the same answer', () => {
-  const out = run(new RedlineSearch({ startRps: 30, maxRps: 400, rampFactor: 2, resolution: 0.03, knownRps: 100 }), 100);
-  assert.deepEqual(out.probes.map((p) => p.rps), [92, 99.4, 107.4, 103.4, 101.4]);
+  const out = run(
+    new RedlineSearch({ startRps: 30, maxRps: 400, rampFactor: 2, resolution: 0.03, knownRps: 100 }),
+    100,
+  );
+  assert.deepEqual(
+    out.probes.map((p) => p.rps),
+    [92, 99.4, 107.4, 103.4, 101.4],
+  );
   assert.equal(out.redlineRps, 99.4);
   assert.ok(out.probes.length < 8);
 });
 
 test('redline search: stops at maxRps when nothing breaks, as "no breach up to 100", never a redline', () => {
   const out = run(new RedlineSearch({ startRps: 30, maxRps: 100, rampFactor: 2, resolution: 0.03 }), 1000);
-  assert.deepEqual(out.probes.map((p) => p.rps), [30, 60, 100]);
+  assert.deepEqual(
+    out.probes.map((p) => p.rps),
+    [30, 60, 100],
+  );
   assert.equal(out.status, 'noBreach');
   assert.equal(out.redlineRps, null);
   assert.equal(out.note, 'no breach up to 100 req/s per replica (maxRps)');
@@ -58,10 +112,16 @@ test('redline search: stops at maxRps when nothing breaks, as "no breach up to 1
 
 test('redline search: ramps down when the first probes break, gives null when nothing holds', () => {
   const out = run(new RedlineSearch({ startRps: 30, maxRps: 400, rampFactor: 2, resolution: 0.03 }), 0);
-  assert.deepEqual(out.probes.map((p) => p.rps), [30, 15, 7.5, 3.8, 1.9]);
+  assert.deepEqual(
+    out.probes.map((p) => p.rps),
+    [30, 15, 7.5, 3.8, 1.9],
+  );
   assert.equal(out.redlineRps, null);
   const down = run(new RedlineSearch({ startRps: 100, maxRps: 400, rampFactor: 2, resolution: 0.05 }), 40);
-  assert.deepEqual(down.probes.map((p) => p.rps), [100, 50, 25, 37.5, 43.8, 40.7, 39.1]);
+  assert.deepEqual(
+    down.probes.map((p) => p.rps),
+    [100, 50, 25, 37.5, 43.8, 40.7, 39.1],
+  );
   assert.equal(down.redlineRps, 39.1);
 });
 
@@ -94,17 +154,20 @@ test('drain: a region target splits its share over its DCs by demand; a pool tar
   close(drainWeights(four, { kind: 'region', name: 'us-east' }, 0.9).dcs, { use1: 0.6, use2: 0.3, euw1: 0.1 });
   assert.ok(Math.abs(targetDemandShare(threeDc, { kind: 'pool', name: 'use1/small' }) - 0.3) < 1e-9);
   const w = drainWeights(threeDc, { kind: 'pool', name: 'use1/small' }, 0.5);
-  close(w.dcs, { use1: 0.5, usw2: 0.5 * 30 / 55, euw1: 0.5 * 25 / 55 });
+  close(w.dcs, { use1: 0.5, usw2: (0.5 * 30) / 55, euw1: (0.5 * 25) / 55 });
   assert.deepEqual(w.pools, { use1: { small: 1, large: 0 } });
 });
 
 test('lose-dc: survivors take the lost demand in proportion to their own, or by the failover map', () => {
-  close(loseDcWeights(threeDc, 'use1').dcs, { use1: 0, usw2: 0.3 + 0.45 * 30 / 55, euw1: 0.25 + 0.45 * 25 / 55 });
-  close(loseDcWeights(threeDc, 'euw1').dcs, { use1: 0.45 + 0.25 * 45 / 75, usw2: 0.3 + 0.25 * 30 / 75, euw1: 0 });
-  const mapped = cluster(threeDc.dcs.map((d) => ({ name: d.name, region: d.region, demand: d.demand, pools: { small: 1 } })), { use1: { usw2: 0.6, euw1: 0.4 } });
+  close(loseDcWeights(threeDc, 'use1').dcs, { use1: 0, usw2: 0.3 + (0.45 * 30) / 55, euw1: 0.25 + (0.45 * 25) / 55 });
+  close(loseDcWeights(threeDc, 'euw1').dcs, { use1: 0.45 + (0.25 * 45) / 75, usw2: 0.3 + (0.25 * 30) / 75, euw1: 0 });
+  const mapped = cluster(
+    threeDc.dcs.map((d) => ({ name: d.name, region: d.region, demand: d.demand, pools: { small: 1 } })),
+    { use1: { usw2: 0.6, euw1: 0.4 } },
+  );
   close(loseDcWeights(mapped, 'use1').dcs, { use1: 0, usw2: 0.57, euw1: 0.43 });
   // The map names only use1: losing usw2 still spreads by demand.
-  close(loseDcWeights(mapped, 'usw2').dcs, { use1: 0.45 + 0.3 * 45 / 70, usw2: 0, euw1: 0.25 + 0.3 * 25 / 70 });
+  close(loseDcWeights(mapped, 'usw2').dcs, { use1: 0.45 + (0.3 * 45) / 70, usw2: 0, euw1: 0.25 + (0.3 * 25) / 70 });
 });
 
 test('capacity of a DC from redlines, per serving replica; pools for a redline', () => {
@@ -113,5 +176,8 @@ test('capacity of a DC from redlines, per serving replica; pools for a redline',
   assert.equal(dcCapacity(threeDc, 'use1', { small: 100 }), null);
   assert.deepEqual(redlinePools(threeDc, { serverTypes: 'all' }), ['usw2/small', 'use1/large']);
   assert.deepEqual(redlinePools(threeDc, { serverTypes: ['large'], pool: 'euw1/large' }), ['euw1/large']);
-  assert.deepEqual(poolOnlyWeights(threeDc, 'usw2/small'), { dcs: { use1: 0, usw2: 1, euw1: 0 }, pools: { usw2: { small: 1, large: 0 } } });
+  assert.deepEqual(poolOnlyWeights(threeDc, 'usw2/small'), {
+    dcs: { use1: 0, usw2: 1, euw1: 0 },
+    pools: { usw2: { small: 1, large: 0 } },
+  });
 });

@@ -7,21 +7,29 @@ import { validateScenario } from '../config';
 import type { ScenarioInput } from '../config';
 import type { StepRecord } from '../results';
 import { DrillController } from './controller';
-import { DrillContext, runDrillSpec } from './drills';
+import { type DrillContext, runDrillSpec } from './drills';
 import type { Guard, Tags, WindowFigures } from './ports';
 import { FakeWorld, VirtualClock, fakeCluster, fakeP99Guard } from './testing/fake-world';
 
 const base: ScenarioInput = {
-  name: 'fake', cluster: 'fake.yaml', baselineRps: 100,
+  name: 'fake',
+  cluster: 'fake.yaml',
+  baselineRps: 100,
   mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
-  guards: { http_req_duration: ['p(99)<250'] }, safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
-  settle: '2s', measure: '6s', guardDelay: '2s', drills: [{ kind: 'hold', name: 'h' }],
+  guards: { http_req_duration: ['p(99)<250'] },
+  safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
+  settle: '2s',
+  measure: '6s',
+  guardDelay: '2s',
+  drills: [{ kind: 'hold', name: 'h' }],
 };
 
 /** CPU share of quota on the fake world: rps / capacity, a smooth guard. */
 function cpuGuard(world: FakeWorld, limit: number): Guard {
   return {
-    name: `cpu_share: avg<${limit}`, metric: 'cpu_share', expression: `avg<${limit}`,
+    name: `cpu_share: avg<${limit}`,
+    metric: 'cpu_share',
+    expression: `avg<${limit}`,
     evaluate: (filter) => {
       const v = world.window({ filter, metric: 'cpu_share' }).gaugeAvg ?? null;
       return { ok: v !== null && v < limit, value: v };
@@ -29,7 +37,10 @@ function cpuGuard(world: FakeWorld, limit: number): Guard {
   };
 }
 
-function setup(drills: ScenarioInput['drills'], opts: { world?: (spec: ReturnType<typeof fakeCluster>, c: Record<string, number>) => FakeWorld; cpu?: number } = {}) {
+function setup(
+  drills: ScenarioInput['drills'],
+  opts: { world?: (spec: ReturnType<typeof fakeCluster>, c: Record<string, number>) => FakeWorld; cpu?: number } = {},
+) {
   const capacity = { small: 100 };
   const spec = fakeCluster([{ dc: 'use1', demand: 1, types: { small: 1 } }], capacity);
   const scenario = validateScenario({ ...base, drills }, '/fake/scenario.ts');
@@ -38,9 +49,23 @@ function setup(drills: ScenarioInput['drills'], opts: { world?: (spec: ReturnTyp
   world.now = () => clock.now();
   const steps: StepRecord[] = [];
   const guards = [fakeP99Guard(world), ...(opts.cpu ? [cpuGuard(world, opts.cpu)] : [])];
-  const ctrl = new DrillController({ runId: 'r1', scenario, cluster: world, load: world, metrics: world, guards, clock, onStep: (r) => steps.push(r) });
+  const ctrl = new DrillController({
+    runId: 'r1',
+    scenario,
+    cluster: world,
+    load: world,
+    metrics: world,
+    guards,
+    clock,
+    onStep: (r) => steps.push(r),
+  });
   const ctx: DrillContext = {
-    ctrl, scenario, cluster: spec, clock, results: { redlines: [], sweeps: [], drains: [], failovers: [] }, knownRedlines: {},
+    ctrl,
+    scenario,
+    cluster: spec,
+    clock,
+    results: { redlines: [], sweeps: [], drains: [], failovers: [] },
+    knownRedlines: {},
     logger: { info() {}, warn() {}, debug() {} },
   };
   return { world, ctrl, ctx, steps, scenario };
@@ -103,10 +128,15 @@ class SilentWorld extends FakeWorld {
 }
 
 test('a pool that served 0 req/s gets no redline: status noData, never a number', async () => {
-  const s = setup([{ kind: 'redline', name: 'rl', startRps: 30, maxRps: 400 }], { world: (spec, c) => new SilentWorld(spec, c) });
+  const s = setup([{ kind: 'redline', name: 'rl', startRps: 30, maxRps: 400 }], {
+    world: (spec, c) => new SilentWorld(spec, c),
+  });
   await runAll(s);
   const r = s.ctx.results.redlines[0];
   assert.equal(r.rpsPerReplica, null);
   assert.equal(r.status, 'noData');
-  assert.ok(s.steps.every((x) => x.verdict !== 'held'), s.steps.map((x) => x.verdict).join());
+  assert.ok(
+    s.steps.every((x) => x.verdict !== 'held'),
+    s.steps.map((x) => x.verdict).join(),
+  );
 });

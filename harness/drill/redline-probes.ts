@@ -1,7 +1,13 @@
 // From a redline drill's steps to the estimator's input: each attempt's StepRecord becomes an
 // EstimateProbe (its guard values, its verdict, faulted when a replica of the pool was out or restarted
 // during it), grouped by search; the limiting guard is the one that broke the confirmed breaches.
-import { estimateRedline, type EstimateProbe, type EstimateSearch, type RedlineEstimate, type RedlineGuard } from '../capacity';
+import {
+  estimateRedline,
+  type EstimateProbe,
+  type EstimateSearch,
+  type RedlineEstimate,
+  type RedlineGuard,
+} from '../capacity';
 import type { StepRecord } from '../results';
 import type { SearchOutcome } from './redline-search';
 
@@ -38,8 +44,11 @@ export function probeOf(record: StepRecord, poolId: string): EstimateProbe {
   // At its CPU quota a replica is saturated: its CPU share flattens and would bend the line.
   const cpu = guards.cpu_share ?? record.targetFigures.cpuShare;
   return {
-    rps: record.offeredRpsPerReplica ?? served, servedRps: served, guards,
-    verdict: served === 0 ? 'noData' : verdict, faulted: faultedStep(record, poolId),
+    rps: record.offeredRpsPerReplica ?? served,
+    servedRps: served,
+    guards,
+    verdict: served === 0 ? 'noData' : verdict,
+    faulted: faultedStep(record, poolId),
     ...(cpu !== null && cpu >= SATURATED_CPU_SHARE ? { saturated: true } : {}),
   };
 }
@@ -63,7 +72,11 @@ export function limitingGuard(attempts: readonly SearchAttempt[]): RedlineGuard 
 }
 
 /** The estimate of one pool's redline from its searches' outcomes and every attempt's step. */
-export function estimateFromSearches(searches: readonly SearchOutcome[], attempts: readonly SearchAttempt[], poolId: string): RedlineEstimate {
+export function estimateFromSearches(
+  searches: readonly SearchOutcome[],
+  attempts: readonly SearchAttempt[],
+  poolId: string,
+): RedlineEstimate {
   const input: EstimateSearch[] = searches.map((s, i) => ({
     probes: attempts.filter((a) => a.search === i).map((a) => probeOf(a.record, poolId)),
     redlineRps: s.status === 'redline' || s.status === 'noBreach' ? s.lastHeldRps || null : null,

@@ -22,10 +22,19 @@ function run(search: RedlineSearch, answer: (p: Probe, i: number) => boolean | A
 test('a breach counts only when confirmed; a rate just below a confirmed breach needs two holds', () => {
   const { out, asked } = run(new RedlineSearch(base), (p) => p.rps <= 100);
   assert.deepEqual(asked, [
-    '0:30#0', '0:60#0', '0:120#0', '0:120#1', // 120 breaks twice: confirmed
+    '0:30#0',
+    '0:60#0',
+    '0:120#0',
+    '0:120#1', // 120 breaks twice: confirmed
     '0:90#0', // 25% below 120: one hold is enough
-    '0:105#0', '0:105#1', '0:97.5#0', '0:97.5#1', // 97.5 is within 10% of 105: held twice
-    '0:101.3#0', '0:101.3#1', '0:99.4#0', '0:99.4#1',
+    '0:105#0',
+    '0:105#1',
+    '0:97.5#0',
+    '0:97.5#1', // 97.5 is within 10% of 105: held twice
+    '0:101.3#0',
+    '0:101.3#1',
+    '0:99.4#0',
+    '0:99.4#1',
   ]);
   assert.equal(out.status, 'redline');
   assert.equal(out.redlineRps, 99.4);
@@ -35,7 +44,13 @@ test('a breach counts only when confirmed; a rate just below a confirmed breach 
 test('one noisy breach does not decide: a breach that holds on its repeat counts as held (v1 bounded the search there)', () => {
   // The pool's true redline is 100; the first attempt at 60 breaks once (a noisy window).
   const { out } = run(new RedlineSearch(base), (p) => (p.rps === 60 && p.attempt === 0 ? false : p.rps <= 100));
-  assert.deepEqual(out.probes.slice(0, 2).map((p) => [p.rps, p.verdict, p.attempts]), [[30, 'held', ['held']], [60, 'held', ['breached', 'held']]]);
+  assert.deepEqual(
+    out.probes.slice(0, 2).map((p) => [p.rps, p.verdict, p.attempts]),
+    [
+      [30, 'held', ['held']],
+      [60, 'held', ['breached', 'held']],
+    ],
+  );
   assert.equal(out.redlineRps, 99.4);
 });
 
@@ -44,7 +59,10 @@ test('near the boundary, hold-breach-breach is a breach and breach-hold-hold a h
   const { out } = run(new RedlineSearch(base), (p) => script[p.rps]?.[p.attempt] ?? p.rps <= 100);
   const at = (rps: number) => out.probes.find((p) => p.rps === rps)!;
   assert.deepEqual([at(97.5).verdict, at(97.5).attempts], ['breached', ['held', 'breached', 'breached']]);
-  assert.equal(out.probes.find((p) => p.rps === 101.3), undefined); // 97.5 broke, so the bracket moved below it
+  assert.equal(
+    out.probes.find((p) => p.rps === 101.3),
+    undefined,
+  ); // 97.5 broke, so the bracket moved below it
   assert.equal(out.status, 'redline');
   assert.ok(out.redlineRps! < 97.5);
 });
@@ -54,16 +72,28 @@ test('a pool that serves nothing gets no redline (v1 gave 30): every attempt noD
   assert.deepEqual(asked, ['0:30#0', '0:30#1', '0:30#2', '0:30#3']);
   assert.equal(out.status, 'noData');
   assert.equal(out.redlineRps, null);
-  assert.deepEqual(out.probes.map((p) => [p.rps, p.held, p.verdict]), [[30, false, 'noData']]);
+  assert.deepEqual(
+    out.probes.map((p) => [p.rps, p.held, p.verdict]),
+    [[30, false, 'noData']],
+  );
   assert.equal(out.note, 'no data at 30 req/s per replica after 4 attempts (unstable, nothing served, or faulted)');
 });
 
 test('a probe still unstable after its repeats is noData, never held; inside a bracket the confirmed low stands', () => {
-  const unstableAt = (rps: number) => (p: Probe): boolean | AttemptResult => (p.rps === rps ? { verdict: 'unstable' } : p.rps <= 100);
+  const unstableAt =
+    (rps: number) =>
+    (p: Probe): boolean | AttemptResult =>
+      p.rps === rps ? { verdict: 'unstable' } : p.rps <= 100;
   const ramp = run(new RedlineSearch(base), unstableAt(60)).out;
   assert.equal(ramp.status, 'noData');
   assert.equal(ramp.redlineRps, null);
-  assert.deepEqual(ramp.probes.map((p) => [p.rps, p.verdict]), [[30, 'held'], [60, 'noData']]);
+  assert.deepEqual(
+    ramp.probes.map((p) => [p.rps, p.verdict]),
+    [
+      [30, 'held'],
+      [60, 'noData'],
+    ],
+  );
   const inside = run(new RedlineSearch(base), unstableAt(105)).out;
   assert.equal(inside.status, 'redline');
   assert.equal(inside.redlineRps, 90);
@@ -79,11 +109,15 @@ test('no breach up to the safety cap is noBreach with the cap named, never a red
 });
 
 test('a faulted attempt is repeated and never bounds the search, even when it breached', () => {
-  const { out, asked } = run(new RedlineSearch(base), (p) => (p.rps === 60 && p.attempt < 2 ? { verdict: 'breached', faulted: true } : p.rps <= 100));
+  const { out, asked } = run(new RedlineSearch(base), (p) =>
+    p.rps === 60 && p.attempt < 2 ? { verdict: 'breached', faulted: true } : p.rps <= 100,
+  );
   assert.deepEqual(asked.slice(0, 4), ['0:30#0', '0:60#0', '0:60#1', '0:60#2']);
   assert.deepEqual(out.probes[1].attempts, ['faulted', 'faulted', 'held']);
   assert.equal(out.redlineRps, 99.4);
-  const always = run(new RedlineSearch(base), (p) => (p.rps === 60 ? { verdict: 'breached', faulted: true } : true)).out;
+  const always = run(new RedlineSearch(base), (p) =>
+    p.rps === 60 ? { verdict: 'breached', faulted: true } : true,
+  ).out;
   assert.equal(always.status, 'noData');
   assert.equal(always.breachedRps, null);
 });
@@ -92,14 +126,25 @@ test('repeats: 3 searches, the later ones start ~12% below the first redline in 
   // The pool's capacity drifts: 100, then 96, then 98.
   const truth = [100, 96, 98];
   const { out, asked } = run(new RedlineSearch({ ...base, repeats: 3 }), (p) => p.rps <= truth[p.search]);
-  assert.deepEqual(out.searches.map((s) => [s.status, s.redlineRps, s.breachedRps]), [['redline', 99.4, 101.3], ['redline', 94.6, 97.4], ['redline', 98, 99.4]]);
+  assert.deepEqual(
+    out.searches.map((s) => [s.status, s.redlineRps, s.breachedRps]),
+    [
+      ['redline', 99.4, 101.3],
+      ['redline', 94.6, 97.4],
+      ['redline', 98, 99.4],
+    ],
+  );
   // Search 2 starts at 99.4 × 0.88 × 1.02 = 89.2, search 3 at 99.4 × 0.88 × 1.04 = 91.
-  const firstAttempts = (i: number) => asked.filter((a) => a.startsWith(`${i}:`) && a.endsWith('#0')).map((a) => Number(a.slice(2, -2)));
+  const firstAttempts = (i: number) =>
+    asked.filter((a) => a.startsWith(`${i}:`) && a.endsWith('#0')).map((a) => Number(a.slice(2, -2)));
   assert.deepEqual(firstAttempts(1), [89.2, 94.6, 100.3, 97.4]);
   assert.deepEqual(firstAttempts(2), [91, 96.5, 102.3, 99.4, 98]);
   assert.equal(out.status, 'redline');
   assert.equal(out.redlineRps, 98);
-  assert.equal(out.probes.length, out.searches.reduce((n, s) => n + s.probes.length, 0));
+  assert.equal(
+    out.probes.length,
+    out.searches.reduce((n, s) => n + s.probes.length, 0),
+  );
 });
 
 test('repeats after a search with no redline are not run (nothing to seed them)', () => {
@@ -113,11 +158,12 @@ test('on a noisy pool (4% window noise, seeded, 300 searches) 3 repeats with con
   const errors: number[] = [];
   for (let i = 0; i < 300; i++) {
     const s = new RedlineSearch({ ...base, repeats: 3 });
-    for (let p = s.next(); p; p = s.next()) s.record(p.rps / 100 * (1 + 0.04 * z()) <= 1);
+    for (let p = s.next(); p; p = s.next()) s.record((p.rps / 100) * (1 + 0.04 * z()) <= 1);
     errors.push(Math.abs(s.outcome().redlineRps! - 100) / 100);
   }
   errors.sort((a, b) => a - b);
-  const median = errors[150], p95 = errors[284];
+  const median = errors[150],
+    p95 = errors[284];
   console.log(`noisy pool: median error ${(median * 100).toFixed(1)}%, p95 ${(p95 * 100).toFixed(1)}%`);
   assert.ok(median < 0.03, `median error ${median}`);
 });

@@ -97,8 +97,12 @@ class SingleSearch {
   note = '';
   readonly probes: ProbeRecord[] = [];
 
-  constructor(private readonly opts: Required<Pick<RedlineSearchOptions, 'maxRps' | 'resolution' | 'nearShare' | 'capLabel'>>,
-    readonly first: number, private readonly factor: number, private readonly minRps: number) {}
+  constructor(
+    private readonly opts: Required<Pick<RedlineSearchOptions, 'maxRps' | 'resolution' | 'nearShare' | 'capLabel'>>,
+    readonly first: number,
+    private readonly factor: number,
+    private readonly minRps: number,
+  ) {}
 
   /** The next rate, or null when the search is over (status set). */
   nextRate(): Omit<Probe, 'search' | 'attempt'> | null {
@@ -106,12 +110,17 @@ class SingleSearch {
     const { maxRps, resolution } = this.opts;
     if (this.low === null && this.high === null) return { rps: this.first, phase: 'ramp', low: 0, high: null };
     if (this.high === null) {
-      if (this.low! >= maxRps) return this.finish('noBreach', `no breach up to ${this.low} req/s per replica (${this.opts.capLabel})`);
+      if (this.low! >= maxRps)
+        return this.finish('noBreach', `no breach up to ${this.low} req/s per replica (${this.opts.capLabel})`);
       return { rps: round(Math.min(maxRps, this.low! * this.factor)), phase: 'ramp', low: this.low!, high: null };
     }
     if (this.low === null) {
       const rps = round(this.high / this.factor);
-      if (rps < this.minRps) return this.finish('allBreached', `every probe broke, down to ${this.probes[this.probes.length - 1].rps} req/s per replica`);
+      if (rps < this.minRps)
+        return this.finish(
+          'allBreached',
+          `every probe broke, down to ${this.probes[this.probes.length - 1].rps} req/s per replica`,
+        );
       return { rps, phase: 'ramp', low: 0, high: this.high };
     }
     const mid = round((this.low + this.high) / 2);
@@ -131,9 +140,15 @@ class SingleSearch {
     if (rec.verdict === 'held') this.low = this.low === null ? rec.rps : Math.max(this.low, rec.rps);
     else if (rec.verdict === 'breached') this.high = this.high === null ? rec.rps : Math.min(this.high, rec.rps);
     else if (this.low !== null && this.high !== null) {
-      this.finish('redline', `no data at ${rec.rps} req/s per replica: stopped inside the bracket [${this.low}, ${this.high}]`);
-    }
-    else this.finish('noData', `no data at ${rec.rps} req/s per replica after ${rec.attempts.length} attempts (unstable, nothing served, or faulted)`);
+      this.finish(
+        'redline',
+        `no data at ${rec.rps} req/s per replica: stopped inside the bracket [${this.low}, ${this.high}]`,
+      );
+    } else
+      this.finish(
+        'noData',
+        `no data at ${rec.rps} req/s per replica after ${rec.attempts.length} attempts (unstable, nothing served, or faulted)`,
+      );
   }
 
   finish(status: SearchOutcome['status'], note: string): null {
@@ -144,8 +159,12 @@ class SingleSearch {
 
   outcome(): SearchOutcome {
     return {
-      status: this.done ?? 'noData', redlineRps: this.done === 'redline' ? this.low : null, lastHeldRps: this.low ?? 0,
-      breachedRps: this.high, probes: [...this.probes], note: this.note,
+      status: this.done ?? 'noData',
+      redlineRps: this.done === 'redline' ? this.low : null,
+      lastHeldRps: this.low ?? 0,
+      breachedRps: this.high,
+      probes: [...this.probes],
+      note: this.note,
     };
   }
 }
@@ -219,20 +238,32 @@ export class RedlineSearch {
     else if (this.attempts.length >= this.maxAttempts) decided = 'noData';
     if (!decided) return;
     const search = this.searches.length - 1;
-    this.current.decide({ rps: p.rps, held: decided === 'held', verdict: decided, phase: p.phase, search, attempts: this.attempts });
+    this.current.decide({
+      rps: p.rps,
+      held: decided === 'held',
+      verdict: decided,
+      phase: p.phase,
+      search,
+      attempts: this.attempts,
+    });
     this.pending = null;
     this.attempts = [];
   }
 
   outcome(): RedlineOutcome {
     const searches = this.searches.map((s) => s.outcome());
-    const found = searches.filter((s) => s.redlineRps !== null).map((s) => s.redlineRps!).sort((a, b) => a - b);
+    const found = searches
+      .filter((s) => s.redlineRps !== null)
+      .map((s) => s.redlineRps!)
+      .sort((a, b) => a - b);
     const half = Math.floor(found.length / 2);
     const mid = found.length === 0 ? null : found.length % 2 ? found[half] : round((found[half - 1] + found[half]) / 2);
     const breaches = searches.filter((s) => s.breachedRps !== null).map((s) => s.breachedRps!);
     const first = searches[0];
     return {
-      status: mid !== null ? 'redline' : first.status, redlineRps: mid, breachedRps: breaches.length ? Math.min(...breaches) : null,
+      status: mid !== null ? 'redline' : first.status,
+      redlineRps: mid,
+      breachedRps: breaches.length ? Math.min(...breaches) : null,
       probes: searches.flatMap((s) => s.probes),
       note: searches.length === 1 ? first.note : searches.map((s, i) => `search ${i + 1}: ${s.note}`).join('; '),
       searches,

@@ -16,19 +16,36 @@ class FlakyStatsWorld extends FakeWorld {
 }
 
 const input: ScenarioInput = {
-  name: 'fake', cluster: 'fake.yaml', baselineRps: 100, mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
-  guards: { http_req_duration: ['p(99)<250'] }, safety: { maxErrorRate: 0.5, maxTotalRps: 2000 }, drills: [{ kind: 'hold', name: 'h' }],
+  name: 'fake',
+  cluster: 'fake.yaml',
+  baselineRps: 100,
+  mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
+  guards: { http_req_duration: ['p(99)<250'] },
+  safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
+  drills: [{ kind: 'hold', name: 'h' }],
 };
 
 async function watch(plan: (world: FlakyStatsWorld, ctrl: DrillController) => Promise<void>) {
   const capacity = { small: 100 };
   // Managed replicas (containers): missing from the samples means not running. Static servers are another rule.
-  const spec = { ...fakeCluster([{ dc: 'use1', demand: 1, types: { small: 2 } }], capacity), driver: 'docker' as const };
+  const spec = {
+    ...fakeCluster([{ dc: 'use1', demand: 1, types: { small: 2 } }], capacity),
+    driver: 'docker' as const,
+  };
   const world = new FlakyStatsWorld(spec, capacity);
   const clock = new VirtualClock();
   world.now = () => clock.now();
   const scenario = validateScenario(input, '/fake/scenario.ts');
-  const ctrl = new DrillController({ runId: 'r1', scenario, cluster: world, load: world, metrics: world, guards: [fakeP99Guard(world)], clock, onStep: () => {} });
+  const ctrl = new DrillController({
+    runId: 'r1',
+    scenario,
+    cluster: world,
+    load: world,
+    metrics: world,
+    guards: [fakeP99Guard(world)],
+    clock,
+    onStep: () => {},
+  });
   ctrl.start();
   try {
     await plan(world, ctrl);
@@ -46,7 +63,13 @@ test('one failed stats call for a healthy replica does not mark it out', async (
     world.hidden.delete(replica);
     await ctrl.idle(5000);
     assert.equal(ctrl.markedOut.has(replica), false);
-    assert.deepEqual(ctrl.serving().map((r) => r.name).sort(), ['fake-use1-small-0', 'fake-use1-small-1']);
+    assert.deepEqual(
+      ctrl
+        .serving()
+        .map((r) => r.name)
+        .sort(),
+      ['fake-use1-small-0', 'fake-use1-small-1'],
+    );
   });
 });
 
@@ -54,7 +77,10 @@ test('missing from 3 samples in a row: marked out; back in the samples: marked i
   await watch(async (world, ctrl) => {
     world.hidden.add(replica);
     await ctrl.idle(5000);
-    assert.match(ctrl.markedOut.get(replica) ?? '', /^not running \(missing from the resource samples\), 3 samples in a row$/);
+    assert.match(
+      ctrl.markedOut.get(replica) ?? '',
+      /^not running \(missing from the resource samples\), 3 samples in a row$/,
+    );
     assert.equal(world.out.has(replica), true);
     world.hidden.delete(replica);
     await ctrl.idle(5000);
@@ -64,7 +90,7 @@ test('missing from 3 samples in a row: marked out; back in the samples: marked i
 });
 
 test('a replica a drill killed and marked out is not marked in by the watch', async () => {
-  await watch(async (world, ctrl) => {
+  await watch(async (_world, ctrl) => {
     ctrl.markOut(replica, 'killed: lose-dc use1');
     await ctrl.idle(5000);
     assert.equal(ctrl.markedOut.get(replica), 'killed: lose-dc use1');

@@ -90,10 +90,15 @@ export class ReplicaWatch {
       return null;
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
-      this.fatal = err instanceof ClusterError ? err : new ClusterError(
-        `Docker unreachable when a guard broke (${text}): the step's errors are the cluster's, not a breach`, undefined, undefined,
-        'check `docker info`; the partial result is in the run directory',
-      );
+      this.fatal =
+        err instanceof ClusterError
+          ? err
+          : new ClusterError(
+              `Docker unreachable when a guard broke (${text}): the step's errors are the cluster's, not a breach`,
+              undefined,
+              undefined,
+              'check `docker info`; the partial result is in the run directory',
+            );
       return this.fatal as ClusterError;
     }
   }
@@ -134,15 +139,23 @@ export class ReplicaWatch {
       const busy = this.cpuBusy(r.name, now);
       if (busy !== null && busy >= idleCpuShare) continue;
       const cpuNote = busy === null ? ', no resource sample' : `, CPU ${(busy * 100).toFixed(0)}% of quota`;
-      this.deps.markOut(r.name, silent
-        ? `not answering: ${pending} requests outstanding, none answered in ${silentMs / 1000} s${cpuNote}`
-        : `all ${w.count} requests of the last ${faultWindowS} s failed${cpuNote}`);
+      this.deps.markOut(
+        r.name,
+        silent
+          ? `not answering: ${pending} requests outstanding, none answered in ${silentMs / 1000} s${cpuNote}`
+          : `all ${w.count} requests of the last ${faultWindowS} s failed${cpuNote}`,
+      );
     }
   }
 
   /** The highest CPU share of a replica over the fault window; null without a sample. */
   private cpuBusy(replica: string, now: number): number | null {
-    const cpu = this.deps.metrics.window({ sinceMs: now - faultWindowS * 1000, untilMs: now, metric: 'cpu_share', filter: { replica } });
+    const cpu = this.deps.metrics.window({
+      sinceMs: now - faultWindowS * 1000,
+      untilMs: now,
+      metric: 'cpu_share',
+      filter: { replica },
+    });
     return cpu.gaugeMax ?? cpu.gaugeAvg ?? null;
   }
 
@@ -155,7 +168,8 @@ export class ReplicaWatch {
     if (!healthy || !this.deps.markIn) return;
     for (const [name, reason] of [...this.deps.markedOut]) {
       if (reason.startsWith('killed')) continue;
-      if (await healthy.call(this.deps.cluster, name).catch(() => false)) this.deps.markIn(name, `answering again (was: ${reason})`);
+      if (await healthy.call(this.deps.cluster, name).catch(() => false))
+        this.deps.markIn(name, `answering again (was: ${reason})`);
     }
   }
 
@@ -169,7 +183,8 @@ export class ReplicaWatch {
       this.backFor.delete(replica);
       const n = (this.misses.get(replica) ?? 0) + 1;
       this.misses.set(replica, n);
-      if (n >= missesToMarkOut && !markedOut.has(replica)) this.deps.markOut(replica, `${missingReason}, ${n} samples in a row`);
+      if (n >= missesToMarkOut && !markedOut.has(replica))
+        this.deps.markOut(replica, `${missingReason}, ${n} samples in a row`);
       return;
     }
     this.misses.delete(replica);
@@ -218,10 +233,15 @@ export class ReplicaWatch {
         this.failures++;
         if (this.failures >= samplerFailuresFatal && !this.fatal) {
           const text = err instanceof Error ? err.message : String(err);
-          this.fatal = err instanceof ClusterError ? err : new ClusterError(
-            `Docker unreachable: ${this.failures} resource samples in a row failed (${text})`, undefined, undefined,
-            'check `docker info`; the partial result is in the run directory',
-          );
+          this.fatal =
+            err instanceof ClusterError
+              ? err
+              : new ClusterError(
+                  `Docker unreachable: ${this.failures} resource samples in a row failed (${text})`,
+                  undefined,
+                  undefined,
+                  'check `docker info`; the partial result is in the run directory',
+                );
         }
       }
       const spent = clock.now() - started;

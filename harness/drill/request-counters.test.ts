@@ -24,8 +24,17 @@ test('counts per replica and per filter match the store; steps are told apart; o
   assert.deepEqual(c.counts(start, now, 'a'), { count: 125, failed: 35, dropped: 1 });
   assert.deepEqual(c.counts(start, now, 'b'), { count: 50, failed: 0, dropped: 0 });
   assert.deepEqual(c.counts(start, now), { count: 175, failed: 35, dropped: 1 });
-  assert.deepEqual(c.countsWhere({ pool: 'dc1/small', step: '1', protocol: 'http' }, start, now), { count: 100, failed: 10, dropped: 1 });
-  const w = m.window({ sinceMs: start, untilMs: now, filter: { pool: 'dc1/small', step: '1' }, metric: 'http_req_failed' });
+  assert.deepEqual(c.countsWhere({ pool: 'dc1/small', step: '1', protocol: 'http' }, start, now), {
+    count: 100,
+    failed: 10,
+    dropped: 1,
+  });
+  const w = m.window({
+    sinceMs: start,
+    untilMs: now,
+    filter: { pool: 'dc1/small', step: '1' },
+    metric: 'http_req_failed',
+  });
   assert.equal(w.count, 100);
   assert.equal(w.failed, 10);
   // The last second, at the store's 100 ms resolution: the same count as its own window.
@@ -66,11 +75,16 @@ test('the rings of tag-sets idle for a minute go: one step after another, the co
   for (let step = 0; step < 40; step++) {
     for (let ms = 0; ms < 30_000; ms += 100) {
       now += 100;
-      for (const replica of ['a', 'b', 'c']) m.seriesFor({ replica, protocol: 'http', step: String(step) }).record(now, 3, false);
+      for (const replica of ['a', 'b', 'c'])
+        m.seriesFor({ replica, protocol: 'http', step: String(step) }).record(now, 3, false);
     }
     sizes.push(kept());
     // The current step still counts exactly.
-    assert.deepEqual(c.countsWhere({ step: String(step) }, now - 30_000, now + 1), { count: 900, failed: 0, dropped: 0 });
+    assert.deepEqual(c.countsWhere({ step: String(step) }, now - 30_000, now + 1), {
+      count: 900,
+      failed: 0,
+      dropped: 0,
+    });
   }
   assert.equal(sizes[39], sizes[10], `series with rings after 10 and 40 steps: ${sizes[10]}, ${sizes[39]}`);
   assert.ok(sizes[39] <= 3 * 4, `${sizes[39]} series with rings`);

@@ -2,7 +2,7 @@
 // detection, live view): windows on the metrics store merge HDR histograms, which costs milliseconds
 // per series-second, too much to run for every replica each second beside the generator. The counters
 // are a sample listener of the store: they see each sample as it is recorded.
-import { Metrics, SampleOutcome, Series, Tags, matchesFilter } from '../metrics';
+import { type Metrics, type SampleOutcome, type Series, type Tags, matchesFilter } from '../metrics';
 import type { MetricsPort } from './ports';
 
 const slotMs = 100;
@@ -48,9 +48,17 @@ class Ring {
 
 type Counts = { count: number; failed: number; dropped: number };
 /** A tag-set's ring (step included), and the series it counts. */
-interface TaggedRing { tags: Tags; ring: Ring; lastMs: number; series: Series }
+interface TaggedRing {
+  tags: Tags;
+  ring: Ring;
+  lastMs: number;
+  series: Series;
+}
 /** One series' rings: its replica's, and its tag-set's. */
-interface SeriesRings { replica: Ring; tagged: TaggedRing }
+interface SeriesRings {
+  replica: Ring;
+  tagged: TaggedRing;
+}
 
 /** Counts per replica, per tag-set and over all for the last minute, kept from the samples of a metrics store. */
 export class RequestCounters {

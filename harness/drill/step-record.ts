@@ -16,13 +16,26 @@ export interface StepWindow {
   sinceMs: number;
   untilMs: number;
   /** Every replica of the cluster: requests ended, CPU, and p99 where it was taken (replicas of a pool target). */
-  replicas: Record<string, { count: number; failed: number; cpuShare: number | null; p99Ms: number | null; memoryMb?: number | null }>;
+  replicas: Record<
+    string,
+    { count: number; failed: number; cpuShare: number | null; p99Ms: number | null; memoryMb?: number | null }
+  >;
   /** Every pool: latency (null when it had no traffic) and CPU. */
-  pools: Record<string, { p50Ms: number | null; p99Ms: number | null; cpuShare: number | null; memoryMb?: number | null }>;
+  pools: Record<
+    string,
+    { p50Ms: number | null; p99Ms: number | null; cpuShare: number | null; memoryMb?: number | null }
+  >;
   /** All traffic. */
   all: { count: number; dropped: number };
   /** The target's own window (on the plan's target filter). */
-  target: { rps: number; errorRate: number; p50Ms: number | null; p90Ms: number | null; p99Ms: number | null; cpuShare: number | null };
+  target: {
+    rps: number;
+    errorRate: number;
+    p50Ms: number | null;
+    p90Ms: number | null;
+    p99Ms: number | null;
+    cpuShare: number | null;
+  };
 }
 
 /** The step around its window: what was planned, the cluster, and what the controller saw. */
@@ -67,19 +80,34 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     const rps = count / seconds;
     const p = w.pools[id];
     // CPU share over serving replicas only: a marked-out replica's idle CPU would dilute it (issue 11, finding 3).
-    const cpuShare = members.some((r) => markedOut.has(r.name)) ? servingCpu(members, markedOut, w) ?? p.cpuShare : p.cpuShare;
+    const cpuShare = members.some((r) => markedOut.has(r.name))
+      ? (servingCpu(members, markedOut, w) ?? p.cpuShare)
+      : p.cpuShare;
     return {
-      pool: id, dc: members[0].dc, serverType: members[0].serverType, rps: round1(rps), replicasServing: serving,
-      rpsPerReplica: serving > 0 ? round1(rps / serving) : 0, p50Ms: rnd(p.p50Ms), p99Ms: rnd(p.p99Ms),
-      errorRate: round4(count ? failed / count : 0), cpuShare: rnd3(cpuShare),
+      pool: id,
+      dc: members[0].dc,
+      serverType: members[0].serverType,
+      rps: round1(rps),
+      replicasServing: serving,
+      rpsPerReplica: serving > 0 ? round1(rps / serving) : 0,
+      p50Ms: rnd(p.p50Ms),
+      p99Ms: rnd(p.p99Ms),
+      errorRate: round4(count ? failed / count : 0),
+      cpuShare: rnd3(cpuShare),
       ...(p.memoryMb !== undefined ? { memoryMb: rnd1(p.memoryMb) } : {}),
     };
   });
   const replicaFigures: ReplicaFigures[] = replicas.map((r) => {
     const c = w.replicas[r.name];
     return {
-      replica: r.name, pool: r.pool, rps: round1(c.count / seconds), p99Ms: rnd(c.p99Ms), errorRate: round4(c.count ? c.failed / c.count : 0),
-      cpuShare: rnd3(c.cpuShare), serving: !markedOut.has(r.name), ...(c.memoryMb !== undefined ? { memoryMb: rnd1(c.memoryMb) } : {}),
+      replica: r.name,
+      pool: r.pool,
+      rps: round1(c.count / seconds),
+      p99Ms: rnd(c.p99Ms),
+      errorRate: round4(c.count ? c.failed / c.count : 0),
+      cpuShare: rnd3(c.cpuShare),
+      serving: !markedOut.has(r.name),
+      ...(c.memoryMb !== undefined ? { memoryMb: rnd1(c.memoryMb) } : {}),
     };
   });
   const targetReplicas = replicas.filter((r) => inTarget(plan, r) && !markedOut.has(r.name) && r.dc !== plan.lostDc);
@@ -91,11 +119,17 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     else cpuMs += p.cpuShare * (step.cpusByType[p.serverType] ?? 0) * p.replicasServing * 1000;
   }
   const t = w.target;
-  const targetCpu = replicas.some((r) => inTarget(plan, r) && markedOut.has(r.name)) ? servingCpu(targetReplicas, markedOut, w) ?? t.cpuShare : t.cpuShare;
+  const targetCpu = replicas.some((r) => inTarget(plan, r) && markedOut.has(r.name))
+    ? (servingCpu(targetReplicas, markedOut, w) ?? t.cpuShare)
+    : t.cpuShare;
   const many = plan.guardTargets.length > 1;
   const guards: GuardVerdict[] = step.checks.map((v) => ({
     name: many ? `${v.target.label} ${v.guard.name}` : v.guard.name,
-    metric: v.guard.metric, expression: v.guard.expression, ok: v.ok, value: rnd3(v.value), ...(v.value === null ? { noData: true } : {}),
+    metric: v.guard.metric,
+    expression: v.guard.expression,
+    ok: v.ok,
+    value: rnd3(v.value),
+    ...(v.value === null ? { noData: true } : {}),
   }));
   return {
     runId: step.runId,
@@ -134,7 +168,10 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
 
 /** Mean CPU share of the serving replicas among `members` (null when none has a sample). */
 function servingCpu(members: readonly ReplicaRef[], markedOut: StepFacts['markedOut'], w: StepWindow): number | null {
-  const shares = members.filter((r) => !markedOut.has(r.name)).map((r) => w.replicas[r.name].cpuShare).filter((x): x is number => x !== null);
+  const shares = members
+    .filter((r) => !markedOut.has(r.name))
+    .map((r) => w.replicas[r.name].cpuShare)
+    .filter((x): x is number => x !== null);
   return shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : null;
 }
 
@@ -156,7 +193,10 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
   const breaches = checks.filter((v) => !v.ok && v.value !== null);
   // A guard with nothing to judge does not hold either: its target is not ok, "no data" says why.
   const empty = checks.filter((v) => !v.ok && v.value === null);
-  for (const [v, why] of [...breaches.map((b) => [b, b.guard.name] as const), ...empty.map((e) => [e, `no data: ${e.guard.name}`] as const)]) {
+  for (const [v, why] of [
+    ...breaches.map((b) => [b, b.guard.name] as const),
+    ...empty.map((e) => [e, `no data: ${e.guard.name}`] as const),
+  ]) {
     const p = perTarget[v.target.label];
     if (p.ok) Object.assign(p, { ok: false, brokenBy: why });
     if (brokenBy === 'none') brokenBy = why;
@@ -175,15 +215,20 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
     record.verdict = 'noData';
     const many = plan.guardTargets.length > 1;
     const names = [...new Set(empty.map((v) => (many ? `${v.target.label} ${v.guard.name}` : v.guard.name)))];
-    record.annotations.push(`no data: ${names.join(', ')} had nothing to judge (no request served or no resource sample)`);
+    record.annotations.push(
+      `no data: ${names.join(', ')} had nothing to judge (no request served or no resource sample)`,
+    );
   } else if (brokenBy !== 'none') {
     record.verdict = 'breached';
-    if (measuredMs < plan.measureMs - 500) record.annotations.push(`ended after ${(measuredMs / 1000).toFixed(1)} s of measure: ${brokenBy} broke`);
+    if (measuredMs < plan.measureMs - 500)
+      record.annotations.push(`ended after ${(measuredMs / 1000).toFixed(1)} s of measure: ${brokenBy} broke`);
     // Latency is measured from the intended send time: a generator that sent late inflates it.
     const onlyLatency = breaches.every((v) => v.guard.metric.endsWith('_duration'));
     if (onlyLatency && (record.sendLagP99Ms ?? 0) > lagUnstableMs) {
       record.verdict = 'unstable';
-      record.annotations.push(`unstable: a latency guard broke while the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`);
+      record.annotations.push(
+        `unstable: a latency guard broke while the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`,
+      );
     }
   } else {
     const why = instability(plan, record, measuredMs);
@@ -201,12 +246,15 @@ function instability(plan: StepPlan, record: StepRecord, measuredMs: number): st
   if (expected && expected > 0) {
     const achieved = record.targetFigures.rps;
     const off = Math.abs(achieved / expected - 1);
-    if (off > 0.05) return `target achieved ${achieved.toFixed(1)} req/s, ${(off * 100).toFixed(1)}% off the ${expected.toFixed(1)} offered`;
+    if (off > 0.05)
+      return `target achieved ${achieved.toFixed(1)} req/s, ${(off * 100).toFixed(1)}% off the ${expected.toFixed(1)} offered`;
   }
-  if ((record.sendLagP99Ms ?? 0) > lagUnstableMs) return `the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`;
+  if ((record.sendLagP99Ms ?? 0) > lagUnstableMs)
+    return `the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`;
   const seconds = Math.max(1, measuredMs / 1000);
   const dropped = record.droppedIterations;
-  if (dropped > 0.01 * record.offeredRps * seconds) return `${dropped} arrivals dropped (generator or in-flight cap saturated)`;
+  if (dropped > 0.01 * record.offeredRps * seconds)
+    return `${dropped} arrivals dropped (generator or in-flight cap saturated)`;
   return null;
 }
 

@@ -3,12 +3,18 @@
 // threshold named. Thresholds without abortOnFail are only judged at the end.
 import { ExitCode, HeadroomError } from '../common';
 import type { Scenario } from '../config';
-import { evaluateThreshold, Metrics, parseThresholds, thresholdName } from '../metrics';
+import { evaluateThreshold, type Metrics, parseThresholds, thresholdName } from '../metrics';
 
 /** A threshold with abortOnFail failed: the run stops (exit 99, like k6). */
 export class ThresholdAbort extends HeadroomError {
-  constructor(readonly threshold: string, readonly value: number | null) {
-    super(`threshold ${threshold} failed (value ${value ?? 'no data'}) and has abortOnFail: run aborted`, ExitCode.thresholdsFailed);
+  constructor(
+    readonly threshold: string,
+    readonly value: number | null,
+  ) {
+    super(
+      `threshold ${threshold} failed (value ${value ?? 'no data'}) and has abortOnFail: run aborted`,
+      ExitCode.thresholdsFailed,
+    );
   }
 }
 
@@ -25,7 +31,10 @@ const everyMs = 2000;
 /** Checks the aborting thresholds at most every 2 s; `check(now)` throws ThresholdAbort on the first failure. */
 export class ThresholdAbortWatch {
   private lastMs = -Infinity;
-  constructor(private readonly thresholds: readonly AbortingThreshold[], private readonly startMs: number) {}
+  constructor(
+    private readonly thresholds: readonly AbortingThreshold[],
+    private readonly startMs: number,
+  ) {}
 
   check(nowMs: number): void {
     if (this.thresholds.length === 0 || nowMs - this.lastMs < everyMs) return;
@@ -42,5 +51,9 @@ export class ThresholdAbortWatch {
 export function abortingThresholds(scenario: Scenario, metrics: Metrics): AbortingThreshold[] {
   return parseThresholds(scenario.thresholds as Parameters<typeof parseThresholds>[0], scenario.file)
     .filter((t) => t.abortOnFail)
-    .map((t) => ({ name: thresholdName(t), delayAbortEvalMs: t.delayAbortEvalMs, evaluate: () => evaluateThreshold(t, metrics) }));
+    .map((t) => ({
+      name: thresholdName(t),
+      delayAbortEvalMs: t.delayAbortEvalMs,
+      evaluate: () => evaluateThreshold(t, metrics),
+    }));
 }

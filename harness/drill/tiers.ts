@@ -40,7 +40,10 @@ export function guardApplies(t: GuardTarget, g: Pick<Guard, 'metric'>): boolean 
 }
 
 function poolsIn(cluster: ClusterSpec, dcs: string[]): PoolSpec[] {
-  return cluster.dcs.filter((d) => dcs.includes(d.name)).flatMap((d) => d.pools).filter((p) => p.replicas > 0);
+  return cluster.dcs
+    .filter((d) => dcs.includes(d.name))
+    .flatMap((d) => d.pools)
+    .filter((p) => p.replicas > 0);
 }
 
 /**
@@ -50,7 +53,9 @@ function poolsIn(cluster: ClusterSpec, dcs: string[]): PoolSpec[] {
  */
 export function tierGuardTargets(cluster: ClusterSpec, dcs: string[], except?: string): GuardTarget[] {
   if (!multiTier(cluster)) return [];
-  return poolsIn(cluster, dcs).filter((p) => p.id !== except).map((p) => ({ label: p.id, filter: { pool: p.id }, tier: p.tier, only: 'resources' as const }));
+  return poolsIn(cluster, dcs)
+    .filter((p) => p.id !== except)
+    .map((p) => ({ label: p.id, filter: { pool: p.id }, tier: p.tier, only: 'resources' as const }));
 }
 
 /** The tier of each pool id. */
@@ -72,7 +77,12 @@ export function stepDcs(cluster: ClusterSpec, plan: Pick<StepPlan, 'targetFilter
  * not the symptom); for a breach of request guards only, the busiest tier of the target DCs (highest
  * pool CPU share) when it is another tier above a quarter of its quota, else the tier of the target that broke.
  */
-export function brokenTierOf(cluster: ClusterSpec, plan: StepPlan, checks: GuardCheck[], record: StepRecord): string | undefined {
+export function brokenTierOf(
+  cluster: ClusterSpec,
+  plan: StepPlan,
+  checks: GuardCheck[],
+  record: StepRecord,
+): string | undefined {
   const failed = checks.filter((c) => !c.ok);
   if (!failed.length) return undefined;
   const front = plan.loadTier;
@@ -93,7 +103,11 @@ export function brokenTierOf(cluster: ClusterSpec, plan: StepPlan, checks: Guard
 }
 
 /** CPU ms each tier of the step's DCs spent per front request of the target; null for a tier without CPU samples. */
-export function cpuMsPerFrontRequestByTier(cluster: ClusterSpec, plan: StepPlan, record: StepRecord): Record<string, number | null> {
+export function cpuMsPerFrontRequestByTier(
+  cluster: ClusterSpec,
+  plan: StepPlan,
+  record: StepRecord,
+): Record<string, number | null> {
   const tiers = tierOfPool(cluster);
   const dcs = new Set(stepDcs(cluster, plan));
   const rps = record.targetFigures.rps;
@@ -106,21 +120,34 @@ export function cpuMsPerFrontRequestByTier(cluster: ClusterSpec, plan: StepPlan,
     const prev = tier in spent ? spent[tier] : 0;
     spent[tier] = prev === null || p.cpuShare === null ? null : prev + p.cpuShare * cpus * p.replicasServing * 1000;
   }
-  for (const [tier, ms] of Object.entries(spent)) out[tier] = ms === null || !(rps > 0) ? null : Math.round((ms / rps) * 1000) / 1000;
+  for (const [tier, ms] of Object.entries(spent))
+    out[tier] = ms === null || !(rps > 0) ? null : Math.round((ms / rps) * 1000) / 1000;
   return out;
 }
 
 /** The step's outcome with the tier figures added (brokenTier, CPU per front request by tier); unchanged with one tier. */
-export function withTierFigures(cluster: ClusterSpec, plan: StepPlan, checks: GuardCheck[], outcome: StepOutcome): StepOutcome {
+export function withTierFigures(
+  cluster: ClusterSpec,
+  plan: StepPlan,
+  checks: GuardCheck[],
+  outcome: StepOutcome,
+): StepOutcome {
   if (!multiTier(cluster)) return outcome;
-  const record: StepRecord = { ...outcome.record, cpuMsPerFrontRequestByTier: cpuMsPerFrontRequestByTier(cluster, plan, outcome.record) };
+  const record: StepRecord = {
+    ...outcome.record,
+    cpuMsPerFrontRequestByTier: cpuMsPerFrontRequestByTier(cluster, plan, outcome.record),
+  };
   const broken = brokenTierOf(cluster, plan, checks, outcome.record);
   if (broken) record.brokenTier = broken;
   return { ...outcome, record };
 }
 
 /** `tier` and, when another tier set the limit, `limitedByTier`, for a result; nothing with one tier. */
-export function tierFields(cluster: ClusterSpec, tier: string | undefined, brokenTier: string | undefined): { tier?: string; limitedByTier?: string } {
+export function tierFields(
+  cluster: ClusterSpec,
+  tier: string | undefined,
+  brokenTier: string | undefined,
+): { tier?: string; limitedByTier?: string } {
   if (!multiTier(cluster) || !tier) return {};
   return { tier, ...(brokenTier && brokenTier !== tier ? { limitedByTier: brokenTier } : {}) };
 }
@@ -131,7 +158,14 @@ export function tierFields(cluster: ClusterSpec, tier: string | undefined, broke
  * it by the front rate over its replicas in that DC (split by CPUs across its server types); any other
  * tier from its CPU ms per front request at its full quota.
  */
-export function tierRedlines(cluster: ClusterSpec, poolId: string, measured: string, redlineRps: number | null, best: StepRecord | null, limitedByTier: string | undefined): TierRedline[] {
+export function tierRedlines(
+  cluster: ClusterSpec,
+  poolId: string,
+  measured: string,
+  redlineRps: number | null,
+  best: StepRecord | null,
+  limitedByTier: string | undefined,
+): TierRedline[] {
   if (!multiTier(cluster)) return [];
   const dc = poolId.split('/')[0];
   const pools = poolsIn(cluster, [dc]);
@@ -148,7 +182,9 @@ export function tierRedlines(cluster: ClusterSpec, poolId: string, measured: str
     if (tier === measured && p.id === poolId && (limitedByTier === undefined || limitedByTier === measured)) {
       row = { tier, serverType: p.serverType, rpsPerReplica: redlineRps, basis: 'measured' };
     } else if (tier === limitedByTier) {
-      const tierCpus = pools.filter((x) => x.tier === tier).reduce((s, x) => s + x.replicas * (cluster.serverTypes[x.serverType]?.cpus ?? 0), 0);
+      const tierCpus = pools
+        .filter((x) => x.tier === tier)
+        .reduce((s, x) => s + x.replicas * (cluster.serverTypes[x.serverType]?.cpus ?? 0), 0);
       const v = frontRps !== null && tierCpus > 0 ? (frontRps * cpus) / tierCpus : null;
       row = { tier, serverType: p.serverType, rpsPerReplica: v === null ? null : round1(v), basis: 'limit' };
     } else {

@@ -24,7 +24,9 @@ export function poolOnlyWeights(cluster: ClusterSpec, poolId: string): Weights {
   const [dc, type] = dcAndType(poolId);
   const dcs = Object.fromEntries(cluster.dcs.map((d) => [d.name, d.name === dc ? 1 : 0]));
   const inDc = cluster.dcs.find((d) => d.name === dc);
-  const pools = { [dc]: Object.fromEntries((inDc?.pools ?? []).map((p) => [p.serverType, p.serverType === type ? 1 : 0])) };
+  const pools = {
+    [dc]: Object.fromEntries((inDc?.pools ?? []).map((p) => [p.serverType, p.serverType === type ? 1 : 0])),
+  };
   return { dcs, pools };
 }
 
@@ -60,7 +62,8 @@ export function drainWeights(cluster: ClusterSpec, target: TrafficTarget, share:
   const outsideDemand = 1 - insideDemand;
   const dcs: Record<string, number> = {};
   for (const d of cluster.dcs) {
-    if (inside.has(d.name)) dcs[d.name] = insideDemand > 0 ? (share * shares[d.name]) / insideDemand : share / inside.size;
+    if (inside.has(d.name))
+      dcs[d.name] = insideDemand > 0 ? (share * shares[d.name]) / insideDemand : share / inside.size;
     else dcs[d.name] = outsideDemand > 0 ? ((1 - share) * shares[d.name]) / outsideDemand : 0;
   }
   if (target.kind !== 'pool') return { dcs };
@@ -86,14 +89,24 @@ export function loseDcWeights(cluster: ClusterSpec, lostDc: string): Weights {
   const survivorDemand = survivors.reduce((s, n) => s + shares[n], 0);
   const dcs: Record<string, number> = { [lostDc]: 0 };
   for (const n of survivors) {
-    const extra = map && mapTotal > 0 ? (lost * (map[n] ?? 0)) / mapTotal : survivorDemand > 0 ? (lost * shares[n]) / survivorDemand : lost / survivors.length;
+    const extra =
+      map && mapTotal > 0
+        ? (lost * (map[n] ?? 0)) / mapTotal
+        : survivorDemand > 0
+          ? (lost * shares[n]) / survivorDemand
+          : lost / survivors.length;
     dcs[n] = round6(shares[n] + extra);
   }
   return { dcs };
 }
 
 /** Capacity of a DC from redlines: sum over its pools of replicas × redline of the type; null when a type has no redline. */
-export function dcCapacity(cluster: ClusterSpec, dc: string, redlines: Record<string, number | null | undefined>, servingReplicas?: Record<string, number>): number | null {
+export function dcCapacity(
+  cluster: ClusterSpec,
+  dc: string,
+  redlines: Record<string, number | null | undefined>,
+  servingReplicas?: Record<string, number>,
+): number | null {
   const d = cluster.dcs.find((x) => x.name === dc);
   if (!d) return null;
   let total = 0;

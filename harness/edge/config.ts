@@ -133,5 +133,5 @@ export function haproxyConfig(spec: EdgeSpec, weights: Weights): string {
     for (const s of f.servers)
       lines.push(`  server ${s.server} ${s.address}:${s.port} weight ${sw[serverKey(s)]}${check}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -70,7 +70,7 @@ export function dcShares(
 
 /** DC shares (sum 1) of the drill's weights, before any split into servers. */
 export function normalisedDcs(w: Weights): Record<string, number> {
-  const total = Object.values(w.dcs).reduce((a, b) => a + (b > 0 ? b : 0), 0);
+  const total = Object.values(w.dcs).reduce((a, b) => a + Math.max(b, 0), 0);
   return Object.fromEntries(Object.entries(w.dcs).map(([dc, v]) => [dc, total > 0 && v > 0 ? v / total : 0]));
 }
 

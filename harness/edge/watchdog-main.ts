@@ -33,11 +33,11 @@ async function main(): Promise<number> {
           const report = path.join(runDir, watchdogReportFile);
           writeFileSync(
             `${report}.tmp`,
-            JSON.stringify(
+            `${JSON.stringify(
               { restoredAt: new Date().toISOString(), silentSeconds: silentMs / 1000, reported },
               null,
               2,
-            ) + '\n',
+            )}\n`,
           );
           renameSync(`${report}.tmp`, report);
           process.stdout.write(`${new Date().toISOString()} restored ${reported.length} server weights\n`);

@@ -15,7 +15,7 @@ export function saveWeights(runDir: string, snapshot: WeightSnapshot): boolean {
   const file = weightsFile(runDir);
   if (existsSync(file)) return false;
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ version: 1, ...snapshot }, null, 2) + '\n');
+  writeFileSync(tmp, `${JSON.stringify({ version: 1, ...snapshot }, null, 2)}\n`);
   renameSync(tmp, file);
   return true;
 }

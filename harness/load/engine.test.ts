@@ -15,7 +15,10 @@ const http1 = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const
 function onSchedule(count: number, rate: number, sleptMs: number, spanMs: number): void {
   const min = Math.floor((rate * sleptMs) / 1000) - 1;
   const max = Math.floor((rate * spanMs) / 1000) + 1;
-  assert.ok(count >= min && count <= max, `count ${count}: the schedule of ${rate}/s gives ${min}..${max} over ${sleptMs}..${spanMs.toFixed(0)} ms`);
+  assert.ok(
+    count >= min && count <= max,
+    `count ${count}: the schedule of ${rate}/s gives ${min}..${max} over ${sleptMs}..${spanMs.toFixed(0)} ms`,
+  );
 }
 
 test('2% of requests delayed by 100 ms: p99 is near 100 ms and p97 near the base latency', async () => {
@@ -86,7 +89,10 @@ test('a 2 s stall under a constant arrival rate shows in latency, not in fewer r
   // all of it (its latency counts from its intended time), and nothing waited longer than the run.
   assert.ok(t.max! >= stalled - 50 && t.max! <= span, `max ${t.max} ms for a stall of ${stalled.toFixed(0)} ms`);
   const p80 = t.percentile(80)!;
-  assert.ok(p80 >= 0.3 * stalled && p80 <= 0.7 * stalled, `p80 ${p80} ms should be about half the ${stalled.toFixed(0)} ms stall (the middle of the stalled 40%)`);
+  assert.ok(
+    p80 >= 0.3 * stalled && p80 <= 0.7 * stalled,
+    `p80 ${p80} ms should be about half the ${stalled.toFixed(0)} ms stall (the middle of the stalled 40%)`,
+  );
   assert.ok(t.percentile(50)! < stalled / 4, `p50 ${t.percentile(50)} ms: requests outside the stall are fast`);
 });
 
@@ -94,7 +100,11 @@ test('a weight change from 100/0 to 0/100 moves every later request, none before
   const a = await httpServer(22012, (_req, res) => res.end('a'));
   const b = await httpServer(22013, (_req, res) => res.end('b'));
   const metrics = new Metrics();
-  const engine = new LoadEngine({ replicas: [replicaAt('ra', 'use1', 22012), replicaAt('rb', 'use2', 22013)], mix: http1, metrics });
+  const engine = new LoadEngine({
+    replicas: [replicaAt('ra', 'use1', 22012), replicaAt('rb', 'use2', 22013)],
+    mix: http1,
+    metrics,
+  });
   let switchedAt = 0;
   let sentAtSwitch = 0;
   let sentAtEnd = 0;
@@ -120,7 +130,10 @@ test('a weight change from 100/0 to 0/100 moves every later request, none before
   // after it went to b (less those still on their way when the engine stopped).
   assert.equal(a.arrivals.length, sentAtSwitch, 'a got exactly the requests sent before the switch');
   const afterSwitch = sentAtEnd - sentAtSwitch;
-  assert.ok(afterSwitch > 0 && b.arrivals.length <= afterSwitch && b.arrivals.length >= afterSwitch - inFlightAtEnd, `b got ${b.arrivals.length} of the ${afterSwitch} sent after the switch (${inFlightAtEnd} in flight at the stop)`);
+  assert.ok(
+    afterSwitch > 0 && b.arrivals.length <= afterSwitch && b.arrivals.length >= afterSwitch - inFlightAtEnd,
+    `b got ${b.arrivals.length} of the ${afterSwitch} sent after the switch (${inFlightAtEnd} in flight at the stop)`,
+  );
   const use1 = metrics.totals({ dc: 'use1' }).count;
   assert.ok(use1 > 0 && use1 <= sentAtSwitch, `metrics are tagged with the dc: ${use1} of ${sentAtSwitch} on use1`);
 });
@@ -136,7 +149,15 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
       params: { user: { kind: 'sequence', min: 1, max: 1000 } },
       endpoints: [
         { name: 'feed-http', weight: 1, protocol: 'http', path: '/feed?user={{user}}' },
-        { name: 'feed-grpc', weight: 3, protocol: 'grpc', proto: feedProto, service: 'headroom.feed.v1.Feed', method: 'GetFeed', message: { user: '{{user}}', limit: 3 } },
+        {
+          name: 'feed-grpc',
+          weight: 3,
+          protocol: 'grpc',
+          proto: feedProto,
+          service: 'headroom.feed.v1.Feed',
+          method: 'GetFeed',
+          message: { user: '{{user}}', limit: 3 },
+        },
       ],
     },
   });
@@ -162,7 +183,10 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
   assert.ok(metrics.totals({}, 'grpc_req_duration').percentile(50)! > 0);
   // Each request drew the next user of the sequence, whichever protocol carried it.
   const users = [...web.paths.map((p) => Number(/user=(\d+)/.exec(p)![1])), ...feed.users].sort((x, y) => x - y);
-  assert.deepEqual(users, Array.from({ length: all.count }, (_, i) => i + 1));
+  assert.deepEqual(
+    users,
+    Array.from({ length: all.count }, (_, i) => i + 1),
+  );
   assert.equal(metrics.totals({ endpoint: 'feed-grpc' }).count, g.count);
 });
 
@@ -190,58 +214,75 @@ test('arrivals beyond maxInFlight are dropped and counted, as k6 dropped_iterati
   assert.equal(t.droppedIterations, s.dropped);
 });
 
-for (const [client, base] of [['net', 22017], ['undici', 22022]] as const) {
-test(`failures (${client} client): status >= 400, timeouts, refused connections and gRPC errors count as failed`, async () => {
-  const server = await httpServer(base, (req, res) => {
-    if (req.url === '/missing') {
-      res.statusCode = 404;
-      res.end('no');
-    } else if (req.url === '/hang') {
-      // never answers
-    } else if (req.url === '/chunked') {
-      res.write('a');
-      setTimeout(() => res.end('b'), 5);
-    } else {
-      res.setHeader('connection', 'close');
-      res.end('bye');
+for (const [client, base] of [
+  ['net', 22017],
+  ['undici', 22022],
+] as const) {
+  test(`failures (${client} client): status >= 400, timeouts, refused connections and gRPC errors count as failed`, async () => {
+    const server = await httpServer(base, (req, res) => {
+      if (req.url === '/missing') {
+        res.statusCode = 404;
+        res.end('no');
+      } else if (req.url === '/hang') {
+        // never answers
+      } else if (req.url === '/chunked') {
+        res.write('a');
+        setTimeout(() => res.end('b'), 5);
+      } else {
+        res.setHeader('connection', 'close');
+        res.end('bye');
+      }
+    });
+    const feed = await grpcFeedServer(base + 1);
+    const metrics = new Metrics();
+    const ep = (name: string, path: string) => ({ name, weight: 1, protocol: 'http' as const, path, timeout: '300ms' });
+    const engine = new LoadEngine({
+      replicas: [replicaAt('r0', 'use1', base, base + 1), replicaAt('dead', 'use2', base + 2, base + 2)],
+      httpClient: client,
+      metrics,
+      mix: {
+        endpoints: [
+          ep('missing', '/missing'),
+          ep('hang', '/hang'),
+          ep('chunked', '/chunked'),
+          ep('close', '/close'),
+          {
+            name: 'bad-user',
+            weight: 1,
+            protocol: 'grpc',
+            proto: feedProto,
+            service: 'headroom.feed.v1.Feed',
+            method: 'GetFeed',
+            message: { user: 0 },
+          },
+        ],
+      },
+    });
+    try {
+      engine.setWeights({ dcs: { use1: 1, use2: 0 } });
+      engine.setRate(50);
+      engine.start();
+      await sleep(1000);
+      engine.setWeights({ dcs: { use1: 0, use2: 1 } });
+      await sleep(400);
+      engine.setRate(0);
+      await sleep(500);
+    } finally {
+      await engine.stop();
+      await server.stop();
+      await feed.stop();
     }
+    const on = (endpoint: string) => metrics.totals({ endpoint, replica: 'r0' });
+    for (const name of ['missing', 'hang', 'bad-user'])
+      assert.equal(on(name).failed, on(name).count, `${name}: all failed`);
+    for (const name of ['chunked', 'close']) assert.equal(on(name).failed, 0, `${name}: none failed`);
+    assert.ok(on('chunked').count >= 9 && on('close').count >= 9);
+    const hang = on('hang');
+    assert.ok(hang.min! >= 300 && hang.max! < 600, `timeouts after ~300 ms, got ${hang.min}..${hang.max}`);
+    const dead = metrics.totals({ replica: 'dead' });
+    assert.ok(dead.count >= 15, `dead replica: ${dead.count} requests`);
+    assert.equal(dead.failed, dead.count);
   });
-  const feed = await grpcFeedServer(base + 1);
-  const metrics = new Metrics();
-  const ep = (name: string, path: string) => ({ name, weight: 1, protocol: 'http' as const, path, timeout: '300ms' });
-  const engine = new LoadEngine({
-    replicas: [replicaAt('r0', 'use1', base, base + 1), replicaAt('dead', 'use2', base + 2, base + 2)],
-    httpClient: client,
-    metrics,
-    mix: {
-      endpoints: [ep('missing', '/missing'), ep('hang', '/hang'), ep('chunked', '/chunked'), ep('close', '/close'),
-        { name: 'bad-user', weight: 1, protocol: 'grpc', proto: feedProto, service: 'headroom.feed.v1.Feed', method: 'GetFeed', message: { user: 0 } }],
-    },
-  });
-  try {
-    engine.setWeights({ dcs: { use1: 1, use2: 0 } });
-    engine.setRate(50);
-    engine.start();
-    await sleep(1000);
-    engine.setWeights({ dcs: { use1: 0, use2: 1 } });
-    await sleep(400);
-    engine.setRate(0);
-    await sleep(500);
-  } finally {
-    await engine.stop();
-    await server.stop();
-    await feed.stop();
-  }
-  const on = (endpoint: string) => metrics.totals({ endpoint, replica: 'r0' });
-  for (const name of ['missing', 'hang', 'bad-user']) assert.equal(on(name).failed, on(name).count, `${name}: all failed`);
-  for (const name of ['chunked', 'close']) assert.equal(on(name).failed, 0, `${name}: none failed`);
-  assert.ok(on('chunked').count >= 9 && on('close').count >= 9);
-  const hang = on('hang');
-  assert.ok(hang.min! >= 300 && hang.max! < 600, `timeouts after ~300 ms, got ${hang.min}..${hang.max}`);
-  const dead = metrics.totals({ replica: 'dead' });
-  assert.ok(dead.count >= 15, `dead replica: ${dead.count} requests`);
-  assert.equal(dead.failed, dead.count);
-});
 }
 
 test('closed model: VUs each keep one request in flight', async () => {
@@ -278,7 +319,10 @@ test('closed model: VUs each keep one request in flight', async () => {
 
 test('a non-loopback replica is refused unless allowed', () => {
   const far = { ...replicaAt('far', 'use1', 80), host: '10.1.2.3', http: 'http://10.1.2.3:80' };
-  assert.throws(() => new LoadEngine({ replicas: [far], mix: http1, metrics: new Metrics() }), (e: Error & { exitCode?: number }) => e.exitCode === 104 && /10\.1\.2\.3/.test(e.message));
+  assert.throws(
+    () => new LoadEngine({ replicas: [far], mix: http1, metrics: new Metrics() }),
+    (e: Error & { exitCode?: number }) => e.exitCode === 104 && /10\.1\.2\.3/.test(e.message),
+  );
   const e = new LoadEngine({ replicas: [far], mix: http1, metrics: new Metrics(), allowTargets: ['10.1.2.3'] });
   return e.stop();
 });

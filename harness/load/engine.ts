@@ -3,13 +3,13 @@
 // server shows in latency, not in fewer requests (no coordinated omission).
 import type { Replica } from '../cluster';
 import { ConfigError, ConfigErrors } from '../common';
-import { Metrics, Series, Tags, isTagName } from '../metrics';
+import { type Metrics, type Series, type Tags, isTagName } from '../metrics';
 import * as hdr from 'hdr-histogram-js';
 import { GrpcTransport } from './grpc';
-import { HttpSender, HttpTransport } from './http';
+import { type HttpSender, HttpTransport } from './http';
 import { NetHttpTransport } from './http-net';
-import { CompiledEndpoint, EndpointPicker, MixSpec, compileMix } from './mix';
-import { Router, Spread, Weights } from './router';
+import { type CompiledEndpoint, EndpointPicker, type MixSpec, compileMix } from './mix';
+import { Router, type Spread, type Weights } from './router';
 import { checkTargets } from './targets';
 
 export interface LoadEngineOptions {
@@ -73,10 +73,20 @@ export class LoadEngine {
   private vusActive = 0;
   private vuDepth = 0;
   private drained: (() => void) | null = null;
-  private readonly lag = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
+  private readonly lag = hdr.build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
 
   constructor(opts: LoadEngineOptions) {
-    const hosts = opts.replicas.flatMap((r) => [r.host, ...(r.http ? [new URL(r.http).hostname.replace(/^\[|\]$/g, '')] : []), ...(r.grpc ? [r.grpc.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')] : [])]);
+    const hosts = opts.replicas.flatMap((r) => [
+      r.host,
+      ...(r.http ? [new URL(r.http).hostname.replace(/^\[|\]$/g, '')] : []),
+      ...(r.grpc ? [r.grpc.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')] : []),
+    ]);
     checkTargets(hosts, opts.allowTargets ?? [], opts.file ?? 'replicas');
     this.metrics = opts.metrics;
     this.router = new Router(opts.replicas, { spread: opts.spread, seed: opts.seed });
@@ -85,11 +95,24 @@ export class LoadEngine {
     const lean = (opts.httpClient ?? 'net') === 'net' && NetHttpTransport.handles(origins);
     this.http = lean ? new NetHttpTransport(origins) : new HttpTransport(origins);
     this.grpc = new GrpcTransport(opts.replicas.map((r) => r.grpc));
-    this.endpoints = compileMix(opts.mix, { file: opts.file, baseDir: opts.protoBaseDir, defaultTimeoutMs: opts.timeoutMs ?? 10_000, seed: opts.seed, http: this.http, grpc: this.grpc });
+    this.endpoints = compileMix(opts.mix, {
+      file: opts.file,
+      baseDir: opts.protoBaseDir,
+      defaultTimeoutMs: opts.timeoutMs ?? 10_000,
+      seed: opts.seed,
+      http: this.http,
+      grpc: this.grpc,
+    });
     this.picker = new EndpointPicker(this.endpoints.map((e) => e.weight));
     this.maxTimeoutMs = Math.max(...this.endpoints.map((e) => e.timeoutMs));
     if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1)) {
-      throw new ConfigErrors([new ConfigError(opts.file ?? 'load', 'maxInFlight', `expected an integer >= 1, got ${JSON.stringify(opts.maxInFlight)}`)]);
+      throw new ConfigErrors([
+        new ConfigError(
+          opts.file ?? 'load',
+          'maxInFlight',
+          `expected an integer >= 1, got ${JSON.stringify(opts.maxInFlight)}`,
+        ),
+      ]);
     }
   }
 
@@ -152,7 +175,10 @@ export class LoadEngine {
     if (this.rate > 0) this.nextAt = Math.max(this.nextAt, perfNow());
     this.arm();
     this.spawnVus();
-    this.gaugeTimer = setInterval(() => this.metrics.recordGauge('vus', {}, this.vusTarget > 0 ? this.vusActive : this.inFlight), 1000);
+    this.gaugeTimer = setInterval(
+      () => this.metrics.recordGauge('vus', {}, this.vusTarget > 0 ? this.vusActive : this.inFlight),
+      1000,
+    );
     this.gaugeTimer.unref();
   }
 
@@ -180,13 +206,25 @@ export class LoadEngine {
   }
 
   stats(): EngineStats {
-    return { inFlight: this.inFlight, sent: this.sent, dropped: this.dropped, completed: this.completed, failed: this.failed, vus: this.vusActive };
+    return {
+      inFlight: this.inFlight,
+      sent: this.sent,
+      dropped: this.dropped,
+      completed: this.completed,
+      failed: this.failed,
+      vus: this.vusActive,
+    };
   }
 
   /** How late requests left versus their schedule (open model), in ms. */
   sendLag(): { count: number; p50: number; p99: number; max: number } {
     const h = this.lag;
-    return { count: h.totalCount, p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, max: h.maxValue / 1000 };
+    return {
+      count: h.totalCount,
+      p50: h.getValueAtPercentile(50) / 1000,
+      p99: h.getValueAtPercentile(99) / 1000,
+      max: h.maxValue / 1000,
+    };
   }
 
   /** The send-lag histogram itself (µs, the metrics histograms' layout), for generator agents that ship it. */
@@ -236,7 +274,16 @@ export class LoadEngine {
       const e = this.endpoints[endpoint];
       const r = replica >= 0 ? this.router.replicas[replica] : undefined;
       const tags: Tags = r
-        ? { region: r.region, dc: r.dc, pool: r.pool, serverType: r.serverType, replica: r.name, endpoint: e.name, protocol: e.protocol, ...this.tags }
+        ? {
+            region: r.region,
+            dc: r.dc,
+            pool: r.pool,
+            serverType: r.serverType,
+            replica: r.name,
+            endpoint: e.name,
+            protocol: e.protocol,
+            ...this.tags,
+          }
         : { endpoint: e.name, protocol: e.protocol, ...this.tags };
       s = this.metrics.seriesFor(tags);
       this.series[slot] = s;

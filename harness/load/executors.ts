@@ -2,18 +2,40 @@
 // rate (open model) or of the number of VUs (closed model) over time; the runner applies it.
 import { ConfigError, ConfigErrors, parseDuration } from '../common';
 
-export interface Stage { duration: string; target: number }
+export interface Stage {
+  duration: string;
+  target: number;
+}
 
 export type ExecutorSpec =
-  | { executor: 'constant-arrival-rate'; rate: number; timeUnit?: string; duration: string; preAllocatedVUs: number; maxVUs?: number }
-  | { executor: 'ramping-arrival-rate'; startRate?: number; timeUnit?: string; stages: Stage[]; preAllocatedVUs: number; maxVUs?: number }
+  | {
+      executor: 'constant-arrival-rate';
+      rate: number;
+      timeUnit?: string;
+      duration: string;
+      preAllocatedVUs: number;
+      maxVUs?: number;
+    }
+  | {
+      executor: 'ramping-arrival-rate';
+      startRate?: number;
+      timeUnit?: string;
+      stages: Stage[];
+      preAllocatedVUs: number;
+      maxVUs?: number;
+    }
   | { executor: 'constant-vus'; vus?: number; duration: string }
   | { executor: 'ramping-vus'; startVUs?: number; stages: Stage[] };
 
 export const executorNames = ['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus', 'ramping-vus'] as const;
 
 /** A segment of the plan: the value goes linearly from `from` to `to` over [startMs, startMs + durationMs). */
-export interface Segment { startMs: number; durationMs: number; from: number; to: number }
+export interface Segment {
+  startMs: number;
+  durationMs: number;
+  from: number;
+  to: number;
+}
 
 export interface ExecutionPlan {
   executor: (typeof executorNames)[number];
@@ -36,17 +58,31 @@ const fieldsOf: Record<string, string[]> = {
 /** Validates an executor spec (every problem collected) and plans it; throws ConfigErrors (exit 104). */
 export function planExecutor(spec: unknown, file = 'options', at = 'scenario'): ExecutionPlan {
   const problems: ConfigError[] = [];
-  const bad = (field: string, problem: string, hint?: string) => problems.push(new ConfigError(file, `${at}.${field}`, problem, hint));
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new ConfigErrors([new ConfigError(file, at, 'expected an object with an executor')]);
+  const bad = (field: string, problem: string, hint?: string) =>
+    problems.push(new ConfigError(file, `${at}.${field}`, problem, hint));
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw new ConfigErrors([new ConfigError(file, at, 'expected an object with an executor')]);
   const s = spec as Record<string, unknown>;
   const name = s.executor;
   if (typeof name !== 'string' || !(name in fieldsOf)) {
-    throw new ConfigErrors([new ConfigError(file, `${at}.executor`, `unknown executor ${JSON.stringify(name)}`, `executors: ${executorNames.join(', ')}`)]);
+    throw new ConfigErrors([
+      new ConfigError(
+        file,
+        `${at}.executor`,
+        `unknown executor ${JSON.stringify(name)}`,
+        `executors: ${executorNames.join(', ')}`,
+      ),
+    ]);
   }
   const executor = name as ExecutionPlan['executor'];
-  for (const k of Object.keys(s)) if (!common.includes(k) && !fieldsOf[name].includes(k)) bad(k, `unknown field for ${name}`, `fields: ${fieldsOf[name].join(', ')}`);
+  for (const k of Object.keys(s))
+    if (!common.includes(k) && !fieldsOf[name].includes(k))
+      bad(k, `unknown field for ${name}`, `fields: ${fieldsOf[name].join(', ')}`);
 
-  const num = (field: string, opts: { required?: boolean; integer?: boolean; min?: number; positive?: boolean; def?: number }): number | undefined => {
+  const num = (
+    field: string,
+    opts: { required?: boolean; integer?: boolean; min?: number; positive?: boolean; def?: number },
+  ): number | undefined => {
     const v = s[field];
     if (v === undefined) {
       if (opts.required) bad(field, 'is required');
@@ -90,8 +126,10 @@ export function planExecutor(spec: unknown, file = 'options', at = 'scenario'): 
       const { duration, target } = st as { duration?: unknown; target?: unknown };
       const ms = typeof duration === 'string' ? parseDuration(duration) : undefined;
       if (ms === undefined) bad(`${f}.duration`, `expected a duration like '30s', got ${JSON.stringify(duration)}`);
-      if (typeof target !== 'number' || !Number.isFinite(target) || target < 0) bad(`${f}.target`, `expected a number >= 0, got ${JSON.stringify(target)}`);
-      else if (integer && !Number.isInteger(target)) bad(`${f}.target`, `expected an integer number of VUs, got ${target}`);
+      if (typeof target !== 'number' || !Number.isFinite(target) || target < 0)
+        bad(`${f}.target`, `expected a number >= 0, got ${JSON.stringify(target)}`);
+      else if (integer && !Number.isInteger(target))
+        bad(`${f}.target`, `expected an integer number of VUs, got ${target}`);
       if (ms !== undefined && typeof target === 'number') out.push({ durationMs: ms, target });
     });
     return out;
@@ -113,17 +151,27 @@ export function planExecutor(spec: unknown, file = 'options', at = 'scenario'): 
     const unit = dur('timeUnit', false) ?? 1000;
     const pre = num('preAllocatedVUs', { required: true, integer: true, min: 1 });
     const max = num('maxVUs', { integer: true, min: 1 });
-    if (pre !== undefined && max !== undefined && max < pre) bad('maxVUs', `maxVUs ${max} is below preAllocatedVUs ${pre}`);
+    if (pre !== undefined && max !== undefined && max < pre)
+      bad('maxVUs', `maxVUs ${max} is below preAllocatedVUs ${pre}`);
     const perSecond = 1000 / unit;
     if (executor === 'constant-arrival-rate') {
       const rate = num('rate', { required: true, positive: true });
       const d = dur('duration', true);
-      if (rate !== undefined && d !== undefined) plan = { executor, model: 'rate', segments: [{ startMs: 0, durationMs: d, from: rate * perSecond, to: rate * perSecond }], durationMs: d };
+      if (rate !== undefined && d !== undefined)
+        plan = {
+          executor,
+          model: 'rate',
+          segments: [{ startMs: 0, durationMs: d, from: rate * perSecond, to: rate * perSecond }],
+          durationMs: d,
+        };
     } else {
       const start = num('startRate', { def: 0 });
       const st = stages(false);
       if (start !== undefined && st.length > 0) {
-        const segs = ramp(start * perSecond, st.map((x) => ({ ...x, target: x.target * perSecond })));
+        const segs = ramp(
+          start * perSecond,
+          st.map((x) => ({ ...x, target: x.target * perSecond })),
+        );
         plan = { executor, model: 'rate', segments: segs, durationMs: segs.reduce((a, x) => a + x.durationMs, 0) };
       }
     }
@@ -131,7 +179,8 @@ export function planExecutor(spec: unknown, file = 'options', at = 'scenario'): 
   } else if (executor === 'constant-vus') {
     const vus = num('vus', { integer: true, min: 1, def: 1 });
     const d = dur('duration', true);
-    if (vus !== undefined && d !== undefined) plan = { executor, model: 'vus', segments: [{ startMs: 0, durationMs: d, from: vus, to: vus }], durationMs: d };
+    if (vus !== undefined && d !== undefined)
+      plan = { executor, model: 'vus', segments: [{ startMs: 0, durationMs: d, from: vus, to: vus }], durationMs: d };
   } else {
     const start = num('startVUs', { integer: true, def: 1 });
     const st = stages(true);

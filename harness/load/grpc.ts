@@ -16,7 +16,13 @@ const loaded = new Map<string, grpc.GrpcObject>();
 function loadProto(file: string): grpc.GrpcObject {
   let pkg = loaded.get(file);
   if (!pkg) {
-    const def = protoLoader().loadSync(file, { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
+    const def = protoLoader().loadSync(file, {
+      keepCase: true,
+      longs: Number,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
     pkg = grpcJs().loadPackageDefinition(def);
     loaded.set(file, pkg);
   }
@@ -24,7 +30,14 @@ function loadProto(file: string): grpc.GrpcObject {
 }
 
 /** Finds the service constructor and checks the method; problems name the endpoint field. */
-export function resolveService(protoFile: string, service: string, method: string, file: string, field: string, problems: ConfigError[]): Ctor | undefined {
+export function resolveService(
+  protoFile: string,
+  service: string,
+  method: string,
+  file: string,
+  field: string,
+  problems: ConfigError[],
+): Ctor | undefined {
   if (!fs.existsSync(protoFile)) {
     problems.push(new ConfigError(file, `${field}.proto`, `no such file: ${protoFile}`));
     return undefined;
@@ -44,7 +57,14 @@ export function resolveService(protoFile: string, service: string, method: strin
     return undefined;
   }
   if (!(method in ctor.service)) {
-    problems.push(new ConfigError(file, `${field}.method`, `service '${service}' has no method '${method}'`, `methods: ${Object.keys(ctor.service).join(', ')}`));
+    problems.push(
+      new ConfigError(
+        file,
+        `${field}.method`,
+        `service '${service}' has no method '${method}'`,
+        `methods: ${Object.keys(ctor.service).join(', ')}`,
+      ),
+    );
     return undefined;
   }
   return ctor;
@@ -69,13 +89,24 @@ export class GrpcTransport {
     return c;
   }
 
-  send(replica: number, ctor: Ctor, key: string, method: string, message: Record<string, unknown>, timeoutMs: number, done: Done): void {
+  send(
+    replica: number,
+    ctor: Ctor,
+    key: string,
+    method: string,
+    message: Record<string, unknown>,
+    timeoutMs: number,
+    done: Done,
+  ): void {
     if (this.closed) {
       done(true, 0);
       return;
     }
     try {
-      const c = this.client(ctor, key, replica) as unknown as Record<string, (m: unknown, o: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void) => void>;
+      const c = this.client(ctor, key, replica) as unknown as Record<
+        string,
+        (m: unknown, o: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void) => void
+      >;
       c[method](message, { deadline: Date.now() + timeoutMs }, (err) => done(err !== null, err ? err.code : 0));
     } catch {
       done(true, 0);

@@ -36,16 +36,23 @@ async function rawServer(port: number, answer: (req: string, n: number, socket: 
   return {
     received,
     connections: () => connections,
-    stop: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    stop: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
-function send(t: NetHttpTransport, req: HttpRequest, constant = true): Promise<{ failed: boolean; status: number; ms: number }> {
+function send(
+  t: NetHttpTransport,
+  req: HttpRequest,
+  constant = true,
+): Promise<{ failed: boolean; status: number; ms: number }> {
   const t0 = performance.now();
-  return new Promise((resolve) => t.send(0, req, (failed, status) => resolve({ failed, status, ms: performance.now() - t0 }), constant));
+  return new Promise((resolve) =>
+    t.send(0, req, (failed, status) => resolve({ failed, status, ms: performance.now() - t0 }), constant),
+  );
 }
 
 const get = (path = '/', timeoutMs = 2000): HttpRequest => ({ method: 'GET', path, timeoutMs });
@@ -87,7 +94,8 @@ test('connection: close and a body delimited by the end of the connection', asyn
   });
   const t = new NetHttpTransport(['http://127.0.0.1:22041']);
   try {
-    for (let i = 0; i < 3; i++) assert.deepEqual(await send(t, get('/close')).then((r) => [r.failed, r.status]), [false, 200]);
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual(await send(t, get('/close')).then((r) => [r.failed, r.status]), [false, 200]);
     assert.deepEqual(await send(t, get('/until-close')).then((r) => [r.failed, r.status]), [false, 200]);
     assert.equal(server.connections(), 4, 'a new connection after each close');
   } finally {
@@ -126,13 +134,35 @@ test('errors: reset mid-response, a malformed response, a refused connection and
 test('HEAD has no body, 100 Continue is skipped, POST sends its body with a length', async () => {
   const server = await rawServer(22043, (req, _n, s) => {
     if (req.startsWith('HEAD')) s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n');
-    else if (req.startsWith('POST')) s.write(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: ${req.split('\r\n\r\n')[1].length}\r\n\r\n${req.split('\r\n\r\n')[1]}`);
+    else if (req.startsWith('POST'))
+      s.write(
+        `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: ${req.split('\r\n\r\n')[1].length}\r\n\r\n${req.split('\r\n\r\n')[1]}`,
+      );
   });
   const t = new NetHttpTransport(['http://127.0.0.1:22043']);
   try {
-    assert.deepEqual(await send(t, { method: 'HEAD', path: '/', timeoutMs: 1000 }).then((r) => [r.failed, r.status]), [false, 200]);
-    assert.deepEqual(await send(t, { method: 'POST', path: '/like', body: '{"user":7}', headers: { 'content-type': 'application/json' }, timeoutMs: 1000 }, false).then((r) => [r.failed, r.status]), [false, 201]);
-    assert.match(server.received[1], /^POST \/like HTTP\/1\.1\r\n(.*\r\n)*content-type: application\/json\r\n(.*\r\n)*Content-Length: 10\r\n\r\n\{"user":7\}$/);
+    assert.deepEqual(await send(t, { method: 'HEAD', path: '/', timeoutMs: 1000 }).then((r) => [r.failed, r.status]), [
+      false,
+      200,
+    ]);
+    assert.deepEqual(
+      await send(
+        t,
+        {
+          method: 'POST',
+          path: '/like',
+          body: '{"user":7}',
+          headers: { 'content-type': 'application/json' },
+          timeoutMs: 1000,
+        },
+        false,
+      ).then((r) => [r.failed, r.status]),
+      [false, 201],
+    );
+    assert.match(
+      server.received[1],
+      /^POST \/like HTTP\/1\.1\r\n(.*\r\n)*content-type: application\/json\r\n(.*\r\n)*Content-Length: 10\r\n\r\n\{"user":7\}$/,
+    );
     assert.equal(server.connections(), 1);
   } finally {
     await t.close();

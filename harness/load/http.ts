@@ -68,7 +68,10 @@ export class HttpTransport implements HttpSender {
   private closed = false;
 
   /** `origins[i]` is replica i's `http://host:port` (absent when it has none). */
-  constructor(private readonly origins: (string | undefined)[], private readonly opts: { connectTimeoutMs?: number } = {}) {
+  constructor(
+    private readonly origins: (string | undefined)[],
+    private readonly opts: { connectTimeoutMs?: number } = {},
+  ) {
     this.pools = new Array(origins.length);
   }
 
@@ -79,7 +82,12 @@ export class HttpTransport implements HttpSender {
       if (!origin) throw new Error(`replica ${i} has no HTTP address`);
       // undici is required here, on first use: the default (net) transport never needs its ~0.15 s of start-up CPU.
       const { Pool: UndiciPool } = require('undici') as typeof import('undici');
-      p = new UndiciPool(origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: this.opts.connectTimeoutMs ?? 5_000 } });
+      p = new UndiciPool(origin, {
+        connections: null,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: this.opts.connectTimeoutMs ?? 5_000 },
+      });
       // A connection error is reported to the request it belongs to; the pool itself must not throw.
       p.on('connectionError', () => {});
       this.pools[i] = p;
@@ -96,7 +104,14 @@ export class HttpTransport implements HttpSender {
     try {
       // undici's own timers are coarse (hundreds of ms): they stay as a backstop, the deadlines decide.
       this.pool(replica).dispatch(
-        { path: req.path, method: req.method, headers: req.headers, body: req.body ?? null, headersTimeout: req.timeoutMs + 1000, bodyTimeout: req.timeoutMs + 1000 },
+        {
+          path: req.path,
+          method: req.method,
+          headers: req.headers,
+          body: req.body ?? null,
+          headersTimeout: req.timeoutMs + 1000,
+          bodyTimeout: req.timeoutMs + 1000,
+        },
         call as never,
       );
       this.deadlines.add(req.timeoutMs, call);

@@ -2,9 +2,18 @@
 // per-request path only renders templates and dispatches.
 import * as path from 'node:path';
 import { ConfigError, ConfigErrors, parseDuration, type Duration } from '../common';
-import { GrpcTransport, resolveService } from './grpc';
-import { Done, HttpSender } from './http';
-import { ParamSpec, Template, compileMessage, compileTemplate, paramProblems, paramSource, prng, render } from './params';
+import { type GrpcTransport, resolveService } from './grpc';
+import type { Done, HttpSender } from './http';
+import {
+  type ParamSpec,
+  type Template,
+  compileMessage,
+  compileTemplate,
+  paramProblems,
+  paramSource,
+  prng,
+  render,
+} from './params';
 
 /** One endpoint of the mix, as a scenario script writes it. */
 export type EndpointSpec =
@@ -78,35 +87,69 @@ export function compileMix(mix: MixSpec, ctx: MixContext): CompiledEndpoint[] {
   const out: CompiledEndpoint[] = [];
   mix.endpoints.forEach((e, i) => {
     const field = `mix.endpoints[${i}]`;
-    if (typeof e.name !== 'string' || e.name === '') problems.push(new ConfigError(file, `${field}.name`, 'expected a name'));
-    else if (names.has(e.name)) problems.push(new ConfigError(file, `${field}.name`, `duplicate endpoint name '${e.name}'`));
+    if (typeof e.name !== 'string' || e.name === '')
+      problems.push(new ConfigError(file, `${field}.name`, 'expected a name'));
+    else if (names.has(e.name))
+      problems.push(new ConfigError(file, `${field}.name`, `duplicate endpoint name '${e.name}'`));
     names.add(e.name);
-    if (!(typeof e.weight === 'number' && Number.isFinite(e.weight) && e.weight >= 0)) problems.push(new ConfigError(file, `${field}.weight`, `expected a weight >= 0, got ${JSON.stringify(e.weight)}`));
+    if (!(typeof e.weight === 'number' && Number.isFinite(e.weight) && e.weight >= 0))
+      problems.push(
+        new ConfigError(file, `${field}.weight`, `expected a weight >= 0, got ${JSON.stringify(e.weight)}`),
+      );
     let timeoutMs = ctx.defaultTimeoutMs;
     if (e.timeout !== undefined) {
       const t = parseDuration(e.timeout);
-      if (t === undefined || t <= 0) problems.push(new ConfigError(file, `${field}.timeout`, `expected a duration like '2s', got ${JSON.stringify(e.timeout)}`));
+      if (t === undefined || t <= 0)
+        problems.push(
+          new ConfigError(file, `${field}.timeout`, `expected a duration like '2s', got ${JSON.stringify(e.timeout)}`),
+        );
       else timeoutMs = t;
     }
     if (e.protocol === 'http') {
       if (typeof e.path !== 'string' || !e.path.startsWith('/')) {
-        problems.push(new ConfigError(file, `${field}.path`, `expected a path starting with '/', got ${JSON.stringify(e.path)}`));
+        problems.push(
+          new ConfigError(file, `${field}.path`, `expected a path starting with '/', got ${JSON.stringify(e.path)}`),
+        );
         return;
       }
       const method = (e.method ?? 'GET').toUpperCase();
-      if (!/^[A-Z]+$/.test(method)) problems.push(new ConfigError(file, `${field}.method`, `expected an HTTP method, got ${JSON.stringify(e.method)}`));
+      if (!/^[A-Z]+$/.test(method))
+        problems.push(
+          new ConfigError(file, `${field}.method`, `expected an HTTP method, got ${JSON.stringify(e.method)}`),
+        );
       const pathT = compileTemplate(e.path, sources, file, `${field}.path`, problems);
-      const bodyT: Template | undefined = e.body !== undefined ? compileTemplate(e.body, sources, file, `${field}.body`, problems) : undefined;
+      const bodyT: Template | undefined =
+        e.body !== undefined ? compileTemplate(e.body, sources, file, `${field}.body`, problems) : undefined;
       const headers = e.headers && Object.keys(e.headers).length > 0 ? { ...e.headers } : undefined;
       const http = ctx.http;
       if ('constant' in pathT && (!bodyT || 'constant' in bodyT)) {
         // The common case: one request object reused for every send.
-        const req = { method, path: pathT.constant, headers, body: bodyT && 'constant' in bodyT ? bodyT.constant : undefined, timeoutMs };
-        out.push({ name: e.name, protocol: 'http', weight: e.weight, timeoutMs, send: (r, done) => http.send(r, req, done, true) });
+        const req = {
+          method,
+          path: pathT.constant,
+          headers,
+          body: bodyT && 'constant' in bodyT ? bodyT.constant : undefined,
+          timeoutMs,
+        };
+        out.push({
+          name: e.name,
+          protocol: 'http',
+          weight: e.weight,
+          timeoutMs,
+          send: (r, done) => http.send(r, req, done, true),
+        });
       } else {
         out.push({
-          name: e.name, protocol: 'http', weight: e.weight, timeoutMs,
-          send: (r, done) => http.send(r, { method, path: render(pathT), headers, body: bodyT ? render(bodyT) : undefined, timeoutMs }, done),
+          name: e.name,
+          protocol: 'http',
+          weight: e.weight,
+          timeoutMs,
+          send: (r, done) =>
+            http.send(
+              r,
+              { method, path: render(pathT), headers, body: bodyT ? render(bodyT) : undefined, timeoutMs },
+              done,
+            ),
         });
       }
     } else if (e.protocol === 'grpc') {
@@ -120,12 +163,25 @@ export function compileMix(mix: MixSpec, ctx: MixContext): CompiledEndpoint[] {
       if (!ctor) return;
       const grpc = ctx.grpc;
       const key = `${protoFile}#${e.service}`;
-      out.push({ name: e.name, protocol: 'grpc', weight: e.weight, timeoutMs, send: (r, done) => grpc.send(r, ctor, key, e.method, message(), timeoutMs, done) });
+      out.push({
+        name: e.name,
+        protocol: 'grpc',
+        weight: e.weight,
+        timeoutMs,
+        send: (r, done) => grpc.send(r, ctor, key, e.method, message(), timeoutMs, done),
+      });
     } else {
-      problems.push(new ConfigError(file, `${field}.protocol`, `expected 'http' or 'grpc', got ${JSON.stringify((e as { protocol?: unknown }).protocol)}`));
+      problems.push(
+        new ConfigError(
+          file,
+          `${field}.protocol`,
+          `expected 'http' or 'grpc', got ${JSON.stringify((e as { protocol?: unknown }).protocol)}`,
+        ),
+      );
     }
   });
-  if (problems.length === 0 && out.every((e) => e.weight === 0)) problems.push(new ConfigError(file, 'mix.endpoints', 'every endpoint has weight 0'));
+  if (problems.length === 0 && out.every((e) => e.weight === 0))
+    problems.push(new ConfigError(file, 'mix.endpoints', 'every endpoint has weight 0'));
   if (problems.length > 0) throw new ConfigErrors(problems);
   return out;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../common';
+import type { ConfigError } from '../common';
 import { compileMessage, compileTemplate, paramSource, prng, render, zipfSampler } from './params';
 
 test('zipf draws ranks with frequencies proportional to 1/k^s', () => {
@@ -16,7 +16,10 @@ test('zipf draws ranks with frequencies proportional to 1/k^s', () => {
   for (let k = 1; k <= 1000; k++) h += 1 / k ** 1.1;
   for (const k of [1, 2, 10]) {
     const expected = n / k ** 1.1 / h;
-    assert.ok(Math.abs(hits.get(k)! - expected) / expected < 0.05, `rank ${k}: ${hits.get(k)} vs ${expected.toFixed(0)}`);
+    assert.ok(
+      Math.abs(hits.get(k)! - expected) / expected < 0.05,
+      `rank ${k}: ${hits.get(k)} vs ${expected.toFixed(0)}`,
+    );
   }
 });
 
@@ -31,8 +34,17 @@ test('uniform stays in range, sequence cycles, templates render', () => {
   const seq = paramSource({ kind: 'sequence', min: 10, max: 20 }, prng(1));
   const t = compileTemplate('/feed?user={{user}}&limit=5', { user: seq }, 'f', 'path', problems);
   assert.deepEqual([render(t), render(t)], ['/feed?user=10&limit=5', '/feed?user=11&limit=5']);
-  const msg = compileMessage({ user: '{{user}}', limit: 5, note: 'u{{user}}' }, { user: seq }, 'f', 'message', problems);
+  const msg = compileMessage(
+    { user: '{{user}}', limit: 5, note: 'u{{user}}' },
+    { user: seq },
+    'f',
+    'message',
+    problems,
+  );
   assert.deepEqual(msg(), { user: 12, limit: 5, note: 'u13' });
   compileTemplate('/x?{{nope}}', {}, 'f', 'mix.endpoints[0].path', problems);
-  assert.deepEqual(problems.map((p) => p.message), ["f: mix.endpoints[0].path: template '/x?{{nope}}' uses {{nope}} but params has no 'nope'"]);
+  assert.deepEqual(
+    problems.map((p) => p.message),
+    ["f: mix.endpoints[0].path: template '/x?{{nope}}' uses {{nope}} but params has no 'nope'"],
+  );
 });

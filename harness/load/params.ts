@@ -25,7 +25,8 @@ export function prng(seed: number): () => number {
  */
 export function zipfSampler(n: number, s: number, rand: () => number): () => number {
   const helper1 = (x: number) => (Math.abs(x) > 1e-8 ? Math.log1p(x) / x : 1 - x * (0.5 - x * (1 / 3 - 0.25 * x)));
-  const helper2 = (x: number) => (Math.abs(x) > 1e-8 ? Math.expm1(x) / x : 1 + x * 0.5 * (1 + x * (1 / 3) * (1 + 0.25 * x)));
+  const helper2 = (x: number) =>
+    Math.abs(x) > 1e-8 ? Math.expm1(x) / x : 1 + x * 0.5 * (1 + x * (1 / 3) * (1 + 0.25 * x));
   const h = (x: number) => Math.exp(-s * Math.log(x));
   const hIntegral = (x: number) => {
     const logX = Math.log(x);
@@ -56,11 +57,20 @@ export function paramProblems(name: string, spec: ParamSpec, file: string): Conf
   const field = `params.${name}`;
   const out: ConfigError[] = [];
   if (!spec || !['uniform', 'zipf', 'sequence'].includes((spec as { kind: string }).kind)) {
-    return [new ConfigError(file, `${field}.kind`, `expected 'uniform', 'zipf' or 'sequence', got ${JSON.stringify((spec as { kind?: unknown })?.kind)}`)];
+    return [
+      new ConfigError(
+        file,
+        `${field}.kind`,
+        `expected 'uniform', 'zipf' or 'sequence', got ${JSON.stringify((spec as { kind?: unknown })?.kind)}`,
+      ),
+    ];
   }
-  if (!Number.isInteger(spec.min)) out.push(new ConfigError(file, `${field}.min`, `expected an integer, got ${JSON.stringify(spec.min)}`));
-  if (!Number.isInteger(spec.max)) out.push(new ConfigError(file, `${field}.max`, `expected an integer, got ${JSON.stringify(spec.max)}`));
-  if (out.length === 0 && spec.max < spec.min) out.push(new ConfigError(file, `${field}.max`, `max ${spec.max} is below min ${spec.min}`));
+  if (!Number.isInteger(spec.min))
+    out.push(new ConfigError(file, `${field}.min`, `expected an integer, got ${JSON.stringify(spec.min)}`));
+  if (!Number.isInteger(spec.max))
+    out.push(new ConfigError(file, `${field}.max`, `expected an integer, got ${JSON.stringify(spec.max)}`));
+  if (out.length === 0 && spec.max < spec.min)
+    out.push(new ConfigError(file, `${field}.max`, `max ${spec.max} is below min ${spec.min}`));
   if (spec.kind === 'zipf' && spec.s !== undefined && !(typeof spec.s === 'number' && spec.s > 0)) {
     out.push(new ConfigError(file, `${field}.s`, `expected a positive exponent, got ${JSON.stringify(spec.s)}`));
   }
@@ -91,13 +101,27 @@ export function paramSource(spec: ParamSpec, rand: () => number): () => number {
 /** A compiled '{{name}}' template: constant when it has no placeholders. */
 export type Template = { constant: string } | { parts: string[]; params: (() => number)[] };
 
-export function compileTemplate(text: string, sources: Record<string, () => number>, file: string, field: string, problems: ConfigError[]): Template {
+export function compileTemplate(
+  text: string,
+  sources: Record<string, () => number>,
+  file: string,
+  field: string,
+  problems: ConfigError[],
+): Template {
   const parts: string[] = [];
   const params: (() => number)[] = [];
   let last = 0;
   for (const m of text.matchAll(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g)) {
     const src = sources[m[1]];
-    if (!src) problems.push(new ConfigError(file, field, `template '${text}' uses {{${m[1]}}} but params has no '${m[1]}'`, `params: ${Object.keys(sources).join(', ') || '(none)'}`));
+    if (!src)
+      problems.push(
+        new ConfigError(
+          file,
+          field,
+          `template '${text}' uses {{${m[1]}}} but params has no '${m[1]}'`,
+          `params: ${Object.keys(sources).join(', ') || '(none)'}`,
+        ),
+      );
     parts.push(text.slice(last, m.index));
     params.push(src ?? (() => 0));
     last = m.index! + m[0].length;
@@ -115,7 +139,13 @@ export function render(t: Template): string {
 }
 
 /** A gRPC message whose string values may be templates; a value that is exactly '{{x}}' becomes a number. */
-export function compileMessage(msg: Record<string, unknown>, sources: Record<string, () => number>, file: string, field: string, problems: ConfigError[]): () => Record<string, unknown> {
+export function compileMessage(
+  msg: Record<string, unknown>,
+  sources: Record<string, () => number>,
+  file: string,
+  field: string,
+  problems: ConfigError[],
+): () => Record<string, unknown> {
   const fixed: Record<string, unknown> = {};
   const dynamic: [string, () => unknown][] = [];
   for (const [k, v] of Object.entries(msg)) {

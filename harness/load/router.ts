@@ -44,7 +44,16 @@ export class Router {
       this.index.set(r.name, i);
       let p = byPool.get(r.pool);
       if (!p) {
-        p = { id: r.pool, dc: r.dc, serverType: r.serverType, members: [], serving: [], next: 0, weight: 0, current: 0 };
+        p = {
+          id: r.pool,
+          dc: r.dc,
+          serverType: r.serverType,
+          members: [],
+          serving: [],
+          next: 0,
+          weight: 0,
+          current: 0,
+        };
         byPool.set(r.pool, p);
         this.pools.push(p);
       }
@@ -62,22 +71,36 @@ export class Router {
     const problems: ConfigError[] = [];
     const dcNames = new Set(this.pools.map((p) => p.dc));
     for (const [dc, v] of Object.entries(w.dcs ?? {})) {
-      if (!dcNames.has(dc)) problems.push(new ConfigError('weights', `dcs.${dc}`, `unknown dc '${dc}'`, `dcs: ${[...dcNames].join(', ')}`));
-      if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) problems.push(new ConfigError('weights', `dcs.${dc}`, `expected a weight >= 0, got ${JSON.stringify(v)}`));
+      if (!dcNames.has(dc))
+        problems.push(new ConfigError('weights', `dcs.${dc}`, `unknown dc '${dc}'`, `dcs: ${[...dcNames].join(', ')}`));
+      if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+        problems.push(new ConfigError('weights', `dcs.${dc}`, `expected a weight >= 0, got ${JSON.stringify(v)}`));
     }
     for (const [dc, types] of Object.entries(w.pools ?? {})) {
       for (const [type, v] of Object.entries(types)) {
-        if (!this.pools.some((p) => p.dc === dc && p.serverType === type)) problems.push(new ConfigError('weights', `pools.${dc}.${type}`, `no pool ${dc}/${type}`));
-        if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) problems.push(new ConfigError('weights', `pools.${dc}.${type}`, `expected a weight >= 0, got ${JSON.stringify(v)}`));
+        if (!this.pools.some((p) => p.dc === dc && p.serverType === type))
+          problems.push(new ConfigError('weights', `pools.${dc}.${type}`, `no pool ${dc}/${type}`));
+        if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+          problems.push(
+            new ConfigError('weights', `pools.${dc}.${type}`, `expected a weight >= 0, got ${JSON.stringify(v)}`),
+          );
       }
     }
     if (problems.length > 0) throw new ConfigErrors(problems);
-    this.w = { dcs: { ...w.dcs }, ...(w.pools ? { pools: Object.fromEntries(Object.entries(w.pools).map(([k, v]) => [k, { ...v }])) } : {}) };
+    this.w = {
+      dcs: { ...w.dcs },
+      ...(w.pools ? { pools: Object.fromEntries(Object.entries(w.pools).map(([k, v]) => [k, { ...v }])) } : {}),
+    };
     this.rebuild();
   }
 
   weights(): Weights {
-    return { dcs: { ...this.w.dcs }, ...(this.w.pools ? { pools: Object.fromEntries(Object.entries(this.w.pools).map(([k, v]) => [k, { ...v }])) } : {}) };
+    return {
+      dcs: { ...this.w.dcs },
+      ...(this.w.pools
+        ? { pools: Object.fromEntries(Object.entries(this.w.pools).map(([k, v]) => [k, { ...v }])) }
+        : {}),
+    };
   }
 
   markOut(replica: string): void {
@@ -96,7 +119,13 @@ export class Router {
 
   indexOf(replica: string): number {
     const i = this.index.get(replica);
-    if (i === undefined) throw new ConfigError('replicas', replica, 'no replica of this name', `replicas: ${[...this.index.keys()].join(', ')}`);
+    if (i === undefined)
+      throw new ConfigError(
+        'replicas',
+        replica,
+        'no replica of this name',
+        `replicas: ${[...this.index.keys()].join(', ')}`,
+      );
     return i;
   }
 

@@ -1,7 +1,7 @@
 // Runs an execution plan on a LoadEngine: sets the rate (or VUs) from the plan every 100 ms
 // (once for constant executors) until the plan ends or the signal aborts.
 import type { LoadEngine } from './engine';
-import { ExecutionPlan, valueAt } from './executors';
+import { type ExecutionPlan, valueAt } from './executors';
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -11,7 +11,11 @@ export interface RunOptions {
 }
 
 /** Drives the engine through the plan; resolves when it ends (the engine is left running: the caller stops it). */
-export async function runPlan(engine: LoadEngine, plan: ExecutionPlan, opts: RunOptions = {}): Promise<{ interrupted: boolean; elapsedMs: number }> {
+export async function runPlan(
+  engine: LoadEngine,
+  plan: ExecutionPlan,
+  opts: RunOptions = {},
+): Promise<{ interrupted: boolean; elapsedMs: number }> {
   const started = performance.now();
   const apply = (t: number) => {
     const v = valueAt(plan, t);

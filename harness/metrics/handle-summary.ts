@@ -30,7 +30,10 @@ export function handleSummaryData(summary: K6Summary, state: HandleSummaryData['
   for (const [name, m] of Object.entries(summary.metrics)) {
     metrics[name] = { type: m.type, contains: m.contains, values: { ...m.values } };
     // headroom keeps the evaluated value beside `ok` for its own messages; k6's data has `ok` only.
-    if (m.thresholds) metrics[name].thresholds = Object.fromEntries(Object.entries(m.thresholds).map(([expr, t]) => [expr, { ok: t.ok }]));
+    if (m.thresholds)
+      metrics[name].thresholds = Object.fromEntries(
+        Object.entries(m.thresholds).map(([expr, t]) => [expr, { ok: t.ok }]),
+      );
   }
   return {
     root_group: { name: '', path: '', id: ROOT_GROUP_ID, groups: [], checks: [] },

@@ -4,7 +4,13 @@ import * as hdr from 'hdr-histogram-js';
 import { meanUs, mergeSparse, percentileUs, recordUs, releaseHot, sparseOf, takeHot } from './histogram';
 
 test('sparse seconds merged give exactly the percentiles and mean of one HDR histogram of all values', () => {
-  const whole = hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
+  const whole = hdr.build({
+    bitBucketSize: 64,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
   const parts = [];
   let x = 12345;
   for (let s = 0; s < 20; s++) {
@@ -21,7 +27,8 @@ test('sparse seconds merged give exactly the percentiles and mean of one HDR his
   }
   const merged = mergeSparse(parts);
   assert.equal(merged.total, 100_000);
-  for (const q of [0, 1, 50, 90, 97, 99, 99.9, 99.99, 100]) assert.equal(percentileUs(merged, q), whole.getValueAtPercentile(q), `p${q}`);
+  for (const q of [0, 1, 50, 90, 97, 99, 99.9, 99.99, 100])
+    assert.equal(percentileUs(merged, q), whole.getValueAtPercentile(q), `p${q}`);
   assert.ok(Math.abs(meanUs(merged)! - whole.mean) < 1e-6);
   assert.equal(merged.max, whole.maxValue);
   assert.equal(merged.min, whole.minNonZeroValue);

@@ -9,7 +9,14 @@ export type Histogram = hdr.Histogram;
 /** 10 minutes in microseconds: longer latencies are clamped (timeouts are far below). */
 export const highestUs = 600_000_000;
 
-const build = () => hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: highestUs, numberOfSignificantValueDigits: 3, autoResize: false });
+const build = () =>
+  hdr.build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: highestUs,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
 
 /** Bucket arithmetic of the shared layout (index to value), from hdr-histogram-js itself. */
 const layout = build() as unknown as {
@@ -45,7 +52,13 @@ export interface Sparse {
   max: number;
 }
 
-export const emptySparse: Sparse = { idx: new Int32Array(0), counts: new Float64Array(0), total: 0, min: Infinity, max: 0 };
+export const emptySparse: Sparse = {
+  idx: new Int32Array(0),
+  counts: new Float64Array(0),
+  total: 0,
+  min: Infinity,
+  max: 0,
+};
 
 /** Copies the buckets in use of a (32-bit) histogram. */
 export function sparseOf(h: Histogram): Sparse {
@@ -121,6 +134,7 @@ export function percentileUs(s: Sparse, q: number): number | null {
 export function meanUs(s: Sparse): number | null {
   if (s.total === 0) return null;
   let sum = 0;
-  for (let k = 0; k < s.idx.length; k++) sum += layout.medianEquivalentValue(layout.valueFromIndex(s.idx[k])) * s.counts[k];
+  for (let k = 0; k < s.idx.length; k++)
+    sum += layout.medianEquivalentValue(layout.valueFromIndex(s.idx[k])) * s.counts[k];
   return sum / s.total;
 }

@@ -5,7 +5,15 @@ export { Series } from './series';
 export type { SampleListener, SampleOutcome } from './series';
 export { tagNames, tagKey, matchesFilter, isTagName } from './tags';
 export type { Tags, TagName } from './tags';
-export { parseThresholds, evaluateThreshold, compare as compareThreshold, thresholdName, aggregate, metricTypes, parseMetricKey } from './thresholds';
+export {
+  parseThresholds,
+  evaluateThreshold,
+  compare as compareThreshold,
+  thresholdName,
+  aggregate,
+  metricTypes,
+  parseMetricKey,
+} from './thresholds';
 export type { Threshold, ThresholdInput, MetricType, Aggregation, Operator } from './thresholds';
 export { k6Summary, failedThresholds } from './summary';
 export type { K6Summary, K6MetricSummary } from './summary';

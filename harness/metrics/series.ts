@@ -1,6 +1,6 @@
 // One tag-set's request samples: the second being written (an HDR histogram plus counts per 100 ms
 // slot), handed to the store when the next second starts; and the sample listeners it tells.
-import { Histogram, Sparse, recordUs, releaseHot, sparseOf, takeHot } from './histogram';
+import { type Histogram, type Sparse, recordUs, releaseHot, sparseOf, takeHot } from './histogram';
 import type { Tags } from './tags';
 
 /** Slots per second for counts: windows are exact to 100 ms for counts and rates, to the second for percentiles. */
@@ -82,7 +82,11 @@ export class Series {
   roll(sec: number): void {
     if (this.sec >= 0) {
       let any = false;
-      for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== 0) { any = true; break; }
+      for (let i = 0; i < this.slots.length; i++)
+        if (this.slots[i] !== 0) {
+          any = true;
+          break;
+        }
       if (any) {
         const hist = this.hot !== null && this.hot.totalCount > 0 ? sparseOf(this.hot) : null;
         this.store.keep(this.sec, this, { hist, slots: this.slots });
@@ -99,6 +103,8 @@ export class Series {
 
   /** The cell of the second being written, for windows (its histogram copied sparse). */
   current(): Cell | null {
-    return this.sec >= 0 ? { hist: this.hot !== null && this.hot.totalCount > 0 ? sparseOf(this.hot) : null, slots: this.slots } : null;
+    return this.sec >= 0
+      ? { hist: this.hot !== null && this.hot.totalCount > 0 ? sparseOf(this.hot) : null, slots: this.slots }
+      : null;
   }
 }

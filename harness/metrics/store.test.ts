@@ -42,7 +42,8 @@ test('old seconds merge into the run total and leave the windows: memory is boun
   const m = new Metrics({ now: c.now, retainSeconds: 5 });
   m.begin(0);
   for (let s = 0; s < 60; s++) {
-    for (let i = 0; i < 10; i++) m.record({ replica: 'a', protocol: 'http' }, s < 30 ? 2 : 50, false, s * 1000 + i * 100);
+    for (let i = 0; i < 10; i++)
+      m.record({ replica: 'a', protocol: 'http' }, s < 30 ? 2 : 50, false, s * 1000 + i * 100);
   }
   c.set(60_000);
   m.end(60_000);
@@ -81,7 +82,10 @@ test('a step longer than the retention: its window, read when it ends or long af
     if (at === 125_350 || at === 199_950) {
       const q = (store: Metrics) => store.window({ sinceMs: 5350, untilMs: 125_350, filter: { step: '1' } });
       const [a, b] = [q(m), q(all)];
-      assert.deepEqual([a.count, a.failed, a.avg, a.percentile(50), a.percentile(99), a.max], [b.count, b.failed, b.avg, b.percentile(50), b.percentile(99), b.max]);
+      assert.deepEqual(
+        [a.count, a.failed, a.avg, a.percentile(50), a.percentile(99), a.max],
+        [b.count, b.failed, b.avg, b.percentile(50), b.percentile(99), b.max],
+      );
       assert.equal(a.count, 2400);
       assert.equal(a.failed, 300);
       const cpu = m.window({ sinceMs: 5350, untilMs: 125_350, filter: { step: '1' }, metric: 'cpu_share' });
@@ -127,8 +131,10 @@ test('sample listeners see every request and dropped arrival with its series, un
   const a = m.seriesFor({ replica: 'a', step: '1' });
   const seen: string[] = [];
   const seenToo: string[] = [];
-  const off = m.onSample((s, atMs, outcome, durationMs) => seen.push(`${s.key}|${s.tags.replica}|${atMs}|${outcome}|${durationMs}`));
-  m.onSample((s, atMs, outcome) => seenToo.push(`${atMs}|${outcome}`));
+  const off = m.onSample((s, atMs, outcome, durationMs) =>
+    seen.push(`${s.key}|${s.tags.replica}|${atMs}|${outcome}|${durationMs}`),
+  );
+  m.onSample((_s, atMs, outcome) => seenToo.push(`${atMs}|${outcome}`));
   a.record(1_000, 5, false);
   a.record(1_100, 7, true);
   a.drop(1_200);

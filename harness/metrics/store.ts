@@ -2,9 +2,9 @@
 // 100 ms slot, for `retainSeconds` (what the sliding windows need); older seconds are folded into the
 // series' total and dropped, so memory stays flat however long the run. The step is a tag, so a series'
 // total is a per-step total: a window that covers a series' whole folded span (a step's record) counts it.
-import { Sparse, meanUs, mergeSparse, percentileUs } from './histogram';
-import { Cell, SampleListener, Series, SeriesStore, slotMs, slotsPerSecond } from './series';
-import { Tags, matchesFilter, tagKey } from './tags';
+import { type Sparse, meanUs, mergeSparse, percentileUs } from './histogram';
+import { type Cell, type SampleListener, Series, type SeriesStore, slotMs, slotsPerSecond } from './series';
+import { type Tags, matchesFilter, tagKey } from './tags';
 
 export interface WindowSummary {
   count: number;
@@ -37,11 +37,25 @@ export interface WindowOptions {
 
 /** Request metrics that imply a protocol; every other request metric covers both. */
 export const metricProtocol: Record<string, string> = {
-  http_reqs: 'http', http_req_duration: 'http', http_req_failed: 'http',
-  grpc_reqs: 'grpc', grpc_req_duration: 'grpc', grpc_req_failed: 'grpc',
+  http_reqs: 'http',
+  http_req_duration: 'http',
+  http_req_failed: 'http',
+  grpc_reqs: 'grpc',
+  grpc_req_duration: 'grpc',
+  grpc_req_failed: 'grpc',
 };
 /** Metrics the request series answer; any other name is a gauge. */
-export const requestMetrics = new Set(['http_reqs', 'http_req_duration', 'http_req_failed', 'grpc_reqs', 'grpc_req_duration', 'grpc_req_failed', 'iterations', 'dropped_iterations', 'iteration_duration']);
+export const requestMetrics = new Set([
+  'http_reqs',
+  'http_req_duration',
+  'http_req_failed',
+  'grpc_reqs',
+  'grpc_req_duration',
+  'grpc_req_failed',
+  'iterations',
+  'dropped_iterations',
+  'iteration_duration',
+]);
 
 function mergeCells(a: Cell, b: Cell): Cell {
   const slots = new Float64Array(a.slots.length);
@@ -50,7 +64,14 @@ function mergeCells(a: Cell, b: Cell): Cell {
   return { hist, slots };
 }
 
-interface GaugePoint { sum: number; n: number; min: number; max: number; last: number; lastAt: number }
+interface GaugePoint {
+  sum: number;
+  n: number;
+  min: number;
+  max: number;
+  last: number;
+  lastAt: number;
+}
 
 class GaugeSeries {
   points = new Map<number, GaugePoint>();
@@ -66,7 +87,10 @@ function addPoint(into: GaugePoint, p: GaugePoint): void {
   into.n += p.n;
   if (p.min < into.min) into.min = p.min;
   if (p.max > into.max) into.max = p.max;
-  if (p.lastAt >= into.lastAt) { into.last = p.last; into.lastAt = p.lastAt; }
+  if (p.lastAt >= into.lastAt) {
+    into.last = p.last;
+    into.lastAt = p.lastAt;
+  }
 }
 
 export interface MetricsOptions {
@@ -175,7 +199,8 @@ export class Metrics implements SeriesStore {
    * the store holds for it; `slots` are count[0..9], failed[10..19], dropped[20..29] per 100 ms.
    */
   absorb(tags: Tags, sec: number, hist: Sparse | null, slots: ArrayLike<number>): void {
-    if (slots.length !== 3 * slotsPerSecond) throw new RangeError(`absorb: expected ${3 * slotsPerSecond} slots, got ${slots.length}`);
+    if (slots.length !== 3 * slotsPerSecond)
+      throw new RangeError(`absorb: expected ${3 * slotsPerSecond} slots, got ${slots.length}`);
     const series = this.seriesFor(tags);
     this.begin(sec * 1000);
     this.keep(sec, series, { hist: hist && hist.total > 0 ? hist : null, slots: Float64Array.from(slots) });
@@ -262,7 +287,8 @@ export class Metrics implements SeriesStore {
     const since = opts.sinceMs ?? until - (opts.seconds ?? 10) * 1000;
     const from = this.begun === null ? since : Math.max(since, this.begun);
     const seconds = Math.max(0, until - from) / 1000;
-    if (opts.metric !== undefined && !requestMetrics.has(opts.metric)) return this.gaugeWindow(opts.metric, opts.filter, since, until, seconds);
+    if (opts.metric !== undefined && !requestMetrics.has(opts.metric))
+      return this.gaugeWindow(opts.metric, opts.filter, since, until, seconds);
     return this.requestWindow(this.filterFor(opts.filter, opts.metric), since, until, seconds, false);
   }
 
@@ -271,7 +297,8 @@ export class Metrics implements SeriesStore {
     const now = this.now();
     const end = this.ended ?? now;
     const seconds = this.begun === null ? 0 : Math.max(0, end - this.begun) / 1000;
-    if (metric !== undefined && !requestMetrics.has(metric)) return this.gaugeWindow(metric, filter, -Infinity, Infinity, seconds);
+    if (metric !== undefined && !requestMetrics.has(metric))
+      return this.gaugeWindow(metric, filter, -Infinity, Infinity, seconds);
     return this.requestWindow(this.filterFor(filter, metric), -Infinity, Infinity, seconds, true);
   }
 
@@ -290,7 +317,13 @@ export class Metrics implements SeriesStore {
     return protocol ? { ...filter, protocol } : filter;
   }
 
-  private requestWindow(filter: Tags | undefined, since: number, until: number, seconds: number, withTotals: boolean): WindowSummary {
+  private requestWindow(
+    filter: Tags | undefined,
+    since: number,
+    until: number,
+    seconds: number,
+    withTotals: boolean,
+  ): WindowSummary {
     const parts: Sparse[] = [];
     let count = 0;
     let failed = 0;
@@ -347,23 +380,39 @@ export class Metrics implements SeriesStore {
     };
   }
 
-  private gaugeWindow(metric: string, filter: Tags | undefined, since: number, until: number, seconds: number): WindowSummary {
+  private gaugeWindow(
+    metric: string,
+    filter: Tags | undefined,
+    since: number,
+    until: number,
+    seconds: number,
+  ): WindowSummary {
     const acc: GaugePoint = { sum: 0, n: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity };
     const all = since === -Infinity;
     const fromSec = Math.floor(since / 1000);
     for (const g of this.gauges.get(metric)?.values() ?? []) {
       if (!matchesFilter(g.tags, filter)) continue;
-      if (g.total.n > 0 && (all || (g.foldedFirstSec >= fromSec && g.foldedLastSec * 1000 < until))) addPoint(acc, g.total);
+      if (g.total.n > 0 && (all || (g.foldedFirstSec >= fromSec && g.foldedLastSec * 1000 < until)))
+        addPoint(acc, g.total);
       for (const [sec, p] of g.points) if (all || (sec >= fromSec && sec * 1000 < until)) addPoint(acc, p);
     }
     const has = acc.n > 0;
     const avg = has ? acc.sum / acc.n : null;
     return {
-      count: acc.n, failed: 0, errorRate: 0, rps: 0, seconds,
-      avg, min: has ? acc.min : null, max: has ? acc.max : null,
+      count: acc.n,
+      failed: 0,
+      errorRate: 0,
+      rps: 0,
+      seconds,
+      avg,
+      min: has ? acc.min : null,
+      max: has ? acc.max : null,
       percentile: () => null,
       droppedIterations: 0,
-      gaugeAvg: avg, gaugeMin: has ? acc.min : null, gaugeMax: has ? acc.max : null, gaugeLast: has ? acc.last : null,
+      gaugeAvg: avg,
+      gaugeMin: has ? acc.min : null,
+      gaugeMax: has ? acc.max : null,
+      gaugeLast: has ? acc.last : null,
     };
   }
 }

@@ -1,8 +1,8 @@
 // The end-of-run summary shaped like k6's machine-readable export (`--summary-export`):
 // {"metrics": {name: {type, contains, values: {...}, thresholds: {expr: {ok, value}}}}}.
 import type { Metrics, WindowSummary } from './store';
-import { Tags } from './tags';
-import { MetricType, Threshold, evaluateThreshold, metricTypes } from './thresholds';
+import type { Tags } from './tags';
+import { type MetricType, type Threshold, evaluateThreshold, metricTypes } from './thresholds';
 
 export interface K6MetricSummary {
   type: MetricType;
@@ -20,7 +20,15 @@ const round = (v: number | null) => (v === null ? 0 : Math.round(v * 1000) / 100
 function valuesOf(metric: string, type: MetricType, w: WindowSummary): Record<string, number> {
   switch (type) {
     case 'trend':
-      return { avg: round(w.avg), min: round(w.min), med: round(w.percentile(50)), max: round(w.max), 'p(90)': round(w.percentile(90)), 'p(95)': round(w.percentile(95)), 'p(99)': round(w.percentile(99)) };
+      return {
+        avg: round(w.avg),
+        min: round(w.min),
+        med: round(w.percentile(50)),
+        max: round(w.max),
+        'p(90)': round(w.percentile(90)),
+        'p(95)': round(w.percentile(95)),
+        'p(99)': round(w.percentile(99)),
+      };
     case 'counter': {
       const n = metric === 'dropped_iterations' ? w.droppedIterations : w.count;
       return { count: n, rate: round(w.seconds > 0 ? n / w.seconds : 0) };
@@ -61,7 +69,8 @@ export function k6Summary(metrics: Metrics, thresholds: Threshold[] = []): K6Sum
 export function failedThresholds(summary: K6Summary): string[] {
   const failed: string[] = [];
   for (const [key, m] of Object.entries(summary.metrics)) {
-    for (const [expr, r] of Object.entries(m.thresholds ?? {})) if (!r.ok) failed.push(`${key}: ${expr}${r.value === null ? '' : ` (was ${r.value})`}`);
+    for (const [expr, r] of Object.entries(m.thresholds ?? {}))
+      if (!r.ok) failed.push(`${key}: ${expr}${r.value === null ? '' : ` (was ${r.value})`}`);
   }
   return failed;
 }

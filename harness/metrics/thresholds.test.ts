@@ -52,7 +52,9 @@ test('k6 expressions pass and fail on the whole run, with sub-metric tag filters
 test('a window threshold (guard) looks only at the last seconds', () => {
   const m = run();
   const [whole] = parseThresholds({ 'http_req_duration{dc:use2}': ['p(40)<100'] });
-  const [lastFive] = parseThresholds({ 'http_req_duration{dc:use2}': [{ threshold: 'p(40)<100', window: '5s', abortOnFail: true }] });
+  const [lastFive] = parseThresholds({
+    'http_req_duration{dc:use2}': [{ threshold: 'p(40)<100', window: '5s', abortOnFail: true }],
+  });
   assert.equal(evaluateThreshold(whole, m).ok, true);
   const r = evaluateThreshold(lastFive, m);
   assert.equal(r.ok, false);
@@ -75,19 +77,29 @@ test('a metric with no samples passes with no value, as in k6; counts are judged
 test('bad thresholds are config errors naming every expression (exit 104)', () => {
   let err: unknown;
   try {
-    parseThresholds({
-      http_req_duration: ['p(99)<<250', 'p99<250', { threshold: 'avg<1', window: 'soon' }],
-      http_req_failed: ['avg<0.1'],
-      'http_req_duration{colour:red}': ['avg<1'],
-      not_a_metric: ['count>1'],
-    }, 'scenario.ts');
+    parseThresholds(
+      {
+        http_req_duration: ['p(99)<<250', 'p99<250', { threshold: 'avg<1', window: 'soon' }],
+        http_req_failed: ['avg<0.1'],
+        'http_req_duration{colour:red}': ['avg<1'],
+        not_a_metric: ['count>1'],
+      },
+      'scenario.ts',
+    );
   } catch (e) {
     err = e;
   }
   assert.ok(err instanceof ConfigErrors);
   assert.equal(err.exitCode, 104);
   const text = err.message;
-  for (const piece of ["malformed threshold 'p(99)<<250'", "malformed threshold 'p99<250'", 'window: expected a duration', "'avg' does not apply to http_req_failed", "unknown tag 'colour'", "unknown metric 'not_a_metric'"]) {
+  for (const piece of [
+    "malformed threshold 'p(99)<<250'",
+    "malformed threshold 'p99<250'",
+    'window: expected a duration',
+    "'avg' does not apply to http_req_failed",
+    "unknown tag 'colour'",
+    "unknown metric 'not_a_metric'",
+  ]) {
     assert.ok(text.includes(piece), `missing "${piece}" in:\n${text}`);
   }
   assert.ok(text.startsWith('scenario.ts: thresholds.http_req_duration[0]'));
@@ -101,7 +113,15 @@ test('the summary export is shaped like k6 and lists failed thresholds', () => {
   assert.equal(s.metrics.http_reqs.values.count, 2000);
   assert.equal(s.metrics.http_reqs.values.rate, 100);
   assert.equal(s.metrics.http_req_duration.type, 'trend');
-  assert.deepEqual(Object.keys(s.metrics.http_req_duration.values), ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)']);
+  assert.deepEqual(Object.keys(s.metrics.http_req_duration.values), [
+    'avg',
+    'min',
+    'med',
+    'max',
+    'p(90)',
+    'p(95)',
+    'p(99)',
+  ]);
   assert.deepEqual(s.metrics.http_req_failed.values, { rate: 0.03, passes: 60, fails: 1940 });
   assert.deepEqual(s.metrics.http_req_failed.thresholds, { 'rate<0.01': { ok: false, value: 0.03 } });
   assert.equal(s.metrics['http_req_duration{dc:use1}'].thresholds!['p(95)<10'].ok, true);

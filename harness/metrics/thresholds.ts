@@ -2,7 +2,7 @@
 // plus `window: '10s'` to evaluate on a sliding window, which drills use as guards.
 import { ConfigError, ConfigErrors, parseDuration } from '../common';
 import type { Metrics, WindowSummary } from './store';
-import { Tags, isTagName, tagNames } from './tags';
+import { type Tags, isTagName, tagNames } from './tags';
 
 export type MetricType = 'trend' | 'counter' | 'rate' | 'gauge';
 
@@ -31,7 +31,9 @@ const aggregationsOf: Record<MetricType, string[]> = {
   gauge: ['value', 'avg', 'min', 'max'],
 };
 
-export type Aggregation = { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'value' } | { kind: 'p'; q: number };
+export type Aggregation =
+  | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'value' }
+  | { kind: 'p'; q: number };
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '===' | '!=';
 
 export interface Threshold {
@@ -51,22 +53,39 @@ export interface Threshold {
   windowMs?: number;
 }
 
-export type ThresholdInput = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string; window?: string };
+export type ThresholdInput =
+  | string
+  | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string; window?: string };
 
-const exprRe = /^\s*(avg|min|max|med|count|rate|value|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*$/i;
+const exprRe =
+  /^\s*(avg|min|max|med|count|rate|value|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*$/i;
 
 /** Parses `name{tag:value,...}` into the metric name and its tag filter. */
-export function parseMetricKey(key: string, file: string, field: string, problems: ConfigError[]): { metric: string; filter: Tags } | undefined {
+export function parseMetricKey(
+  key: string,
+  file: string,
+  field: string,
+  problems: ConfigError[],
+): { metric: string; filter: Tags } | undefined {
   const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{([^}]*)\})?\s*$/.exec(key);
   if (!m) {
-    problems.push(new ConfigError(file, field, `'${key}' is not a metric name with optional tags, e.g. http_req_duration{dc:use1}`));
+    problems.push(
+      new ConfigError(file, field, `'${key}' is not a metric name with optional tags, e.g. http_req_duration{dc:use1}`),
+    );
     return undefined;
   }
   const metric = m[1];
   const filter: Tags = {};
   let ok = true;
   if (!(metric in metricTypes)) {
-    problems.push(new ConfigError(file, field, `unknown metric '${metric}'`, `known metrics: ${Object.keys(metricTypes).join(', ')}`));
+    problems.push(
+      new ConfigError(
+        file,
+        field,
+        `unknown metric '${metric}'`,
+        `known metrics: ${Object.keys(metricTypes).join(', ')}`,
+      ),
+    );
     ok = false;
   }
   if (m[2] !== undefined) {
@@ -76,7 +95,9 @@ export function parseMetricKey(key: string, file: string, field: string, problem
         problems.push(new ConfigError(file, field, `'${part.trim()}' in '${key}' is not a tag filter 'name:value'`));
         ok = false;
       } else if (!isTagName(tm[1])) {
-        problems.push(new ConfigError(file, field, `unknown tag '${tm[1]}' in '${key}'`, `tags: ${tagNames.join(', ')}`));
+        problems.push(
+          new ConfigError(file, field, `unknown tag '${tm[1]}' in '${key}'`, `tags: ${tagNames.join(', ')}`),
+        );
         ok = false;
       } else filter[tm[1]] = tm[2];
     }
@@ -89,7 +110,9 @@ export function parseThresholds(spec: Record<string, ThresholdInput[]>, file = '
   const problems: ConfigError[] = [];
   const out: Threshold[] = [];
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-    throw new ConfigErrors([new ConfigError(file, 'thresholds', 'expected an object of metric name to a list of expressions')]);
+    throw new ConfigErrors([
+      new ConfigError(file, 'thresholds', 'expected an object of metric name to a list of expressions'),
+    ]);
   }
   for (const [key, list] of Object.entries(spec)) {
     const field = `thresholds.${key}`;
@@ -103,12 +126,25 @@ export function parseThresholds(spec: Record<string, ThresholdInput[]>, file = '
       const long = typeof item === 'object' && item !== null;
       const expression = long ? (item as { threshold?: unknown }).threshold : item;
       if (typeof expression !== 'string') {
-        problems.push(new ConfigError(file, f, `expected a string like 'p(99)<250' or { threshold: 'p(99)<250' }, got ${JSON.stringify(item)}`));
+        problems.push(
+          new ConfigError(
+            file,
+            f,
+            `expected a string like 'p(99)<250' or { threshold: 'p(99)<250' }, got ${JSON.stringify(item)}`,
+          ),
+        );
         return;
       }
       const m = exprRe.exec(expression);
       if (!m) {
-        problems.push(new ConfigError(file, f, `malformed threshold '${expression}'`, "expected <aggregation><op><number>, e.g. 'p(99)<250', 'avg<100', 'rate<0.01', 'count>=500'"));
+        problems.push(
+          new ConfigError(
+            file,
+            f,
+            `malformed threshold '${expression}'`,
+            "expected <aggregation><op><number>, e.g. 'p(99)<250', 'avg<100', 'rate<0.01', 'count>=500'",
+          ),
+        );
         return;
       }
       let windowMs: number | undefined;
@@ -116,25 +152,50 @@ export function parseThresholds(spec: Record<string, ThresholdInput[]>, file = '
       let abortOnFail = false;
       if (long) {
         const o = item as { abortOnFail?: unknown; delayAbortEval?: unknown; window?: unknown };
-        if (o.abortOnFail !== undefined && typeof o.abortOnFail !== 'boolean') problems.push(new ConfigError(file, `${f}.abortOnFail`, `expected true or false, got ${JSON.stringify(o.abortOnFail)}`));
+        if (o.abortOnFail !== undefined && typeof o.abortOnFail !== 'boolean')
+          problems.push(
+            new ConfigError(file, `${f}.abortOnFail`, `expected true or false, got ${JSON.stringify(o.abortOnFail)}`),
+          );
         else abortOnFail = o.abortOnFail === true;
         if (o.delayAbortEval !== undefined) {
           const d = typeof o.delayAbortEval === 'string' ? parseDuration(o.delayAbortEval) : undefined;
-          if (d === undefined) problems.push(new ConfigError(file, `${f}.delayAbortEval`, `expected a duration like '10s', got ${JSON.stringify(o.delayAbortEval)}`));
+          if (d === undefined)
+            problems.push(
+              new ConfigError(
+                file,
+                `${f}.delayAbortEval`,
+                `expected a duration like '10s', got ${JSON.stringify(o.delayAbortEval)}`,
+              ),
+            );
           else delayAbortEvalMs = d;
         }
         if (o.window !== undefined) {
           const d = typeof o.window === 'string' ? parseDuration(o.window) : undefined;
-          if (d === undefined || d < 1000) problems.push(new ConfigError(file, `${f}.window`, `expected a duration of at least 1s like '10s', got ${JSON.stringify(o.window)}`));
+          if (d === undefined || d < 1000)
+            problems.push(
+              new ConfigError(
+                file,
+                `${f}.window`,
+                `expected a duration of at least 1s like '10s', got ${JSON.stringify(o.window)}`,
+              ),
+            );
           else windowMs = d;
         }
       }
       if (!parsedKey) return;
       const type = metricTypes[parsedKey.metric];
       const aggName = m[1].toLowerCase().startsWith('p(') ? 'p(N)' : m[1].toLowerCase();
-      const aggregation: Aggregation = aggName === 'p(N)' ? { kind: 'p', q: Number(m[2]) } : { kind: aggName as Exclude<Aggregation['kind'], 'p'> };
+      const aggregation: Aggregation =
+        aggName === 'p(N)' ? { kind: 'p', q: Number(m[2]) } : { kind: aggName as Exclude<Aggregation['kind'], 'p'> };
       if (!aggregationsOf[type].includes(aggName)) {
-        problems.push(new ConfigError(file, f, `'${m[1]}' does not apply to ${parsedKey.metric} (a ${type})`, `a ${type} takes ${aggregationsOf[type].join(', ')}`));
+        problems.push(
+          new ConfigError(
+            file,
+            f,
+            `'${m[1]}' does not apply to ${parsedKey.metric} (a ${type})`,
+            `a ${type} takes ${aggregationsOf[type].join(', ')}`,
+          ),
+        );
         return;
       }
       if (aggregation.kind === 'p' && (aggregation.q <= 0 || aggregation.q > 100)) {
@@ -142,8 +203,17 @@ export function parseThresholds(spec: Record<string, ThresholdInput[]>, file = '
         return;
       }
       out.push({
-        key, metric: parsedKey.metric, type, filter: parsedKey.filter, expression: expression.trim(), aggregation,
-        op: m[3] as Operator, value: Number(m[4]), abortOnFail, delayAbortEvalMs, windowMs,
+        key,
+        metric: parsedKey.metric,
+        type,
+        filter: parsedKey.filter,
+        expression: expression.trim(),
+        aggregation,
+        op: m[3] as Operator,
+        value: Number(m[4]),
+        abortOnFail,
+        delayAbortEvalMs,
+        windowMs,
       });
     });
   }
@@ -175,13 +245,19 @@ export function aggregate(t: Pick<Threshold, 'metric' | 'type' | 'aggregation'>,
 
 export function compare(v: number, op: Operator, limit: number): boolean {
   switch (op) {
-    case '<': return v < limit;
-    case '<=': return v <= limit;
-    case '>': return v > limit;
-    case '>=': return v >= limit;
+    case '<':
+      return v < limit;
+    case '<=':
+      return v <= limit;
+    case '>':
+      return v > limit;
+    case '>=':
+      return v >= limit;
     case '==':
-    case '===': return v === limit;
-    case '!=': return v !== limit;
+    case '===':
+      return v === limit;
+    case '!=':
+      return v !== limit;
   }
 }
 
@@ -189,11 +265,21 @@ export function compare(v: number, op: Operator, limit: number): boolean {
  * Evaluates a threshold on its window (or the whole run). A metric with no samples has no value and
  * passes, as in k6; counts are judged even when zero.
  */
-export function evaluateThreshold(t: Threshold, metrics: Metrics, opts: { extraFilter?: Tags; nowMs?: number } = {}): { ok: boolean; value: number | null } {
+export function evaluateThreshold(
+  t: Threshold,
+  metrics: Metrics,
+  opts: { extraFilter?: Tags; nowMs?: number } = {},
+): { ok: boolean; value: number | null } {
   const filter = opts.extraFilter ? { ...t.filter, ...opts.extraFilter } : t.filter;
-  const w = t.windowMs !== undefined
-    ? metrics.window({ sinceMs: (opts.nowMs ?? metrics.now()) - t.windowMs, untilMs: opts.nowMs, filter, metric: t.metric })
-    : metrics.totals(filter, t.metric);
+  const w =
+    t.windowMs !== undefined
+      ? metrics.window({
+          sinceMs: (opts.nowMs ?? metrics.now()) - t.windowMs,
+          untilMs: opts.nowMs,
+          filter,
+          metric: t.metric,
+        })
+      : metrics.totals(filter, t.metric);
   const value = aggregate(t, w);
   return { ok: value === null ? true : compare(value, t.op, t.value), value };
 }

@@ -35,26 +35,39 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 function logLineOf(p: NotifyPayload): string {
   const verdict = p.status === 'passed' && p.regressed ? 'REGRESSED' : p.status.toUpperCase();
   const parts = [
-    p.regressions.length ? `${p.regressions.length} server type(s) regressed (${p.regressions.map((r) => r.serverType).join(', ')})` : '',
+    p.regressions.length
+      ? `${p.regressions.length} server type(s) regressed (${p.regressions.map((r) => r.serverType).join(', ')})`
+      : '',
     p.failedThresholds.length ? `${p.failedThresholds.length} threshold(s) failed` : '',
     p.failedSurvivors.length ? `${p.failedSurvivors.length} DC-loss survivor(s) broke` : '',
     p.error ?? '',
   ].filter(Boolean);
-  return `headroom: ${verdict} ${p.scenario} on ${p.cluster}${parts.length ? `: ${parts.join('; ')}` : ''}`
-    + `${p.exitCode !== null ? ` (exit ${p.exitCode})` : ''}${p.report ? `; report ${p.report}` : ''}`;
+  return (
+    `headroom: ${verdict} ${p.scenario} on ${p.cluster}${parts.length ? `: ${parts.join('; ')}` : ''}` +
+    `${p.exitCode !== null ? ` (exit ${p.exitCode})` : ''}${p.report ? `; report ${p.report}` : ''}`
+  );
 }
 
 /** Writes the JUnit file and posts the notification as asked. Throws only when the JUnit file cannot be written. */
 export async function writeCiOutputs(input: JunitInput & NotifyInput, opts: CiOutputOptions): Promise<CiOutputResult> {
   const warnings: string[] = [];
-  if (opts.junitFile) await writeAtomic(opts.junitFile, junitXml({ ...input, reportPath: input.reportPath ?? input.report }));
+  if (opts.junitFile)
+    await writeAtomic(opts.junitFile, junitXml({ ...input, reportPath: input.reportPath ?? input.report }));
   const payload = notifyPayload({ ...input, report: input.report ?? input.reportPath });
   let notified: PostResult | null = null;
   if (opts.notifyUrl && shouldNotify(payload, opts.notifyAlways)) {
     notified = await postNotification(opts.notifyUrl, payload, opts.post);
     if (!notified.delivered) {
-      warnings.push(`notification to the webhook failed after ${notified.attempts} attempt(s): ${notified.failures.join('; ')}`);
+      warnings.push(
+        `notification to the webhook failed after ${notified.attempts} attempt(s): ${notified.failures.join('; ')}`,
+      );
     }
   }
-  return { junitFile: opts.junitFile ?? null, payload: opts.notifyUrl ? payload : null, notified, warnings, logLine: logLineOf(payload) };
+  return {
+    junitFile: opts.junitFile ?? null,
+    payload: opts.notifyUrl ? payload : null,
+    notified,
+    warnings,
+    logLine: logLineOf(payload),
+  };
 }

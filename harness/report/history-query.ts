@@ -115,7 +115,15 @@ export function historyView(entries: HistoryLine[], sel: HistorySelection, maxDr
       const key = JSON.stringify([run.cluster, run.scenario, tier, r.serverType]);
       let s = series.get(key);
       if (!s) {
-        s = { cluster: run.cluster, scenario: run.scenario, tier, serverType: r.serverType, points: [], trend: null, atMs: [] };
+        s = {
+          cluster: run.cluster,
+          scenario: run.scenario,
+          tier,
+          serverType: r.serverType,
+          points: [],
+          trend: null,
+          atMs: [],
+        };
         series.set(key, s);
       }
       const prev = [...s.points].reverse().find((p) => p.rpsPerReplica !== null);
@@ -125,28 +133,56 @@ export function historyView(entries: HistoryLine[], sel: HistorySelection, maxDr
       const byDrill = run.regressed?.includes(typeKey(tier, r.serverType)) ?? false;
       const byHistory = change !== null && change < -maxDrop - 1e-12;
       s.points.push({
-        runId: run.runId, endedAt: run.endedAt, status: run.status, rpsPerReplica: to, interval: r.interval ?? null,
-        cpuMsPerRequest: r.cpuMsPerRequest, change, regressed: byDrill || byHistory,
+        runId: run.runId,
+        endedAt: run.endedAt,
+        status: run.status,
+        rpsPerReplica: to,
+        interval: r.interval ?? null,
+        cpuMsPerRequest: r.cpuMsPerRequest,
+        change,
+        regressed: byDrill || byHistory,
       });
       s.atMs.push(Date.parse(run.endedAt));
       if (byDrill || byHistory) {
         regressions.push({
-          runId: run.runId, endedAt: run.endedAt, cluster: run.cluster, scenario: run.scenario, tier, serverType: r.serverType,
-          from, to, change, source: byDrill ? 'drill' : 'history',
+          runId: run.runId,
+          endedAt: run.endedAt,
+          cluster: run.cluster,
+          scenario: run.scenario,
+          tier,
+          serverType: r.serverType,
+          from,
+          to,
+          change,
+          source: byDrill ? 'drill' : 'history',
         });
       }
     }
   }
   const out = [...series.values()].map(({ atMs, ...s }) => ({
     ...s,
-    trend: trendOf(s.points.flatMap((p, i) =>
-      (p.rpsPerReplica === null || Number.isNaN(atMs[i]) ? [] : [{ atMs: atMs[i], value: p.rpsPerReplica }]))),
+    trend: trendOf(
+      s.points.flatMap((p, i) =>
+        p.rpsPerReplica === null || Number.isNaN(atMs[i]) ? [] : [{ atMs: atMs[i], value: p.rpsPerReplica }],
+      ),
+    ),
   }));
-  out.sort((a, b) => a.cluster.localeCompare(b.cluster) || a.scenario.localeCompare(b.scenario)
-    || (a.tier ?? '').localeCompare(b.tier ?? '') || a.serverType.localeCompare(b.serverType));
+  out.sort(
+    (a, b) =>
+      a.cluster.localeCompare(b.cluster) ||
+      a.scenario.localeCompare(b.scenario) ||
+      (a.tier ?? '').localeCompare(b.tier ?? '') ||
+      a.serverType.localeCompare(b.serverType),
+  );
   return {
     selection: { ...sel, maxDrop },
-    runs: runs.map((r) => ({ runId: r.runId, endedAt: r.endedAt, cluster: r.cluster, scenario: r.scenario, status: r.status })),
+    runs: runs.map((r) => ({
+      runId: r.runId,
+      endedAt: r.endedAt,
+      cluster: r.cluster,
+      scenario: r.scenario,
+      status: r.status,
+    })),
     series: out,
     regressions,
   };
@@ -157,8 +193,13 @@ const signedPct = (x: number | null, d = 1) => (x === null ? '–' : `${x >= 0 ?
 
 function table(head: string[], rows: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const cell = (c: string, i: number, n: number) => (i < 2 || i === n - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]));
-  const line = (cells: string[]) => cells.map((c, i) => cell(c, i, cells.length)).join('  ').trimEnd();
+  const cell = (c: string, i: number, n: number) =>
+    i < 2 || i === n - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => cell(c, i, cells.length))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
@@ -169,25 +210,35 @@ export function formatHistory(v: HistoryView): string {
   for (const s of v.series) {
     const name = `${s.cluster} · ${s.scenario} · ${s.tier ? `${s.tier}/` : ''}${s.serverType}`;
     const trend = s.trend
-      ? `trend ${s.trend.perWeek >= 0 ? '+' : ''}${s.trend.perWeek.toFixed(1)} req/s per week `
-        + `(${signedPct(s.trend.perWeekShare)} per week, ${s.trend.runs} runs)`
+      ? `trend ${s.trend.perWeek >= 0 ? '+' : ''}${s.trend.perWeek.toFixed(1)} req/s per week ` +
+        `(${signedPct(s.trend.perWeekShare)} per week, ${s.trend.runs} runs)`
       : 'trend – (fewer than two runs with a redline)';
     out.push(`${name}: ${trend}`);
-    out.push(...table(
-      ['run', 'ended', 'redline', 'interval', 'change', 'cpu ms/req', 'status'],
-      s.points.map((p) => [
-        p.runId, p.endedAt.slice(0, 16).replace('T', ' '), fixed(p.rpsPerReplica, 1),
-        p.interval ? `${p.interval[0].toFixed(1)}–${p.interval[1].toFixed(1)}` : '–', signedPct(p.change),
-        fixed(p.cpuMsPerRequest, 3), `${p.status}${p.regressed ? ' REGRESSED' : ''}`,
-      ]),
-    ).map((l) => `  ${l}`));
+    out.push(
+      ...table(
+        ['run', 'ended', 'redline', 'interval', 'change', 'cpu ms/req', 'status'],
+        s.points.map((p) => [
+          p.runId,
+          p.endedAt.slice(0, 16).replace('T', ' '),
+          fixed(p.rpsPerReplica, 1),
+          p.interval ? `${p.interval[0].toFixed(1)}–${p.interval[1].toFixed(1)}` : '–',
+          signedPct(p.change),
+          fixed(p.cpuMsPerRequest, 3),
+          `${p.status}${p.regressed ? ' REGRESSED' : ''}`,
+        ]),
+      ).map((l) => `  ${l}`),
+    );
     out.push('');
   }
   if (v.regressions.length) {
-    out.push(`regressed (a fall beyond ${(v.selection.maxDrop * 100).toFixed(1)}% from the previous run, or flagged by the drill):`);
+    out.push(
+      `regressed (a fall beyond ${(v.selection.maxDrop * 100).toFixed(1)}% from the previous run, or flagged by the drill):`,
+    );
     for (const r of v.regressions) {
       const type = `${r.tier ? `${r.tier}/` : ''}${r.serverType}`;
-      out.push(`  ${r.runId}  ${type}: ${fixed(r.from, 1)} -> ${fixed(r.to, 1)} req/s per replica (${signedPct(r.change)})`);
+      out.push(
+        `  ${r.runId}  ${type}: ${fixed(r.from, 1)} -> ${fixed(r.to, 1)} req/s per replica (${signedPct(r.change)})`,
+      );
     }
   } else {
     out.push('no run regressed');

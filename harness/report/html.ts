@@ -17,14 +17,21 @@ export function inlineScript(js: string): string {
 /** JSON safe inside <script type="application/json">: no `<`, `>`, `&` or line separators appear literally. */
 export function inlineJson(value: unknown): string {
   return JSON.stringify(value)
-    .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The page's own files stay in the sources (the compiled CLI reads them there too). */
 const pageDir = path.join(sourceDir(__dirname), 'page');
 
-export interface PageAssets { chartJs: string; pageJs: string; css: string }
+export interface PageAssets {
+  chartJs: string;
+  pageJs: string;
+  css: string;
+}
 
 export async function loadAssets(): Promise<PageAssets> {
   // chart.js exports no subpath for its UMD build; it sits beside the CommonJS entry.

@@ -4,8 +4,31 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, HeadroomError } from '../common';
-import { historyEntryOf, parseSteps, readHistory, readRun, readSummary, summaryPathOf, writeFileAtomic, type Summary } from '../results';
-import { compareRuns, defaultCompareOptions, defaultPlanOptions, parseForecastCsv, plan as makePlan, planTiers, redlinesOf, type Comparison, type Plan, type PlanOptions, type PlanRange, type PlanRangeOptions, type RunSamples } from '../capacity';
+import {
+  historyEntryOf,
+  parseSteps,
+  readHistory,
+  readRun,
+  readSummary,
+  summaryPathOf,
+  writeFileAtomic,
+  type Summary,
+} from '../results';
+import {
+  compareRuns,
+  defaultCompareOptions,
+  defaultPlanOptions,
+  parseForecastCsv,
+  plan as makePlan,
+  planTiers,
+  redlinesOf,
+  type Comparison,
+  type Plan,
+  type PlanOptions,
+  type PlanRange,
+  type PlanRangeOptions,
+  type RunSamples,
+} from '../capacity';
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
 import { selectHistory } from './history-query';
 import { loadAssets, renderHtml } from './html';
@@ -19,7 +42,15 @@ export { compareRuns, defaultCompareOptions } from '../capacity';
 export { junitXml } from './junit';
 export type { JunitInput } from './junit';
 export { historyView, formatHistory, selectHistory, trendOf } from './history-query';
-export type { HistoryLine, HistorySelection, HistoryView, HistorySeries, HistoryPoint, HistoryTrend, HistoryRegression } from './history-query';
+export type {
+  HistoryLine,
+  HistorySelection,
+  HistoryView,
+  HistorySeries,
+  HistoryPoint,
+  HistoryTrend,
+  HistoryRegression,
+} from './history-query';
 export { notifyPayload, shouldNotify, postNotification } from './notify';
 export type { NotifyInput, NotifyPayload, PlanChange, PostOptions, PostResult } from './notify';
 export { writeCiOutputs } from './ci-outputs';
@@ -59,36 +90,58 @@ export interface ReportResult {
 }
 
 /** Plans from a run's summary and a forecast file. ConfigError (exit 104) for a bad forecast or unusable redlines. */
-export async function planFromSummary(summary: Summary, summaryFile: string, forecastFile: string, options: Partial<PlanOptions> = {}): Promise<Plan> {
+export async function planFromSummary(
+  summary: Summary,
+  summaryFile: string,
+  forecastFile: string,
+  options: Partial<PlanOptions> = {},
+): Promise<Plan> {
   let text: string;
   try {
     text = await readFile(forecastFile, 'utf8');
   } catch {
-    throw new ConfigError(forecastFile, '', 'not found; expected a forecast CSV with a header row `dc,peak_rps[,growth][,current_<serverType>...]`');
+    throw new ConfigError(
+      forecastFile,
+      '',
+      'not found; expected a forecast CSV with a header row `dc,peak_rps[,growth][,current_<serverType>...]`',
+    );
   }
   const dcs = summary.cluster.dcs.map((d) => d.name);
   const tierRedlines = [...(summary.redlines ?? []), ...(summary.sweeps ?? [])].flatMap((r) => r.tierRedlines ?? []);
   if (summary.cluster.tiers && tierRedlines.length) {
-    return planTiers({
-      tierRedlines, tiers: summary.cluster.tiers, serverTypes: summary.cluster.serverTypes, forecast: parseForecastCsv(text, forecastFile, dcs), dcs,
-      failover: summary.cluster.failover, redlineSource: summaryFile,
-      fleet: Object.fromEntries(summary.cluster.dcs.map((d) => [d.name, d.tierPools ?? {}])),
-    }, { ...defaultPlanOptions, ...options });
+    return planTiers(
+      {
+        tierRedlines,
+        tiers: summary.cluster.tiers,
+        serverTypes: summary.cluster.serverTypes,
+        forecast: parseForecastCsv(text, forecastFile, dcs),
+        dcs,
+        failover: summary.cluster.failover,
+        redlineSource: summaryFile,
+        fleet: Object.fromEntries(summary.cluster.dcs.map((d) => [d.name, d.tierPools ?? {}])),
+      },
+      { ...defaultPlanOptions, ...options },
+    );
   }
-  return makePlan({
-    redlines: redlinesOf(summary),
-    serverTypes: summary.cluster.serverTypes,
-    forecast: parseForecastCsv(text, forecastFile, dcs),
-    dcs,
-    failover: summary.cluster.failover,
-    redlineSource: summaryFile,
-  }, { ...defaultPlanOptions, ...options });
+  return makePlan(
+    {
+      redlines: redlinesOf(summary),
+      serverTypes: summary.cluster.serverTypes,
+      forecast: parseForecastCsv(text, forecastFile, dcs),
+      dcs,
+      failover: summary.cluster.failover,
+      redlineSource: summaryFile,
+    },
+    { ...defaultPlanOptions, ...options },
+  );
 }
 
 /** A run directory or its summary.json, with the steps beside it, as compare reads a run (steps [] when absent). */
 export async function readRunSamples(runOrSummary: string): Promise<RunSamples & { file: string }> {
   const { file, summary } = await readSummary(runOrSummary);
-  const steps = parseSteps(await readFile(path.join(path.dirname(await summaryPathOf(runOrSummary)), 'steps.ndjson'), 'utf8').catch(() => ''));
+  const steps = parseSteps(
+    await readFile(path.join(path.dirname(await summaryPathOf(runOrSummary)), 'steps.ndjson'), 'utf8').catch(() => ''),
+  );
   return { file, summary, steps };
 }
 
@@ -108,9 +161,15 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   if (opts.forecastFile) {
     try {
       plan = await planFromSummary(summary, run.summaryFile, opts.forecastFile, opts.planOptions);
-      range = await planRangeFromSummary(summary, run.summaryFile, opts.forecastFile, plan.options, opts.planRangeOptions);
+      range = await planRangeFromSummary(
+        summary,
+        run.summaryFile,
+        opts.forecastFile,
+        plan.options,
+        opts.planRangeOptions,
+      );
       summary.plan = plan;
-      await write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+      await write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     } catch (err) {
       // A run's measurements are worth a report even when they cannot be planned from.
       if (!(err instanceof HeadroomError)) throw err;
@@ -120,7 +179,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
       // A plan from an earlier forecast must not stay beside a page that says "No plan".
       if (summary.plan) {
         delete summary.plan;
-        await write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+        await write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
       }
       await rm(path.join(runDir, 'plan.csv'), { force: true });
     }
@@ -130,18 +189,32 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   let baselineRunId: string | undefined;
   if (opts.baselineRunDir) {
     const baseline = await readRunSamples(opts.baselineRunDir);
-    comparison = compareRuns(baseline, { summary, steps }, { minEffect: opts.maxDrop ?? defaultCompareOptions.minEffect });
+    comparison = compareRuns(
+      baseline,
+      { summary, steps },
+      { minEffect: opts.maxDrop ?? defaultCompareOptions.minEffect },
+    );
     baselineRunId = baseline.summary.runId;
   }
 
   let history = opts.historyFile ? await readHistory(opts.historyFile) : [];
-  if (opts.historyFile && !history.some((h) => h.runId === summary.runId)) history = [...history, historyEntryOf(summary)];
+  if (opts.historyFile && !history.some((h) => h.runId === summary.runId))
+    history = [...history, historyEntryOf(summary)];
   // One trend per cluster and scenario, in time order: the selection `headroom history --cluster C --scenario S` shows.
   history = selectHistory(history, { cluster: summary.cluster.name, scenario: summary.scenario });
 
   const dcs = summary.cluster.dcs.map((d) => d.name);
-  const data = buildReportData({ summary, steps, run: run.run, plan, planError: planError?.message, comparison, baselineRunId, history,
-    leadSections: plan ? [planOpeningSection(plan, range)] : [] });
+  const data = buildReportData({
+    summary,
+    steps,
+    run: run.run,
+    plan,
+    planError: planError?.message,
+    comparison,
+    baselineRunId,
+    history,
+    leadSections: plan ? [planOpeningSection(plan, range)] : [],
+  });
   const indexHtml = path.join(runDir, 'index.html');
   await write('index.html', renderHtml(data, await loadAssets()));
   await write('steps.csv', stepsCsv(steps, dcs));

@@ -28,8 +28,10 @@ function validate(xml: string): { ok: boolean; output: string } {
 }
 
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const decode = (v: string) => v.replace(/&(#x?[0-9a-fA-F]+|\w+);/g, (_, e: string) =>
-  e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : entities[e]);
+const decode = (v: string) =>
+  v.replace(/&(#x?[0-9a-fA-F]+|\w+);/g, (_, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : entities[e],
+  );
 const attr = (tag: string, name: string) => {
   const m = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
   return m ? decode(m[1]) : null;
@@ -49,31 +51,62 @@ function cases(xml: string): { suite: string; name: string; failure: string | nu
 }
 
 test('the schema refuses what CI servers refuse: the validator is really checking', () => {
-  assert.equal(validate('<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="x" classname="c"/></testsuite></testsuites>').ok, true);
-  const noName = validate('<testsuites><testsuite tests="1" failures="0" errors="0"><testcase classname="c"/></testsuite></testsuites>');
+  assert.equal(
+    validate(
+      '<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="x" classname="c"/></testsuite></testsuites>',
+    ).ok,
+    true,
+  );
+  const noName = validate(
+    '<testsuites><testsuite tests="1" failures="0" errors="0"><testcase classname="c"/></testsuite></testsuites>',
+  );
   assert.equal(noName.ok, false);
   assert.match(noName.output, /name/);
-  assert.equal(validate('<testsuites><testsuite name="s" tests="one" failures="0" errors="0"/></testsuites>').ok, false);
-  assert.equal(validate('<testsuites><testsuite name="s" tests="0" failures="0" errors="0" timestamp="2026-11-27T18:00:00.000Z"/></testsuites>').ok, false);
+  assert.equal(
+    validate('<testsuites><testsuite name="s" tests="one" failures="0" errors="0"/></testsuites>').ok,
+    false,
+  );
+  assert.equal(
+    validate(
+      '<testsuites><testsuite name="s" tests="0" failures="0" errors="0" timestamp="2026-11-27T18:00:00.000Z"/></testsuites>',
+    ).ok,
+    false,
+  );
 });
 
 test('a run with a lost survivor: one case per threshold, guard of lose-dc steps, redline and survivor, valid against the schema', async () => {
   const run = await readRun(path.join(fixtures, 'run-3dc'));
-  const xml = junitXml({ summary: run.summary, steps: run.steps, reportPath: 'reports/20261127-180000-capacity-drill/index.html' });
+  const xml = junitXml({
+    summary: run.summary,
+    steps: run.steps,
+    reportPath: 'reports/20261127-180000-capacity-drill/index.html',
+  });
   const v = validate(xml);
   assert.equal(v.ok, true, v.output);
   const got = cases(xml);
   // 1 run + 2 thresholds + 3 lose-dc steps x 3 guards + 2 redlines + 1 sweep + 3 failovers x 2 survivors
   assert.equal(got.length, 1 + 2 + 9 + 3 + 6);
-  assert.deepEqual(got.filter((c) => c.failure).map((c) => [c.suite, c.name, c.failure]), [
-    ['capacity-drill: guards', 'lose-use2 step 27: http_req_duration: p(99)<250',
-      'http_req_duration p(99)<250 broke with use2 lost: value 352.2 at 2200 req/s (offered 2200); p99 352.2 ms, errors 4.00%'],
-    ['capacity-drill: guards', 'lose-use2 step 27: http_req_failed: rate<0.01',
-      'http_req_failed rate<0.01 broke with use2 lost: value 0.04 at 2200 req/s (offered 2200); p99 352.2 ms, errors 4.00%'],
-    ['capacity-drill: dc-loss', 'lose-use2: lose use2 (weight), survivor use1',
-      'use1 did not survive the loss of use2: 1570.8 req/s on use1 against a capacity of 1485 (105.80% of it); '
-      + 'p99 352.2 ms, errors 4.00%; broken by http_req_duration: p(99)<250'],
-  ]);
+  assert.deepEqual(
+    got.filter((c) => c.failure).map((c) => [c.suite, c.name, c.failure]),
+    [
+      [
+        'capacity-drill: guards',
+        'lose-use2 step 27: http_req_duration: p(99)<250',
+        'http_req_duration p(99)<250 broke with use2 lost: value 352.2 at 2200 req/s (offered 2200); p99 352.2 ms, errors 4.00%',
+      ],
+      [
+        'capacity-drill: guards',
+        'lose-use2 step 27: http_req_failed: rate<0.01',
+        'http_req_failed rate<0.01 broke with use2 lost: value 0.04 at 2200 req/s (offered 2200); p99 352.2 ms, errors 4.00%',
+      ],
+      [
+        'capacity-drill: dc-loss',
+        'lose-use2: lose use2 (weight), survivor use1',
+        'use1 did not survive the loss of use2: 1570.8 req/s on use1 against a capacity of 1485 (105.80% of it); ' +
+          'p99 352.2 ms, errors 4.00%; broken by http_req_duration: p(99)<250',
+      ],
+    ],
+  );
   assert.match(xml, /<testsuites name="headroom capacity-drill" tests="21" failures="3" errors="0" time="755.000">/);
   assert.match(xml, /<property name="report" value="reports\/20261127-180000-capacity-drill\/index.html"\/>/);
 });
@@ -85,12 +118,21 @@ test('against a baseline: one case per server type, the regression and its figur
   const v = validate(xml);
   assert.equal(v.ok, true, v.output);
   const redlines = cases(xml).filter((c) => c.suite === 'capacity-drill: redlines');
-  assert.deepEqual(redlines.map((c) => [c.name, c.failure]), [
-    ['redline gen1 against the baseline', 'gen1: CPU per request +24.3% (Hodges-Lehmann, 15 vs 15 samples): regressed: rank test '
-      + 'p < 0.0001 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill)'],
-    ['redline gen2 against the baseline', 'gen2: CPU per request +24.5% (Hodges-Lehmann, 7 vs 7 samples): regressed: rank test '
-      + 'p 0.0011 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill)'],
-  ]);
+  assert.deepEqual(
+    redlines.map((c) => [c.name, c.failure]),
+    [
+      [
+        'redline gen1 against the baseline',
+        'gen1: CPU per request +24.3% (Hodges-Lehmann, 15 vs 15 samples): regressed: rank test ' +
+          'p < 0.0001 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill)',
+      ],
+      [
+        'redline gen2 against the baseline',
+        'gen2: CPU per request +24.5% (Hodges-Lehmann, 7 vs 7 samples): regressed: rank test ' +
+          'p 0.0011 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill)',
+      ],
+    ],
+  );
 });
 
 test('hostile names survive escaping: markup, quotes, newlines and characters XML cannot hold', async () => {

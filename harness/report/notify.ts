@@ -37,7 +37,14 @@ export interface NotifyPayload {
   }[];
   failedThresholds: { name: string; value: number | null }[];
   /** Survivors that broke when a DC was lost. */
-  failedSurvivors: { drill: string; lostDc: string; dc: string; loadRps: number; capacityRps: number | null; brokenBy: string | null }[];
+  failedSurvivors: {
+    drill: string;
+    lostDc: string;
+    dc: string;
+    loadRps: number;
+    capacityRps: number | null;
+    brokenBy: string | null;
+  }[];
   plan: PlanChange | null;
   error: string | null;
   /** A link (when a report URL is known) or the path of index.html. */
@@ -64,10 +71,12 @@ function planChange(plan: Plan | undefined, baseline: Plan | undefined): PlanCha
   const before = new Map((baseline?.recommended ?? []).map((r) => [`${r.dc}/${r.serverType}`, r.servers]));
   const keys = new Set([...plan.recommended.map((r) => `${r.dc}/${r.serverType}`), ...before.keys()]);
   const after = new Map(plan.recommended.map((r) => [`${r.dc}/${r.serverType}`, r.servers]));
-  const pools = [...keys].map((k) => {
-    const [dc, serverType] = k.split('/');
-    return { dc, serverType, before: baseline ? (before.get(k) ?? 0) : null, after: after.get(k) ?? 0 };
-  }).filter((p) => p.before === null || p.before !== p.after);
+  const pools = [...keys]
+    .map((k) => {
+      const [dc, serverType] = k.split('/');
+      return { dc, serverType, before: baseline ? (before.get(k) ?? 0) : null, after: after.get(k) ?? 0 };
+    })
+    .filter((p) => p.before === null || p.before !== p.after);
   return {
     servers: { before: baseline ? servers(baseline) : null, after: servers(plan) },
     costPerHour: { before: baseline ? round(baseline.totalCostPerHour) : null, after: round(plan.totalCostPerHour) },
@@ -84,20 +93,26 @@ function textOf(p: Omit<NotifyPayload, 'text'>): string {
   const lines = [`*headroom ${verdict}*: ${p.scenario} on ${p.cluster} (run ${p.runId}${exit})`];
   if (p.error) lines.push(`error: ${p.error}`);
   for (const r of p.regressions) {
-    lines.push(`• ${r.serverType}: redline ${r.redlineBefore ?? 'n/a'} -> ${r.redlineAfter ?? 'none'} req/s per replica`
-      + ` (${pct(r.redlineChange)}), CPU per request ${pct(r.cpuChange)} against ${p.baselineRunId}`);
+    lines.push(
+      `• ${r.serverType}: redline ${r.redlineBefore ?? 'n/a'} -> ${r.redlineAfter ?? 'none'} req/s per replica` +
+        ` (${pct(r.redlineChange)}), CPU per request ${pct(r.cpuChange)} against ${p.baselineRunId}`,
+    );
   }
   for (const t of p.failedThresholds) lines.push(`• threshold ${t.name} failed (value ${t.value ?? 'n/a'})`);
   for (const s of p.failedSurvivors) {
-    lines.push(`• losing ${s.lostDc}: ${s.dc} broke at ${s.loadRps} req/s (capacity ${s.capacityRps ?? 'n/a'})`
-      + ` on ${s.brokenBy ?? 'a guard'}`);
+    lines.push(
+      `• losing ${s.lostDc}: ${s.dc} broke at ${s.loadRps} req/s (capacity ${s.capacityRps ?? 'n/a'})` +
+        ` on ${s.brokenBy ?? 'a guard'}`,
+    );
   }
   if (p.plan) {
     const { servers: sv, costPerHour: c } = p.plan;
-    lines.push(sv.before === null || c.before === null
-      ? `plan: ${sv.after} servers, ${c.after.toFixed(2)}/h`
-      : `plan: ${sv.before} -> ${sv.after} servers (${signed(sv.after - sv.before)}), `
-        + `${c.before.toFixed(2)} -> ${c.after.toFixed(2)}/h (${signed(c.after - c.before, 2)})`);
+    lines.push(
+      sv.before === null || c.before === null
+        ? `plan: ${sv.after} servers, ${c.after.toFixed(2)}/h`
+        : `plan: ${sv.before} -> ${sv.after} servers (${signed(sv.after - sv.before)}), ` +
+            `${c.before.toFixed(2)} -> ${c.after.toFixed(2)}/h (${signed(c.after - c.before, 2)})`,
+    );
   }
   if (p.report) lines.push(`report: ${p.report}`);
   return lines.join('\n');
@@ -119,14 +134,33 @@ export function notifyPayload(input: NotifyInput): NotifyPayload {
     startedAt: s.startedAt,
     endedAt: s.endedAt,
     baselineRunId: c?.runA ?? null,
-    regressions: (c?.types ?? []).filter((t) => t.regressed).map((t) => ({
-      serverType: t.serverType, redlineBefore: t.redlineA, redlineAfter: t.redlineB, redlineChange: t.redlineChange,
-      cpuMsPerRequestBefore: t.cpuMsPerRequestA, cpuMsPerRequestAfter: t.cpuMsPerRequestB, cpuChange: t.cpuChange, notes: t.notes,
-    })),
-    failedThresholds: Object.entries(s.thresholds).filter(([, t]) => !t.ok).map(([name, t]) => ({ name, value: t.value })),
-    failedSurvivors: s.failovers.flatMap((f) => f.survivors.filter((v) => !v.held).map((v) => ({
-      drill: f.drill, lostDc: f.lostDc, dc: v.dc, loadRps: v.loadRps, capacityRps: v.capacityRps, brokenBy: v.brokenBy ?? null,
-    }))),
+    regressions: (c?.types ?? [])
+      .filter((t) => t.regressed)
+      .map((t) => ({
+        serverType: t.serverType,
+        redlineBefore: t.redlineA,
+        redlineAfter: t.redlineB,
+        redlineChange: t.redlineChange,
+        cpuMsPerRequestBefore: t.cpuMsPerRequestA,
+        cpuMsPerRequestAfter: t.cpuMsPerRequestB,
+        cpuChange: t.cpuChange,
+        notes: t.notes,
+      })),
+    failedThresholds: Object.entries(s.thresholds)
+      .filter(([, t]) => !t.ok)
+      .map(([name, t]) => ({ name, value: t.value })),
+    failedSurvivors: s.failovers.flatMap((f) =>
+      f.survivors
+        .filter((v) => !v.held)
+        .map((v) => ({
+          drill: f.drill,
+          lostDc: f.lostDc,
+          dc: v.dc,
+          loadRps: v.loadRps,
+          capacityRps: v.capacityRps,
+          brokenBy: v.brokenBy ?? null,
+        })),
+    ),
     plan: planChange(input.plan, input.baselinePlan),
     error: s.error ?? null,
     report: input.report ?? null,
@@ -165,7 +199,11 @@ const retryable = (status: number) => status >= 500 || status === 408 || status 
  * POSTs the payload as JSON. Never throws: a webhook that is down must not turn a drill's verdict
  * into an error, so the caller logs the result as a warning and keeps the drill's exit code.
  */
-export async function postNotification(url: string, payload: NotifyPayload, opts: PostOptions = {}): Promise<PostResult> {
+export async function postNotification(
+  url: string,
+  payload: NotifyPayload,
+  opts: PostOptions = {},
+): Promise<PostResult> {
   const { timeoutMs = 5000, retries = 3, backoffMs = 500 } = opts;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const body = JSON.stringify(payload);
@@ -187,7 +225,10 @@ export async function postNotification(url: string, payload: NotifyPayload, opts
       if (!retryable(res.status)) break;
     } catch (err) {
       const e = err as Error & { cause?: Error };
-      const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause ? `: ${e.cause.message}` : ''}`;
+      const why =
+        e.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : `${e.message}${e.cause ? `: ${e.cause.message}` : ''}`;
       failures.push(why);
     }
   }

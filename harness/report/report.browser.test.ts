@@ -27,7 +27,8 @@ test('index.html draws every chart offline, with no error, no request and escape
     summary.scenario = hostileScenario;
     summary.cluster.name = hostileCluster;
     // gen1's redline as an estimate with a 95% interval (as drills since issue 10 write it): drawn as a band, and planned over.
-    for (const r of summary.redlines) if (r.serverType === 'gen1') Object.assign(r, { interval: [300, 360], samples: 3 });
+    for (const r of summary.redlines)
+      if (r.serverType === 'gen1') Object.assign(r, { interval: [300, 360], samples: 3 });
     writeFileSync(summaryFile, JSON.stringify(summary));
     const runFile = path.join(runDir, 'run.json');
     const facts = JSON.parse(readFileSync(runFile, 'utf8'));
@@ -35,9 +36,19 @@ test('index.html draws every chart offline, with no error, no request and escape
     writeFileSync(runFile, JSON.stringify(facts));
     // The trend shows this run's cluster and scenario only: the fixture's past runs, renamed to this run's names.
     const historyFile = path.join(work, 'history.ndjson');
-    writeFileSync(historyFile, readFileSync(path.join(fixtures, 'history.ndjson'), 'utf8').split('\n').map((l) => {
-      try { return JSON.stringify({ ...JSON.parse(l), scenario: hostileScenario, cluster: hostileCluster }); } catch { return l; }
-    }).join('\n'));
+    writeFileSync(
+      historyFile,
+      readFileSync(path.join(fixtures, 'history.ndjson'), 'utf8')
+        .split('\n')
+        .map((l) => {
+          try {
+            return JSON.stringify({ ...JSON.parse(l), scenario: hostileScenario, cluster: hostileCluster });
+          } catch {
+            return l;
+          }
+        })
+        .join('\n'),
+    );
     const result = await writeReport(runDir, {
       forecastFile: path.join(__dirname, '..', 'capacity', 'fixtures', 'forecast-3dc.csv'),
       baselineRunDir: path.join(fixtures, 'run-3dc-costlier'),
@@ -45,21 +56,37 @@ test('index.html draws every chart offline, with no error, no request and escape
       planOptions: { growth: 0.2 },
     });
     const html = readFileSync(result.indexHtml, 'utf8');
-    assert.ok(!html.includes(hostileScenario) && !html.includes('<script>alert(2)'), 'hostile strings appear only escaped in the file');
+    assert.ok(
+      !html.includes(hostileScenario) && !html.includes('<script>alert(2)'),
+      'hostile strings appear only escaped in the file',
+    );
 
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
     const problems: string[] = [];
     const requests: string[] = [];
     let dialogs = 0;
-    page.on('console', (msg) => { if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`); });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`);
+    });
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
     page.on('request', (req) => requests.push(req.url()));
-    page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
 
     const url = pathToFileURL(result.indexHtml).href;
     await page.goto(url, { waitUntil: 'load' });
@@ -76,10 +103,14 @@ test('index.html draws every chart offline, with no error, no request and escape
       return { id: c.closest('figure').id, width: c.width, inked: n };
     })`)) as { id: string; width: number; inked: number }[];
     assert.equal(inked.length, 14);
-    for (const c of inked) assert.ok(c.width > 0 && c.inked > 2000, `chart ${c.id} drew only ${c.inked} non-background pixels`);
+    for (const c of inked)
+      assert.ok(c.width > 0 && c.inked > 2000, `chart ${c.id} drew only ${c.inked} non-background pixels`);
 
     assert.equal(await page.locator('h1 .scenario').textContent(), hostileScenario);
-    assert.match((await page.locator('.subtitle').textContent())!, /cluster <\/script><script>alert\(2\)<\/script> · run/);
+    assert.match(
+      (await page.locator('.subtitle').textContent())!,
+      /cluster <\/script><script>alert\(2\)<\/script> · run/,
+    );
     // Run facts: the scenario (summary.json) and its description (run.json), both as text.
     assert.equal(await page.locator('dd', { hasText: hostileScenario }).count(), 2);
     assert.equal(await page.locator('img').count(), 0, 'no <img> element was created from the scenario name');
@@ -99,18 +130,27 @@ test('index.html draws every chart offline, with no error, no request and escape
     // Today: (40 - 1 spare) × 330 × 0.8 = 10,296 req/s for a 1,200 peak (88.3% headroom), 1,714 with use2 lost (83.3%).
     assert.match(opening, /use1\t40 × gen1\t10,296\t1,200\t88\.3%\tuse2\t1,714\t83\.3%\tover-provisioned/);
     // The interval: in the redline table, and as a filled band in gen1's charts.
-    assert.match(await page.locator('section#redlines table').first().innerText(), /\t330\t300\.0–360\.0 \(3 samples\)\t/);
+    assert.match(
+      await page.locator('section#redlines table').first().innerText(),
+      /\t330\t300\.0–360\.0 \(3 samples\)\t/,
+    );
     const bands = await page.evaluate(`Array.from(document.querySelectorAll('canvas')).flatMap((c) => {
       const chart = Chart.getChart(c);
       return chart.data.datasets.filter((d) => d.fill === 'shape').map((d) => c.closest('figure').id + ' ' + d.label);
     })`);
-    assert.deepEqual(bands, ['redline-gen1-latency 95% interval 300.0–360.0 req/s', 'redline-gen1-cpu 95% interval 300.0–360.0 req/s']);
+    assert.deepEqual(bands, [
+      'redline-gen1-latency 95% interval 300.0–360.0 req/s',
+      'redline-gen1-cpu 95% interval 300.0–360.0 req/s',
+    ]);
     // Plan numbers as computed by hand: use1 with use2 lost carries 1714.3 req/s; gen1 at 330 × 0.8 -> ceil(6.49) + 1 = 8 servers, $0.80/h.
     const planTable = await page.locator('#plan-cost table').innerText();
     assert.match(planTable, /use1\tgen1\t8\t0\.80\n/);
 
     // Save PNG downloads the chart as a PNG.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#redline-gen1-latency button.save').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#redline-gen1-latency button.save').click(),
+    ]);
     assert.equal(download.suggestedFilename(), 'redline-gen1-latency.png');
     const png = readFileSync((await download.path())!);
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

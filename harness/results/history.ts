@@ -17,9 +17,15 @@ export interface HistoryEntry {
 
 export function historyEntryOf(summary: Summary): HistoryEntry {
   return {
-    runId: summary.runId, endedAt: summary.endedAt, scenario: summary.scenario, cluster: summary.cluster.name, status: summary.status,
+    runId: summary.runId,
+    endedAt: summary.endedAt,
+    scenario: summary.scenario,
+    cluster: summary.cluster.name,
+    status: summary.status,
     redlines: lowestRedlines(summary).map((r) => ({
-      serverType: r.serverType, rpsPerReplica: r.rpsPerReplica, cpuMsPerRequest: r.cpuMsPerRequest,
+      serverType: r.serverType,
+      rpsPerReplica: r.rpsPerReplica,
+      cpuMsPerRequest: r.cpuMsPerRequest,
     })),
   };
 }
@@ -27,20 +33,26 @@ export function historyEntryOf(summary: Summary): HistoryEntry {
 /** Appends the run's line; creates the file and its folder when missing. */
 export async function appendHistory(historyFile: string, summary: Summary): Promise<void> {
   await mkdir(path.dirname(historyFile), { recursive: true });
-  await appendFile(historyFile, JSON.stringify(historyEntryOf(summary)) + '\n');
+  await appendFile(historyFile, `${JSON.stringify(historyEntryOf(summary))}\n`);
 }
 
 /** Entries in file order; a missing file is an empty history; torn or foreign lines are skipped. */
 export async function readHistory(historyFile: string): Promise<HistoryEntry[]> {
   let text: string;
-  try { text = await readFile(historyFile, 'utf8'); } catch { return []; }
+  try {
+    text = await readFile(historyFile, 'utf8');
+  } catch {
+    return [];
+  }
   const out: HistoryEntry[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line) as HistoryEntry;
       if (typeof e.runId === 'string' && Array.isArray(e.redlines)) out.push(e);
-    } catch { /* torn line */ }
+    } catch {
+      /* torn line */
+    }
   }
   return out;
 }

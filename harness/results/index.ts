@@ -3,7 +3,15 @@
 // and the one rule for a server type's redline. Imports nothing but common/.
 export type * from './records';
 export type * from './plan';
-export { RunWriter, readRun, readSummary, parseSteps, summaryPathOf, writeFileAtomic, writeFileAtomicSync } from './run-files';
+export {
+  RunWriter,
+  readRun,
+  readSummary,
+  parseSteps,
+  summaryPathOf,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './run-files';
 export { prepareOutDir } from './out-dir';
 export type { RunDir, RunFacts } from './run-files';
 export { appendHistory, readHistory, historyEntryOf } from './history';

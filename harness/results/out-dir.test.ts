@@ -33,8 +33,13 @@ test('--out that exists and is not empty: exit 104 naming it, unless --replace m
   const dir = path.join(tmpDir(t), 'run');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'steps.ndjson'), '{"index":0}\n');
-  assert.throws(() => prepareOutDir(dir), (err: unknown) => err instanceof ConfigError && err.exitCode === ExitCode.invalidConfig
-    && err.message.startsWith(`${dir}: --out: exists and is not empty (1 entries, e.g. steps.ndjson)`));
+  assert.throws(
+    () => prepareOutDir(dir),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.exitCode === ExitCode.invalidConfig &&
+      err.message.startsWith(`${dir}: --out: exists and is not empty (1 entries, e.g. steps.ndjson)`),
+  );
   assert.equal(fs.readFileSync(path.join(dir, 'steps.ndjson'), 'utf8'), '{"index":0}\n');
   const { movedTo } = prepareOutDir(dir, { replace: true, now: new Date('2026-11-30T16:00:00.000Z') });
   assert.equal(movedTo, `${dir}.replaced-2026-11-30T16-00-00.000Z`);
@@ -47,8 +52,14 @@ test('--out that exists and is not empty: exit 104 naming it, unless --replace m
 test('--out on a read-only filesystem: exit 104 with the path and the OS reason, no stack trace', (t) => {
   const ro = tmpfs(t, 'ro,size=1m');
   for (const dir of [ro, path.join(ro, 'reports', 'run')]) {
-    assert.throws(() => prepareOutDir(dir), (err: unknown) => err instanceof ConfigError && err.exitCode === ExitCode.invalidConfig
-      && err.message.startsWith(`${dir}: --out: not writable: EROFS: read-only file system`), `for ${dir}`);
+    assert.throws(
+      () => prepareOutDir(dir),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.exitCode === ExitCode.invalidConfig &&
+        err.message.startsWith(`${dir}: --out: not writable: EROFS: read-only file system`),
+      `for ${dir}`,
+    );
   }
 });
 
@@ -59,16 +70,30 @@ test('a full disk: the writer fails with the path and the OS reason, and steps.n
   let written = 0;
   let failure: unknown = null;
   for (let i = 0; i < 20 && !failure; i++) {
-    try { w.appendStep({ ...step, index: i }); written++; } catch (err) { failure = err; }
+    try {
+      w.appendStep({ ...step, index: i });
+      written++;
+    } catch (err) {
+      failure = err;
+    }
   }
   assert.ok(failure instanceof WriteFailed, String(failure));
   assert.equal(failure.exitCode, ExitCode.writeFailed);
   assert.equal(failure.message, `could not write results: ${w.stepsFile}: ENOSPC: no space left on device, write`);
   const text = fs.readFileSync(w.stepsFile, 'utf8');
   assert.ok(text.endsWith('\n'));
-  assert.deepEqual(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).index), Array.from({ length: written }, (_, i) => i));
+  assert.deepEqual(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).index),
+    Array.from({ length: written }, (_, i) => i),
+  );
   // summary.json through a temp name: a failed write leaves no half file and no temp file behind.
   const summary = { runId: 'r1', status: 'passed', pad: 'y'.repeat(64 * 1024) } as unknown as Summary;
-  assert.throws(() => w.writeSummary(summary), (err: unknown) => err instanceof WriteFailed && /summary\.json: ENOSPC/.test(err.message));
+  assert.throws(
+    () => w.writeSummary(summary),
+    (err: unknown) => err instanceof WriteFailed && /summary\.json: ENOSPC/.test(err.message),
+  );
   assert.deepEqual(fs.readdirSync(mnt).sort(), ['steps.ndjson']);
 });

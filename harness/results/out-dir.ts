@@ -19,16 +19,29 @@ export function prepareOutDir(dir: string, opts: OutDirOptions = {}): { movedTo:
   const flag = opts.flag ?? '--out';
   let movedTo: string | null = null;
   let stat: fs.Stats | null = null;
-  try { stat = fs.statSync(dir); } catch { /* absent: created below */ }
-  if (stat && !stat.isDirectory()) throw new ConfigError(dir, flag, 'exists and is not a directory; expected a new or empty directory for the run');
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    /* absent: created below */
+  }
+  if (stat && !stat.isDirectory())
+    throw new ConfigError(dir, flag, 'exists and is not a directory; expected a new or empty directory for the run');
   const entries = stat ? fs.readdirSync(dir) : [];
   if (entries.length) {
     if (!opts.replace) {
-      throw new ConfigError(dir, flag, `exists and is not empty (${entries.length} entries, e.g. ${entries.slice(0, 3).join(', ')}); expected a new or empty directory`,
-        'choose another --out, or pass --replace to move the old directory aside (nothing is deleted)');
+      throw new ConfigError(
+        dir,
+        flag,
+        `exists and is not empty (${entries.length} entries, e.g. ${entries.slice(0, 3).join(', ')}); expected a new or empty directory`,
+        'choose another --out, or pass --replace to move the old directory aside (nothing is deleted)',
+      );
     }
     movedTo = `${dir}.replaced-${(opts.now ?? new Date()).toISOString().replace(/:/g, '-')}`;
-    try { fs.renameSync(dir, movedTo); } catch (err) { throw new ConfigError(dir, flag, `cannot be moved aside to ${movedTo}: ${osReason(err)}`); }
+    try {
+      fs.renameSync(dir, movedTo);
+    } catch (err) {
+      throw new ConfigError(dir, flag, `cannot be moved aside to ${movedTo}: ${osReason(err)}`);
+    }
   }
   const probe = path.join(dir, `.headroom-write-check-${process.pid}`);
   try {
@@ -36,7 +49,11 @@ export function prepareOutDir(dir: string, opts: OutDirOptions = {}): { movedTo:
     fs.writeFileSync(probe, 'headroom\n');
     fs.rmSync(probe);
   } catch (err) {
-    throw new ConfigError(dir, flag, `not writable: ${osReason(err)}; expected a directory the run can write its results to`);
+    throw new ConfigError(
+      dir,
+      flag,
+      `not writable: ${osReason(err)}; expected a directory the run can write its results to`,
+    );
   }
   return { movedTo };
 }

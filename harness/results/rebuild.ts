@@ -19,16 +19,35 @@ export function rebuildCrashedSummary(runDir: string): { summary: Summary; steps
   try {
     facts = JSON.parse(fs.readFileSync(runFile, 'utf8')) as RunFacts;
   } catch (err) {
-    throw new ConfigError(runFile, '', `cannot rebuild the summary of a crashed run: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError(
+      runFile,
+      '',
+      `cannot rebuild the summary of a crashed run: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
-  const stepsText = fs.existsSync(path.join(runDir, 'steps.ndjson')) ? fs.readFileSync(path.join(runDir, 'steps.ndjson'), 'utf8') : '';
+  const stepsText = fs.existsSync(path.join(runDir, 'steps.ndjson'))
+    ? fs.readFileSync(path.join(runDir, 'steps.ndjson'), 'utf8')
+    : '';
   const steps = parseSteps(stepsText);
-  const cluster: ClusterFacts = facts.clusterFacts ?? { name: facts.cluster?.name ?? 'unknown', serverTypes: {}, dcs: [] };
+  const cluster: ClusterFacts = facts.clusterFacts ?? {
+    name: facts.cluster?.name ?? 'unknown',
+    serverTypes: {},
+    dcs: [],
+  };
   const last = steps[steps.length - 1] as { endedAt?: string } | undefined;
   const summary: Summary = {
-    runId: facts.runId, status: 'crashed', scenario: facts.scenario?.name ?? 'unknown', scenarioFile: facts.scenario?.file ?? '',
-    startedAt: facts.startedAt, endedAt: last?.endedAt ?? facts.startedAt, cluster,
-    redlines: [], sweeps: [], drains: [], failovers: [], thresholds: {},
+    runId: facts.runId,
+    status: 'crashed',
+    scenario: facts.scenario?.name ?? 'unknown',
+    scenarioFile: facts.scenario?.file ?? '',
+    startedAt: facts.startedAt,
+    endedAt: last?.endedAt ?? facts.startedAt,
+    cluster,
+    redlines: [],
+    sweeps: [],
+    drains: [],
+    failovers: [],
+    thresholds: {},
     error: `the run ended without a summary (killed or crashed); rebuilt from run.json and ${steps.length} complete steps in steps.ndjson`,
   };
   writeFileAtomicSync(path.join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

@@ -194,7 +194,13 @@ export interface ClusterFacts {
   name: string;
   serverTypes: Record<string, { cpus: number; memoryMb: number; workers: number; costPerHour: number }>;
   /** pools: replicas per server type of the front tier; tierPools (several tiers): per tier, replicas per server type. */
-  dcs: { name: string; region: string; demand: number; pools: Record<string, number>; tierPools?: Record<string, Record<string, number>> }[];
+  dcs: {
+    name: string;
+    region: string;
+    demand: number;
+    pools: Record<string, number>;
+    tierPools?: Record<string, Record<string, number>>;
+  }[];
   /** Clusters with several tiers: their names (front first) and the front tier. */
   tiers?: string[];
   front?: string;

@@ -15,7 +15,8 @@ export function lowestRedlines(summary: Pick<Summary, 'redlines' | 'sweeps'>): R
   const fromRedlines = summary.redlines ?? [];
   const typed = new Set(fromRedlines.map((r) => r.serverType));
   const fromSweeps = (summary.sweeps ?? []).filter((r) => !typed.has(r.serverType));
-  const rank = (r: RedlineResult) => (r.status === 'noBreach' ? Infinity : r.rpsPerReplica === null ? -Infinity : r.rpsPerReplica);
+  const rank = (r: RedlineResult) =>
+    r.status === 'noBreach' ? Infinity : r.rpsPerReplica === null ? -Infinity : r.rpsPerReplica;
   const byType = new Map<string, RedlineResult>();
   for (const r of [...fromRedlines, ...fromSweeps]) {
     const prev = byType.get(r.serverType);

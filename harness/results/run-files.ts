@@ -45,7 +45,11 @@ export class RunWriter {
     try {
       fs.appendFileSync(this.stepsFile, `${JSON.stringify(step)}\n`);
     } catch (err) {
-      try { fs.truncateSync(this.stepsFile, before); } catch { /* the reader skips a torn last line anyway */ }
+      try {
+        fs.truncateSync(this.stepsFile, before);
+      } catch {
+        /* the reader skips a torn last line anyway */
+      }
       throw new WriteFailed(this.stepsFile, osReason(err));
     }
   }
@@ -102,7 +106,11 @@ export interface RunDir {
 }
 
 async function isDir(p: string): Promise<boolean> {
-  try { return (await stat(p)).isDirectory(); } catch { return false; }
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A run directory or a summary.json path, to the summary.json path. */
@@ -116,7 +124,11 @@ export async function readSummary(runOrSummary: string): Promise<{ file: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new ConfigError(file, '', 'not found; expected a run directory (reports/<run-id>/) or its summary.json, as written by `headroom drill`');
+    throw new ConfigError(
+      file,
+      '',
+      'not found; expected a run directory (reports/<run-id>/) or its summary.json, as written by `headroom drill`',
+    );
   }
   let summary: Summary;
   try {
@@ -140,7 +152,11 @@ export function parseSteps(text: string): StepRecord[] {
   const steps: StepRecord[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
-    try { steps.push(JSON.parse(line) as StepRecord); } catch { /* torn line */ }
+    try {
+      steps.push(JSON.parse(line) as StepRecord);
+    } catch {
+      /* torn line */
+    }
   }
   return steps;
 }
@@ -152,6 +168,8 @@ export async function readRun(runDir: string): Promise<RunDir> {
   try {
     const parsed = JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8'));
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) run = parsed;
-  } catch { /* run.json is optional */ }
+  } catch {
+    /* run.json is optional */
+  }
   return { dir: runDir, summaryFile: file, summary, steps, run };
 }

@@ -67,8 +67,15 @@ export class EdgeLoadPort implements Load {
     this.chain = this.chain.then(change).then(
       (r) => {
         this.lastReported = r;
-        const shares = Object.entries(r.reportedShares).map(([b, s]) => `${b} ${Object.entries(s).map(([dc, v]) => `${dc}=${v.toFixed(3)}`).join(' ')}`);
-        this.o.annotate(`edge weights reported: ${shares.join('; ')}${r.limited ? ' (held back by maxShareChange)' : ''}`);
+        const shares = Object.entries(r.reportedShares).map(
+          ([b, s]) =>
+            `${b} ${Object.entries(s)
+              .map(([dc, v]) => `${dc}=${v.toFixed(3)}`)
+              .join(' ')}`,
+        );
+        this.o.annotate(
+          `edge weights reported: ${shares.join('; ')}${r.limited ? ' (held back by maxShareChange)' : ''}`,
+        );
       },
       (err: Error) => {
         this.o.logger.warn(`edge: ${what} failed: ${err.message}`);

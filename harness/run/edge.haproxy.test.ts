@@ -15,11 +15,20 @@ import type { LoadSource } from './load-source';
 
 const runtime = { host: '127.0.0.1', port: 17310 };
 const edgeSpec: EdgeSpec = {
-  file: 'edge-wire-existing', runtime, threads: 1,
-  frontends: [{ name: 'us', host: '127.0.0.1', port: 17300, servers: [
-    { backend: 'be_us', server: 'a', dc: 'use1', serverType: 'small', address: '127.0.0.1', port: 17301 },
-    { backend: 'be_us', server: 'b', dc: 'euw1', serverType: 'small', address: '127.0.0.1', port: 17302 },
-  ] }],
+  file: 'edge-wire-existing',
+  runtime,
+  threads: 1,
+  frontends: [
+    {
+      name: 'us',
+      host: '127.0.0.1',
+      port: 17300,
+      servers: [
+        { backend: 'be_us', server: 'a', dc: 'use1', serverType: 'small', address: '127.0.0.1', port: 17301 },
+        { backend: 'be_us', server: 'b', dc: 'euw1', serverType: 'small', address: '127.0.0.1', port: 17302 },
+      ],
+    },
+  ],
 };
 const clusterText = `
 name: edge-wire-existing
@@ -42,8 +51,18 @@ function fakeSource(): LoadSource {
   // The generator's rate on top is off (baselineRps 0): only HAProxy's weights matter here.
   const noop = () => undefined;
   return {
-    load: { setRate: noop, setWeights: noop, markOut: noop, markIn: noop, setTags: noop, stats: () => ({ inFlight: 0, sent: 0, dropped: 0 }) },
-    metricsPort: (p) => p, start: noop, stop: async () => undefined, events: [],
+    load: {
+      setRate: noop,
+      setWeights: noop,
+      markOut: noop,
+      markIn: noop,
+      setTags: noop,
+      stats: () => ({ inFlight: 0, sent: 0, dropped: 0 }),
+    },
+    metricsPort: (p) => p,
+    start: noop,
+    stop: async () => undefined,
+    events: [],
   };
 }
 
@@ -55,18 +74,29 @@ test('an existing HAProxy: the drill shifts its weights, requests follow, close(
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'edge-wire-run-'));
   t.after(() => rmSync(runDir, { recursive: true, force: true }));
   const spec = parseClusterFile(clusterText, 'edge-wire-existing.yaml');
-  const before = await hap.client.getWeights([{ backend: 'be_us', server: 'a' }, { backend: 'be_us', server: 'b' }]);
+  const before = await hap.client.getWeights([
+    { backend: 'be_us', server: 'a' },
+    { backend: 'be_us', server: 'b' },
+  ]);
   const notes: string[] = [];
   const edge = await openDrillEdge({
-    spec, replicas: [], runId: 'r', runDir, logger: silentLogger,
-    recordGauge: () => undefined, annotate: (n) => notes.push(n),
+    spec,
+    replicas: [],
+    runId: 'r',
+    runDir,
+    logger: silentLogger,
+    recordGauge: () => undefined,
+    annotate: (n) => notes.push(n),
   });
   assert.ok(edge);
   try {
     const source = edge.wrap(fakeSource());
     source.load.setWeights({ dcs: { use1: 1, euw1: 0 } }); // a DC lost by weight: at once
     await (source.load as unknown as { settled(): Promise<void> }).settled();
-    const during = await hap.client.getWeights([{ backend: 'be_us', server: 'a' }, { backend: 'be_us', server: 'b' }]);
+    const during = await hap.client.getWeights([
+      { backend: 'be_us', server: 'a' },
+      { backend: 'be_us', server: 'b' },
+    ]);
     assert.ok(during[0].weight > 0);
     assert.equal(during[1].weight, 0);
     servers.reset();
@@ -74,12 +104,21 @@ test('an existing HAProxy: the drill shifts its weights, requests follow, close(
     assert.deepEqual(servers.counts(), [200, 0]);
     assert.match(notes.join('\n'), /edge weights reported: be_us use1=1\.000 euw1=0\.000/);
     const saved = JSON.parse(readFileSync(path.join(runDir, 'edge-weights.json'), 'utf8'));
-    assert.deepEqual(saved.servers.map((s: { weight: number }) => s.weight), before.map((b) => b.weight));
+    assert.deepEqual(
+      saved.servers.map((s: { weight: number }) => s.weight),
+      before.map((b) => b.weight),
+    );
   } finally {
     await edge.close();
   }
-  const after = await hap.client.getWeights([{ backend: 'be_us', server: 'a' }, { backend: 'be_us', server: 'b' }]);
-  assert.deepEqual(after.map((a) => a.weight), before.map((b) => b.weight));
+  const after = await hap.client.getWeights([
+    { backend: 'be_us', server: 'a' },
+    { backend: 'be_us', server: 'b' },
+  ]);
+  assert.deepEqual(
+    after.map((a) => a.weight),
+    before.map((b) => b.weight),
+  );
 });
 
 test('edge: section errors name the file, the field, the value and what was expected', () => {
@@ -92,7 +131,13 @@ test('edge: section errors name the file, the field, the value and what was expe
     return 'accepted';
   };
   assert.match(bad('{ runtime: 17310, port: 17300 }'), /c\.yaml.*edge.*docker/s);
-  assert.match(bad('{ runtime: "nowhere", servers: [{ backend: b, server: s, dc: use1, serverType: small }] }'), /edge\.runtime.*nowhere.*tcp:\/\/host:port/s);
-  assert.match(bad('{ runtime: "tcp://127.0.0.1:1", servers: [{ backend: b, server: s, dc: mars, serverType: small }] }'), /edge\.servers\[0\]\.dc.*mars.*use1, euw1/s);
+  assert.match(
+    bad('{ runtime: "nowhere", servers: [{ backend: b, server: s, dc: use1, serverType: small }] }'),
+    /edge\.runtime.*nowhere.*tcp:\/\/host:port/s,
+  );
+  assert.match(
+    bad('{ runtime: "tcp://127.0.0.1:1", servers: [{ backend: b, server: s, dc: mars, serverType: small }] }'),
+    /edge\.servers\[0\]\.dc.*mars.*use1, euw1/s,
+  );
   assert.match(bad('{ runtime: 17310 }'), /edge\.port/);
 });

@@ -6,8 +6,19 @@ import { dockerEngine, type DriverOptions } from '../cluster';
 import type { Logger } from '../common';
 import type { Weights } from '../load';
 import {
-  backendOf, type EdgeServerRef, type EdgeSession, edgeFromReplicas, edgeServers, haproxyConfig, openEdgeSession, parseRuntimeAddress,
-  RuntimeClient, type RunningEdge, serverFigures, startEdgeContainer, type StatRow,
+  backendOf,
+  type EdgeServerRef,
+  type EdgeSession,
+  edgeFromReplicas,
+  edgeServers,
+  haproxyConfig,
+  openEdgeSession,
+  parseRuntimeAddress,
+  RuntimeClient,
+  type RunningEdge,
+  serverFigures,
+  startEdgeContainer,
+  type StatRow,
 } from '../edge';
 import { EdgeLoadPort } from './edge-load';
 import type { LoadSource } from './load-source';
@@ -49,22 +60,49 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
     const runtime = { host: '127.0.0.1', port: e.runtimePort };
     const front = o.replicas.filter((r) => !o.spec.front || r.tier === o.spec.front);
     const byRegion = edgeFromReplicas(o.spec.file, front, { firstPort: e.port, runtime });
-    const edgeSpec = e.per === 'cluster'
-      ? { ...byRegion, frontends: [{ ...byRegion.frontends[0], name: 'edge', servers: edgeServers(byRegion).filter((s) => s.backend === byRegion.frontends[0].servers[0].backend).map((s) => ({ ...s, backend: backendOf('edge') })) }] }
-      : byRegion;
+    const edgeSpec =
+      e.per === 'cluster'
+        ? {
+            ...byRegion,
+            frontends: [
+              {
+                ...byRegion.frontends[0],
+                name: 'edge',
+                servers: edgeServers(byRegion)
+                  .filter((s) => s.backend === byRegion.frontends[0].servers[0].backend)
+                  .map((s) => ({ ...s, backend: backendOf('edge') })),
+              },
+            ],
+          }
+        : byRegion;
     const demand: Weights = { dcs: Object.fromEntries(o.spec.dcs.map((d) => [d.name, d.demand])) };
     running = await startEdgeContainerOnDefault(o, haproxyConfig(edgeSpec, demand), runtime);
     client = running.client;
     servers = edgeServers(edgeSpec);
     // One target per frontend, in a DC of its own (`edge-<frontend>`): HAProxy, not the generator, picks the replica.
-    targets = edgeSpec.frontends.map((f, i) => ({
-      name: `${o.spec.name}-edge-${f.name}`, region: o.spec.regions.find((r) => r.name === f.name)?.name ?? f.name, dc: `edge-${f.name}`,
-      tier: o.spec.front ?? 'web', pool: `edge-${f.name}/edge`, serverType: 'edge', index: i + 1, host: f.host, httpPort: f.port, grpcPort: f.port,
-      http: `http://${f.host}:${f.port}`, grpc: `${f.host}:${f.port}`,
-    }) as Replica);
-    const regionShare = (f: string) => o.spec.dcs.filter((d) => e.per === 'cluster' || d.region === f).reduce((s, d) => s + d.demand, 0);
+    targets = edgeSpec.frontends.map(
+      (f, i) =>
+        ({
+          name: `${o.spec.name}-edge-${f.name}`,
+          region: o.spec.regions.find((r) => r.name === f.name)?.name ?? f.name,
+          dc: `edge-${f.name}`,
+          tier: o.spec.front ?? 'web',
+          pool: `edge-${f.name}/edge`,
+          serverType: 'edge',
+          index: i + 1,
+          host: f.host,
+          httpPort: f.port,
+          grpcPort: f.port,
+          http: `http://${f.host}:${f.port}`,
+          grpc: `${f.host}:${f.port}`,
+        }) as Replica,
+    );
+    const regionShare = (f: string) =>
+      o.spec.dcs.filter((d) => e.per === 'cluster' || d.region === f).reduce((s, d) => s + d.demand, 0);
     targetWeights = { dcs: Object.fromEntries(edgeSpec.frontends.map((f) => [`edge-${f.name}`, regionShare(f.name)])) };
-    o.logger.info(`edge: HAProxy with ${edgeSpec.frontends.map((f) => `${f.name} on ${f.host}:${f.port}`).join(', ')}; runtime API tcp://127.0.0.1:${e.runtimePort}`);
+    o.logger.info(
+      `edge: HAProxy with ${edgeSpec.frontends.map((f) => `${f.name} on ${f.host}:${f.port}`).join(', ')}; runtime API tcp://127.0.0.1:${e.runtimePort}`,
+    );
   } else {
     client = new RuntimeClient(parseRuntimeAddress(e.runtime, o.spec.file, 'edge.runtime'), { timeoutMs: 2000 });
     servers = e.servers.map((s) => ({ ...s }));
@@ -72,7 +110,13 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
   }
   let session: EdgeSession;
   try {
-    session = await openEdgeSession({ client, servers, runDir: o.runDir, maxShareChange: e.maxShareChange, watchdogSeconds: e.watchdogSeconds });
+    session = await openEdgeSession({
+      client,
+      servers,
+      runDir: o.runDir,
+      maxShareChange: e.maxShareChange,
+      watchdogSeconds: e.watchdogSeconds,
+    });
   } catch (err) {
     await running?.stop().catch(() => undefined);
     throw err;
@@ -95,16 +139,36 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
     targets,
     targetWeights,
     wrap(source) {
-      port = new EdgeLoadPort(source.load, session.router, { engineWeights: targetWeights, logger: o.logger, annotate: o.annotate });
-      return { ...source, load: port, metricsPort: (p) => source.metricsPort(p), start: () => source.start(), stop: () => source.stop() };
+      port = new EdgeLoadPort(source.load, session.router, {
+        engineWeights: targetWeights,
+        logger: o.logger,
+        annotate: o.annotate,
+      });
+      return {
+        ...source,
+        load: port,
+        metricsPort: (p) => source.metricsPort(p),
+        start: () => source.start(),
+        stop: () => source.stop(),
+      };
     },
     close,
   };
 }
 
-async function startEdgeContainerOnDefault(o: DrillEdgeOptions, cfgText: string, runtime: { host: string; port: number }): Promise<RunningEdge> {
+async function startEdgeContainerOnDefault(
+  o: DrillEdgeOptions,
+  cfgText: string,
+  runtime: { host: string; port: number },
+): Promise<RunningEdge> {
   return startEdgeContainer({
-    engine: dockerEngine(o.driver?.docker ?? {}), name: `${o.spec.name}-edge`, cluster: o.spec.name, runId: o.runId, cfgText, runtime, origin: o.spec.file,
+    engine: dockerEngine(o.driver?.docker ?? {}),
+    name: `${o.spec.name}-edge`,
+    cluster: o.spec.name,
+    runId: o.runId,
+    cfgText,
+    runtime,
+    origin: o.spec.file,
   });
 }
 
@@ -116,21 +180,32 @@ function readStats(o: DrillEdgeOptions, client: RuntimeClient, servers: readonly
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    client.showStat().then((rows) => {
-      const at = Date.now();
-      if (before) {
-        for (const [key, f] of Object.entries(serverFigures(servers, before.rows, rows, (at - before.at) / 1000))) {
-          const tags = { replica: key, dc: f.dc, pool: poolOf.get(key) ?? `${f.dc}/${f.serverType}`, serverType: f.serverType };
-          o.recordGauge('edge_server_rps', tags, f.rps);
-          o.recordGauge('edge_server_5xx', tags, f.errors5xx);
-          o.recordGauge('edge_server_queue', tags, f.qcur);
-          if (f.weight !== null) o.recordGauge('edge_server_weight', tags, f.weight);
-        }
-      }
-      before = { rows, at };
-    }, (err: Error) => o.logger.warn(`edge: show stat failed: ${err.message}`)).finally(() => {
-      busy = false;
-    });
+    client
+      .showStat()
+      .then(
+        (rows) => {
+          const at = Date.now();
+          if (before) {
+            for (const [key, f] of Object.entries(serverFigures(servers, before.rows, rows, (at - before.at) / 1000))) {
+              const tags = {
+                replica: key,
+                dc: f.dc,
+                pool: poolOf.get(key) ?? `${f.dc}/${f.serverType}`,
+                serverType: f.serverType,
+              };
+              o.recordGauge('edge_server_rps', tags, f.rps);
+              o.recordGauge('edge_server_5xx', tags, f.errors5xx);
+              o.recordGauge('edge_server_queue', tags, f.qcur);
+              if (f.weight !== null) o.recordGauge('edge_server_weight', tags, f.weight);
+            }
+          }
+          before = { rows, at };
+        },
+        (err: Error) => o.logger.warn(`edge: show stat failed: ${err.message}`),
+      )
+      .finally(() => {
+        busy = false;
+      });
   }, 1000);
   timer.unref();
   return () => clearInterval(timer);

@@ -18,7 +18,11 @@ const cli = path.join(root, 'harness/cli/headroom.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-faults-'));
 
 function containersLeft(): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--filter', `label=headroom.cluster=${clusterName}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '-aq', '--filter', `label=headroom.cluster=${clusterName}`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
 }
 
 function lines(file: string): string[] {
@@ -32,9 +36,15 @@ after(async () => {
 });
 
 /** Runs `headroom drill` on the hold fixture; `onStep(n, child)` is called as the n-th step line appears. */
-function drill(out: string, onStep: (n: number, child: ReturnType<typeof spawn>) => void, steps = 30): Promise<{ code: number | null; signal: string | null; log: string }> {
+function drill(
+  out: string,
+  onStep: (n: number, child: ReturnType<typeof spawn>) => void,
+  steps = 30,
+): Promise<{ code: number | null; signal: string | null; log: string }> {
   const child = spawn(process.execPath, [cli, 'drill', path.join(fixtures, 'fault-test-hold.ts'), '--out', out], {
-    cwd: root, env: { ...process.env, HOLD_STEPS: String(steps), HEADROOM_LIVE: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    env: { ...process.env, HOLD_STEPS: String(steps), HEADROOM_LIVE: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
   let seen = 0;
@@ -48,7 +58,9 @@ function drill(out: string, onStep: (n: number, child: ReturnType<typeof spawn>)
 
 test('SIGKILL after some steps: `headroom report <run>` rebuilds the summary from steps.ndjson, marked crashed (finding 6)', async () => {
   const out = path.join(tmp, 'killed');
-  const r = await drill(out, (n, child) => { if (n === 2) child.kill('SIGKILL'); });
+  const r = await drill(out, (n, child) => {
+    if (n === 2) child.kill('SIGKILL');
+  });
   assert.equal(r.signal, 'SIGKILL', r.log);
   assert.ok(!fs.existsSync(path.join(out, 'summary.json')));
   const kept = lines(path.join(out, 'steps.ndjson')).length;
@@ -74,15 +86,29 @@ test('the results disk fills mid-run: the drill stops as on Ctrl-C, keeps comple
   t.after(() => execFileSync('umount', [out]));
   // Once two steps are in, fill what is left of the disk, so the next step's line cannot be written.
   const r = await drill(out, (n) => {
-    if (n === 2) try { fs.writeFileSync(path.join(out, 'ballast'), Buffer.alloc(1024 * 1024)); } catch { /* ENOSPC: full, as wanted */ }
+    if (n === 2)
+      try {
+        fs.writeFileSync(path.join(out, 'ballast'), Buffer.alloc(1024 * 1024));
+      } catch {
+        /* ENOSPC: full, as wanted */
+      }
   });
   assert.equal(r.code, 106, r.log);
-  assert.match(r.log, new RegExp(`could not write results: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[a-z.]+: ENOSPC: no space left on device`));
+  assert.match(
+    r.log,
+    new RegExp(
+      `could not write results: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[a-z.]+: ENOSPC: no space left on device`,
+    ),
+  );
   assert.doesNotMatch(r.log, /internal error|\n\s+at /);
   const steps = lines(path.join(out, 'steps.ndjson')).map((l) => JSON.parse(l) as StepRecord);
   assert.ok(steps.length >= 2 && steps.length < 30, r.log);
-  assert.deepEqual(steps.map((s) => s.index), steps.map((_, i) => i));
+  assert.deepEqual(
+    steps.map((s) => s.index),
+    steps.map((_, i) => i),
+  );
   const summaryFile = path.join(out, 'summary.json');
-  if (fs.existsSync(summaryFile)) assert.notEqual((JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Summary).status, 'passed');
+  if (fs.existsSync(summaryFile))
+    assert.notEqual((JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Summary).status, 'passed');
   assert.deepEqual(containersLeft(), []);
 });

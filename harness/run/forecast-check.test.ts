@@ -17,8 +17,20 @@ test('drill --forecast <broken CSV>: ConfigError (exit 104) before the cluster c
     const outDir = path.join(dir, 'run');
     const silent = { info() {}, warn() {}, debug() {} };
     await assert.rejects(
-      runScenario({ scenarioFile: path.join(projectRoot, 'scenarios', 'redline.ts'), forecast, outDir, cwd: dir, stdout: new PassThrough(), stderr: new PassThrough(), logger: silent }),
-      (e: unknown) => e instanceof HeadroomError && exitCodeOf(e) === ExitCode.invalidConfig && e.message.includes(forecast) && /peak_rps/.test(e.message),
+      runScenario({
+        scenarioFile: path.join(projectRoot, 'scenarios', 'redline.ts'),
+        forecast,
+        outDir,
+        cwd: dir,
+        stdout: new PassThrough(),
+        stderr: new PassThrough(),
+        logger: silent,
+      }),
+      (e: unknown) =>
+        e instanceof HeadroomError &&
+        exitCodeOf(e) === ExitCode.invalidConfig &&
+        e.message.includes(forecast) &&
+        /peak_rps/.test(e.message),
     );
     assert.equal(fs.existsSync(outDir), false);
   } finally {

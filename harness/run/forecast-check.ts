@@ -10,8 +10,13 @@ export function checkForecast(file: string, dcs: string[]): ForecastRow[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot be read (${(err as Error).message})`;
-    throw new ConfigError(file, '', `${why}; expected a forecast CSV with a header row \`dc,peak_rps[,growth][,current_<serverType>...]\``);
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot be read (${(err as Error).message})`;
+    throw new ConfigError(
+      file,
+      '',
+      `${why}; expected a forecast CSV with a header row \`dc,peak_rps[,growth][,current_<serverType>...]\``,
+    );
   }
   return parseForecastCsv(text, file, dcs);
 }

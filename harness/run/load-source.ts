@@ -35,16 +35,26 @@ export interface LoadSource {
 export async function openLoadSource(opts: LoadSourceOptions): Promise<LoadSource> {
   if (opts.agents) return fleetSource(opts, opts.agents);
   const engine = new LoadEngine({
-    replicas: opts.replicas, mix: opts.mix, metrics: opts.metrics, timeoutMs: opts.timeoutMs,
-    maxInFlight: opts.maxInFlight, allowTargets: opts.allowTargets, file: opts.file,
+    replicas: opts.replicas,
+    mix: opts.mix,
+    metrics: opts.metrics,
+    timeoutMs: opts.timeoutMs,
+    maxInFlight: opts.maxInFlight,
+    allowTargets: opts.allowTargets,
+    file: opts.file,
   });
   const router = engine.router;
   let started = false;
   return {
     load: {
-      setRate: (r) => engine.setRate(r), setWeights: (w) => engine.setWeights(w),
-      markOut: (r) => engine.markOut(r), markIn: (r) => engine.markIn(r), setTags: (t) => engine.setTags(t),
-      stats: () => engine.stats(), sendLag: () => engine.sendLag(), resetSendLag: () => engine.resetSendLag(),
+      setRate: (r) => engine.setRate(r),
+      setWeights: (w) => engine.setWeights(w),
+      markOut: (r) => engine.markOut(r),
+      markIn: (r) => engine.markIn(r),
+      setTags: (t) => engine.setTags(t),
+      stats: () => engine.stats(),
+      sendLag: () => engine.sendLag(),
+      resetSendLag: () => engine.resetSendLag(),
       outstanding: (r) => router.outstanding[router.indexOf(r)] ?? 0,
     },
     metricsPort: (port) => port,
@@ -60,15 +70,27 @@ export async function openLoadSource(opts: LoadSourceOptions): Promise<LoadSourc
 async function fleetSource(opts: LoadSourceOptions, agents: AgentSource): Promise<LoadSource> {
   const events: FleetEvent[] = [];
   const fleet = await Fleet.connect({
-    agents, replicas: opts.replicas, mix: opts.mix, metrics: opts.metrics, timeoutMs: opts.timeoutMs,
-    maxInFlight: opts.maxInFlight, allowTargets: opts.allowTargets, file: opts.file, logger: opts.logger,
+    agents,
+    replicas: opts.replicas,
+    mix: opts.mix,
+    metrics: opts.metrics,
+    timeoutMs: opts.timeoutMs,
+    maxInFlight: opts.maxInFlight,
+    allowTargets: opts.allowTargets,
+    file: opts.file,
+    logger: opts.logger,
     onEvent: (e) => {
       events.push(e);
       opts.logger.info(`agent ${e.agent}: ${e.type}${e.reason ? ` (${e.reason})` : ''}`);
       opts.onAgentEvent?.(e);
     },
   });
-  opts.logger.info(`load from ${fleet.agents().length} generator agents: ${fleet.agents().map((a) => a.address).join(', ')}`);
+  opts.logger.info(
+    `load from ${fleet.agents().length} generator agents: ${fleet
+      .agents()
+      .map((a) => a.address)
+      .join(', ')}`,
+  );
   // Agents report each finished second about 20 ms after it ends: a window reaching into the second
   // still running would read it short. Windows and counts end where every agent has reported.
   const reported = (untilMs: number | undefined) => Math.min(untilMs ?? Infinity, fleet.reportedUntil());

@@ -26,10 +26,20 @@ after(async () => {
 async function run(name: string, onUp?: (c: RunningCluster) => Promise<void>) {
   const out = path.join(tmp, name);
   const result = await runScenario({
-    scenarioFile: path.join(fixtures, 'fault-test-redline.ts'), outDir: out, cwd: root, stdout: new PassThrough(), stderr: new PassThrough(),
-    logger: silentLogger, tty: false, onClusterUp: onUp,
+    scenarioFile: path.join(fixtures, 'fault-test-redline.ts'),
+    outDir: out,
+    cwd: root,
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    logger: silentLogger,
+    tty: false,
+    onClusterUp: onUp,
   });
-  const steps = fs.readFileSync(path.join(out, 'steps.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StepRecord);
+  const steps = fs
+    .readFileSync(path.join(out, 'steps.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as StepRecord);
   return { result, steps };
 }
 
@@ -44,21 +54,41 @@ test('a replica paused mid-search: marked out, back in, the probe repeated; redl
   const faulted = await run('paused', async (c) => {
     // Paused during the second probe (3 s warm-up, then probes of 5 s), for 8 s: through the driver's own fault.
     timer = setTimeout(() => {
-      void c.pause(victim).then(() => new Promise((r) => setTimeout(r, 8000))).then(() => c.unpause(victim));
+      void c
+        .pause(victim)
+        .then(() => new Promise((r) => setTimeout(r, 8000)))
+        .then(() => c.unpause(victim));
     }, 14000);
   });
   clearTimeout(timer);
   const r = faulted.result.summary!.redlines[0];
   const notes = faulted.steps.flatMap((s) => s.annotations);
-  assert.ok(notes.some((n) => n.startsWith(`replica ${victim} marked out`)), notes.join('\n'));
-  assert.ok(notes.some((n) => n.startsWith(`replica ${victim} marked in`)), notes.join('\n'));
-  assert.ok(notes.some((n) => /faulted .*repeated once the pool is whole/.test(n)), notes.join('\n'));
+  assert.ok(
+    notes.some((n) => n.startsWith(`replica ${victim} marked out`)),
+    notes.join('\n'),
+  );
+  assert.ok(
+    notes.some((n) => n.startsWith(`replica ${victim} marked in`)),
+    notes.join('\n'),
+  );
+  assert.ok(
+    notes.some((n) => /faulted .*repeated once the pool is whole/.test(n)),
+    notes.join('\n'),
+  );
   assert.ok(r.rpsPerReplica !== null, JSON.stringify(r));
   assert.notEqual(r.limitedBy, 'http_req_failed: rate<0.05', JSON.stringify(r));
   const near = (a: number, b: number, share: number) => Math.abs(a / b - 1) <= share;
-  assert.ok(near(r.rpsPerReplica!, cleanRedline.rpsPerReplica!, 0.25), `redline ${r.rpsPerReplica} vs ${cleanRedline.rpsPerReplica} without the fault`);
-  assert.ok(near(r.cpuMsPerRequest!, cleanRedline.cpuMsPerRequest!, 0.25), `CPU per request ${r.cpuMsPerRequest} vs ${cleanRedline.cpuMsPerRequest} ms without the fault`);
-  process.stderr.write(`# redline ${r.rpsPerReplica} (clean ${cleanRedline.rpsPerReplica}), CPU ms/request ${r.cpuMsPerRequest} (clean ${cleanRedline.cpuMsPerRequest})\n`);
+  assert.ok(
+    near(r.rpsPerReplica!, cleanRedline.rpsPerReplica!, 0.25),
+    `redline ${r.rpsPerReplica} vs ${cleanRedline.rpsPerReplica} without the fault`,
+  );
+  assert.ok(
+    near(r.cpuMsPerRequest!, cleanRedline.cpuMsPerRequest!, 0.25),
+    `CPU per request ${r.cpuMsPerRequest} vs ${cleanRedline.cpuMsPerRequest} ms without the fault`,
+  );
+  process.stderr.write(
+    `# redline ${r.rpsPerReplica} (clean ${cleanRedline.rpsPerReplica}), CPU ms/request ${r.cpuMsPerRequest} (clean ${cleanRedline.cpuMsPerRequest})\n`,
+  );
 });
 
 test('offered far more than the pool can serve: saturated, not dead, no replica marked out', async () => {
@@ -70,11 +100,17 @@ test('offered far more than the pool can serve: saturated, not dead, no replica 
     });
     const notes = steps.flatMap((s) => s.annotations);
     assert.ok(steps.length >= 3, JSON.stringify(result.summary));
-    assert.deepEqual(notes.filter((n) => /marked out/.test(n)), []);
+    assert.deepEqual(
+      notes.filter((n) => /marked out/.test(n)),
+      [],
+    );
     assert.ok(steps.every((s) => s.replicas.every((x) => x.serving)));
     // It was saturated indeed: requests queued for seconds while the replicas worked (CPU well above idle; on a
     // shared machine the quota itself is not always reachable).
-    assert.ok(steps.some((s) => (s.pools[0].p50Ms ?? 0) > 1000 && (s.pools[0].cpuShare ?? 0) > 0.3), JSON.stringify(steps.map((s) => s.pools[0])));
+    assert.ok(
+      steps.some((s) => (s.pools[0].p50Ms ?? 0) > 1000 && (s.pools[0].cpuShare ?? 0) > 0.3),
+      JSON.stringify(steps.map((s) => s.pools[0])),
+    );
   } finally {
     delete process.env.FAULT_HOLD_RPS;
   }

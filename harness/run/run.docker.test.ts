@@ -24,11 +24,19 @@ const clusterName = 'drill-2dc';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-drill-'));
 
 function containersLeft(): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--filter', `label=headroom.cluster=${clusterName}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '-aq', '--filter', `label=headroom.cluster=${clusterName}`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
 }
 
 function readSteps(dir: string): StepRecord[] {
-  return fs.readFileSync(path.join(dir, 'steps.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StepRecord);
+  return fs
+    .readFileSync(path.join(dir, 'steps.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as StepRecord);
 }
 
 after(async () => {
@@ -44,7 +52,14 @@ async function drillWith(scenario: string, name: string, onUp?: (c: RunningClust
   let log = '';
   stderr.on('data', (d) => (log += d));
   const result = await runScenario({
-    scenarioFile: path.join(fixtures, scenario), outDir: out, cwd: root, stdout: new PassThrough(), stderr, logger: silentLogger, tty: false, onClusterUp: onUp,
+    scenarioFile: path.join(fixtures, scenario),
+    outDir: out,
+    cwd: root,
+    stdout: new PassThrough(),
+    stderr,
+    logger: silentLogger,
+    tty: false,
+    onClusterUp: onUp,
   });
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
   return { result, summary, steps: readSteps(out), out, log };
@@ -60,7 +75,11 @@ async function guardCase(name: string, knobs: Record<string, number>, expected: 
   assert.equal(result.exitCode, 0, log);
   const [loseDc1, loseDc2] = summary.failovers;
   assert.equal(loseDc1.lostDc, 'dc1');
-  assert.deepEqual(loseDc1.survivors.map((s) => [s.dc, s.held]), [['dc2', true]], `control broke: ${log}`);
+  assert.deepEqual(
+    loseDc1.survivors.map((s) => [s.dc, s.held]),
+    [['dc2', true]],
+    `control broke: ${log}`,
+  );
   assert.equal(loseDc2.lostDc, 'dc2');
   const survivor = loseDc2.survivors[0];
   assert.equal(survivor.dc, 'dc1');
@@ -70,7 +89,10 @@ async function guardCase(name: string, knobs: Record<string, number>, expected: 
   // The breach ended the step early and is in steps.ndjson with the guard's value.
   const step = steps.find((s) => s.drill === 'lose-dc2' && s.verdict === 'breached')!;
   assert.ok(step, log);
-  assert.ok(step.guards.some((g) => !g.ok && g.name === expected), JSON.stringify(step.guards));
+  assert.ok(
+    step.guards.some((g) => !g.ok && g.name === expected),
+    JSON.stringify(step.guards),
+  );
   return { survivor, step };
 }
 
@@ -78,7 +100,10 @@ test('a guard breaks on latency: dc1 made slow (backend wait 300 ms) breaks p(99
   const { step } = await guardCase('latency', { backendWaitMs: 300 }, 'http_req_duration: p(99)<200');
   const p99 = step.guards.find((g) => g.metric === 'http_req_duration')!.value!;
   assert.ok(p99 >= 300, `p99 ${p99}`);
-  assert.ok(step.guards.filter((g) => g.metric !== 'http_req_duration').every((g) => g.ok), JSON.stringify(step.guards));
+  assert.ok(
+    step.guards.filter((g) => g.metric !== 'http_req_duration').every((g) => g.ok),
+    JSON.stringify(step.guards),
+  );
 });
 
 test('a guard breaks on errors: dc1 failing 30% of requests breaks rate<0.05', async () => {
@@ -100,9 +125,15 @@ test('a replica killed mid-step is marked out, the step annotated, and the drill
   const victim = 'drill-2dc-dc1-small-1';
   let killedAt = 0;
   const out = path.join(tmp, 'killed');
-  const child = spawn(process.execPath, [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out], {
-    cwd: root, env: { ...process.env, HOLD_STEPS: '4', HEADROOM_LIVE: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out],
+    {
+      cwd: root,
+      env: { ...process.env, HOLD_STEPS: '4', HEADROOM_LIVE: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => {
@@ -135,7 +166,10 @@ test('a replica killed mid-step is marked out, the step annotated, and the drill
     assert.equal(s.verdict, 'held', JSON.stringify(s.guards));
   }
   const markedAt = /marked out at (\S+?Z)/.exec(steps[noted].annotations.find((a) => a.includes(victim))!)?.[1];
-  if (markedAt && killedAt > 0) process.stderr.write(`# ${victim} marked out ${((Date.parse(markedAt) - killedAt) / 1000).toFixed(2)} s after docker kill returned\n`);
+  if (markedAt && killedAt > 0)
+    process.stderr.write(
+      `# ${victim} marked out ${((Date.parse(markedAt) - killedAt) / 1000).toFixed(2)} s after docker kill returned\n`,
+    );
   assert.deepEqual(containersLeft(), []);
 });
 
@@ -155,7 +189,9 @@ test('a replica that stops answering (paused) is marked out for its silence, bef
     const note = steps[i].annotations.find((a) => a.includes(victim))!;
     assert.match(note, /not answering: \d+ requests outstanding, none answered in 1 s/);
     const markedAt = Date.parse(/marked out at (\S+?Z)/.exec(note)![1]);
-    process.stderr.write(`# ${victim} marked out ${((markedAt - pausedAt) / 1000).toFixed(2)} s after the pause returned\n`);
+    process.stderr.write(
+      `# ${victim} marked out ${((markedAt - pausedAt) / 1000).toFixed(2)} s after the pause returned\n`,
+    );
     // The reason is silence, not failures: it was marked out before its requests timed out (2 s).
     for (const s of steps.slice(i + 1)) assert.equal(s.replicas.find((r) => r.replica === victim)!.serving, false);
   } finally {
@@ -166,9 +202,15 @@ test('a replica that stops answering (paused) is marked out for its silence, bef
 
 test('SIGINT in the middle of a drill: every finished step is in steps.ndjson, no container is left, exit 105', async () => {
   const out = path.join(tmp, 'sigint');
-  const child = spawn(process.execPath, [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out], {
-    cwd: root, env: { ...process.env, HOLD_STEPS: '30', HEADROOM_LIVE: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out],
+    {
+      cwd: root,
+      env: { ...process.env, HOLD_STEPS: '30', HEADROOM_LIVE: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   let sent = false;
   const finished: string[] = [];
@@ -187,7 +229,10 @@ test('SIGINT in the middle of a drill: every finished step is in steps.ndjson, n
   const done = steps.filter((s) => s.verdict !== 'aborted');
   assert.ok(done.length >= 2, log);
   // Every step the live lines reported as finished before the signal is on disk, in order.
-  assert.deepEqual(steps.map((s) => s.index), steps.map((_, i) => i));
+  assert.deepEqual(
+    steps.map((s) => s.index),
+    steps.map((_, i) => i),
+  );
   for (const i of finished) assert.ok(steps.some((s) => String(s.index) === i));
   assert.ok(steps.length < 30);
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
@@ -196,7 +241,7 @@ test('SIGINT in the middle of a drill: every finished step is in steps.ndjson, n
   assert.deepEqual(containersLeft(), []);
 });
 
-test('lose-dc in kill mode: the DC\'s replicas are killed, the survivor carries the load, then the DC comes back', async () => {
+test("lose-dc in kill mode: the DC's replicas are killed, the survivor carries the load, then the DC comes back", async () => {
   const { result, summary, steps, log } = await drillWith('kill-dc-2dc.ts', 'kill-dc');
   assert.equal(result.exitCode, 0, log);
   const f = summary.failovers[0];
@@ -204,8 +249,17 @@ test('lose-dc in kill mode: the DC\'s replicas are killed, the survivor carries 
   assert.equal(f.survivors[0].dc, 'dc2');
   assert.ok(f.survivors[0].loadRps > 30, JSON.stringify(f));
   const killStep = steps.find((s) => s.drill === 'kill-dc1')!;
-  assert.deepEqual(killStep.replicas.filter((r) => !r.serving).map((r) => r.replica).sort(), [...dc1].sort());
+  assert.deepEqual(
+    killStep.replicas
+      .filter((r) => !r.serving)
+      .map((r) => r.replica)
+      .sort(),
+    [...dc1].sort(),
+  );
   const afterStep = steps.find((s) => s.drill === 'after')!;
-  assert.ok(afterStep.replicas.every((r) => r.serving && r.rps > 5), JSON.stringify(afterStep.replicas));
+  assert.ok(
+    afterStep.replicas.every((r) => r.serving && r.rps > 5),
+    JSON.stringify(afterStep.replicas),
+  );
   assert.equal(afterStep.verdict, 'held');
 });

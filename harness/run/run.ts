@@ -1,10 +1,14 @@
-// One drill run end to end, the thin shell around the controller: load and check the scenario and
-// its cluster, bring the cluster up, start the load engine, run the drills, and on every way out
-// (done, breach of a safety limit, SIGINT/SIGTERM, Docker gone, a bug) restore the demand weights,
-// stop the load, tear the cluster down unless --keep, write summary.json and the report.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ClusterError, ConfigError, ExitCode, HeadroomError, Interrupted, Logger, WriteFailed, exitCodeOf, projectRoot, withinTimeLimit } from '../common';
+import {
+  ClusterError,
+  ConfigError,
+  ExitCode,
+  HeadroomError,
+  Interrupted,
+  type Logger,
+  WriteFailed,
+  withinTimeLimit,
+} from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario, loadTierOf } from '../config';
 import type { Scenario } from '../config';
 import { createDriver, toReplica, type DriverOptions } from '../cluster';
@@ -13,11 +17,35 @@ import { Metrics, openOutputs, prometheusLiveView, type OutSpec } from '../metri
 import type { AgentSource } from '../agent';
 import type { Comparison } from '../capacity';
 import { writeReport } from '../report';
-import { appendHistory, baselineRedlines, makeRunId, prepareOutDir, readSummary, RunWriter, type RunFacts, type Summary } from '../results';
 import {
-  abortingThresholds, buildGuards, countedMetricsPort, demandWeights, DrillController, evaluateRunThresholds, liveView, loadView,
-  metricsRetentionSeconds, realClock, RequestCounters, runDrillSpec, SafetyStop, ThresholdAbortWatch,
-  type Clock, type ClusterPort, type DrillContext, type DrillResults, type LoadPort,
+  appendHistory,
+  baselineRedlines,
+  makeRunId,
+  prepareOutDir,
+  readSummary,
+  RunWriter,
+  type RunFacts,
+  type Summary,
+} from '../results';
+import {
+  abortingThresholds,
+  buildGuards,
+  countedMetricsPort,
+  demandWeights,
+  DrillController,
+  evaluateRunThresholds,
+  liveView,
+  loadView,
+  metricsRetentionSeconds,
+  realClock,
+  RequestCounters,
+  runDrillSpec,
+  ThresholdAbortWatch,
+  type Clock,
+  type ClusterPort,
+  type DrillContext,
+  type DrillResults,
+  type LoadPort,
 } from '../drill';
 import { clusterFacts, gitFacts, versions } from './facts';
 import { checkForecast } from './forecast-check';
@@ -71,14 +99,18 @@ export interface DrillRunResult {
   comparison?: Comparison | null;
 }
 
-
 /**
  * The controller's view of the running cluster. Killed replicas come back through the driver's
  * per-replica restart when it has one, otherwise by bringing the whole cluster up again (same names
  * and ports; the load is idle between drills, so nothing is in flight).
  */
 class ClusterHolder implements ClusterPort {
-  constructor(public current: RunningCluster, private readonly driver: ClusterDriver, private readonly runId: string, private readonly signal?: AbortSignal) {}
+  constructor(
+    public current: RunningCluster,
+    private readonly driver: ClusterDriver,
+    private readonly runId: string,
+    private readonly signal?: AbortSignal,
+  ) {}
   get spec() {
     return this.current.spec;
   }
@@ -122,14 +154,22 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   checkScenarioAgainstCluster(scenario, spec);
   const forecastFile = opts.forecast ? path.resolve(opts.cwd, opts.forecast) : scenario.forecastFile;
   // Parsed now, not at the end: a broken forecast must fail before any container starts (exit 104).
-  if (forecastFile) checkForecast(forecastFile, spec.dcs.map((d) => d.name));
+  if (forecastFile)
+    checkForecast(
+      forecastFile,
+      spec.dcs.map((d) => d.name),
+    );
   let baselineSummary: Summary | null = null;
   if (opts.baseline) {
     try {
       baselineSummary = (await readSummary(path.resolve(opts.cwd, opts.baseline))).summary;
     } catch (err) {
       if (err instanceof HeadroomError) throw err;
-      throw new ConfigError(opts.baseline, '--baseline', `cannot read its summary.json (${err instanceof Error ? err.message : String(err)}); expected a run directory or summary.json`);
+      throw new ConfigError(
+        opts.baseline,
+        '--baseline',
+        `cannot read its summary.json (${err instanceof Error ? err.message : String(err)}); expected a run directory or summary.json`,
+      );
     }
   }
   const metrics = new Metrics({ retainSeconds: metricsRetentionSeconds(scenario) });
@@ -184,14 +224,31 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     const upStart = Date.now();
     const cluster = await driver.up({ runId, signal: opts.signal });
     holder = new ClusterHolder(cluster, driver, runId, opts.signal);
-    log.info(`cluster ${spec.name}: ${cluster.replicas.length} replicas up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
+    log.info(
+      `cluster ${spec.name}: ${cluster.replicas.length} replicas up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`,
+    );
     if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
     // edge (issue 13): HAProxy started or attached after the cluster; the generator then sends to its frontends.
-    edge = await openDrillEdge({ spec, replicas: cluster.replicas, runId, runDir, driver: opts.driver, logger: log,
-      recordGauge: (m, t, v) => metrics.recordGauge(m, t, v), annotate: (t) => ctrl?.annotate(t) });
+    edge = await openDrillEdge({
+      spec,
+      replicas: cluster.replicas,
+      runId,
+      runDir,
+      driver: opts.driver,
+      logger: log,
+      recordGauge: (m, t, v) => metrics.recordGauge(m, t, v),
+      annotate: (t) => ctrl?.annotate(t),
+    });
     source = await openLoadSource({
-      replicas: edge?.targets ?? loaded.replicas.map((r) => toReplica(r)), mix: scenario.mix, metrics, timeoutMs: scenario.timeoutMs,
-      maxInFlight: scenario.maxInFlight, allowTargets: spec.allowTargets, file: scenario.file, agents: opts.agents, logger: log,
+      replicas: edge?.targets ?? loaded.replicas.map((r) => toReplica(r)),
+      mix: scenario.mix,
+      metrics,
+      timeoutMs: scenario.timeoutMs,
+      maxInFlight: scenario.maxInFlight,
+      allowTargets: spec.allowTargets,
+      file: scenario.file,
+      agents: opts.agents,
+      logger: log,
       onAgentEvent: (e) => ctrl?.annotate(`agent ${e.agent} ${e.type}: ${e.reason}`),
     });
     if (edge) source = edge.wrap(source); // edge (issue 13)
@@ -200,21 +257,45 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     source.start();
     const inner = source.load;
     const load: LoadPort = {
-      setRate: (r) => inner.setRate(r), setWeights: (w) => inner.setWeights(w), setTags: (t) => inner.setTags(t),
+      setRate: (r) => inner.setRate(r),
+      setWeights: (w) => inner.setWeights(w),
+      setTags: (t) => inner.setTags(t),
       // Replicas of the other tiers are watched, not loaded: the router does not know them.
-      markOut: (r) => { if (loadedNames.has(r)) inner.markOut(r); }, markIn: (r) => { if (loadedNames.has(r)) inner.markIn(r); },
-      stats: () => inner.stats(), sendLag: () => inner.sendLag?.() ?? { count: 0, p99: 0, max: 0 }, resetSendLag: () => inner.resetSendLag?.(),
+      markOut: (r) => {
+        if (loadedNames.has(r)) inner.markOut(r);
+      },
+      markIn: (r) => {
+        if (loadedNames.has(r)) inner.markIn(r);
+      },
+      stats: () => inner.stats(),
+      sendLag: () => inner.sendLag?.() ?? { count: 0, p99: 0, max: 0 },
+      resetSendLag: () => inner.resetSendLag?.(),
       outstanding: (r) => (loadedNames.has(r) ? (inner.outstanding?.(r) ?? 0) : 0),
     };
     ctrl = new DrillController({
-      runId, scenario, cluster: holder, load, metrics: source.metricsPort(countedMetricsPort(metrics, counters)), guards, clock,
-      signal: opts.signal, view, logger: log,
-      onStep: (r) => files.appendStep(r), abortCheck: (now) => abortWatch.check(now),
+      runId,
+      scenario,
+      cluster: holder,
+      load,
+      metrics: source.metricsPort(countedMetricsPort(metrics, counters)),
+      guards,
+      clock,
+      signal: opts.signal,
+      view,
+      logger: log,
+      onStep: (r) => files.appendStep(r),
+      abortCheck: (now) => abortWatch.check(now),
     });
     ctrl.start();
     if (opts.onClusterUp) await opts.onClusterUp(holder.current);
     const ctx: DrillContext = {
-      ctrl, scenario, cluster: loaded, clock, results, knownRedlines: baselineSummary ? baselineRedlines(baselineSummary) : {}, logger: log,
+      ctrl,
+      scenario,
+      cluster: loaded,
+      clock,
+      results,
+      knownRedlines: baselineSummary ? baselineRedlines(baselineSummary) : {},
+      logger: log,
       ...(loadTier && loaded !== spec ? { tiers: { cluster: spec, loadTier } } : {}),
     };
     // Warm-up: connections open, code paths JIT-compiled, before the first measurement.
@@ -232,34 +313,51 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   view.close();
   const teardownMs = opts.teardownTimeoutMs ?? 30_000;
   opts.shutdown?.tearingDown(Date.now() + teardownMs);
-  const tornDown = await withinTimeLimit((async () => {
-    if (source) {
-      source.load.setWeights(demandWeights(spec));
-      source.load.setRate(0);
-      await source.stop().catch((e: unknown) => log.warn(`stopping the load: ${String(e)}`));
-    }
-    metrics.end();
-    offSample();
-    await outputs.end().catch((e: unknown) => log.warn(`closing the outputs: ${String(e)}`));
-    if (ctrl) await ctrl.stop();
-    // edge (issue 13): the weights found at start go back before anything is torn down.
-    if (edge) await edge.close().catch((e: unknown) => log.warn(`edge: restoring the weights failed: ${String(e)}; run \`headroom edge restore ${runDir}\``));
-    if (!opts.keep) {
-      try {
-        if (holder) await holder.current.down();
-        const left = await driver.down({ runId }); // this run's containers only: never another run's
-        log.info(`cluster ${spec.name}: torn down${left ? ` (${left} leftover containers removed)` : ''}`);
-      } catch (err) {
-        log.warn(`tearing the cluster down failed: ${err instanceof Error ? err.message : String(err)}; run \`headroom down ${path.relative(opts.cwd, spec.file)}\``);
+  const tornDown = await withinTimeLimit(
+    (async () => {
+      if (source) {
+        source.load.setWeights(demandWeights(spec));
+        source.load.setRate(0);
+        await source.stop().catch((e: unknown) => log.warn(`stopping the load: ${String(e)}`));
       }
-    } else if (holder) {
-      log.info(`cluster ${spec.name}: kept running (--keep); \`headroom down ${path.relative(opts.cwd, spec.file)}\` removes it`);
-    }
-  })(), teardownMs);
-  if (!tornDown) log.warn(`the teardown did not end within ${teardownMs / 1000} s: the containers of cluster ${spec.name} (run ${runId}) may be left; ${downHint}`);
+      metrics.end();
+      offSample();
+      await outputs.end().catch((e: unknown) => log.warn(`closing the outputs: ${String(e)}`));
+      if (ctrl) await ctrl.stop();
+      // edge (issue 13): the weights found at start go back before anything is torn down.
+      if (edge)
+        await edge
+          .close()
+          .catch((e: unknown) =>
+            log.warn(`edge: restoring the weights failed: ${String(e)}; run \`headroom edge restore ${runDir}\``),
+          );
+      if (!opts.keep) {
+        try {
+          if (holder) await holder.current.down();
+          const left = await driver.down({ runId }); // this run's containers only: never another run's
+          log.info(`cluster ${spec.name}: torn down${left ? ` (${left} leftover containers removed)` : ''}`);
+        } catch (err) {
+          log.warn(
+            `tearing the cluster down failed: ${err instanceof Error ? err.message : String(err)}; run \`headroom down ${path.relative(opts.cwd, spec.file)}\``,
+          );
+        }
+      } else if (holder) {
+        log.info(
+          `cluster ${spec.name}: kept running (--keep); \`headroom down ${path.relative(opts.cwd, spec.file)}\` removes it`,
+        );
+      }
+    })(),
+    teardownMs,
+  );
+  if (!tornDown)
+    log.warn(
+      `the teardown did not end within ${teardownMs / 1000} s: the containers of cluster ${spec.name} (run ${runId}) may be left; ${downHint}`,
+    );
 
   const thresholds = evaluateRunThresholds(scenario, metrics);
-  const thresholdsFailed = Object.entries(thresholds).filter(([, v]) => !v.ok).map(([k]) => k);
+  const thresholdsFailed = Object.entries(thresholds)
+    .filter(([, v]) => !v.ok)
+    .map(([k]) => k);
   // A failed threshold, a survivor of a lost DC that broke, a safety stop: failed, exit 99, each reason listed.
   const verdict = runVerdict({ failure, thresholds, failovers: results.failovers });
   const status = verdict.status;
@@ -267,9 +365,20 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   const failures = verdict.failures;
   const endedAt = new Date();
   const summary: Summary = {
-    runId, status, scenario: scenario.name, scenarioFile: scenario.file, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(),
-    cluster: clusterFacts(spec), ...results, thresholds,
-    ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : failures.length ? { error: failuresText(failures) } : {}),
+    runId,
+    status,
+    scenario: scenario.name,
+    scenarioFile: scenario.file,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    cluster: clusterFacts(spec),
+    ...results,
+    thresholds,
+    ...(failure
+      ? { error: failure instanceof Error ? failure.message : String(failure) }
+      : failures.length
+        ? { error: failuresText(failures) }
+        : {}),
     ...(failures.length ? { failures } : {}),
   };
   // A full or read-only disk: say where and why, keep what is there (steps.ndjson's complete lines), exit 106.
@@ -281,8 +390,12 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     if (!(err instanceof WriteFailed)) throw err;
     writeFailure ??= err;
   }
-  if (failure && !(failure instanceof Interrupted)) log.warn(`drill ended early: ${failure instanceof Error ? failure.message : String(failure)}`);
-  if (failure instanceof Interrupted) log.warn(`interrupted by ${failure.signal}: ${ctrl?.stepsRun ?? 0} steps kept in ${path.join(runDir, 'steps.ndjson')}`);
+  if (failure && !(failure instanceof Interrupted))
+    log.warn(`drill ended early: ${failure instanceof Error ? failure.message : String(failure)}`);
+  if (failure instanceof Interrupted)
+    log.warn(
+      `interrupted by ${failure.signal}: ${ctrl?.stepsRun ?? 0} steps kept in ${path.join(runDir, 'steps.ndjson')}`,
+    );
   if (thresholdsFailed.length) log.warn(`thresholds failed: ${thresholdsFailed.join(', ')}`);
   for (const f of failures.filter((x) => x.kind === 'survivor')) log.warn(`survivor broke: ${f.name}: ${f.detail}`);
 
@@ -294,19 +407,35 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   }
   try {
     const historyFile = path.join(path.dirname(runDir), 'history.ndjson');
-    const report = await writeReport(runDir, { forecastFile, baselineRunDir: opts.baseline ? path.resolve(opts.cwd, opts.baseline) : undefined, historyFile });
+    const report = await writeReport(runDir, {
+      forecastFile,
+      baselineRunDir: opts.baseline ? path.resolve(opts.cwd, opts.baseline) : undefined,
+      historyFile,
+    });
     indexHtml = report.indexHtml;
     comparison = report.comparison ?? null;
     if (status === 'passed' || status === 'failed') await appendHistory(historyFile, report.summary);
     if (report.comparison) {
-      for (const t of report.comparison.types) log.info(`compare ${t.serverType}: ${t.redlineA ?? '-'} → ${t.redlineB ?? '-'} req/s per replica${t.notes.length ? ` (${t.notes.join('; ')})` : ''}`);
+      for (const t of report.comparison.types)
+        log.info(
+          `compare ${t.serverType}: ${t.redlineA ?? '-'} → ${t.redlineB ?? '-'} req/s per replica${t.notes.length ? ` (${t.notes.join('; ')})` : ''}`,
+        );
       if (report.comparison.regressed.length && exitCode === ExitCode.ok) {
         log.warn(`regression against ${opts.baseline}: ${report.comparison.regressed.join(', ')}`);
         exitCode = ExitCode.thresholdsFailed;
         // The page shows the regression from its comparison; summary.json says it too.
-        const regressed = report.comparison.regressed.map((t) => ({ kind: 'regression' as const, name: t, detail: `redline regressed against ${opts.baseline}` }));
+        const regressed = report.comparison.regressed.map((t) => ({
+          kind: 'regression' as const,
+          name: t,
+          detail: `redline regressed against ${opts.baseline}`,
+        }));
         const all = [...(report.summary.failures ?? []), ...regressed];
-        files.writeSummary({ ...report.summary, status: 'failed', failures: all, error: report.summary.error ?? failuresText(all) });
+        files.writeSummary({
+          ...report.summary,
+          status: 'failed',
+          failures: all,
+          error: report.summary.error ?? failuresText(all),
+        });
       }
     }
     opts.stdout.write(`${indexHtml}\n`);
@@ -314,15 +443,25 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     log.warn(`writing the report failed: ${err instanceof Error ? err.message : String(err)}`);
     if (err instanceof WriteFailed) {
       // The summary must not say "passed" beside a report that could not be written.
-      try { files.writeSummary({ ...summary, status: 'error', error: err.message }); } catch { /* the disk is still full */ }
+      try {
+        files.writeSummary({ ...summary, status: 'error', error: err.message });
+      } catch {
+        /* the disk is still full */
+      }
       opts.stderr.write(`headroom: ${err.message}\nhint: ${err.hint}\n`);
-      return { exitCode: ExitCode.writeFailed, runDir, indexHtml: null, summary: { ...summary, status: 'error', error: err.message } };
+      return {
+        exitCode: ExitCode.writeFailed,
+        runDir,
+        indexHtml: null,
+        summary: { ...summary, status: 'error', error: err.message },
+      };
     }
     if (exitCode === ExitCode.ok) exitCode = err instanceof ConfigError ? ExitCode.invalidConfig : ExitCode.internal;
   }
   if (failure && !(failure instanceof HeadroomError) && exitCode === ExitCode.internal) {
     opts.stderr.write(`headroom: internal error: ${failure instanceof Error ? failure.stack : String(failure)}\n`);
   }
-  if (failure instanceof ClusterError) opts.stderr.write(`headroom: ${failure.message}\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`);
+  if (failure instanceof ClusterError)
+    opts.stderr.write(`headroom: ${failure.message}\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`);
   return { exitCode, runDir, indexHtml, summary, comparison };
 }

@@ -20,17 +20,29 @@ const clusterName = 'tier-test-2tier';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-two-tier-'));
 const clusterFile = path.join(tmp, 'cluster.yaml');
 
-fs.writeFileSync(clusterFile, fs.readFileSync(path.join(root, 'clusters', 'local-2tier.yaml'), 'utf8')
-  .replace(/^name: local-2tier$/m, `name: ${clusterName}`).replace(/^ports: 20200-20299$/m, 'ports: 13200-13299'));
+fs.writeFileSync(
+  clusterFile,
+  fs
+    .readFileSync(path.join(root, 'clusters', 'local-2tier.yaml'), 'utf8')
+    .replace(/^name: local-2tier$/m, `name: ${clusterName}`)
+    .replace(/^ports: 20200-20299$/m, 'ports: 13200-13299'),
+);
 fs.copyFileSync(path.join(root, 'clusters', 'forecast.2tier.csv'), path.join(tmp, 'forecast.csv'));
 // The shipped scenario as it is, on this test's cluster.
-fs.writeFileSync(path.join(tmp, 'scenario.ts'), [
-  `import base from ${JSON.stringify(path.join(root, 'scenarios', 'two-tier'))};`,
-  "export default { ...base, cluster: './cluster.yaml', forecast: './forecast.csv' };",
-].join('\n'));
+fs.writeFileSync(
+  path.join(tmp, 'scenario.ts'),
+  [
+    `import base from ${JSON.stringify(path.join(root, 'scenarios', 'two-tier'))};`,
+    "export default { ...base, cluster: './cluster.yaml', forecast: './forecast.csv' };",
+  ].join('\n'),
+);
 
 function containersLeft(): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--filter', `label=headroom.cluster=${clusterName}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '-aq', '--filter', `label=headroom.cluster=${clusterName}`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
 }
 
 after(async () => {
@@ -44,14 +56,22 @@ test('two-tier: the backend tier limits the web redline and the drain; the plan 
   let log = '';
   stderr.on('data', (d) => (log += d));
   const result = await runScenario({
-    scenarioFile: path.join(tmp, 'scenario.ts'), outDir: out, cwd: root, stdout: new PassThrough(), stderr, logger: silentLogger, tty: false,
+    scenarioFile: path.join(tmp, 'scenario.ts'),
+    outDir: out,
+    cwd: root,
+    stdout: new PassThrough(),
+    stderr,
+    logger: silentLogger,
+    tty: false,
   });
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
   assert.notEqual(summary.status, 'error', `${summary.error ?? ''}\n${log}`);
   assert.ok(result.exitCode === 0 || result.exitCode === 99, log);
 
   const took = (Date.parse(summary.endedAt) - Date.parse(summary.startedAt)) / 1000;
-  console.log(`two-tier figures: ${JSON.stringify({ took, redlines: summary.redlines, drains: summary.drains, plan: summary.plan })}`);
+  console.log(
+    `two-tier figures: ${JSON.stringify({ took, redlines: summary.redlines, drains: summary.drains, plan: summary.plan })}`,
+  );
   // The redline of the web tier: measured on the front, limited by the backend.
   assert.equal(summary.redlines.length, 1);
   const web = summary.redlines[0];
@@ -72,14 +92,26 @@ test('two-tier: the backend tier limits the web redline and the drain; the plan 
   assert.equal(drain.limitedByTier, 'backend', JSON.stringify(drain));
 
   // Steps that broke name the tier; backend pools were watched, never marked out for lack of requests.
-  const steps = fs.readFileSync(path.join(out, 'steps.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StepRecord);
+  const steps = fs
+    .readFileSync(path.join(out, 'steps.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as StepRecord);
   assert.ok(steps.some((s) => s.verdict === 'breached' && s.brokenTier === 'backend'));
-  assert.ok(!steps.some((s) => s.annotations.some((a) => /backend-small-\d+ marked out/.test(a))), 'a backend replica was marked out');
+  assert.ok(
+    !steps.some((s) => s.annotations.some((a) => /backend-small-\d+ marked out/.test(a))),
+    'a backend replica was marked out',
+  );
 
   // The plan: rows for both tiers in both DCs, and the backend named as the bottleneck.
   const plan = summary.plan!;
   assert.ok(plan, 'no plan in summary.json');
-  assert.deepEqual([...new Set(plan.plan.map((r) => `${r.tier}/${r.dc}`))].sort(), ['backend/euw1', 'backend/use1', 'web/euw1', 'web/use1']);
+  assert.deepEqual([...new Set(plan.plan.map((r) => `${r.tier}/${r.dc}`))].sort(), [
+    'backend/euw1',
+    'backend/use1',
+    'web/euw1',
+    'web/use1',
+  ]);
   assert.equal(plan.bottleneckTier, 'backend');
   assert.deepEqual(containersLeft(), []);
 });

@@ -10,22 +10,49 @@ import { runVerdict } from './verdict';
 
 async function loseUse1(totalRps: number) {
   const capacity = { small: 100, large: 200 };
-  const spec = fakeCluster([
-    { dc: 'use1', demand: 45, types: { small: 2, large: 1 } },
-    { dc: 'usw2', demand: 30, types: { small: 1, large: 1 } },
-    { dc: 'euw1', demand: 25, types: { small: 1, large: 1 } },
-  ], capacity);
+  const spec = fakeCluster(
+    [
+      { dc: 'use1', demand: 45, types: { small: 2, large: 1 } },
+      { dc: 'usw2', demand: 30, types: { small: 1, large: 1 } },
+      { dc: 'euw1', demand: 25, types: { small: 1, large: 1 } },
+    ],
+    capacity,
+  );
   const input: ScenarioInput = {
-    name: 'fake', cluster: 'fake.yaml', baselineRps: 100, mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
-    guards: { http_req_duration: ['p(99)<250'] }, safety: { maxErrorRate: 0.5, maxTotalRps: 2000 }, settle: '2s', measure: '6s', guardDelay: '2s',
+    name: 'fake',
+    cluster: 'fake.yaml',
+    baselineRps: 100,
+    mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
+    guards: { http_req_duration: ['p(99)<250'] },
+    safety: { maxErrorRate: 0.5, maxTotalRps: 2000 },
+    settle: '2s',
+    measure: '6s',
+    guardDelay: '2s',
     drills: [{ kind: 'lose-dc', name: 'lose', dc: 'use1', totalRps }],
   };
   const scenario = validateScenario(input, '/fake/scenario.ts');
   const world = new FakeWorld(spec, capacity);
   const clock = new VirtualClock();
   world.now = () => clock.now();
-  const ctrl = new DrillController({ runId: 'r1', scenario, cluster: world, load: world, metrics: world, guards: [fakeP99Guard(world)], clock, onStep: () => {} });
-  const ctx: DrillContext = { ctrl, scenario, cluster: spec, clock, results: { redlines: [], sweeps: [], drains: [], failovers: [] }, knownRedlines: {}, logger: { info() {}, warn() {}, debug() {} } };
+  const ctrl = new DrillController({
+    runId: 'r1',
+    scenario,
+    cluster: world,
+    load: world,
+    metrics: world,
+    guards: [fakeP99Guard(world)],
+    clock,
+    onStep: () => {},
+  });
+  const ctx: DrillContext = {
+    ctrl,
+    scenario,
+    cluster: spec,
+    clock,
+    results: { redlines: [], sweeps: [], drains: [], failovers: [] },
+    knownRedlines: {},
+    logger: { info() {}, warn() {}, debug() {} },
+  };
   ctrl.start();
   try {
     for (const d of scenario.drills) await runDrillSpec(ctx, d);
@@ -49,13 +76,24 @@ test('lose-dc whose survivor breaks: status failed, exit 99, the survivor and it
 });
 
 test('lose-dc whose survivors hold, no failed threshold: passed, exit 0, no failures', async () => {
-  const v = runVerdict({ failure: null, thresholds: { 'http_req_failed: rate<0.05': { ok: true, value: 0 } }, failovers: await loseUse1(150) });
+  const v = runVerdict({
+    failure: null,
+    thresholds: { 'http_req_failed: rate<0.05': { ok: true, value: 0 } },
+    failovers: await loseUse1(150),
+  });
   assert.deepEqual(v, { status: 'passed', exitCode: 0, failures: [] });
 });
 
 test('a failed threshold and an abortOnFail abort are named; an interruption stays 105', () => {
-  const thresholds = { 'http_req_failed: rate<0.05': { ok: false, value: 0.2 }, 'dropped_iterations: count<100': { ok: false, value: 300 } };
-  const aborted = runVerdict({ failure: new ThresholdAbort('http_req_failed: rate<0.05', 0.2), thresholds, failovers: [] });
+  const thresholds = {
+    'http_req_failed: rate<0.05': { ok: false, value: 0.2 },
+    'dropped_iterations: count<100': { ok: false, value: 300 },
+  };
+  const aborted = runVerdict({
+    failure: new ThresholdAbort('http_req_failed: rate<0.05', 0.2),
+    thresholds,
+    failovers: [],
+  });
   assert.equal(aborted.status, 'failed');
   assert.equal(aborted.exitCode, 99);
   assert.deepEqual(aborted.failures, [

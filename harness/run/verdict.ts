@@ -24,11 +24,19 @@ export function runFailures(end: RunEnding): RunFailure[] {
   const failures: RunFailure[] = [];
   const { failure } = end;
   if (failure instanceof ThresholdAbort) {
-    failures.push({ kind: 'threshold', name: failure.threshold, detail: `abortOnFail: the run was aborted (${fmt(failure.value)})` });
+    failures.push({
+      kind: 'threshold',
+      name: failure.threshold,
+      detail: `abortOnFail: the run was aborted (${fmt(failure.value)})`,
+    });
   } else if (failure instanceof SafetyStop) {
     failures.push({ kind: 'safety', name: 'safety', detail: failure.what });
   } else if (failure && !(failure instanceof Interrupted)) {
-    failures.push({ kind: 'error', name: failure instanceof Error ? failure.name : 'error', detail: failure instanceof Error ? failure.message : String(failure) });
+    failures.push({
+      kind: 'error',
+      name: failure instanceof Error ? failure.name : 'error',
+      detail: failure instanceof Error ? failure.message : String(failure),
+    });
   }
   for (const [name, t] of Object.entries(end.thresholds)) {
     if (t.ok || (failure instanceof ThresholdAbort && failure.threshold === name)) continue;
@@ -38,7 +46,11 @@ export function runFailures(end: RunEnding): RunFailure[] {
     for (const s of f.survivors) {
       if (s.held) continue;
       const load = `${s.loadRps} req/s${s.loadFraction !== null ? `, ${Math.round(s.loadFraction * 100)}% of its capacity` : ''}`;
-      failures.push({ kind: 'survivor', name: `${f.lostDc} lost → ${s.dc}`, detail: `${s.brokenBy ?? 'a guard'} broke at ${load} (drill ${f.drill})` });
+      failures.push({
+        kind: 'survivor',
+        name: `${f.lostDc} lost → ${s.dc}`,
+        detail: `${s.brokenBy ?? 'a guard'} broke at ${load} (drill ${f.drill})`,
+      });
     }
   }
   return failures;

@@ -8,7 +8,9 @@ export const headroomJs = path.join(projectRoot, 'harness', 'cli', 'headroom.js'
 
 export function docker(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('docker', args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(new Error(`docker ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout))),
+    execFile('docker', args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`docker ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
+    ),
   );
 }
 
@@ -40,7 +42,11 @@ export interface CliResult {
 /** Runs `node harness/cli/headroom.js ...args` to its end. */
 export function headroom(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [headroomJs, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [headroomJs, ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

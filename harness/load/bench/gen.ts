@@ -5,7 +5,12 @@ import { LoadEngine } from '../engine';
 import { Metrics } from '../../metrics';
 import type { Replica } from '../../cluster';
 
-interface Opts { connections?: number; seconds: number; warmupSeconds: number; rate?: number }
+interface Opts {
+  connections?: number;
+  seconds: number;
+  warmupSeconds: number;
+  rate?: number;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuS = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
@@ -17,13 +22,31 @@ const memoryMb = () => {
 
 function replicaOf(url: string): Replica {
   const u = new URL(url);
-  return { name: 'bench', region: 'local', dc: 'local', pool: 'local/bench', serverType: 'bench', index: 0, host: u.hostname, httpPort: Number(u.port), grpcPort: 0, http: u.origin, grpc: '' };
+  return {
+    name: 'bench',
+    region: 'local',
+    dc: 'local',
+    pool: 'local/bench',
+    serverType: 'bench',
+    index: 0,
+    host: u.hostname,
+    httpPort: Number(u.port),
+    grpcPort: 0,
+    http: u.origin,
+    grpc: '',
+  };
 }
 
 async function headroom(mode: string, url: string, o: Opts) {
   const metrics = new Metrics({ retainSeconds: 60 });
-  const engine = new LoadEngine({ replicas: [replicaOf(url)], mix: { endpoints: [{ name: 'bench', weight: 1, protocol: 'http', path: new URL(url).pathname }] }, metrics, maxInFlight: 2000 });
-  const drive = (on: boolean) => (mode === 'closed' ? engine.setVus(on ? o.connections ?? 10 : 0) : engine.setRate(on ? o.rate! : 0));
+  const engine = new LoadEngine({
+    replicas: [replicaOf(url)],
+    mix: { endpoints: [{ name: 'bench', weight: 1, protocol: 'http', path: new URL(url).pathname }] },
+    metrics,
+    maxInFlight: 2000,
+  });
+  const drive = (on: boolean) =>
+    mode === 'closed' ? engine.setVus(on ? (o.connections ?? 10) : 0) : engine.setRate(on ? o.rate! : 0);
   drive(true);
   engine.start();
   await sleep(o.warmupSeconds * 1000);
@@ -47,10 +70,25 @@ async function headroom(mode: string, url: string, o: Opts) {
   const sent = s1.sent - s0.sent;
   const completed = s1.completed - s0.completed;
   return {
-    tool: 'headroom', mode, seconds, requests: completed, sent, failed: s1.failed - s0.failed, dropped: s1.dropped - s0.dropped,
-    rate: sent / seconds, cpuS: cpuS(c1), perCpuS: completed / cpuS(c1),
-    sendLagP50Ms: lag.p50, sendLagP99Ms: lag.p99, sendLagMaxMs: lag.max,
-    p50Ms: w.percentile(50), p99Ms: w.percentile(99), rssStartMb: mem0.rss, rssEndMb: mem1.rss, heapStartMb: mem0.heap, heapEndMb: mem1.heap,
+    tool: 'headroom',
+    mode,
+    seconds,
+    requests: completed,
+    sent,
+    failed: s1.failed - s0.failed,
+    dropped: s1.dropped - s0.dropped,
+    rate: sent / seconds,
+    cpuS: cpuS(c1),
+    perCpuS: completed / cpuS(c1),
+    sendLagP50Ms: lag.p50,
+    sendLagP99Ms: lag.p99,
+    sendLagMaxMs: lag.max,
+    p50Ms: w.percentile(50),
+    p99Ms: w.percentile(99),
+    rssStartMb: mem0.rss,
+    rssEndMb: mem1.rss,
+    heapStartMb: mem0.heap,
+    heapEndMb: mem1.heap,
   };
 }
 
@@ -67,8 +105,18 @@ async function autocannon(mode: string, url: string, o: Opts) {
   const seconds = (performance.now() - t0) / 1000;
   const requests = r.requests.total as number;
   return {
-    tool: 'autocannon', mode, seconds, requests, sent: requests, failed: (r.errors as number) + (r.non2xx as number), dropped: 0,
-    rate: requests / (r.duration as number), cpuS: cpuS(c1), perCpuS: requests / cpuS(c1), p50Ms: r.latency.p50, p99Ms: r.latency.p99,
+    tool: 'autocannon',
+    mode,
+    seconds,
+    requests,
+    sent: requests,
+    failed: (r.errors as number) + (r.non2xx as number),
+    dropped: 0,
+    rate: requests / (r.duration as number),
+    cpuS: cpuS(c1),
+    perCpuS: requests / cpuS(c1),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
   };
 }
 

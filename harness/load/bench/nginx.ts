@@ -1,12 +1,15 @@
 // nginx from Debian as the bench's server: its own prefix in a temp dir, one worker, a small static
 // answer on a port of the load engine's range; stopped by its PID.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export interface Nginx { url: string; stop(): Promise<void> }
+export interface Nginx {
+  url: string;
+  stop(): Promise<void>;
+}
 
 function nginxBinary(): string {
   for (const p of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (fs.existsSync(p)) return p;
@@ -17,7 +20,9 @@ export async function startNginx(port: number): Promise<Nginx> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-bench-nginx-'));
   for (const d of ['logs', 'tmp']) fs.mkdirSync(path.join(dir, d));
   const conf = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(conf, `
+  fs.writeFileSync(
+    conf,
+    `
 daemon off;
 master_process off;
 worker_processes 1;
@@ -38,15 +43,21 @@ http {
     location / { default_type text/plain; return 200 "hello from headroom's bench\\n"; }
   }
 }
-`);
-  const child: ChildProcess = spawn(nginxBinary(), ['-p', dir, '-c', conf, '-e', `${dir}/logs/error.log`], { stdio: ['ignore', 'ignore', 'pipe'] });
+`,
+  );
+  const child: ChildProcess = spawn(nginxBinary(), ['-p', dir, '-c', conf, '-e', `${dir}/logs/error.log`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   const deadline = Date.now() + 5000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) break;

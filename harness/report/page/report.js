@@ -1,8 +1,7 @@
 // The report page's script: draws the data embedded in #report-data (built by view-model.ts).
 // Every string from the run is put into the page with textContent or drawn on a canvas, never
 // parsed as HTML.
-(function () {
-  'use strict';
+(() => {
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var root = document.getElementById('report');
 
@@ -24,11 +23,15 @@
   function table(spec, cls) {
     var t = el('table', cls || 'numbers');
     var head = add(el('thead'), el('tr'));
-    spec.columns.forEach(function (c) { head.firstChild.appendChild(el('th', null, c)); });
+    spec.columns.forEach((c) => {
+      head.firstChild.appendChild(el('th', null, c));
+    });
     var body = el('tbody');
-    spec.rows.forEach(function (row) {
+    spec.rows.forEach((row) => {
       var tr = el('tr');
-      row.forEach(function (v) { tr.appendChild(el('td', typeof v === 'number' || v === null ? 'num' : null, cellText(v))); });
+      row.forEach((v) => {
+        tr.appendChild(el('td', typeof v === 'number' || v === null ? 'num' : null, cellText(v)));
+      });
       body.appendChild(tr);
     });
     return add(t, head, body);
@@ -36,19 +39,26 @@
 
   // --- header -------------------------------------------------------------------------------
   var header = el('header', 'top');
-  var badge = el('span', 'badge ' + data.status, data.status);
+  var badge = el('span', `badge ${data.status}`, data.status);
   // The badge says why: the threshold, the survivor, the regression.
   var reasons = (data.reasons || []).length ? el('span', 'badge-reasons', data.reasons.join(' · ')) : null;
-  add(header, add(el('div', 'brand'), el('span', 'logo', 'headroom'), el('span', 'muted', 'capacity report')),
-    reasons ? add(el('h1'), el('span', 'scenario', data.scenario), badge, reasons) : add(el('h1'), el('span', 'scenario', data.scenario), badge),
-    el('p', 'subtitle', 'cluster ' + data.cluster + ' · run ' + data.runId));
+  add(
+    header,
+    add(el('div', 'brand'), el('span', 'logo', 'headroom'), el('span', 'muted', 'capacity report')),
+    reasons
+      ? add(el('h1'), el('span', 'scenario', data.scenario), badge, reasons)
+      : add(el('h1'), el('span', 'scenario', data.scenario), badge),
+    el('p', 'subtitle', `cluster ${data.cluster} · run ${data.runId}`),
+  );
   var verdict = el('ul', 'verdict');
-  data.verdict.forEach(function (line) { verdict.appendChild(el('li', null, line)); });
+  data.verdict.forEach((line) => {
+    verdict.appendChild(el('li', null, line));
+  });
   add(header, verdict);
   var nav = el('nav', 'toc');
-  data.sections.forEach(function (s) {
+  data.sections.forEach((s) => {
     var a = el('a', null, s.title);
-    a.setAttribute('href', '#' + s.id);
+    a.setAttribute('href', `#${s.id}`);
     nav.appendChild(a);
   });
   add(header, nav);
@@ -57,7 +67,7 @@
   // --- charts -------------------------------------------------------------------------------
   var paper = {
     id: 'paper',
-    beforeDraw: function (chart) {
+    beforeDraw: (chart) => {
       var ctx = chart.ctx;
       ctx.save();
       ctx.fillStyle = '#ffffff';
@@ -80,15 +90,20 @@
     };
     if (spec.min !== undefined && spec.min !== null) a.min = spec.min;
     if (spec.max !== undefined && spec.max !== null) a.max = spec.max;
-    if (spec.percent) a.ticks = { callback: function (v) { return Math.round(v * 100) + '%'; } };
+    if (spec.percent) a.ticks = { callback: (v) => `${Math.round(v * 100)}%` };
     if (spec.type === 'logarithmic') {
-      a.ticks = { callback: function (v) { var s = String(v); return /^(1|2|5)0*(\.0+)?$|^0\.0*(1|2|5)$/.test(s) ? v.toLocaleString('en-US') : ''; } };
+      a.ticks = {
+        callback: (v) => {
+          var s = String(v);
+          return /^(1|2|5)0*(\.0+)?$|^0\.0*(1|2|5)$/.test(s) ? v.toLocaleString('en-US') : '';
+        },
+      };
     }
     return a;
   }
 
   function chartConfig(spec) {
-    var datasets = spec.datasets.map(function (d) {
+    var datasets = spec.datasets.map((d) => {
       var ds = {
         label: d.label,
         data: d.data,
@@ -109,12 +124,16 @@
       if (d.stack) ds.stack = d.stack;
       // An interval band: the closed path its points draw, filled.
       if (d.fill !== undefined) ds.fill = d.fill;
-      if (ds.type === 'bar' || (!d.type && spec.type === 'bar')) { ds.borderRadius = 3; ds.maxBarThickness = 46; ds.pointStyle = 'rectRounded'; }
+      if (ds.type === 'bar' || (!d.type && spec.type === 'bar')) {
+        ds.borderRadius = 3;
+        ds.maxBarThickness = 46;
+        ds.pointStyle = 'rectRounded';
+      }
       return ds;
     });
     var scales = { x: axis(spec.x, 'bottom', spec.stacked), y: axis(spec.y, 'left', spec.stacked) };
     if (spec.y2) scales.y2 = axis(spec.y2, 'right', false);
-    var percentAxes = { y: !!spec.y.percent, y2: !!(spec.y2 && spec.y2.percent) };
+    var percentAxes = { y: !!spec.y.percent, y2: !!spec.y2?.percent };
     return {
       type: spec.type,
       data: { labels: spec.labels, datasets: datasets },
@@ -130,11 +149,13 @@
           legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12, usePointStyle: true, padding: 14 } },
           tooltip: {
             callbacks: {
-              label: function (ctx) {
+              label: (ctx) => {
                 var v = ctx.parsed.y;
-                if (v === null || v === undefined) return ctx.dataset.label + ': –';
-                var shown = percentAxes[ctx.dataset.yAxisID] ? (v * 100).toFixed(1) + '%' : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
-                return ctx.dataset.label + ': ' + shown;
+                if (v === null || v === undefined) return `${ctx.dataset.label}: –`;
+                var shown = percentAxes[ctx.dataset.yAxisID]
+                  ? `${(v * 100).toFixed(1)}%`
+                  : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+                return `${ctx.dataset.label}: ${shown}`;
               },
             },
           },
@@ -145,7 +166,7 @@
 
   function savePng(canvas, name) {
     var a = document.createElement('a');
-    a.download = name + '.png';
+    a.download = `${name}.png`;
     a.href = canvas.toDataURL('image/png');
     document.body.appendChild(a);
     a.click();
@@ -167,40 +188,58 @@
     frame.appendChild(canvas);
     var tableFrame = add(el('div', 'table-frame'), table(spec.table));
     add(card, head, add(el('div', spec.tableBelow ? 'card-body stacked' : 'card-body'), frame, tableFrame));
-    button.addEventListener('click', function () { savePng(canvas, spec.id); });
+    button.addEventListener('click', () => {
+      savePng(canvas, spec.id);
+    });
     return { card: card, canvas: canvas };
   }
 
   var pending = [];
-  data.sections.forEach(function (s) {
+  data.sections.forEach((s) => {
     var section = el('section', 'section');
     section.id = s.id;
     add(section, el('h2', null, s.title), s.intro ? el('p', 'intro', s.intro) : null);
-    if (s.tiles && s.tiles.length) {
+    if (s.tiles?.length) {
       var tiles = el('div', 'tiles');
-      s.tiles.forEach(function (t) {
-        add(tiles, add(el('div', 'tile ' + (t.tone || 'neutral')), el('div', 'tile-label', t.label), el('div', 'tile-value', t.value), t.detail ? el('div', 'tile-detail', t.detail) : null));
+      s.tiles.forEach((t) => {
+        add(
+          tiles,
+          add(
+            el('div', `tile ${t.tone || 'neutral'}`),
+            el('div', 'tile-label', t.label),
+            el('div', 'tile-value', t.value),
+            t.detail ? el('div', 'tile-detail', t.detail) : null,
+          ),
+        );
       });
       section.appendChild(tiles);
     }
     if (s.id === 'overview') {
       var facts = el('dl', 'facts');
-      data.facts.forEach(function (f) { add(facts, el('dt', null, f[0]), el('dd', null, f[1])); });
+      data.facts.forEach((f) => {
+        add(facts, el('dt', null, f[0]), el('dd', null, f[1]));
+      });
       section.appendChild(add(el('div', 'card'), el('h3', null, 'Run facts'), facts));
     }
-    (s.tables || []).forEach(function (t) {
-      section.appendChild(add(el('div', 'card'), el('h3', null, t.title), add(el('div', 'table-frame wide'), table(t))));
+    (s.tables || []).forEach((t) => {
+      section.appendChild(
+        add(el('div', 'card'), el('h3', null, t.title), add(el('div', 'table-frame wide'), table(t))),
+      );
     });
-    s.charts.forEach(function (spec) {
+    s.charts.forEach((spec) => {
       var c = chartCard(spec);
       section.appendChild(c.card);
       pending.push({ spec: spec, canvas: c.canvas });
     });
     root.appendChild(section);
   });
-  var footer = el('footer', 'muted', 'Written by ' + data.generatedBy + '. Self-contained: works offline; every chart has its numbers beside it.');
+  var footer = el(
+    'footer',
+    'muted',
+    `Written by ${data.generatedBy}. Self-contained: works offline; every chart has its numbers beside it.`,
+  );
   root.appendChild(footer);
 
-  window.__headroomCharts = pending.map(function (p) { return new Chart(p.canvas, chartConfig(p.spec)); });
+  window.__headroomCharts = pending.map((p) => new Chart(p.canvas, chartConfig(p.spec)));
   document.body.setAttribute('data-rendered', String(pending.length));
 })();

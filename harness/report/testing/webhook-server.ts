@@ -18,7 +18,11 @@ export interface WebhookBehaviour {
 }
 
 /** Listens on the first free port of [firstPort, lastPort] on 127.0.0.1. */
-export async function startWebhookServer(firstPort: number, lastPort: number, behaviour: WebhookBehaviour = {}): Promise<WebhookServer> {
+export async function startWebhookServer(
+  firstPort: number,
+  lastPort: number,
+  behaviour: WebhookBehaviour = {},
+): Promise<WebhookServer> {
   const received: WebhookServer['received'] = [];
   let failuresLeft = behaviour.failFirst ?? 0;
   const server = http.createServer((req, res) => {
@@ -27,7 +31,11 @@ export async function startWebhookServer(firstPort: number, lastPort: number, be
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* kept as text */ }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* kept as text */
+      }
       received.push({ contentType: req.headers['content-type'], body });
       if (behaviour.hang) return;
       if (failuresLeft > 0) {
@@ -51,10 +59,11 @@ export async function startWebhookServer(firstPort: number, lastPort: number, be
       return {
         url: `http://127.0.0.1:${port}/hook`,
         received,
-        close: () => new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
+        close: () =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
       };
     }
   }

@@ -50,9 +50,17 @@ export function cpuTruth(readings: readonly CpuReading[], cpus: number, limit: n
   const points = readings.map((r) => ({ rps: r.rps, share: cpuShareOf(r, cpus) }));
   const fit = readings.length >= 2 ? line(points.map((p) => ({ x: p.rps, y: p.share }))) : null;
   if (!fit || !(fit.slope > 0)) {
-    throw new Error(`accuracy: no rising line through the CPU readings ${JSON.stringify(points)}; expected two or more loads with more CPU at more load`);
+    throw new Error(
+      `accuracy: no rising line through the CPU readings ${JSON.stringify(points)}; expected two or more loads with more CPU at more load`,
+    );
   }
-  return { rps: (limit - fit.intercept) / fit.slope, intercept: fit.intercept, slope: fit.slope, cpuMsPerRequest: fit.slope * cpus * 1000, points };
+  return {
+    rps: (limit - fit.intercept) / fit.slope,
+    intercept: fit.intercept,
+    slope: fit.slope,
+    cpuMsPerRequest: fit.slope * cpus * 1000,
+    points,
+  };
 }
 
 export interface AccuracyCase {
@@ -68,7 +76,10 @@ export interface AccuracyRow extends AccuracyCase {
   contained: boolean | null;
 }
 
-export interface AccuracyTargets { medianError: number; worstError: number }
+export interface AccuracyTargets {
+  medianError: number;
+  worstError: number;
+}
 export const accuracyTargets: AccuracyTargets = { medianError: 0.03, worstError: 0.06 };
 
 export interface AccuracyReport {
@@ -79,19 +90,27 @@ export interface AccuracyReport {
   meetsTargets: boolean;
 }
 
-export function accuracyReport(cases: readonly AccuracyCase[], targets: AccuracyTargets = accuracyTargets): AccuracyReport {
-  const rows = cases.map((c): AccuracyRow => ({
-    ...c,
-    error: c.redline === null ? null : Math.abs(c.redline - c.truth) / c.truth,
-    contained: c.interval === null ? null : c.interval[0] <= c.truth && c.truth <= c.interval[1],
-  }));
+export function accuracyReport(
+  cases: readonly AccuracyCase[],
+  targets: AccuracyTargets = accuracyTargets,
+): AccuracyReport {
+  const rows = cases.map(
+    (c): AccuracyRow => ({
+      ...c,
+      error: c.redline === null ? null : Math.abs(c.redline - c.truth) / c.truth,
+      contained: c.interval === null ? null : c.interval[0] <= c.truth && c.truth <= c.interval[1],
+    }),
+  );
   const errors = rows.map((r) => r.error).filter((e): e is number => e !== null);
   const complete = errors.length === rows.length && rows.length > 0;
   const medianError = errors.length ? median(errors) : null;
   const worstError = errors.length ? Math.max(...errors) : null;
   const allContained = rows.length > 0 && rows.every((r) => r.contained === true);
   return {
-    rows, medianError, worstError, allContained,
+    rows,
+    medianError,
+    worstError,
+    allContained,
     meetsTargets: complete && allContained && medianError! <= targets.medianError && worstError! <= targets.worstError,
   };
 }
@@ -104,11 +123,14 @@ export function formatAccuracy(report: AccuracyReport, targets: AccuracyTargets 
   const lines = [
     '| case | truth req/s | redline req/s | 95% interval | error | contained |',
     '| --- | ---: | ---: | --- | ---: | --- |',
-    ...report.rows.map((r) => `| ${r.name} | ${f1(r.truth)} | ${f1(r.redline)} | ${r.interval ? `${f1(r.interval[0])}–${f1(r.interval[1])}` : '–'} | `
-      + `${pct(r.error)} | ${r.contained === null ? '–' : r.contained ? 'yes' : 'no'} |`),
+    ...report.rows.map(
+      (r) =>
+        `| ${r.name} | ${f1(r.truth)} | ${f1(r.redline)} | ${r.interval ? `${f1(r.interval[0])}–${f1(r.interval[1])}` : '–'} | ` +
+        `${pct(r.error)} | ${r.contained === null ? '–' : r.contained ? 'yes' : 'no'} |`,
+    ),
     '',
-    `median error ${pct(report.medianError)} (target ≤ ${pct(targets.medianError)}), worst ${pct(report.worstError)} (target ≤ ${pct(targets.worstError)}), `
-      + `intervals contain the truth: ${report.allContained ? 'all' : 'not all'}; ${report.meetsTargets ? 'targets met' : 'targets NOT met'}`,
+    `median error ${pct(report.medianError)} (target ≤ ${pct(targets.medianError)}), worst ${pct(report.worstError)} (target ≤ ${pct(targets.worstError)}), ` +
+      `intervals contain the truth: ${report.allContained ? 'all' : 'not all'}; ${report.meetsTargets ? 'targets met' : 'targets NOT met'}`,
   ];
   return `${lines.join('\n')}\n`;
 }
