@@ -92,26 +92,6 @@ async function drill(
   }
 }
 
-test('the redline with 2 local agents: found, with merged counts equal to what the replica counted', async () => {
-  const inProcess = await drill('in-process', 'redline');
-  assert.equal(inProcess.result.exitCode, 0, inProcess.log);
-  const agents = await drill('agents', 'redline', { local: 2, spawn: { ports: [18010, 18011] } });
-  assert.equal(agents.result.exitCode, 0, agents.log);
-  assert.match(agents.log, /load from 2 generator agents/);
-  const a = inProcess.summary.redlines[0].rpsPerReplica;
-  const b = agents.summary.redlines[0].rpsPerReplica;
-  assert.ok(b !== null && b > 0, JSON.stringify(agents.summary.redlines));
-  // Exact merge: every request the replica answered is in the drill's merged counts, none twice.
-  assert.ok(agents.merged > 0);
-  assert.equal(agents.merged, agents.served, agents.log);
-  assert.equal(inProcess.merged, inProcess.served, inProcess.log);
-  // On a shared 2-core machine the redline moves with the neighbours' load: reported, not asserted.
-  process.stderr.write(
-    `# redline in-process ${a} req/s, with 2 agents ${b} req/s (${a ? (((b - a) / a) * 100).toFixed(1) : '-'}%); ` +
-      `requests merged ${agents.merged} = counted by the replica ${agents.served}\n`,
-  );
-});
-
 test('an agent killed (SIGKILL) mid-step: the drill finishes, the step says so, the other agent carries the rate', async () => {
   const spawned: LocalAgent[] = await spawnLocalAgents(2, { ports: [18020, 18021] });
   try {
