@@ -222,8 +222,11 @@ async function redline(
   const status: NonNullable<RedlineResult['status']> =
     estimate.redline !== null ? 'redline' : out.status === 'redline' ? 'noData' : out.status;
   // No breach up to the cap, or no data: not a redline; say which instead of "limited by none".
-  if (status !== 'redline')
-    limitedBy = estimate.atLeast !== undefined ? `no breach up to ${estimate.atLeast} req/s per replica` : out.note;
+  // Not a redline: say why (no breach up to X, no serving replica, no data), never "limited by none".
+  if (status !== 'redline') {
+    if (estimate.atLeast !== undefined) limitedBy = `no breach up to ${estimate.atLeast} req/s per replica`;
+    else if (limitedBy === 'none') limitedBy = out.note || status;
+  }
   // The figures shown beside the redline: the decided hold closest below it.
   const best = estimate.redline === null ? null : closestHeld(attempts, estimate.redline);
   const result: RedlineResult = {
