@@ -72,7 +72,13 @@ async function guardCase(name: string, knobs: Record<string, number>, expected: 
   const { result, summary, steps, log } = await drillWith('guards-2dc.ts', name, async (c) => {
     for (const r of dc1) await c.setKnobs(r, knobs);
   });
-  assert.equal(result.exitCode, 0, log);
+  // A survivor that breaks fails the drill (issue 10): exit 99, the survivor and its guard named.
+  assert.equal(result.exitCode, 99, log);
+  assert.equal(summary.status, 'failed');
+  assert.ok(
+    summary.failures?.some((f) => f.kind === 'survivor' && f.name.includes('dc1') && f.detail.includes(expected)),
+    JSON.stringify(summary.failures),
+  );
   const [loseDc1, loseDc2] = summary.failovers;
   assert.equal(loseDc1.lostDc, 'dc1');
   assert.deepEqual(
