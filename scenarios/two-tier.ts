@@ -34,6 +34,6 @@ export default defineScenario({
       resolution: 0.15,
       repeatUnstable: 1,
     },
-    { kind: 'drain', name: 'drain-us-east', target: { region: 'us-east' }, totalRps: 16, steps: 4 },
+    { kind: 'drain', name: 'drain-us-east', target: { region: 'us-east' }, totalRps: 40, steps: 4 },
   ],
 });

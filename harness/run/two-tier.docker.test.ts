@@ -1,4 +1,3 @@
-// WORK IN PROGRESS (make test-wip, not make test): it failed both times it ran; see the closing note.
 // scenarios/two-tier.ts on real Docker: clusters/local-2tier.yaml as cluster tier-test-2tier on ports
 // 13200-13299. The web tier's redline and the drain toward us-east are both limited by the backend
 // tier (named in summary.json and in the steps), CPU per front request is taken per tier, and the
