@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { StepRecord, Summary } from '../results';
 import type { Plan } from '../capacity';
-import { viewOf, type RedlineView } from './view-model';
+import { viewOf, type RedlineView } from './redline-view';
 
 type Cell = string | number | boolean | null | undefined;
 

@@ -32,7 +32,8 @@ import {
 import { planCsv, redlinesCsv, stepsCsv } from './csv';
 import { selectHistory } from './history-query';
 import { loadAssets, renderHtml } from './html';
-import { buildReportData, redlineViews } from './view-model';
+import { buildReportData } from './view-model';
+import { redlineViews } from './redline-view';
 import { planRangeFromSummary } from './plan-opening';
 import { planOpeningSection } from './plan-opening-view';
 
@@ -57,7 +58,7 @@ export { writeCiOutputs } from './ci-outputs';
 export type { CiOutputOptions, CiOutputResult } from './ci-outputs';
 export type { Comparison, RunSamples } from '../capacity';
 export { planCsv } from './csv';
-export { money } from './view-model';
+export { money } from './view-format';
 export { planRangeFromSummary, planRangeJson, redlineRangesOf, redlineIntervalOf, headroomToday } from './plan-opening';
 
 export interface ReportOptions {

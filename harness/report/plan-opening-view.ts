@@ -2,7 +2,7 @@
 // lost, their p5/p50/p95 range, today's headroom per DC, the binding loss and why the other types lost.
 import type { Plan, PlanRange, Spread } from '../capacity';
 import { headroomToday } from './plan-opening';
-import type { SectionSpec, Tile } from './view-model';
+import type { SectionSpec, Tile } from './page-spec';
 
 const share = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 const spread = (s: Spread | undefined) => (s ? (s.p5 === s.p95 ? String(s.p50) : `${s.p50} (${s.p5}–${s.p95})`) : '–');

@@ -1,23 +1,7 @@
 // The report's view of a cluster with several tiers: which tier limited each drill, the CPU each tier
 // spends per front request, the plan as one table per tier, and the bottleneck tier named.
 import type { Plan, Summary } from '../results';
-
-// The view model's shapes, restated (view-model.ts calls in here, so this file cannot import it).
-type Cell = string | number | null;
-interface Tile {
-  label: string;
-  value: string;
-  detail?: string;
-  tone: 'good' | 'warn' | 'bad' | 'neutral';
-}
-interface SectionSpec {
-  id: string;
-  title: string;
-  intro?: string;
-  tiles?: Tile[];
-  tables?: { title: string; columns: string[]; rows: Cell[][] }[];
-  charts: never[];
-}
+import type { SectionSpec, Tile } from './page-spec';
 
 const r1 = (x: number | null | undefined, digits = 1) =>
   x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits;
