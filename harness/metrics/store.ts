@@ -2,38 +2,13 @@
 // 100 ms slot, for `retainSeconds` (what the sliding windows need); older seconds are folded into the
 // series' total and dropped, so memory stays flat however long the run. The step is a tag, so a series'
 // total is a per-step total: a window that covers a series' whole folded span (a step's record) counts it.
-import { type Sparse, meanUs, mergeSparse, percentileUs } from './histogram';
+import { mergeSparse, type Sparse } from './histogram';
+import { Gauges } from './gauges';
 import { type Cell, type SampleListener, Series, type SeriesStore, slotMs, slotsPerSecond } from './series';
-import { type Tags, matchesFilter, tagKey } from './tags';
+import { type Tags, tagKey } from './tags';
+import { requestWindow, type WindowOptions, type WindowSummary } from './window';
 
-export interface WindowSummary {
-  count: number;
-  failed: number;
-  errorRate: number;
-  rps: number;
-  seconds: number;
-  /** Latency in ms; null when nothing was measured. */
-  avg: number | null;
-  min: number | null;
-  max: number | null;
-  /** q in percent (99 = p99); ms, null when nothing was measured. */
-  percentile(q: number): number | null;
-  droppedIterations: number;
-  /** For gauge metrics (cpu_share, vus): the mean of the points in the window. */
-  gaugeAvg?: number | null;
-  gaugeMin?: number | null;
-  gaugeMax?: number | null;
-  /** Last gauge point in the window. */
-  gaugeLast?: number | null;
-}
-
-export interface WindowOptions {
-  seconds?: number;
-  sinceMs?: number;
-  untilMs?: number;
-  filter?: Tags;
-  metric?: string;
-}
+export type { WindowOptions, WindowSummary } from './window';
 
 /** Request metrics that imply a protocol; every other request metric covers both. */
 export const metricProtocol: Record<string, string> = {
@@ -64,35 +39,6 @@ function mergeCells(a: Cell, b: Cell): Cell {
   return { hist, slots };
 }
 
-interface GaugePoint {
-  sum: number;
-  n: number;
-  min: number;
-  max: number;
-  last: number;
-  lastAt: number;
-}
-
-class GaugeSeries {
-  points = new Map<number, GaugePoint>();
-  total: GaugePoint = { sum: 0, n: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity };
-  /** First and last second folded into the total. */
-  foldedFirstSec = Infinity;
-  foldedLastSec = -Infinity;
-  constructor(readonly tags: Readonly<Tags>) {}
-}
-
-function addPoint(into: GaugePoint, p: GaugePoint): void {
-  into.sum += p.sum;
-  into.n += p.n;
-  if (p.min < into.min) into.min = p.min;
-  if (p.max > into.max) into.max = p.max;
-  if (p.lastAt >= into.lastAt) {
-    into.last = p.last;
-    into.lastAt = p.lastAt;
-  }
-}
-
 export interface MetricsOptions {
   /**
    * Seconds kept at one-second resolution for windows (default 300): the longest sliding window plus a
@@ -111,7 +57,7 @@ export class Metrics implements SeriesStore {
   readonly now: () => number;
   private readonly series = new Map<string, Series>();
   private readonly stored = new Map<number, Map<Series, Cell>>();
-  private readonly gauges = new Map<string, Map<string, GaugeSeries>>();
+  private readonly gauges = new Gauges();
   private newest = -1;
   private oldestKept = Infinity;
   private begun: number | null = null;
@@ -166,16 +112,7 @@ export class Metrics implements SeriesStore {
   recordGauge(metric: string, tags: Tags, value: number, atMs = this.now()): void {
     if (!Number.isFinite(value)) return;
     this.begin(atMs);
-    let byKey = this.gauges.get(metric);
-    if (!byKey) this.gauges.set(metric, (byKey = new Map()));
-    const key = tagKey(tags);
-    let g = byKey.get(key);
-    if (!g) byKey.set(key, (g = new GaugeSeries(Object.freeze({ ...tags }))));
-    const sec = Math.floor(atMs / 1000);
-    let p = g.points.get(sec);
-    if (!p) g.points.set(sec, (p = { sum: 0, n: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity }));
-    addPoint(p, { sum: value, n: 1, min: value, max: value, last: value, lastAt: atMs });
-    this.advance(sec);
+    this.advance(this.gauges.record(metric, tags, value, atMs));
   }
 
   /** @internal called by Series when a second is complete. */
@@ -235,18 +172,7 @@ export class Metrics implements SeriesStore {
       for (const [s, cell] of cells) this.mergeIntoTotal(s, t, cell);
       this.stored.delete(t);
     }
-    for (const byKey of this.gauges.values()) {
-      for (const g of byKey.values()) {
-        for (const [t, p] of g.points) {
-          if (t < cutoff) {
-            addPoint(g.total, p);
-            if (t < g.foldedFirstSec) g.foldedFirstSec = t;
-            if (t > g.foldedLastSec) g.foldedLastSec = t;
-            g.points.delete(t);
-          }
-        }
-      }
-    }
+    this.gauges.fold(cutoff);
     this.oldestKept = Infinity;
     for (const t of this.stored.keys()) if (t < this.oldestKept) this.oldestKept = t;
     if (this.oldestKept === Infinity) this.oldestKept = cutoff;
@@ -271,9 +197,7 @@ export class Metrics implements SeriesStore {
   retained(): { seconds: number; cells: number; gaugePoints: number; series: number } {
     let cells = 0;
     for (const m of this.stored.values()) cells += m.size;
-    let gaugePoints = 0;
-    for (const byKey of this.gauges.values()) for (const g of byKey.values()) gaugePoints += g.points.size;
-    return { seconds: this.stored.size, cells, gaugePoints, series: this.series.size };
+    return { seconds: this.stored.size, cells, gaugePoints: this.gauges.points(), series: this.series.size };
   }
 
   /**
@@ -288,8 +212,16 @@ export class Metrics implements SeriesStore {
     const from = this.begun === null ? since : Math.max(since, this.begun);
     const seconds = Math.max(0, until - from) / 1000;
     if (opts.metric !== undefined && !requestMetrics.has(opts.metric))
-      return this.gaugeWindow(opts.metric, opts.filter, since, until, seconds);
-    return this.requestWindow(this.filterFor(opts.filter, opts.metric), since, until, seconds, false);
+      return this.gauges.window(opts.metric, opts.filter, since, until, seconds);
+    return requestWindow(
+      this.series.values(),
+      this.stored,
+      this.filterFor(opts.filter, opts.metric),
+      since,
+      until,
+      seconds,
+      false,
+    );
   }
 
   /** Summary of the whole run (everything recorded, retained or already merged). */
@@ -298,13 +230,21 @@ export class Metrics implements SeriesStore {
     const end = this.ended ?? now;
     const seconds = this.begun === null ? 0 : Math.max(0, end - this.begun) / 1000;
     if (metric !== undefined && !requestMetrics.has(metric))
-      return this.gaugeWindow(metric, filter, -Infinity, Infinity, seconds);
-    return this.requestWindow(this.filterFor(filter, metric), -Infinity, Infinity, seconds, true);
+      return this.gauges.window(metric, filter, -Infinity, Infinity, seconds);
+    return requestWindow(
+      this.series.values(),
+      this.stored,
+      this.filterFor(filter, metric),
+      -Infinity,
+      Infinity,
+      seconds,
+      true,
+    );
   }
 
   /** Names of the gauge metrics recorded so far (cpu_share, vus, ...). */
   gaugeNames(): string[] {
-    return [...this.gauges.keys()];
+    return this.gauges.names();
   }
 
   /** Tag-sets seen so far (request series). */
@@ -315,104 +255,5 @@ export class Metrics implements SeriesStore {
   private filterFor(filter: Tags | undefined, metric: string | undefined): Tags | undefined {
     const protocol = metric !== undefined ? metricProtocol[metric] : undefined;
     return protocol ? { ...filter, protocol } : filter;
-  }
-
-  private requestWindow(
-    filter: Tags | undefined,
-    since: number,
-    until: number,
-    seconds: number,
-    withTotals: boolean,
-  ): WindowSummary {
-    const parts: Sparse[] = [];
-    let count = 0;
-    let failed = 0;
-    let dropped = 0;
-    const firstSlotMs = Math.floor(since / slotMs) * slotMs;
-    const addCell = (sec: number, cell: Cell) => {
-      let c = 0;
-      for (let i = 0; i < slotsPerSecond; i++) {
-        const at = sec * 1000 + i * slotMs;
-        if (at < firstSlotMs || at >= until) continue;
-        c += cell.slots[i];
-        failed += cell.slots[slotsPerSecond + i];
-        dropped += cell.slots[2 * slotsPerSecond + i];
-      }
-      count += c;
-      if (c > 0 && cell.hist && cell.hist.total > 0) parts.push(cell.hist);
-    };
-    const matching = new Set<Series>();
-    for (const s of this.series.values()) {
-      if (!matchesFilter(s.tags, filter)) continue;
-      matching.add(s);
-      if (withTotals || (s.foldedFirstMs >= firstSlotMs && s.foldedLastMs < until)) {
-        count += s.totalCount;
-        failed += s.totalFailed;
-        dropped += s.totalDropped;
-        if (s.total) parts.push(s.total);
-      }
-      if (s.sec >= 0 && s.sec >= Math.floor(since / 1000) && s.sec * 1000 < until) addCell(s.sec, s.current()!);
-    }
-    if (matching.size > 0) {
-      const fromSec = Math.floor(since / 1000);
-      for (const [sec, cells] of this.stored) {
-        if (sec < fromSec || sec * 1000 >= until) continue;
-        for (const [s, cell] of cells) if (matching.has(s)) addCell(sec, cell);
-      }
-    }
-    const merged = mergeSparse(parts);
-    const has = merged.total > 0;
-    const mean = meanUs(merged);
-    return {
-      count,
-      failed,
-      errorRate: count > 0 ? failed / count : 0,
-      rps: seconds > 0 ? count / seconds : 0,
-      seconds,
-      avg: has && mean !== null ? mean / 1000 : null,
-      min: has ? merged.min / 1000 : null,
-      max: has ? merged.max / 1000 : null,
-      percentile: (q: number) => {
-        const v = percentileUs(merged, q);
-        return v === null ? null : v / 1000;
-      },
-      droppedIterations: dropped,
-    };
-  }
-
-  private gaugeWindow(
-    metric: string,
-    filter: Tags | undefined,
-    since: number,
-    until: number,
-    seconds: number,
-  ): WindowSummary {
-    const acc: GaugePoint = { sum: 0, n: 0, min: Infinity, max: -Infinity, last: NaN, lastAt: -Infinity };
-    const all = since === -Infinity;
-    const fromSec = Math.floor(since / 1000);
-    for (const g of this.gauges.get(metric)?.values() ?? []) {
-      if (!matchesFilter(g.tags, filter)) continue;
-      if (g.total.n > 0 && (all || (g.foldedFirstSec >= fromSec && g.foldedLastSec * 1000 < until)))
-        addPoint(acc, g.total);
-      for (const [sec, p] of g.points) if (all || (sec >= fromSec && sec * 1000 < until)) addPoint(acc, p);
-    }
-    const has = acc.n > 0;
-    const avg = has ? acc.sum / acc.n : null;
-    return {
-      count: acc.n,
-      failed: 0,
-      errorRate: 0,
-      rps: 0,
-      seconds,
-      avg,
-      min: has ? acc.min : null,
-      max: has ? acc.max : null,
-      percentile: () => null,
-      droppedIterations: 0,
-      gaugeAvg: avg,
-      gaugeMin: has ? acc.min : null,
-      gaugeMax: has ? acc.max : null,
-      gaugeLast: has ? acc.last : null,
-    };
   }
 }
