@@ -1,6 +1,6 @@
 // The shape of a cluster file (YAML), checked by zod. Cross-field rules (server types that
-// exist, port ranges, hosts, unique names, tiers and templates) live in cluster-rules.ts and
-// service-rules.ts so every problem is reported.
+// exist, port ranges, hosts, unique names, tiers and templates) live in cluster-rules.ts and the
+// rule files it calls (host-, port-, failover- and service-rules.ts) so every problem is reported.
 import { z } from 'zod';
 
 /** Docker container names and labels accept these; we keep them for every name in the file. */

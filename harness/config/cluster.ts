@@ -19,14 +19,10 @@ import {
 } from './cluster-schema';
 import { poolEntries, shortFormTier } from './service-rules';
 import { buildTiers } from './tiers';
-import {
-  checkClusterRules,
-  fieldPath,
-  parsePortRange,
-  type PathSegment,
-  type RuleProblem,
-  splitHostPort,
-} from './cluster-rules';
+import { checkClusterRules } from './cluster-rules';
+import { splitHostPort } from './host-rules';
+import { parsePortRange } from './port-rules';
+import { fieldPath, type PathSegment, type RuleProblem } from './rule-problem';
 import { checkMetricsSources, metricsSourceOf } from './metrics-rules';
 
 /** Reads and checks a cluster file; `name` (default: `path`) is how errors and the spec name it. */
