@@ -37,6 +37,8 @@ function addPoint(into: GaugePoint, p: GaugePoint): void {
 /** Every gauge series of a store, by metric and tag key. */
 export class Gauges {
   private readonly byMetric = new Map<string, Map<string, GaugeSeries>>();
+  /** The oldest second held at one-second resolution (a lower bound): fold() is a no-op until the cutoff passes it. */
+  private oldestSec = Infinity;
 
   /** Adds one point (a finite value); returns its second. */
   record(metric: string, tags: Tags, value: number, atMs: number): number {
@@ -46,6 +48,7 @@ export class Gauges {
     let g = byKey.get(key);
     if (!g) byKey.set(key, (g = new GaugeSeries(Object.freeze({ ...tags }))));
     const sec = Math.floor(atMs / 1000);
+    if (sec < this.oldestSec) this.oldestSec = sec;
     let p = g.points.get(sec);
     if (!p) g.points.set(sec, (p = emptyPoint()));
     addPoint(p, { sum: value, n: 1, min: value, max: value, last: value, lastAt: atMs });
@@ -54,6 +57,8 @@ export class Gauges {
 
   /** Folds the points of seconds before `cutoff` into their series' totals. */
   fold(cutoff: number): void {
+    if (this.oldestSec >= cutoff) return;
+    let oldest = Infinity;
     for (const byKey of this.byMetric.values()) {
       for (const g of byKey.values()) {
         for (const [t, p] of g.points) {
@@ -62,10 +67,11 @@ export class Gauges {
             if (t < g.foldedFirstSec) g.foldedFirstSec = t;
             if (t > g.foldedLastSec) g.foldedLastSec = t;
             g.points.delete(t);
-          }
+          } else if (t < oldest) oldest = t;
         }
       }
     }
+    this.oldestSec = oldest;
   }
 
   /** Points held at one-second resolution. */

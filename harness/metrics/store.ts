@@ -164,6 +164,8 @@ export class Metrics implements SeriesStore {
     if (sec <= this.newest) return;
     this.newest = sec;
     const cutoff = sec - this.retainSeconds;
+    // Gauges fold on their own: a store fed only gauges (a static cluster's scrape) must stay bounded too.
+    this.gauges.fold(cutoff);
     if (this.oldestKept >= cutoff) return;
     // Series idle for longer than retention still hold their last second: move it out first.
     for (const s of this.series.values()) if (s.sec >= 0 && s.sec < cutoff) s.roll(sec);
@@ -172,7 +174,6 @@ export class Metrics implements SeriesStore {
       for (const [s, cell] of cells) this.mergeIntoTotal(s, t, cell);
       this.stored.delete(t);
     }
-    this.gauges.fold(cutoff);
     this.oldestKept = Infinity;
     for (const t of this.stored.keys()) if (t < this.oldestKept) this.oldestKept = t;
     if (this.oldestKept === Infinity) this.oldestKept = cutoff;
