@@ -6,6 +6,13 @@ HEADROOM := node dist/harness/cli/bin.js
 BUILD_SOURCES := $(shell find harness clusters/reference -name '*.ts' -not -name '*.test.ts' -not -path '*/fixtures/*' -not -path '*/node_modules/*') tsconfig.json tsconfig.build.json
 CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
+# Tests run under swc (harness/testing/swc-register.js): ts-node would load the TypeScript compiler in each test process.
+TEST_NODE = node --require ./harness/testing/swc-register.js --test
+# Tests that hold Docker, HAProxy or a browser, or whose figures (latency, rates, CPU) a busy neighbour would skew:
+# one file at a time, after the others. The rest run two files at a time.
+SERIAL_TESTS = \.(docker|haproxy|browser)\.test\.ts$$|^harness/load/(engine|http-net)\.test\.ts$$|^clusters/reference/cpu\.test\.ts$$|^harness/agent/agent\.test\.ts$$|^harness/cli/load\.test\.ts$$|^harness/drill/static-drill\.test\.ts$$
+SERIAL_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SERIAL_TESTS)')
+PARALLEL_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -vE '$(SERIAL_TESTS)')
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.
 WIP_FILES = $$(find harness -name '*.wip.test.ts' | sort)
 
@@ -56,15 +63,17 @@ lint: install
 
 test: install docker chromium haproxy typecheck depcheck lint
 	@start=$$(date +%s); \
-	node --require ts-node/register --test --test-concurrency=1 $(TEST_FILES); code=$$?; \
+	$(TEST_NODE) --test-concurrency=2 $(PARALLEL_FILES); code=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s of tests run two at a time"; \
+	$(TEST_NODE) --test-concurrency=1 $(SERIAL_FILES) || code=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s of tests"; exit $$code
 
 # Work in progress: checks that do not pass yet (see docs/ and the issues).
 test-wip: install docker haproxy
-	node --require ts-node/register --test --test-concurrency=1 $(WIP_FILES)
+	$(TEST_NODE) --test-concurrency=1 $(WIP_FILES)
 
 test-unit: install typecheck depcheck
-	node --require ts-node/register --test $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.docker.test.ts' -not -name '*.browser.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
+	$(TEST_NODE) $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.docker.test.ts' -not -name '*.haproxy.test.ts' -not -name '*.browser.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
 
 cluster: install build docker
 	$(HEADROOM) up $(CLUSTER)
