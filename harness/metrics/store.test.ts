@@ -158,7 +158,8 @@ test('a store fed only gauges stays bounded: old points fold into the total, the
   const m = new Metrics({ now: c.now, retainSeconds: 20 });
   // 200 s of one gauge per second for 3 replicas (a static cluster's scrape), no request ever recorded.
   for (let s = 0; s < 200; s++) {
-    for (const replica of ['a', 'b', 'c']) m.recordGauge('cpu_share', { replica }, s % 2 === 0 ? 0.4 : 0.6, 1_000_000 + s * 1000);
+    for (const replica of ['a', 'b', 'c'])
+      m.recordGauge('cpu_share', { replica }, s % 2 === 0 ? 0.4 : 0.6, 1_000_000 + s * 1000);
   }
   const kept = m.retained().gaugePoints;
   assert.ok(kept <= 3 * 21, `${kept} gauge points held for 3 series with 20 s retention`);
