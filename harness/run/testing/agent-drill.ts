@@ -13,11 +13,19 @@ import { runScenario } from '../run';
 const root = path.resolve(__dirname, '..', '..', '..');
 const fixtures = path.join(__dirname, '..', 'fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-drill-'));
+/** Cluster files used by this test file's drills, brought down at its end whatever happened. */
+const used = new Set<string>();
+const down = async (clusterFile: string) => createDriver(await loadClusterFile(path.join(fixtures, clusterFile))).down();
 
 after(async () => {
-  await createDriver(await loadClusterFile(path.join(fixtures, 'agent-drill.yaml'))).down();
+  for (const c of used) await down(c);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
 
 /** Requests the replica answered on /feed (every status code), from its own Prometheus counters. */
 async function feedCount(http: string): Promise<number> {
@@ -43,7 +51,10 @@ export async function drill(
   drillKind: 'redline' | 'hold',
   agents?: AgentSource,
   onUp?: (c: RunningCluster) => Promise<void>,
+  /** A cluster file of fixtures/ (its own name and ports, so tests can run side by side). */
+  clusterFile = 'agent-drill.yaml',
 ) {
+  used.add(clusterFile);
   const out = path.join(tmp, name);
   const points = path.join(tmp, `${name}.ndjson`);
   const stderr = new PassThrough();
@@ -53,8 +64,9 @@ export async function drill(
   const logger = { info: note, warn: note, debug() {} };
   let served = -1;
   let cluster: RunningCluster | null = null;
-  const before = process.env.AGENT_DRILL;
+  const before = { kind: process.env.AGENT_DRILL, cluster: process.env.AGENT_DRILL_CLUSTER };
   process.env.AGENT_DRILL = drillKind;
+  process.env.AGENT_DRILL_CLUSTER = clusterFile;
   try {
     const result = await runScenario({
       scenarioFile: path.join(fixtures, 'agent-drill.ts'),
@@ -82,8 +94,8 @@ export async function drill(
       .map((l) => JSON.parse(l) as StepRecord);
     return { result, summary, steps, log, served, merged: mergedCount(points) };
   } finally {
-    if (before === undefined) delete process.env.AGENT_DRILL;
-    else process.env.AGENT_DRILL = before;
-    await createDriver(await loadClusterFile(path.join(fixtures, 'agent-drill.yaml'))).down();
+    restore('AGENT_DRILL', before.kind);
+    restore('AGENT_DRILL_CLUSTER', before.cluster);
+    await down(clusterFile);
   }
 }

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { drill } from './testing/agent-drill';
 
 test('the redline with 2 local agents: found, with merged counts equal to what the replica counted', async () => {
-  const inProcess = await drill('in-process', 'redline');
+  const inProcess = await drill('in-process', 'redline', undefined, undefined, 'agent-redline.yaml');
   assert.equal(inProcess.result.exitCode, 0, inProcess.log);
-  const agents = await drill('agents', 'redline', { local: 2, spawn: { ports: [18010, 18011] } });
+  const agents = await drill('agents', 'redline', { local: 2, spawn: { ports: [26010, 26011] } }, undefined, 'agent-redline.yaml');
   assert.equal(agents.result.exitCode, 0, agents.log);
   assert.match(agents.log, /load from 2 generator agents/);
   const a = inProcess.summary.redlines[0].rpsPerReplica;
