@@ -15,17 +15,13 @@ const fixtures = path.join(__dirname, '..', 'fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-drill-'));
 /** Cluster files used by this test file's drills, brought down at its end whatever happened. */
 const used = new Set<string>();
-const down = async (clusterFile: string) => createDriver(await loadClusterFile(path.join(fixtures, clusterFile))).down();
+const down = async (clusterFile: string) =>
+  createDriver(await loadClusterFile(path.join(fixtures, clusterFile))).down();
 
 after(async () => {
   for (const c of used) await down(c);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-function restore(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
 
 /** Requests the replica answered on /feed (every status code), from its own Prometheus counters. */
 async function feedCount(http: string): Promise<number> {
@@ -51,9 +47,10 @@ export async function drill(
   drillKind: 'redline' | 'hold',
   agents?: AgentSource,
   onUp?: (c: RunningCluster) => Promise<void>,
-  /** A cluster file of fixtures/ (its own name and ports, so tests can run side by side). */
-  clusterFile = 'agent-drill.yaml',
+  /** A scenario of fixtures/ (NAME.ts on the cluster NAME.yaml: its own name and ports, so tests run side by side). */
+  fixture = 'agent-drill',
 ) {
+  const clusterFile = `${fixture}.yaml`;
   used.add(clusterFile);
   const out = path.join(tmp, name);
   const points = path.join(tmp, `${name}.ndjson`);
@@ -64,12 +61,11 @@ export async function drill(
   const logger = { info: note, warn: note, debug() {} };
   let served = -1;
   let cluster: RunningCluster | null = null;
-  const before = { kind: process.env.AGENT_DRILL, cluster: process.env.AGENT_DRILL_CLUSTER };
+  const before = process.env.AGENT_DRILL;
   process.env.AGENT_DRILL = drillKind;
-  process.env.AGENT_DRILL_CLUSTER = clusterFile;
   try {
     const result = await runScenario({
-      scenarioFile: path.join(fixtures, 'agent-drill.ts'),
+      scenarioFile: path.join(fixtures, `${fixture}.ts`),
       outDir: out,
       cwd: root,
       stdout: new PassThrough(),
@@ -94,8 +90,8 @@ export async function drill(
       .map((l) => JSON.parse(l) as StepRecord);
     return { result, summary, steps, log, served, merged: mergedCount(points) };
   } finally {
-    restore('AGENT_DRILL', before.kind);
-    restore('AGENT_DRILL_CLUSTER', before.cluster);
+    if (before === undefined) delete process.env.AGENT_DRILL;
+    else process.env.AGENT_DRILL = before;
     await down(clusterFile);
   }
 }
