@@ -73,7 +73,10 @@ async function main() {
     const s1 = fleet.stats();
     // The window's last second reaches the store about 1 s later: wait for it (bounded), then count exactly.
     const short = await fleet.awaitReported(m1, 5000);
-    const merged = metrics.window({ sinceMs: m0, untilMs: m1 }).count;
+    // The store counts in 100 ms slots: a window on slot edges counts exactly what ended inside it.
+    const from = Math.ceil(m0 / 100) * 100;
+    const to = Math.floor(m1 / 100) * 100;
+    const merged = metrics.window({ sinceMs: from, untilMs: to }).count;
     const lag = fleet.sendLag();
     fleet.setRate(0);
     const seconds = (t1 - t0) / 1000;
@@ -92,7 +95,7 @@ async function main() {
         cpuS: cpuS(c1),
         agentsCpuS,
         merged,
-        mergedRate: merged / seconds,
+        mergedRate: merged / ((to - from) / 1000),
         incomplete: short.map((x) => x.agent),
         perCpuS: completed / cpuS(c1),
         sendLagP50Ms: lag.p50,
