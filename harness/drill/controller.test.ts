@@ -353,3 +353,31 @@ test('samples that arrive late: each step waits for its window to be complete, a
   assert.ok(!s.steps[0].annotations.some((a) => a.includes('reported only')));
   assert.ok(s.steps[1].annotations.includes('agent 127.0.0.1:1 had reported only up to then'));
 });
+
+test('samples that arrive late: a step cut by a signal does not wait for them', async () => {
+  const ac = new AbortController();
+  const asked: number[] = [];
+  const s = setup([{ kind: 'hold', name: 'h', totalRps: 100, steps: 5 }], {
+    signal: ac.signal,
+    metrics: (world) => ({
+      window: (o) => world.window(o),
+      recordGauge: () => world.recordGauge(),
+      counts: (since, until, replica) => world.counts(since, until, replica),
+      complete: async (untilMs) => {
+        asked.push(untilMs);
+        return [];
+      },
+    }),
+  });
+  const origSleep = s.clock.sleep.bind(s.clock);
+  s.clock.sleep = (ms, signal) => {
+    if (s.steps.length === 1 && !ac.signal.aborted) ac.abort('SIGINT');
+    return origSleep(ms, signal);
+  };
+  await assert.rejects(runAll(s), (e: unknown) => e instanceof Interrupted);
+  assert.deepEqual(
+    s.steps.map((x) => x.verdict),
+    ['held', 'aborted'],
+  );
+  assert.equal(asked.length, 1, 'asked for the held step only');
+});

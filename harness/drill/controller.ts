@@ -234,7 +234,8 @@ export class DrillController {
     const { cluster, metrics, runId } = this.deps;
     // Samples that arrive late (generator agents ship each second when it ends): a bounded wait until the
     // window is complete, what is still missing recorded; the guards are judged again on the whole window.
-    if (metrics.complete) {
+    // Not after a signal: the run is ending, its teardown must not wait for figures of a cut step.
+    if (metrics.complete && !(aborted instanceof Interrupted)) {
       const missing = await metrics.complete(measureEnd);
       annotations.push(...missing);
       if (!aborted && !breach) checks = evaluateAll();
