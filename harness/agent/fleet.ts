@@ -175,6 +175,9 @@ export class Fleet {
           }
           if (r.planned && !planned.has(l)) {
             planned.add(l);
+            // It runs the plan from now on: nothing of it lies before this second. Until its first report,
+            // windows end here (never at -Infinity, which left a window without an end).
+            l.reportedSec = Math.floor(this.metrics.now() / 1000);
             if (++ready === n) {
               clearTimeout(timer);
               resolve();
@@ -252,7 +255,7 @@ export class Fleet {
     const lag = sparseFromWire(r.sendLag);
     if (lag) this.lag = this.lag ? mergeSparse([this.lag, lag]) : lag;
     l.outstanding = r.outstanding ?? {};
-    if (r.counters) l.reportedSec = r.final ? Infinity : Math.floor(r.atMs / 1000);
+    if (r.counters) l.reportedSec = r.final ? Infinity : Math.max(l.reportedSec, Math.floor(r.atMs / 1000));
     if (r.final) {
       l.finished = true;
       l.inFlight = 0;
@@ -390,6 +393,23 @@ export class Fleet {
     let sec = Infinity;
     for (const l of this.links) if (l.alive && !l.finished) sec = Math.min(sec, l.reportedSec);
     return sec * 1000;
+  }
+
+  /**
+   * Waits until every live agent has reported every second before `untilMs` (each ships about 20 ms after the
+   * second ends), at most `maxWaitMs`: an agent that never does is silent (the watchdog loses it) or lagging.
+   * Resolves with the agents still short and how far each had reported.
+   */
+  async awaitReported(untilMs: number, maxWaitMs: number): Promise<{ agent: string; reportedUntilMs: number }[]> {
+    const short = () =>
+      this.links
+        .filter((l) => l.alive && !l.finished && l.reportedSec * 1000 < untilMs)
+        .map((l) => ({ agent: l.address, reportedUntilMs: l.reportedSec * 1000 }));
+    const deadline = performance.now() + maxWaitMs;
+    for (let s = short(); ; s = short()) {
+      if (s.length === 0 || performance.now() >= deadline) return s;
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   agents(): AgentInfo[] {

@@ -204,7 +204,9 @@ class Session {
       this.send({ final, stoppedReason: reason });
       return;
     }
-    const seconds = final ? metrics.takeAll() : metrics.take();
+    // atMs on the store's clock, the one its seconds are on: every second before it is in this report.
+    const atMs = metrics.now();
+    const seconds = final ? metrics.takeAll() : metrics.take(atMs);
     const st = engine.stats();
     const counters = {
       sent: st.sent - this.last.sent,
@@ -232,6 +234,7 @@ class Session {
       outstanding,
       final,
       stoppedReason: reason,
+      atMs,
     });
   }
 

@@ -9,6 +9,7 @@ import { DrillController, SafetyStop } from './controller';
 import { type DrillContext, runDrillSpec } from './drills';
 import { FakeWorld, VirtualClock, fakeCluster, fakeErrorGuard, fakeP99Guard } from './testing/fake-world';
 import type { StepRecord } from '../results';
+import type { MetricsPort } from './ports';
 
 const base: ScenarioInput = {
   name: 'fake',
@@ -25,7 +26,11 @@ const base: ScenarioInput = {
 
 function setup(
   drills: ScenarioInput['drills'],
-  opts: { signal?: AbortSignal; capacity?: Record<string, number> } = {},
+  opts: {
+    signal?: AbortSignal;
+    capacity?: Record<string, number>;
+    metrics?: (world: FakeWorld) => MetricsPort;
+  } = {},
 ) {
   const capacity = opts.capacity ?? { small: 100, large: 200 };
   const spec = fakeCluster(
@@ -46,7 +51,7 @@ function setup(
     scenario,
     cluster: world,
     load: world,
-    metrics: world,
+    metrics: opts.metrics?.(world) ?? world,
     guards: [fakeP99Guard(world)],
     clock,
     signal: opts.signal,
@@ -323,4 +328,56 @@ test('Docker unreachable mid-step: the step is a cluster error, not a breach on 
   assert.equal(steps[1].verdict, 'aborted');
   assert.match(steps[1].error ?? '', /^cluster: Docker unreachable/);
   assert.ok(!steps.some((x) => x.verdict === 'breached'));
+});
+
+test('samples that arrive late: each step waits for its window to be complete, and what is missing is recorded', async () => {
+  const asked: number[] = [];
+  const s = setup([{ kind: 'hold', name: 'h', steps: 2 }], {
+    metrics: (world) => ({
+      window: (o) => world.window(o),
+      recordGauge: () => world.recordGauge(),
+      counts: (since, until, replica) => world.counts(since, until, replica),
+      complete: async (untilMs) => {
+        asked.push(untilMs);
+        return asked.length === 2 ? ['agent 127.0.0.1:1 had reported only up to then'] : [];
+      },
+    }),
+  });
+  await runAll(s);
+  assert.equal(s.steps.length, 2);
+  // Asked once per step, for the end of its measure window.
+  assert.deepEqual(
+    asked,
+    s.steps.map((x) => Date.parse(x.endedAt)),
+  );
+  assert.ok(!s.steps[0].annotations.some((a) => a.includes('reported only')));
+  assert.ok(s.steps[1].annotations.includes('agent 127.0.0.1:1 had reported only up to then'));
+});
+
+test('samples that arrive late: a step cut by a signal does not wait for them', async () => {
+  const ac = new AbortController();
+  const asked: number[] = [];
+  const s = setup([{ kind: 'hold', name: 'h', totalRps: 100, steps: 5 }], {
+    signal: ac.signal,
+    metrics: (world) => ({
+      window: (o) => world.window(o),
+      recordGauge: () => world.recordGauge(),
+      counts: (since, until, replica) => world.counts(since, until, replica),
+      complete: async (untilMs) => {
+        asked.push(untilMs);
+        return [];
+      },
+    }),
+  });
+  const origSleep = s.clock.sleep.bind(s.clock);
+  s.clock.sleep = (ms, signal) => {
+    if (s.steps.length === 1 && !ac.signal.aborted) ac.abort('SIGINT');
+    return origSleep(ms, signal);
+  };
+  await assert.rejects(runAll(s), (e: unknown) => e instanceof Interrupted);
+  assert.deepEqual(
+    s.steps.map((x) => x.verdict),
+    ['held', 'aborted'],
+  );
+  assert.equal(asked.length, 1, 'asked for the held step only');
 });

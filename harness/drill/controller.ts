@@ -199,6 +199,8 @@ export class DrillController {
     let aborted: unknown = null;
     let measureEnd: number | null = null;
     let sendLag: { count: number; p99: number } | null = null;
+    let evaluateAll: () => GuardCheck[] = () => [];
+    let breach: GuardCheck[] | null = null;
     try {
       await this.wait(plan.settleMs, () => null);
       this.stepTag = measureTag;
@@ -206,13 +208,13 @@ export class DrillController {
       measureStart = clock.now();
       load.resetSendLag?.();
       this.live.measuring();
-      const evaluateAll = (): GuardCheck[] =>
+      evaluateAll = (): GuardCheck[] =>
         plan.guardTargets.flatMap((t) =>
           guards
             .filter((g) => guardApplies(t, g))
             .map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })),
         );
-      const breach = await this.wait(plan.measureMs, () => {
+      breach = await this.wait(plan.measureMs, () => {
         if (clock.now() - measureStart < scenario.guardDelayMs) return null;
         const v = evaluateAll();
         this.live.guardsChecked(v);
@@ -229,8 +231,16 @@ export class DrillController {
     if (checks.some((c) => !c.ok) || aborted instanceof SafetyStop)
       aborted = (await this.replicaWatch.clusterGone()) ?? aborted;
     measureEnd ??= clock.now();
-    annotations.push(...this.pendingAnnotations.splice(0));
     const { cluster, metrics, runId } = this.deps;
+    // Samples that arrive late (generator agents ship each second when it ends): a bounded wait until the
+    // window is complete, what is still missing recorded; the guards are judged again on the whole window.
+    // Not after a signal: the run is ending, its teardown must not wait for figures of a cut step.
+    if (metrics.complete && !(aborted instanceof Interrupted)) {
+      const missing = await metrics.complete(measureEnd);
+      annotations.push(...missing);
+      if (!aborted && !breach) checks = evaluateAll();
+    }
+    annotations.push(...this.pendingAnnotations.splice(0));
     const window = await takeStepWindow(metrics, cluster.replicas, plan, measureStart, measureEnd, measureTag);
     const cpusByType = Object.fromEntries(Object.entries(cluster.spec.serverTypes).map(([name, t]) => [name, t.cpus]));
     const facts = {

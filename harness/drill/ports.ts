@@ -25,6 +25,11 @@ export interface MetricsPort {
   recordGauge(metric: string, tags: Tags, value: number, atMs?: number): void;
   /** Cheap counts of requests ended (and arrivals dropped) in [sinceMs, untilMs), per replica or over all. */
   counts(sinceMs: number, untilMs: number, replica?: string): { count: number; failed: number; dropped: number };
+  /**
+   * Sources whose samples arrive late (generator agents ship each second after it ends): waits, bounded,
+   * until every sample before `untilMs` is in; resolves with a note per source still short (empty: complete).
+   */
+  complete?(untilMs: number): Promise<string[]>;
 }
 
 export interface LoadPort {

@@ -89,3 +89,12 @@ test('the rings of tag-sets idle for a minute go: one step after another, the co
   assert.equal(sizes[39], sizes[10], `series with rings after 10 and 40 steps: ${sizes[10]}, ${sizes[39]}`);
   assert.ok(sizes[39] <= 3 * 4, `${sizes[39]} series with rings`);
 });
+
+test('a window without an end is refused at once, never walked slot by slot (the stalled agents drill)', () => {
+  const m = new Metrics({ now: () => 1_700_000_000_000 });
+  const c = new RequestCounters(m);
+  m.seriesFor({ replica: 'a', protocol: 'http', endpoint: 'feed' }).record(1_700_000_000_000, 5, false);
+  for (const until of [-Infinity, Infinity, NaN])
+    assert.throws(() => c.counts(until - 10_000, until, 'a'), RangeError, `until ${until}`);
+  assert.throws(() => c.countsWhere({}, 0, -Infinity), RangeError);
+});

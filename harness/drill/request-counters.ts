@@ -32,6 +32,8 @@ class Ring {
   }
 
   sum(sinceMs: number, untilMs: number): { count: number; failed: number; dropped: number } {
+    // A window without an end would walk slots forever (a fleet before any agent reported once did).
+    if (!Number.isFinite(untilMs)) throw new RangeError(`counts: expected a finite end of the window, got ${untilMs}`);
     const out = { count: 0, failed: 0, dropped: 0 };
     const from = Math.max(Math.floor(sinceMs / slotMs), Math.floor(untilMs / slotMs) - slots + 1);
     const to = Math.floor((untilMs - 1) / slotMs);

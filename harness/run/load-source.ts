@@ -1,6 +1,7 @@
 // Where a drill's load comes from: the in-process engine (default), or generator agents steered live over
 // gRPC (`--agents N` local processes, or addresses of agents started elsewhere). Both give the controller
-// the same LoadPort; with agents, windows end at the last second every agent has reported.
+// the same LoadPort; with agents, live windows end at the last second every agent has reported, and a
+// step's window waits (bounded, recorded) until its seconds are in.
 import type { Replica } from '../cluster';
 import { Fleet, type AgentSource, type FleetEvent } from '../agent';
 import type { Logger } from '../common';
@@ -20,6 +21,8 @@ export interface LoadSourceOptions {
   logger: Logger;
   /** An agent joined, was lost (its share moved to the others) or stopped. */
   onAgentEvent?: (e: FleetEvent) => void;
+  /** Silence after which either end gives up on the other (default 2000 ms). */
+  silenceMs?: number;
 }
 
 export interface LoadSource {
@@ -79,6 +82,7 @@ async function fleetSource(opts: LoadSourceOptions, agents: AgentSource): Promis
     allowTargets: opts.allowTargets,
     file: opts.file,
     logger: opts.logger,
+    silenceMs: opts.silenceMs,
     onEvent: (e) => {
       events.push(e);
       opts.logger.info(`agent ${e.agent}: ${e.type}${e.reason ? ` (${e.reason})` : ''}`);
@@ -91,9 +95,12 @@ async function fleetSource(opts: LoadSourceOptions, agents: AgentSource): Promis
       .map((a) => a.address)
       .join(', ')}`,
   );
-  // Agents report each finished second about 20 ms after it ends: a window reaching into the second
-  // still running would read it short. Windows and counts end where every agent has reported.
-  const reported = (untilMs: number | undefined) => Math.min(untilMs ?? Infinity, fleet.reportedUntil());
+  // Agents report each finished second about 20 ms after it ends. A live window (the guards' last seconds,
+  // the safety checks) reaching into a second not reported yet is moved back to end where every agent has
+  // reported, its span kept. A step's window waits for its seconds first (complete, below), then reads as is.
+  let settledUntil = -Infinity;
+  const reported = (untilMs: number) => (untilMs <= settledUntil ? untilMs : Math.min(untilMs, fleet.reportedUntil()));
+  const waitMs = (opts.silenceMs ?? 2000) + 1500;
   return {
     load: fleet,
     metricsPort: (port) => ({
@@ -107,6 +114,17 @@ async function fleetSource(opts: LoadSourceOptions, agents: AgentSource): Promis
         const until = reported(untilMs);
         const span = untilMs - sinceMs;
         return port.counts(until - span, until, replica);
+      },
+      // Bounded: an agent silent for silenceMs is lost (its share moves) before the wait ends; one that
+      // still talks but lags is named, and the step's window lacks its seconds since.
+      complete: async (untilMs) => {
+        const short = await fleet.awaitReported(untilMs, waitMs);
+        settledUntil = Math.max(settledUntil, untilMs);
+        return short.map(
+          (a) =>
+            `agent ${a.agent} had reported only up to ${new Date(a.reportedUntilMs).toISOString()} after ${waitMs / 1000} s; ` +
+            `its requests since are missing from this step's window`,
+        );
       },
     }),
     start: () => fleet.start(),

@@ -13,9 +13,13 @@ import { runScenario } from '../run';
 const root = path.resolve(__dirname, '..', '..', '..');
 const fixtures = path.join(__dirname, '..', 'fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-drill-'));
+/** Cluster files used by this test file's drills, brought down at its end whatever happened. */
+const used = new Set<string>();
+const down = async (clusterFile: string) =>
+  createDriver(await loadClusterFile(path.join(fixtures, clusterFile))).down();
 
 after(async () => {
-  await createDriver(await loadClusterFile(path.join(fixtures, 'agent-drill.yaml'))).down();
+  for (const c of used) await down(c);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -43,7 +47,11 @@ export async function drill(
   drillKind: 'redline' | 'hold',
   agents?: AgentSource,
   onUp?: (c: RunningCluster) => Promise<void>,
+  /** A scenario of fixtures/ (NAME.ts on the cluster NAME.yaml: its own name and ports, so tests run side by side). */
+  fixture = 'agent-drill',
 ) {
+  const clusterFile = `${fixture}.yaml`;
+  used.add(clusterFile);
   const out = path.join(tmp, name);
   const points = path.join(tmp, `${name}.ndjson`);
   const stderr = new PassThrough();
@@ -57,7 +65,7 @@ export async function drill(
   process.env.AGENT_DRILL = drillKind;
   try {
     const result = await runScenario({
-      scenarioFile: path.join(fixtures, 'agent-drill.ts'),
+      scenarioFile: path.join(fixtures, `${fixture}.ts`),
       outDir: out,
       cwd: root,
       stdout: new PassThrough(),
@@ -84,6 +92,6 @@ export async function drill(
   } finally {
     if (before === undefined) delete process.env.AGENT_DRILL;
     else process.env.AGENT_DRILL = before;
-    await createDriver(await loadClusterFile(path.join(fixtures, 'agent-drill.yaml'))).down();
+    await down(clusterFile);
   }
 }
