@@ -253,6 +253,8 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       onAgentEvent: (e) => ctrl?.annotate(`agent ${e.agent} ${e.type}: ${e.reason}`),
       servedBy: edge?.servedBy,
     });
+    if (edge?.servedBy && opts.agents)
+      log.warn('edge: generator agents do not read the served-by header yet: per-pool figures stay on the frontends');
     if (edge) source = edge.wrap(source); // edge (issue 13)
     source.load.setWeights(demandWeights(spec));
     source.load.setRate(0);
