@@ -1,6 +1,7 @@
 // A short drain toward us-east through a real HAProxy edge: the generator sends to the region
 // frontends and each step moves HAProxy's server weights (runtime API), not the generator's router.
-// Not working yet: on this 2-core machine most requests through the managed edge failed (see docs/edge.md).
+// Figures per pool and DC are the replicas' own (HAProxy names the server that answered). On a 2-core machine
+// shared with other tests it breaks at its first step, as the same drain direct does (see docs/edge.md).
 import { defineScenario } from '../harness/drill';
 import { feedGuards, feedMix } from './feed-mix';
 

@@ -29,6 +29,21 @@ export interface EdgeSpec {
   healthPath?: string;
   threads?: number;
   maxconn?: number;
+  /**
+   * A response header naming the server HAProxy chose (on every response, its own errors too), so a
+   * generator in front can put each request on the replica that served it.
+   */
+  servedByHeader?: string;
+  /**
+   * HAProxy's server and queue timeouts (default 30 s). Below the generator's request timeout, a replica
+   * too slow to answer gets a 504 that names it, instead of a client timeout that names nobody.
+   */
+  serverTimeoutMs?: number;
+  /**
+   * Requests one server is given at a time; more wait in HAProxy's queue (at most the server timeout) and
+   * are dropped there if their client left, so an overloaded replica never works for clients long gone.
+   */
+  serverMaxconn?: number;
   /** Extra lines for the global and defaults sections (tuning from the cluster file), passed as they are. */
   extra?: { global?: string[]; defaults?: string[] };
 }
@@ -116,20 +131,27 @@ export function haproxyConfig(spec: EdgeSpec, weights: Weights): string {
     '  mode http',
     '  timeout connect 2s',
     '  timeout client 30s',
-    '  timeout server 30s',
+    `  timeout server ${spec.serverTimeoutMs ?? 30_000}ms`,
     '  timeout http-request 10s',
     '  timeout http-keep-alive 10s',
-    '  timeout queue 10s',
+    `  timeout queue ${spec.serverTimeoutMs ?? 10_000}ms`,
+    // A queued request whose client gave up is dropped, not sent to a replica that is already behind.
+    '  option abortonclose',
+    // Idle server connections are shared by every client connection: a generator opening connections as
+    // latency rises must not make each replica accept as many new ones.
+    '  http-reuse always',
     ...(spec.extra?.defaults ?? []).map((l) => `  ${l}`),
   ];
   for (const f of spec.frontends) {
     const backend = backendOf(f.name);
     lines.push('', `frontend fe_${f.name}`, `  bind ${f.host}:${f.port}`, `  default_backend ${backend}`);
+    // after-response: also on HAProxy's own 502/503/504, where %s is the server that failed (or <NOSRV>).
+    if (spec.servedByHeader) lines.push(`  http-after-response set-header ${spec.servedByHeader} %s`);
     // One backend for all DCs: a DC's share is the sum of its servers' weights over the backend's total,
     // so `set weight` moves DC shares exactly, between two requests, with no second balancing level.
     lines.push('', `backend ${backend}`, '  balance roundrobin');
     if (spec.healthPath) lines.push(`  option httpchk GET ${spec.healthPath}`);
-    const check = spec.healthPath ? ' check inter 1s fall 2 rise 2' : '';
+    const check = `${spec.serverMaxconn ? ` maxconn ${spec.serverMaxconn}` : ''}${spec.healthPath ? ' check inter 1s fall 2 rise 2' : ''}`;
     for (const s of f.servers)
       lines.push(`  server ${s.server} ${s.address}:${s.port} weight ${sw[serverKey(s)]}${check}`);
   }

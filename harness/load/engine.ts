@@ -30,6 +30,11 @@ export interface LoadEngineOptions {
   file?: string;
   /** HTTP client: 'net' (lean, llhttp; the default for http:// targets, measured faster) or 'undici'. */
   httpClient?: 'net' | 'undici';
+  /**
+   * Behind an edge (HAProxy) the targets are its frontends: the edge names the server it chose in this
+   * response header, and a response that carries a known name is recorded on that replica's tags.
+   */
+  servedBy?: { header: string; replicas: Record<string, Replica> };
 }
 
 export interface EngineStats {
@@ -55,6 +60,9 @@ export class LoadEngine {
   private readonly origin = performance.timeOrigin;
   private series: (Series | undefined)[] = [];
   private tags: Tags = {};
+  /** Replicas the edge may name (after the router's own in series slots), by the header's value. */
+  private readonly servedByIndex = new Map<string, number>();
+  private readonly servedByReplicas: Replica[] = [];
   private rate = 0;
   private interval = Infinity;
   private nextAt = Infinity;
@@ -93,7 +101,14 @@ export class LoadEngine {
     this.maxInFlight = opts.maxInFlight ?? 10_000;
     const origins = opts.replicas.map((r) => r.http);
     const lean = (opts.httpClient ?? 'net') === 'net' && NetHttpTransport.handles(origins);
-    this.http = lean ? new NetHttpTransport(origins) : new HttpTransport(origins);
+    const servedByHeader = opts.servedBy?.header;
+    this.http = lean
+      ? new NetHttpTransport(origins, { servedByHeader })
+      : new HttpTransport(origins, { servedByHeader });
+    for (const [value, r] of Object.entries(opts.servedBy?.replicas ?? {})) {
+      this.servedByIndex.set(value, opts.replicas.length + this.servedByReplicas.length);
+      this.servedByReplicas.push(r);
+    }
     this.grpc = new GrpcTransport(opts.replicas.map((r) => r.grpc));
     this.endpoints = compileMix(opts.mix, {
       file: opts.file,
@@ -272,7 +287,9 @@ export class LoadEngine {
     let s = this.series[slot];
     if (!s) {
       const e = this.endpoints[endpoint];
-      const r = replica >= 0 ? this.router.replicas[replica] : undefined;
+      const n = this.router.replicas.length;
+      const r =
+        replica < 0 ? undefined : replica < n ? this.router.replicas[replica] : this.servedByReplicas[replica - n];
       const tags: Tags = r
         ? {
             region: r.region,
@@ -305,13 +322,18 @@ export class LoadEngine {
     this.inFlight++;
     this.sent++;
     this.router.outstanding[replica]++;
-    this.endpoints[endpoint].send(replica, (failed) => {
+    this.endpoints[endpoint].send(replica, (failed, _status, servedBy) => {
       const end = perfNow();
       this.inFlight--;
       this.router.outstanding[replica]--;
       this.completed++;
       if (failed) this.failed++;
-      series.record(this.origin + end, end - intended, failed);
+      const served = servedBy === undefined ? undefined : this.servedByIndex.get(servedBy);
+      (served === undefined ? series : this.seriesOf(served, endpoint)).record(
+        this.origin + end,
+        end - intended,
+        failed,
+      );
       if (vu) this.vuNext();
       if (this.inFlight === 0 && this.drained) this.drained();
     });

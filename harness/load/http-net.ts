@@ -43,10 +43,10 @@ class Call {
     readonly payload: Buffer | string,
     readonly origin: Origin,
   ) {}
-  finish(failed: boolean, status: number): void {
+  finish(failed: boolean, status: number, servedBy?: string): void {
     if (this.finished) return;
     this.finished = true;
-    this.done(failed, status);
+    this.done(failed, status, servedBy);
   }
   expire(): void {
     if (this.finished) return;
@@ -74,6 +74,8 @@ class Conn {
   status = 0;
   keepAlive = true;
   gotBytes = false;
+  /** The served-by header's value in the current response (an edge naming its server). */
+  servedBy: string | undefined = undefined;
   served = 0;
   dead = false;
 
@@ -89,13 +91,22 @@ class Conn {
     this.socket = socket;
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
-    parser[kOnHeaders] = noop;
+    // Headers matter only when an edge names the server it chose; otherwise llhttp's arrays are ignored.
+    const wanted = origin.servedByHeader;
+    const scan = wanted
+      ? (h: unknown) => {
+          if (!Array.isArray(h)) return;
+          for (let i = 0; i + 1 < h.length; i += 2)
+            if (String(h[i]).toLowerCase() === wanted) this.servedBy = String(h[i + 1]);
+        }
+      : noop;
+    parser[kOnHeaders] = scan;
     parser[kOnExecute] = noop;
     parser[kOnBody] = noop;
     parser[kOnHeadersComplete] = (
       _maj: number,
       _min: number,
-      _h: unknown,
+      h: unknown,
       _m: unknown,
       _u: unknown,
       statusCode: number,
@@ -105,6 +116,7 @@ class Conn {
     ) => {
       this.status = statusCode;
       this.keepAlive = shouldKeepAlive;
+      scan(h);
       // 1 tells llhttp the response has no body (HEAD).
       return this.call?.head ? 1 : 0;
     };
@@ -131,6 +143,7 @@ class Conn {
     this.call = call;
     this.gotBytes = false;
     this.status = 0;
+    this.servedBy = undefined;
     call.conn = this;
     this.socket.write(call.payload);
   }
@@ -143,7 +156,7 @@ class Conn {
     this.served++;
     if (call) {
       call.conn = null;
-      call.finish(status >= 400, status);
+      call.finish(status >= 400, status, this.servedBy);
     }
     if (!this.keepAlive) this.destroy();
     else if (!this.dead) this.origin.idle.push(this);
@@ -184,6 +197,8 @@ class Origin {
     readonly host: string,
     readonly port: number,
     readonly hostHeader: string,
+    /** Lower-case name of the response header that names the serving replica, if any. */
+    readonly servedByHeader?: string,
   ) {}
 
   dispatch(call: Call): void {
@@ -225,12 +240,17 @@ export class NetHttpTransport implements HttpSender {
   private readonly encoded = new WeakMap<HttpRequest, (Buffer | undefined)[]>();
   private closed = false;
 
-  constructor(origins: (string | undefined)[]) {
+  constructor(origins: (string | undefined)[], opts: { servedByHeader?: string } = {}) {
     this.origins = origins.map((o) => {
       if (!o) return undefined;
       const u = new URL(o);
       if (u.protocol !== 'http:') return undefined;
-      return new Origin(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || 80), u.host);
+      return new Origin(
+        u.hostname.replace(/^\[|\]$/g, ''),
+        Number(u.port || 80),
+        u.host,
+        opts.servedByHeader?.toLowerCase(),
+      );
     });
   }
 

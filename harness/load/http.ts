@@ -3,8 +3,11 @@
 import type { Pool } from 'undici';
 import { Deadlines } from './deadlines';
 
-/** Called once per request: failed is true on a transport error, a timeout or a status >= 400. */
-export type Done = (failed: boolean, status: number) => void;
+/**
+ * Called once per request: failed is true on a transport error, a timeout or a status >= 400. servedBy: the
+ * value of the served-by response header when the sender was given one (an edge naming the server it chose).
+ */
+export type Done = (failed: boolean, status: number, servedBy?: string) => void;
 
 /** What the mix needs from an HTTP client (undici's HttpTransport or the lean NetHttpTransport). */
 export interface HttpSender {
@@ -26,21 +29,27 @@ class Call {
   status = 0;
   finished = false;
   controller: { abort(reason: Error): void } | null = null;
+  servedBy: string | undefined;
   constructor(
     private readonly done: Done,
     readonly deadline: number,
+    private readonly servedByHeader?: string,
   ) {}
   onRequestStart(controller: { abort(reason: Error): void }): void {
     this.controller = controller;
   }
-  onResponseStart(_c: unknown, statusCode: number): void {
+  onResponseStart(_c: unknown, statusCode: number, headers?: Record<string, string | string[] | undefined>): void {
     this.status = statusCode;
+    if (this.servedByHeader && headers) {
+      const v = headers[this.servedByHeader];
+      this.servedBy = Array.isArray(v) ? v[0] : v;
+    }
   }
   onResponseData(): void {}
   onResponseEnd(): void {
     if (this.finished) return;
     this.finished = true;
-    this.done(this.status >= 400 || this.status < 100, this.status);
+    this.done(this.status >= 400 || this.status < 100, this.status, this.servedBy);
   }
   onResponseError(): void {
     if (this.finished) return;
@@ -70,7 +79,7 @@ export class HttpTransport implements HttpSender {
   /** `origins[i]` is replica i's `http://host:port` (absent when it has none). */
   constructor(
     private readonly origins: (string | undefined)[],
-    private readonly opts: { connectTimeoutMs?: number } = {},
+    private readonly opts: { connectTimeoutMs?: number; servedByHeader?: string } = {},
   ) {
     this.pools = new Array(origins.length);
   }
@@ -100,7 +109,7 @@ export class HttpTransport implements HttpSender {
       done(true, 0);
       return;
     }
-    const call = new Call(done, performance.now() + req.timeoutMs);
+    const call = new Call(done, performance.now() + req.timeoutMs, this.opts.servedByHeader?.toLowerCase());
     try {
       // undici's own timers are coarse (hundreds of ms): they stay as a backstop, the deadlines decide.
       this.pool(replica).dispatch(

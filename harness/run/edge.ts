@@ -28,6 +28,8 @@ export interface DrillEdge {
   targets?: Replica[];
   /** The generator's weights over those targets (frontends by demand); undefined = the drill's own weights. */
   targetWeights?: Weights;
+  /** Managed: the header in which HAProxy names the server it chose, and the replica behind each server name. */
+  servedBy?: { header: string; replicas: Record<string, Replica> };
   /** The load source whose weights, markOut/markIn go to HAProxy. */
   wrap(source: LoadSource): LoadSource;
   /** Restores the saved weights, stops the stat reader and a managed container; twice is safe. */
@@ -45,6 +47,19 @@ export interface DrillEdgeOptions {
   recordGauge(metric: string, tags: Record<string, string>, value: number): void;
   /** A note on the current step (the weights HAProxy reported back). */
   annotate(note: string): void;
+  /** The generator's request timeout: a managed edge gives up on a replica a little before it (a 504 naming it). */
+  requestTimeoutMs?: number;
+}
+
+/** Requests in flight per replica behind a managed edge; beyond, HAProxy queues them (see config.ts). */
+export const edgeServerMaxconn = 32;
+
+/** The response header in which a managed edge names the server it chose. */
+export const servedByHeader = 'x-headroom-server';
+
+/** HAProxy's server timeout under a generator timeout: late enough to be the replica's, early enough to be named. */
+export function edgeServerTimeoutMs(requestTimeoutMs: number): number {
+  return Math.max(100, requestTimeoutMs - Math.min(250, requestTimeoutMs / 10));
 }
 
 /** Starts (managed) or attaches to (existing) the cluster's edge; null without an `edge:` section. */
@@ -56,10 +71,18 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
   let servers: EdgeServerRef[];
   let targets: Replica[] | undefined;
   let targetWeights: Weights | undefined;
+  let servedBy: DrillEdge['servedBy'];
   if (e.mode === 'managed') {
     const runtime = { host: '127.0.0.1', port: e.runtimePort };
     const front = o.replicas.filter((r) => !o.spec.front || r.tier === o.spec.front);
-    const byRegion = edgeFromReplicas(o.spec.file, front, { firstPort: e.port, runtime });
+    const byRegion = {
+      ...edgeFromReplicas(o.spec.file, front, { firstPort: e.port, runtime }),
+      // One thread: the container has one CPU of quota, and a second thread only contends on a small machine.
+      threads: 1,
+      serverMaxconn: edgeServerMaxconn,
+      servedByHeader,
+      ...(o.requestTimeoutMs ? { serverTimeoutMs: edgeServerTimeoutMs(o.requestTimeoutMs) } : {}),
+    };
     const edgeSpec =
       e.per === 'cluster'
         ? {
@@ -79,12 +102,23 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
     running = await startEdgeContainerOnDefault(o, haproxyConfig(edgeSpec, demand), runtime);
     client = running.client;
     servers = edgeServers(edgeSpec);
-    // One target per frontend, in a DC of its own (`edge-<frontend>`): HAProxy, not the generator, picks the replica.
+    const replicaByName = new Map(o.replicas.map((r) => [r.name, r]));
+    servedBy = {
+      header: servedByHeader,
+      replicas: Object.fromEntries(
+        servers.flatMap((s) => {
+          const r = s.replica ? replicaByName.get(s.replica) : undefined;
+          return r ? [[s.server, r] as const] : [];
+        }),
+      ),
+    };
+    // One target per frontend, in a region and DC of its own (`edge-<frontend>`): HAProxy, not the generator, picks
+    // the replica, and a request no server answered (a client timeout) is not put on any real region's figures.
     targets = edgeSpec.frontends.map(
       (f, i) =>
         ({
           name: `${o.spec.name}-edge-${f.name}`,
-          region: o.spec.regions.find((r) => r.name === f.name)?.name ?? f.name,
+          region: `edge-${f.name}`,
           dc: `edge-${f.name}`,
           tier: o.spec.front ?? 'web',
           pool: `edge-${f.name}/edge`,
@@ -138,6 +172,7 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
   return {
     targets,
     targetWeights,
+    servedBy,
     wrap(source) {
       port = new EdgeLoadPort(source.load, session.router, {
         engineWeights: targetWeights,

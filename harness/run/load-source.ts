@@ -6,7 +6,7 @@ import type { Replica } from '../cluster';
 import { Fleet, type AgentSource, type FleetEvent } from '../agent';
 import type { Logger } from '../common';
 import type { LoadPort, MetricsPort } from '../drill';
-import { LoadEngine, type MixSpec } from '../load';
+import { LoadEngine, type LoadEngineOptions, type MixSpec } from '../load';
 import type { Metrics } from '../metrics';
 
 export interface LoadSourceOptions {
@@ -19,6 +19,8 @@ export interface LoadSourceOptions {
   file: string;
   agents?: AgentSource;
   logger: Logger;
+  /** Behind a managed edge: the response header naming the server HAProxy chose, and the replicas by name. */
+  servedBy?: LoadEngineOptions['servedBy'];
   /** An agent joined, was lost (its share moved to the others) or stopped. */
   onAgentEvent?: (e: FleetEvent) => void;
   /** Silence after which either end gives up on the other (default 2000 ms). */
@@ -45,6 +47,7 @@ export async function openLoadSource(opts: LoadSourceOptions): Promise<LoadSourc
     maxInFlight: opts.maxInFlight,
     allowTargets: opts.allowTargets,
     file: opts.file,
+    servedBy: opts.servedBy,
   });
   const router = engine.router;
   let started = false;

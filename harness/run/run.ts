@@ -238,6 +238,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       logger: log,
       recordGauge: (m, t, v) => metrics.recordGauge(m, t, v),
       annotate: (t) => ctrl?.annotate(t),
+      requestTimeoutMs: scenario.timeoutMs,
     });
     source = await openLoadSource({
       replicas: edge?.targets ?? loaded.replicas.map((r) => toReplica(r)),
@@ -250,7 +251,10 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       agents: opts.agents,
       logger: log,
       onAgentEvent: (e) => ctrl?.annotate(`agent ${e.agent} ${e.type}: ${e.reason}`),
+      servedBy: edge?.servedBy,
     });
+    if (edge?.servedBy && opts.agents)
+      log.warn('edge: generator agents do not read the served-by header yet: per-pool figures stay on the frontends');
     if (edge) source = edge.wrap(source); // edge (issue 13)
     source.load.setWeights(demandWeights(spec));
     source.load.setRate(0);
