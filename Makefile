@@ -10,7 +10,7 @@ TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.
 TEST_NODE = node --require ./harness/testing/swc-register.js --test
 # Tests that hold Docker, HAProxy or a browser, or whose figures (latency, rates, CPU) a busy neighbour would skew:
 # one file at a time, after the others. The rest run two files at a time.
-SERIAL_TESTS = \.(docker|haproxy|browser)\.test\.ts$$|^harness/load/(engine|http-net)\.test\.ts$$|^clusters/reference/cpu\.test\.ts$$|^harness/agent/agent\.test\.ts$$|^harness/cli/load\.test\.ts$$|^harness/drill/static-drill\.test\.ts$$
+SERIAL_TESTS = \.(docker|haproxy|browser)\.test\.ts$$|^harness/load/(engine|http-net)\.test\.ts$$|^clusters/reference/cpu\.test\.ts$$|^harness/agent/agent\.test\.ts$$|^harness/cli/load\.test\.ts$$|^harness/drill/static-drill\.test\.ts$$|^harness/agent/reported\.test\.ts$$
 SERIAL_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SERIAL_TESTS)')
 PARALLEL_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -vE '$(SERIAL_TESTS)')
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.
