@@ -63,6 +63,8 @@ export class EdgeLoadPort implements Load {
     return this.chain.then(() => undefined);
   }
 
+  private lastNote = '';
+
   private queue(what: string, change: () => Promise<EdgeStepWeights>): void {
     this.chain = this.chain.then(change).then(
       (r) => {
@@ -73,9 +75,10 @@ export class EdgeLoadPort implements Load {
               .map(([dc, v]) => `${dc}=${v.toFixed(3)}`)
               .join(' ')}`,
         );
-        this.o.annotate(
-          `edge weights reported: ${shares.join('; ')}${r.limited ? ' (held back by maxShareChange)' : ''}`,
-        );
+        const note = `edge weights reported: ${shares.join('; ')}${r.limited ? ' (held back by maxShareChange)' : ''}`;
+        // Several changes in one step (DC weights, then pool weights) often land on the same shares: say it once.
+        if (note !== this.lastNote) this.o.annotate(note);
+        this.lastNote = note;
       },
       (err: Error) => {
         this.o.logger.warn(`edge: ${what} failed: ${err.message}`);
