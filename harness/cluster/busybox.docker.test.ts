@@ -53,10 +53,6 @@ const httpd = `    build: ctx
     startTimeout: 20s
     stopSignal: SIGKILL`;
 
-async function _imagesOf(repo: string): Promise<string[]> {
-  return (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}', repo])).split('\n').filter(Boolean);
-}
-
 test('busybox httpd from a build context: built once per context, healthy, CPU-limited, serves, removed', async (t) => {
   const ws = workspace(httpd);
   const engine = countingEngine();
