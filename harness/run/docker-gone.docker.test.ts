@@ -1,0 +1,137 @@
+// Docker dying in the middle of a drill step, for real (issue 11, finding 9): the cluster runs on a Docker
+// daemon of this test's own (testing/second-docker.sh on its own socket, data and exec root), which the test
+// stops by its PID while a step is measured. The drill exits 110 with a hint; the cut step is recorded as the
+// cluster's error, never as a breach nor with replicas marked out as "not running"; once the daemon is back,
+// no replica runs again and `headroom down` removes what the dead run left. Ports 27000-27099.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { StepRecord, Summary } from '../results';
+import { headroom, headroomJs, projectRoot, sleep } from '../cluster/testing/test-kit';
+import { NotRoot, secondDocker, type SecondDocker, type SecondDockerPlace } from '../cluster/testing/second-docker';
+
+const fixtures = path.join(__dirname, 'fixtures');
+const scenario = path.join(fixtures, 'hold-docker-gone.ts');
+const clusterFile = path.join(fixtures, 'docker-gone-1dc.yaml');
+const clusterName = 'f11-docker-gone';
+// The daemon's own place: this test stops it, so it must not be the one other tests share.
+const place: SecondDockerPlace = {
+  socket: '/run/f11-docker-gone.sock',
+  dir: '/var/lib/f11-docker-gone',
+  execRoot: '/run/f11-docker-gone',
+};
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'f11-docker-gone-'));
+let daemon: SecondDocker | undefined;
+let unavailable: string | undefined;
+
+before(async () => {
+  try {
+    daemon = await secondDocker(place);
+  } catch (err) {
+    if (!(err instanceof NotRoot)) throw err;
+    unavailable = err.message;
+  }
+});
+
+after(async () => {
+  // Whatever happened: the daemon answers again, the cluster's containers are removed, the daemon stopped.
+  try {
+    daemon = await secondDocker(place);
+    const ids = await containersOf(daemon);
+    if (ids.length) await daemon.docker(['rm', '-f', ...ids]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await daemon?.stop();
+  }
+});
+
+const containersOf = async (d: SecondDocker, ...filters: string[]) =>
+  (await d.docker(['ps', '-aq', '--no-trunc', '--filter', `label=headroom.cluster=${clusterName}`, ...filters]))
+    .split('\n')
+    .filter(Boolean);
+
+/** The daemon's PID from its pidfile (second-docker.sh writes it). */
+const daemonPid = () => Number(fs.readFileSync(`${place.execRoot}.pid`, 'utf8').trim());
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('Docker stops mid-step: exit 110 with a hint, the step is a cluster error (not a breach), nothing left', async (t) => {
+  if (unavailable || !daemon) return t.skip(unavailable);
+  const out = path.join(tmp, 'gone');
+  const child = spawn(process.execPath, [headroomJs, 'drill', scenario, '--out', out], {
+    cwd: projectRoot,
+    env: { ...process.env, HEADROOM_LIVE: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  let stepsSeen = 0;
+  let stoppedPid: number | undefined;
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => {
+    log += d;
+    for (const _ of String(d).matchAll(/\[hold #\d+\]/g)) stepsSeen++;
+    // Two steps held; the third is settling: stop the daemon once it measures (settle 1 s of its 4 s).
+    if (stepsSeen >= 2 && stoppedPid === undefined) {
+      stoppedPid = daemonPid();
+      setTimeout(() => process.kill(stoppedPid!, 'SIGTERM'), 2000);
+    }
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (c, s) => resolve([c, s])),
+  );
+  assert.ok(stoppedPid, `the drill never held two steps: ${log}`);
+  // The daemon takes a few seconds to stop its containers and exit; it must be gone before it is started again.
+  while (pidAlive(stoppedPid)) await sleep(200);
+  assert.equal(signal, null, log);
+  assert.equal(code, 110, log);
+  assert.match(log, /hint: /, log);
+  assert.doesNotMatch(log, /internal error|\n\s+at /);
+
+  const steps = fs
+    .readFileSync(path.join(out, 'steps.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as StepRecord);
+  assert.ok(steps.length >= 3, log);
+  const [last, ...before] = [steps.at(-1)!, ...steps.slice(0, -1)];
+  assert.deepEqual(
+    before.map((s) => s.verdict),
+    before.map(() => 'held'),
+  );
+  // The cut step: the cluster's error, its guards no breach, no replica marked out as a capacity fact.
+  assert.equal(last.verdict, 'aborted', JSON.stringify(last));
+  assert.match(
+    last.error ?? '',
+    /^cluster: (Docker unreachable|Docker answers but none of the cluster's 2 replicas runs|docker: .*ENOENT)/,
+    JSON.stringify(last),
+  );
+  assert.ok(!steps.some((s) => s.verdict === 'breached'));
+  assert.deepEqual(
+    steps.flatMap((s) => s.annotations).filter((a) => /not running|marked out/.test(a)),
+    [],
+  );
+  assert.deepEqual(
+    last.replicas.filter((r) => !r.serving).map((r) => r.replica),
+    [],
+  );
+  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(summary.status, 'error');
+  assert.doesNotMatch(JSON.stringify(summary), /breached on|limited by http_req_failed/);
+
+  // The daemon back: no replica of the dead run runs again, and `headroom down` removes what it left.
+  daemon = await secondDocker(place);
+  assert.deepEqual(await containersOf(daemon, '--filter', 'status=running'), []);
+  const down = await headroom(['down', clusterFile]);
+  assert.equal(down.code, 0, down.stderr);
+  assert.deepEqual(await containersOf(daemon), []);
+});
