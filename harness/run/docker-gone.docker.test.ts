@@ -25,11 +25,18 @@ const place: SecondDockerPlace = {
 };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'f11-docker-gone-'));
 let daemon: SecondDocker | undefined;
+/** Every start of the daemon in this file: each one that started it stops it at the end. */
+const starts: SecondDocker[] = [];
+const startDaemon = async () => {
+  daemon = await secondDocker(place);
+  starts.push(daemon);
+  return daemon;
+};
 let unavailable: string | undefined;
 
 before(async () => {
   try {
-    daemon = await secondDocker(place);
+    await startDaemon();
   } catch (err) {
     if (!(err instanceof NotRoot)) throw err;
     unavailable = err.message;
@@ -39,12 +46,14 @@ before(async () => {
 after(async () => {
   // Whatever happened: the daemon answers again, the cluster's containers are removed, the daemon stopped.
   try {
-    daemon = await secondDocker(place);
-    const ids = await containersOf(daemon);
-    if (ids.length) await daemon.docker(['rm', '-f', ...ids]);
+    if (!unavailable) {
+      const d = await startDaemon();
+      const ids = await containersOf(d);
+      if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    await daemon?.stop();
+    for (const d of starts) await d.stop();
   }
 });
 
@@ -129,9 +138,9 @@ test('Docker stops mid-step: exit 110 with a hint, the step is a cluster error (
   assert.doesNotMatch(JSON.stringify(summary), /breached on|limited by http_req_failed/);
 
   // The daemon back: no replica of the dead run runs again, and `headroom down` removes what it left.
-  daemon = await secondDocker(place);
-  assert.deepEqual(await containersOf(daemon, '--filter', 'status=running'), []);
+  const back = await startDaemon();
+  assert.deepEqual(await containersOf(back, '--filter', 'status=running'), []);
   const down = await headroom(['down', clusterFile]);
   assert.equal(down.code, 0, down.stderr);
-  assert.deepEqual(await containersOf(daemon), []);
+  assert.deepEqual(await containersOf(back), []);
 });
