@@ -18,7 +18,7 @@ import type { ContainerEngine, ContainerState, ContainerSummary } from './engine
 import { buildTag, folderContext } from './build-context';
 import { buildContext, referenceRecipe } from './image';
 import { label, replicaLabels } from './labels';
-import { currentOwner, heldError, localProbe, type Owner, sameOwner, sortByOwner } from './owner';
+import { currentOwner, heldError, localProbe, type Owner, ownerIsLive, ownerOf, sameOwner, sortByOwner } from './owner';
 import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample, TierSpec } from './model';
 import { describeHolder, takenPorts } from './ports';
 import { defaultReadiness, NotReady, postKnobs, type ReadinessCheck, readinessFor } from './readiness';
@@ -501,14 +501,17 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     async status(): Promise<ReplicaStatus[]> {
       const byName = new Map<string, { engine: ContainerEngine; c: ContainerSummary }>();
       for (const found of await containersOfCluster()) byName.set(found.c.labels[label.replica], found);
+      const probe = localProbe();
       return Promise.all(
         spec.replicas.map(async (r): Promise<ReplicaStatus> => {
           const type = spec.serverTypes[r.serverType];
           const found = byName.get(r.name);
           if (!found) return { ...toReplica(r), state: 'missing', cpus: type.cpus, memoryMb: type.memoryMb };
           const d = await found.engine.inspect(found.c.id).catch(() => undefined);
+          const owner = ownerOf(found.c.labels, label.run);
           return {
             ...toReplica(r, found.c.id),
+            ...(owner ? { owner: { ...owner, live: ownerIsLive(owner, probe) } } : {}),
             state: d ? stateOf(d.state) : 'missing',
             cpus: d?.nanoCpus ? d.nanoCpus / 1e9 : type.cpus,
             memoryMb: d?.memoryBytes ? d.memoryBytes / MiB : type.memoryMb,

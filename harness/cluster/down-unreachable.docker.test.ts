@@ -4,6 +4,7 @@
 // its own socket, data and exec root), stopped by the test. Ports 27100-27199.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { docker, headroom } from './testing/test-kit';
 import { NotRoot, secondDocker, type SecondDocker, type SecondDockerPlace } from './testing/second-docker';
@@ -56,6 +57,22 @@ test('down with one of two daemons unreachable: removes what it can, names the d
   assert.equal(up.code, 0, up.stderr);
   assert.equal((await idsOn(docker)).length, 1, 'dc a on the default daemon');
   assert.equal((await idsOn(starts[0].docker)).length, 1, 'dc b on the second daemon');
+  // status names the run that holds the cluster: here `up`'s own, whose process has ended.
+  const st = await headroom(['status', clusterFile, '--json']);
+  assert.equal(st.code, 0, st.stderr);
+  const heldBy = (
+    JSON.parse(st.stdout) as { heldBy: { host: string; runId: string; live: boolean; replicas: string[] }[] }
+  ).heldBy;
+  assert.deepEqual(
+    heldBy.map((h) => [h.host, h.live, h.replicas]),
+    [[os.hostname(), false, ['f11-down-2dc-a-small-1', 'f11-down-2dc-b-small-1']]],
+  );
+  assert.match(heldBy[0].runId, /\S/);
+  const table = await headroom(['status', clusterFile]);
+  assert.match(
+    table.stdout,
+    /\nheld by run \S+ \(host [^,]+, pid \d+, since [^)]+\): 2 replicas, not alive \(leftovers: /,
+  );
 
   for (const d of starts) await d.stop();
   const down = await headroom(['down', clusterFile]);
