@@ -144,3 +144,50 @@ test('Docker stops mid-step: exit 110 with a hint, the step is a cluster error (
   assert.equal(down.code, 0, down.stderr);
   assert.deepEqual(await containersOf(back), []);
 });
+
+test('Docker frozen during the teardown: a second SIGINT exits 105 once its time limit is up, naming what may be left (finding 5)', {
+  timeout: 180_000, // only so that a teardown without a limit fails instead of hanging the suite
+}, async (t) => {
+  if (unavailable || !daemon) return t.skip(unavailable);
+  const out = path.join(tmp, 'frozen');
+  const pid = daemonPid();
+  // The daemon frozen, not gone: every Docker call of the teardown hangs. It is thawed whatever happens.
+  t.after(() => {
+    if (pidAlive(pid)) process.kill(pid, 'SIGCONT');
+  });
+  const child = spawn(process.execPath, [headroomJs, 'drill', scenario, '--out', out, '--teardown-timeout', '3s'], {
+    cwd: projectRoot,
+    env: { ...process.env, HEADROOM_LIVE: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  let frozen = false;
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => {
+    log += d;
+    if (!frozen && /\[hold #0\]/.test(log)) {
+      frozen = true;
+      process.kill(pid, 'SIGSTOP');
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGINT'), 500);
+    }
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (c, s) => resolve([c, s])),
+  );
+  process.kill(pid, 'SIGCONT');
+  assert.equal(frozen, true, log);
+  assert.equal(signal, null, log);
+  assert.equal(code, 105, log);
+  assert.match(log, /headroom: second SIGINT: exiting in [1-3] s at most/);
+  assert.match(
+    log,
+    /the containers of cluster f11-docker-gone \(run \S+\) may be left: `headroom down \S*docker-gone-1dc\.yaml` removes them/,
+  );
+  assert.doesNotMatch(log, /internal error|\n\s+at /);
+  // What the run left is removed by `headroom down` once the daemon answers again (the run's process is gone).
+  const down = await headroom(['down', clusterFile]);
+  assert.equal(down.code, 0, down.stderr);
+  assert.match(down.stdout, /cluster f11-docker-gone: removed 2 containers/);
+  assert.deepEqual(await containersOf(daemon), []);
+});
