@@ -52,8 +52,9 @@ after(async () => {
       if (ids.length) await d.docker(['rm', '-f', ...ids]);
     }
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
     for (const d of starts) await d.stop();
+    // A drill cut off by a failed test may still be writing there: never let that keep the daemon up.
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   }
 });
 
