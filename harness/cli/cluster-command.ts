@@ -3,7 +3,15 @@
 import path from 'node:path';
 import type { EnvOptions, Logger } from '../common';
 import { loadClusterFile } from '../config';
-import { type ClusterDriver, type ClusterSpec, createDriver, type DriverOptions, type ReplicaStatus } from '../cluster';
+import {
+  type ClusterDriver,
+  type ClusterSpec,
+  createDriver,
+  describeOwner,
+  type DriverOptions,
+  type Owner,
+  type ReplicaStatus,
+} from '../cluster';
 import type { CliIo } from './io';
 import { type CommandSpec, type FlagSpec, helpText, parseFlags } from './flags';
 
@@ -71,8 +79,23 @@ export async function clusterCommand<F extends Record<string, FlagSpec>>(
 }
 
 /** The JSON of `status --json`: only these fields, in this order. */
+/** The runs that hold a cluster's containers, each with its replicas, in the order first seen. */
+export function holdersOf(replicas: ReplicaStatus[]): (Owner & { live: boolean; replicas: string[] })[] {
+  const byKey = new Map<string, Owner & { live: boolean; replicas: string[] }>();
+  for (const r of replicas) {
+    if (!r.owner) continue;
+    const key = `${r.owner.runId}\u0000${r.owner.host}\u0000${r.owner.pid}`;
+    const h = byKey.get(key) ?? { ...r.owner, replicas: [] };
+    h.replicas.push(r.name);
+    byKey.set(key, h);
+  }
+  return [...byKey.values()];
+}
+
 export function statusJson(replicas: ReplicaStatus[]) {
+  const holders = holdersOf(replicas);
   return {
+    ...(holders.length ? { heldBy: holders } : {}),
     replicas: replicas.map((r) => ({
       name: r.name,
       region: r.region,
@@ -109,5 +132,11 @@ export function formatStatus(spec: ClusterSpec, replicas: ReplicaStatus[]): stri
       .join('  ')
       .trimEnd();
   const running = replicas.filter((r) => r.state === 'running' || r.state === 'unmanaged').length;
-  return `${[`cluster ${spec.name} (${spec.driver}, ${spec.file}): ${running} of ${replicas.length} replicas running`, line(head), ...rows.map(line)].join('\n')}\n`;
+  // Who holds the containers: a live run's are in use, a dead run's are leftovers that down (or the next up) removes.
+  const held = holdersOf(replicas).map(
+    (h) =>
+      `held by ${describeOwner(h)}: ${h.replicas.length} replica${h.replicas.length === 1 ? '' : 's'}, ` +
+      (h.live ? 'alive' : `not alive (leftovers: \`headroom down ${spec.file}\` removes them)`),
+  );
+  return `${[`cluster ${spec.name} (${spec.driver}, ${spec.file}): ${running} of ${replicas.length} replicas running`, ...held, line(head), ...rows.map(line)].join('\n')}\n`;
 }

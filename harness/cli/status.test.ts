@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { toReplica } from '../cluster';
+import { loadClusterFile } from '../config';
+import { formatStatus, statusJson } from './cluster-command';
 import { main } from './main';
 import type { CliIo } from './io';
 
@@ -101,4 +104,33 @@ test('command-line errors exit 104; a bad or missing cluster file exits 104 nami
     missing.stderr,
     'headroom: clusters/nope.yaml: no such file; expected a cluster file (YAML), e.g. clusters/local-3dc.yaml\n',
   );
+});
+
+test('status names the runs that hold the cluster: run id, host, pid, since, and whether the run is alive', async () => {
+  const spec = await loadClusterFile(path.join(root, 'harness/config/fixtures/static-2dc.yaml'));
+  const owner = (runId: string, pid: number, live: boolean) => ({
+    runId,
+    host: 'ci-7',
+    pid,
+    since: '2026-11-30T18:00:00.000Z',
+    live,
+  });
+  const [a, b, c] = spec.replicas.map((r) => ({ ...toReplica(r), state: 'running' as const, cpus: 2, memoryMb: 4096 }));
+  const replicas = [
+    { ...a, owner: owner('run-1', 4242, true) },
+    { ...b, owner: owner('run-1', 4242, true) },
+    { ...c, owner: owner('run-0', 17, false) },
+  ];
+  const text = formatStatus(spec, replicas);
+  assert.deepEqual(text.split('\n').slice(1, 3), [
+    'held by run run-1 (host ci-7, pid 4242, since 2026-11-30T18:00:00.000Z): 2 replicas, alive',
+    `held by run run-0 (host ci-7, pid 17, since 2026-11-30T18:00:00.000Z): 1 replica, not alive (leftovers: \`headroom down ${spec.file}\` removes them)`,
+  ]);
+  assert.deepEqual(statusJson(replicas).heldBy, [
+    { ...owner('run-1', 4242, true), replicas: [a.name, b.name] },
+    { ...owner('run-0', 17, false), replicas: [c.name] },
+  ]);
+  // Without owners (a static cluster, no containers) neither the lines nor the field appear.
+  assert.doesNotMatch(formatStatus(spec, [a, b, c]), /held by/);
+  assert.equal('heldBy' in statusJson([a, b, c]), false);
 });

@@ -18,7 +18,7 @@ import type { ContainerEngine, ContainerState, ContainerSummary } from './engine
 import { buildTag, folderContext } from './build-context';
 import { buildContext, referenceRecipe } from './image';
 import { label, replicaLabels } from './labels';
-import { currentOwner, heldError, localProbe, type Owner, sameOwner, sortByOwner } from './owner';
+import { currentOwner, heldError, localProbe, type Owner, ownerIsLive, ownerOf, sameOwner, sortByOwner } from './owner';
 import type { ClusterSpec, Replica, ReplicaSpec, ReplicaState, ResourceSample, TierSpec } from './model';
 import { describeHolder, takenPorts } from './ports';
 import { defaultReadiness, NotReady, postKnobs, type ReadinessCheck, readinessFor } from './readiness';
@@ -107,9 +107,39 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     return found.length;
   }
 
-  /** A run's own teardown: its containers and no one else's. */
-  async function removeRun(runId: string): Promise<number> {
-    return remove((await containersOfCluster()).filter(({ c }) => c.labels[label.run] === runId));
+  /**
+   * For removing: the cluster's containers on every daemon that answers, and the daemons that do not (with
+   * their DCs and why), so that one unreachable daemon does not keep the others' containers. A cluster on a
+   * single daemon that does not answer gets that daemon's own error.
+   */
+  async function containersOnReachable(): Promise<{ found: Found[]; unreachable: string[] }> {
+    const out = new Map<string, Found>();
+    const unreachable: string[] = [];
+    for (const h of hostsInUse) {
+      const engine = engineOf(h);
+      try {
+        for (const c of await engine.list([clusterFilter])) if (!out.has(c.id)) out.set(c.id, { engine, c });
+      } catch (err) {
+        if (hostsInUse.length === 1) throw err;
+        const dcs = spec.dcs.filter((d) => d.dockerHost === h).map((d) => d.name);
+        const why = (err instanceof Error ? err.message : String(err)).replace(/^docker: /, '');
+        unreachable.push(`${engine.daemon} (dc ${dcs.join(', ')}): ${why}`);
+      }
+    }
+    return { found: [...out.values()], unreachable };
+  }
+
+  /** Removes `found`; then, when some daemon did not answer, exit 110 naming it and what was removed elsewhere. */
+  async function removeReachable(found: Found[], unreachable: string[]): Promise<number> {
+    const removed = await remove(found);
+    if (!unreachable.length) return removed;
+    throw new ClusterError(
+      `cluster ${spec.name}: removed ${removed} container${removed === 1 ? '' : 's'} on the Docker daemons that answer; ` +
+        `not reached, its containers left: ${unreachable.join('; ')}`,
+      undefined,
+      undefined,
+      `make that daemon reachable again (\`docker -H <endpoint> info\`), then run \`headroom down ${spec.file}\` again`,
+    );
   }
 
   /** Containers held by a live owner that is not `mine`, and the rest (mine, a dead owner's, pre-owner ones). */
@@ -117,14 +147,25 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     return sortByOwner(await containersOfCluster(), ({ c }) => c.labels, mine, label.run, localProbe());
   }
 
+  /** A run's own teardown: its containers and no one else's. */
+  async function removeRun(runId: string): Promise<number> {
+    const { found, unreachable } = await containersOnReachable();
+    return removeReachable(
+      found.filter(({ c }) => c.labels[label.run] === runId),
+      unreachable,
+    );
+  }
+
   /** `headroom down`: all of the cluster's containers unless a live owner other than this process holds some (or `force`). */
   async function downCluster(opts: DownOptions = {}): Promise<number> {
     if (opts.runId !== undefined) return removeRun(opts.runId);
-    if (opts.force) return remove(await containersOfCluster());
+    const { found, unreachable } = await containersOnReachable();
+    if (opts.force) return removeReachable(found, unreachable);
     const probe = localProbe();
-    const { held, removable } = await byOwner((o) => o.host === probe.hostname && o.pid === probe.self);
+    const mine = (o: Owner) => o.host === probe.hostname && o.pid === probe.self;
+    const { held, removable } = sortByOwner(found, ({ c }) => c.labels, mine, label.run, probe);
     if (held.length) throw heldError(spec.name, spec.file, held, 'nothing was removed');
-    return remove(removable);
+    return removeReachable(removable, unreachable);
   }
 
   /** Another daemon of this cluster (or the default one) that holds `ref`. */
@@ -460,14 +501,17 @@ export function dockerDriver(spec: ClusterSpec, opts: DockerDriverOptions = {}):
     async status(): Promise<ReplicaStatus[]> {
       const byName = new Map<string, { engine: ContainerEngine; c: ContainerSummary }>();
       for (const found of await containersOfCluster()) byName.set(found.c.labels[label.replica], found);
+      const probe = localProbe();
       return Promise.all(
         spec.replicas.map(async (r): Promise<ReplicaStatus> => {
           const type = spec.serverTypes[r.serverType];
           const found = byName.get(r.name);
           if (!found) return { ...toReplica(r), state: 'missing', cpus: type.cpus, memoryMb: type.memoryMb };
           const d = await found.engine.inspect(found.c.id).catch(() => undefined);
+          const owner = ownerOf(found.c.labels, label.run);
           return {
             ...toReplica(r, found.c.id),
+            ...(owner ? { owner: { ...owner, live: ownerIsLive(owner, probe) } } : {}),
             state: d ? stateOf(d.state) : 'missing',
             cpus: d?.nanoCpus ? d.nanoCpus / 1e9 : type.cpus,
             memoryMb: d?.memoryBytes ? d.memoryBytes / MiB : type.memoryMb,

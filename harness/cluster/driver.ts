@@ -11,7 +11,13 @@ export interface Knobs {
   errorRate: number;
 }
 
-export type ReplicaStatus = Replica & { state: ReplicaState; cpus: number; memoryMb: number };
+/** A replica as `status` shows it; `owner`: the run that started its container, and whether that run's process lives. */
+export type ReplicaStatus = Replica & {
+  state: ReplicaState;
+  cpus: number;
+  memoryMb: number;
+  owner?: Owner & { live: boolean };
+};
 
 export interface UpOptions {
   /** Labels every container (headroom.run); default: a fresh id from the time. */

@@ -16,7 +16,7 @@ export type {
   RunningCluster,
   UpOptions,
 } from './driver';
-export { otherHostStaleMs, type Owner } from './owner';
+export { describeOwner, otherHostStaleMs, type Owner } from './owner';
 export { label as clusterLabels } from './labels';
 export { buildContext, linkedLibraries, referenceRecipe, type ImageFile, type ImageRecipe } from './image';
 export type { ContainerEngine } from './engine';

@@ -279,7 +279,10 @@ test('servers headroom does not manage (static) are not marked out for lack of r
   for (const driver of ['static', 'docker'] as const) {
     const s = setup([{ kind: 'hold', name: 'h', totalRps: 100, steps: 1 }]);
     s.world.spec.driver = driver;
-    s.world.sampleResources = async () => [];
+    const missing = s.world.replicas[0].name;
+    // Samples of every replica but one: that one is missing, the others are there.
+    const sample = s.world.sampleResources.bind(s.world);
+    s.world.sampleResources = async () => (await sample()).filter((x) => driver === 'docker' && x.replica !== missing);
     await runAll(s);
     const marked = s.steps[0].annotations.filter((a) => a.includes('marked out'));
     if (driver === 'static') {
@@ -287,10 +290,26 @@ test('servers headroom does not manage (static) are not marked out for lack of r
       assert.deepEqual(marked, []);
       assert.equal(s.steps[0].verdict, 'held');
     } else {
-      assert.equal(s.world.out.size, s.world.replicas.length);
+      assert.deepEqual([...s.world.out], [missing]);
       assert.match(marked[0], /missing from the resource samples/);
     }
   }
+});
+
+test('Docker answers but no managed replica is in its samples (a daemon stopping): a cluster error, no replica marked out (issue 11, finding 9)', async () => {
+  const s = setup([{ kind: 'hold', name: 'h', totalRps: 100, steps: 1 }]);
+  s.world.spec.driver = 'docker';
+  s.world.sampleResources = async () => [];
+  await assert.rejects(
+    runAll(s),
+    (e: unknown) =>
+      e instanceof ClusterError &&
+      e.exitCode === 110 &&
+      /Docker answers but none of the cluster's 7 replicas runs/.test(e.message),
+  );
+  assert.deepEqual([...s.world.out], []);
+  assert.equal(s.steps[0].verdict, 'aborted');
+  assert.match(s.steps[0].error ?? '', /^cluster: Docker answers but none/);
 });
 
 test('Docker unreachable mid-step: the step is a cluster error, not a breach on http_req_failed (issue 11, finding 9)', async () => {

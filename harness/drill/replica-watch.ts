@@ -20,6 +20,7 @@ const missesToMarkOut = 3;
 /** Consecutive resource samples a replica marked out for missing must be back in before it is marked in. */
 const seenToMarkIn = 2;
 const missingReason = 'not running (missing from the resource samples)';
+const unreachableHint = 'check `docker info`; the partial result is in the run directory';
 /** A replica whose every request failed over this window (and at least minFailures of them) is marked out. */
 const faultWindowS = 2;
 const minFailures = 3;
@@ -80,14 +81,23 @@ export class ReplicaWatch {
   }
 
   /**
-   * Asks Docker once, now: a ClusterError when it cannot be reached (or the sampler already found it gone),
-   * else null. A breach is checked with it before it counts, so that a dying daemon is never a capacity figure.
+   * Asks Docker, now: a ClusterError when it cannot be reached, when it answers but none of the cluster's
+   * replicas runs (a daemon that is stopping answers while it stops every container), or when the sampler
+   * already found it gone; else null. A breach is checked with it before it counts, so that a dying daemon
+   * is never a capacity figure. A sample missing some replicas is taken again a second later: a stopping
+   * daemon's containers do not all stop at the same instant.
    */
   async clusterGone(): Promise<ClusterError | null> {
     if (this.fatal) return this.fatal instanceof ClusterError ? this.fatal : null;
     try {
-      await this.deps.cluster.sampleResources();
-      return null;
+      let samples = await this.deps.cluster.sampleResources();
+      if (this.expectedRunning().some((r) => !samples.some((s) => s.replica === r))) {
+        await this.deps.clock.sleep(1000, this.deps.signal);
+        samples = await this.deps.cluster.sampleResources();
+      }
+      const none = this.noneRunning(samples);
+      if (none) this.fatal = none;
+      return none;
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
       this.fatal =
@@ -97,10 +107,33 @@ export class ReplicaWatch {
               `Docker unreachable when a guard broke (${text}): the step's errors are the cluster's, not a breach`,
               undefined,
               undefined,
-              'check `docker info`; the partial result is in the run directory',
+              unreachableHint,
             );
       return this.fatal as ClusterError;
     }
+  }
+
+  /** Replicas that should be in the resource samples: every managed replica but those a drill killed. */
+  private expectedRunning(): string[] {
+    if (this.deps.cluster.spec.driver === 'static') return [];
+    const { markedOut } = this.deps;
+    return this.deps.cluster.replicas.map((r) => r.name).filter((r) => !markedOut.get(r)?.startsWith('killed'));
+  }
+
+  /**
+   * Docker answered, but not one replica that should run is in its samples: the cluster is gone under
+   * the drill (a daemon stopping, containers stopped outside it), not each replica on its own.
+   */
+  private noneRunning(samples: { replica: string }[]): ClusterError | null {
+    const expected = this.expectedRunning();
+    if (!expected.length || expected.some((r) => samples.some((s) => s.replica === r))) return null;
+    return new ClusterError(
+      `Docker answers but none of the cluster's ${expected.length} replicas runs (its daemon stopping, or the containers ` +
+        "stopped outside the drill): the step's errors are the cluster's, not a breach",
+      undefined,
+      undefined,
+      unreachableHint,
+    );
   }
 
   /** Throws SafetyStop when the global error rate over the safety window is above the limit. */
@@ -203,6 +236,9 @@ export class ReplicaWatch {
       const started = clock.now();
       try {
         const samples = await cluster.sampleResources();
+        // No replica at all in the samples counts as a failed sample: a stopping daemon, not each replica's death.
+        const none = this.noneRunning(samples);
+        if (none) throw none;
         this.failures = 0;
         const seen = new Set<string>();
         const step = this.deps.stepTag();
@@ -240,7 +276,7 @@ export class ReplicaWatch {
                   `Docker unreachable: ${this.failures} resource samples in a row failed (${text})`,
                   undefined,
                   undefined,
-                  'check `docker info`; the partial result is in the run directory',
+                  unreachableHint,
                 );
         }
       }

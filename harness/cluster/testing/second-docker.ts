@@ -27,8 +27,30 @@ export interface SecondDocker {
   stop(): Promise<void>;
 }
 
-export async function secondDocker(): Promise<SecondDocker> {
-  const dockerHost = 'unix:///run/headroom-docker2.sock';
+/** Where a daemon of its own keeps its socket, data and exec root (a test that stops its daemon needs its own). */
+export interface SecondDockerPlace {
+  /** e.g. /run/headroom-docker2.sock */
+  socket: string;
+  /** e.g. /var/lib/headroom-docker2 (its data root is `<dir>/data`, its log `<dir>/dockerd.log`) */
+  dir: string;
+  /** e.g. /run/headroom-docker2 (its pidfile is `<execRoot>.pid`) */
+  execRoot: string;
+}
+
+const sharedPlace: SecondDockerPlace = {
+  socket: '/run/headroom-docker2.sock',
+  dir: '/var/lib/headroom-docker2',
+  execRoot: '/run/headroom-docker2',
+};
+
+export async function secondDocker(place: SecondDockerPlace = sharedPlace): Promise<SecondDocker> {
+  const dockerHost = `unix://${place.socket}`;
+  const env = {
+    ...process.env,
+    HEADROOM_DOCKER2_SOCK: place.socket,
+    HEADROOM_DOCKER2_DIR: place.dir,
+    HEADROOM_DOCKER2_EXEC_ROOT: place.execRoot,
+  };
   const docker = (args: string[]) => run('docker', ['-H', dockerHost, ...args]);
   const answering = await docker(['info', '--format', '{{.ID}}']).then(
     () => true,
@@ -39,7 +61,7 @@ export async function secondDocker(): Promise<SecondDocker> {
       `no second Docker daemon answers at ${dockerHost} and only root may start one (sudo bash ${script} start)`,
     );
   }
-  if (!answering) await run('bash', [script, 'start']);
+  if (!answering) await run('bash', [script, 'start'], env);
   let stopped = answering;
   return {
     dockerHost,
@@ -48,7 +70,7 @@ export async function secondDocker(): Promise<SecondDocker> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await run('bash', [script, 'stop']);
+      await run('bash', [script, 'stop'], env);
     },
   };
 }
