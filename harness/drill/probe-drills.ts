@@ -122,6 +122,9 @@ export async function redline(
   let limitedBy = 'none';
   let limitedTier: string | undefined;
   let steps = 0;
+  // A replica that answers its health check but never a request is marked out, back in, and out again:
+  // when every attempt was faulted so and served nothing, the pool had no serving replica, whatever the timing.
+  let nothingServedAnyAttempt = true;
   for (let p = search.next(); p; p = search.next()) {
     const got = await probe(ctx, drill, poolId, p.rps, { phase: p.phase, low: p.low, high: p.high });
     if (!got) {
@@ -133,6 +136,7 @@ export async function redline(
     attempts.push({ search: p.search, record });
     const held = got.outcome.brokenBy === 'none';
     const faulted = got.faulted || faultedStep(record, poolId);
+    if (!(faulted && record.targetFigures.rps === 0)) nothingServedAnyAttempt = false;
     // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10). A guard with
     // nothing to judge (noData) is neither a hold nor a breach; a faulted probe never bounds the search (issue 11).
     const unstable = record.verdict === 'unstable' || record.verdict === 'aborted';
@@ -155,6 +159,7 @@ export async function redline(
   // Not a redline: say why (no breach up to X, no serving replica, no data), never "limited by none".
   if (status !== 'redline') {
     if (estimate.atLeast !== undefined) limitedBy = `no breach up to ${estimate.atLeast} req/s per replica`;
+    else if (limitedBy === 'none' && attempts.length > 0 && nothingServedAnyAttempt) limitedBy = 'no serving replica';
     else if (limitedBy === 'none') limitedBy = out.note || status;
   }
   // The figures shown beside the redline: the decided hold closest below it.
