@@ -26,14 +26,19 @@ test('a run with a higher CPU cost per request exits 99; the table and stderr gi
   assert.equal(code, 99);
   assert.match(
     stdout,
-    /^Decision: CPU per request: one-sided Mann-Whitney rank test .* \(p < 0\.01\) and a Hodges-Lehmann rise of at least \+5\.0%/m,
+    /^Decision: CPU per request: one-sided Mann-Whitney rank test .*net of the at-rest CPU and the drift both searches share \(p < 0\.01\), and a Hodges-Lehmann rise of at least \+5\.0%/m,
   );
-  assert.match(stdout, /^gen1 +330\.0 +240\.0 +-27\.3% +1\.240 +1\.540 +\+24\.3% +15\/15 +<0\.0001 +REGRESSED$/m);
-  assert.match(stdout, /^gen2 +825\.0 +600\.0 +-27\.3% +1\.019 +1\.269 +\+24\.5% +7\/7 +0\.0011 +REGRESSED$/m);
+  // The fixture's probes cost 10 ms/s at rest plus exactly 25% more per request in b: net of the at-rest CPU the shift is +25.0%.
+  assert.match(stdout, /^gen1 +330\.0 +240\.0 +-27\.3% +1\.240 +1\.540 +\+25\.0% +15\/15 +<0\.0001 +REGRESSED$/m);
+  assert.match(stdout, /^gen2 +825\.0 +600\.0 +-27\.3% +1\.019 +1\.269 +\+25\.0% +7\/7 +0\.0011 +REGRESSED$/m);
+  assert.match(
+    stdout,
+    /^ {2}gen1: CPU samples: each probe's CPU ms per request net of 10\.0 ms\/s of at-rest CPU, moved to the start of the search along the shared drift of \+0\.0%\/min$/m,
+  );
   assert.match(stderr, /^headroom: regressed: gen1, gen2$/m);
   assert.match(
     stderr,
-    /^ {2}gen2: CPU per request \+24\.5% \(Hodges-Lehmann, 7 vs 7 samples\): regressed: rank test p 0\.0011 < 0\.01 and the rise is at least \+5\.0%$/m,
+    /^ {2}gen2: CPU per request \+25\.0% \(Hodges-Lehmann, 7 vs 7 samples\): regressed: rank test p 0\.0011 < 0\.01 and the rise is at least \+5\.0%$/m,
   );
 });
 
@@ -78,8 +83,13 @@ test("two real runs: the costlier request exits 99 and names both server types, 
     path.join(real, 'run-cpu3'),
   ]);
   assert.equal(code, 99);
-  assert.match(stdout, /^large +150\.0 +68\.8 +-54\.1% +2\.557 +3\.588 +\+40\.6% +8\/7 +0\.0011 +REGRESSED$/m);
-  assert.match(stdout, /^small +39\.4 +41\.3 +\+4\.8% +2\.783 +3\.548 +\+27\.6% +7\/7 +0\.0011 +REGRESSED$/m);
+  assert.match(stdout, /^large +150\.0 +68\.8 +-54\.1% +2\.557 +3\.588 +\+37\.8% +8\/7 +0\.0011 +REGRESSED$/m);
+  // One probe of small in b answered under 90% of its offered rate: left out.
+  assert.match(stdout, /^small +39\.4 +41\.3 +\+4\.8% +2\.783 +3\.527 +\+27\.1% +7\/6 +0\.0017 +REGRESSED$/m);
+  assert.match(
+    stdout,
+    /small: CPU samples: .*; 1 probe answering under 90% of the offered rate left out \(0 in a, 1 in b\)$/m,
+  );
   assert.match(stderr, /^headroom: regressed: large, small$/m);
   const same = await headroom(['compare', path.join(real, 'run-cpu2'), path.join(real, 'run-cpu2')]);
   assert.equal(same.code, 0);
