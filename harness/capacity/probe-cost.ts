@@ -34,8 +34,8 @@ export interface AdjustedCosts {
  * probes decides as much as their cost. β is found by golden-section search on the residual sum of
  * squares (linear in R and c once β is fixed), within ±50%/min. Each probe's sample is then its own cost
  * per request at the start of the search: (cpuMsPerSecond - R) / (rps · exp(β · elapsedS)).
- * R below 0 is taken as 0; R above a probe's whole CPU, or a fit that cannot be made, leaves the probes
- * as measured, and the note says so.
+ * R below 0, or above a probe's whole CPU, is taken as 0 (the drift still applies); without two distinct
+ * rates no fit is made and the probes stay as measured. The note says which.
  */
 export function adjustProbeCosts(pa: readonly CostProbe[], pb: readonly CostProbe[]): AdjustedCosts {
   const all = [...pa, ...pb];
