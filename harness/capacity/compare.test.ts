@@ -193,3 +193,22 @@ test('several results for one type: the lowest redline counts; sweeps count only
   assert.deepEqual([by.gen1.redlineA, by.gen1.redlineB], [250, 260]);
   assert.deepEqual([by.gen2.redlineA, by.gen2.redlineB], [400, 300]);
 });
+
+test('a probe that answered under 90% of its offered rate is left out of the CPU samples; errors alone do not leave it out', () => {
+  const step = (offeredRps: number, rps: number, errorRate: number, cpuMsPerRequest: number) =>
+    ({
+      kind: 'redline',
+      serverType: 'small',
+      verdict: 'held',
+      offeredRps,
+      targetFigures: { rps, rpsPerReplica: rps, errorRate, cpuMsPerRequest },
+    }) as unknown as StepRecord;
+  const steps = [
+    step(60, 60, 0, 3),
+    step(63.3, 37.4, 0.13, 2.5),
+    step(60, 54, 0, 2.9),
+    step(60, 53.9, 0, 2.4),
+    step(60, 60, 0.2, 3.1),
+  ];
+  assert.deepEqual(cpuSamplesOf(steps, 'small'), [3, 2.9, 3.1]);
+});

@@ -2,6 +2,7 @@
 // type's CPU per request rise, or its redline fall, beyond the noise and by at least the minimum
 // effect? The CI gate of a drill (`headroom compare`, `headroom drill --baseline`).
 import { lowestRedlines, type RedlineResult, type StepRecord, type Summary } from '../results';
+import { adjustProbeCosts, type CostProbe } from './probe-cost';
 import {
   defaultRegressionOptions,
   regressionGate,
@@ -62,14 +63,55 @@ export interface CompareOptions extends RegressionOptions {}
  * (5 against 5 all above reaches p 0.006 < 0.01). */
 export const defaultCompareOptions: CompareOptions = { ...defaultRegressionOptions, minSamples: 5 };
 
-/** The CPU ms per request of every redline or sweep probe of a server type that measured it (aborted probes left out). */
+/**
+ * A probe's CPU per request is the cost of a request only when the replica kept up with what was offered:
+ * on a starved host a replica served 25-50 of 64 req/s offered, timing out the rest, and its CPU per request
+ * read 10-25% low. Such probes (under 90% of the offered rate answered) are left out of the gate. Errors
+ * alone do not leave a probe out: a replica at its CPU limit that answers every request, some too late,
+ * still spends what each costs.
+ */
+export const servedProbe = { minServedShare: 0.9 };
+
+function usable(s: StepRecord): boolean {
+  const f = s.targetFigures;
+  if (!f || !(typeof f.cpuMsPerRequest === 'number' && Number.isFinite(f.cpuMsPerRequest) && f.cpuMsPerRequest > 0))
+    return false;
+  return !(
+    typeof s.offeredRps === 'number' &&
+    typeof f.rps === 'number' &&
+    f.rps < servedProbe.minServedShare * s.offeredRps
+  );
+}
+
+const probesOfType = (steps: readonly StepRecord[], serverType: string) =>
+  steps.filter(
+    (s) => (s.kind === 'redline' || s.kind === 'sweep') && s.serverType === serverType && s.verdict !== 'aborted',
+  );
+
+/** The CPU ms per request of every redline or sweep probe of a server type that served what it was offered (aborted probes left out). */
 export function cpuSamplesOf(steps: readonly StepRecord[], serverType: string): number[] {
-  return steps
-    .filter(
-      (s) => (s.kind === 'redline' || s.kind === 'sweep') && s.serverType === serverType && s.verdict !== 'aborted',
-    )
-    .map((s) => s.targetFigures?.cpuMsPerRequest)
-    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+  return probesOfType(steps, serverType)
+    .filter(usable)
+    .map((s) => s.targetFigures.cpuMsPerRequest as number);
+}
+
+/** The same probes with their rate and time, for the adjustment; null when a probe lacks either. */
+export function costProbesOf(
+  steps: readonly StepRecord[],
+  serverType: string,
+): { probes: CostProbe[] | null; leftOut: number } {
+  const all = probesOfType(steps, serverType);
+  const kept = all.filter(usable);
+  const t0 = Math.min(...all.map((s) => Date.parse(s.startedAt)));
+  const probes = kept.map((s) => ({
+    rpsPerReplica: s.targetFigures.rpsPerReplica,
+    cpuMsPerSecond: (s.targetFigures.cpuMsPerRequest as number) * s.targetFigures.rpsPerReplica,
+    elapsedS: (Date.parse(s.startedAt) - t0) / 1000,
+  }));
+  const complete = probes.every(
+    (p) => typeof p.rpsPerReplica === 'number' && p.rpsPerReplica > 0 && Number.isFinite(p.elapsedS),
+  );
+  return { probes: complete ? probes : null, leftOut: all.length - kept.length };
 }
 
 /** The redline's interval when the drill wrote one (an optional field of newer summaries). */
@@ -89,6 +131,31 @@ function medianOf(xs: readonly number[]): number | null {
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
+/** What the rank test sees: the adjusted costs when every probe has a rate and a time, else the costs as measured. */
+function gateSamples(
+  stepsA: readonly StepRecord[],
+  stepsB: readonly StepRecord[],
+  serverType: string,
+  rawA: number[],
+  rawB: number[],
+): { cpuA: number[]; cpuB: number[]; note: string } {
+  const pa = costProbesOf(stepsA, serverType),
+    pb = costProbesOf(stepsB, serverType);
+  const leftOut = pa.leftOut + pb.leftOut;
+  const served = leftOut
+    ? `; ${leftOut} probe${leftOut === 1 ? '' : 's'} answering under ${servedProbe.minServedShare * 100}% of the offered rate left out (${pa.leftOut} in a, ${pb.leftOut} in b)`
+    : '';
+  if (!pa.probes || !pb.probes || !pa.probes.length || !pb.probes.length) {
+    return {
+      cpuA: rawA,
+      cpuB: rawB,
+      note: `CPU samples: each probe's CPU ms per request as measured (no rates or times to adjust by)${served}`,
+    };
+  }
+  const adj = adjustProbeCosts(pa.probes, pb.probes);
+  return { cpuA: adj.a, cpuB: adj.b, note: `${adj.note}${served}` };
+}
+
 /** A summary alone has no steps: nothing to rank, only its redlines (and their intervals) to compare. */
 const samplesOf = (r: RunSamples | Summary): RunSamples => ('summary' in r ? r : { summary: r, steps: [] });
 
@@ -107,14 +174,15 @@ export function compareRuns(
   const rows: TypeComparison[] = types.map((serverType) => {
     const x = ra.get(serverType);
     const y = rb.get(serverType);
-    const cpuA = cpuSamplesOf(a.steps, serverType);
-    const cpuB = cpuSamplesOf(b.steps, serverType);
+    const rawA = cpuSamplesOf(a.steps, serverType);
+    const rawB = cpuSamplesOf(b.steps, serverType);
+    const { cpuA, cpuB, note } = gateSamples(a.steps, b.steps, serverType, rawA, rawB);
     const redlineA = x?.rpsPerReplica ?? null;
     const redlineB = y?.rpsPerReplica ?? null;
     const intervalA = intervalOf(x);
     const intervalB = intervalOf(y);
-    const medA = medianOf(cpuA) ?? x?.cpuMsPerRequest ?? null;
-    const medB = medianOf(cpuB) ?? y?.cpuMsPerRequest ?? null;
+    const medA = medianOf(rawA) ?? x?.cpuMsPerRequest ?? null;
+    const medB = medianOf(rawB) ?? y?.cpuMsPerRequest ?? null;
     const row: TypeComparison = {
       serverType,
       redlineA,
@@ -160,6 +228,7 @@ export function compareRuns(
     }
     row.regressed ||= decision.regressed;
     row.notes.push(...decision.explanation);
+    if (decision.cpu.tested) row.notes.push(note);
     return row;
   });
   return {
@@ -168,8 +237,9 @@ export function compareRuns(
     maxDrop: o.minEffect,
     alpha: o.alpha,
     method:
-      `CPU per request: one-sided Mann-Whitney rank test on every probe's CPU ms per request (p < ${o.alpha}) and a Hodges-Lehmann ` +
-      `rise of at least ${pct(o.minEffect)}; redline: 95% intervals apart and a drop of at least ${pct(o.minEffect)}`,
+      `CPU per request: one-sided Mann-Whitney rank test on every served probe's CPU ms per request, net of the at-rest CPU ` +
+      `and the drift both searches share (p < ${o.alpha}), and a Hodges-Lehmann rise of at least ${pct(o.minEffect)}; ` +
+      `redline: 95% intervals apart and a drop of at least ${pct(o.minEffect)}`,
     types: rows,
     regressed: rows.filter((r) => r.regressed).map((r) => r.serverType),
   };

@@ -9,7 +9,9 @@ export type { Plan, PlanInput, PlanRedline, PlanOptions, PlanRow, RecommendedRow
 export { fitCpuPerRequest, knee } from './fit';
 export type { CpuFit } from './fit';
 export { redlinesOf } from './redlines';
-export { compareRuns, cpuSamplesOf, defaultCompareOptions } from './compare';
+export { compareRuns, cpuSamplesOf, costProbesOf, defaultCompareOptions, servedProbe } from './compare';
+export { adjustProbeCosts } from './probe-cost';
+export type { AdjustedCosts, CostProbe } from './probe-cost';
 export type { Comparison, TypeComparison, RunSamples, CompareOptions } from './compare';
 export { estimateRedline, smoothGuardMetrics } from './redline-estimate';
 export type { EstimateProbe, EstimateSearch, RedlineEstimate, RedlineGuard } from './redline-estimate';

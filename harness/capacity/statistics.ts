@@ -128,3 +128,34 @@ export function fitLine(points: readonly { x: number; y: number }[]): LineFit | 
   const sse = points.reduce((s, p) => s + (p.y - intercept - slope * p.x) ** 2, 0);
   return { intercept, slope, residualSd: Math.sqrt(sse / (n - 2)), n, meanX, meanY, sxx };
 }
+
+/**
+ * Least squares for y ≈ X·β with a few columns (normal equations, Gaussian elimination with partial
+ * pivoting). Null when X'X is singular (a column constant zero, or one column a multiple of another).
+ */
+export function leastSquares(rows: readonly (readonly number[])[], y: readonly number[]): number[] | null {
+  const k = rows[0]?.length ?? 0;
+  if (k === 0 || rows.length < k || rows.length !== y.length) return null;
+  // Augmented [X'X | X'y].
+  const m = Array.from({ length: k }, (_, i) => {
+    const row = Array.from({ length: k + 1 }, () => 0);
+    for (let r = 0; r < rows.length; r++) {
+      for (let j = 0; j < k; j++) row[j] += rows[r][i] * rows[r][j];
+      row[k] += rows[r][i] * y[r];
+    }
+    return row;
+  });
+  const scale = Math.max(...m.map((row, i) => Math.abs(row[i])));
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+    if (!(Math.abs(m[p][c]) > 1e-10 * scale)) return null;
+    [m[c], m[p]] = [m[p], m[c]];
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = m[r][c] / m[c][c];
+      for (let j = c; j <= k; j++) m[r][j] -= f * m[c][j];
+    }
+  }
+  return m.map((row, i) => row[k] / row[i]);
+}

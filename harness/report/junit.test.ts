@@ -123,13 +123,15 @@ test('against a baseline: one case per server type, the regression and its figur
     [
       [
         'redline gen1 against the baseline',
-        'gen1: CPU per request +24.3% (Hodges-Lehmann, 15 vs 15 samples): regressed: rank test ' +
-          'p < 0.0001 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill)',
+        'gen1: CPU per request +25.0% (Hodges-Lehmann, 15 vs 15 samples): regressed: rank test ' +
+          'p < 0.0001 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill); ' +
+          "CPU samples: each probe's CPU ms per request net of 10.0 ms/s of at-rest CPU, moved to the start of the search along the shared drift of +0.0%/min",
       ],
       [
         'redline gen2 against the baseline',
-        'gen2: CPU per request +24.5% (Hodges-Lehmann, 7 vs 7 samples): regressed: rank test ' +
-          'p 0.0011 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill)',
+        'gen2: CPU per request +25.0% (Hodges-Lehmann, 7 vs 7 samples): regressed: rank test ' +
+          'p 0.0011 < 0.01 and the rise is at least +5.0%; Redline: not compared (no redline with an interval in 20261127-180000-capacity-drill); ' +
+          "CPU samples: each probe's CPU ms per request net of 13.8 ms/s of at-rest CPU, moved to the start of the search along the shared drift of +0.0%/min",
       ],
     ],
   );

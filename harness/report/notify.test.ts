@@ -72,8 +72,8 @@ test('the payload: status, regressions, failed survivors, plan change and a text
     p.text,
     [
       '*headroom FAILED*: capacity-drill on local-3dc (run 20261127-190000-capacity-drill, exit 99)',
-      '• gen1: redline 330 -> 240 req/s per replica (-27.3%), CPU per request +24.3% against 20261127-180000-capacity-drill',
-      '• gen2: redline 825 -> 600 req/s per replica (-27.3%), CPU per request +24.5% against 20261127-180000-capacity-drill',
+      '• gen1: redline 330 -> 240 req/s per replica (-27.3%), CPU per request +25.0% against 20261127-180000-capacity-drill',
+      '• gen2: redline 825 -> 600 req/s per replica (-27.3%), CPU per request +25.0% against 20261127-180000-capacity-drill',
       '• losing use1: use2 broke at 1320 req/s (capacity 1080) on http_req_duration: p(99)<250',
       '• losing use1: euw1 broke at 880 req/s (capacity 840) on http_req_duration: p(99)<250',
       '• losing use2: use1 broke at 1570.8 req/s (capacity 1080) on http_req_duration: p(99)<250',
