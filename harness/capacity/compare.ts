@@ -61,7 +61,9 @@ export interface CompareOptions extends RegressionOptions {}
 
 /** Probes give one CPU-per-request value each; a redline search has 5-10 per type, so 5 a side suffice
  * (5 against 5 all above reaches p 0.006 < 0.01). */
-export const defaultCompareOptions: CompareOptions = { ...defaultRegressionOptions, minSamples: 5 };
+// 5.5%: at the noise measured on real runs (probe 4%, run offset 1%) identical runs alarm in 0.8% of seeded
+// trials and a 10% costlier request is caught in 97% (docs/regression-gate.md); at 5%, 1.5% of identical runs alarm.
+export const defaultCompareOptions: CompareOptions = { ...defaultRegressionOptions, minEffect: 0.055, minSamples: 5 };
 
 /**
  * A probe's CPU per request is the cost of a request only when the replica kept up with what was offered:

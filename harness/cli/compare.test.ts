@@ -26,7 +26,7 @@ test('a run with a higher CPU cost per request exits 99; the table and stderr gi
   assert.equal(code, 99);
   assert.match(
     stdout,
-    /^Decision: CPU per request: one-sided Mann-Whitney rank test .*net of the at-rest CPU and the drift both searches share \(p < 0\.01\), and a Hodges-Lehmann rise of at least \+5\.0%/m,
+    /^Decision: CPU per request: one-sided Mann-Whitney rank test .*net of the at-rest CPU and the drift both searches share \(p < 0\.01\), and a Hodges-Lehmann rise of at least \+5\.5%/m,
   );
   // The fixture's probes cost 10 ms/s at rest plus exactly 25% more per request in b: net of the at-rest CPU the shift is +25.0%.
   assert.match(stdout, /^gen1 +330\.0 +240\.0 +-27\.3% +1\.240 +1\.540 +\+25\.0% +15\/15 +<0\.0001 +REGRESSED$/m);
@@ -38,7 +38,7 @@ test('a run with a higher CPU cost per request exits 99; the table and stderr gi
   assert.match(stderr, /^headroom: regressed: gen1, gen2$/m);
   assert.match(
     stderr,
-    /^ {2}gen2: CPU per request \+25\.0% \(Hodges-Lehmann, 7 vs 7 samples\): regressed: rank test p 0\.0011 < 0\.01 and the rise is at least \+5\.0%$/m,
+    /^ {2}gen2: CPU per request \+25\.0% \(Hodges-Lehmann, 7 vs 7 samples\): regressed: rank test p 0\.0011 < 0\.01 and the rise is at least \+5\.5%$/m,
   );
 });
 

@@ -1,4 +1,4 @@
-// `headroom compare <run-a> <run-b> [--max-drop 5%] [--json]`: did each server type's CPU per request
+// `headroom compare <run-a> <run-b> [--max-drop 5.5%] [--json]`: did each server type's CPU per request
 // rise, or its redline fall, from run a (the baseline) to run b, judged by the statistical gate from
 // the samples of both runs with --max-drop as the minimum effect; exit 99 on a regression.
 import { ExitCode } from '../common';
@@ -15,7 +15,7 @@ export const spec = {
     'max-drop': {
       type: 'string',
       value: 'SHARE',
-      help: 'minimum effect: the smallest CPU-per-request rise or redline drop that counts (default 5%)',
+      help: 'minimum effect: the smallest CPU-per-request rise or redline drop that counts (default 5.5%)',
     },
     json: { type: 'boolean', help: 'print the comparison as JSON' },
   },
@@ -73,7 +73,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   const { values, positionals } = parsed;
-  const minEffect = share('--max-drop', values['max-drop'] ?? '5%', { min: 0, max: 1 });
+  const minEffect = share('--max-drop', values['max-drop'] ?? '5.5%', { min: 0, max: 1 });
   const [a, b] = await Promise.all(positionals.map((p) => readRunSamples(p)));
   const c = compareRuns(a, b, { ...defaultCompareOptions, minEffect });
   if (values.json) io.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
