@@ -1,0 +1,124 @@
+// The accuracy suite (issue 10): per case, a one-replica cluster comes up inside a redline drill; before
+// the drill's first probe and again after its last, a separate generator measures the replica's cgroup
+// CPU at several loads (the truth: a line through every reading, crossing the CPU guard's limit); the
+// drill's redline and interval (repeats 3) are then set against it. Runs one case after the other.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Logger } from '../../common';
+import { createDriver, type RunningCluster } from '../../cluster';
+import { loadClusterFile } from '../../config';
+import type { RedlineResult } from '../../results';
+import { runScenario } from '../run';
+import { caseClusterYaml, caseScenario, cpuLimit, type AccuracyCaseSpec, type DrillTiming } from './cases';
+import { truthReadings, type TruthPlan } from './measure-truth';
+import { accuracyReport, cpuTruth, type AccuracyCase, type AccuracyReport, type CpuReading, type Truth } from './truth';
+
+export interface SuiteOptions {
+  cases: readonly AccuracyCaseSpec[];
+  timing: DrillTiming;
+  /** Truth readings before and after the drill, each at the first load then at these shares. */
+  truth: Omit<TruthPlan, 'firstRps'>;
+  /** Where each case's cluster file, scenario and run directory go. */
+  dir: string;
+  /** Cluster names start with it (`acc-`); each case gets 100 ports from `firstPort` on. */
+  clusterPrefix: string;
+  firstPort: number;
+  cwd: string;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+export interface CaseResult extends AccuracyCase {
+  spec: AccuracyCaseSpec;
+  truthDetail: Truth;
+  /** The truth from the readings before the drill only, and after it only: how far the replica drifted. */
+  before: Truth;
+  after: Truth | null;
+  result: RedlineResult | null;
+  exitCode: number;
+  runDir: string | null;
+}
+
+/** A first load at about a third of the quota, from the case's knob and the ~0.5 ms HTTP overhead per request. */
+const firstRps = (c: AccuracyCaseSpec) => Math.round((0.35 * c.cpus * 1000) / (c.feedCpuMs + 0.5));
+
+const msPer = (t: Truth) => `${t.cpuMsPerRequest.toFixed(2)} ms/req`;
+
+async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise<CaseResult> {
+  const dir = path.join(o.dir, c.name);
+  fs.mkdirSync(dir, { recursive: true });
+  const clusterFile = path.join(dir, 'cluster.yaml');
+  const scenarioFile = path.join(dir, 'scenario.js');
+  const ports: [number, number] = [o.firstPort + 100 * i, o.firstPort + 100 * i + 99];
+  fs.writeFileSync(clusterFile, caseClusterYaml(c, `${o.clusterPrefix}${i + 1}`, ports));
+  // Plain JavaScript: the scenario object itself, exactly what ran.
+  const scenario = caseScenario(c, clusterFile, o.timing);
+  fs.writeFileSync(
+    scenarioFile,
+    `// accuracy case ${c.name}\nexports.default = ${JSON.stringify(scenario, null, 2)};\n`,
+  );
+  const plan: TruthPlan = { ...o.truth, firstRps: firstRps(c) };
+  const note = (when: string) => (r: CpuReading, share: number) =>
+    o.log.info(`accuracy ${c.name}: truth ${when}: ${r.rps.toFixed(1)} req/s -> CPU share ${share.toFixed(3)}`);
+  let cluster: RunningCluster | null = null;
+  let beforeReadings: CpuReading[] = [];
+  const target = () => {
+    const r = cluster!.replicas[0];
+    return { http: r.http, containerId: r.containerId!, cpus: c.cpus };
+  };
+  try {
+    o.log.info(`accuracy ${c.name}: FEED_CPU_MS ${c.feedCpuMs}, ${c.cpus} CPU (the drill is told neither)`);
+    const run = await runScenario({
+      scenarioFile,
+      outDir: path.join(dir, 'run'),
+      replace: true,
+      keep: true, // the same replica answers the readings after the drill
+      cwd: o.cwd,
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      tty: false,
+      logger: o.log,
+      signal: o.signal,
+      onClusterUp: async (up) => {
+        cluster = up;
+        beforeReadings = await truthReadings(target(), plan, note('before'));
+      },
+    });
+    const before = cpuTruth(beforeReadings, c.cpus, cpuLimit);
+    let afterReadings: CpuReading[] = [];
+    if (cluster && !o.signal?.aborted) afterReadings = await truthReadings(target(), plan, note('after'));
+    const truthDetail = cpuTruth([...beforeReadings, ...afterReadings], c.cpus, cpuLimit);
+    const after = afterReadings.length >= 2 ? cpuTruth(afterReadings, c.cpus, cpuLimit) : null;
+    const result = run.summary?.redlines[0] ?? null;
+    o.log.info(
+      `accuracy ${c.name}: truth ${truthDetail.rps.toFixed(1)} req/s (before ${before.rps.toFixed(1)}, ${msPer(before)}; ` +
+        `after ${after ? `${after.rps.toFixed(1)}, ${msPer(after)}` : '–'}); redline ${result?.rpsPerReplica ?? '–'} ` +
+        `[${result?.interval?.join(', ') ?? '–'}] (${result?.estimateMethod ?? '–'}, exit ${run.exitCode})`,
+    );
+    return {
+      name: c.name,
+      truth: truthDetail.rps,
+      redline: result?.rpsPerReplica ?? null,
+      interval: result?.interval ?? null,
+      spec: c,
+      truthDetail,
+      before,
+      after,
+      result,
+      exitCode: run.exitCode,
+      runDir: run.runDir,
+    };
+  } finally {
+    await createDriver(await loadClusterFile(clusterFile)).down();
+  }
+}
+
+export async function runAccuracySuite(o: SuiteOptions): Promise<{ cases: CaseResult[]; report: AccuracyReport }> {
+  const cases: CaseResult[] = [];
+  for (const [i, c] of o.cases.entries()) {
+    if (o.signal?.aborted) break;
+    cases.push(await runCase(c, i, o));
+  }
+  return { cases, report: accuracyReport(cases) };
+}
