@@ -17,7 +17,7 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
   const lines: string[] = [];
   const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`warning: ${m}`), debug() {} };
   try {
-    const { cases, report } = await runAccuracySuite({
+    const { cases, failed, report } = await runAccuracySuite({
       cases: [{ name: 'tiny', feedCpuMs: 2, cpus: 0.25 }],
       timing: { settle: '1s', measure: '2s', repeats: 2, startRps: 30, maxRps: 300, rampFactor: 1.6, resolution: 0.1 },
       truth: { shares: [0.6], settleMs: 1000, windowMs: 2000 },
@@ -27,6 +27,7 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
       cwd: root,
       log,
     });
+    assert.deepEqual(failed, [], lines.join('\n'));
     const c = cases[0];
     assert.equal(c.exitCode, 0, lines.join('\n'));
     // Two readings before and two after the drill, CPU rising with load; the cost is the knob plus the HTTP overhead.

@@ -60,23 +60,31 @@ export async function untilIdle(t: TruthTarget, belowShare = 0.1, maxMs = 30_000
   return false;
 }
 
-/** Readings at the plan's loads, in order; `onReading` sees each one as it ends. */
+/** A reading whose replica answered under this share of the offered rate fell behind (starved or saturated). */
+const KEPT_UP = 0.95;
+
+/**
+ * Readings at the plan's loads, in order; `onReading` sees each one as it ends. A reading at which the
+ * replica fell behind its load is left out: its CPU share flattens at what it could get and would bend the line.
+ */
 export async function truthReadings(
   t: TruthTarget,
   plan: TruthPlan,
-  onReading?: (r: CpuReading, share: number) => void,
+  onReading?: (r: CpuReading, share: number, offered: number, kept: boolean) => void,
 ): Promise<CpuReading[]> {
   await untilIdle(t);
-  const first = await cpuReading(t, plan.firstRps, plan.settleMs, plan.windowMs);
-  const firstShare = cpuShareOf(first, t.cpus);
-  onReading?.(first, firstShare);
+  const readings: CpuReading[] = [];
+  const take = async (rps: number) => {
+    const r = await cpuReading(t, rps, plan.settleMs, plan.windowMs);
+    const kept = r.rps >= KEPT_UP * rps;
+    onReading?.(r, cpuShareOf(r, t.cpus), rps, kept);
+    if (kept) readings.push(r);
+    else await untilIdle(t);
+    return r;
+  };
+  const first = await take(plan.firstRps);
   // Share per req/s through the origin: over-estimates the slope by the idle share, so the loads land a bit low.
-  const perRps = firstShare / first.rps;
-  const readings = [first];
-  for (const share of plan.shares) {
-    const r = await cpuReading(t, Math.round((share / perRps) * 10) / 10, plan.settleMs, plan.windowMs);
-    onReading?.(r, cpuShareOf(r, t.cpus));
-    readings.push(r);
-  }
+  const perRps = cpuShareOf(first, t.cpus) / first.rps;
+  for (const share of plan.shares) await take(Math.round((share / perRps) * 10) / 10);
   return readings;
 }

@@ -59,8 +59,11 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     `// accuracy case ${c.name}\nexports.default = ${JSON.stringify(scenario, null, 2)};\n`,
   );
   const plan: TruthPlan = { ...o.truth, firstRps: firstRps(c) };
-  const note = (when: string) => (r: CpuReading, share: number) =>
-    o.log.info(`accuracy ${c.name}: truth ${when}: ${r.rps.toFixed(1)} req/s -> CPU share ${share.toFixed(3)}`);
+  const note = (when: string) => (r: CpuReading, share: number, offered: number, kept: boolean) =>
+    o.log.info(
+      `accuracy ${c.name}: truth ${when}: ${offered} req/s offered, ${r.rps.toFixed(1)} answered -> CPU share ${share.toFixed(3)}` +
+        `${kept ? '' : ' (left out: the replica fell behind its load)'}`,
+    );
   let cluster: RunningCluster | null = null;
   let beforeReadings: CpuReading[] = [];
   const target = () => {
@@ -114,11 +117,25 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
   }
 }
 
-export async function runAccuracySuite(o: SuiteOptions): Promise<{ cases: CaseResult[]; report: AccuracyReport }> {
+export interface SuiteResult {
+  cases: CaseResult[];
+  /** Cases without a truth (every reading fell behind, or the cluster failed): named with the reason. */
+  failed: { name: string; reason: string }[];
+  report: AccuracyReport;
+}
+
+export async function runAccuracySuite(o: SuiteOptions): Promise<SuiteResult> {
   const cases: CaseResult[] = [];
+  const failed: SuiteResult['failed'] = [];
   for (const [i, c] of o.cases.entries()) {
     if (o.signal?.aborted) break;
-    cases.push(await runCase(c, i, o));
+    try {
+      cases.push(await runCase(c, i, o));
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      o.log.warn(`accuracy ${c.name}: no result: ${reason}`);
+      failed.push({ name: c.name, reason });
+    }
   }
-  return { cases, report: accuracyReport(cases) };
+  return { cases, failed, report: accuracyReport(cases) };
 }
