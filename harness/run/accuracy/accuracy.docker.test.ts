@@ -30,9 +30,11 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
     assert.deepEqual(failed, [], lines.join('\n'));
     const c = cases[0];
     assert.equal(c.exitCode, 0, lines.join('\n'));
-    // Two readings before and two after the drill, CPU rising with load; the cost is the knob plus the HTTP overhead.
-    assert.equal(c.truthDetail.points.length, 4);
-    assert.ok(c.truthDetail.points[1].share > c.truthDetail.points[0].share, JSON.stringify(c.truthDetail.points));
+    // Two readings before and two after the drill (one may be left out on a starved machine), CPU rising with load;
+    // the cost per request is the knob plus the HTTP overhead.
+    assert.ok(c.truthDetail.points.length >= 3, JSON.stringify(c.truthDetail.points));
+    const byRate = [...c.truthDetail.points].sort((a, b) => a.rps - b.rps);
+    assert.ok(byRate.at(-1)!.share > byRate[0].share + 0.1, JSON.stringify(c.truthDetail.points));
     assert.ok(c.truthDetail.cpuMsPerRequest > 2 && c.truthDetail.cpuMsPerRequest < 4, msg(c.truthDetail));
     assert.ok(c.after !== null);
     // The drill found a CPU-limited redline with an interval around it, in the truth's neighbourhood.
