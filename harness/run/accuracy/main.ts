@@ -14,13 +14,13 @@ const root = path.resolve(__dirname, '..', '..', '..');
 function details(cases: readonly CaseResult[]): string {
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '–' : x.toFixed(d));
   return [
-    '| case | FEED_CPU_MS | CPU | truth ms/req before → after | truth before → after req/s | method | samples | drill s | exit |',
-    '| --- | ---: | ---: | --- | --- | --- | ---: | ---: | ---: |',
+    '| case | FEED_CPU_MS | CPU | truth ms/req before → after | truth before → after req/s | method | samples | drill s | exit | runs |',
+    '| --- | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |',
     ...cases.map(
       (c) =>
         `| ${c.name} | ${c.spec.feedCpuMs} | ${c.spec.cpus} | ${f(c.before.cpuMsPerRequest, 2)} → ${f(c.after?.cpuMsPerRequest, 2)} | ` +
         `${f(c.before.rps)} → ${f(c.after?.rps)} | ${c.result?.estimateMethod ?? '–'} | ${c.result?.samples ?? '–'} | ` +
-        `${f(c.result?.durationS, 0)} | ${c.exitCode} |`,
+        `${f(c.result?.durationS, 0)} | ${c.exitCode} | ${c.runs} |`,
     ),
     '',
   ].join('\n');
@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     cwd: root,
     log: stderrLogger(),
     signal: abort.signal,
+    attempts: 2,
   });
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const text =
