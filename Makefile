@@ -16,7 +16,7 @@ PARALLEL_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -vE '$(SERIAL_TESTS)
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.
 WIP_FILES = $$(find harness -name '*.wip.test.ts' | sort)
 
-.PHONY: help install build docker chromium haproxy typecheck depcheck lint test test-wip test-unit cluster down drill bench soak
+.PHONY: help install build docker chromium haproxy typecheck depcheck lint test test-wip test-unit cluster down drill accuracy bench soak
 
 help:
 	@echo "make build     compile the CLI to dist/ (tsc; only when a source changed)"
@@ -24,6 +24,7 @@ help:
 	@echo "make drill     the main job: redlines, a drain and the loss of each DC on $(CLUSTER); writes reports/<run-id>/"
 	@echo "make cluster   bring up $(CLUSTER) and print its replicas"
 	@echo "make down      remove its replicas"
+	@echo "make accuracy  redline vs ground truth (cgroup CPU under a separate generator) on replicas of unknown cost (~12 min)"
 	@echo "make bench     load-engine benchmarks against autocannon and wrk"
 	@echo "make soak      a 15-min hold at 3,000 req/s: RSS growth after the first minute < 20 MiB (BENCH_SOAK_MINUTES)"
 
@@ -86,6 +87,10 @@ down: install build docker
 # The main job. BASELINE=<run-dir> also compares the redlines with that run (exit 99 on a regression).
 drill: install build docker
 	$(HEADROOM) drill scenarios/capacity-drill.ts $(if $(BASELINE),--baseline $(BASELINE))
+
+# Redlines against an independent truth, per case of CPU cost and quota: the table in docs/accuracy.md (exit 99 when a target is missed).
+accuracy: install build docker
+	node --require ts-node/register harness/run/accuracy/main.ts
 
 # Load-engine benchmarks against autocannon and wrk; BENCH_QUICK=1 for a short run.
 bench: install build

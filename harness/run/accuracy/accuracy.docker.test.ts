@@ -1,0 +1,62 @@
+// The accuracy suite's machinery on one small case with short steps (make accuracy runs the real
+// cases): truth from the cgroup before and after the drill, a redline with an interval, the table.
+// Checks the pipeline, not the targets. Ports 28000-28099, cluster acc-t1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { runAccuracySuite } from './suite';
+import { formatAccuracy } from './truth';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+test('accuracy machinery: cgroup truth around a short redline search on the same replica, and the table', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acc-test-'));
+  const lines: string[] = [];
+  const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`warning: ${m}`), debug() {} };
+  try {
+    const { cases, failed, report } = await runAccuracySuite({
+      cases: [{ name: 'tiny', feedCpuMs: 2, cpus: 0.25 }],
+      timing: { settle: '1s', measure: '2s', repeats: 2, startRps: 30, maxRps: 300, rampFactor: 1.6, resolution: 0.1 },
+      truth: { shares: [0.6], settleMs: 1000, windowMs: 2000 },
+      dir,
+      clusterPrefix: 'acc-t',
+      firstPort: 28000,
+      cwd: root,
+      log,
+    });
+    assert.deepEqual(failed, [], lines.join('\n'));
+    const c = cases[0];
+    assert.equal(c.exitCode, 0, lines.join('\n'));
+    // Two readings before and two after the drill (one may be left out on a starved machine), CPU rising with load;
+    // the cost per request is the knob plus the HTTP overhead.
+    assert.ok(c.truthDetail.points.length >= 3, JSON.stringify(c.truthDetail.points));
+    const byRate = [...c.truthDetail.points].sort((a, b) => a.rps - b.rps);
+    assert.ok(byRate.at(-1)!.share > byRate[0].share + 0.1, JSON.stringify(c.truthDetail.points));
+    assert.ok(c.truthDetail.cpuMsPerRequest > 2 && c.truthDetail.cpuMsPerRequest < 4, msg(c.truthDetail));
+    assert.ok(c.after !== null);
+    // The drill found a CPU-limited redline with an interval around it, in the truth's neighbourhood.
+    assert.equal(c.result?.status, 'redline', lines.join('\n'));
+    assert.match(c.result!.limitedBy, /cpu_share/);
+    const [low, high] = c.interval!;
+    assert.ok(low <= c.redline! && c.redline! <= high, String(c.interval));
+    assert.ok(Math.abs(c.redline! - c.truth) / c.truth < 0.3, `redline ${c.redline} vs truth ${c.truth}`);
+    assert.equal(report.rows.length, 1);
+    assert.match(
+      formatAccuracy(report),
+      new RegExp(`^\\| tiny \\| ${c.truth.toFixed(1)} \\| ${c.redline!.toFixed(1)} \\|`, 'm'),
+    );
+    // The case's replica is gone.
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', 'label=headroom.cluster=acc-t1'], {
+      encoding: 'utf8',
+    });
+    assert.equal(left.trim(), '');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const msg = (t: { cpuMsPerRequest: number; points: unknown }) =>
+  `${t.cpuMsPerRequest} ms/req ${JSON.stringify(t.points)}`;
