@@ -400,3 +400,19 @@ test('samples that arrive late: a step cut by a signal does not wait for them', 
   );
   assert.equal(asked.length, 1, 'asked for the held step only');
 });
+
+test('a step window ends on a 100 ms slot boundary, so a source that ships whole slots later adds nothing past its end', async () => {
+  // The metrics count whole 100 ms slots: a window ending 37 ms into a slot counted that slot whole, and a
+  // generator agent's report brings the slot's requests from after the window's end (served rate 2-4% high).
+  const s = setup([{ kind: 'hold', name: 'h', steps: 3 }]);
+  await s.clock.sleep(37);
+  await runAll(s);
+  assert.equal(s.steps.length, 3);
+  for (const step of s.steps) {
+    const start = Date.parse(step.startedAt);
+    const end = Date.parse(step.endedAt);
+    assert.equal(end % 100, 0, `window [${step.startedAt}, ${step.endedAt}) ends inside a slot`);
+    assert.equal(start % 100, 37, 'the window starts when the measure tag is set');
+    assert.ok(end - start > 5_900 && end - start <= 6_000, `${end - start} ms measured`);
+  }
+});

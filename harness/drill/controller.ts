@@ -6,6 +6,7 @@ import { Interrupted, type Logger, silentLogger } from '../common';
 import type { Scenario } from '../config';
 import { LiveStepState } from './live-state';
 import type { LiveView } from './live-view';
+import { slotMs } from '../metrics';
 import type { StepRecord } from '../results';
 import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags } from './ports';
 import { ReplicaWatch, SafetyStop } from './replica-watch';
@@ -35,6 +36,16 @@ export interface ControllerDeps {
   logger?: Logger;
   /** Throws to end the run (whole-run thresholds with abortOnFail); called after every tick. */
   abortCheck?: (nowMs: number) => void;
+}
+
+/**
+ * Where a step's window ends: the last 100 ms slot boundary (the metrics count whole slots). A window
+ * that ended inside a slot would count that slot whole, with requests from after its end when they
+ * arrive later (generator agents ship whole seconds): served rates 2-4% high with agents, and the
+ * redline with them. Ending on a boundary makes the count exact for every source.
+ */
+function slotEnd(now: number, measureStart: number): number {
+  return Math.max(measureStart, Math.floor(now / slotMs) * slotMs);
 }
 
 export class DrillController {
@@ -221,7 +232,7 @@ export class DrillController {
         // No data yet (the first samples of a window) is not a breach: it is judged when the step ends.
         return v.some((x) => !x.ok && x.value !== null) ? v : null;
       });
-      measureEnd = clock.now();
+      measureEnd = slotEnd(clock.now(), measureStart);
       sendLag = load.sendLag?.() ?? null;
       checks = breach ?? evaluateAll();
     } catch (err) {
@@ -230,7 +241,7 @@ export class DrillController {
     // Errors because Docker went away are a cluster error, not the target's breach nor a safety stop (issue 11, finding 9).
     if (checks.some((c) => !c.ok) || aborted instanceof SafetyStop)
       aborted = (await this.replicaWatch.clusterGone()) ?? aborted;
-    measureEnd ??= clock.now();
+    measureEnd ??= slotEnd(clock.now(), measureStart);
     const { cluster, metrics, runId } = this.deps;
     // Samples that arrive late (generator agents ship each second when it ends): a bounded wait until the
     // window is complete, what is still missing recorded; the guards are judged again on the whole window.

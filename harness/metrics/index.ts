@@ -1,7 +1,7 @@
 // metrics/: samples into HDR histograms per tag-set per second, sliding windows, k6 thresholds and summary.
 export { Metrics, requestMetrics, metricProtocol } from './store';
 export type { MetricsOptions, WindowOptions, WindowSummary } from './store';
-export { Series } from './series';
+export { Series, slotMs } from './series';
 export type { SampleListener, SampleOutcome } from './series';
 export { tagNames, tagKey, matchesFilter, isTagName } from './tags';
 export type { Tags, TagName } from './tags';

@@ -1,5 +1,6 @@
-// The redline found with 2 local generator agents equals the in-process engine's on the same pool (a real
-// Docker cluster, fixtures/agent-redline.yaml: one small replica on ports 26100-26199, agents on 26010-26011):
+// The redline found with 2 local generator agents equals the in-process engine's (real Docker: one small
+// replica each, fixtures/agent-redline.yaml on ports 26100-26199 for the in-process search and
+// agent-redline-pair.yaml on 26300-26399 for the agents on 26010-26011, both searches at the same time):
 // one within the other's interval (or 5% apart), and every request the replica answered is merged exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,15 +10,13 @@ import { drill } from './testing/agent-drill';
 const shown = (r: RedlineResult) => `${r.rpsPerReplica} [${r.interval?.join(', ')}] (${r.estimateMethod}: ${r.note})`;
 
 test('the redline with 2 local agents: the in-process one within the interval or 5%, merged counts exact', async () => {
-  const inProcess = await drill('in-process', 'redline', undefined, undefined, 'agent-redline');
+  // Side by side, each on its own replica: the machine's drift (CPU per request moves by 5-8% over minutes,
+  // issue 10) meets both searches alike instead of deciding the comparison.
+  const [inProcess, agents] = await Promise.all([
+    drill('in-process', 'redline', undefined, undefined, 'agent-redline'),
+    drill('agents', 'redline', { local: 2, spawn: { ports: [26010, 26011] } }, undefined, 'agent-redline-pair'),
+  ]);
   assert.equal(inProcess.result.exitCode, 0, inProcess.log);
-  const agents = await drill(
-    'agents',
-    'redline',
-    { local: 2, spawn: { ports: [26010, 26011] } },
-    undefined,
-    'agent-redline',
-  );
   assert.equal(agents.result.exitCode, 0, agents.log);
   assert.match(agents.log, /load from 2 generator agents/);
   const a = inProcess.summary.redlines[0];
