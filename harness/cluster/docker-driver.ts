@@ -1,6 +1,6 @@
-// The docker driver: each replica is a container of its tier's image on its DC's daemon, with host
-// networking on its DC's address and its own ports, its server type's limits and headroom's labels. This file
-// wires the parts (docker-daemons, -images, -up, -running, -teardown, -status); they talk to Docker only through ContainerEngine.
+// The docker driver: each replica is a container of its tier's image on its DC's daemon (host networking, its own
+// ports, its server type's limits, headroom's labels). This file wires the docker-* parts (daemons, images, up, the
+// running handle, teardown, status); they reach Docker only through ContainerEngine (docker-engine.ts holds dockerode).
 import { type Logger, silentLogger } from '../common';
 import type { ClusterDriver, UpOptions } from './driver';
 import { clusterDaemons, type DaemonOptions } from './docker-daemons';
