@@ -95,10 +95,10 @@ export async function finishRun(
     comparison = report.comparison ?? null;
     if (status === 'passed' || status === 'failed') await appendHistory(historyFile, report.summary);
     if (report.comparison) {
-      for (const t of report.comparison.types)
-        log.info(
-          `compare ${t.serverType}: ${t.redlineA ?? '-'} → ${t.redlineB ?? '-'} req/s per replica${t.notes.length ? ` (${t.notes.join('; ')})` : ''}`,
-        );
+      for (const t of report.comparison.types) {
+        const notes = t.notes.length ? ` (${t.notes.join('; ')})` : '';
+        log.info(`compare ${t.serverType}: ${t.redlineA ?? '-'} → ${t.redlineB ?? '-'} req/s per replica${notes}`);
+      }
       if (report.comparison.regressed.length && exitCode === ExitCode.ok) {
         log.warn(`regression against ${opts.baseline}: ${report.comparison.regressed.join(', ')}`);
         exitCode = ExitCode.thresholdsFailed;

@@ -35,6 +35,7 @@ export async function tearDown(
   const log = opts.logger;
   const { spec, runId, source, ctrl, edge, holder } = h;
   const teardownMs = opts.teardownTimeoutMs ?? 30_000;
+  const down = `headroom down ${path.relative(opts.cwd, spec.file)}`;
   opts.shutdown?.tearingDown(Date.now() + teardownMs);
   const tornDown = await withinTimeLimit(
     (async () => {
@@ -61,19 +62,18 @@ export async function tearDown(
           log.info(`cluster ${spec.name}: torn down${left ? ` (${left} leftover containers removed)` : ''}`);
         } catch (err) {
           log.warn(
-            `tearing the cluster down failed: ${err instanceof Error ? err.message : String(err)}; run \`headroom down ${path.relative(opts.cwd, spec.file)}\``,
+            `tearing the cluster down failed: ${err instanceof Error ? err.message : String(err)}; run \`${down}\``,
           );
         }
       } else if (holder) {
-        log.info(
-          `cluster ${spec.name}: kept running (--keep); \`headroom down ${path.relative(opts.cwd, spec.file)}\` removes it`,
-        );
+        log.info(`cluster ${spec.name}: kept running (--keep); \`${down}\` removes it`);
       }
     })(),
     teardownMs,
   );
   if (!tornDown)
     log.warn(
-      `the teardown did not end within ${teardownMs / 1000} s: the containers of cluster ${spec.name} (run ${runId}) may be left; ${h.downHint}`,
+      `the teardown did not end within ${teardownMs / 1000} s: ` +
+        `the containers of cluster ${spec.name} (run ${runId}) may be left; ${h.downHint}`,
     );
 }
