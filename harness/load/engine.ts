@@ -3,13 +3,14 @@
 // server shows in latency, not in fewer requests (no coordinated omission).
 import type { Replica } from '../cluster';
 import { ConfigError, ConfigErrors } from '../common';
-import { type Metrics, type Series, type Tags, isTagName } from '../metrics';
+import type { Metrics } from '../metrics';
 import * as hdr from 'hdr-histogram-js';
 import { GrpcTransport } from './grpc';
 import { type HttpSender, HttpTransport } from './http';
 import { NetHttpTransport } from './http-net';
 import { type CompiledEndpoint, EndpointPicker, type MixSpec, compileMix } from './mix';
 import { Router, type Spread, type Weights } from './router';
+import { SeriesSlots } from './series-slots';
 import { checkTargets } from './targets';
 
 export interface LoadEngineOptions {
@@ -58,11 +59,7 @@ export class LoadEngine {
   private readonly maxInFlight: number;
   private readonly maxTimeoutMs: number;
   private readonly origin = performance.timeOrigin;
-  private series: (Series | undefined)[] = [];
-  private tags: Tags = {};
-  /** Replicas the edge may name (after the router's own in series slots), by the header's value. */
-  private readonly servedByIndex = new Map<string, number>();
-  private readonly servedByReplicas: Replica[] = [];
+  private readonly slots: SeriesSlots;
   private rate = 0;
   private interval = Infinity;
   private nextAt = Infinity;
@@ -105,10 +102,6 @@ export class LoadEngine {
     this.http = lean
       ? new NetHttpTransport(origins, { servedByHeader })
       : new HttpTransport(origins, { servedByHeader });
-    for (const [value, r] of Object.entries(opts.servedBy?.replicas ?? {})) {
-      this.servedByIndex.set(value, opts.replicas.length + this.servedByReplicas.length);
-      this.servedByReplicas.push(r);
-    }
     this.grpc = new GrpcTransport(opts.replicas.map((r) => r.grpc));
     this.endpoints = compileMix(opts.mix, {
       file: opts.file,
@@ -119,6 +112,7 @@ export class LoadEngine {
       grpc: this.grpc,
     });
     this.picker = new EndpointPicker(this.endpoints.map((e) => e.weight));
+    this.slots = new SeriesSlots(this.metrics, this.router.replicas, this.endpoints, opts.servedBy?.replicas);
     this.maxTimeoutMs = Math.max(...this.endpoints.map((e) => e.timeoutMs));
     if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1)) {
       throw new ConfigErrors([
@@ -161,7 +155,7 @@ export class LoadEngine {
   /** Records into another store from the next request on (e.g. after a warm-up whose samples are thrown away). */
   setMetrics(metrics: Metrics): void {
     this.metrics = metrics;
-    this.series = [];
+    this.slots.setMetrics(metrics);
     metrics.begin();
   }
 
@@ -175,10 +169,7 @@ export class LoadEngine {
 
   /** Tags added to every following sample (e.g. { step: '12' }); names outside the tag set are ignored. */
   setTags(tags: Record<string, string>): void {
-    const next: Tags = {};
-    for (const [k, v] of Object.entries(tags)) if (isTagName(k) && k !== 'protocol') next[k] = String(v);
-    this.tags = next;
-    this.series = [];
+    this.slots.setTags(tags);
   }
 
   start(): void {
@@ -282,37 +273,11 @@ export class LoadEngine {
     this.arm();
   };
 
-  private seriesOf(replica: number, endpoint: number): Series {
-    const slot = (replica + 1) * this.endpoints.length + endpoint;
-    let s = this.series[slot];
-    if (!s) {
-      const e = this.endpoints[endpoint];
-      const n = this.router.replicas.length;
-      const r =
-        replica < 0 ? undefined : replica < n ? this.router.replicas[replica] : this.servedByReplicas[replica - n];
-      const tags: Tags = r
-        ? {
-            region: r.region,
-            dc: r.dc,
-            pool: r.pool,
-            serverType: r.serverType,
-            replica: r.name,
-            endpoint: e.name,
-            protocol: e.protocol,
-            ...this.tags,
-          }
-        : { endpoint: e.name, protocol: e.protocol, ...this.tags };
-      s = this.metrics.seriesFor(tags);
-      this.series[slot] = s;
-    }
-    return s;
-  }
-
   /** One arrival: intended is when it should have left (perf ms), now when it does. */
   private fire(intended: number, now: number, vu: boolean): void {
     const replica = this.router.pickIndex();
     const endpoint = this.picker.next();
-    const series = this.seriesOf(replica, endpoint);
+    const series = this.slots.of(replica, endpoint);
     if (replica < 0 || (!vu && this.inFlight >= this.maxInFlight)) {
       this.dropped++;
       series.drop(this.origin + now);
@@ -328,12 +293,7 @@ export class LoadEngine {
       this.router.outstanding[replica]--;
       this.completed++;
       if (failed) this.failed++;
-      const served = servedBy === undefined ? undefined : this.servedByIndex.get(servedBy);
-      (served === undefined ? series : this.seriesOf(served, endpoint)).record(
-        this.origin + end,
-        end - intended,
-        failed,
-      );
+      (this.slots.servedBy(servedBy, endpoint) ?? series).record(this.origin + end, end - intended, failed);
       if (vu) this.vuNext();
       if (this.inFlight === 0 && this.drained) this.drained();
     });
