@@ -20,7 +20,7 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
     const { cases, failed, report } = await runAccuracySuite({
       cases: [{ name: 'tiny', feedCpuMs: 2, cpus: 0.25 }],
       timing: { settle: '1s', measure: '2s', repeats: 2, startRps: 30, maxRps: 300, rampFactor: 1.6, resolution: 0.1 },
-      truth: { shares: [0.6], settleMs: 1000, windowMs: 2000 },
+      truth: { shares: [0.6], settleMs: 1000, windowMs: 2000, warmupMs: 2000 },
       dir,
       clusterPrefix: 'acc-t',
       firstPort: 28000,

@@ -49,7 +49,7 @@ async function main(): Promise<number> {
   } = await runAccuracySuite({
     cases,
     timing: redlineTiming,
-    truth: { shares: [0.6, 0.82], settleMs: 2000, windowMs: 5000 },
+    truth: { shares: [0.6, 0.82], settleMs: 2000, windowMs: 5000, warmupMs: 20_000 },
     dir,
     clusterPrefix: 'acc-',
     firstPort: 28100,

@@ -97,7 +97,9 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     });
     const before = cpuTruth(beforeReadings, c.cpus, cpuLimit);
     let afterReadings: CpuReading[] = [];
-    if (cluster && !o.signal?.aborted) afterReadings = await truthReadings(target(), plan, note('after'));
+    // The replica is warm after the drill: no warm-up.
+    if (cluster && !o.signal?.aborted)
+      afterReadings = await truthReadings(target(), { ...plan, warmupMs: 0 }, note('after'));
     const truthDetail = cpuTruth([...beforeReadings, ...afterReadings], c.cpus, cpuLimit);
     const after = afterReadings.length >= 2 ? cpuTruth(afterReadings, c.cpus, cpuLimit) : null;
     const result = run.summary?.redlines[0] ?? null;
