@@ -7,7 +7,9 @@
 //   inverse-regression (calibration) interval by the delta method: se(x*) = (s/|b|)·sqrt(1/n +
 //   (x* - x̄)²/Sxx), times Student t(0.975, n - 2). It is the interval of where the *mean* guard value
 //   crosses the limit, which is what a redline is; it ignores the error of the slope's sign (the fit is
-//   refused unless the slope is positive with t > 4, i.e. the crossing is well defined).
+//   refused unless the slope is positive with t > 4, i.e. the crossing is well defined). When the
+//   searches' levels differ by more than the probes' noise (the machine drifted between them), that
+//   spread over √k searches, t on k - 1 degrees of freedom, is added in quadrature (`betweenSearches`).
 //   Why a line and not the last probe that held: the last probe is one noisy window; the line uses
 //   every window, and a drift of CPU per request within a search averages out instead of deciding.
 // - `median`, otherwise (p99, error rate, or a fit that is refused): the median of the searches'
@@ -18,7 +20,7 @@
 //   which is not a 95% interval and says so in `note`.
 // Searches that ended `noBreach` (no breach up to X) give no redline: they are left out of the median,
 // and when every search ended so the method is `none` with `atLeast` set.
-import { fitLine, median, stdDev, tQuantile } from './statistics';
+import { type LineFit, fitLine, median, stdDev, tQuantile } from './statistics';
 
 export interface EstimateProbe {
   /** Offered rate per replica, req/s. */
@@ -80,14 +82,44 @@ const usable = (p: EstimateProbe) =>
   !p.saturated &&
   (p.servedRps === undefined || p.servedRps >= SATURATED_SHARE * p.rps);
 
+/**
+ * How much the guard's level moves between searches beyond the probes' own noise (one-way random effects,
+ * moments): each search's mean residual from the common line, their weighted spread against what the
+ * residual noise alone would give. Probes of one search share its moment of the machine (CPU per request
+ * drifts by 5-8% over minutes here), so a common line through them all is surer than it should be.
+ * Null with fewer than 2 searches holding probes, or when the levels agree within the noise.
+ */
+export function betweenSearches(
+  points: readonly { x: number; y: number; search: number }[],
+  line: LineFit,
+): { variance: number; searches: number } | null {
+  const groups = new Map<number, { n: number; sum: number }>();
+  for (const p of points) {
+    const g = groups.get(p.search) ?? { n: 0, sum: 0 };
+    g.n++;
+    g.sum += p.y - line.intercept - line.slope * p.x;
+    groups.set(p.search, g);
+  }
+  const k = groups.size;
+  if (k < 2) return null;
+  const n = points.length;
+  let weighted = 0;
+  let squares = 0;
+  for (const g of groups.values()) {
+    weighted += (g.sum / g.n) ** 2 * g.n;
+    squares += g.n ** 2;
+  }
+  const variance = (weighted - (k - 1) * line.residualSd ** 2) / (n - squares / n);
+  return variance > 0 ? { variance, searches: k } : null;
+}
+
 function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): RedlineEstimate | string {
-  const points = searches
-    .flatMap((s) => s.probes)
-    .filter(usable)
-    .flatMap((p) => {
+  const points = searches.flatMap((s, search) =>
+    s.probes.filter(usable).flatMap((p) => {
       const y = p.guards[guard.metric];
-      return y === null || y === undefined || !Number.isFinite(y) ? [] : [{ x: p.servedRps ?? p.rps, y }];
-    });
+      return y === null || y === undefined || !Number.isFinite(y) ? [] : [{ x: p.servedRps ?? p.rps, y, search }];
+    }),
+  );
   const line = fitLine(points);
   if (!line) return `only ${points.length} usable probe(s) with ${guard.metric}: a line needs 3 at 2 rates or more`;
   const slopeSe = line.residualSd / Math.sqrt(line.sxx);
@@ -100,13 +132,24 @@ function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): 
     return `the line crosses ${guard.metric} ${guard.limit} at ${round(x)} req/s, far outside the probes (max ${round(maxX)})`;
   }
   const se = (line.residualSd / line.slope) * Math.sqrt(1 / line.n + (x - line.meanX) ** 2 / line.sxx);
-  const half = tQuantile(0.975, line.n - 2) * se;
+  const within = tQuantile(0.975, line.n - 2) * se;
+  const shift = betweenSearches(points, line);
+  // A level that moves from one search to the next moves the crossing by level/slope; the mean of k
+  // searches carries that spread over √k, with t on k - 1 degrees of freedom (few searches: wide).
+  const between = shift
+    ? (tQuantile(0.975, shift.searches - 1) * Math.sqrt(shift.variance / shift.searches)) / line.slope
+    : 0;
+  const half = Math.sqrt(within ** 2 + between ** 2);
+  const fitted = `${guard.metric} = ${line.intercept.toPrecision(4)} + ${line.slope.toPrecision(4)} × rps through ${line.n} probes crosses ${guard.limit}`;
   return {
     redline: round(x),
     interval: [round(x - half), round(x + half)],
     samples: line.n,
     method: 'fit',
-    note: `${guard.metric} = ${line.intercept.toPrecision(4)} + ${line.slope.toPrecision(4)} × rps through ${line.n} probes crosses ${guard.limit}`,
+    note:
+      between > 0
+        ? `${fitted}; the searches' levels differ by more than their noise (sd ${Math.sqrt(shift!.variance).toPrecision(2)}): interval widened`
+        : fitted,
   };
 }
 
