@@ -188,10 +188,13 @@ export class Fleet {
       this.links.map((l) => ({ id: l.address, capacity: l.capacity, alive: l.alive })),
       this.opts.split ?? 'equal',
     );
+    // Equal shares: each live agent takes its slot of the common grid, so the merged arrivals are evenly spaced.
+    const live = this.links.filter((l) => l.alive);
+    const of = (this.opts.split ?? 'equal') === 'equal' ? live.length : 0;
     for (const l of this.links) {
       const r = shares.get(l.address) ?? 0;
       l.rate = r;
-      l.send({ command: 'setRate', setRate: { rps: r } });
+      l.send({ command: 'setRate', setRate: { rps: r, index: Math.max(0, live.indexOf(l)), of } });
     }
   }
 

@@ -138,8 +138,10 @@ class Session {
     switch (c.command) {
       case 'plan':
         return this.startPlan(c.plan as WirePlan);
-      case 'setRate':
-        return e?.setRate((c.setRate as { rps: number }).rps);
+      case 'setRate': {
+        const r = c.setRate as { rps: number; index?: number; of?: number };
+        return e?.setRate(r.rps, r.of && r.of > 1 ? { index: r.index ?? 0, of: r.of } : undefined);
+      }
       case 'setWeights':
         return e?.setWeights(
           weightsFromWire((c.setWeights as { weights: Parameters<typeof weightsFromWire>[0] }).weights),

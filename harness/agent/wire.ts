@@ -65,7 +65,7 @@ export interface WirePlan {
 }
 export type WireCommand =
   | { command: 'plan'; plan: WirePlan }
-  | { command: 'setRate'; setRate: { rps: number } }
+  | { command: 'setRate'; setRate: { rps: number; index?: number; of?: number } }
   | { command: 'setWeights'; setWeights: { weights: WireWeights } }
   | { command: 'markOut'; markOut: { replica: string } }
   | { command: 'markIn'; markIn: { replica: string } }
