@@ -193,7 +193,7 @@ export class LoadEngine {
     if (this.running) return;
     this.running = true;
     this.metrics.begin();
-    if (this.rate > 0 && this.nextAt === Infinity) this.setRate(this.rate);
+    if (this.rate > 0 && this.nextAt === Infinity) this.setRate(this.rate, this.slot ?? undefined);
     if (this.rate > 0) this.nextAt = this.onGrid(Math.max(this.nextAt, perfNow()));
     this.arm();
     this.spawnVus();
