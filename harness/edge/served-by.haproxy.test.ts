@@ -1,6 +1,6 @@
 // Behind an edge the generator sends to a frontend, yet each request lands on the replica HAProxy chose:
 // HAProxy names it in x-headroom-server (also on its own 504) and the engine records the sample with that
-// replica's tags. Host HAProxy on ports 25000-25019 in front of three small servers, one of them too slow.
+// replica's tags. Host HAProxy on ports 25700-25719 in front of three small servers, one of them too slow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -10,13 +10,13 @@ import { Metrics } from '../metrics';
 import { type EdgeSpec, haproxyConfig } from './config';
 import { hostHaproxy } from './testing/backends';
 
-const runtime = { host: '127.0.0.1', port: 25010 };
+const runtime = { host: '127.0.0.1', port: 25710 };
 const header = 'x-headroom-server';
 const backends = [
-  { server: 'use1-small-1', dc: 'use1', port: 25001, delayMs: 0 },
-  { server: 'use1-small-2', dc: 'use1', port: 25002, delayMs: 0 },
+  { server: 'use1-small-1', dc: 'use1', port: 25701, delayMs: 0 },
+  { server: 'use1-small-2', dc: 'use1', port: 25702, delayMs: 0 },
   // Slower than HAProxy's server timeout (300 ms) and faster than the generator's (2 s): a 504 that names it.
-  { server: 'euw1-small-1', dc: 'euw1', port: 25003, delayMs: 800 },
+  { server: 'euw1-small-1', dc: 'euw1', port: 25703, delayMs: 800 },
 ];
 
 function replica(name: string, dc: string, port: number, pool = `${dc}/small`): Replica {
@@ -71,7 +71,7 @@ test('each request through the edge is recorded on the replica HAProxy chose, a 
       {
         name: 'us',
         host: '127.0.0.1',
-        port: 25000,
+        port: 25700,
         servers: backends.map((b) => ({
           backend: 'be_us',
           server: b.server,
@@ -88,7 +88,7 @@ test('each request through the edge is recorded on the replica HAProxy chose, a 
   t.after(() => hap.stop());
   const metrics = new Metrics();
   const engine = new LoadEngine({
-    replicas: [replica('edge-us', 'edge-us', 25000, 'edge-us/edge')],
+    replicas: [replica('edge-us', 'edge-us', 25700, 'edge-us/edge')],
     mix: { endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed' }] },
     metrics,
     timeoutMs: 2000,
