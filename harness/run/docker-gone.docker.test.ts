@@ -114,9 +114,11 @@ test('Docker stops mid-step: exit 110 with a hint, the step is a cluster error (
     .map((l) => JSON.parse(l) as StepRecord);
   assert.ok(steps.length >= 3, log);
   const [last, ...before] = [steps.at(-1)!, ...steps.slice(0, -1)];
+  // The steps before the daemon died were measured: held, or unstable when a busy machine made the generator
+  // late (a neighbour's doing, not the cluster's). Never a breach, never a cluster error.
   assert.deepEqual(
-    before.map((s) => s.verdict),
-    before.map(() => 'held'),
+    before.filter((s) => s.verdict !== 'held' && s.verdict !== 'unstable').map((s) => [s.index, s.verdict, s.error]),
+    [],
   );
   // The cut step: the cluster's error, its guards no breach, no replica marked out as a capacity fact.
   assert.equal(last.verdict, 'aborted', JSON.stringify(last));
@@ -151,6 +153,8 @@ test('Docker frozen during the teardown: a second SIGINT exits 105 once its time
 }, async (t) => {
   if (unavailable || !daemon) return t.skip(unavailable);
   const out = path.join(tmp, 'frozen');
+  // Its own daemon, whatever the test before it left: started again when it is not running.
+  if (!fs.existsSync(`${place.execRoot}.pid`) || !pidAlive(daemonPid())) await startDaemon();
   const pid = daemonPid();
   // The daemon frozen, not gone: every Docker call of the teardown hangs. It is thawed whatever happens.
   t.after(() => {
