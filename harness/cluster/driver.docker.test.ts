@@ -7,7 +7,7 @@ import path from 'node:path';
 import { request } from '../../clusters/reference/test-client';
 import { ClusterError, ExitCode } from '../common';
 import { loadClusterFile, parseClusterFile } from '../config';
-import { type ClusterSpec, createDriver } from './index';
+import { type ClusterSpec, cgroupCpuUsec, createDriver } from './index';
 import { dockerEngine } from './docker-engine';
 import { containersWithLabel, inspect, sleep } from './testing/test-kit';
 
@@ -66,16 +66,20 @@ test('up removes leftovers of the same cluster; faults, knobs and resource sampl
   const [small, large, west] = cluster.replicas;
   assert.equal(small.name, 'hr-driver-test-e1-small-1');
 
-  // Resource samples: one per live replica; a busy replica shows a CPU share near its quota.
+  // Resource samples: one per live replica; a busy replica's CPU share is what its cgroup accounted over the
+  // same time, as a share of its quota (a neighbour on a busy machine may keep it from the whole quota).
+  const u0 = await cgroupCpuUsec(large.containerId!);
+  const t0 = performance.now();
   await cluster.sampleResources();
   await busy(large.http, 2500);
   const samples = await cluster.sampleResources();
+  const accounted = ((await cgroupCpuUsec(large.containerId!)) - u0) / ((performance.now() - t0) * 1000 * 0.5);
   assert.deepEqual(samples.map((s) => s.replica).sort(), cluster.replicas.map((r) => r.name).sort());
   const busySample = samples.find((s) => s.replica === large.name)!;
   const idleSample = samples.find((s) => s.replica === west.name)!;
   assert.ok(
-    busySample.cpuShare > 0.5 && busySample.cpuShare < 1.3,
-    `busy large replica cpuShare ${busySample.cpuShare}`,
+    accounted > 0.2 && Math.abs(busySample.cpuShare / accounted - 1) < 0.25,
+    `busy large replica (0.5 CPU): cpuShare ${busySample.cpuShare}, its cgroup accounted ${accounted} of the quota`,
   );
   assert.ok(idleSample.cpuShare < 0.2, `idle replica cpuShare ${idleSample.cpuShare}`);
   assert.ok(busySample.cpuSeconds > idleSample.cpuSeconds);

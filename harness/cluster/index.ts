@@ -22,6 +22,7 @@ export { buildContext, linkedLibraries, referenceRecipe, type ImageFile, type Im
 export type { ContainerEngine } from './engine';
 export { dockerEngine, dockerHostOptions } from './docker-engine';
 export { toReplica } from './replicas';
+export { cgroupCpuUsec } from './cgroup-cpu';
 
 export function createDriver(spec: ClusterSpec, opts: DriverOptions = {}): ClusterDriver {
   return spec.driver === 'static' ? staticDriver(spec, opts) : dockerDriver(spec, opts);

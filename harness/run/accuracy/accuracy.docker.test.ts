@@ -19,8 +19,8 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
   try {
     const { cases, failed, report } = await runAccuracySuite({
       cases: [{ name: 'tiny', feedCpuMs: 2, cpus: 0.25 }],
-      timing: { settle: '1s', measure: '2s', repeats: 2, startRps: 30, maxRps: 300, rampFactor: 1.6, resolution: 0.1 },
-      truth: { shares: [0.6], settleMs: 1000, windowMs: 2000, warmupMs: 2000 },
+      timing: { settle: '1s', measure: '2s', repeats: 2, startRps: 30, maxRps: 300, rampFactor: 1.6, resolution: 0.2 },
+      truth: { shares: [0.6], settleMs: 1000, windowMs: 2000, warmupMs: 2000, maxWarmupMs: 4000 },
       dir,
       clusterPrefix: 'acc-t',
       firstPort: 28000,

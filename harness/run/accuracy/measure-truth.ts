@@ -2,7 +2,7 @@
 // time is read at both ends of a window, and the answers in between give the rate. The first load
 // comes from the case's a-priori guess; the next ones are placed at chosen CPU shares from it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupCpuUsec } from './cgroup-cpu';
+import { cgroupCpuUsec } from '../../cluster';
 import { fixedRateLoad } from './generator';
 import { cpuShareOf, type CpuReading } from './truth';
 
@@ -22,12 +22,19 @@ export interface TruthPlan {
   settleMs: number;
   windowMs: number;
   /**
-   * Load at the first rate before the first reading, not measured (0: none). A fresh replica's HTTP path
-   * is not compiled yet: it spent 0.6-0.9 ms more CPU per request in its first readings than after the
-   * drill, which put the truth 3-30% low (every redline looked too high).
+   * Warm-up before the first reading, not measured: load at 1.6x the first rate until the replica's CPU per
+   * request is steady, at least `warmupMs` (0: no warm-up) and at most `maxWarmupMs`. A fresh replica is not
+   * warm for minutes: its compilers and collector spend CPU beside the requests. With a fixed 20 s warm-up the
+   * first readings cost 0-44% more CPU per request than the readings after the drill (3.56 against 2.47 ms at
+   * FEED_CPU_MS 2), and the truth moved between them by up to 23%.
    */
   warmupMs?: number;
+  /** Upper bound of the warm-up (default 180 s). */
+  maxWarmupMs?: number;
 }
+
+/** How steady "steady" is: the CPU per request of the last three windows within this share of the three before. */
+const STEADY = 0.03;
 
 const feedPath = (i: number) => `/feed?user=${(i % 1000) + 1}`;
 
@@ -66,6 +73,48 @@ export async function untilIdle(t: TruthTarget, belowShare = 0.1, maxMs = 30_000
   return false;
 }
 
+export interface WarmUp {
+  rps: number;
+  ms: number;
+  /** CPU ms per request of each window, in order. */
+  msPerRequest: number[];
+  steady: boolean;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Holds `rps` in windows of the plan's length until the CPU per request of the last three windows is within
+ * STEADY of the three before (and `warmupMs` has passed), or `maxWarmupMs` is up.
+ */
+async function warmUp(t: TruthTarget, rps: number, plan: TruthPlan, onWarm?: (w: WarmUp) => void): Promise<WarmUp> {
+  const load = fixedRateLoad(t.http, feedPath, rps);
+  const start = performance.now();
+  const msPerRequest: number[] = [];
+  try {
+    let u0 = await cgroupCpuUsec(t.containerId);
+    let c0 = load.counts().ok;
+    for (;;) {
+      await sleep(plan.windowMs);
+      const u1 = await cgroupCpuUsec(t.containerId);
+      const c1 = load.counts().ok;
+      if (c1 > c0) msPerRequest.push((u1 - u0) / 1000 / (c1 - c0));
+      [u0, c0] = [u1, c1];
+      const ms = performance.now() - start;
+      const n = msPerRequest.length;
+      const steady =
+        n >= 6 && Math.abs(mean(msPerRequest.slice(n - 3)) / mean(msPerRequest.slice(n - 6, n - 3)) - 1) <= STEADY;
+      if ((steady && ms >= (plan.warmupMs ?? 0)) || ms >= (plan.maxWarmupMs ?? 180_000)) {
+        const w = { rps, ms, msPerRequest, steady };
+        onWarm?.(w);
+        return w;
+      }
+    }
+  } finally {
+    await load.stop();
+  }
+}
+
 /** A reading whose replica answered under this share of the offered rate fell behind (starved or saturated). */
 const KEPT_UP = 0.95;
 
@@ -77,15 +126,9 @@ export async function truthReadings(
   t: TruthTarget,
   plan: TruthPlan,
   onReading?: (r: CpuReading, share: number, offered: number, kept: boolean) => void,
+  onWarm?: (w: WarmUp) => void,
 ): Promise<CpuReading[]> {
-  if (plan.warmupMs) {
-    const load = fixedRateLoad(t.http, feedPath, plan.firstRps);
-    try {
-      await sleep(plan.warmupMs);
-    } finally {
-      await load.stop();
-    }
-  }
+  if (plan.warmupMs) await warmUp(t, Math.round(plan.firstRps * 16) / 10, plan, onWarm);
   await untilIdle(t);
   const readings: CpuReading[] = [];
   const take = async (rps: number) => {

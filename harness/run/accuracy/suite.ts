@@ -92,7 +92,12 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       signal: o.signal,
       onClusterUp: async (up) => {
         cluster = up;
-        beforeReadings = await truthReadings(target(), plan, note('before'));
+        beforeReadings = await truthReadings(target(), plan, note('before'), (w) =>
+          o.log.info(
+            `accuracy ${c.name}: warm-up at ${w.rps} req/s for ${(w.ms / 1000).toFixed(0)} s, ${w.steady ? 'steady' : 'NOT steady'}: ` +
+              `CPU ms per request ${w.msPerRequest.map((x) => x.toFixed(2)).join(' ')}`,
+          ),
+        );
       },
     });
     const before = cpuTruth(beforeReadings, c.cpus, cpuLimit);

@@ -1,7 +1,8 @@
 // The container's CPU time straight from its cgroup's accounting files (v2 cpu.stat, v1 cpuacct.usage),
-// read here rather than through the resource sampler the drill uses: the truth's own reading.
+// read here rather than through the resource sampler a drill uses (the accuracy suite's truth, and tests
+// that check the sampler against it).
 import { readFile } from 'node:fs/promises';
-import { ClusterError } from '../../common';
+import { ClusterError } from '../common';
 
 /** Where a container's CPU accounting lives, by cgroup version and layout (cgroupfs or systemd driver). */
 const layouts = (id: string) => [
