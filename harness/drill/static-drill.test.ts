@@ -2,7 +2,7 @@
 // 12100-12199, harness/cluster/testing/bucket-server.js) are redlined through `headroom drill`. The redline
 // lands near each server's capacity, CPU comes from the servers' own metrics, nothing is marked out for
 // lack of resource samples, and a CPU guard without a metrics source is refused before anything starts.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +22,9 @@ before(async () => {
     { port: 12101, rate: capacity.small, cpuMs: 1 },
     { port: 12103, rate: capacity.large, cpuMs: 1 },
     { port: 12105, rate: 1, burst: 0 },
+    // bucket-no-metrics.yaml's servers: the same capacities on their own ports, so its drill runs beside the first.
+    { port: 12111, rate: capacity.small, cpuMs: 1 },
+    { port: 12113, rate: capacity.large, cpuMs: 1 },
   ]);
 });
 
@@ -58,71 +61,75 @@ async function drill(scenario: string, name: string) {
 
 const markedOut = (steps: StepRecord[]) => steps.flatMap((s) => s.annotations.filter((a) => a.includes('marked out')));
 
-test('a redline on existing servers of known capacity lands within 10% of it; CPU from their own metrics', async (t) => {
-  const { code, summary, steps, log } = await drill('redline.ts', 'redline');
-  assert.equal(code, 0, log);
-  assert.ok(summary, log);
-  for (const [type, rate] of Object.entries(capacity)) {
-    const r = summary.redlines.find((x) => x.serverType === type);
-    assert.ok(r, `a redline of ${type}: ${JSON.stringify(summary.redlines)}`);
-    assert.ok(r.rpsPerReplica !== null, `${type}: ${r.limitedBy}\n${log}`);
-    const off = r.rpsPerReplica / rate - 1;
+// The three drills use servers of their own: they run side by side (their figures come from token buckets,
+// not from the machine's CPU).
+describe('drills on existing servers', { concurrency: true }, () => {
+  test('a redline on existing servers of known capacity lands within 10% of it; CPU from their own metrics', async (t) => {
+    const { code, summary, steps, log } = await drill('redline.ts', 'redline');
+    assert.equal(code, 0, log);
+    assert.ok(summary, log);
+    for (const [type, rate] of Object.entries(capacity)) {
+      const r = summary.redlines.find((x) => x.serverType === type);
+      assert.ok(r, `a redline of ${type}: ${JSON.stringify(summary.redlines)}`);
+      assert.ok(r.rpsPerReplica !== null, `${type}: ${r.limitedBy}\n${log}`);
+      const off = r.rpsPerReplica / rate - 1;
+      t.diagnostic(
+        `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%), ${r.cpuMsPerRequest} CPU ms/request, ` +
+          `CPU share ${r.cpuShare}, ${r.probes} probes in ${r.durationS} s`,
+      );
+      assert.ok(
+        Math.abs(off) <= 0.1,
+        `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%)`,
+      );
+      assert.match(r.limitedBy, /http_req_duration/);
+      // Each answer burns 1 ms of CPU: the scraped CPU per request is at least that.
+      assert.ok(
+        r.cpuMsPerRequest !== null && r.cpuMsPerRequest >= 0.9 && r.cpuMsPerRequest < 10,
+        `${type}: ${r.cpuMsPerRequest} CPU ms per request`,
+      );
+    }
+    for (const step of steps) {
+      const cpu = step.guards.find((g) => g.metric === 'cpu_share');
+      assert.ok(cpu && cpu.value !== null && !cpu.noData, `step ${step.index}: ${JSON.stringify(step.guards)}`);
+    }
+    assert.deepEqual(markedOut(steps), []);
+  });
+
+  test('without a metrics source: a drill on latency and errors runs, nothing marked out; a CPU guard is refused (exit 104)', async (t) => {
+    const refused = await drill('cpu-guard-no-source.ts', 'refused');
+    assert.equal(refused.code, 104, refused.log);
+    assert.match(
+      refused.log,
+      /guards\.cpu_share: guard 'cpu_share: avg<0\.95' has no data source: pools lab1\/small, lab1\/large of static cluster bucket-no-metrics/,
+    );
+    assert.equal(refused.summary, null, 'nothing started');
+
+    const { code, summary, steps, log } = await drill('latency-only.ts', 'latency-only');
+    assert.equal(code, 0, log);
+    assert.ok(summary, log);
+    const [r] = summary.redlines;
     t.diagnostic(
-      `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%), ${r.cpuMsPerRequest} CPU ms/request, ` +
-        `CPU share ${r.cpuShare}, ${r.probes} probes in ${r.durationS} s`,
+      `large, no metrics: redline ${r.rpsPerReplica} req/s vs capacity ${capacity.large}, ${r.probes} probes in ${r.durationS} s`,
     );
     assert.ok(
-      Math.abs(off) <= 0.1,
-      `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%)`,
+      r.rpsPerReplica !== null && Math.abs(r.rpsPerReplica / capacity.large - 1) <= 0.1,
+      `${JSON.stringify(r)}\n${log}`,
     );
-    assert.match(r.limitedBy, /http_req_duration/);
-    // Each answer burns 1 ms of CPU: the scraped CPU per request is at least that.
+    assert.equal(r.cpuMsPerRequest, null);
+    assert.deepEqual(markedOut(steps), []);
+  });
+
+  test('a pool whose server never answers: marked out for its silence, and no redline for a pool that served nothing', async () => {
+    const { code, summary, steps, log } = await drill('silent.ts', 'silent');
+    assert.equal(code, 0, log);
+    assert.ok(summary, log);
+    const [r] = summary.redlines;
+    assert.equal(r.rpsPerReplica, null, JSON.stringify(r));
+    assert.equal(r.limitedBy, 'no serving replica');
+    assert.match(log, /silent-lab1-small-1 marked out .*not answering/);
     assert.ok(
-      r.cpuMsPerRequest !== null && r.cpuMsPerRequest >= 0.9 && r.cpuMsPerRequest < 10,
-      `${type}: ${r.cpuMsPerRequest} CPU ms per request`,
+      steps.every((s) => s.verdict !== 'held'),
+      JSON.stringify(steps.map((s) => s.verdict)),
     );
-  }
-  for (const step of steps) {
-    const cpu = step.guards.find((g) => g.metric === 'cpu_share');
-    assert.ok(cpu && cpu.value !== null && !cpu.noData, `step ${step.index}: ${JSON.stringify(step.guards)}`);
-  }
-  assert.deepEqual(markedOut(steps), []);
-});
-
-test('without a metrics source: a drill on latency and errors runs, nothing marked out; a CPU guard is refused (exit 104)', async (t) => {
-  const refused = await drill('cpu-guard-no-source.ts', 'refused');
-  assert.equal(refused.code, 104, refused.log);
-  assert.match(
-    refused.log,
-    /guards\.cpu_share: guard 'cpu_share: avg<0\.95' has no data source: pools lab1\/small, lab1\/large of static cluster bucket-no-metrics/,
-  );
-  assert.equal(refused.summary, null, 'nothing started');
-
-  const { code, summary, steps, log } = await drill('latency-only.ts', 'latency-only');
-  assert.equal(code, 0, log);
-  assert.ok(summary, log);
-  const [r] = summary.redlines;
-  t.diagnostic(
-    `large, no metrics: redline ${r.rpsPerReplica} req/s vs capacity ${capacity.large}, ${r.probes} probes in ${r.durationS} s`,
-  );
-  assert.ok(
-    r.rpsPerReplica !== null && Math.abs(r.rpsPerReplica / capacity.large - 1) <= 0.1,
-    `${JSON.stringify(r)}\n${log}`,
-  );
-  assert.equal(r.cpuMsPerRequest, null);
-  assert.deepEqual(markedOut(steps), []);
-});
-
-test('a pool whose server never answers: marked out for its silence, and no redline for a pool that served nothing', async () => {
-  const { code, summary, steps, log } = await drill('silent.ts', 'silent');
-  assert.equal(code, 0, log);
-  assert.ok(summary, log);
-  const [r] = summary.redlines;
-  assert.equal(r.rpsPerReplica, null, JSON.stringify(r));
-  assert.equal(r.limitedBy, 'no serving replica');
-  assert.match(log, /silent-lab1-small-1 marked out .*not answering/);
-  assert.ok(
-    steps.every((s) => s.verdict !== 'held'),
-    JSON.stringify(steps.map((s) => s.verdict)),
-  );
+  });
 });

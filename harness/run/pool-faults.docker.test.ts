@@ -1,7 +1,8 @@
 // Faulted probes and saturation against real Docker (issue 11, findings 3 and 4) on the fault tests'
 // pool (two small replicas, ports 16100-16199): a replica paused mid-search is marked out, back in, and
-// its probe repeated, so the redline and CPU per request stay close to a run without the fault; a pool
-// offered far more than it can serve is saturated, not dead, and no replica is marked out.
+// its probe repeated, so the redline and CPU per request stay close to a run without the fault (run side by
+// side on fault-test-pool-b.yaml, ports 16200-16299, so both meet the same machine); a pool offered far more
+// than it can serve is saturated, not dead, and no replica is marked out.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -20,13 +21,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-pool-faults-'));
 
 after(async () => {
   await createDriver(await loadClusterFile(path.join(fixtures, 'fault-test-pool.yaml'))).down();
+  await createDriver(await loadClusterFile(path.join(fixtures, 'fault-test-pool-b.yaml'))).down();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function run(name: string, onUp?: (c: RunningCluster) => Promise<void>) {
+async function run(name: string, onUp?: (c: RunningCluster) => Promise<void>, scenario = 'fault-test-redline.ts') {
   const out = path.join(tmp, name);
   const result = await runScenario({
-    scenarioFile: path.join(fixtures, 'fault-test-redline.ts'),
+    scenarioFile: path.join(fixtures, scenario),
     outDir: out,
     cwd: root,
     stdout: new PassThrough(),
@@ -44,23 +46,24 @@ async function run(name: string, onUp?: (c: RunningCluster) => Promise<void>) {
 }
 
 test('a replica paused mid-search: marked out, back in, the probe repeated; redline and CPU per request as without the fault', async () => {
-  const clean = await run('clean');
+  const victim = 'fault-test-pool-dc1-small-2';
+  let timer: NodeJS.Timeout | undefined;
+  const [clean, faulted] = await Promise.all([
+    run('clean', undefined, 'fault-test-redline-b.ts'),
+    run('paused', async (c) => {
+      // Paused during the second probe (3 s warm-up, then probes of 5 s), for 8 s: through the driver's own fault.
+      timer = setTimeout(() => {
+        void c
+          .pause(victim)
+          .then(() => new Promise((r) => setTimeout(r, 8000)))
+          .then(() => c.unpause(victim));
+      }, 14000);
+    }),
+  ]);
+  clearTimeout(timer);
   assert.equal(clean.result.exitCode, 0);
   const cleanRedline = clean.result.summary!.redlines[0];
   assert.ok(cleanRedline.rpsPerReplica !== null, JSON.stringify(cleanRedline));
-
-  const victim = 'fault-test-pool-dc1-small-2';
-  let timer: NodeJS.Timeout | undefined;
-  const faulted = await run('paused', async (c) => {
-    // Paused during the second probe (3 s warm-up, then probes of 5 s), for 8 s: through the driver's own fault.
-    timer = setTimeout(() => {
-      void c
-        .pause(victim)
-        .then(() => new Promise((r) => setTimeout(r, 8000)))
-        .then(() => c.unpause(victim));
-    }, 14000);
-  });
-  clearTimeout(timer);
   const r = faulted.result.summary!.redlines[0];
   const notes = faulted.steps.flatMap((s) => s.annotations);
   assert.ok(
