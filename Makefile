@@ -8,10 +8,13 @@ CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
 # Tests run under swc (harness/testing/swc-register.js): ts-node would load the TypeScript compiler in each test process.
 TEST_NODE = node --require ./harness/testing/swc-register.js --test
-# Tests that hold Docker, HAProxy or a browser, or whose figures (latency, rates, CPU) a busy neighbour would skew:
-# one file at a time, after the others. The rest run two files at a time.
-SERIAL_TESTS = \.(docker|haproxy|browser)\.test\.ts$$|^harness/load/(engine|http-net)\.test\.ts$$|^clusters/reference/cpu\.test\.ts$$|^harness/agent/agent\.test\.ts$$|^harness/cli/load\.test\.ts$$|^harness/drill/static-drill\.test\.ts$$|^harness/agent/reported\.test\.ts$$
-SERIAL_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SERIAL_TESTS)')
+# Tests whose figures (latency, rates, CPU) a busy neighbour would skew: one file at a time, alone.
+SOLO_TESTS = ^harness/load/(engine|http-net)\.test\.ts$$|^clusters/reference/cpu\.test\.ts$$|^harness/agent/(agent|reported)\.test\.ts$$|^harness/cli/load\.test\.ts$$
+# Tests that hold Docker, HAProxy, a browser or servers of their own: in lanes side by side (harness/testing/lanes.js).
+LANE_TESTS = \.(docker|haproxy|browser)\.test\.ts$$|^harness/drill/static-drill\.test\.ts$$
+SERIAL_TESTS = $(SOLO_TESTS)|$(LANE_TESTS)
+SOLO_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SOLO_TESTS)')
+LANE_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(LANE_TESTS)')
 PARALLEL_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -vE '$(SERIAL_TESTS)')
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.
 WIP_FILES = $$(find harness -name '*.wip.test.ts' | sort)
@@ -62,12 +65,16 @@ depcheck: install
 lint: install
 	npx biome check .
 
-test: install docker chromium haproxy typecheck depcheck lint
+test:
 	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory install docker chromium haproxy typecheck depcheck lint || exit $$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s of set-up and checks"; \
 	$(TEST_NODE) --test-concurrency=2 $(PARALLEL_FILES); code=$$?; \
-	echo "make test: $$(( $$(date +%s) - start )) s of tests run two at a time"; \
-	$(TEST_NODE) --test-concurrency=1 $(SERIAL_FILES) || code=$$?; \
-	echo "make test: $$(( $$(date +%s) - start )) s of tests"; exit $$code
+	echo "make test: $$(( $$(date +%s) - start )) s, unit tests done (two files at a time)"; \
+	$(TEST_NODE) --test-concurrency=1 $(SOLO_FILES) || code=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s, timing tests done (one at a time)"; \
+	node harness/testing/lanes.js $(LANE_FILES) || code=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s in all, set-up included"; exit $$code
 
 # Work in progress: checks that do not pass yet (see docs/ and the issues).
 test-wip: install docker haproxy

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// make test's last pass: the test files that hold Docker, HAProxy, a browser or servers of their own, in two
+// kinds of lane that run side by side, each lane one file at a time. Measuring files read latency, rates or
+// CPU that a busy neighbour would skew (redline searches, drills judged on guards): at most two run at once
+// (MEASURE_LANES, default 2; most compare side by side or judge against loose guards). The others check
+// behaviour (up, down, owners, signals, images, the edge's configuration) and mostly wait on Docker: they
+// run beside the measuring lanes (LIGHT_LANES, default 1).
+// Every file has its own ports, cluster names and daemons.
+// Usage: node harness/testing/lanes.js <test files...>. Exit code: the first failing lane's, else 0.
+
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const readline = require('node:readline');
+
+const root = path.resolve(__dirname, '..', '..');
+const measureLanes = Math.max(1, Number(process.env.MEASURE_LANES ?? 2));
+const lightLanes = Math.max(1, Number(process.env.LIGHT_LANES ?? 1));
+
+// Seconds each long file takes alone (a file not listed counts 15 s): the lanes are balanced on them.
+const expectedS = {
+  'harness/drill/static-drill.test.ts': 150,
+  'harness/run/run.docker.test.ts': 130,
+  'harness/run/pool-faults.docker.test.ts': 110,
+  'harness/run/two-tier.docker.test.ts': 110,
+  'harness/run/accuracy/accuracy.docker.test.ts': 90,
+  'harness/run/agents-redline.docker.test.ts': 80,
+  'harness/run/kill-probe.docker.test.ts': 60,
+  'harness/run/docker-gone.docker.test.ts': 37,
+  'harness/run/faults.docker.test.ts': 36,
+  'harness/cluster/multihost.docker.test.ts': 35,
+};
+// The measuring files: the files under harness/run/ that judge drills on their figures, the static servers'
+// redline, and the cluster files that read CPU. A new file of that kind belongs here.
+const measuring = new Set([
+  'harness/drill/static-drill.test.ts',
+  'harness/run/run.docker.test.ts',
+  'harness/run/pool-faults.docker.test.ts',
+  'harness/run/two-tier.docker.test.ts',
+  'harness/run/accuracy/accuracy.docker.test.ts',
+  'harness/run/agents-redline.docker.test.ts',
+  'harness/run/agents.docker.test.ts',
+  'harness/run/kill-probe.docker.test.ts',
+  'harness/run/edge-drain.docker.test.ts',
+  'harness/run/edge-existing.haproxy.test.ts',
+  'harness/cluster/cpu-limits.docker.test.ts',
+  'harness/cluster/driver.docker.test.ts',
+]);
+
+const weight = (f) => expectedS[f] ?? 15;
+
+/** Longest first, each file into the lane with the least so far. */
+function pack(files, count, kind) {
+  files.sort((a, b) => weight(b) - weight(a) || a.localeCompare(b));
+  const lanes = Array.from({ length: count }, () => ({ kind, files: [], weight: 0 }));
+  for (const f of files) {
+    const lane = lanes.reduce((best, l) => (l.weight < best.weight ? l : best));
+    lane.files.push(f);
+    lane.weight += weight(f);
+  }
+  return lanes.filter((l) => l.files.length > 0);
+}
+
+const plan = (files) => [
+  ...pack(
+    files.filter((f) => measuring.has(f)),
+    measureLanes,
+    'measuring',
+  ),
+  ...pack(
+    files.filter((f) => !measuring.has(f)),
+    lightLanes,
+    'light',
+  ),
+];
+
+const children = [];
+
+function runLane(index, lane) {
+  const started = Date.now();
+  const tag = `[lane ${index + 1}] `;
+  const child = spawn(
+    process.execPath,
+    ['--require', './harness/testing/swc-register.js', '--test', '--test-concurrency=1', ...lane.files],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${tag}${line}\n`));
+  }
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) =>
+      resolve({ index, lane, code: code ?? 1, signal, s: (Date.now() - started) / 1000 }),
+    );
+  });
+}
+
+async function main() {
+  const files = process.argv.slice(2);
+  if (files.length === 0) {
+    process.stderr.write('lanes.js: no test files given\n');
+    process.exit(2);
+  }
+  // A renamed measuring file would silently turn light: say so.
+  for (const f of [...measuring, ...Object.keys(expectedS)])
+    if (!files.includes(f))
+      process.stdout.write(`[lanes] warning: ${f} is listed in lanes.js but not among the files\n`);
+  const lanes = plan(files);
+  lanes.forEach((l, i) =>
+    process.stdout.write(`[lane ${i + 1}] ${l.kind}, ${l.files.length} files, ~${l.weight} s: ${l.files.join(' ')}\n`),
+  );
+  // A Ctrl-C or a CI timeout reaches each lane's test process, whose own hooks stop what it started.
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => children.forEach((c) => c.kill(sig)));
+  const results = await Promise.all(lanes.map((l, i) => runLane(i, l)));
+  let code = 0;
+  for (const r of results) {
+    const how = r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
+    process.stdout.write(
+      `[lane ${r.index + 1}] ${r.lane.kind}: ${how} after ${r.s.toFixed(0)} s (${r.lane.files.length} files)\n`,
+    );
+    if (code === 0 && (r.code !== 0 || r.signal)) code = r.code || 1;
+  }
+  process.exit(code);
+}
+
+main();
