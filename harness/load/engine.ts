@@ -3,8 +3,7 @@
 // server shows in latency, not in fewer requests (no coordinated omission).
 import type { Replica } from '../cluster';
 import { ConfigError, ConfigErrors } from '../common';
-import type { Metrics } from '../metrics';
-import * as hdr from 'hdr-histogram-js';
+import { type Histogram, type Metrics, newHistogram } from '../metrics';
 import { GrpcTransport } from './grpc';
 import { type HttpSender, HttpTransport } from './http';
 import { NetHttpTransport } from './http-net';
@@ -79,13 +78,7 @@ export class LoadEngine {
   private vusActive = 0;
   private vuDepth = 0;
   private drained: (() => void) | null = null;
-  private readonly lag = hdr.build({
-    bitBucketSize: 32,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 600_000_000,
-    numberOfSignificantValueDigits: 3,
-    autoResize: false,
-  });
+  private readonly lag = newHistogram();
 
   constructor(opts: LoadEngineOptions) {
     const hosts = opts.replicas.flatMap((r) => [
@@ -250,7 +243,7 @@ export class LoadEngine {
   }
 
   /** The send-lag histogram itself (µs, the metrics histograms' layout), for generator agents that ship it. */
-  sendLagHistogram(): Readonly<hdr.Histogram> {
+  sendLagHistogram(): Readonly<Histogram> {
     return this.lag;
   }
 

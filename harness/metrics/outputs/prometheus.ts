@@ -3,10 +3,12 @@
 // step, the drill's state and each guard's state. Its own registry: no global, two runs never mix.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { OpenMetricsContentType } from 'prom-client';
+import type { Counter, Gauge, Histogram, OpenMetricsContentType, Registry } from 'prom-client';
 import { ConfigError } from '../../common';
 import type { SampleSink, SampleTags } from './sink';
+
+// Loaded when an output is made: prom-client (and the OpenTelemetry API it pulls in) costs ~60 ms of every CLI start.
+const promClient = () => require('prom-client') as typeof import('prom-client');
 
 export const defaultPrometheusAddress = '127.0.0.1:9464';
 
@@ -41,7 +43,7 @@ export function parseAddress(text: string): { host: string; port: number } {
 }
 
 export class PrometheusOutput implements SampleSink {
-  readonly registry = new Registry<OpenMetricsContentType>();
+  readonly registry: Registry<OpenMetricsContentType>;
   private readonly requests: Counter<(typeof requestLabels)[number]>;
   private readonly errors: Counter<(typeof requestLabels)[number]>;
   private readonly dropped: Counter<'dc' | 'pool'>;
@@ -68,6 +70,8 @@ export class PrometheusOutput implements SampleSink {
   private server: http.Server | null = null;
 
   constructor() {
+    const { Counter, Gauge, Histogram, Registry } = promClient();
+    this.registry = new Registry<OpenMetricsContentType>();
     const registers = [this.registry];
     const labelNames = [...requestLabels];
     this.requests = new Counter({
