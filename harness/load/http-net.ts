@@ -4,6 +4,7 @@
 // module uses (through _http_common).
 // Measured against undici in `make bench`; HttpTransport (undici) stays available.
 import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Done, HttpRequest, HttpSender } from './http';
 import { Deadlines } from './deadlines';
 import { type SimpleResponse, headerName, parseSimpleResponse } from './http-response';
