@@ -1,4 +1,4 @@
-// The lean HTTP client against raw TCP servers that answer exactly the bytes each case needs (ports 22040-22049).
+// The lean HTTP client against raw TCP servers that answer exactly the bytes each case needs (ports 22040-22049, 29010).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
@@ -182,6 +182,28 @@ test('a keep-alive connection the server closed while idle is replaced without f
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await send(t, get())).failed, false);
     assert.equal(server.connections(), 2);
+  } finally {
+    await t.close();
+    await server.stop();
+  }
+});
+
+test("an edge's served-by header reaches the caller, from whole responses and from chunked ones alike", async () => {
+  const server = await rawServer(29010, (req, _n, s) => {
+    if (req.startsWith('GET /chunked'))
+      s.write('HTTP/1.1 200 OK\r\nX-Served-By: web-2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n');
+    else s.write('HTTP/1.1 200 OK\r\nx-served-by: web-1\r\nContent-Length: 2\r\n\r\nok');
+  });
+  const t = new NetHttpTransport(['http://127.0.0.1:29010'], { servedByHeader: 'X-Served-By' });
+  const servedBy = (path: string) =>
+    new Promise<[boolean, number, string | undefined]>((resolve) =>
+      t.send(0, get(path), (failed, status, by) => resolve([failed, status, by]), true),
+    );
+  try {
+    assert.deepEqual(await servedBy('/'), [false, 200, 'web-1']);
+    assert.deepEqual(await servedBy('/chunked'), [false, 200, 'web-2']);
+    assert.deepEqual(await servedBy('/'), [false, 200, 'web-1'], 'a whole response after a chunked one');
+    assert.equal(server.connections(), 1);
   } finally {
     await t.close();
     await server.stop();

@@ -1,10 +1,13 @@
 // A lean HTTP/1.1 client over `net` for the engine's hot path: keep-alive connections per replica,
 // one request per connection at a time (pipelining 1), requests pre-encoded once when constant, and
-// responses parsed by llhttp, the parser Node's own http module uses (through _http_common).
+// responses parsed in JS when whole and plain (http-response.ts), else by llhttp, the parser Node's own http
+// module uses (through _http_common).
 // Measured against undici in `make bench`; HttpTransport (undici) stays available.
 import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Done, HttpRequest, HttpSender } from './http';
 import { Deadlines } from './deadlines';
+import { type SimpleResponse, headerName, parseSimpleResponse } from './http-response';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { HTTPParser } = require('node:_http_common') as { HTTPParser: LlhttpParserClass };
@@ -20,7 +23,6 @@ interface LlhttpParserClass {
   new (): LlhttpParser;
   RESPONSE: number;
   kOnHeadersComplete: number;
-  kOnBody: number;
   kOnMessageComplete: number;
   kOnHeaders: number;
   kOnExecute: number;
@@ -28,7 +30,6 @@ interface LlhttpParserClass {
 
 const kOnHeaders = HTTPParser.kOnHeaders | 0;
 const kOnHeadersComplete = HTTPParser.kOnHeadersComplete | 0;
-const kOnBody = HTTPParser.kOnBody | 0;
 const kOnMessageComplete = HTTPParser.kOnMessageComplete | 0;
 const kOnExecute = HTTPParser.kOnExecute | 0;
 
@@ -57,6 +58,8 @@ class Call {
 }
 
 const noop = () => {};
+/** The fast path's answer: one object for every connection, read at once after each parse. */
+const simple: SimpleResponse = { status: 0, keepAlive: true, header: undefined };
 /** Every connection reads into this buffer: each chunk is parsed synchronously before the next read. */
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 const closeParser = (p: LlhttpParser) => {
@@ -78,6 +81,10 @@ class Conn {
   servedBy: string | undefined = undefined;
   served = 0;
   dead = false;
+  /** llhttp holds part of a response: the next bytes go to it, not to the fast path. */
+  midMessage = false;
+  /** llhttp has parsed bytes on this connection (so it is reset before it takes the next response). */
+  parserUsed = false;
 
   constructor(readonly origin: Origin) {
     // onread: responses land in one shared buffer and are parsed at once, skipping the Readable stream
@@ -102,7 +109,8 @@ class Conn {
       : noop;
     parser[kOnHeaders] = scan;
     parser[kOnExecute] = noop;
-    parser[kOnBody] = noop;
+    // No kOnBody: with a callback there, Node's parser copies every body into a new Buffer and calls into JS
+    // for it (~7% of a closed loop's user CPU); without one it skips the body, which only ends the message.
     parser[kOnHeadersComplete] = (
       _maj: number,
       _min: number,
@@ -124,7 +132,7 @@ class Conn {
     this.parser = parser;
     socket.on('end', () => {
       // A body delimited by the end of the connection ends here.
-      if (!this.dead) this.parser.finish();
+      if (!this.dead && this.midMessage) this.parser.finish();
       this.fail();
     });
     socket.on('error', () => this.fail());
@@ -134,6 +142,20 @@ class Conn {
   private onData(buf: Buffer, n: number): boolean {
     if (this.dead) return false;
     this.gotBytes = true;
+    if (!this.midMessage) {
+      const call = this.call;
+      if (call !== null && !call.head && parseSimpleResponse(buf, n, this.origin.servedByName, simple)) {
+        this.status = simple.status;
+        this.keepAlive = simple.keepAlive;
+        this.servedBy = simple.header;
+        this.complete();
+        return true;
+      }
+      // A response starts here: llhttp takes it from a clean state, whatever bytes it saw before.
+      if (this.parserUsed) this.parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+      this.parserUsed = true;
+      this.midMessage = true;
+    }
     const r = this.parser.execute(n === buf.length ? buf : buf.subarray(0, n));
     if (r instanceof Error) this.fail();
     return true;
@@ -151,6 +173,7 @@ class Conn {
   private complete(): void {
     const status = this.status;
     if (status >= 100 && status < 200 && status !== 101) return; // 100 Continue and friends: the real answer follows
+    this.midMessage = false;
     const call = this.call;
     this.call = null;
     this.served++;
@@ -193,13 +216,17 @@ class Origin {
   readonly idle: Conn[] = [];
   readonly conns = new Set<Conn>();
   closed = false;
+  /** servedByHeader's bytes, for the fast path. */
+  readonly servedByName: Uint8Array | null;
   constructor(
     readonly host: string,
     readonly port: number,
     readonly hostHeader: string,
     /** Lower-case name of the response header that names the serving replica, if any. */
     readonly servedByHeader?: string,
-  ) {}
+  ) {
+    this.servedByName = servedByHeader ? headerName(servedByHeader) : null;
+  }
 
   dispatch(call: Call): void {
     if (this.closed) return call.finish(true, 0);

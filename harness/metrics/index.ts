@@ -17,8 +17,8 @@ export {
 export type { Threshold, ThresholdInput, MetricType, Aggregation, Operator } from './thresholds';
 export { k6Summary, failedThresholds } from './summary';
 export type { K6Summary, K6MetricSummary } from './summary';
-export { sparseOf, mergeSparse, percentileUs, emptySparse } from './histogram';
-export type { Sparse } from './histogram';
+export { sparseOf, mergeSparse, percentileUs, emptySparse, newHistogram } from './histogram';
+export type { Histogram, Sparse } from './histogram';
 export * from './outputs';
 export { handleSummaryData, summaryTrendStats } from './handle-summary';
 export type { HandleSummaryData, HandleSummaryMetric } from './handle-summary';

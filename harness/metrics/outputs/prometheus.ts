@@ -1,12 +1,16 @@
 // `--out prometheus[=ADDR]`: an OpenMetrics endpoint (prom-client) served during a drill: offered and
 // achieved rate, latency histograms and errors per dc/pool/endpoint, CPU share per pool, the current
 // step, the drill's state and each guard's state. Its own registry: no global, two runs never mix.
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { OpenMetricsContentType } from 'prom-client';
+import type { Counter, Gauge, Histogram, OpenMetricsContentType, Registry } from 'prom-client';
 import { ConfigError } from '../../common';
 import type { SampleSink, SampleTags } from './sink';
+
+// Loaded when an output is made or served: prom-client (and the OpenTelemetry API it pulls in) and node:http
+// cost ~70 ms of every CLI start, `headroom load` included.
+const promClient = () => require('prom-client') as typeof import('prom-client');
+const nodeHttp = () => require('node:http') as typeof import('node:http');
 
 export const defaultPrometheusAddress = '127.0.0.1:9464';
 
@@ -41,7 +45,7 @@ export function parseAddress(text: string): { host: string; port: number } {
 }
 
 export class PrometheusOutput implements SampleSink {
-  readonly registry = new Registry<OpenMetricsContentType>();
+  readonly registry: Registry<OpenMetricsContentType>;
   private readonly requests: Counter<(typeof requestLabels)[number]>;
   private readonly errors: Counter<(typeof requestLabels)[number]>;
   private readonly dropped: Counter<'dc' | 'pool'>;
@@ -68,6 +72,8 @@ export class PrometheusOutput implements SampleSink {
   private server: http.Server | null = null;
 
   constructor() {
+    const { Counter, Gauge, Histogram, Registry } = promClient();
+    this.registry = new Registry<OpenMetricsContentType>();
     const registers = [this.registry];
     const labelNames = [...requestLabels];
     this.requests = new Counter({
@@ -179,7 +185,7 @@ export class PrometheusOutput implements SampleSink {
   /** Serves `/metrics` on ADDR until `end()`; returns the bound address (port 0 picks a free one). */
   async listen(address = defaultPrometheusAddress): Promise<{ host: string; port: number; url: string }> {
     const { host, port } = parseAddress(address);
-    const server = http.createServer((req, res) => {
+    const server = nodeHttp().createServer((req, res) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; scrape /metrics\n');
         return;
