@@ -183,14 +183,15 @@ export class Fleet {
   }
 
   private applyRates(): void {
+    const split = this.opts.split ?? 'equal';
     const shares = splitRate(
       this.rate,
       this.links.map((l) => ({ id: l.address, capacity: l.capacity, alive: l.alive })),
-      this.opts.split ?? 'equal',
+      split,
     );
     // Equal shares: each live agent takes its slot of the common grid, so the merged arrivals are evenly spaced.
     const live = this.links.filter((l) => l.alive);
-    const of = (this.opts.split ?? 'equal') === 'equal' ? live.length : 0;
+    const of = split === 'equal' ? live.length : 0;
     for (const l of this.links) {
       const r = shares.get(l.address) ?? 0;
       l.rate = r;

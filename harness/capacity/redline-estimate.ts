@@ -89,7 +89,7 @@ const usable = (p: EstimateProbe) =>
  * drifts by 5-8% over minutes here), so a common line through them all is surer than it should be.
  * Null with fewer than 2 searches holding probes, or when the levels agree within the noise.
  */
-export function betweenSearches(
+function betweenSearches(
   points: readonly { x: number; y: number; search: number }[],
   line: LineFit,
 ): { variance: number; searches: number } | null {
