@@ -122,8 +122,9 @@ export async function redline(
   let limitedBy = 'none';
   let limitedTier: string | undefined;
   let steps = 0;
-  // A replica that answers its health check but never a request is marked out, back in, and out again:
-  // when every attempt was faulted so and served nothing, the pool had no serving replica, whatever the timing.
+  // A replica that answers its health check but never a request is marked out, back in, and out again; whether
+  // a given attempt ends while it is out is timing. When no attempt served anything, the pool had no serving
+  // replica, faulted or not (a step where the mark-out came too late read "no data after 4 attempts").
   let nothingServedAnyAttempt = true;
   for (let p = search.next(); p; p = search.next()) {
     const got = await probe(ctx, drill, poolId, p.rps, { phase: p.phase, low: p.low, high: p.high });
@@ -136,7 +137,7 @@ export async function redline(
     attempts.push({ search: p.search, record });
     const held = got.outcome.brokenBy === 'none';
     const faulted = got.faulted || faultedStep(record, poolId);
-    if (!(faulted && record.targetFigures.rps === 0)) nothingServedAnyAttempt = false;
+    if (record.targetFigures.rps !== 0) nothingServedAnyAttempt = false;
     // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10). A guard with
     // nothing to judge (noData) is neither a hold nor a breach; a faulted probe never bounds the search (issue 11).
     const unstable = record.verdict === 'unstable' || record.verdict === 'aborted';
