@@ -19,7 +19,7 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
   try {
     const { cases, failed, report } = await runAccuracySuite({
       cases: [{ name: 'tiny', feedCpuMs: 2, cpus: 0.25 }],
-      timing: { settle: '1s', measure: '2s', repeats: 2, startRps: 30, maxRps: 300, rampFactor: 1.6, resolution: 0.2 },
+      timing: { settle: '1s', measure: '2s', repeats: 2, startRps: 40, maxRps: 300, rampFactor: 1.6, resolution: 0.3 },
       // Two loads after the first: one reading that falls behind (a neighbour's burst in a 2 s window) leaves two for the line.
       truth: { shares: [0.5, 0.65], settleMs: 1000, windowMs: 2000, warmupMs: 2000, maxWarmupMs: 4000 },
       dir,
