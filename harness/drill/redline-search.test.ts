@@ -147,6 +147,23 @@ test('repeats: 3 searches, the later ones start ~12% below the first redline in 
   );
 });
 
+test('repeats with a coarse resolution (0.3) start at half the first redline, never below zero (a drill ended on -13.5 req/s)', () => {
+  const { out, asked } = run(
+    new RedlineSearch({ ...base, startRps: 40, rampFactor: 1.6, resolution: 0.3, repeats: 2 }),
+    (p) => p.rps <= 66,
+  );
+  const rates = asked.map((a) => Number(a.slice(2, a.indexOf('#'))));
+  assert.ok(
+    rates.every((r) => Number.isFinite(r) && r > 0),
+    asked.join(' '),
+  );
+  assert.equal(out.searches.length, 2);
+  const first = out.searches[0].redlineRps!;
+  // Search 2 starts at first × 0.5 × (1 + 0.6 / 2).
+  assert.equal(Number(asked.find((a) => a.startsWith('1:'))!.slice(2, -2)), Math.round(first * 0.5 * 1.3 * 10) / 10);
+  assert.equal(out.status, 'redline');
+});
+
 test('repeats after a search with no redline are not run (nothing to seed them)', () => {
   const { out } = run(new RedlineSearch({ ...base, maxRps: 50, repeats: 3 }), () => true);
   assert.equal(out.searches.length, 1);

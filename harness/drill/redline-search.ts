@@ -212,13 +212,15 @@ export class RedlineSearch {
       this.pending = rate;
       return { ...rate, search, attempt: 0 };
     }
-    // Repeat only a search that found a redline: from just below it, in steps of twice the resolution,
-    // each repeat's grid shifted by a fraction of a step so that the searches' rates interleave.
+    // Repeat only a search that found a redline: from two steps below it (at most half of it: a coarse
+    // resolution's steps would start below zero), in steps of twice the resolution, each repeat's grid shifted
+    // by a fraction of a step so that the searches' rates interleave.
     const firstRedline = this.searches[0].outcome().redlineRps;
     if (this.searches.length >= this.repeats || firstRedline === null) return null;
     const step = Math.max(this.opts.resolution * 2, 0.03);
     const shift = 1 + (step * this.searches.length) / this.repeats;
-    this.searches.push(this.single(round(Math.min(this.opts.maxRps, firstRedline * (1 - 2 * step) * shift)), 1 + step));
+    const start = firstRedline * Math.max(0.5, 1 - 2 * step) * shift;
+    this.searches.push(this.single(round(Math.min(this.opts.maxRps, Math.max(this.minRps, start))), 1 + step));
     return this.next();
   }
 
