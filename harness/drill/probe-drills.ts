@@ -137,7 +137,8 @@ export async function redline(
     attempts.push({ search: p.search, record });
     const held = got.outcome.brokenBy === 'none';
     const faulted = got.faulted || faultedStep(record, poolId);
-    if (record.targetFigures.rps !== 0) nothingServedAnyAttempt = false;
+    // Served means answered: requests that only failed (a silent server's time out) are not service.
+    if (record.targetFigures.rps * (1 - record.targetFigures.errorRate) > 0) nothingServedAnyAttempt = false;
     // Still unstable after the controller's repeats, or nothing served: no data, never held (issue 10). A guard with
     // nothing to judge (noData) is neither a hold nor a breach; a faulted probe never bounds the search (issue 11).
     const unstable = record.verdict === 'unstable' || record.verdict === 'aborted';

@@ -97,6 +97,29 @@ test('redline with repeats: three searches, the median and its interval in the r
   assert.ok(searches.has('ramp'));
 });
 
+/** A pool whose every request times out: requests end (as failures) but nothing is answered. */
+class TimedOutWorld extends FakeWorld {
+  override window(opts: { filter?: Tags; metric?: string }): WindowFigures {
+    const w = super.window(opts);
+    return { ...w, count: 10, failed: 10, rps: 2, errorRate: 1, percentile: () => null, gaugeAvg: null };
+  }
+  // The replica watch sees no request end on the replica itself (marked out, then back in on its health check,
+  // as the static drill's silent server was): the search goes on to its attempts.
+  override counts() {
+    return { count: 0, failed: 0, dropped: 0 };
+  }
+}
+
+test('a pool whose requests all time out has no serving replica (the static drill read "no data after 4 attempts")', async () => {
+  const s = setup([{ kind: 'redline', name: 'rl', startRps: 30, maxRps: 400 }], {
+    world: (spec, c) => new TimedOutWorld(spec, c),
+  });
+  await runAll(s);
+  const r = s.ctx.results.redlines[0];
+  assert.equal(r.rpsPerReplica, null);
+  assert.equal(r.limitedBy, 'no serving replica');
+});
+
 test('a CPU guard: the redline is where a line through every probe crosses the limit', async () => {
   // CPU share = rps / 100 on the fake world: the 0.75 crossing is at 75 req/s exactly.
   const s = setup([{ kind: 'redline', name: 'rl', startRps: 30, maxRps: 400, repeats: 2 }], { cpu: 0.75 });
