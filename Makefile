@@ -70,11 +70,9 @@ test:
 	$(MAKE) --no-print-directory install docker chromium haproxy || exit $$?; \
 	$(MAKE) --no-print-directory -j3 typecheck depcheck lint || exit $$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s of set-up and checks"; \
-	$(TEST_NODE) --test-concurrency=2 $(PARALLEL_FILES); code=$$?; \
-	echo "make test: $$(( $$(date +%s) - start )) s, unit tests done (two files at a time)"; \
-	$(TEST_NODE) --test-concurrency=2 $(SOLO_FILES) || code=$$?; \
+	$(TEST_NODE) --test-concurrency=2 $(SOLO_FILES); code=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s, timing tests done (two files at a time, nothing else running)"; \
-	node harness/testing/lanes.js $(LANE_FILES) || code=$$?; \
+	node harness/testing/lanes.js --unit $(PARALLEL_FILES) -- $(LANE_FILES) || code=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s in all, set-up included"; exit $$code
 
 # Work in progress: checks that do not pass yet (see docs/ and the issues).

@@ -6,7 +6,8 @@
 // behaviour (up, down, owners, signals, images, the edge's configuration) and mostly wait on Docker: they
 // run beside the measuring lanes (LIGHT_LANES, default 2).
 // Every file has its own ports, cluster names and daemons.
-// Usage: node harness/testing/lanes.js <test files...>. Exit code: the first failing lane's, else 0.
+// The unit files (--unit) run two at a time beside the measuring lanes' start, and the light lanes after them.
+// Usage: node harness/testing/lanes.js [--unit <files...> --] <test files...>. Exit code: the first failing, else 0.
 
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -95,8 +96,42 @@ function runLane(index, lane) {
   });
 }
 
+/** The unit files, two at a time (CPU-bound: two cores), beside the measuring lanes' first files. */
+function runUnit(files) {
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    ['--require', './harness/testing/swc-register.js', '--test', '--test-concurrency=2', ...files],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[unit] ${line}\n`));
+  }
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      const s = (Date.now() - started) / 1000;
+      process.stdout.write(
+        `[unit] ${files.length} files: ${signal ? `killed by ${signal}` : `exit ${code}`} after ${s.toFixed(0)} s\n`,
+      );
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/** `[--unit <files...> --] <lane files...>` */
+function parseArgs(argv) {
+  if (argv[0] !== '--unit') return { unit: [], files: argv };
+  const end = argv.indexOf('--');
+  if (end < 0) {
+    process.stderr.write('lanes.js: --unit <files...> must end with --\n');
+    process.exit(2);
+  }
+  return { unit: argv.slice(1, end), files: argv.slice(end + 1) };
+}
+
 async function main() {
-  const files = process.argv.slice(2);
+  const { unit, files } = parseArgs(process.argv.slice(2));
   if (files.length === 0) {
     process.stderr.write('lanes.js: no test files given\n');
     process.exit(2);
@@ -111,8 +146,12 @@ async function main() {
   );
   // A Ctrl-C or a CI timeout reaches each lane's test process, whose own hooks stop what it started.
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => children.forEach((c) => c.kill(sig)));
-  const results = await Promise.all(lanes.map((l, i) => runLane(i, l)));
-  let code = 0;
+  // The measuring lanes start at once; the unit files run beside them first, then the light lanes take their place.
+  const measuringRuns = lanes.map((l, i) => (l.kind === 'measuring' ? runLane(i, l) : null)).filter(Boolean);
+  const unitCode = unit.length ? await runUnit(unit) : 0;
+  const lightRuns = lanes.map((l, i) => (l.kind === 'light' ? runLane(i, l) : null)).filter(Boolean);
+  const results = await Promise.all([...measuringRuns, ...lightRuns]);
+  let code = unitCode;
   for (const r of results) {
     const how = r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
     process.stdout.write(

@@ -1,5 +1,5 @@
 // A server of known capacity, for drills on existing servers: it answers at most RATE requests a second
-// (a token bucket of BURST tokens); beyond that requests queue up in order, so latency grows and a p99
+// (a token bucket of BURST tokens); beyond that requests queue up in order, so latency grows and a p95
 // guard breaks near RATE. Each answer burns CPU_MS of CPU time; GET /metrics is Prometheus text with
 // process_cpu_seconds_total and process_resident_memory_bytes. /healthz and /metrics skip the bucket.
 // BURST 0 makes a server that passes its health check and never answers a request.
