@@ -51,7 +51,7 @@ test('a replica paused mid-search: marked out, back in, the probe repeated; redl
   const [clean, faulted] = await Promise.all([
     run('clean', undefined, 'fault-test-redline-b.ts'),
     run('paused', async (c) => {
-      // Paused during the second probe (3 s warm-up, then probes of 5 s), for 8 s: through the driver's own fault.
+      // Paused during the second probe (3 s warm-up, then probes of 4 s), for 8 s: through the driver's own fault.
       timer = setTimeout(() => {
         void c
           .pause(victim)

@@ -6,8 +6,7 @@
 // behaviour (up, down, owners, signals, images, the edge's configuration) and mostly wait on Docker: they
 // run beside the measuring lanes (LIGHT_LANES, default 2).
 // Every file has its own ports, cluster names and daemons.
-// The unit files (--unit) run two at a time beside the measuring lanes' start, and the light lanes after them.
-// Usage: node harness/testing/lanes.js [--unit <files...> --] <test files...>. Exit code: the first failing, else 0.
+// Usage: node harness/testing/lanes.js <test files...>. Exit code: the first failing lane's, else 0.
 
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -17,23 +16,35 @@ const root = path.resolve(__dirname, '..', '..');
 const measureLanes = Math.max(1, Number(process.env.MEASURE_LANES ?? 2));
 const lightLanes = Math.max(1, Number(process.env.LIGHT_LANES ?? 2));
 
-// Seconds each long file takes alone (a file not listed counts 15 s): the lanes are balanced on them.
+// Seconds each long file takes in its lane beside the others (a file not listed counts 15 s): the lanes are
+// balanced on them.
 const expectedS = {
-  'harness/run/two-tier.docker.test.ts': 100,
-  'harness/run/pool-faults.docker.test.ts': 90,
-  'harness/run/agents-redline.docker.test.ts': 85,
+  'harness/drill/static-drill.test.ts': 100,
+  'harness/run/agents-redline.docker.test.ts': 120,
+  'harness/run/pool-faults.docker.test.ts': 95,
+  'harness/run/accuracy/accuracy.docker.test.ts': 90,
+  'harness/run/two-tier.docker.test.ts': 85,
   'harness/run/hold.docker.test.ts': 80,
-  'harness/run/accuracy/accuracy.docker.test.ts': 75,
-  'harness/drill/static-drill.test.ts': 70,
-  'harness/run/run.docker.test.ts': 70,
-  'harness/run/kill-probe.docker.test.ts': 55,
-  'harness/run/docker-gone.docker.test.ts': 40,
-  'harness/run/faults.docker.test.ts': 36,
-  'harness/cluster/multihost.docker.test.ts': 35,
+  'harness/run/run.docker.test.ts': 65,
+  'harness/run/kill-probe.docker.test.ts': 65,
+  'harness/run/faults.docker.test.ts': 58,
+  'harness/run/docker-gone.docker.test.ts': 48,
+  'harness/cluster/driver.docker.test.ts': 45,
+  'harness/cluster/sigkill.docker.test.ts': 40,
+  'harness/cluster/multihost.docker.test.ts': 37,
+  'harness/cluster/owner.docker.test.ts': 33,
+  'harness/cluster/down-unreachable.docker.test.ts': 32,
+  'harness/cluster/busybox.docker.test.ts': 27,
+  'harness/run/edge-drain.docker.test.ts': 26,
+  'harness/ci/workflow.docker.test.ts': 26,
+  'harness/cluster/local-3dc.docker.test.ts': 25,
+  'harness/run/agents.docker.test.ts': 24,
+  'harness/run/edge-existing.haproxy.test.ts': 22,
 };
 // The measuring files: the files under harness/run/ that judge drills on their figures, the static servers'
 // redline, and the cluster files that read CPU. A new file of that kind belongs here. Drills that check how
-// faults and signals are handled under loose guards (hold, kill-probe) are not measuring.
+// faults, signals, agents and the edge behave under loose guards (hold, kill-probe, agents, edge-drain,
+// edge-existing) are not measuring.
 const measuring = new Set([
   'harness/drill/static-drill.test.ts',
   'harness/run/run.docker.test.ts',
@@ -41,9 +52,6 @@ const measuring = new Set([
   'harness/run/two-tier.docker.test.ts',
   'harness/run/accuracy/accuracy.docker.test.ts',
   'harness/run/agents-redline.docker.test.ts',
-  'harness/run/agents.docker.test.ts',
-  'harness/run/edge-drain.docker.test.ts',
-  'harness/run/edge-existing.haproxy.test.ts',
   'harness/cluster/cpu-limits.docker.test.ts',
   'harness/cluster/driver.docker.test.ts',
 ]);
@@ -96,42 +104,8 @@ function runLane(index, lane) {
   });
 }
 
-/** The unit files, two at a time (CPU-bound: two cores), beside the measuring lanes' first files. */
-function runUnit(files) {
-  const started = Date.now();
-  const child = spawn(
-    process.execPath,
-    ['--require', './harness/testing/swc-register.js', '--test', '--test-concurrency=2', ...files],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  for (const stream of [child.stdout, child.stderr]) {
-    readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[unit] ${line}\n`));
-  }
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      const s = (Date.now() - started) / 1000;
-      process.stdout.write(
-        `[unit] ${files.length} files: ${signal ? `killed by ${signal}` : `exit ${code}`} after ${s.toFixed(0)} s\n`,
-      );
-      resolve(code ?? 1);
-    });
-  });
-}
-
-/** `[--unit <files...> --] <lane files...>` */
-function parseArgs(argv) {
-  if (argv[0] !== '--unit') return { unit: [], files: argv };
-  const end = argv.indexOf('--');
-  if (end < 0) {
-    process.stderr.write('lanes.js: --unit <files...> must end with --\n');
-    process.exit(2);
-  }
-  return { unit: argv.slice(1, end), files: argv.slice(end + 1) };
-}
-
 async function main() {
-  const { unit, files } = parseArgs(process.argv.slice(2));
+  const files = process.argv.slice(2);
   if (files.length === 0) {
     process.stderr.write('lanes.js: no test files given\n');
     process.exit(2);
@@ -146,12 +120,8 @@ async function main() {
   );
   // A Ctrl-C or a CI timeout reaches each lane's test process, whose own hooks stop what it started.
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => children.forEach((c) => c.kill(sig)));
-  // The measuring lanes start at once; the unit files run beside them first, then the light lanes take their place.
-  const measuringRuns = lanes.map((l, i) => (l.kind === 'measuring' ? runLane(i, l) : null)).filter(Boolean);
-  const unitCode = unit.length ? await runUnit(unit) : 0;
-  const lightRuns = lanes.map((l, i) => (l.kind === 'light' ? runLane(i, l) : null)).filter(Boolean);
-  const results = await Promise.all([...measuringRuns, ...lightRuns]);
-  let code = unitCode;
+  const results = await Promise.all(lanes.map((l, i) => runLane(i, l)));
+  let code = 0;
   for (const r of results) {
     const how = r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
     process.stdout.write(
