@@ -14,19 +14,23 @@ import { drills2dc, fixtures, readSteps, root } from './testing/drill-2dc';
 const { tmp, containersLeft, drillWith } = drills2dc('hold-2dc.yaml', 'hold-2dc');
 const dc1 = ['hold-2dc-dc1-small-1', 'hold-2dc-dc1-large-1'];
 
-test('a replica killed mid-step is marked out, the step annotated, and the drill goes on', async () => {
-  const victim = 'hold-2dc-dc1-small-1';
-  let killedAt = 0;
-  const out = path.join(tmp, 'killed');
-  const child = spawn(
+/** `headroom drill hold-2dc.ts` of `steps` steps in a process of its own (plain log lines on stderr). */
+const holdDrill = (out: string, steps: number) =>
+  spawn(
     process.execPath,
     [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out],
     {
       cwd: root,
-      env: { ...process.env, HOLD_STEPS: '4', HEADROOM_LIVE: '0' },
+      env: { ...process.env, HOLD_STEPS: String(steps), HEADROOM_LIVE: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+
+test('a replica killed mid-step is marked out, the step annotated, and the drill goes on', async () => {
+  const victim = 'hold-2dc-dc1-small-1';
+  let killedAt = 0;
+  const out = path.join(tmp, 'killed');
+  const child = holdDrill(out, 4);
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => {
@@ -95,15 +99,7 @@ test('a replica that stops answering (paused) is marked out for its silence, bef
 
 test('SIGINT in the middle of a drill: every finished step is in steps.ndjson, no container is left, exit 105', async () => {
   const out = path.join(tmp, 'sigint');
-  const child = spawn(
-    process.execPath,
-    [path.join(root, 'harness/cli/headroom.js'), 'drill', path.join(fixtures, 'hold-2dc.ts'), '--out', out],
-    {
-      cwd: root,
-      env: { ...process.env, HOLD_STEPS: '30', HEADROOM_LIVE: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = holdDrill(out, 30);
   let log = '';
   let sent = false;
   const finished: string[] = [];
