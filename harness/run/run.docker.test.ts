@@ -61,12 +61,13 @@ test('a guard breaks on errors: dc1 failing 30% of requests breaks rate<0.05', a
   assert.ok(rate > 0.15 && rate < 0.45, `error rate ${rate}`);
 });
 
-test('a guard breaks on CPU: dc1 made CPU-hungry (9 ms per feed) breaks cpu_share max<0.6', async () => {
-  const { step } = await guardCase('cpu', { feedCpuMs: 9 }, 'cpu_share: max<0.6');
+test('a guard breaks on CPU: dc1 made CPU-hungry (7.5 ms per feed) breaks cpu_share max<0.5', async () => {
+  const { step } = await guardCase('cpu', { feedCpuMs: 7.5 }, 'cpu_share: max<0.5');
   const share = step.guards.find((g) => g.metric === 'cpu_share')!.value!;
-  assert.ok(share >= 0.6, `cpu share ${share}`);
-  // The small replica (0.25 CPU) is the hungry one: 20 req/s × 9 ms = 0.18 s/s, 72% of its quota: over the
-  // CPU guard but short of saturation, where p99 (throttled bursts) would break at the same time (it did at 12 ms).
+  assert.ok(share >= 0.5, `cpu share ${share}`);
+  // The small replica (0.25 CPU) is the hungry one: 20 req/s × 7.5 ms = 0.15 s/s, 60% of its quota: over the CPU
+  // guard and short of saturation, where p99 (throttled bursts) breaks first (it did at 9 ms, 72% of the quota,
+  // beside three busy test lanes). The healthy DC's small replica reads 20-36%.
   const small = step.replicas.find((r) => r.replica === 'drill-2dc-dc1-small-1')!;
-  assert.ok(small.cpuShare! > 0.6, JSON.stringify(small));
+  assert.ok(small.cpuShare! > 0.5, JSON.stringify(small));
 });
