@@ -35,7 +35,7 @@ help:
 install: node_modules/.headroom-installed
 
 node_modules/.headroom-installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --prefer-offline
 	touch $@
 
 # tsc to dist/ when a source is newer than the last build; the stamp is what make and headroom.js compare with.
