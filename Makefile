@@ -8,6 +8,9 @@ CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
 # Tests run under swc (harness/testing/swc-register.js): ts-node would load the TypeScript compiler in each test process.
 TEST_NODE = node --require ./harness/testing/swc-register.js --test
+# make test's passes also write TAP to .cache/test/<pass>.tap: at the end, harness/testing/failures.js prints every
+# failed test again, so the last lines of a long log say what failed.
+TAP_TO = --test-reporter=tap --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=.cache/test/$(1).tap
 # Tests whose figures (latency, rates, CPU) a busy neighbour would skew: two at a time, nothing else beside them
 # (three at a time, an engine test read p97 54.7 ms for a bound of 50).
 SOLO_TESTS = ^harness/load/(engine|http-net)\.test\.ts$$|^clusters/reference/cpu\.test\.ts$$|^harness/agent/(agent|reported)\.test\.ts$$|^harness/cli/load\.test\.ts$$
@@ -67,15 +70,16 @@ lint: install
 	npx biome check .
 
 test:
-	@start=$$(date +%s); \
+	@start=$$(date +%s); rm -rf .cache/test; mkdir -p .cache/test; \
 	$(MAKE) --no-print-directory install docker chromium haproxy || exit $$?; \
 	$(MAKE) --no-print-directory -j3 typecheck depcheck lint || exit $$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s of set-up and checks"; \
-	$(TEST_NODE) --test-concurrency=2 $(PARALLEL_FILES); code=$$?; \
+	$(TEST_NODE) $(call TAP_TO,unit) --test-concurrency=2 $(PARALLEL_FILES); code=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s, unit tests done (two files at a time)"; \
-	$(TEST_NODE) --test-concurrency=2 $(SOLO_FILES) || code=$$?; \
+	$(TEST_NODE) $(call TAP_TO,timing) --test-concurrency=2 $(SOLO_FILES) || code=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s, timing tests done (two files at a time, nothing else running)"; \
 	node harness/testing/lanes.js $(LANE_FILES) || code=$$?; \
+	node harness/testing/failures.js .cache/test/*.tap; \
 	echo "make test: $$(( $$(date +%s) - start )) s in all, set-up included"; exit $$code
 
 # Work in progress: checks that do not pass yet (see docs/ and the issues).

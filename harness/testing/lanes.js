@@ -9,12 +9,14 @@
 // Usage: node harness/testing/lanes.js <test files...>. Exit code: the first failing lane's, else 0.
 
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
 
 const root = path.resolve(__dirname, '..', '..');
 const measureLanes = Math.max(1, Number(process.env.MEASURE_LANES ?? 2));
 const lightLanes = Math.max(1, Number(process.env.LIGHT_LANES ?? 2));
+const tapDir = path.join(root, '.cache', 'test');
 
 // Seconds each long file takes in its lane beside the others (a file not listed counts 15 s): the lanes are
 // balanced on them.
@@ -90,7 +92,18 @@ function runLane(index, lane) {
   const tag = `[lane ${index + 1}] `;
   const child = spawn(
     process.execPath,
-    ['--require', './harness/testing/swc-register.js', '--test', '--test-concurrency=1', ...lane.files],
+    [
+      '--require',
+      './harness/testing/swc-register.js',
+      '--test',
+      '--test-concurrency=1',
+      // TAP to the log and to a file that harness/testing/failures.js reads back at the end of make test.
+      '--test-reporter=tap',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${path.join(tapDir, `lane-${index + 1}.tap`)}`,
+      ...lane.files,
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -115,6 +128,7 @@ async function main() {
     if (!files.includes(f))
       process.stdout.write(`[lanes] warning: ${f} is listed in lanes.js but not among the files\n`);
   const lanes = plan(files);
+  fs.mkdirSync(tapDir, { recursive: true });
   lanes.forEach((l, i) =>
     process.stdout.write(`[lane ${i + 1}] ${l.kind}, ${l.files.length} files, ~${l.weight} s: ${l.files.join(' ')}\n`),
   );
