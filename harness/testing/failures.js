@@ -2,8 +2,11 @@
 // make test's last words: every failed test of the run, read back from the TAP files each pass also wrote, so
 // that the end of a long log (all a CI page may keep) says what failed and why.
 // Usage: node harness/testing/failures.js <tap files...>. Prints nothing when nothing failed; exit code 0.
+// A measuring file that failed in its lane and passed when run again alone (alone.json beside the TAP files, written
+// by lanes.js) is listed apart, so that the log says which figure a busy machine disturbed.
 
 const fs = require('node:fs');
+const path = require('node:path');
 
 // Stack frames beyond these many are left out: the location line and the first frames say where.
 const stackLines = 3;
@@ -33,18 +36,39 @@ function failedBlocks(text) {
   return blocks;
 }
 
-function main() {
-  const failed = [];
-  for (const file of process.argv.slice(2)) {
-    if (!fs.existsSync(file)) continue;
-    for (const b of failedBlocks(fs.readFileSync(file, 'utf8'))) failed.push({ file, ...b });
-  }
+/** The file a failed block's location names, relative to the working directory. */
+function fileOf(block) {
+  const at = block.body.map((l) => /^ {2}location: '(.+?):\d+:\d+'$/.exec(l)).find(Boolean);
+  return at ? path.relative(process.cwd(), at[1]) : null;
+}
+
+function print(title, failed) {
   if (failed.length === 0) return;
-  process.stdout.write(`\nmake test: ${failed.length} failed test${failed.length === 1 ? '' : 's'}:\n`);
+  process.stdout.write(`\n${title}\n`);
   for (const f of failed) {
-    process.stdout.write(`\nnot ok - ${f.name}   (${f.file})\n`);
+    process.stdout.write(`\nnot ok - ${f.name}   (${f.tap})\n`);
     for (const line of f.body) process.stdout.write(`${line}\n`);
   }
+}
+
+function main() {
+  const taps = process.argv.slice(2).filter((f) => f.endsWith('.tap') && fs.existsSync(f));
+  // harness/testing/lanes.js re-runs a measuring file that failed beside the other lanes, alone: alone.json.
+  const aloneFile = path.join(path.dirname(taps[0] ?? '.'), 'alone.json');
+  const alone = fs.existsSync(aloneFile) ? JSON.parse(fs.readFileSync(aloneFile, 'utf8')) : [];
+  const passedAlone = new Set(alone.filter((a) => a.passedAlone).map((a) => a.file));
+  const failed = [];
+  const excused = [];
+  for (const tap of taps)
+    for (const b of failedBlocks(fs.readFileSync(tap, 'utf8'))) {
+      const lane = /^lane-\d+\.tap$/.test(path.basename(tap));
+      (lane && passedAlone.has(fileOf(b)) ? excused : failed).push({ tap, ...b });
+    }
+  print(
+    `make test: ${excused.length} test${excused.length === 1 ? '' : 's'} failed beside the other lanes and passed when run again alone (not counted as failures; each is a test too sensitive to a busy machine):`,
+    excused,
+  );
+  print(`make test: ${failed.length} failed test${failed.length === 1 ? '' : 's'}:`, failed);
 }
 
 if (require.main === module) main();
