@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // make test's last words: every failed test of the run, read back from the TAP files each pass also wrote, so
 // that the end of a long log (all a CI page may keep) says what failed and why.
-// Usage: node harness/testing/failures.js <tap files...>. Prints nothing when nothing failed; exit code 0.
+// Usage: node harness/testing/failures.js <tap files...>. Ends with `tests: N passed, N failed` (every test of the
+// run once, with its last verdict); exit code 0.
 // A measuring file that failed in its lane and passed when run again alone (alone.json beside the TAP files, written
 // by lanes.js) is listed apart, so that the log says which figure a busy machine disturbed.
 
@@ -36,6 +37,25 @@ function failedBlocks(text) {
   return blocks;
 }
 
+/**
+ * Leaf tests of one TAP text, passed and failed: a test point right after its own subtests' plan line
+ * (`1..N`, indented deeper) is a parent or a suite, and its subtests are counted instead.
+ */
+function leafCounts(text) {
+  const lines = text.split('\n');
+  let passed = 0;
+  let failed = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)(not )?ok \d+ - /.exec(lines[i]);
+    if (!m) continue;
+    const plan = i > 0 ? /^(\s*)1\.\.\d+$/.exec(lines[i - 1]) : null;
+    if (plan && plan[1].length > m[1].length) continue;
+    if (m[2]) failed++;
+    else passed++;
+  }
+  return { passed, failed };
+}
+
 /** The file a failed block's location names, relative to the working directory. */
 function fileOf(block) {
   const at = block.body.map((l) => /^ {2}location: '(.+?):\d+:\d+'$/.exec(l)).find(Boolean);
@@ -59,17 +79,31 @@ function main() {
   const passedAlone = new Set(alone.filter((a) => a.passedAlone).map((a) => a.file));
   const failed = [];
   const excused = [];
-  for (const tap of taps)
-    for (const b of failedBlocks(fs.readFileSync(tap, 'utf8'))) {
+  // Each test once, with its last verdict: the re-runs alone are not added, an excused failure counts as passed.
+  const total = { passed: 0, failed: 0 };
+  for (const tap of taps) {
+    const text = fs.readFileSync(tap, 'utf8');
+    const rerun = /^alone-\d+\.tap$/.test(path.basename(tap));
+    if (!rerun) {
+      const n = leafCounts(text);
+      total.passed += n.passed;
+      total.failed += n.failed;
+    }
+    for (const b of failedBlocks(text)) {
       const lane = /^lane-\d+\.tap$/.test(path.basename(tap));
       (lane && passedAlone.has(fileOf(b)) ? excused : failed).push({ tap, ...b });
     }
+  }
+  total.passed += excused.length;
+  total.failed -= excused.length;
   print(
     `make test: ${excused.length} test${excused.length === 1 ? '' : 's'} failed beside the other lanes and passed when run again alone (not counted as failures; each is a test too sensitive to a busy machine):`,
     excused,
   );
   print(`make test: ${failed.length} failed test${failed.length === 1 ? '' : 's'}:`, failed);
+  // The plain closing line: every test of the three passes, once.
+  process.stdout.write(`\ntests: ${total.passed} passed, ${total.failed} failed\n`);
 }
 
 if (require.main === module) main();
-module.exports = { failedBlocks };
+module.exports = { failedBlocks, leafCounts };

@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const { failedBlocks } = require('./failures.js') as {
+const { failedBlocks, leafCounts } = require('./failures.js') as {
   failedBlocks: (text: string) => { name: string; body: string[] }[];
+  leafCounts: (text: string) => { passed: number; failed: number };
 };
 
 test('failures.js reads back the failed tests of real node --test TAP: nested ones, without their parents', async () => {
@@ -30,7 +31,10 @@ test('failures.js reads back the failed tests of real node --test TAP: nested on
     await run(process.execPath, ['--test', '--test-reporter=tap', `--test-reporter-destination=${tap}`, file], {
       env,
     }).catch((e: { code?: number }) => assert.equal(e.code, 1, 'the sample run fails'));
-    const blocks = failedBlocks(await readFile(tap, 'utf8'));
+    const text = await readFile(tap, 'utf8');
+    // Leaves only: 'a group' is the parent of 'inner fault'.
+    assert.deepEqual(leafCounts(text), { passed: 1, failed: 2 });
+    const blocks = failedBlocks(text);
     assert.deepEqual(
       blocks.map((b) => b.name),
       ['a redline out of range', 'inner fault'],

@@ -1,6 +1,7 @@
 // The accuracy suite's machinery on one small case with short steps (make accuracy runs the real
-// cases): truth from the cgroup before and after the drill, a redline with an interval, the table.
-// Checks the pipeline, not the targets. Ports 28000-28099, cluster acc-t1.
+// cases): truth from a twin replica's cgroup while the drill runs (and the drill replica's before and after),
+// a redline with an interval, the table. Checks the pipeline, not the targets. Ports 28000-28099, clusters
+// acc-t1 and acc-t1-twin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -31,13 +32,16 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
     assert.deepEqual(failed, [], lines.join('\n'));
     const c = cases[0];
     assert.equal(c.exitCode, 0, lines.join('\n'));
-    // Two readings before and two after the drill (one may be left out on a starved machine), CPU rising with load;
+    // The twin's readings during the drill (one may be left out on a starved machine), CPU rising with load;
     // the cost per request is the knob plus the HTTP overhead.
+    assert.equal(c.truthFrom, 'twin', lines.join('\n'));
     assert.ok(c.truthDetail.points.length >= 3, JSON.stringify(c.truthDetail.points));
+    assert.match(lines.join('\n'), /truth twin, during the drill: /);
     const byRate = [...c.truthDetail.points].sort((a, b) => a.rps - b.rps);
     assert.ok(byRate.at(-1)!.share > byRate[0].share + 0.1, JSON.stringify(c.truthDetail.points));
     assert.ok(c.truthDetail.cpuMsPerRequest > 2 && c.truthDetail.cpuMsPerRequest < 4, msg(c.truthDetail));
-    assert.ok(c.after !== null);
+    // The drill replica's own readings before and after it.
+    assert.ok(c.before.points.length >= 2 && c.after !== null, JSON.stringify(c.before.points));
     // The drill found a CPU-limited redline with an interval around it, in the truth's neighbourhood.
     assert.equal(c.result?.status, 'redline', lines.join('\n'));
     assert.match(c.result!.limitedBy, /cpu_share/);
@@ -49,11 +53,13 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
       formatAccuracy(report),
       new RegExp(`^\\| tiny \\| ${c.truth.toFixed(1)} \\| ${c.redline!.toFixed(1)} \\|`, 'm'),
     );
-    // The case's replica is gone.
-    const left = execFileSync('docker', ['ps', '-aq', '--filter', 'label=headroom.cluster=acc-t1'], {
-      encoding: 'utf8',
-    });
-    assert.equal(left.trim(), '');
+    // The case's replica and its twin are gone.
+    for (const cluster of ['acc-t1', 'acc-t1-twin']) {
+      const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=headroom.cluster=${cluster}`], {
+        encoding: 'utf8',
+      });
+      assert.equal(left.trim(), '', cluster);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -10,15 +10,16 @@ import { formatAccuracy } from './truth';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
-/** What stands behind each row: the truth's cost per request before and after the drill, how the drill estimated. */
+/** What stands behind each row: where the truth came from, the drill replica's cost before and after, how the drill estimated. */
 function details(cases: readonly CaseResult[]): string {
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '–' : x.toFixed(d));
   return [
-    '| case | FEED_CPU_MS | CPU | truth ms/req before → after | truth before → after req/s | method | samples | drill s | exit | runs |',
-    '| --- | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |',
+    '| case | FEED_CPU_MS | CPU | truth from | truth ms/req | this replica ms/req before → after | before → after req/s | method | samples | drill s | exit | runs |',
+    '| --- | ---: | ---: | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |',
     ...cases.map(
       (c) =>
-        `| ${c.name} | ${c.spec.feedCpuMs} | ${c.spec.cpus} | ${f(c.before.cpuMsPerRequest, 2)} → ${f(c.after?.cpuMsPerRequest, 2)} | ` +
+        `| ${c.name} | ${c.spec.feedCpuMs} | ${c.spec.cpus} | ${c.truthFrom === 'twin' ? `twin, ${c.truthDetail.points.length} readings` : c.truthFrom} | ` +
+        `${f(c.truthDetail.cpuMsPerRequest, 2)} | ${f(c.before.cpuMsPerRequest, 2)} → ${f(c.after?.cpuMsPerRequest, 2)} | ` +
         `${f(c.before.rps)} → ${f(c.after?.rps)} | ${c.result?.estimateMethod ?? '–'} | ${c.result?.samples ?? '–'} | ` +
         `${f(c.result?.durationS, 0)} | ${c.exitCode} | ${c.runs} |`,
     ),

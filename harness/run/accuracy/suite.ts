@@ -1,7 +1,9 @@
-// The accuracy suite (issue 10): per case, a one-replica cluster comes up inside a redline drill; before
-// the drill's first probe and again after its last, a separate generator measures the replica's cgroup
-// CPU at several loads (the truth: a line through every reading, crossing the CPU guard's limit); the
-// drill's redline and interval (repeats 3) are then set against it. Runs one case after the other.
+// The accuracy suite (issue 10): per case, a one-replica cluster comes up inside a redline drill, and a twin of
+// that replica (the same image, knob and quota) in a cluster of its own. While the drill searches, a separate
+// generator loads the twin at several loads and reads its cgroup CPU (the truth: a line through those
+// readings, crossing the CPU guard's limit); the drill's redline and interval (repeats 3) are set against it.
+// Readings on the drill's own replica before its first probe and after its last say how far the machine
+// moved. Runs one case after the other.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -11,13 +13,14 @@ import { loadClusterFile } from '../../config';
 import type { RedlineResult } from '../../results';
 import { runScenario } from '../run';
 import { caseClusterYaml, caseScenario, cpuLimit, type AccuracyCaseSpec, type DrillTiming } from './cases';
-import { truthReadings, type TruthPlan } from './measure-truth';
+import { truthReadings, type TruthPlan, type WarmUp } from './measure-truth';
 import { accuracyReport, cpuTruth, type AccuracyCase, type AccuracyReport, type CpuReading, type Truth } from './truth';
+import { twinLoads, twinLoop, type TwinLoop } from './twin';
 
 export interface SuiteOptions {
   cases: readonly AccuracyCaseSpec[];
   timing: DrillTiming;
-  /** Truth readings before and after the drill, each at the first load then at these shares. */
+  /** Truth readings (the twin's first ones, and the drill replica's before and after the drill): the first load, then these shares. */
   truth: Omit<TruthPlan, 'firstRps'>;
   /** Where each case's cluster file, scenario and run directory go. */
   dir: string;
@@ -36,8 +39,10 @@ export interface SuiteOptions {
 
 export interface CaseResult extends AccuracyCase {
   spec: AccuracyCaseSpec;
+  /** The truth: the twin's readings during the drill, or (fewer than 3 of them) the drill replica's before and after. */
   truthDetail: Truth;
-  /** The truth from the readings before the drill only, and after it only: how far the replica drifted. */
+  truthFrom: 'twin' | 'before and after';
+  /** The drill replica's truth from its readings before the drill only, and after it only: how far the machine moved. */
   before: Truth;
   after: Truth | null;
   result: RedlineResult | null;
@@ -57,8 +62,10 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
   fs.mkdirSync(dir, { recursive: true });
   const clusterFile = path.join(dir, 'cluster.yaml');
   const scenarioFile = path.join(dir, 'scenario.js');
-  const ports: [number, number] = [o.firstPort + 100 * i, o.firstPort + 100 * i + 99];
-  fs.writeFileSync(clusterFile, caseClusterYaml(c, `${o.clusterPrefix}${i + 1}`, ports));
+  const base = o.firstPort + 100 * i;
+  fs.writeFileSync(clusterFile, caseClusterYaml(c, `${o.clusterPrefix}${i + 1}`, [base, base + 49]));
+  const twinFile = path.join(dir, 'twin.yaml');
+  fs.writeFileSync(twinFile, caseClusterYaml(c, `${o.clusterPrefix}${i + 1}-twin`, [base + 50, base + 99]));
   // Plain JavaScript: the scenario object itself, exactly what ran.
   const scenario = caseScenario(c, clusterFile, o.timing);
   fs.writeFileSync(
@@ -73,12 +80,16 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     );
   let cluster: RunningCluster | null = null;
   let beforeReadings: CpuReading[] = [];
+  let loop: TwinLoop | null = null;
+  const twinDriver = createDriver(await loadClusterFile(twinFile));
   const target = () => {
     const r = cluster!.replicas[0];
     return { http: r.http, containerId: r.containerId!, cpus: c.cpus };
   };
   try {
     o.log.info(`accuracy ${c.name}: FEED_CPU_MS ${c.feedCpuMs}, ${c.cpus} CPU (the drill is told neither)`);
+    const tr = (await twinDriver.up()).replicas[0];
+    const twin = { http: tr.http, containerId: tr.containerId!, cpus: c.cpus };
     const run = await runScenario({
       scenarioFile,
       outDir: path.join(dir, 'run'),
@@ -92,24 +103,42 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       signal: o.signal,
       onClusterUp: async (up) => {
         cluster = up;
-        beforeReadings = await truthReadings(target(), plan, note('before'), (w) =>
+        const warm = (who: string) => (w: WarmUp) =>
           o.log.info(
-            `accuracy ${c.name}: warm-up at ${w.rps} req/s for ${(w.ms / 1000).toFixed(0)} s, ${w.steady ? 'steady' : 'NOT steady'}: ` +
+            `accuracy ${c.name}: ${who}warm-up at ${w.rps} req/s for ${(w.ms / 1000).toFixed(0)} s, ${w.steady ? 'steady' : 'NOT steady'}: ` +
               `CPU ms per request ${w.msPerRequest.map((x) => x.toFixed(2)).join(' ')}`,
-          ),
-        );
+          );
+        // Both replicas warm at once; the twin's first readings place its loads.
+        const [mine, twins] = await Promise.all([
+          truthReadings(target(), plan, note('before'), warm('')),
+          truthReadings(twin, plan, note('twin, before'), warm('twin ')),
+        ]);
+        beforeReadings = mine;
+        loop = twinLoop(twin, twinLoads(twins, c.cpus, plan.firstRps), plan, note('twin, during the drill'));
       },
     });
+    const during = loop ? await (loop as TwinLoop).stop() : [];
+    loop = null;
     const before = cpuTruth(beforeReadings, c.cpus, cpuLimit);
     let afterReadings: CpuReading[] = [];
     // The replica is warm after the drill: no warm-up.
     if (cluster && !o.signal?.aborted)
       afterReadings = await truthReadings(target(), { ...plan, warmupMs: 0 }, note('after'));
-    const truthDetail = cpuTruth([...beforeReadings, ...afterReadings], c.cpus, cpuLimit);
+    const truthFrom = during.length >= 3 ? 'twin' : 'before and after';
+    if (truthFrom !== 'twin')
+      o.log.warn(
+        `accuracy ${c.name}: ${during.length} twin readings during the drill; the truth is from before and after it`,
+      );
+    const truthDetail = cpuTruth(
+      truthFrom === 'twin' ? during : [...beforeReadings, ...afterReadings],
+      c.cpus,
+      cpuLimit,
+    );
     const after = afterReadings.length >= 2 ? cpuTruth(afterReadings, c.cpus, cpuLimit) : null;
     const result = run.summary?.redlines[0] ?? null;
     o.log.info(
-      `accuracy ${c.name}: truth ${truthDetail.rps.toFixed(1)} req/s (before ${before.rps.toFixed(1)}, ${msPer(before)}; ` +
+      `accuracy ${c.name}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +
+        `this replica before ${before.rps.toFixed(1)}, ${msPer(before)}; ` +
         `after ${after ? `${after.rps.toFixed(1)}, ${msPer(after)}` : '–'}); redline ${result?.rpsPerReplica ?? '–'} ` +
         `[${result?.interval?.join(', ') ?? '–'}] (${result?.estimateMethod ?? '–'}, exit ${run.exitCode})`,
     );
@@ -120,6 +149,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       interval: result?.interval ?? null,
       spec: c,
       truthDetail,
+      truthFrom,
       before,
       after,
       result,
@@ -128,7 +158,12 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       runs: 1,
     };
   } finally {
-    await createDriver(await loadClusterFile(clusterFile)).down();
+    await (loop as TwinLoop | null)?.stop().catch(() => []);
+    try {
+      await createDriver(await loadClusterFile(clusterFile)).down();
+    } finally {
+      await twinDriver.down();
+    }
   }
 }
 
