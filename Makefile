@@ -31,7 +31,7 @@ help:
 	@echo "make drill     the main job: redlines, a drain and the loss of each DC on $(CLUSTER); writes reports/<run-id>/"
 	@echo "make cluster   bring up $(CLUSTER) and print its replicas"
 	@echo "make down      remove its replicas"
-	@echo "make accuracy  redline vs ground truth (cgroup CPU under a separate generator) on replicas of unknown cost (~12 min)"
+	@echo "make accuracy  redline vs ground truth (cgroup CPU under a separate generator) on replicas of unknown cost (~15 min)"
 	@echo "make bench     load-engine benchmarks against autocannon and wrk"
 	@echo "make soak      a 15-min hold at 3,000 req/s: RSS growth after the first minute < 20 MiB (BENCH_SOAK_MINUTES)"
 

@@ -25,7 +25,7 @@ export const cpuLimit = 0.75;
 
 /**
  * How each redline search probes. scenarios/redline.ts's ramp and repeats, with a 4 s measure and a 5%
- * resolution (redline.ts: 5 s, 3%) so that three cases fit in about 12 minutes; the line through every
+ * resolution (redline.ts: 5 s, 3%) so that three cases fit in about 15 minutes; the line through every
  * probe, not the last bisection step, sets the redline.
  */
 export interface DrillTiming {
