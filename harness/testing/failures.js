@@ -56,10 +56,16 @@ function leafCounts(text) {
   return { passed, failed };
 }
 
+/** The file a failed block's location names (absolute), or null without a location. */
+function locationFile(block) {
+  const at = block.body.map((l) => /^ {2}location: '(.+?):\d+:\d+'$/.exec(l)).find(Boolean);
+  return at ? at[1] : null;
+}
+
 /** The file a failed block's location names, relative to the working directory. */
 function fileOf(block) {
-  const at = block.body.map((l) => /^ {2}location: '(.+?):\d+:\d+'$/.exec(l)).find(Boolean);
-  return at ? path.relative(process.cwd(), at[1]) : null;
+  const file = locationFile(block);
+  return file ? path.relative(process.cwd(), file) : null;
 }
 
 function print(title, failed) {
@@ -106,4 +112,4 @@ function main() {
 }
 
 if (require.main === module) main();
-module.exports = { failedBlocks, leafCounts };
+module.exports = { failedBlocks, leafCounts, locationFile };

@@ -15,7 +15,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
-const { failedBlocks } = require('./failures.js');
+const { failedBlocks, locationFile } = require('./failures.js');
 
 const root = path.resolve(__dirname, '..', '..');
 const measureLanes = Math.max(1, Number(process.env.MEASURE_LANES ?? 2));
@@ -131,9 +131,9 @@ function failedFiles(index) {
   if (!fs.existsSync(file)) return null;
   const found = new Set();
   for (const b of failedBlocks(fs.readFileSync(file, 'utf8'))) {
-    const at = b.body.map((l) => /^ {2}location: '(.+?):\d+:\d+'$/.exec(l)).find(Boolean);
+    const at = locationFile(b);
     if (!at) return null; // a failure with no location (a crash, a hook): nothing to re-run on its own
-    found.add(path.relative(root, at[1]));
+    found.add(path.relative(root, at));
   }
   return [...found];
 }
