@@ -20,6 +20,7 @@
 //   which is not a 95% interval and says so in `note`.
 // Searches that ended `noBreach` (no breach up to X) give no redline: they are left out of the median,
 // and when every search ended so the method is `none` with `atLeast` set.
+import { roundRate } from '../results';
 import { type LineFit, fitLine, median, stdDev, tQuantile } from './statistics';
 
 export interface EstimateProbe {
@@ -75,7 +76,6 @@ const SATURATED_SHARE = 0.95;
 /** A slope whose t statistic is below this is too uncertain to invert. */
 const MIN_SLOPE_T = 4;
 
-const round = (x: number) => Math.round(x * 10) / 10;
 const usable = (p: EstimateProbe) =>
   p.verdict !== 'noData' &&
   !p.faulted &&
@@ -129,7 +129,7 @@ function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): 
   const x = (guard.limit - line.intercept) / line.slope;
   const maxX = Math.max(...points.map((p) => p.x));
   if (!(x > 0) || x > 1.5 * maxX) {
-    return `the line crosses ${guard.metric} ${guard.limit} at ${round(x)} req/s, far outside the probes (max ${round(maxX)})`;
+    return `the line crosses ${guard.metric} ${guard.limit} at ${roundRate(x)} req/s, far outside the probes (max ${roundRate(maxX)})`;
   }
   const se = (line.residualSd / line.slope) * Math.sqrt(1 / line.n + (x - line.meanX) ** 2 / line.sxx);
   const within = tQuantile(0.975, line.n - 2) * se;
@@ -142,8 +142,8 @@ function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): 
   const half = Math.sqrt(within ** 2 + between ** 2);
   const fitted = `${guard.metric} = ${line.intercept.toPrecision(4)} + ${line.slope.toPrecision(4)} × rps through ${line.n} probes crosses ${guard.limit}`;
   return {
-    redline: round(x),
-    interval: [round(x - half), round(x + half)],
+    redline: roundRate(x),
+    interval: [roundRate(x - half), roundRate(x + half)],
     samples: line.n,
     method: 'fit',
     note:
@@ -187,7 +187,7 @@ function medianEstimate(searches: readonly EstimateSearch[], why: string): Redli
     }
     return { redline: null, interval: null, samples: 0, method: 'none', note: 'no probe held in any search' };
   }
-  const m = round(median(values));
+  const m = roundRate(median(values));
   if (n === 1) {
     const high = found[0].breachedRps ?? values[0];
     return {
@@ -211,7 +211,7 @@ function medianEstimate(searches: readonly EstimateSearch[], why: string): Redli
   const half = (tQuantile(0.975, n - 1) * 1.2533 * stdDev(values)) / Math.sqrt(n);
   return {
     redline: m,
-    interval: [round(m - half), round(m + half)],
+    interval: [roundRate(m - half), roundRate(m + half)],
     samples: n,
     method: 'median',
     note: `${why}; median of ${n} searches ± t·1.2533·sd/√n`,

@@ -55,6 +55,9 @@ export interface Scenario {
   guards: Record<string, { threshold: string; window: string; abortOnFail?: boolean; delayAbortEval?: string }[]>;
   guardWindowMs: number;
   guardDelayMs: number;
+  /** Requests a step's target completes before it is judged; the measure and guard windows stretch to hold them. */
+  minRequests: number;
+  maxMeasureMs: number;
   safety: { maxErrorRate: number; maxTotalRps: number; windowMs: number };
   thresholds: Record<string, GuardThreshold[]>;
   forecastFile?: string;
@@ -200,6 +203,8 @@ export function validateScenario(input: unknown, file: string): Scenario {
     guards,
     guardWindowMs,
     guardDelayMs: ms(s.guardDelay, 2000),
+    minRequests: s.minRequests ?? 20,
+    maxMeasureMs: ms(s.maxMeasure, 120_000),
     safety: {
       maxErrorRate: s.safety.maxErrorRate,
       maxTotalRps: s.safety.maxTotalRps,

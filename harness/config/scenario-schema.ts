@@ -206,6 +206,8 @@ export const scenarioSchema = z
     forecast: z.string().min(1).optional(),
     settle: duration.optional(),
     measure: duration.optional(),
+    minRequests: z.number().int().min(1).max(100_000).optional(),
+    maxMeasure: duration.optional(),
     drills: z.array(drill).min(1, { message: 'expected at least one drill' }),
   })
   .superRefine((s, ctx) => {

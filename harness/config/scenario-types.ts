@@ -130,5 +130,12 @@ export interface ScenarioInput {
   /** Default timing of probes and steps. */
   settle?: Duration;
   measure?: Duration;
+  /**
+   * Requests a step's target must complete before it is judged (default 20): at a low rate the measure
+   * window, and every guard's window, is lengthened to hold them (at most `maxMeasure`).
+   */
+  minRequests?: number;
+  /** The longest a measure window may be lengthened to (default 120s). */
+  maxMeasure?: Duration;
   drills: DrillSpec[];
 }

@@ -119,8 +119,11 @@ test('a baseline redline shortens the search', async () => {
   const s = setup(drills);
   s.ctx.knownRedlines.small = 99;
   await runAll(s);
-  // Every breach is confirmed (two steps): 92, 99.4, then 107.4, 103.4 and 101.4 twice each = 8 steps.
-  assert.equal(s.ctx.results.redlines[0].probes, 8);
+  // From just below 99: 91.1 and 96.6 hold, 102.4 breaks twice (confirmed), 99.5 holds twice (near the breach) = 6 steps.
+  assert.deepEqual(
+    s.steps.map((x) => `${x.offeredRpsPerReplica} ${x.verdict}`),
+    ['91.1 held', '96.6 held', '102.4 breached', '102.4 breached', '99.5 held', '99.5 held'],
+  );
   assert.ok(
     s.ctx.results.redlines[0].probes < cold.ctx.results.redlines[0].probes,
     `${cold.ctx.results.redlines[0].probes}`,

@@ -11,6 +11,7 @@ import type { StepRecord } from '../results';
 import type { Clock, ClusterPort, Guard, LoadPort, MetricsPort, Tags } from './ports';
 import { ReplicaWatch, SafetyStop } from './replica-watch';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';
+import { stepLength } from './step-length';
 import { buildStepRecord, judgeStep } from './step-record';
 import { takeStepWindow } from './step-window';
 import { guardApplies, withTierFigures } from './tiers';
@@ -188,8 +189,10 @@ export class DrillController {
     await this.wait(ms, () => null);
   }
 
-  async runStep(plan: StepPlan): Promise<StepOutcome> {
+  async runStep(asked: StepPlan): Promise<StepOutcome> {
     const { load, clock, scenario, guards } = this.deps;
+    const length = stepLength(asked, scenario);
+    const plan: StepPlan = { ...asked, measureMs: length.measureMs };
     const index = this.nextIndex++;
     const annotations = [...(plan.annotations ?? []), ...this.pendingAnnotations.splice(0)];
     let rate = plan.offeredRps;
@@ -197,6 +200,7 @@ export class DrillController {
       annotations.push(`rate capped from ${rate} to ${scenario.safety.maxTotalRps} req/s by safety.maxTotalRps`);
       rate = scenario.safety.maxTotalRps;
     }
+    if (length.note) annotations.push(length.note);
     const settleTag = `${index}-settle`;
     const measureTag = String(index);
     this.live.stepStarted(plan, index, rate);
@@ -223,7 +227,11 @@ export class DrillController {
         plan.guardTargets.flatMap((t) =>
           guards
             .filter((g) => guardApplies(t, g))
-            .map((g) => ({ target: t, guard: g, ...g.evaluate({ ...t.filter, step: measureTag }, measureStart) })),
+            .map((g) => ({
+              target: t,
+              guard: g,
+              ...g.evaluate({ ...t.filter, step: measureTag }, measureStart, length.minGuardWindowMs),
+            })),
         );
       breach = await this.wait(plan.measureMs, () => {
         if (clock.now() - measureStart < scenario.guardDelayMs) return null;

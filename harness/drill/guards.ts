@@ -55,10 +55,12 @@ export function buildGuards(scenario: Scenario, metrics: Metrics, counters: Requ
     metric: t.metric,
     expression: t.expression,
     // Unlike a k6 threshold, a guard with nothing to judge (value null) does not hold: "no data" is never a pass.
-    evaluate: (extraFilter, sinceMs) => {
-      const v = countGuardValue(t, metrics.now(), counters, extraFilter, sinceMs);
+    evaluate: (extraFilter, sinceMs, minWindowMs) => {
+      const w =
+        t.windowMs !== undefined && minWindowMs && minWindowMs > t.windowMs ? { ...t, windowMs: minWindowMs } : t;
+      const v = countGuardValue(w, metrics.now(), counters, extraFilter, sinceMs);
       if (v !== undefined) return { ok: v !== null && compare(v, t.op, t.value), value: v };
-      const { value } = evaluateThreshold(t, metrics, { extraFilter });
+      const { value } = evaluateThreshold(w, metrics, { extraFilter });
       return { ok: value !== null && compare(value, t.op, t.value), value };
     },
   }));

@@ -114,7 +114,7 @@ test('redline search: ramps down when the first probes break, gives null when no
   const out = run(new RedlineSearch({ startRps: 30, maxRps: 400, rampFactor: 2, resolution: 0.03 }), 0);
   assert.deepEqual(
     out.probes.map((p) => p.rps),
-    [30, 15, 7.5, 3.8, 1.9],
+    [30, 15, 7.5, 3.75, 1.88, 0.94, 0.47],
   );
   assert.equal(out.redlineRps, null);
   const down = run(new RedlineSearch({ startRps: 100, maxRps: 400, rampFactor: 2, resolution: 0.05 }), 40);

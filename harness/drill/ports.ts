@@ -66,8 +66,9 @@ export interface Guard {
   /**
    * On the target's filter; sinceMs bounds the window to the step (samples before it are another step's).
    * value null: no data (nothing served, no resource sample), and then ok is false: a guard never passes empty.
+   * minWindowMs lengthens a sliding window that would hold too few requests at a low rate.
    */
-  evaluate(extraFilter: Tags, sinceMs?: number): { ok: boolean; value: number | null };
+  evaluate(extraFilter: Tags, sinceMs?: number, minWindowMs?: number): { ok: boolean; value: number | null };
 }
 
 export interface Clock {

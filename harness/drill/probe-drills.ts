@@ -1,7 +1,7 @@
 import type { ResolvedDrill } from '../config';
 import type { RedlineResult, StepRecord } from '../results';
 import type { StepOutcome } from './controller';
-import { estimateFromSearches, faultedStep, type SearchAttempt } from './redline-probes';
+import { estimateFromSearches, faultedStep, redlineHint, type SearchAttempt } from './redline-probes';
 import { RedlineSearch, sweepGrid } from './redline-search';
 import { multiTier, tierFields, tierRedlines } from './tiers';
 import { poolOnlyWeights } from './traffic-plan';
@@ -146,6 +146,7 @@ export async function redline(
       verdict: record.verdict === 'noData' ? 'noData' : unstable ? 'unstable' : held ? 'held' : 'breached',
       servedRps: record.targetFigures.rps,
       faulted,
+      hintRps: redlineHint(record),
     });
     const out = search.outcome();
     if (!held && !faulted && out.breachedRps === p.rps) {

@@ -35,6 +35,38 @@ export function guardLimit(expression: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** A CPU share below this part of its limit is too close to idle to extrapolate from. */
+const HINT_MIN_SHARE_OF_LIMIT = 0.05;
+/** A probe that served less than this part of its offered rate was saturated: what it served is its capacity. */
+const HINT_SATURATED_SERVED = 0.9;
+/** Without a CPU guard, the CPU share a replica could be driven to: a ramp aims below saturation, not at it. */
+const HINT_DEFAULT_CPU_LIMIT = 0.9;
+
+/**
+ * Where one attempt's figures put the redline, in req/s per replica (the search's hint), or undefined.
+ * - A saturated attempt (served well under offered) carried what it served, and no more.
+ * - Otherwise CPU grows with load: the served rate scaled to where the CPU share meets its guard's limit
+ *   (the tightest of every tier's `cpu_share` guard), or, with no CPU guard, 90% of the quota. The line
+ *   through zero undershoots a line with an idle floor, so the hint errs low; near idle it is "far above".
+ */
+export function redlineHint(record: StepRecord): number | undefined {
+  const served = record.targetFigures.rpsPerReplica;
+  const offered = record.offeredRpsPerReplica;
+  if (!(served > 0)) return undefined;
+  if (offered && served < HINT_SATURATED_SERVED * offered && record.verdict !== 'held') return served;
+  let ratio: number | null = null;
+  for (const g of record.guards) {
+    const limit = guardLimit(g.expression);
+    if (g.metric !== 'cpu_share' || g.value === null || limit === null || !(limit > 0)) continue;
+    const r = Math.max(g.value, HINT_MIN_SHARE_OF_LIMIT * limit) / limit;
+    ratio = ratio === null ? r : Math.max(ratio, r);
+  }
+  const cpu = record.targetFigures.cpuShare;
+  if (ratio === null && cpu !== null)
+    ratio = Math.max(cpu, HINT_MIN_SHARE_OF_LIMIT * HINT_DEFAULT_CPU_LIMIT) / HINT_DEFAULT_CPU_LIMIT;
+  return ratio === null ? undefined : served / ratio;
+}
+
 /** One attempt as a probe. Unstable, aborted or 0 req/s served is noData; the first verdict per metric is its value. */
 export function probeOf(record: StepRecord, poolId: string): EstimateProbe {
   const guards: Record<string, number | null> = {};

@@ -184,3 +184,50 @@ test('on a noisy pool (4% window noise, seeded, 300 searches) 3 repeats with con
   console.log(`noisy pool: median error ${(median * 100).toFixed(1)}%, p95 ${(p95 * 100).toFixed(1)}%`);
   assert.ok(median < 0.03, `median error ${median}`);
 });
+
+/**
+ * A pool of true redline `cap` whose CPU share grows linearly to `limit` there and saturates at 1: each
+ * attempt hints as the drill does (what a saturated probe served, else the CPU share scaled to its limit).
+ */
+function cpuLimited(cap: number, limit = 0.8) {
+  return (p: Probe): AttemptResult => {
+    const share = Math.min(1, (p.rps / cap) * limit);
+    const served = Math.min(p.rps, cap / limit);
+    const hintRps = served < 0.9 * p.rps ? served : (served / share) * limit;
+    return { verdict: p.rps <= cap ? 'held' : 'breached', servedRps: served, hintRps };
+  };
+}
+
+test('hints take a search from 3 req/s to a redline of 5,000 in a few probes, and to one of 0.5', () => {
+  const up = run(
+    new RedlineSearch({ startRps: 3, maxRps: 20_000, rampFactor: 1.5, resolution: 0.03 }),
+    cpuLimited(5000),
+  );
+  assert.equal(up.out.status, 'redline');
+  assert.ok(up.out.redlineRps! >= 4850 && up.out.redlineRps! <= 5000, `${up.out.redlineRps}`);
+  // Without hints a ×1.5 ramp needs 19 probes to climb from 3 to 5,000; ×8 jumps and an aim just below take 6.
+  assert.ok(up.asked.length <= 14, up.asked.join(' '));
+  const down = run(new RedlineSearch({ startRps: 3, maxRps: 200, rampFactor: 1.5, resolution: 0.05 }), cpuLimited(0.5));
+  assert.equal(down.out.status, 'redline');
+  assert.ok(down.out.redlineRps! >= 0.45 && down.out.redlineRps! <= 0.5, `${down.out.redlineRps}`);
+  assert.ok(down.asked.length <= 12, down.asked.join(' '));
+  // Rates keep three significant figures below 10 req/s: 0.1 req/s steps would be 20% of this service.
+  assert.ok(
+    down.asked.some((a) => /:0\.\d\d/.test(a)),
+    down.asked.join(' '),
+  );
+});
+
+test('a hint never moves a ramp by less than a bisection step up, nor more than maxJump', () => {
+  // Every attempt says the redline is right here (hint = the rate): the ramp still moves up by 2 × resolution.
+  const still = run(new RedlineSearch({ startRps: 10, maxRps: 12, rampFactor: 2, resolution: 0.05 }), (p) => ({
+    verdict: 'held',
+    hintRps: p.rps,
+  }));
+  assert.deepEqual(still.asked.slice(0, 3), ['0:10#0', '0:11#0', '0:12#0']);
+  // A hint a thousand times higher moves it by maxJump.
+  const far = new RedlineSearch({ startRps: 10, maxRps: 1e6, rampFactor: 2, resolution: 0.05, maxJump: 4 });
+  far.next();
+  far.record({ verdict: 'held', hintRps: 10_000 });
+  assert.equal(far.next()!.rps, 40);
+});

@@ -13,6 +13,8 @@
 //   redline with finer ramp steps, on a grid shifted by a fraction of a step (so repeats interleave).
 //   The outcome keeps each search; its redlineRps is their median.
 
+import { roundRate } from '../results';
+
 export interface RedlineSearchOptions {
   /** First probe, req/s per replica. */
   startRps: number;
@@ -24,8 +26,10 @@ export interface RedlineSearchOptions {
   resolution: number;
   /** A redline known from an earlier run (Redliner starts there): ramp from just below it in small steps. */
   knownRps?: number;
-  /** Give up below this rate when even the first probes break. */
+  /** Give up below this rate when even the first probes break (default: startRps / 100). */
   minRps?: number;
+  /** The largest factor between one ramp probe and the next when a probe's hint points far above it (default 8). */
+  maxJump?: number;
   /** Searches to run (default 1); later ones are seeded from the first's redline. */
   repeats?: number;
   /** Attempts at one rate before it is `noData` (default 4). */
@@ -55,6 +59,12 @@ export interface AttemptResult {
   verdict: AttemptVerdict;
   servedRps?: number;
   faulted?: boolean;
+  /**
+   * Where the attempt's own figures put the redline (req/s per replica): a CPU share extrapolated to its
+   * guard's limit, or what a saturated probe still served. The ramp aims just below it instead of
+   * stepping by a fixed factor, so a search reaches 0.5 req/s or 5,000 req/s in a few probes.
+   */
+  hintRps?: number;
 }
 
 export interface ProbeRecord {
@@ -87,8 +97,6 @@ export interface RedlineOutcome extends Omit<SearchOutcome, 'lastHeldRps'> {
   searches: SearchOutcome[];
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
-
 /** One search: the ramp and bisection of v1, with confirmed verdicts. */
 class SingleSearch {
   low: number | null = null;
@@ -96,9 +104,13 @@ class SingleSearch {
   done: SearchOutcome['status'] | null = null;
   note = '';
   readonly probes: ProbeRecord[] = [];
+  /** The hint of the last decided probe, if it gave one. */
+  private hint: number | null = null;
 
   constructor(
-    private readonly opts: Required<Pick<RedlineSearchOptions, 'maxRps' | 'resolution' | 'nearShare' | 'capLabel'>>,
+    private readonly opts: Required<
+      Pick<RedlineSearchOptions, 'maxRps' | 'resolution' | 'nearShare' | 'capLabel' | 'maxJump'>
+    >,
     readonly first: number,
     private readonly factor: number,
     private readonly minRps: number,
@@ -112,10 +124,10 @@ class SingleSearch {
     if (this.high === null) {
       if (this.low! >= maxRps)
         return this.finish('noBreach', `no breach up to ${this.low} req/s per replica (${this.opts.capLabel})`);
-      return { rps: round(Math.min(maxRps, this.low! * this.factor)), phase: 'ramp', low: this.low!, high: null };
+      return { rps: roundRate(Math.min(maxRps, this.rampUp(this.low!))), phase: 'ramp', low: this.low!, high: null };
     }
     if (this.low === null) {
-      const rps = round(this.high / this.factor);
+      const rps = roundRate(this.rampDown(this.high));
       if (rps < this.minRps)
         return this.finish(
           'allBreached',
@@ -123,11 +135,30 @@ class SingleSearch {
         );
       return { rps, phase: 'ramp', low: 0, high: this.high };
     }
-    const mid = round((this.low + this.high) / 2);
+    const mid = roundRate((this.low + this.high) / 2);
     if (this.high / this.low - 1 <= resolution || mid <= this.low || mid >= this.high) {
       return this.finish('redline', `held at ${this.low}, confirmed breach at ${this.high} req/s per replica`);
     }
     return { rps: mid, phase: 'bisect', low: this.low, high: this.high };
+  }
+
+  /**
+   * The next ramp rate above a hold: just below the hint (never less than one bisection step up, never
+   * more than maxJump up), or one ramp factor up without a hint.
+   */
+  private rampUp(low: number): number {
+    if (this.hint === null) return low * this.factor;
+    const { resolution, maxJump } = this.opts;
+    return Math.min(low * maxJump, Math.max(low * (1 + 2 * resolution), this.hint * (1 - resolution)));
+  }
+
+  /** The next rate below a breach when nothing held yet: just below the hint, or one ramp factor down. */
+  private rampDown(high: number): number {
+    if (this.hint === null || this.hint >= high) return high / this.factor;
+    return Math.max(
+      this.minRps,
+      Math.min(high / (1 + 2 * this.opts.resolution), this.hint * (1 - this.opts.resolution)),
+    );
   }
 
   /** Whether this rate needs two holds: just below a confirmed breach. */
@@ -135,8 +166,9 @@ class SingleSearch {
     return this.high !== null && rps >= this.high * (1 - this.opts.nearShare);
   }
 
-  decide(rec: ProbeRecord): void {
+  decide(rec: ProbeRecord, hint?: number): void {
     this.probes.push(rec);
+    this.hint = hint !== undefined && Number.isFinite(hint) && hint > 0 ? hint : null;
     if (rec.verdict === 'held') this.low = this.low === null ? rec.rps : Math.max(this.low, rec.rps);
     else if (rec.verdict === 'breached') this.high = this.high === null ? rec.rps : Math.min(this.high, rec.rps);
     else if (this.low !== null && this.high !== null) {
@@ -176,6 +208,7 @@ export class RedlineSearch {
   private readonly minRps: number;
   private pending: Omit<Probe, 'search' | 'attempt'> | null = null;
   private attempts: ProbeRecord['attempts'] = [];
+  private lastHint: number | undefined;
 
   constructor(private readonly opts: RedlineSearchOptions) {
     this.repeats = Math.max(1, opts.repeats ?? 1);
@@ -184,18 +217,24 @@ export class RedlineSearch {
     if (opts.knownRps !== undefined && opts.knownRps > 0) {
       // Close to a known redline, big ramp steps would waste probes far above it.
       factor = 1 + Math.max(opts.resolution * 2, 0.08);
-      first = round(Math.min(opts.maxRps, opts.knownRps * 0.92));
+      first = roundRate(Math.min(opts.maxRps, opts.knownRps * 0.92));
     } else {
       factor = opts.rampFactor;
-      first = round(Math.min(opts.maxRps, opts.startRps));
+      first = roundRate(Math.min(opts.maxRps, opts.startRps));
     }
-    this.minRps = opts.minRps ?? Math.max(0.5, first / 16);
+    this.minRps = opts.minRps ?? first / 100;
     this.searches.push(this.single(first, factor));
   }
 
   private single(first: number, factor: number): SingleSearch {
     const { maxRps, resolution } = this.opts;
-    const o = { maxRps, resolution, nearShare: this.opts.nearShare ?? 0.1, capLabel: this.opts.capLabel ?? 'maxRps' };
+    const o = {
+      maxRps,
+      resolution,
+      nearShare: this.opts.nearShare ?? 0.1,
+      capLabel: this.opts.capLabel ?? 'maxRps',
+      maxJump: Math.max(this.opts.rampFactor, this.opts.maxJump ?? 8),
+    };
     return new SingleSearch(o, first, factor, this.minRps);
   }
 
@@ -220,7 +259,7 @@ export class RedlineSearch {
     const step = Math.max(this.opts.resolution * 2, 0.03);
     const shift = 1 + (step * this.searches.length) / this.repeats;
     const start = firstRedline * Math.max(0.5, 1 - 2 * step) * shift;
-    this.searches.push(this.single(round(Math.min(this.opts.maxRps, Math.max(this.minRps, start))), 1 + step));
+    this.searches.push(this.single(roundRate(Math.min(this.opts.maxRps, Math.max(this.minRps, start))), 1 + step));
     return this.next();
   }
 
@@ -231,6 +270,7 @@ export class RedlineSearch {
     const r: AttemptResult = typeof result === 'boolean' ? { verdict: result ? 'held' : 'breached' } : result;
     const verdict = r.faulted ? 'faulted' : r.servedRps === 0 ? 'noData' : r.verdict;
     this.attempts.push(verdict);
+    if (verdict !== 'faulted' && r.hintRps !== undefined) this.lastHint = r.hintRps;
     const holds = this.attempts.filter((a) => a === 'held').length;
     const breaches = this.attempts.filter((a) => a === 'breached').length;
     const needHolds = this.current.near(p.rps) ? 2 : 1;
@@ -240,16 +280,20 @@ export class RedlineSearch {
     else if (this.attempts.length >= this.maxAttempts) decided = 'noData';
     if (!decided) return;
     const search = this.searches.length - 1;
-    this.current.decide({
-      rps: p.rps,
-      held: decided === 'held',
-      verdict: decided,
-      phase: p.phase,
-      search,
-      attempts: this.attempts,
-    });
+    this.current.decide(
+      {
+        rps: p.rps,
+        held: decided === 'held',
+        verdict: decided,
+        phase: p.phase,
+        search,
+        attempts: this.attempts,
+      },
+      this.lastHint,
+    );
     this.pending = null;
     this.attempts = [];
+    this.lastHint = undefined;
   }
 
   outcome(): RedlineOutcome {
@@ -259,7 +303,8 @@ export class RedlineSearch {
       .map((s) => s.redlineRps!)
       .sort((a, b) => a - b);
     const half = Math.floor(found.length / 2);
-    const mid = found.length === 0 ? null : found.length % 2 ? found[half] : round((found[half - 1] + found[half]) / 2);
+    const mid =
+      found.length === 0 ? null : found.length % 2 ? found[half] : roundRate((found[half - 1] + found[half]) / 2);
     const breaches = searches.filter((s) => s.breachedRps !== null).map((s) => s.breachedRps!);
     const first = searches[0];
     return {
@@ -276,7 +321,7 @@ export class RedlineSearch {
 /** A sweep's grid: from `from` up to `to`, each point `spacing` (a fraction) above the one before; `to` included. */
 export function sweepGrid(from: number, to: number, spacing: number): number[] {
   const grid: number[] = [];
-  for (let x = from; x < to * (1 - 1e-9); x *= 1 + spacing) grid.push(round(x));
-  grid.push(round(to));
+  for (let x = from; x < to * (1 - 1e-9); x *= 1 + spacing) grid.push(roundRate(x));
+  grid.push(roundRate(to));
   return [...new Set(grid)];
 }

@@ -84,6 +84,7 @@ test('a step record: pools, replicas and the target from the window, rounded; CP
     targetFigures: {
       rps: 100,
       rpsPerReplica: 50,
+      requests: 500,
       p50Ms: 4.57,
       p90Ms: 8,
       p99Ms: 12.35,
@@ -223,7 +224,20 @@ test('verdicts: held, breached early, unstable (latency while the generator was 
   const off = judgeStep(built, { ...plan, expectedTargetRps: 110 }, [], { measuredMs: 6000 });
   assert.deepEqual(
     [off.record.verdict, off.record.annotations.at(-1)],
-    ['unstable', 'unstable: target achieved 100.0 req/s, 9.1% off the 110.0 offered'],
+    [
+      'unstable',
+      'unstable: target completed 600 of 660 requests in 6.0 s (100 of 110 req/s), more than the 33 a schedule can be off by',
+    ],
+  );
+  // At a few requests a second the count is judged on what a fixed schedule can be off by, not on a share:
+  // 14 of 15 requests at 3 req/s is on schedule (a 5% rule called it 6.7% off and the search never ended).
+  const few = { ...built, targetFigures: { ...built.targetFigures, rps: 2.8, p99Ms: 40 }, droppedIterations: 0 };
+  const slow = { ...plan, expectedTargetRps: 3 };
+  assert.equal(judgeStep(few, slow, [], { measuredMs: 5000 }).record.verdict, 'held');
+  const fewer = { ...few, targetFigures: { ...few.targetFigures, rps: 2.2 } };
+  assert.deepEqual(
+    judgeStep(fewer, slow, [], { measuredMs: 5000 }).record.annotations.at(-1),
+    'unstable: target completed 11 of 15 requests in 5.0 s (2.2 of 3 req/s), more than the 3 a schedule can be off by',
   );
   // 3 drops over 2 s measured at 120 req/s offered are over 1% of the arrivals.
   const dropped = judgeStep(built, plan, [], { measuredMs: 2000 });

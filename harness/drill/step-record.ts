@@ -2,7 +2,7 @@
 // guards named, and the verdict (held, breached, unstable, aborted). Pure: data in, data out.
 import type { Replica } from '../cluster';
 import { ClusterError } from '../common';
-import type { GuardVerdict, PoolFigures, ReplicaFigures, StepRecord } from '../results';
+import { type GuardVerdict, type PoolFigures, type ReplicaFigures, roundRate, type StepRecord } from '../results';
 import type { GuardCheck, StepOutcome, StepPlan } from './step';
 
 /** Send lag (p99) above which a step is annotated, and above which its measurement is not trusted. */
@@ -87,9 +87,9 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
       pool: id,
       dc: members[0].dc,
       serverType: members[0].serverType,
-      rps: round1(rps),
+      rps: roundRate(rps),
       replicasServing: serving,
-      rpsPerReplica: serving > 0 ? round1(rps / serving) : 0,
+      rpsPerReplica: serving > 0 ? roundRate(rps / serving) : 0,
       p50Ms: rnd(p.p50Ms),
       p99Ms: rnd(p.p99Ms),
       errorRate: round4(count ? failed / count : 0),
@@ -102,7 +102,7 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     return {
       replica: r.name,
       pool: r.pool,
-      rps: round1(c.count / seconds),
+      rps: roundRate(c.count / seconds),
       p99Ms: rnd(c.p99Ms),
       errorRate: round4(c.count ? c.failed / c.count : 0),
       cpuShare: rnd3(c.cpuShare),
@@ -140,14 +140,15 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     endedAt: new Date(w.untilMs).toISOString(),
     target: plan.target,
     serverType: plan.serverType,
-    offeredRps: round1(step.rateRps),
+    offeredRps: roundRate(step.rateRps),
     offeredRpsPerReplica: plan.offeredRpsPerReplica,
-    achievedRps: round1(w.all.count / seconds),
+    achievedRps: roundRate(w.all.count / seconds),
     droppedIterations: w.all.dropped,
     weights: plan.weights,
     targetFigures: {
-      rps: round1(t.rps),
-      rpsPerReplica: targetReplicas.length > 0 ? round1(t.rps / targetReplicas.length) : 0,
+      rps: roundRate(t.rps),
+      rpsPerReplica: targetReplicas.length > 0 ? roundRate(t.rps / targetReplicas.length) : 0,
+      requests: Math.round(t.rps * seconds),
       p50Ms: rnd(t.p50Ms),
       p90Ms: rnd(t.p90Ms),
       p99Ms: rnd(t.p99Ms),
@@ -240,24 +241,38 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
   return { record, perTarget, brokenBy };
 }
 
+/**
+ * How many requests a step's target may complete away from its schedule and still be trusted. Arrivals
+ * leave on a fixed schedule, so the count in a window is the rate times the window give or take one at
+ * each edge, plus the requests still in flight at its end (their latency moves them out of it): 2 plus
+ * the rate times the p99 latency. At high rates 5% of the count is the larger bound; at 3 req/s over
+ * 5 s, 14 of 15 is on schedule, not 6.7% off.
+ */
+export function countTolerance(expectedRps: number, seconds: number, p99Ms: number | null): number {
+  const expected = expectedRps * seconds;
+  return Math.max(0.05 * expected, 2 + Math.ceil((expectedRps * (p99Ms ?? 0)) / 1000));
+}
+
 /** Why a measurement cannot be trusted: the target got far from the rate it was offered, or arrivals were dropped. */
 function instability(plan: StepPlan, record: StepRecord, measuredMs: number): string | null {
   const expected = plan.expectedTargetRps;
+  const seconds = Math.max(0.001, measuredMs / 1000);
   if (expected && expected > 0) {
-    const achieved = record.targetFigures.rps;
-    const off = Math.abs(achieved / expected - 1);
-    if (off > 0.05)
-      return `target achieved ${achieved.toFixed(1)} req/s, ${(off * 100).toFixed(1)}% off the ${expected.toFixed(1)} offered`;
+    const want = expected * seconds;
+    const got = Math.round(record.targetFigures.rps * seconds);
+    const allowed = countTolerance(expected, seconds, record.targetFigures.p99Ms);
+    if (Math.abs(got - want) > allowed)
+      return `target completed ${got} of ${fmtCount(want)} requests in ${seconds.toFixed(1)} s (${roundRate(record.targetFigures.rps)} of ${roundRate(expected)} req/s), more than the ${fmtCount(allowed)} a schedule can be off by`;
   }
   if ((record.sendLagP99Ms ?? 0) > lagUnstableMs)
     return `the generator sent late (p99 ${record.sendLagP99Ms} ms behind schedule)`;
-  const seconds = Math.max(1, measuredMs / 1000);
   const dropped = record.droppedIterations;
-  if (dropped > 0.01 * record.offeredRps * seconds)
+  if (dropped > 0.01 * record.offeredRps * Math.max(1, seconds))
     return `${dropped} arrivals dropped (generator or in-flight cap saturated)`;
   return null;
 }
 
+const fmtCount = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -18,4 +18,5 @@ export { appendHistory, readHistory, historyEntryOf } from './history';
 export type { HistoryEntry } from './history';
 export { lowestRedlines, baselineRedlines } from './redlines';
 export { makeRunId } from './run-id';
+export { roundRate } from './rates';
 export { isCrashedRun, rebuildCrashedSummary } from './rebuild';

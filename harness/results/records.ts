@@ -69,6 +69,8 @@ export interface StepRecord {
   targetFigures: {
     rps: number;
     rpsPerReplica: number;
+    /** Requests the target completed in the measure window (absent in runs recorded before it was kept). */
+    requests?: number;
     p50Ms: number | null;
     p90Ms: number | null;
     p99Ms: number | null;
