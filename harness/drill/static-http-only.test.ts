@@ -87,7 +87,9 @@ test('a redline of an HTTP-only server of 40 req/s lands below its rate, the tie
   assert.equal(code, 0, stderr);
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
   const [r] = summary.redlines;
-  t.diagnostic(`redline ${r.rpsPerReplica} req/s for a bucket of ${bucketRate}, ${r.probes} probes in ${r.durationS} s`);
+  t.diagnostic(
+    `redline ${r.rpsPerReplica} req/s for a bucket of ${bucketRate}, ${r.probes} probes in ${r.durationS} s`,
+  );
   assert.equal(r.status, 'redline', `${JSON.stringify(r)}\n${stderr}`);
   assert.ok(r.rpsPerReplica !== null && r.rpsPerReplica < bucketRate, JSON.stringify(r));
   // The search ramps 12, 24, 48: the bucket holds at 24 on any machine, so the redline is at least that.

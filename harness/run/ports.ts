@@ -28,8 +28,12 @@ export class ClusterHolder implements ClusterPort {
   kill(replica: string) {
     return this.current.kill(replica);
   }
-  /** GET /healthz within a second: a paused or dead replica does not answer, a recovered one does. */
+  /**
+   * The driver's check of the replica's tier when it has one (static servers: their tier's `health:`), else
+   * GET /healthz within a second: a paused or dead replica does not answer, a recovered one does.
+   */
   async healthy(replica: string): Promise<boolean> {
+    if (this.current.healthy) return this.current.healthy(replica, 1000).catch(() => false);
     const r = this.current.replicas.find((x) => x.name === replica);
     if (!r) return false;
     try {
