@@ -71,5 +71,7 @@ export function loadedTierPort(inner: LoadSource['load'], loadedNames: ReadonlyS
     sendLag: () => inner.sendLag?.() ?? { count: 0, p99: 0, max: 0 },
     resetSendLag: () => inner.resetSendLag?.(),
     outstanding: (r) => (loadedNames.has(r) ? (inner.outstanding?.(r) ?? 0) : 0),
+    // Generator agents and an edge cannot say why a request got no answer: the watch then judges failures alone.
+    ...(inner.onUnanswered ? { onUnanswered: inner.onUnanswered.bind(inner) } : {}),
   };
 }
