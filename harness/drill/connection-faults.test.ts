@@ -157,3 +157,24 @@ test('a drain toward a DC whose every server is out ends with a ClusterError nam
     assert.equal(ctrl.stepsRun, 0);
   });
 });
+
+test('losing a DC whose survivors have no serving server ends with a ClusterError; a managed replica is left to Docker', async () => {
+  await watch(new ListeningWorld(spec, capacity), async (_world, ctrl, ctx) => {
+    ctrl.markOut('fake-use2-small-0', 'no answer: connection reset (ECONNRESET) ×4 in the last 2 s');
+    const scenario = validateScenario(
+      { ...input, drills: [{ kind: 'lose-dc', name: 'l', dc: 'use1', totalRps: 100 }] },
+      '/fake/scenario.ts',
+    );
+    await assert.rejects(
+      runDrillSpec(ctx, scenario.drills[0]),
+      /^ClusterError: lose-dc l: every server of dc use2 is marked out \(fake-use2-small-0: no answer: connection reset \(ECONNRESET\) ×4 in the last 2 s\)/,
+    );
+  });
+  // Docker replicas: their containers' samples say whether they run, and a stopping daemon fails every one at once.
+  await watch(new ListeningWorld({ ...spec, driver: 'docker' }, capacity), async (world, ctrl) => {
+    ctrl.apply({ dcs: { use1: 1, use2: 0 } }, 180);
+    world.tell(replica, 'ECONNREFUSED', 5);
+    await ctrl.idle(1000);
+    assert.equal(ctrl.markedOut.size, 0);
+  });
+});

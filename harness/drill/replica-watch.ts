@@ -148,13 +148,15 @@ export class ReplicaWatch {
 
   /**
    * Throws SafetyStop when the global error rate over the safety window is above the limit. Requests that a dead
-   * server refused are not the load's doing: they mark it out (checkFaults), they do not stop the run.
+   * static server refused are not the load's doing: they mark it out (checkFaults), they do not stop the run.
+   * (Managed replicas' refusals still count: a stopping Docker daemon is told apart by the stop's cluster check.)
    */
   checkSafety(): void {
     const { safety, metrics } = this.deps;
     const now = this.deps.clock.now();
     const w = metrics.counts(now - safety.windowMs, now);
-    const faults = this.unanswered?.window(now - safety.windowMs, now).faults ?? 0;
+    const byConnection = this.deps.cluster.spec.driver === 'static';
+    const faults = byConnection ? (this.unanswered?.window(now - safety.windowMs, now).faults ?? 0) : 0;
     const errorRate = w.count > 0 ? Math.max(0, w.failed - faults) / w.count : 0;
     if (w.count >= 20 && errorRate > safety.maxErrorRate) {
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -165,21 +167,24 @@ export class ReplicaWatch {
   }
 
   /**
-   * A replica whose connections are refused, reset or closed before any answer (or that cannot be routed to) is
-   * gone: mark it out at once, whatever its CPU, with the errors that showed it. A replica whose every request
-   * failed over the last 2 s without an answer while it used no CPU has stopped answering (paused, hung): mark
-   * it out too. A busy replica whose queued requests time out after an overload is not dead, only late, and
-   * one that answers 5xx answers: its guards judge it.
+   * A server headroom does not manage (driver: static) whose connections are refused, reset or closed before
+   * any answer (or that cannot be routed to) is gone: mark it out at once, whatever its CPU, with the errors that
+   * showed it. (A managed replica is judged with Docker's word, its container's samples: when a daemon stops,
+   * every replica fails at once and the run ends as the cluster's error, no replica marked out.) A replica whose
+   * every request failed over the last 2 s without an answer while it used no CPU has stopped answering (dead,
+   * paused, hung): mark it out too. A busy replica whose queued requests time out after an overload is not dead,
+   * only late, and one that answers 5xx answers: its guards judge it.
    */
   checkFaults(): void {
     const { metrics, clock, markedOut, markedInAt } = this.deps;
     const now = clock.now();
+    const byConnection = this.deps.cluster.spec.driver === 'static';
     for (const r of this.deps.cluster.replicas) {
       if (markedOut.has(r.name)) continue;
       // Faults from before a replica was marked back in were already counted against it.
       const since = Math.max(now - faultWindowS * 1000, markedInAt.get(r.name) ?? -Infinity);
       const heard = this.unanswered?.window(since, now, r.name);
-      if (heard && heard.faults >= minFailures) {
+      if (byConnection && heard && heard.faults >= minFailures) {
         this.deps.markOut(r.name, `no answer: ${describeFaults(heard)} in the last ${faultWindowS} s`);
         continue;
       }
