@@ -1,12 +1,13 @@
 // Why a request got no answer reaches the engine's listeners, against real servers on loopback (ports
-// 14041-14049): a closed port is refused, a server that closes or resets the connection before answering
-// is a fault, a server that never answers times out, and an answer (even a 503) is no such event.
+// 14041-14049), over both HTTP clients and gRPC: a closed port is refused, a server that closes or resets the
+// connection before answering is a fault, a server that never answers times out, and an answer (even a 503
+// or a gRPC error status) is no such event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { Metrics } from '../metrics';
 import { LoadEngine } from './engine';
-import { httpServer, replicaAt, sleep } from './testing/test-servers';
+import { feedProto, grpcFeedServer, httpServer, replicaAt, sleep } from './testing/test-servers';
 import type { Unanswered } from './unanswered';
 
 const mix = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const, path: '/' }] };
@@ -68,3 +69,37 @@ for (const client of ['net', 'undici'] as const) {
     }
   });
 }
+
+test('gRPC: a closed port is refused; a server that answers with an error status answered', async () => {
+  const feed = await grpcFeedServer(14049);
+  const grpcMix = {
+    endpoints: [
+      {
+        name: 'feed-grpc',
+        weight: 1,
+        protocol: 'grpc' as const,
+        proto: feedProto,
+        service: 'headroom.feed.v1.Feed',
+        method: 'GetFeed',
+        // user 0 is refused by the feed service with INVALID_ARGUMENT: an answer.
+        message: { user: 0 },
+      },
+    ],
+  };
+  const metrics = new Metrics();
+  const replicas = [replicaAt('r0', 'dc1', 14048, 14048), replicaAt('r1', 'dc1', 14049, 14049)];
+  const engine = new LoadEngine({ replicas, mix: grpcMix, metrics, timeoutMs: 1000 });
+  const heard = new Map<string, Unanswered[]>();
+  engine.onUnanswered((replica, why) => heard.set(replica, [...(heard.get(replica) ?? []), why]));
+  try {
+    engine.setRate(40);
+    engine.start();
+    await sleep(1200);
+  } finally {
+    await engine.stop();
+    await feed.stop();
+  }
+  assert.deepEqual([...new Set(heard.get('r0') ?? [])], ['ECONNREFUSED']);
+  assert.deepEqual(heard.get('r1') ?? [], []);
+  assert.ok(metrics.totals({ replica: 'r1' }, 'grpc_req_duration').failed > 5, 'every answer of r1 was an error');
+});
