@@ -15,7 +15,7 @@ TAP_TO = --test-reporter=tap --test-reporter-destination=stdout --test-reporter=
 # (three at a time, an engine test read p97 54.7 ms for a bound of 50).
 SOLO_TESTS = ^harness/load/(engine|http-net)\.test\.ts$$|^clusters/reference/cpu\.test\.ts$$|^harness/agent/(agent|reported)\.test\.ts$$|^harness/cli/load\.test\.ts$$
 # Tests that hold Docker, HAProxy, a browser or servers of their own: in lanes side by side (harness/testing/lanes.js).
-LANE_TESTS = \.(docker|haproxy|browser)\.test\.ts$$|^harness/drill/static-drill\.test\.ts$$
+LANE_TESTS = \.(docker|haproxy|browser)\.test\.ts$$|^harness/drill/static-(drill|faults|http-only)\.test\.ts$$
 SERIAL_TESTS = $(SOLO_TESTS)|$(LANE_TESTS)
 SOLO_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SOLO_TESTS)')
 LANE_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(LANE_TESTS)')

@@ -38,6 +38,7 @@ export interface WireReplica {
   index: number;
   host: string;
   httpPort: number;
+  /** 0 and '' on the wire (proto3 defaults) for a replica without a gRPC address. */
   grpcPort: number;
   http: string;
   grpc: string;
@@ -123,14 +124,15 @@ export function replicaToWire(r: Replica): WireReplica {
     index: r.index,
     host: r.host,
     httpPort: r.httpPort,
-    grpcPort: r.grpcPort,
+    grpcPort: r.grpcPort ?? 0,
     http: r.http,
-    grpc: r.grpc,
+    grpc: r.grpc ?? '',
   };
 }
 
 export function replicaFromWire(r: WireReplica): Replica {
-  return { ...r };
+  const { grpcPort, grpc, ...rest } = r;
+  return { ...rest, ...(grpc ? { grpcPort, grpc } : {}) };
 }
 
 export function weightsToWire(w: Weights): WireWeights {

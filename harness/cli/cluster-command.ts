@@ -103,7 +103,8 @@ export function statusJson(replicas: ReplicaStatus[]) {
       pool: r.pool,
       serverType: r.serverType,
       http: r.http,
-      grpc: r.grpc,
+      // null: a static server listed without a gRPC address.
+      grpc: r.grpc ?? null,
       state: r.state,
       cpus: r.cpus,
       memoryMb: r.memoryMb,
@@ -119,7 +120,7 @@ export function formatStatus(spec: ClusterSpec, replicas: ReplicaStatus[]): stri
     r.dc,
     r.serverType,
     r.http,
-    r.grpc,
+    r.grpc ?? '-',
     r.state,
     String(+r.cpus.toFixed(3)),
     `${Math.round(r.memoryMb)} MiB`,

@@ -12,7 +12,7 @@ export async function checkPorts(spec: ClusterSpec, daemons: ClusterDaemons): Pr
   const taken = await takenPorts(
     local.flatMap((r) => [
       { host: r.host, port: r.httpPort },
-      { host: r.host, port: r.grpcPort },
+      ...(r.grpcPort !== undefined ? [{ host: r.host, port: r.grpcPort }] : []),
     ]),
   );
   if (!taken.length) return;

@@ -64,6 +64,8 @@ export interface RunningCluster extends AsyncDisposable {
   setCpus(replica: string, cpus: number): Promise<void>;
   /** Changes the reference service's knobs at run time; resolves with the knobs now in force. */
   setKnobs(replica: string, knobs: Partial<Knobs>): Promise<Knobs>;
+  /** Whether a replica passes its tier's health check now, one attempt within timeoutMs (default 1 s). */
+  healthy?(replica: string, timeoutMs?: number): Promise<boolean>;
   /** Starts a killed replica again and waits until it is healthy (managed drivers only). */
   restart?(replica: string): Promise<void>;
   /** Removes this run's replicas (never another run's); safe to call twice. */

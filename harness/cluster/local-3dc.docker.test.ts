@@ -31,7 +31,7 @@ test('local-3dc: headroom up, call every replica over HTTP and gRPC, labels and 
       const body = res.json<{ replica: string; posts: unknown[] }>();
       assert.equal(body.replica, r.name);
       assert.equal(body.posts.length, 20);
-      const grpc = grpcClients(r.grpc);
+      const grpc = grpcClients(r.grpc!);
       try {
         const reply = await grpc.getFeed({ user: 7 });
         assert.equal(reply.posts.length, 20, `${r.name} GetFeed`);

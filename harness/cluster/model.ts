@@ -79,7 +79,8 @@ export interface ReplicaSpec {
   index: number;
   host: string;
   httpPort: number;
-  grpcPort: number;
+  /** Absent only for a static server listed without a gRPC address (it serves HTTP only); docker replicas always have one. */
+  grpcPort?: number;
   /** Host of the gRPC endpoint when it differs from `host` (static clusters only). */
   grpcHost?: string;
   /** Where the server's own Prometheus metrics are (static clusters): a path on its HTTP port or a URL template. */
@@ -134,8 +135,8 @@ export type ReplicaState = 'running' | 'paused' | 'exited' | 'dead' | 'missing' 
 export interface Replica extends ReplicaSpec {
   /** `http://127.0.0.1:PORT` */
   http: string;
-  /** `127.0.0.1:PORT` */
-  grpc: string;
+  /** `127.0.0.1:PORT`; absent when the replica has no gRPC address (see `grpcPort`). */
+  grpc?: string;
   containerId?: string;
 }
 

@@ -1,6 +1,7 @@
 // Readiness strategies: a reference replica is ready when HTTP GET /healthz answers 200 and the
 // standard gRPC health service answers SERVING; a tier of its own picks HTTP GET <path>, gRPC
-// health or a TCP connect. Each polls until its timeout; `alive` stops the wait once the container exited.
+// health or a TCP connect. Each is one attempt (`probe`), polled until its timeout by `wait`;
+// `alive` stops the wait once the container exited.
 import { connect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -10,12 +11,19 @@ import type { Replica, TierSpec } from './model';
 
 export interface ReadinessCheck {
   name: string;
+  /** True when the check asks the replica's gRPC address (a replica without one cannot pass it). */
+  usesGrpc?: boolean;
+  /** One attempt: undefined when the replica passes, else what was wrong; no attempt lasts longer than timeoutMs. */
+  probe(replica: Replica, timeoutMs: number): Promise<string | undefined>;
   /** Resolves once ready; rejects with the last failure when the time is up, `alive` says no, or `signal` aborts. */
   wait(
     replica: Replica,
     opts: { timeoutMs: number; signal?: AbortSignal; alive?: () => Promise<boolean> },
   ): Promise<void>;
 }
+
+/** How long one attempt of a wait may take. */
+const attemptMs = 2000;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -60,83 +68,101 @@ async function poll(
   }
 }
 
+/** A check from its one attempt: waiting is attempts every 250 ms until one passes. */
+function check(
+  name: string,
+  probe: ReadinessCheck['probe'],
+  extra: Pick<ReadinessCheck, 'usesGrpc'> = {},
+): ReadinessCheck {
+  return { name, ...extra, probe, wait: (replica, opts) => poll(name, opts, () => probe(replica, attemptMs)) };
+}
+
 /** Ready when GET <path> answers 200. */
 export function httpHealthAt(path: string): ReadinessCheck {
-  const name = `HTTP GET ${path}`;
-  return {
-    name,
-    wait: (replica, opts) =>
-      poll(name, opts, async () => {
-        const res = await request(`${replica.http}${path}`, {
-          method: 'GET',
-          headersTimeout: 2000,
-          bodyTimeout: 2000,
-          reset: true,
-        });
-        await res.body.text();
-        return res.statusCode === 200 ? undefined : `status ${res.statusCode}`;
-      }),
-  };
+  return check(`HTTP GET ${path}`, async (replica, timeoutMs) => {
+    const res = await request(`${replica.http}${path}`, {
+      method: 'GET',
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+      reset: true,
+    });
+    await res.body.text();
+    return res.statusCode === 200 ? undefined : `status ${res.statusCode}`;
+  });
 }
 
 export const httpHealth: ReadinessCheck = httpHealthAt('/healthz');
 
 /** Ready when a TCP connection to the replica's HTTP port (`port: 'grpc'`: its gRPC port) is accepted. */
 export function tcpReady(port: 'http' | 'grpc' = 'http'): ReadinessCheck {
-  const name = `TCP connect (${port} port)`;
-  return {
-    name,
-    wait: (replica, opts) =>
-      poll(
-        name,
-        opts,
-        () =>
-          new Promise<string | undefined>((resolve) => {
-            const host = port === 'http' ? replica.host : (replica.grpcHost ?? replica.host);
-            const socket = connect({ host, port: port === 'http' ? replica.httpPort : replica.grpcPort });
-            const done = (problem: string | undefined) => {
-              socket.destroy();
-              resolve(problem);
-            };
-            socket.setTimeout(2000, () => done('connect timed out'));
-            socket.once('connect', () => done(undefined));
-            socket.once('error', (err) => done(err.message));
-          }),
-      ),
-  };
+  return check(
+    `TCP connect (${port} port)`,
+    (replica, timeoutMs) =>
+      new Promise<string | undefined>((resolve) => {
+        const target =
+          port === 'http'
+            ? { host: replica.host, port: replica.httpPort }
+            : { host: replica.grpcHost ?? replica.host, port: replica.grpcPort };
+        if (target.port === undefined) return resolve('no gRPC address');
+        const socket = connect({ host: target.host, port: target.port });
+        const done = (problem: string | undefined) => {
+          socket.destroy();
+          resolve(problem);
+        };
+        socket.setTimeout(timeoutMs, () => done('connect timed out'));
+        socket.once('connect', () => done(undefined));
+        socket.once('error', (err) => done(err.message));
+      }),
+    { usesGrpc: port === 'grpc' },
+  );
 }
 
+/** The standard health service's client: Check({ service }) answers SERVING when the server is ready. */
+type HealthClient = grpc.Client & {
+  Check(
+    request: { service: string },
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, reply?: { status: string }) => void,
+  ): void;
+};
+
 let healthClientCtor: grpc.ServiceClientConstructor | undefined;
-function healthClient(target: string): grpc.Client & { Check: Function } {
+function healthClient(target: string): HealthClient {
   if (!healthClientCtor) {
     const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });
     healthClientCtor = (grpc.loadPackageDefinition(def) as any).grpc.health.v1.Health as grpc.ServiceClientConstructor;
   }
-  return new healthClientCtor(target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    Check: Function;
-  };
+  return new healthClientCtor(target, grpc.credentials.createInsecure()) as unknown as HealthClient;
+}
+
+function grpcCheckOnce(client: HealthClient, timeoutMs: number): Promise<string | undefined> {
+  return new Promise<string | undefined>((resolve) => {
+    client.Check({ service: '' }, { deadline: Date.now() + timeoutMs }, (err, reply) => {
+      if (err) resolve(err.details || err.message);
+      else resolve(reply?.status === 'SERVING' ? undefined : `status ${reply?.status}`);
+    });
+  });
 }
 
 export const grpcHealth: ReadinessCheck = {
   name: 'gRPC grpc.health.v1.Health/Check',
-  async wait(replica, opts) {
+  usesGrpc: true,
+  async probe(replica, timeoutMs) {
+    if (!replica.grpc) return 'no gRPC address';
     const client = healthClient(replica.grpc);
     try {
-      await poll(
-        'gRPC health',
-        opts,
-        () =>
-          new Promise<string | undefined>((resolve) => {
-            client.Check(
-              { service: '' },
-              { deadline: Date.now() + 2000 },
-              (err: grpc.ServiceError | null, reply?: { status: string }) => {
-                if (err) resolve(err.details || err.message);
-                else resolve(reply?.status === 'SERVING' ? undefined : `status ${reply?.status}`);
-              },
-            );
-          }),
-      );
+      return await grpcCheckOnce(client, timeoutMs);
+    } finally {
+      client.close();
+    }
+  },
+  async wait(replica, opts) {
+    if (!replica.grpc) throw new NotReady('gRPC health', 'the replica has no gRPC address');
+    // One channel for the whole wait: it reconnects by itself between attempts.
+    const client = healthClient(replica.grpc);
+    try {
+      await poll('gRPC health', opts, () => grpcCheckOnce(client, attemptMs));
     } finally {
       client.close();
     }
@@ -145,11 +171,18 @@ export const grpcHealth: ReadinessCheck = {
 
 export const defaultReadiness: ReadinessCheck[] = [httpHealth, grpcHealth];
 
-/** The checks of a tier's health setting; `reference` takes `referenceChecks` (the driver's option, default both). */
-export function readinessFor(tier: TierSpec, referenceChecks: ReadinessCheck[] = defaultReadiness): ReadinessCheck[] {
+/**
+ * The checks of a tier's health setting; `reference` takes `referenceChecks` (the driver's option, default
+ * both), without those that ask gRPC for a replica that has no gRPC address (a static server serving HTTP only).
+ */
+export function readinessFor(
+  tier: TierSpec,
+  referenceChecks: ReadinessCheck[] = defaultReadiness,
+  replica?: Pick<Replica, 'grpc'>,
+): ReadinessCheck[] {
   switch (tier.health.kind) {
     case 'reference':
-      return referenceChecks;
+      return replica && !replica.grpc ? referenceChecks.filter((c) => !c.usesGrpc) : referenceChecks;
     case 'http':
       return [httpHealthAt(tier.health.path)];
     case 'grpc':
@@ -157,6 +190,13 @@ export function readinessFor(tier: TierSpec, referenceChecks: ReadinessCheck[] =
     case 'tcp':
       return [tcpReady(tier.serves.includes('http') ? 'http' : 'grpc')];
   }
+}
+
+/** Whether a replica passes every check now: one attempt each, within timeoutMs (a recovered server answers again). */
+export async function passesNow(checks: ReadinessCheck[], replica: Replica, timeoutMs: number): Promise<boolean> {
+  for (const c of checks)
+    if ((await c.probe(replica, timeoutMs).catch((err: Error) => err.message)) !== undefined) return false;
+  return true;
 }
 
 /** POST /admin/knobs; resolves with the knobs in force, rejects with the service's explanation. */

@@ -31,7 +31,7 @@ export function toReplica(r: ReplicaSpec, containerId?: string): Replica {
   return {
     ...r,
     http: `http://${hostPort(r.host, r.httpPort)}`,
-    grpc: hostPort(r.grpcHost ?? r.host, r.grpcPort),
+    ...(r.grpcPort !== undefined ? { grpc: hostPort(r.grpcHost ?? r.host, r.grpcPort) } : {}),
     ...(containerId ? { containerId } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { ClusterError, type Logger, silentLogger } from '../common';
 import type { ClusterDriver, DriverOptions, Knobs, ReplicaStatus, RunningCluster, UpOptions } from './driver';
 import type { ClusterSpec, Replica } from './model';
 import { PrometheusSampler, type ScrapeTarget } from './prometheus-scrape';
-import { defaultReadiness, NotReady, postKnobs, type ReadinessCheck, readinessFor } from './readiness';
+import { defaultReadiness, NotReady, passesNow, postKnobs, type ReadinessCheck, readinessFor } from './readiness';
 import { replicaNamed, tierOfReplica, tiersOf, toReplica } from './replicas';
 import { renderTemplate } from './templates';
 import { makeRunId } from '../results';
@@ -39,16 +39,17 @@ export function staticDriver(
     async up(upOpts: UpOptions = {}): Promise<RunningCluster> {
       const replicas: Replica[] = spec.replicas.map((r) => toReplica(r));
       const tiers = new Map(tiersOf(spec).map((t) => [t.name, t]));
+      // Each tier's own health check (a reference tier: HTTP /healthz, and gRPC health where the server has a gRPC address).
+      const checksOf = (r: Replica) => readinessFor(tiers.get(tierOfReplica(spec, r))!, readiness, r);
       await Promise.all(
         replicas.map(async (r) => {
-          // Each tier's own health check (a reference tier: HTTP /healthz and gRPC health).
-          for (const check of readinessFor(tiers.get(tierOfReplica(spec, r))!, readiness)) {
+          for (const check of checksOf(r)) {
             try {
               await check.wait(r, { timeoutMs, signal: upOpts.signal });
             } catch (err) {
               if (err instanceof NotReady)
                 throw new ClusterError(
-                  `replica ${r.name} (${r.http}, ${r.grpc}) of static cluster ${spec.name} is not healthy: ${err.message}`,
+                  `replica ${r.name} (${[r.http, r.grpc].filter(Boolean).join(', ')}) of static cluster ${spec.name} is not healthy: ${err.message}`,
                   r.name,
                 );
               throw err;
@@ -70,6 +71,10 @@ export function staticDriver(
         runId: upOpts.runId ?? makeRunId(spec.name, new Date()),
         // Replicas without a metrics source have no sample, and that says nothing about their health.
         sampleResources: () => sampler.sample(),
+        healthy: (name, timeoutMs = 1000) => {
+          const r = find(name);
+          return passesNow(checksOf(r), r, timeoutMs);
+        },
         kill: async (name) => unsupported('kill', find(name).name),
         pause: async (name) => unsupported('pause', find(name).name),
         unpause: async (name) => unsupported('unpause', find(name).name),

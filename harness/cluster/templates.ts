@@ -8,7 +8,8 @@ import { hostPort } from './replicas';
 export function renderTemplate(text: string, replica: ReplicaSpec, all: readonly ReplicaSpec[]): string {
   return text.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, name: string) => {
     if (name === 'port.http') return String(replica.httpPort);
-    if (name === 'port.grpc') return String(replica.grpcPort);
+    // A static server without a gRPC address: the config loader refuses {{port.grpc}} for it.
+    if (name === 'port.grpc') return replica.grpcPort === undefined ? '' : String(replica.grpcPort);
     if (name === 'host') return replica.host;
     if (name === 'replica') return replica.name;
     if (name === 'dc') return replica.dc;
@@ -16,8 +17,12 @@ export function renderTemplate(text: string, replica: ReplicaSpec, all: readonly
     if (!m) return whole;
     const peers = all.filter((r) => r.tier === m[1] && r.dc === replica.dc);
     return peers
-      .map((r) =>
-        m[2] === 'http' ? `http://${hostPort(r.host, r.httpPort)}` : hostPort(r.grpcHost ?? r.host, r.grpcPort),
+      .flatMap((r) =>
+        m[2] === 'http'
+          ? [`http://${hostPort(r.host, r.httpPort)}`]
+          : r.grpcPort === undefined
+            ? []
+            : [hostPort(r.grpcHost ?? r.host, r.grpcPort)],
       )
       .join(',');
   });

@@ -98,7 +98,7 @@ export function checkClusterRules(raw: unknown, baseDir = '.'): RuleProblem[] {
         problems.push({
           path: poolPath,
           value: pool,
-          expected: 'a list of endpoints [{http, grpc}] (driver: static does not start replicas)',
+          expected: 'a list of endpoints [{http, grpc?}] (driver: static does not start replicas)',
         });
       }
       if (typeof pool === 'number' && Number.isInteger(pool) && pool > 0) replicas += pool;

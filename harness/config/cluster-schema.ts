@@ -21,9 +21,13 @@ export const serverTypeSchema = z.strictObject({
 /** Where a static server's Prometheus metrics are: a path on its HTTP port or a URL template (metrics-rules.ts). */
 const metricsSource = z.string().min(1);
 
+/** One server of a static pool: its HTTP URL, and its gRPC address when it serves gRPC (endpoint-rules.ts says when it must). */
 export const endpointSchema = z.strictObject({
   http: z.string().url(),
-  grpc: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+):\d+$/),
+  grpc: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+):\d+$/)
+    .optional(),
   metrics: metricsSource.optional(),
 });
 

@@ -74,7 +74,7 @@ test('local-3dc: three regions, unequal demand, small and large pools, ports in 
   assert.equal(spec.serverTypes.large.cpus, 0.5);
   assert.equal(spec.replicas.length, 7);
   for (const r of spec.replicas) {
-    assert.ok(r.httpPort >= 20000 && r.grpcPort <= 20099);
+    assert.ok(r.httpPort >= 20000 && r.grpcPort !== undefined && r.grpcPort <= 20099);
     assert.equal(r.host, '127.0.0.1');
   }
   const ports = spec.replicas.flatMap((r) => [r.httpPort, r.grpcPort]);

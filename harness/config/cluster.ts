@@ -24,6 +24,7 @@ import { splitHostPort } from './host-rules';
 import { parsePortRange } from './port-rules';
 import { fieldPath, type PathSegment, type RuleProblem } from './rule-problem';
 import { checkMetricsSources, metricsSourceOf } from './metrics-rules';
+import { checkGrpcAddresses } from './endpoint-rules';
 
 /** Reads and checks a cluster file; `name` (default: `path`) is how errors and the spec name it. */
 export async function loadClusterFile(path: string, name = path): Promise<ClusterSpec> {
@@ -80,6 +81,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => fromZodIssue(i, raw)));
     problems.push(...checkClusterRules(raw, dirname(file)));
     problems.push(...checkMetricsSources(raw));
+    problems.push(...checkGrpcAddresses(raw));
     problems.push(...checkEdgeRules(raw as Record<string, unknown>)); // edge: (issue 13)
     if (parsed.success && problems.length === 0) return buildSpec(parsed.data, file);
   }
@@ -222,7 +224,7 @@ function fromZodIssue(issue: Issue, raw: unknown): RuleProblem[] {
           path,
           value,
           expected:
-            "a replica count (docker), a list of endpoints [{http, grpc}] (static) or a tier's pools { <type>: N }",
+            "a replica count (docker), a list of endpoints [{http, grpc?}] (static) or a tier's pools { <type>: N }",
         },
       ];
     }
@@ -267,17 +269,18 @@ function buildSpec(f: ClusterFile, file: string): ClusterSpec {
             replicas.push({ ...base, host: address, httpPort: next, grpcPort: next + 1 });
             next += 2;
           } else {
-            const ep = pool[i] as { http: string; grpc: string; metrics?: string };
+            const ep = pool[i] as { http: string; grpc?: string; metrics?: string };
             const http = new URL(ep.http);
-            const grpc = splitHostPort(ep.grpc)!;
+            // A server that serves HTTP only has no gRPC address.
+            const grpc = ep.grpc === undefined ? undefined : splitHostPort(ep.grpc)!;
             const host = http.hostname.replace(/^\[|\]$/g, '');
             const metrics = metricsSourceOf(f, tier, ep);
             replicas.push({
               ...base,
               host,
               httpPort: Number(http.port || 80),
-              grpcPort: grpc.port,
-              ...(grpc.host !== host ? { grpcHost: grpc.host } : {}),
+              ...(grpc ? { grpcPort: grpc.port } : {}),
+              ...(grpc && grpc.host !== host ? { grpcHost: grpc.host } : {}),
               ...(metrics ? { metrics } : {}),
             });
           }

@@ -13,7 +13,7 @@ export function splitHostPort(text: string): { host: string; port: number } | un
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
-/** The hosts of a static pool's endpoints [{http, grpc}]: loopback or allowed. */
+/** The hosts of a static pool's endpoints [{http, grpc?}]: loopback or allowed. */
 export function checkEndpointHosts(
   pool: unknown[],
   poolPath: PathSegment[],

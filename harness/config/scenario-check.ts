@@ -1,10 +1,12 @@
 // Checks a resolved scenario against its cluster: the server types, DCs, regions and pools its drills
-// name exist, and no drill's rate would be capped by safety.maxTotalRps. Every problem at once (exit 104).
+// name exist, no drill's rate would be capped by safety.maxTotalRps, and a gRPC mix meets servers with a
+// gRPC address. Every problem at once (exit 104).
 import * as path from 'node:path';
 import type { ClusterSpec } from '../cluster';
 import { ConfigError, ConfigErrors } from '../common';
 import { resourceGuardProblems } from './resource-guards';
 import type { ResolvedDrill, Scenario } from './scenario-resolve';
+import { grpcMixProblems } from './scenario-grpc';
 import { scenarioTierProblems } from './scenario-tiers';
 
 /** Checks the names a scenario uses (server types, DCs, regions, pools) against its cluster; throws ConfigErrors. */
@@ -92,6 +94,7 @@ export function checkScenarioAgainstCluster(scenario: Scenario, cluster: Cluster
   });
   problems.push(...resourceGuardProblems(scenario, cluster));
   problems.push(...scenarioTierProblems(scenario, cluster));
+  problems.push(...grpcMixProblems(scenario, cluster));
   if (scenario.baselineRps > scenario.safety.maxTotalRps)
     problems.push(
       new ConfigError(

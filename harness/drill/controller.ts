@@ -55,6 +55,8 @@ export class DrillController {
   private nextIndex = 0;
   private stepTag = 'idle';
   private pendingAnnotations: string[] = [];
+  /** Replicas marked out or in since the current step began, with why: the step is faulted. */
+  private stepFaults: string[] = [];
   private readonly log: Logger;
   private readonly replicaWatch: ReplicaWatch;
   private readonly live: LiveStepState;
@@ -112,6 +114,7 @@ export class DrillController {
     this.faultEvents++;
     this.markedOut.set(replica, reason);
     this.deps.load.markOut(replica);
+    this.stepFaults.push(`${replica} marked out: ${reason}`);
     const note = `replica ${replica} marked out at ${new Date(this.deps.clock.now()).toISOString()}: ${reason}`;
     this.pendingAnnotations.push(note);
     this.deps.view?.message(note);
@@ -123,6 +126,7 @@ export class DrillController {
     this.faultEvents++;
     this.markedInAt.set(replica, this.deps.clock.now());
     this.deps.load.markIn(replica);
+    this.stepFaults.push(`${replica} marked in: ${reason}`);
     this.pendingAnnotations.push(`replica ${replica} marked in: ${reason}`);
   }
 
@@ -195,6 +199,8 @@ export class DrillController {
     const plan: StepPlan = { ...asked, measureMs: length.measureMs };
     const index = this.nextIndex++;
     const annotations = [...(plan.annotations ?? []), ...this.pendingAnnotations.splice(0)];
+    // Replicas marked out or in before the step (a drill's own kill, a fault between steps) are not its faults.
+    this.stepFaults = [];
     let rate = plan.offeredRps;
     if (rate > scenario.safety.maxTotalRps) {
       annotations.push(`rate capped from ${rate} to ${scenario.safety.maxTotalRps} req/s by safety.maxTotalRps`);
@@ -274,7 +280,13 @@ export class DrillController {
       annotations,
     };
     const built = buildStepRecord(facts, window);
-    const judged = judgeStep(built, plan, checks, { aborted, sendLag, measuredMs: measureEnd - measureStart });
+    const faults = this.stepFaults.splice(0);
+    const judged = judgeStep(built, plan, checks, {
+      aborted,
+      sendLag,
+      measuredMs: measureEnd - measureStart,
+      faults,
+    });
     const outcome = withTierFigures(cluster.spec, plan, checks, judged);
     this.deps.onStep(outcome.record);
     this.deps.view?.stepEnded(outcome.record);

@@ -2,7 +2,7 @@
 // small structural interfaces that the real pieces satisfy, so the controller's logic can also run
 // against fakes in pure tests.
 import type { ClusterSpec, Replica, ResourceSample } from '../cluster';
-import type { Weights } from '../load';
+import type { UnansweredListener, Weights } from '../load';
 import type { Tags } from '../metrics';
 
 export type { Tags };
@@ -44,6 +44,8 @@ export interface LoadPort {
   resetSendLag?(): void;
   /** Requests sent to a replica and not answered yet. */
   outstanding?(replica: string): number;
+  /** Hears each request that ended without an answer (connection fault, timeout); returns a function that stops it. */
+  onUnanswered?(listener: UnansweredListener): () => void;
 }
 
 export interface ClusterPort {

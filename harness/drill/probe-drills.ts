@@ -6,6 +6,7 @@ import { RedlineSearch, sweepGrid } from './redline-search';
 import { multiTier, tierFields, tierRedlines } from './tiers';
 import { poolOnlyWeights } from './traffic-plan';
 import { type DrillContext, tierPlan } from './drill-context';
+import { maxFaultedAttempts } from './fault-steps';
 
 type ProbeDrill = Extract<ResolvedDrill, { kind: 'redline' | 'sweep' }>;
 
@@ -48,7 +49,8 @@ async function probe(
   if (outcome.brokenBy !== 'none') await ctx.ctrl.cooldown({ pool: poolId });
   // A replica marked out or in during the probe (killed, paused, restarted): the probe says nothing about
   // capacity; wait for the pool to be whole again so that the search repeats it (issue 11, finding 3).
-  const faulted = ctx.ctrl.faultEvents !== faultsBefore || ctx.ctrl.serving(poolId).length < serving;
+  const faulted =
+    outcome.faulted !== undefined || ctx.ctrl.faultEvents !== faultsBefore || ctx.ctrl.serving(poolId).length < serving;
   if (faulted) {
     ctx.ctrl.annotate(
       `probe at ${rps} req/s per replica of ${poolId} faulted (a replica marked out or in): repeated once the pool is whole`,
@@ -237,12 +239,24 @@ export async function sweep(
   let steps = 0;
   let lastHeld = 0;
   for (const rps of grid) {
-    const got = await probe(ctx, drill, poolId, rps, { phase: 'grid', low: lastHeld, high: null });
+    // A faulted point says nothing about capacity: it is measured again once the pool is whole (probe waits for
+    // that), and skipped when it keeps faulting.
+    let got: Awaited<ReturnType<typeof probe>> = null;
+    for (let attempt = 0; attempt < maxFaultedAttempts; attempt++) {
+      got = await probe(ctx, drill, poolId, rps, { phase: 'grid', low: lastHeld, high: null });
+      if (got) steps += got.steps;
+      if (!got?.faulted) break;
+    }
     if (!got) {
       limitedBy = 'no serving replica';
       break;
     }
-    steps += got.steps;
+    if (got.faulted) {
+      ctx.ctrl.annotate(
+        `sweep ${drill.name}: ${rps} req/s per replica of ${poolId} faulted ${maxFaultedAttempts} times; skipped`,
+      );
+      continue;
+    }
     if (got.outcome.brokenBy !== 'none') {
       if (limitedBy === 'none') limitedBy = got.outcome.brokenBy;
       if (drill.stopAtBreach) break;

@@ -20,8 +20,9 @@ export interface SearchAttempt {
 /** Annotations that tell of a fault in the step: the search must not use its figures. */
 const faultWords = /marked out|killed|paused|restarted|brought back|not answering|not running/;
 
-/** A replica of the target pool was out, or a fault was annotated, during the step. */
+/** The step was faulted, a replica of the target pool was out, or a fault was annotated, during the step. */
 export function faultedStep(record: StepRecord, poolId: string): boolean {
+  if (record.verdict === 'faulted') return true;
   if (record.replicas.some((r) => r.pool === poolId && !r.serving)) return true;
   return record.annotations.some((a) => faultWords.test(a));
 }

@@ -1,10 +1,12 @@
 // The replica watch: samples CPU and memory of every replica once a second, tells a dead or silent replica
-// (the controller marks it out through a callback), counts Docker unreachable after failed samples, and
-// stops the run when the global error rate breaks the scenario's safety limit.
+// (the controller marks it out through a callback) by how its requests ended (refused, reset, closed without
+// an answer, silence), counts Docker unreachable after failed samples, and stops the run when the global
+// error rate breaks the scenario's safety limit.
 import type { Replica } from '../cluster';
 import { ClusterError, ExitCode, HeadroomError } from '../common';
 import type { Scenario } from '../config';
 import type { Clock, ClusterPort, LoadPort, MetricsPort } from './ports';
+import { describeFaults, UnansweredLog } from './unanswered-log';
 
 /** The run stopped because a hard safety limit broke (exit 99, like a k6 threshold with abortOnFail). */
 export class SafetyStop extends HeadroomError {
@@ -31,7 +33,7 @@ const idleCpuShare = 0.1;
 
 export interface ReplicaWatchDeps {
   cluster: ClusterPort;
-  load: Pick<LoadPort, 'outstanding'>;
+  load: Pick<LoadPort, 'outstanding' | 'onUnanswered'>;
   metrics: MetricsPort;
   clock: Clock;
   safety: Pick<Scenario['safety'], 'windowMs' | 'maxErrorRate'>;
@@ -58,20 +60,28 @@ export class ReplicaWatch {
   private readonly misses = new Map<string, number>();
   private readonly backFor = new Map<string, number>();
   private readonly byName: Map<string, Replica>;
+  /** Requests that got no answer, and why; null when the load cannot say (generator agents). */
+  private readonly unanswered: UnansweredLog | null;
+  private stopListening: (() => void) | null = null;
 
   constructor(private readonly deps: ReplicaWatchDeps) {
     this.byName = new Map(deps.cluster.replicas.map((r) => [r.name, r]));
+    this.unanswered = deps.load.onUnanswered ? new UnansweredLog() : null;
   }
 
-  /** Starts the resource sampler (once a second, never overlapping). */
+  /** Starts the resource sampler (once a second, never overlapping) and listens to requests that got no answer. */
   start(): void {
     if (this.running) return;
     this.running = true;
+    const log = this.unanswered;
+    if (log) this.stopListening = this.deps.load.onUnanswered?.((r, why, atMs) => log.add(r, why, atMs)) ?? null;
     this.done = this.samplerLoop();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopListening?.();
+    this.stopListening = null;
     await this.done;
   }
 
@@ -136,12 +146,18 @@ export class ReplicaWatch {
     );
   }
 
-  /** Throws SafetyStop when the global error rate over the safety window is above the limit. */
+  /**
+   * Throws SafetyStop when the global error rate over the safety window is above the limit. Requests that a dead
+   * static server refused are not the load's doing: they mark it out (checkFaults), they do not stop the run.
+   * (Managed replicas' refusals still count: a stopping Docker daemon is told apart by the stop's cluster check.)
+   */
   checkSafety(): void {
     const { safety, metrics } = this.deps;
     const now = this.deps.clock.now();
     const w = metrics.counts(now - safety.windowMs, now);
-    const errorRate = w.count > 0 ? w.failed / w.count : 0;
+    const byConnection = this.deps.cluster.spec.driver === 'static';
+    const faults = byConnection ? (this.unanswered?.window(now - safety.windowMs, now).faults ?? 0) : 0;
+    const errorRate = w.count > 0 ? Math.max(0, w.failed - faults) / w.count : 0;
     if (w.count >= 20 && errorRate > safety.maxErrorRate) {
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
       throw new SafetyStop(
@@ -151,22 +167,36 @@ export class ReplicaWatch {
   }
 
   /**
-   * A replica whose every request failed over the last 2 s while it used no CPU has stopped answering
-   * (dead, paused, unreachable): mark it out. A busy replica whose queued requests time out after an
-   * overload is not dead, only late.
+   * A server headroom does not manage (driver: static) whose connections are refused, reset or closed before
+   * any answer (or that cannot be routed to) is gone: mark it out at once, whatever its CPU, with the errors that
+   * showed it. (A managed replica is judged with Docker's word, its container's samples: when a daemon stops,
+   * every replica fails at once and the run ends as the cluster's error, no replica marked out.) A replica whose
+   * every request failed over the last 2 s without an answer while it used no CPU has stopped answering (dead,
+   * paused, hung): mark it out too. A busy replica whose queued requests time out after an overload is not dead,
+   * only late, and one that answers 5xx answers: its guards judge it.
    */
   checkFaults(): void {
-    const { metrics, clock, markedOut } = this.deps;
+    const { metrics, clock, markedOut, markedInAt } = this.deps;
     const now = clock.now();
+    const byConnection = this.deps.cluster.spec.driver === 'static';
     for (const r of this.deps.cluster.replicas) {
       if (markedOut.has(r.name)) continue;
+      // Faults from before a replica was marked back in were already counted against it.
+      const since = Math.max(now - faultWindowS * 1000, markedInAt.get(r.name) ?? -Infinity);
+      const heard = this.unanswered?.window(since, now, r.name);
+      if (byConnection && heard && heard.faults >= minFailures) {
+        this.deps.markOut(r.name, `no answer: ${describeFaults(heard)} in the last ${faultWindowS} s`);
+        continue;
+      }
       const w = metrics.counts(now - faultWindowS * 1000, now, r.name);
       // Stopped answering (paused, hung): requests pile up and none is answered (the first timeouts may
       // already be in), caught before the request timeout on its own would say so.
       const pending = this.deps.load.outstanding?.(r.name) ?? 0;
       const recent = metrics.counts(now - silentMs, now, r.name);
       const silent = recent.count === recent.failed && pending >= minFailures && now - this.lastRateChange >= silentMs;
-      const failing = w.failed >= minFailures && w.failed === w.count;
+      // Failures that were answers (5xx) are the guards' to judge; where the load says why, only unanswered ones count.
+      const unanswered = heard ? heard.unanswered >= w.count : true;
+      const failing = w.failed >= minFailures && w.failed === w.count && unanswered;
       if (!silent && !failing) continue;
       // Saturated is not dead (issue 11, finding 4): a replica busy at its CPU quota is working off a queue.
       const busy = this.cpuBusy(r.name, now);

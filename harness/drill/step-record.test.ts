@@ -284,3 +284,21 @@ test('a guard with no data: the step is noData, its target not ok and named; a r
   const both = judgeStep(built, plan, [empty, broke(p99, 300)], { measuredMs: 6000 });
   assert.deepEqual([both.record.verdict, both.brokenBy], ['breached', 'http_req_duration: p(99)<250']);
 });
+
+test('a replica marked out during the step: faulted, whatever broke; the outcome says why, an abort still wins', () => {
+  const built = buildStepRecord(facts(), window);
+  const fault = 'x marked out: no answer: connection refused (ECONNREFUSED) ×7 in the last 2 s';
+  const out = judgeStep(built, plan, [broke(errors, 0.2)], { measuredMs: 6000, faults: [fault] });
+  assert.equal(out.record.verdict, 'faulted');
+  assert.equal(out.faulted, fault);
+  assert.equal(
+    out.record.annotations.at(-1),
+    `faulted: ${fault}; the step's failures (http_req_failed: rate<0.01 broke) are the cluster's, not a verdict on its capacity`,
+  );
+  // A step that held while a replica came back is faulted too: it ran on two sets of replicas.
+  const held = judgeStep(built, plan, [], { measuredMs: 6000, faults: ['x marked in: answering again'] });
+  assert.deepEqual([held.record.verdict, held.faulted], ['faulted', 'x marked in: answering again']);
+  const aborted = judgeStep(built, plan, [], { measuredMs: 1000, aborted: new Error('SIGINT'), faults: [fault] });
+  assert.deepEqual([aborted.record.verdict, aborted.faulted], ['aborted', undefined]);
+  assert.equal(judgeStep(built, plan, [], { measuredMs: 6000, faults: [] }).faulted, undefined);
+});

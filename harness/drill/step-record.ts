@@ -60,6 +60,8 @@ export interface StepEnding {
   /** The generator's send lag over the measure window. */
   sendLag?: { count: number; p99: number } | null;
   measuredMs: number;
+  /** Replicas marked out or in during the step, with why (`<replica> marked out: <reason>`): the step is faulted. */
+  faults?: string[];
 }
 
 /** True when a replica matches every tag of the plan's target filter. */
@@ -177,9 +179,10 @@ function servingCpu(members: readonly ReplicaRef[], markedOut: StepFacts['marked
 }
 
 /**
- * The verdict: aborted when something stopped the step, breached when a guard broke (unstable when only
- * latency broke while the generator sent late), noData when a guard had nothing to judge (a guard without
- * data never makes a step held), unstable when the measurement cannot be trusted.
+ * The verdict: aborted when something stopped the step, faulted when a replica was marked out or in during it
+ * (its failures are the cluster's: no capacity verdict is drawn from it, and the outcome says why), breached
+ * when a guard broke (unstable when only latency broke while the generator sent late), noData when a guard had
+ * nothing to judge (a guard without data never makes a step held), unstable when the measurement cannot be trusted.
  */
 export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[], ending: StepEnding): StepOutcome {
   const record: StepRecord = { ...built, annotations: [...built.annotations] };
@@ -203,6 +206,7 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
     if (brokenBy === 'none') brokenBy = why;
   }
   const { aborted, measuredMs } = ending;
+  let faulted: string | undefined;
   if (aborted) {
     record.verdict = 'aborted';
     record.annotations.push(`aborted: ${aborted instanceof Error ? aborted.message : String(aborted)}`);
@@ -212,6 +216,13 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
       brokenBy = 'none';
       for (const t of Object.keys(perTarget)) perTarget[t] = { ok: true };
     }
+  } else if (ending.faults?.length) {
+    faulted = ending.faults.join('; ');
+    record.verdict = 'faulted';
+    const broke = brokenBy === 'none' ? '' : ` (${brokenBy} broke)`;
+    record.annotations.push(
+      `faulted: ${faulted}; the step's failures${broke} are the cluster's, not a verdict on its capacity`,
+    );
   } else if (breaches.length === 0 && empty.length > 0) {
     record.verdict = 'noData';
     const many = plan.guardTargets.length > 1;
@@ -238,7 +249,7 @@ export function judgeStep(built: StepRecord, plan: StepPlan, checks: GuardCheck[
       record.annotations.push(`unstable: ${why}`);
     }
   }
-  return { record, perTarget, brokenBy };
+  return { record, perTarget, brokenBy, ...(faulted ? { faulted } : {}) };
 }
 
 /**

@@ -53,4 +53,9 @@ export interface StepOutcome {
   perTarget: Record<string, { ok: boolean; brokenBy?: string }>;
   /** The first guard that broke, `none` when all held. */
   brokenBy: string;
+  /**
+   * Replicas marked out or in during the step, with why (a fault): its guards' verdicts are the cluster's, not a
+   * capacity figure, whatever brokenBy says. Absent when the step ran on a stable set of replicas.
+   */
+  faulted?: string;
 }

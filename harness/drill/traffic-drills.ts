@@ -13,6 +13,7 @@ import {
   type TrafficTarget,
 } from './traffic-plan';
 import { type DrillContext, tierPlan } from './drill-context';
+import { runUnfaulted } from './fault-steps';
 
 function filterOf(target: TrafficTarget): Tags {
   return target.kind === 'pool'
@@ -45,7 +46,10 @@ export async function drain(ctx: DrillContext, drill: Extract<ResolvedDrill, { k
   };
   for (const share of shares) {
     const weights = drainWeights(ctx.cluster, target, share);
-    const out = await ctx.ctrl.runRepeating(
+    // A step during which a server was marked out or in is repeated: its failures are no verdict (fault-steps.ts).
+    const out = await runUnfaulted(
+      ctx,
+      `drain ${drill.name}`,
       {
         drill: drill.name,
         kind: 'drain',
@@ -124,7 +128,9 @@ export async function loseDc(
         ctrl.markOut(r.name, `killed: lose-dc ${lostDc}`);
       }
     }
-    out = await ctrl.runRepeating(
+    out = await runUnfaulted(
+      ctx,
+      `lose-dc ${drill.name}`,
       {
         drill: drill.name,
         kind: 'lose-dc',

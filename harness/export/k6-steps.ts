@@ -25,8 +25,8 @@ export interface StepTarget {
   pool: string;
   /** `http://host:port` */
   http: string;
-  /** `host:port` */
-  grpc: string;
+  /** `host:port`; absent for a static server without a gRPC address (the mix then has no gRPC endpoint). */
+  grpc?: string;
   share: number;
 }
 
@@ -229,7 +229,7 @@ function target(r: ReplicaSpec, share: number): StepTarget {
     dc: r.dc,
     pool: r.pool,
     http: `http://${hp(r.host, r.httpPort)}`,
-    grpc: hp(r.grpcHost ?? r.host, r.grpcPort),
+    ...(r.grpcPort !== undefined ? { grpc: hp(r.grpcHost ?? r.host, r.grpcPort) } : {}),
     share,
   };
 }

@@ -12,6 +12,7 @@ import { type CompiledEndpoint, EndpointPicker, type MixSpec, compileMix } from 
 import { Router, type Spread, type Weights } from './router';
 import { SeriesSlots } from './series-slots';
 import { checkTargets } from './targets';
+import type { UnansweredListener } from './unanswered';
 
 export interface LoadEngineOptions {
   replicas: Replica[];
@@ -81,6 +82,7 @@ export class LoadEngine {
   private vuDepth = 0;
   private drained: (() => void) | null = null;
   private readonly lag = newHistogram();
+  private unansweredListeners: UnansweredListener[] = [];
 
   constructor(opts: LoadEngineOptions) {
     const hosts = opts.replicas.flatMap((r) => [
@@ -172,6 +174,17 @@ export class LoadEngine {
 
   markOut(replica: string): void {
     this.router.markOut(replica);
+  }
+
+  /**
+   * Hears every request that ended without an answer (a connection fault, a timeout), with its replica: the
+   * drill's replica watch tells a dead server from a busy one by it. Returns a function that stops listening.
+   */
+  onUnanswered(listener: UnansweredListener): () => void {
+    this.unansweredListeners = [...this.unansweredListeners, listener];
+    return () => {
+      this.unansweredListeners = this.unansweredListeners.filter((l) => l !== listener);
+    };
   }
 
   markIn(replica: string): void {
@@ -298,13 +311,15 @@ export class LoadEngine {
     this.inFlight++;
     this.sent++;
     this.router.outstanding[replica]++;
-    this.endpoints[endpoint].send(replica, (failed, _status, servedBy) => {
+    this.endpoints[endpoint].send(replica, (failed, _status, servedBy, unanswered) => {
       const end = perfNow();
       this.inFlight--;
       this.router.outstanding[replica]--;
       this.completed++;
       if (failed) this.failed++;
       (this.slots.servedBy(servedBy, endpoint) ?? series).record(this.origin + end, end - intended, failed);
+      if (unanswered !== undefined)
+        for (const l of this.unansweredListeners) l(this.router.replicas[replica].name, unanswered, this.origin + end);
       if (vu) this.vuNext();
       if (this.inFlight === 0 && this.drained) this.drained();
     });

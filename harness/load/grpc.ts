@@ -8,6 +8,7 @@ const grpcJs = () => require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
 const protoLoader = () => require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
 import { ConfigError } from '../common';
 import type { Done } from './http';
+import { connectionFaultIn } from './unanswered';
 
 type Ctor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => grpc.Client;
 
@@ -107,7 +108,17 @@ export class GrpcTransport {
         string,
         (m: unknown, o: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void) => void
       >;
-      c[method](message, { deadline: Date.now() + timeoutMs }, (err) => done(err !== null, err ? err.code : 0));
+      c[method](message, { deadline: Date.now() + timeoutMs }, (err) => {
+        if (!err) return done(false, 0);
+        // DEADLINE_EXCEEDED: late; UNAVAILABLE naming a connection error: no server there.
+        const unanswered =
+          err.code === grpcJs().status.DEADLINE_EXCEEDED
+            ? 'timeout'
+            : err.code === grpcJs().status.UNAVAILABLE
+              ? connectionFaultIn(`${err.details} ${err.message}`)
+              : undefined;
+        done(true, err.code, undefined, unanswered);
+      });
     } catch {
       done(true, 0);
     }

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Done, HttpRequest, HttpSender } from './http';
 import { Deadlines } from './deadlines';
 import { type SimpleResponse, headerName, parseSimpleResponse } from './http-response';
+import { type ConnectionFault, connectionFault, type Unanswered } from './unanswered';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { HTTPParser } = require('node:_http_common') as { HTTPParser: LlhttpParserClass };
@@ -44,14 +45,14 @@ class Call {
     readonly payload: Buffer | string,
     readonly origin: Origin,
   ) {}
-  finish(failed: boolean, status: number, servedBy?: string): void {
+  finish(failed: boolean, status: number, servedBy?: string, unanswered?: Unanswered): void {
     if (this.finished) return;
     this.finished = true;
-    this.done(failed, status, servedBy);
+    this.done(failed, status, servedBy, unanswered);
   }
   expire(): void {
     if (this.finished) return;
-    this.finish(true, 0);
+    this.finish(true, 0, undefined, 'timeout');
     // The connection still owes this response: it cannot carry another request.
     this.conn?.destroy();
   }
@@ -130,13 +131,15 @@ class Conn {
     };
     parser[kOnMessageComplete] = () => this.complete();
     this.parser = parser;
+    // Before any byte of the response, an error or the end of the connection is a fault of the server (or of
+    // the way to it): it never answered. After some bytes it is a broken answer, judged as a failure.
     socket.on('end', () => {
       // A body delimited by the end of the connection ends here.
       if (!this.dead && this.midMessage) this.parser.finish();
-      this.fail();
+      this.fail(this.gotBytes ? undefined : 'closed');
     });
-    socket.on('error', () => this.fail());
-    socket.on('close', () => this.fail());
+    socket.on('error', (err) => this.fail(connectionFault(err, this.gotBytes)));
+    socket.on('close', () => this.fail(this.gotBytes ? undefined : 'closed'));
   }
 
   private onData(buf: Buffer, n: number): boolean {
@@ -185,8 +188,11 @@ class Conn {
     else if (!this.dead) this.origin.idle.push(this);
   }
 
-  /** The connection broke (or closed): its request fails, or is retried once if it was reused and nothing came back. */
-  fail(): void {
+  /**
+   * The connection broke (or closed): its request fails, or is retried once if it was reused and nothing came
+   * back; `fault` says how it broke when that was before any response.
+   */
+  fail(fault?: ConnectionFault): void {
     const call = this.call;
     this.call = null;
     this.destroy();
@@ -196,7 +202,7 @@ class Conn {
       // A keep-alive connection the server had just closed: the request never reached it.
       call.retried = true;
       call.origin.dispatch(call);
-    } else call.finish(true, 0);
+    } else call.finish(true, 0, undefined, fault);
   }
 
   destroy(): void {

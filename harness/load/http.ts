@@ -2,12 +2,14 @@
 // connection at a time, as a browser or a service mesh sends). Responses are drained, not buffered.
 import type { Pool } from 'undici';
 import { Deadlines } from './deadlines';
+import { connectionFault, type Unanswered } from './unanswered';
 
 /**
  * Called once per request: failed is true on a transport error, a timeout or a status >= 400. servedBy: the
  * value of the served-by response header when the sender was given one (an edge naming the server it chose).
+ * unanswered: why a failed request got no answer at all, when the transport knows (a connection fault, a timeout).
  */
-export type Done = (failed: boolean, status: number, servedBy?: string) => void;
+export type Done = (failed: boolean, status: number, servedBy?: string, unanswered?: Unanswered) => void;
 
 /** What the mix needs from an HTTP client (undici's HttpTransport or the lean NetHttpTransport). */
 export interface HttpSender {
@@ -51,16 +53,16 @@ class Call {
     this.finished = true;
     this.done(this.status >= 400 || this.status < 100, this.status, this.servedBy);
   }
-  onResponseError(): void {
+  onResponseError(_controller: unknown, err?: Error): void {
     if (this.finished) return;
     this.finished = true;
-    this.done(true, 0);
+    this.done(true, 0, undefined, connectionFault(err, this.status !== 0));
   }
   /** Past its deadline: fail it now, and abort the request if it is on a connection. */
   expire(): void {
     if (this.finished) return;
     this.finished = true;
-    this.done(true, 0);
+    this.done(true, 0, undefined, 'timeout');
     try {
       this.controller?.abort(timeoutError);
     } catch {

@@ -11,3 +11,10 @@ export type { ExecutorSpec, ExecutionPlan, Segment, Stage } from './executors';
 export { runPlan } from './runner';
 export type { RunOptions } from './runner';
 export { checkTargets } from './targets';
+export {
+  isConnectionFault,
+  unansweredText,
+  type ConnectionFault,
+  type Unanswered,
+  type UnansweredListener,
+} from './unanswered';

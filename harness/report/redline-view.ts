@@ -124,7 +124,10 @@ function redlineCharts(
       label: 'breached probes (p99)',
       type: 'scatter',
       color: guardRed,
-      data: sorted.filter((s) => s.verdict !== 'held').map((s) => ({ x: probeRate(s), y: s.targetFigures.p99Ms })),
+      // A faulted probe (a replica marked out or in) is the cluster's failure, not a breach.
+      data: sorted
+        .filter((s) => s.verdict !== 'held' && s.verdict !== 'faulted')
+        .map((s) => ({ x: probeRate(s), y: s.targetFigures.p99Ms })),
       pointRadius: 6,
     },
     ...guards.map((g) => ({

@@ -83,9 +83,10 @@ export interface StepRecord {
   guards: GuardVerdict[];
   /**
    * held: every guard held; breached: a guard broke (ended early); unstable: measurement too noisy, repeated; noData: a guard had
-   * nothing to judge (neither held nor breached); aborted: stopped by a safety limit or a signal.
+   * nothing to judge (neither held nor breached); aborted: stopped by a safety limit or a signal; faulted: a replica was marked
+   * out or in during the step (dead, refusing connections, back): its guards' verdicts are the cluster's, not a capacity figure.
    */
-  verdict: 'held' | 'breached' | 'unstable' | 'noData' | 'aborted';
+  verdict: 'held' | 'breached' | 'unstable' | 'noData' | 'aborted' | 'faulted';
   /** A cluster error (Docker unreachable) that cut the step short; its guard verdicts are no breach. */
   error?: string;
   /** p99 of how late the generator sent arrivals versus their schedule in the measure window (ms); high = the generator, not the target, was slow. */

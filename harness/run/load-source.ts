@@ -62,6 +62,8 @@ export async function openLoadSource(opts: LoadSourceOptions): Promise<LoadSourc
       sendLag: () => engine.sendLag(),
       resetSendLag: () => engine.resetSendLag(),
       outstanding: (r) => router.outstanding[router.indexOf(r)] ?? 0,
+      // Why a request got no answer (a dead server refuses, a busy one is late): the replica watch's evidence.
+      onUnanswered: (listener) => engine.onUnanswered(listener),
     },
     metricsPort: (port) => port,
     start() {

@@ -28,8 +28,12 @@ export class ClusterHolder implements ClusterPort {
   kill(replica: string) {
     return this.current.kill(replica);
   }
-  /** GET /healthz within a second: a paused or dead replica does not answer, a recovered one does. */
+  /**
+   * The driver's check of the replica's tier when it has one (static servers: their tier's `health:`), else
+   * GET /healthz within a second: a paused or dead replica does not answer, a recovered one does.
+   */
   async healthy(replica: string): Promise<boolean> {
+    if (this.current.healthy) return this.current.healthy(replica, 1000).catch(() => false);
     const r = this.current.replicas.find((x) => x.name === replica);
     if (!r) return false;
     try {
@@ -67,5 +71,7 @@ export function loadedTierPort(inner: LoadSource['load'], loadedNames: ReadonlyS
     sendLag: () => inner.sendLag?.() ?? { count: 0, p99: 0, max: 0 },
     resetSendLag: () => inner.resetSendLag?.(),
     outstanding: (r) => (loadedNames.has(r) ? (inner.outstanding?.(r) ?? 0) : 0),
+    // Generator agents and an edge cannot say why a request got no answer: the watch then judges failures alone.
+    ...(inner.onUnanswered ? { onUnanswered: inner.onUnanswered.bind(inner) } : {}),
   };
 }

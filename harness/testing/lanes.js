@@ -46,6 +46,8 @@ const expectedS = {
   'harness/cluster/local-3dc.docker.test.ts': 25,
   'harness/run/agents.docker.test.ts': 24,
   'harness/run/edge-existing.haproxy.test.ts': 22,
+  'harness/drill/static-http-only.test.ts': 30,
+  'harness/drill/static-faults.test.ts': 26,
 };
 // The measuring files: the files under harness/run/ that judge drills on their figures, the static servers'
 // redline, and the cluster files that read CPU. A new file of that kind belongs here. Drills that check how
@@ -53,6 +55,7 @@ const expectedS = {
 // edge-existing) are not measuring.
 const measuring = new Set([
   'harness/drill/static-drill.test.ts',
+  'harness/drill/static-http-only.test.ts',
   'harness/run/run.docker.test.ts',
   'harness/run/pool-faults.docker.test.ts',
   'harness/run/two-tier.docker.test.ts',
