@@ -44,6 +44,15 @@ export interface LoadPort {
   resetSendLag?(): void;
   /** Requests sent to a replica and not answered yet. */
   outstanding?(replica: string): number;
+  /**
+   * A fault of the load path itself (the load balancer being drilled is lost, or is not this run's any more):
+   * the drill ends, with the cause on the step it happened in. Null while it works.
+   */
+  fault?(): Error | null;
+  /** Asks the load path now whether it still works (a breach is checked with it before it counts). */
+  probeFault?(): Promise<Error | null>;
+  /** Resolves once every weight change asked for has taken effect or failed. */
+  settled?(): Promise<void>;
 }
 
 export interface ClusterPort {

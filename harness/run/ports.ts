@@ -67,5 +67,8 @@ export function loadedTierPort(inner: LoadSource['load'], loadedNames: ReadonlyS
     sendLag: () => inner.sendLag?.() ?? { count: 0, p99: 0, max: 0 },
     resetSendLag: () => inner.resetSendLag?.(),
     outstanding: (r) => (loadedNames.has(r) ? (inner.outstanding?.(r) ?? 0) : 0),
+    fault: () => inner.fault?.() ?? null,
+    probeFault: async () => (await inner.probeFault?.()) ?? null,
+    settled: async () => inner.settled?.(),
   };
 }
