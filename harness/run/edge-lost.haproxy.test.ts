@@ -6,10 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hostHaproxy } from '../edge/testing/backends';
 import { drillChild, existingEdge, readStepsOf, tempOut, until } from './testing/existing-edge';
 
 test('HAProxy killed mid-drain: exit 110, the step says so, nothing after it is a capacity figure', async (t) => {
-  const edge = await existingEdge(15340);
+  const edge = await existingEdge(15340, hostHaproxy);
   t.after(() => edge.stop());
   const out = tempOut('edge-lost');
   t.after(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ test('HAProxy killed mid-drain: exit 110, the step says so, nothing after it is 
 });
 
 test('HAProxy reloaded mid-drain: its claim is gone, the drill ends (110) and changes no weight after it', async (t) => {
-  const edge = await existingEdge(15340);
+  const edge = await existingEdge(15340, hostHaproxy);
   t.after(() => edge.stop());
   const out = tempOut('edge-reloaded');
   t.after(() => fs.rmSync(out, { recursive: true, force: true }));

@@ -9,10 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readClaim } from '../edge';
+import { hostHaproxy } from '../edge/testing/backends';
 import { drillChild, existingEdge, headroomRun, readStepsOf, tempOut, until } from './testing/existing-edge';
 
 test('a SIGKILLed drill blocks the edge until its claim expires; shifted weights are refused unless --force', async (t) => {
-  const edge = await existingEdge(15320);
+  const edge = await existingEdge(15320, hostHaproxy);
   t.after(() => edge.stop());
   const outs = ['killed', 'blocked', 'shifted', 'forced'].map((n) => tempOut(`edge-expiry-${n}`));
   t.after(() => {

@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readClaim } from '../edge';
+import { hostHaproxy } from '../edge/testing/backends';
 import { drillChild, existingEdge, readStepsOf, tempOut, until } from './testing/existing-edge';
 
 test('a second drill on an HAProxy another run holds is refused naming it; the first ends and restores', async (t) => {
-  const edge = await existingEdge(15300);
+  const edge = await existingEdge(15300, hostHaproxy);
   t.after(() => edge.stop());
   const outA = tempOut('edge-owner-a');
   const outB = tempOut('edge-owner-b');

@@ -6,10 +6,20 @@ import * as fs from 'node:fs';
 import http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { headroomJs, projectRoot } from '../../cluster/testing/test-kit';
-import { type EdgeSpec, haproxyConfig } from '../../edge';
-import { type HostHaproxy, hostHaproxy } from '../../edge/testing/backends';
+import { type EdgeSpec, haproxyConfig, type RuntimeAddress, type RuntimeClient } from '../../edge';
 import type { StepRecord } from '../../results';
+
+const projectRoot = path.join(__dirname, '..', '..', '..');
+const headroomJs = path.join(projectRoot, 'harness', 'cli', 'headroom.js');
+
+/** A host HAProxy as edge/testing/backends.ts starts it (passed in by the test: a helper enters edge/ by its index). */
+export interface HostHaproxy {
+  client: RuntimeClient;
+  pid: number;
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+}
+export type StartHaproxy = (cfg: string, runtime: RuntimeAddress) => Promise<HostHaproxy>;
 
 export const ownedScenario = path.join(__dirname, '..', 'fixtures', 'edge', 'owned-drain.ts');
 
@@ -52,7 +62,7 @@ export interface ExistingEdge {
 }
 
 /** Two servers answering their DC's name, and HAProxy in front at weights 1:3. */
-export async function existingEdge(base: number): Promise<ExistingEdge> {
+export async function existingEdge(base: number, hostHaproxy: StartHaproxy): Promise<ExistingEdge> {
   const servers = ['use1', 'euw1'].map((dc) =>
     http.createServer((req, res) => {
       req.resume();
