@@ -4,8 +4,9 @@
 import { ClusterError, type Logger } from '../common';
 import { type EdgeClaimLost, RuntimeUnreachable } from '../edge';
 
-/** Reads that timed out in a row before the edge counts as lost (a refused connection counts at once). */
+/** Reads that timed out in a row, over at least this long, before the edge counts as lost (a refused connection counts at once). */
 export const silentReadsLost = 3;
+export const silentMsLost = 5000;
 
 export interface EdgeFaultsOptions {
   /** `HAProxy at tcp://…`, or `the edge container X (runtime API tcp://…)`. */
@@ -15,13 +16,19 @@ export interface EdgeFaultsOptions {
   /** An existing edge: what to run once it answers again (`headroom edge restore <run>`). */
   restoreHint?: string;
   logger: Logger;
+  now?: () => number;
 }
 
 export class EdgeFaults {
   private first: ClusterError | null = null;
   private silent = 0;
+  private lastAnswer: number;
+  private readonly now: () => number;
 
-  constructor(private readonly o: EdgeFaultsOptions) {}
+  constructor(private readonly o: EdgeFaultsOptions) {
+    this.now = o.now ?? Date.now;
+    this.lastAnswer = this.now();
+  }
 
   get fault(): ClusterError | null {
     return this.first;
@@ -35,6 +42,7 @@ export class EdgeFaults {
   /** The runtime API answered. */
   answered(): void {
     this.silent = 0;
+    this.lastAnswer = this.now();
   }
 
   /** A read (show stat, the claim's renewal) failed while `doing`. */
@@ -44,9 +52,13 @@ export class EdgeFaults {
       return;
     }
     this.silent++;
-    // Refused or reset: nothing listens there any more. A timeout may be a busy machine: lost after a few in a row.
-    if (err.code !== 'timeout' || this.silent >= silentReadsLost)
-      this.lose(`${doing} failed${this.silent > 1 ? ` (${this.silent} times in a row)` : ''}: ${err.message}`);
+    // Refused or reset: nothing listens there any more. A timeout may be a busy machine (the harness's own event
+    // loop late): lost only after several in a row, with no answer for some seconds.
+    const silentMs = this.now() - this.lastAnswer;
+    if (err.code !== 'timeout' || (this.silent >= silentReadsLost && silentMs >= silentMsLost))
+      this.lose(
+        `${doing} failed${this.silent > 1 ? ` (${this.silent} times in a row, no answer for ${(silentMs / 1000).toFixed(1)} s)` : ''}: ${err.message}`,
+      );
     else this.o.logger.warn(`edge: ${doing} failed: ${err.message}`);
   }
 
