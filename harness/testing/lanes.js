@@ -46,6 +46,9 @@ const expectedS = {
   'harness/cluster/local-3dc.docker.test.ts': 25,
   'harness/run/agents.docker.test.ts': 24,
   'harness/run/edge-existing.haproxy.test.ts': 22,
+  'harness/run/edge-lost.haproxy.test.ts': 26,
+  'harness/run/edge-owner.haproxy.test.ts': 25,
+  'harness/run/edge-owner-expiry.haproxy.test.ts': 20,
 };
 // The measuring files: the files under harness/run/ that judge drills on their figures, the static servers'
 // redline, and the cluster files that read CPU. A new file of that kind belongs here. Drills that check how
