@@ -137,6 +137,10 @@ test('`edge restore` is refused while another run holds the edge (unless --force
   const io = { stdout: out, stderr: out, cwd: os.tmpdir() };
   assert.equal(await edgeCommand(['restore', dir], io, { force: true }), 0);
   assert.equal((await hap.client.getWeight('be_live', 'a')).weight, before);
+  // The killed run's own claim was replaced: releasing it by its folder touches nothing.
+  assert.equal(await edgeCommand(['release', dir], io), 0);
+  assert.match(text, /the claim of .* is not held any more \(now: held, run other on host /);
+  assert.equal((await readClaim(hap.client)).owner?.runId, 'other');
   assert.equal(await edgeCommand(['release', hap.client.url], io), 0);
   assert.match(text, /edge claim on tcp:\/\/127\.0\.0\.1:15370 released: it was held, run other on host /);
   assert.equal((await readClaim(hap.client)).state, 'released');
