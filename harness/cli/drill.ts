@@ -1,4 +1,4 @@
-// `headroom drill <scenario.ts> [--out DIR] [--keep] [--baseline RUN] [--forecast CSV] [--junit FILE] [--notify URL] ...`
+// `headroom drill <scenario.ts> [--out DIR] [--keep] [--baseline RUN] [--forecast CSV] [--junit FILE] [--force] ...`
 import * as path from 'node:path';
 import { ExitCode, type EnvOptions, stderrLogger } from '../common';
 import { splitOutFlags } from '../metrics';
@@ -62,6 +62,10 @@ export const spec = {
       value: 'DURATION',
       help: `time limit of the teardown (default ${defaultTeardownMs / 1000}s); a second Ctrl-C exits when it is up`,
     },
+    force: {
+      type: 'boolean',
+      help: 'an existing edge: take it from the run that holds it, and take weights other than its configured ones as found',
+    },
     quiet: { type: 'boolean', short: 'q', help: 'only errors and warnings on stderr' },
     verbose: { type: 'boolean', short: 'v', help: 'debug lines on stderr' },
   },
@@ -109,6 +113,7 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
       agents,
       teardownTimeoutMs: teardownMs,
       shutdown: io.shutdown,
+      force: values.force,
     });
     const notifyUrl = values.notify ?? env.notifyUrl;
     if (result.summary && result.runDir && (values.junit || notifyUrl)) {

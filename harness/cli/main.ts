@@ -30,7 +30,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'serve the load engine to a drill controller over gRPC (a generator agent)',
     load: () => import('./agent'),
   },
-  edge: { summary: 'edge restore <run>: put back the HAProxy weights a run saved', load: () => import('./edge') },
+  edge: {
+    summary: 'edge restore <run>: put back the HAProxy weights a run saved; edge release: free a claim on an edge',
+    load: () => import('./edge'),
+  },
 };
 
 /** The commands' names (CI pipeline checks read them). */

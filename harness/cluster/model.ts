@@ -127,6 +127,8 @@ export type EdgeClusterSpec =
       servers: { backend: string; server: string; dc: string; serverType: string }[];
       maxShareChange?: number;
       watchdogSeconds?: number;
+      /** The run's claim on this HAProxy expires this long after its last heartbeat (default 30). */
+      claimSeconds?: number;
     };
 
 export type ReplicaState = 'running' | 'paused' | 'exited' | 'dead' | 'missing' | 'unmanaged';

@@ -95,6 +95,7 @@ export const edgeSchema = z.strictObject({
   per: z.enum(['region', 'cluster']).optional(),
   maxShareChange: z.number().gt(0).max(1).optional(),
   watchdogSeconds: z.number().positive().optional(),
+  claimSeconds: z.number().positive().optional(),
   servers: z
     .array(
       z.strictObject({

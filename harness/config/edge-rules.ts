@@ -40,6 +40,12 @@ export function checkEdgeRules(raw: Record<string, unknown>): RuleProblem[] {
           'driver: docker for an edge headroom starts; a static cluster names an existing HAProxy (runtime: tcp://host:port, servers: [...])',
         problem: 'a managed edge needs the docker driver',
       });
+    if (edge.claimSeconds !== undefined)
+      problems.push({
+        path: ['edge', 'claimSeconds'],
+        value: edge.claimSeconds,
+        expected: 'no claimSeconds for an edge headroom starts (only an existing HAProxy is claimed)',
+      });
     if (typeof edge.port === 'number' && edge.port === edge.runtime)
       problems.push({ path: ['edge', 'runtime'], value: edge.runtime, expected: 'a port other than edge.port' });
     return problems;
@@ -91,12 +97,20 @@ export function buildEdge(edge: {
   per?: 'region' | 'cluster';
   maxShareChange?: number;
   watchdogSeconds?: number;
+  claimSeconds?: number;
   servers?: { backend: string; server: string; dc: string; serverType: string }[];
 }): EdgeClusterSpec {
   const opt = {
     ...(edge.maxShareChange ? { maxShareChange: edge.maxShareChange } : {}),
     ...(edge.watchdogSeconds ? { watchdogSeconds: edge.watchdogSeconds } : {}),
   };
-  if (edge.servers) return { mode: 'existing', runtime: String(edge.runtime), servers: edge.servers, ...opt };
+  if (edge.servers)
+    return {
+      mode: 'existing',
+      runtime: String(edge.runtime),
+      servers: edge.servers,
+      ...opt,
+      ...(edge.claimSeconds ? { claimSeconds: edge.claimSeconds } : {}),
+    };
   return { mode: 'managed', port: edge.port!, runtimePort: edge.runtime as number, per: edge.per ?? 'region', ...opt };
 }

@@ -134,11 +134,13 @@ export class DrillController {
     this.pendingAnnotations.push(note);
   }
 
-  /** Throws when the run must end: a signal, Docker unreachable, a safety limit. */
+  /** Throws when the run must end: a signal, Docker unreachable, the load balancer lost, a safety limit. */
   checkAbort(): void {
     const signal = this.deps.signal;
     if (signal?.aborted) throw new Interrupted(typeof signal.reason === 'string' ? signal.reason : 'SIGINT');
     if (this.replicaWatch.fatal) throw this.replicaWatch.fatal;
+    const fault = this.deps.load.fault?.();
+    if (fault) throw fault;
     this.deps.abortCheck?.(this.deps.clock.now());
   }
 
@@ -249,12 +251,15 @@ export class DrillController {
       measureEnd = slotEnd(clock.now(), measureStart);
       sendLag = load.sendLag?.() ?? null;
       checks = breach ?? evaluateAll();
+      // The step's weights must have taken effect for its figures to be the step's: a change that failed late ends it.
+      await load.settled?.();
+      this.checkAbort();
     } catch (err) {
       aborted = err;
     }
-    // Errors because Docker went away are a cluster error, not the target's breach nor a safety stop (issue 11, finding 9).
+    // Errors because Docker or the load balancer went away are a cluster error, not the target's breach nor a safety stop.
     if (checks.some((c) => !c.ok) || aborted instanceof SafetyStop)
-      aborted = (await this.replicaWatch.clusterGone()) ?? aborted;
+      aborted = (await this.replicaWatch.clusterGone()) ?? (await load.probeFault?.()) ?? aborted;
     measureEnd ??= slotEnd(clock.now(), measureStart);
     const { cluster, metrics, runId } = this.deps;
     // Samples that arrive late (generator agents ship each second when it ends): a bounded wait until the

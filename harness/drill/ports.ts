@@ -46,6 +46,15 @@ export interface LoadPort {
   outstanding?(replica: string): number;
   /** Hears each request that ended without an answer (connection fault, timeout); returns a function that stops it. */
   onUnanswered?(listener: UnansweredListener): () => void;
+  /**
+   * A fault of the load path itself (the load balancer being drilled is lost, or is not this run's any more):
+   * the drill ends, with the cause on the step it happened in. Null while it works.
+   */
+  fault?(): Error | null;
+  /** Asks the load path now whether it still works (a breach is checked with it before it counts). */
+  probeFault?(): Promise<Error | null>;
+  /** Resolves once every weight change asked for has taken effect or failed. */
+  settled?(): Promise<void>;
 }
 
 export interface ClusterPort {

@@ -21,6 +21,25 @@ export interface WeightSnapshot {
 
 const namePattern = /^[A-Za-z0-9_.:-]+$/;
 
+/**
+ * HAProxy's runtime API did not answer: the connection was refused or reset, the socket is missing, or no
+ * answer came in time. `code` is the OS's (ECONNREFUSED, ENOENT, ECONNRESET...) or `timeout`.
+ */
+export class RuntimeUnreachable extends ClusterError {
+  constructor(
+    readonly url: string,
+    readonly why: string,
+    readonly code: string,
+  ) {
+    super(
+      `edge: HAProxy's runtime API at ${url}: ${why}`,
+      undefined,
+      undefined,
+      'is HAProxy running, with `stats socket ... level admin` at that address?',
+    );
+  }
+}
+
 export class RuntimeClient {
   readonly address: RuntimeAddress;
   private readonly timeoutMs: number;
@@ -44,20 +63,13 @@ export class RuntimeClient {
           ? net.connect({ path: this.address.path })
           : net.connect({ host: this.address.host, port: this.address.port });
       const chunks: Buffer[] = [];
-      const fail = (why: string) => {
+      const fail = (why: string, code: string) => {
         socket.destroy();
-        reject(
-          new ClusterError(
-            `edge: HAProxy's runtime API at ${this.url}: ${why}`,
-            undefined,
-            undefined,
-            'is HAProxy running, with `stats socket ... level admin` at that address?',
-          ),
-        );
+        reject(new RuntimeUnreachable(this.url, why, code));
       };
-      socket.setTimeout(this.timeoutMs, () => fail(`no answer within ${this.timeoutMs} ms`));
+      socket.setTimeout(this.timeoutMs, () => fail(`no answer within ${this.timeoutMs} ms`, 'timeout'));
       socket.on('data', (d: Buffer) => chunks.push(d));
-      socket.on('error', (err) => fail(err.message));
+      socket.on('error', (err: NodeJS.ErrnoException) => fail(err.message, err.code ?? 'error'));
       socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       socket.on('connect', () => socket.end(`${commands.join(';')}\n`));
     });

@@ -1,8 +1,11 @@
 // The weights found at start, saved in the run folder before the first change (edge-weights.json,
-// temp file + rename) so that `headroom edge restore <run>` or the watchdog can put them back after a crash.
+// temp file + rename) so that `headroom edge restore <run>` or the watchdog can put them back after a crash,
+// unless another run holds the edge now; the run's own claim is released once they are back.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../common';
+import { EdgeClaimHeld, readClaim, releaseGeneration } from './claim';
+import { readSavedClaim } from './claim-file';
 import { RuntimeClient, type ServerWeight, type WeightSnapshot } from './runtime';
 import { parseRuntimeAddress } from './runtime-address';
 
@@ -57,9 +60,20 @@ export function readWeights(runDir: string): WeightSnapshot {
   return { runtime: d.runtime, takenAt: String(d.takenAt ?? ''), servers: d.servers };
 }
 
-/** Puts the run's saved weights back at the HAProxy they were read from; returns what it reports afterwards. */
-export async function restoreFromFile(runDir: string, opts: { timeoutMs?: number } = {}): Promise<ServerWeight[]> {
+/**
+ * Puts the run's saved weights back at the HAProxy they were read from and releases the run's claim; returns what
+ * HAProxy reports afterwards. Refused (EdgeClaimHeld) while another run holds the edge, unless `force`.
+ */
+export async function restoreFromFile(
+  runDir: string,
+  opts: { timeoutMs?: number; force?: boolean } = {},
+): Promise<ServerWeight[]> {
   const snapshot = readWeights(runDir);
   const client = new RuntimeClient(parseRuntimeAddress(snapshot.runtime, weightsFile(runDir), 'runtime'), opts);
-  return client.restoreWeights(snapshot);
+  const mine = readSavedClaim(runDir);
+  const now = await readClaim(client).catch(() => null);
+  if (now?.state === 'held' && now.token !== (mine?.token ?? null) && !opts.force) throw new EdgeClaimHeld(now);
+  const reported = await client.restoreWeights(snapshot);
+  if (mine) await releaseGeneration(client, mine.gen, mine.token);
+  return reported;
 }

@@ -1,13 +1,14 @@
 // The drill's edge against an HAProxy headroom did not start (host binary): a static cluster file names
 // it, weights move there through the EdgeLoadPort, requests follow them, and close() restores the weights
-// found at start. Also: the `edge:` section's validation errors (file, field, value, expected).
+// found at start, and releases the run's claim. Also: the `edge:` section's validation errors (file, field, value,
+// expected).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseClusterFile } from '../config';
-import { type EdgeSpec, haproxyConfig } from '../edge';
+import { type EdgeSpec, haproxyConfig, readClaim } from '../edge';
 import { countingServers, hostHaproxy, sendRequests } from '../edge/testing/backends';
 import { silentLogger } from '../common';
 import { openDrillEdge } from './edge';
@@ -119,6 +120,9 @@ test('an existing HAProxy: the drill shifts its weights, requests follow, close(
     after.map((a) => a.weight),
     before.map((b) => b.weight),
   );
+  const claim = await readClaim(hap.client);
+  assert.equal(claim.state, 'released');
+  assert.equal(claim.owner?.runId, 'r');
 });
 
 test('edge: section errors name the file, the field, the value and what was expected', () => {
@@ -140,4 +144,20 @@ test('edge: section errors name the file, the field, the value and what was expe
     /edge\.servers\[0\]\.dc.*mars.*use1, euw1/s,
   );
   assert.match(bad('{ runtime: 17310 }'), /edge\.port/);
+  assert.match(
+    bad('{ runtime: 17310, port: 17300, claimSeconds: 5 }'),
+    /edge\.claimSeconds.*only an existing HAProxy/s,
+  );
+  assert.match(
+    bad(
+      '{ runtime: "tcp://127.0.0.1:1", claimSeconds: 0, servers: [{ backend: b, server: s, dc: use1, serverType: small }] }',
+    ),
+    /edge\.claimSeconds/,
+  );
+  assert.equal(
+    bad(
+      '{ runtime: "tcp://127.0.0.1:1", claimSeconds: 5, servers: [{ backend: b, server: s, dc: use1, serverType: small }] }',
+    ),
+    'accepted',
+  );
 });

@@ -1,12 +1,15 @@
-// The drill's HAProxy edge (cluster file `edge:`, issue 13): a managed edge is started after the cluster
-// is up and the generator sends to its region frontends; an existing one only has its weights moved.
-// Either way the weights found are saved in the run folder first and close() restores them (every way out).
+// The drill's HAProxy edge (cluster file `edge:`): a managed edge is started after the cluster is up and the
+// generator sends to its region frontends; an existing one is claimed for the run (one owner at a time) and
+// only has its weights moved. Either way the weights found are saved in the run folder first and close()
+// restores them (every way out); losing the edge is a fault that ends the drill (edge-faults.ts).
 import type { ClusterSpec, Replica } from '../cluster';
 import { dockerEngine, type DriverOptions } from '../cluster';
-import type { Logger } from '../common';
+import { ClusterError, type Logger } from '../common';
 import type { Weights } from '../load';
 import {
   backendOf,
+  dcShares,
+  EdgeClaimLost,
   type EdgeServerRef,
   type EdgeSession,
   edgeFromReplicas,
@@ -18,8 +21,10 @@ import {
   type RunningEdge,
   serverFigures,
   startEdgeContainer,
+  type ServerWeight,
   type StatRow,
 } from '../edge';
+import { EdgeFaults } from './edge-faults';
 import { EdgeLoadPort } from './edge-load';
 import type { LoadSource } from './load-source';
 
@@ -32,9 +37,12 @@ export interface DrillEdge {
   servedBy?: { header: string; replicas: Record<string, Replica> };
   /** The load source whose weights, markOut/markIn go to HAProxy. */
   wrap(source: LoadSource): LoadSource;
-  /** Restores the saved weights, stops the stat reader and a managed container; twice is safe. */
+  /** Restores the saved weights, releases the claim, stops the stat reader and a managed container; twice is safe. */
   close(): Promise<void>;
 }
+
+/** How long a run's claim on an existing edge outlives its last heartbeat, unless the cluster file says. */
+export const defaultClaimSeconds = 30;
 
 export interface DrillEdgeOptions {
   spec: ClusterSpec;
@@ -49,6 +57,8 @@ export interface DrillEdgeOptions {
   annotate(note: string): void;
   /** The generator's request timeout: a managed edge gives up on a replica a little before it (a 504 naming it). */
   requestTimeoutMs?: number;
+  /** An existing edge: take it from a live owner, and take weights other than the configured ones as found. */
+  force?: boolean;
 }
 
 /** Requests in flight per replica behind a managed edge; beyond, HAProxy queues them (see config.ts). */
@@ -142,6 +152,15 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
     servers = e.servers.map((s) => ({ ...s }));
     o.logger.info(`edge: existing HAProxy at ${e.runtime}, ${servers.length} servers; only its weights change`);
   }
+  let port: EdgeLoadPort | undefined;
+  let saved: ServerWeight[] = [];
+  const restoreHint = `\`headroom edge restore ${o.runDir}\` puts back the weights found at start`;
+  const faults = new EdgeFaults({
+    what: running ? `the edge container ${o.spec.name}-edge (runtime API ${client.url})` : `HAProxy at ${client.url}`,
+    lastWeights: () => lastWeights(servers, port?.lastReported?.reported, saved),
+    restoreHint: running ? undefined : restoreHint,
+    logger: o.logger,
+  });
   let session: EdgeSession;
   try {
     session = await openEdgeSession({
@@ -150,14 +169,29 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
       runDir: o.runDir,
       maxShareChange: e.maxShareChange,
       watchdogSeconds: e.watchdogSeconds,
+      logger: o.logger,
+      ...(e.mode === 'existing'
+        ? {
+            ownership: {
+              runId: o.runId,
+              ttlSeconds: e.claimSeconds ?? defaultClaimSeconds,
+              force: o.force,
+              onLost: (err) => faults.claimWasLost(err),
+              onError: (err) => faults.readFailed(err, 'renewing the claim'),
+              onOk: () => faults.answered(),
+            },
+          }
+        : {}),
     });
   } catch (err) {
     await running?.stop().catch(() => undefined);
     throw err;
   }
-  const stopStats = readStats(o, client, servers);
+  saved = session.saved;
+  if (session.claim)
+    o.logger.info(`edge: ${client.url} claimed for run ${o.runId} (claim ${session.claim.gen}, heartbeat on HAProxy)`);
+  const stopStats = readStats(o, client, servers, faults);
   let closed: Promise<void> | undefined;
-  let port: EdgeLoadPort | undefined;
   const close = () =>
     (closed ??= (async () => {
       stopStats();
@@ -165,10 +199,28 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
       try {
         const back = await session.close();
         o.logger.info(`edge: weights restored (${back.map((s) => `${s.backend}/${s.server}=${s.weight}`).join(' ')})`);
+      } catch (err) {
+        if (err instanceof EdgeClaimLost) {
+          o.logger.warn(`edge: weights not restored: ${err.message}`);
+          return;
+        }
+        throw new ClusterError(
+          `edge: restoring the weights failed: ${err instanceof Error ? err.message : String(err)}` +
+            (running ? '' : `; once HAProxy answers again, ${restoreHint}`),
+        );
       } finally {
         await running?.stop();
       }
     })());
+  const probe = async (): Promise<ClusterError | null> => {
+    try {
+      await client.command('show info');
+      faults.answered();
+    } catch (err) {
+      faults.readFailed(err as Error, 'asking HAProxy after a breach');
+    }
+    return faults.fault;
+  };
   return {
     targets,
     targetWeights,
@@ -178,6 +230,11 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
         engineWeights: targetWeights,
         logger: o.logger,
         annotate: o.annotate,
+        faults,
+        probe,
+        stillOwned: async () => {
+          await session.claim?.renew();
+        },
       });
       return {
         ...source,
@@ -189,6 +246,23 @@ export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | nu
     },
     close,
   };
+}
+
+/** `be_live use1=0.500 euw1=0.500 (be_live/use1-a=128 be_live/euw1-a=128)`: the DC shares and server weights. */
+function lastWeights(
+  servers: readonly EdgeServerRef[],
+  reported: Record<string, number> | undefined,
+  found: readonly ServerWeight[],
+): string {
+  const weights = reported ?? Object.fromEntries(found.map((s) => [`${s.backend}/${s.server}`, s.weight] as const));
+  const shares = [...new Set(servers.map((s) => s.backend))].map(
+    (b) =>
+      `${b} ${Object.entries(dcShares(servers, weights, b))
+        .map(([dc, v]) => `${dc}=${v.toFixed(3)}`)
+        .join(' ')}`,
+  );
+  const each = servers.map((s) => `${s.backend}/${s.server}=${weights[`${s.backend}/${s.server}`] ?? '?'}`);
+  return `${shares.join('; ')} (${each.join(' ')})${reported ? '' : ', those found at start'}`;
 }
 
 async function startEdgeContainerOnDefault(
@@ -207,8 +281,16 @@ async function startEdgeContainerOnDefault(
   });
 }
 
-/** Each second: per-server rate, 5xx, queue and weight from `show stat`, as gauges the controller's pool filters find. */
-function readStats(o: DrillEdgeOptions, client: RuntimeClient, servers: readonly EdgeServerRef[]): () => void {
+/**
+ * Each second: per-server rate, 5xx, queue and weight from `show stat`, as gauges the controller's pool filters
+ * find. A read that finds HAProxy gone goes to the faults (it ends the drill even when no weight changes).
+ */
+function readStats(
+  o: DrillEdgeOptions,
+  client: RuntimeClient,
+  servers: readonly EdgeServerRef[],
+  faults: EdgeFaults,
+): () => void {
   const poolOf = new Map(o.replicas.map((r) => [r.name, r.pool]));
   let before: { rows: StatRow[]; at: number } | undefined;
   let busy = false;
@@ -219,6 +301,7 @@ function readStats(o: DrillEdgeOptions, client: RuntimeClient, servers: readonly
       .showStat()
       .then(
         (rows) => {
+          faults.answered();
           const at = Date.now();
           if (before) {
             for (const [key, f] of Object.entries(serverFigures(servers, before.rows, rows, (at - before.at) / 1000))) {
@@ -236,7 +319,7 @@ function readStats(o: DrillEdgeOptions, client: RuntimeClient, servers: readonly
           }
           before = { rows, at };
         },
-        (err: Error) => o.logger.warn(`edge: show stat failed: ${err.message}`),
+        (err: Error) => faults.readFailed(err, 'reading show stat'),
       )
       .finally(() => {
         busy = false;

@@ -42,6 +42,8 @@ export interface DrillRunOptions {
   outputs?: OutSpec[];
   /** Generator agents instead of the in-process engine (`--agents N`, or addresses). */
   agents?: AgentSource;
+  /** An existing edge: take it from a live owner, and take weights other than its configured ones as found. */
+  force?: boolean;
 }
 
 export interface DrillRunResult {

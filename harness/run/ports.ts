@@ -73,5 +73,8 @@ export function loadedTierPort(inner: LoadSource['load'], loadedNames: ReadonlyS
     outstanding: (r) => (loadedNames.has(r) ? (inner.outstanding?.(r) ?? 0) : 0),
     // Generator agents and an edge cannot say why a request got no answer: the watch then judges failures alone.
     ...(inner.onUnanswered ? { onUnanswered: inner.onUnanswered.bind(inner) } : {}),
+    fault: () => inner.fault?.() ?? null,
+    probeFault: async () => (await inner.probeFault?.()) ?? null,
+    settled: async () => inner.settled?.(),
   };
 }

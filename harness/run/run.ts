@@ -31,7 +31,7 @@ import type { DrillRunOptions, DrillRunResult } from './options';
 import { ClusterHolder, loadedTierPort } from './ports';
 import { loadRunConfig } from './run-config';
 import { tearDown } from './teardown';
-import { openDrillEdge, type DrillEdge } from './edge'; // edge (issue 13)
+import { openDrillEdge, type DrillEdge } from './edge';
 
 export type { DrillRunOptions, DrillRunResult } from './options';
 
@@ -84,7 +84,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
   let source: LoadSource | null = null;
   let ctrl: DrillController | null = null;
   let failure: unknown = null;
-  let edge: DrillEdge | null = null; // edge (issue 13)
+  let edge: DrillEdge | null = null;
   try {
     if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
     const upStart = Date.now();
@@ -94,7 +94,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       `cluster ${spec.name}: ${cluster.replicas.length} replicas up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`,
     );
     if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
-    // edge (issue 13): HAProxy started or attached after the cluster; the generator then sends to its frontends.
+    // HAProxy started, or claimed and attached, after the cluster; the generator then sends to its frontends.
     edge = await openDrillEdge({
       spec,
       replicas: cluster.replicas,
@@ -105,6 +105,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
       recordGauge: (m, t, v) => metrics.recordGauge(m, t, v),
       annotate: (t) => ctrl?.annotate(t),
       requestTimeoutMs: scenario.timeoutMs,
+      force: opts.force,
     });
     source = await openLoadSource({
       replicas: edge?.targets ?? loaded.replicas.map((r) => toReplica(r)),
@@ -121,7 +122,7 @@ export async function runScenario(opts: DrillRunOptions): Promise<DrillRunResult
     });
     if (edge?.servedBy && opts.agents)
       log.warn('edge: generator agents do not read the served-by header yet: per-pool figures stay on the frontends');
-    if (edge) source = edge.wrap(source); // edge (issue 13)
+    if (edge) source = edge.wrap(source);
     source.load.setWeights(demandWeights(spec));
     source.load.setRate(0);
     source.start();

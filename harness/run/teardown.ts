@@ -48,13 +48,8 @@ export async function tearDown(
       h.offSample();
       await h.outputs.end().catch((e: unknown) => log.warn(`closing the outputs: ${String(e)}`));
       if (ctrl) await ctrl.stop();
-      // edge (issue 13): the weights found at start go back before anything is torn down.
-      if (edge)
-        await edge
-          .close()
-          .catch((e: unknown) =>
-            log.warn(`edge: restoring the weights failed: ${String(e)}; run \`headroom edge restore ${h.runDir}\``),
-          );
+      // The edge's weights found at start go back before anything is torn down (its error says what to run).
+      if (edge) await edge.close().catch((e: unknown) => log.warn(e instanceof Error ? e.message : String(e)));
       if (!opts.keep) {
         try {
           if (holder) await holder.current.down();

@@ -48,6 +48,9 @@ const expectedS = {
   'harness/run/edge-existing.haproxy.test.ts': 22,
   'harness/drill/static-http-only.test.ts': 30,
   'harness/drill/static-faults.test.ts': 26,
+  'harness/run/edge-lost.haproxy.test.ts': 26,
+  'harness/run/edge-owner.haproxy.test.ts': 25,
+  'harness/run/edge-owner-expiry.haproxy.test.ts': 20,
 };
 // The measuring files: the files under harness/run/ that judge drills on their figures, the static servers'
 // redline, and the cluster files that read CPU. A new file of that kind belongs here. Drills that check how

@@ -77,7 +77,10 @@ export async function sendRequests(url: string, n: number, parallel = 4): Promis
 
 export interface HostHaproxy {
   client: RuntimeClient;
+  /** The process running now (a reload replaces it). */
   pid: number;
+  /** A reload as operators do it: a new process from the same file takes over (`-sf <old pid>`); the old one ends. */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,31 +89,58 @@ export async function hostHaproxy(cfg: string, runtime: RuntimeAddress): Promise
   const dir = await mkdtemp(path.join(os.tmpdir(), 'headroom-edge-test-'));
   const file = path.join(dir, 'haproxy.cfg');
   await writeFile(file, cfg);
-  const child: ChildProcess = spawn(defaultHaproxyBinary, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
+  const start = (extra: string[]) => {
+    const child: ChildProcess = spawn(defaultHaproxyBinary, ['-db', '-f', file, ...extra], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return { child, exited };
+  };
+  const end = async (p: ReturnType<typeof start>) => {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGTERM');
+      const t = setTimeout(() => p.child.kill('SIGKILL'), 3000);
+      await p.exited;
       clearTimeout(t);
     }
-    await rm(dir, { recursive: true, force: true });
   };
+  let current = start([]);
   const client = new RuntimeClient(runtime, { timeoutMs: 1000 });
-  for (let i = 0; ; i++) {
-    try {
-      await client.command('show info');
-      break;
-    } catch (err) {
-      if (i > 100 || child.exitCode !== null) {
-        await stop();
-        throw new Error(`haproxy did not start: ${(err as Error).message}\n${stderr}`);
+  const answers = async (p: ReturnType<typeof start>) => {
+    for (let i = 0; ; i++) {
+      try {
+        const info = await client.command('show info');
+        if (new RegExp(`^Pid: ${p.child.pid}$`, 'm').test(info)) return;
+        throw new Error(`another process answers: ${/^Pid: .*$/m.exec(info)?.[0]}`);
+      } catch (err) {
+        if (i > 100 || p.child.exitCode !== null)
+          throw new Error(`haproxy did not start: ${(err as Error).message}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
       }
-      await new Promise((r) => setTimeout(r, 50));
     }
+  };
+  const h: HostHaproxy = {
+    client,
+    pid: current.child.pid!,
+    async reload() {
+      const old = current;
+      current = start(['-sf', String(old.child.pid)]);
+      h.pid = current.child.pid!;
+      await answers(current);
+      await old.exited;
+    },
+    async stop() {
+      await end(current);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await answers(current);
+  } catch (err) {
+    await h.stop();
+    throw err;
   }
-  return { client, pid: child.pid!, stop };
+  return h;
 }
