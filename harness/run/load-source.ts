@@ -1,7 +1,7 @@
-// Where a drill's load comes from: the in-process engine (default), or generator agents steered live over
-// gRPC (`--agents N` local processes, or addresses of agents started elsewhere). Both give the controller
-// the same LoadPort; with agents, live windows end at the last second every agent has reported, and a
-// step's window waits (bounded, recorded) until its seconds are in.
+// Where the load of a drill or of `headroom load` comes from: the in-process engine (default), or generator
+// agents steered live over gRPC (`--agents N` local processes, or addresses of agents started elsewhere).
+// Both give the controller the same LoadPort; with agents, live windows end at the last second every agent
+// has reported, and a step's window waits (bounded, recorded) until its seconds are in.
 import type { Replica } from '../cluster';
 import { Fleet, type AgentSource, type FleetEvent } from '../agent';
 import type { Logger } from '../common';
@@ -29,6 +29,12 @@ export interface LoadSourceOptions {
 
 export interface LoadSource {
   readonly load: LoadPort & { setRate(rps: number): void; setWeights: LoadPort['setWeights'] };
+  /** Closed model (virtual users): the in-process engine only; agents run arrival rates. */
+  readonly setVus?: (n: number) => void;
+  /** Records into `metrics` from now on (after a warm-up whose figures are left out); agents' late seconds first. */
+  switchMetrics(metrics: Metrics): Promise<void>;
+  /** Epoch ms before which every request is in the store (now in-process; agents ship each second after it ends). */
+  reportedUntil(): number;
   /** Wraps the controller's metrics port: with agents, windows end at what every agent has reported. */
   metricsPort(port: MetricsPort): MetricsPort;
   start(): void;
@@ -63,6 +69,9 @@ export async function openLoadSource(opts: LoadSourceOptions): Promise<LoadSourc
       resetSendLag: () => engine.resetSendLag(),
       outstanding: (r) => router.outstanding[router.indexOf(r)] ?? 0,
     },
+    setVus: (n) => engine.setVus(n),
+    switchMetrics: async (m) => engine.setMetrics(m),
+    reportedUntil: () => opts.metrics.now(),
     metricsPort: (port) => port,
     start() {
       engine.start();
@@ -106,6 +115,12 @@ async function fleetSource(opts: LoadSourceOptions, agents: AgentSource): Promis
   const waitMs = (opts.silenceMs ?? 2000) + 1500;
   return {
     load: fleet,
+    switchMetrics: async (m) => {
+      // The seconds sent so far are the old store's: wait (bounded) until every agent has shipped them.
+      await fleet.awaitReported(opts.metrics.now(), waitMs);
+      fleet.setMetrics(m);
+    },
+    reportedUntil: () => fleet.reportedUntil(),
     metricsPort: (port) => ({
       window: (w) => {
         const until = reported(w.untilMs ?? opts.metrics.now());
