@@ -1,7 +1,7 @@
 // The CLI a user installs: `npm pack` of this checkout installed into an empty folder (harness/testing/
 // installed-cli.ts), every command run as node_modules/.bin/headroom from a folder outside the checkout:
 // the help of each command, up/status/down of a one-replica reference cluster, a drill from 2 local agents,
-// a standalone agent, load, export k6, report, plan, compare and history; on a host HAProxy, the watchdog of a
+// a standalone agent, load from 2 agents, export k6, report, plan, compare and history; on a host HAProxy, the watchdog of a
 // SIGKILLed drill and edge restore.
 // Ports 14500-14549; cluster pk-installed.
 import { after, before, test } from 'node:test';
@@ -185,7 +185,7 @@ test('agent: listens, prints its address, ends on SIGTERM', async () => {
   }
 });
 
-test('load: an open-model run against a local server, k6 summary JSON', async () => {
+test('load: from 2 agents, ramped, k6 JSON points and summary equal to what the server answered', async () => {
   let served = 0;
   const server = http.createServer((_req, res) => {
     served++;
@@ -193,10 +193,33 @@ test('load: an open-model run against a local server, k6 summary JSON', async ()
   });
   await new Promise<void>((resolve) => server.listen(14531, '127.0.0.1', resolve));
   try {
-    const r = await headroom(['load', 'http://127.0.0.1:14531/', '--rate', '40', '--duration', '1s', '--json']);
+    const r = await headroom([
+      'load',
+      'http://127.0.0.1:14531/',
+      '--agents',
+      '2',
+      '--rate',
+      '20',
+      '--stage',
+      '1s:40',
+      '--stage',
+      '1s:40',
+      '--json',
+      '--out',
+      'json=load.ndjson',
+    ]);
     assert.equal(r.code, 0, show(r));
+    assert.match(r.stderr, /load from 2 generator agents/);
     const count = JSON.parse(r.stdout).metrics.http_reqs.values.count;
-    assert.ok(count > 0 && count === served, `summary ${count}, served ${served}`);
+    const points = readFileSync(path.join(work, 'load.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const inPoints = points.filter((p) => p.type === 'Point' && p.metric === 'http_reqs').length;
+    assert.ok(
+      count > 0 && count === served && inPoints === served,
+      `summary ${count}, points ${inPoints}, served ${served}`,
+    );
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
