@@ -114,7 +114,7 @@ test('--out prometheus=ADDR: /metrics answers while the load runs, with the offe
   }
 });
 
-test('--agents 2: two agent processes send the load; the merged count is what the server counted', async (t) => {
+test('--agents 2: two agent processes send the load, ramped; the merged count is what the server counted', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pk-load-agents-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const server = await httpServer(14603, (_req, res) => res.end('ok'));
@@ -125,9 +125,11 @@ test('--agents 2: two agent processes send the load; the merged count is what th
       'load',
       'http://127.0.0.1:14603/',
       '--rate',
-      '40',
-      '--duration',
-      '2s',
+      '20',
+      '--stage',
+      '1s:60',
+      '--stage',
+      '1s:60',
       '--agents',
       '2',
       '--json',
@@ -142,7 +144,8 @@ test('--agents 2: two agent processes send the load; the merged count is what th
   const merged = JSON.parse(c.out()).metrics.http_reqs.values.count;
   assert.equal(merged, server.arrivals.length, 'merged from the agents = answered by the server');
   assert.equal(countOf(readPoints(path.join(dir, 'points.ndjson'))), merged);
-  assert.ok(merged >= 79, `${merged} requests for 40/s over 2 s`);
+  // 40 planned over the ramp, 60 over the hold: loose, the count is checked exactly above.
+  assert.ok(merged >= 50, `${merged} requests`);
 });
 
 test('--stage: the arrival rate follows the stages (20/s held, then a ramp to 100/s held)', async () => {

@@ -82,7 +82,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       logger: stderrLogger({ stream: io.stderr }),
     });
     const s = source;
-    const driven = { setRate: (r: number) => s.load.setRate(r), setVus: s.setVus, start: () => s.start() };
+    const driven = {
+      setRate: (r: number, ramping?: boolean) => s.load.setRate(r, ramping),
+      setVus: s.setVus,
+      start: () => s.start(),
+    };
     const every = tty ? 1000 : plan.durationMs > 120_000 ? 10_000 : 5_000;
     const line = (elapsedMs: number) => {
       // With agents the last second may not be in yet: the window ends where every agent has reported.

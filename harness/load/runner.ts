@@ -4,7 +4,8 @@ import { type ExecutionPlan, valueAt } from './executors';
 
 /** What a plan drives: the in-process LoadEngine, or a fleet of agents (open model only: no setVus). */
 export interface PlanTarget {
-  setRate(rps: number): void;
+  /** `ramping`: the plan changes the rate again within 100 ms (a ramping executor's ramp). */
+  setRate(rps: number, ramping?: boolean): void;
   setVus?(n: number): void;
   start(): void;
 }
@@ -26,12 +27,14 @@ export async function runPlan(
 ): Promise<{ interrupted: boolean; elapsedMs: number }> {
   if (plan.model === 'vus' && !engine.setVus) throw new RangeError('this load source runs arrival rates only');
   const started = performance.now();
-  const set = (v: number) => {
-    if (plan.model === 'rate') engine.setRate(v);
+  const set = (v: number, ramping = false) => {
+    if (plan.model === 'rate') engine.setRate(v, ramping);
     else engine.setVus!(v);
     opts.onApply?.(v);
   };
-  const apply = (t: number) => set(valueAt(plan, t));
+  const rampingAt = (t: number) =>
+    plan.segments.some((s) => t >= s.startMs && t < s.startMs + s.durationMs && s.from !== s.to);
+  const apply = (t: number) => set(valueAt(plan, t), rampingAt(t));
   const constant = plan.segments.every((s) => s.from === s.to) && new Set(plan.segments.map((s) => s.from)).size === 1;
   apply(0);
   engine.start();

@@ -28,7 +28,8 @@ export interface LoadSourceOptions {
 }
 
 export interface LoadSource {
-  readonly load: LoadPort & { setRate(rps: number): void; setWeights: LoadPort['setWeights'] };
+  /** setRate's `ramping`: the rate changes again shortly (agents keep their own phase meanwhile). */
+  readonly load: LoadPort & { setRate(rps: number, ramping?: boolean): void; setWeights: LoadPort['setWeights'] };
   /** Closed model (virtual users): the in-process engine only; agents run arrival rates. */
   readonly setVus?: (n: number) => void;
   /** Records into `metrics` from now on (after a warm-up whose figures are left out); agents' late seconds first. */
