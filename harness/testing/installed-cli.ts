@@ -1,6 +1,10 @@
 // The CLI as a user gets it: this checkout built (make build), packed (`npm pack`) and installed from the
 // tarball into an empty folder, run as node_modules/.bin/headroom. One install per packed tarball, cached by
 // its hash and shared by every test file (a lock makes a second caller wait, then reuse the first's install).
+// In a test file (a cold install takes 20-60 s: give the hook a long timeout):
+//   let cli: InstalledCli;
+//   before(async () => { cli = await installedCli(); }, { timeout: 15 * 60_000 });
+//   const r = await cli.run(['drill', 'my.ts', '--agents', '2'], { cwd: work, env: { HEADROOM_LIVE: '0' } });
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
