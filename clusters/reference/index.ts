@@ -23,39 +23,37 @@ export interface ReferenceDeps {
   packages: string[];
 }
 
-export function referenceDeps(): ReferenceDeps {
-  return JSON.parse(readFileSync(path.join(referenceDir, 'deps.json'), 'utf8')) as ReferenceDeps;
+export function referenceDeps(dir = referenceDir): ReferenceDeps {
+  return JSON.parse(readFileSync(path.join(dir, 'deps.json'), 'utf8')) as ReferenceDeps;
 }
 
 /**
- * The package folders (relative to `root`, e.g. `node_modules/@grpc/grpc-js` or a nested
- * `node_modules/a/node_modules/b`) that `packages` need at run time: `dependencies` and
- * `optionalDependencies` followed the way Node resolves them. Sorted, without duplicates.
+ * The package folders (absolute) that `packages` need at run time, resolved from `fromDir` the way Node's
+ * require() does: `dependencies` and `optionalDependencies` followed, each looked up in the node_modules of
+ * the requiring folder and of every folder above it. From a checkout they sit in its node_modules; from an
+ * installed package, mostly in the node_modules that holds headroom itself. Sorted, without duplicates.
  */
-export function dependencyClosure(root: string, packages: string[]): string[] {
+export function dependencyClosure(fromDir: string, packages: string[]): string[] {
   const found = new Set<string>();
-  const resolveFrom = (fromDir: string, name: string): string => {
-    // Walk up from the requiring package's folder as require() does, staying inside root.
-    let dir = fromDir;
-    for (;;) {
-      const candidate = path.join(dir, 'node_modules', name);
-      if (existsSync(path.join(candidate, 'package.json'))) return candidate;
-      if (path.resolve(dir) === path.resolve(root)) break;
-      const parent = path.dirname(dir);
-      dir = path.basename(parent) === 'node_modules' ? path.dirname(parent) : parent;
-      if (path.relative(root, dir).startsWith('..')) break;
+  const resolveFrom = (dir: string, name: string): string => {
+    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+      // A package's own folder never holds it: node_modules/node_modules is not searched.
+      if (path.basename(d) !== 'node_modules') {
+        const candidate = path.join(d, 'node_modules', name);
+        if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+      }
+      if (path.dirname(d) === d) break;
     }
     throw new ClusterError(
-      `reference image: npm package '${name}' needed by ${path.relative(root, fromDir) || 'the reference service'} is not installed under ${root}`,
+      `reference image: npm package '${name}' needed by ${dir === fromDir ? 'the reference service' : dir} is not installed in ${fromDir} or any folder above it`,
       undefined,
       undefined,
-      'run npm ci',
+      'run npm ci (in a checkout) or reinstall headroom',
     );
   };
   const visit = (dir: string) => {
-    const rel = path.relative(root, dir);
-    if (found.has(rel)) return;
-    found.add(rel);
+    if (found.has(dir)) return;
+    found.add(dir);
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
       dependencies?: Record<string, string>;
       optionalDependencies?: Record<string, string>;
@@ -69,8 +67,50 @@ export function dependencyClosure(root: string, packages: string[]): string[] {
       }
     }
   };
-  for (const name of packages) visit(resolveFrom(root, name));
+  for (const name of packages) visit(resolveFrom(fromDir, name));
   return [...found].sort();
+}
+
+/** The reference service as the image holds it: every path relative to the image's /app. */
+export interface ReferenceLayout {
+  /** The service's entry (server.js). */
+  entry: string;
+  /** deps.json's files: where each goes and where it is read from. */
+  files: { rel: string; source: string }[];
+  /** The npm closure's package folders: where each goes and where it is read from. */
+  packages: { rel: string; dir: string }[];
+}
+
+/**
+ * Where the service's files and its npm closure go in the image: at the same places relative to each other
+ * as on this machine, below the highest folder whose node_modules supplied a package, so that require()
+ * in the image finds what it finds here (a checkout: clusters/reference/ beside node_modules/; an installed
+ * package: node_modules/headroom/clusters/reference/ beside the node_modules that holds its dependencies).
+ */
+export function referenceLayout(dir = referenceDir): ReferenceLayout {
+  const deps = referenceDeps(dir);
+  const dirs = dependencyClosure(dir, deps.packages);
+  const base = outsideNodeModules(commonAncestor([dir, ...dirs]));
+  const rel = (p: string) => path.relative(base, p).split(path.sep).join('/');
+  return {
+    entry: rel(path.join(dir, deps.entry)),
+    files: deps.files.map((f) => ({ rel: rel(path.join(dir, f)), source: path.join(dir, f) })),
+    packages: dirs.map((dir) => ({ rel: rel(dir), dir })),
+  };
+}
+
+function commonAncestor(paths: string[]): string {
+  const split = paths.map((p) => path.resolve(p).split(path.sep));
+  const common: string[] = [];
+  for (let i = 0; split.every((s) => i < s.length && s[i] === split[0][i]); i++) common.push(split[0][i]);
+  return common.join(path.sep) || path.sep;
+}
+
+/** The folder above the first node_modules of a path (itself when it has none). */
+function outsideNodeModules(p: string): string {
+  const parts = p.split(path.sep);
+  const i = parts.indexOf('node_modules');
+  return i < 0 ? p : parts.slice(0, i).join(path.sep) || path.sep;
 }
 
 export interface ReferenceOptions {

@@ -21,6 +21,7 @@ export class Fleet {
   private metrics: Metrics;
   private readonly log: Logger;
   private rate = 0;
+  private ramping = false;
   private lag: Sparse | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
@@ -190,8 +191,10 @@ export class Fleet {
       split,
     );
     // Equal shares: each live agent takes its slot of the common grid, so the merged arrivals are evenly spaced.
+    // Not while the rate ramps: re-aligning to a new grid at each change (every 100 ms) cost each agent up to an
+    // interval per change (a ramp from 2 agents sent 7-10% short); each keeps its own phase until the rate holds.
     const live = this.links.filter((l) => l.alive);
-    const of = split === 'equal' ? live.length : 0;
+    const of = split === 'equal' && !this.ramping ? live.length : 0;
     for (const l of this.links) {
       const r = shares.get(l.address) ?? 0;
       l.rate = r;
@@ -210,9 +213,11 @@ export class Fleet {
     this.metrics.begin();
   }
 
-  setRate(rps: number): void {
+  /** `ramping`: the rate changes again within the next 100 ms (a ramp of `headroom load --stage`). */
+  setRate(rps: number, ramping = false): void {
     if (!Number.isFinite(rps) || rps < 0) throw new RangeError(`rate must be a finite number >= 0, got ${rps}`);
     this.rate = rps;
+    this.ramping = ramping;
     this.applyRates();
   }
 

@@ -4,10 +4,12 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Replica } from '../cluster';
+import { sourceDir } from '../common';
 import type { Weights } from '../load';
 import { type Sparse, type Tags, isTagName } from '../metrics';
 
-export const agentProto = path.join(__dirname, 'agent.proto');
+// Beside the sources, also when this runs compiled from dist/ (tsc copies no .proto).
+export const agentProto = path.join(sourceDir(__dirname), 'agent.proto');
 
 let ctor: grpc.ServiceClientConstructor | null = null;
 

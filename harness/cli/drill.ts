@@ -6,7 +6,7 @@ import { writeCiOutputs } from '../report';
 import { readRun, readSummary, type Summary } from '../results';
 import { runScenario } from '../run';
 import { driverOptions } from './cluster-command';
-import { collector, duration, helpText, parseFlags, positiveNumber } from './flags';
+import { agentsFlag, collector, duration, helpText, parseFlags } from './flags';
 import type { CliIo } from './io';
 import { defaultTeardownMs } from './shutdown';
 
@@ -80,7 +80,7 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
   const { values, positionals } = parsed;
   const c = collector();
   const out = c.check(() => splitOutFlags(values.out ?? [])) ?? { outputs: [] };
-  const agents = values.agents === undefined ? undefined : c.check(() => agentSource(values.agents as string));
+  const agents = values.agents === undefined ? undefined : c.check(() => agentsFlag(values.agents as string));
   const maxDurationMs =
     values['max-duration'] === undefined
       ? undefined
@@ -148,19 +148,6 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
   } finally {
     budget?.clear();
   }
-}
-
-/** `--agents 2` (local processes) or `--agents 10.0.0.5:7000,10.0.0.6:7000` (agents started elsewhere). */
-function agentSource(text: string): { local: number } | { addresses: string[] } {
-  if (/^\s*\d+\s*$/.test(text)) return { local: positiveNumber('--agents', text, true) };
-  const addresses = text
-    .split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
-  if (!addresses.length || addresses.some((a) => !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(a))) {
-    positiveNumber('--agents', text, true); // throws the flag's error
-  }
-  return { addresses };
 }
 
 /** The drill's wall-clock budget: on expiry it stops as an interrupt does (exit 105, partial report kept). */

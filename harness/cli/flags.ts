@@ -148,6 +148,18 @@ export function share(flag: string, text: string, opts: { min?: number; max?: nu
   return value;
 }
 
+/** `--agents 2` (local agent processes) or `--agents 10.0.0.5:7000,10.0.0.6:7000` (agents started elsewhere). */
+export function agentsFlag(text: string): { local: number } | { addresses: string[] } {
+  if (/^\s*\d+\s*$/.test(text)) return { local: positiveNumber('--agents', text, true) };
+  const addresses = text
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (!addresses.length || addresses.some((a) => !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(a)))
+    throw bad('--agents', text, 'a number of local agents (e.g. 2) or HOST:PORT,... of agents started elsewhere');
+  return { addresses };
+}
+
 /** Runs each check, collecting ConfigErrors so that one run reports every bad value. */
 export function collector(): { check<T>(f: () => T): T | undefined; problems: ConfigError[]; throwIfAny(): void } {
   const problems: ConfigError[] = [];

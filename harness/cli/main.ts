@@ -7,7 +7,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   up: { summary: "start a cluster file's replicas and wait until they are healthy", load: () => import('./up') },
   down: { summary: "remove a cluster's replicas", load: () => import('./down') },
   status: { summary: "show a cluster's replicas [--json]", load: () => import('./status') },
-  load: { summary: 'ad-hoc load against one URL (--rate N | --vus N) --duration D', load: () => import('./load') },
+  load: {
+    summary: 'ad-hoc load against one URL: --rate N or --vus N for --duration D, or ramped (--stage D:N)',
+    load: () => import('./load'),
+  },
   drill: {
     summary: 'run a scenario script: redlines, drains, DC loss; writes reports/<run-id>/',
     load: () => import('./drill'),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { ClusterError } from '../common';
+import { ClusterError, sourceDir } from '../common';
 import type { DockerConnectOptions } from './driver';
 import type { ContainerCreate, ContainerDetails, ContainerEngine, ContainerState, ContainerStats } from './engine';
 
@@ -72,7 +72,7 @@ function dockerError(what: string, err: unknown, source: string | undefined, rep
     ? undefined
     : source
       ? `is the Docker daemon at ${source} running? Unset ${source.split('=')[0]} to use the default unix:///var/run/docker.sock`
-      : 'is the Docker daemon running? `bash harness/cluster/ensure-docker.sh` starts one';
+      : `is the Docker daemon running? \`bash ${path.join(sourceDir(__dirname), 'ensure-docker.sh')}\` starts one`;
   return new ClusterError(`docker: ${what}: ${reason.trim()}${via}`, replica, undefined, hint);
 }
 

@@ -30,12 +30,14 @@ test('the recipe: node, its libraries, the service files and its npm closure; th
   const node = r.files.find((f) => f.target === '/usr/local/bin/node')!;
   assert.equal(node.size, statSync(process.execPath).size);
   for (const lib of linkedLibraries(process.execPath)) assert.ok(targets.includes(lib), lib);
-  for (const f of ['server.js', 'worker.js', 'feed.proto', 'health.proto']) assert.ok(targets.includes(`/app/${f}`), f);
+  // From a checkout the service keeps its place beside node_modules/, as require() needs it.
+  for (const f of ['server.js', 'worker.js', 'feed.proto', 'health.proto'])
+    assert.ok(targets.includes(`/app/clusters/reference/${f}`), f);
   for (const p of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'])
     assert.ok(targets.includes(`/app/node_modules/${p}/package.json`), p);
   assert.ok(!targets.some((t) => t.includes('/node_modules/dockerode/')), 'only the closure of deps.json');
   assert.match(r.dockerfile, /^FROM scratch\nCOPY rootfs\/ \/\n/);
-  assert.match(r.dockerfile, /ENTRYPOINT \["\/usr\/local\/bin\/node", "\/app\/server\.js"\]/);
+  assert.match(r.dockerfile, /ENTRYPOINT \["\/usr\/local\/bin\/node", "\/app\/clusters\/reference\/server\.js"\]/);
   // node:20-slim brings its own node: the recipe holds only the app.
   const slim = referenceRecipe('node:20-slim');
   assert.ok(!slim.files.some((f) => !f.target.startsWith('/app/')));
@@ -62,6 +64,9 @@ test('the build context is a tar of the Dockerfile and rootfs/ with every file b
   await done;
   assert.equal(entries.get('Dockerfile')!.toString(), r.dockerfile);
   assert.ok(entries.has('rootfs/app/'), 'directories have entries');
-  assert.deepEqual(entries.get('rootfs/app/server.js'), readFileSync(path.join(refDir, 'server.js')));
+  assert.deepEqual(
+    entries.get('rootfs/app/clusters/reference/server.js'),
+    readFileSync(path.join(refDir, 'server.js')),
+  );
   for (const f of r.files) assert.equal(entries.get(`rootfs${f.target}`)?.length, f.size, f.target);
 });

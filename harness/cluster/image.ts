@@ -1,17 +1,18 @@
 // The reference image, built offline: FROM scratch + the host's node binary + the shared libraries
-// it links (ldd) + clusters/reference/ + the npm dependency closure of its deps.json. Tagged
-// headroom-reference:<hash12> over every input, so an unchanged recipe is never built twice.
+// it links (ldd) + clusters/reference/ + the npm dependency closure of its deps.json, laid out under /app
+// as on this machine (referenceLayout). Tagged headroom-reference:<hash12> over every input, so an
+// unchanged recipe is never built twice.
 // With a registry, `baseImage: 'node:20-slim'` takes node from that image instead.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pack as tarPack, type Pack } from 'tar-stream';
-import { dependencyClosure, referenceDeps, referenceDir } from '../../clusters/reference';
-import { ClusterError, projectRoot } from '../common';
+import { referenceLayout } from '../../clusters/reference';
+import { ClusterError } from '../common';
 
 /** Bump when the recipe below changes in a way the inputs do not show. */
-const recipeVersion = 1;
+const recipeVersion = 2;
 export const imageRepository = 'headroom-reference';
 
 export interface ImageFile {
@@ -76,7 +77,7 @@ function walk(dir: string, skip: (rel: string) => boolean, rel = ''): string[] {
 
 /** Everything the image holds and its tag; reads only metadata and the small service files. */
 export function referenceRecipe(baseImage = 'scratch'): ImageRecipe {
-  const deps = referenceDeps();
+  const layout = referenceLayout();
   const files: ImageFile[] = [];
   const hash = createHash('sha256').update(`recipe ${recipeVersion}\nbase ${baseImage}\n`);
   const scratch = baseImage === 'scratch';
@@ -93,21 +94,20 @@ export function referenceRecipe(baseImage = 'scratch'): ImageRecipe {
   } else {
     nodePath = 'node';
   }
-  for (const rel of deps.files) {
-    const f = fileOf(`/app/${rel}`, path.join(referenceDir, rel));
+  for (const { rel, source } of layout.files) {
+    const f = fileOf(`/app/${rel}`, source);
     files.push(f);
     hash.update(`file ${rel} `).update(readFileSync(f.source)).update('\n');
   }
-  for (const pkgDir of dependencyClosure(projectRoot, deps.packages)) {
-    const abs = path.join(projectRoot, pkgDir);
-    const pkg = JSON.parse(readFileSync(path.join(abs, 'package.json'), 'utf8')) as { name: string; version: string };
+  for (const { rel: pkgDir, dir } of layout.packages) {
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
     hash.update(`package ${pkgDir} ${pkg.name}@${pkg.version}\n`);
     // Nested node_modules are their own closure entries (when needed at all).
-    for (const rel of walk(abs, (r) => r === 'node_modules' || r.endsWith('/node_modules'))) {
-      files.push(fileOf(`/app/${pkgDir}/${rel}`, path.join(abs, rel)));
+    for (const rel of walk(dir, (r) => r === 'node_modules' || r.endsWith('/node_modules'))) {
+      files.push(fileOf(`/app/${pkgDir}/${rel}`, path.join(dir, rel)));
     }
   }
-  const entry = JSON.stringify(`/app/${deps.entry}`);
+  const entry = JSON.stringify(`/app/${layout.entry}`);
   const dockerfile = [
     `FROM ${baseImage}`,
     'COPY rootfs/ /',

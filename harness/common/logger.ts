@@ -6,8 +6,11 @@ export interface Logger {
   debug(msg: string): void;
 }
 
-export function stderrLogger(opts: { quiet?: boolean; verbose?: boolean } = {}): Logger {
-  const write = (level: string, msg: string) => process.stderr.write(`${level}${msg}\n`);
+export function stderrLogger(
+  opts: { quiet?: boolean; verbose?: boolean; stream?: NodeJS.WritableStream } = {},
+): Logger {
+  const stream = opts.stream ?? process.stderr;
+  const write = (level: string, msg: string) => stream.write(`${level}${msg}\n`);
   return {
     info: (msg) => {
       if (!opts.quiet) write('', msg);

@@ -1,5 +1,6 @@
-// Where the project's files are, for code that runs from the sources (ts-node) or compiled (dist/):
-// non-TypeScript assets (page files, reference service, protos) are read from the sources either way.
+// Where the project's files are, for code that runs from the sources (ts-node) or compiled (dist/), in a
+// checkout or an installed package: non-TypeScript assets (page files, reference service, protos, scripts)
+// are read beside the sources either way (package.json `files` ships them next to dist/).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 

@@ -4,9 +4,11 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ClusterError, ConfigError } from '../common';
+import { ClusterError, ConfigError, sourceDir } from '../common';
 
 export const defaultHaproxyBinary = '/usr/sbin/haproxy';
+/** What to do when HAProxy is missing: the script ships beside the sources, in a checkout and in the package. */
+export const installHaproxyHint = `run \`bash ${path.join(sourceDir(__dirname), 'ensure-haproxy.sh')}\` (installs Debian's haproxy)`;
 
 /** Resolves when HAProxy accepts `text`; `origin` is the file the edge comes from, for the error. */
 export async function checkConfig(text: string, opts: { origin: string; binary?: string }): Promise<void> {
@@ -29,7 +31,7 @@ export async function checkConfig(text: string, opts: { origin: string; binary?:
         `edge: HAProxy is not installed (${binary} not found)`,
         undefined,
         undefined,
-        "run `bash harness/edge/ensure-haproxy.sh` (installs Debian's haproxy)",
+        installHaproxyHint,
       );
     }
     if (result.code === 0) return;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { linkedLibraries } from '../cluster';
 import { defaultHaproxyBinary } from './check';
 import { edgeConfigRecipe, haproxyRecipe } from './image';
@@ -29,5 +30,17 @@ test('a config image sits on the HAProxy image; another config, another tag', ()
   assert.deepEqual(
     a.files.map((f) => [f.target, f.mode]),
     [['/etc/haproxy/haproxy.cfg', 0o644]],
+  );
+});
+
+test('no HAProxy: a ClusterError whose hint names the install script by a path that exists', () => {
+  assert.throws(
+    () => haproxyRecipe('/nonexistent/haproxy'),
+    (err: Error & { hint?: string }) => {
+      assert.match(err.message, /HAProxy is not installed \(\/nonexistent\/haproxy not found\)/);
+      const script = /`bash (\S+)`/.exec(err.hint ?? '')?.[1];
+      assert.ok(script && path.isAbsolute(script) && existsSync(script), err.hint);
+      return true;
+    },
   );
 });

@@ -6,7 +6,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { linkedLibraries, type ImageFile, type ImageRecipe } from '../cluster';
 import { ClusterError } from '../common';
-import { defaultHaproxyBinary } from './check';
+import { defaultHaproxyBinary, installHaproxyHint } from './check';
 
 /** Bump when the recipes below change in a way the inputs do not show. */
 const recipeVersion = 1;
@@ -30,7 +30,7 @@ export function haproxyRecipe(binary = defaultHaproxyBinary): ImageRecipe {
       `edge image: HAProxy is not installed (${binary} not found)`,
       undefined,
       undefined,
-      "run `bash harness/edge/ensure-haproxy.sh` (installs Debian's haproxy)",
+      installHaproxyHint,
     );
   }
   const files = [exe];

@@ -4,13 +4,19 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../common';
 
 export const heartbeatFileName = 'edge-heartbeat';
 export const watchdogPidFile = 'edge-watchdog.pid';
 /** Written by the watchdog when it restored the weights. */
 export const watchdogReportFile = 'edge-watchdog.json';
 
-const projectRoot = path.join(__dirname, '..', '..');
+// Compiled (dist/, make build), the watchdog is watchdog-main.js beside this file; from the TypeScript
+// sources, ts-node runs watchdog-main.ts.
+const compiled = __filename.endsWith('.js');
+const entry = compiled
+  ? [path.join(__dirname, 'watchdog-main.js')]
+  : ['-r', require.resolve('ts-node/register/transpile-only'), path.join(__dirname, 'watchdog-main.ts')];
 
 export interface Heartbeat {
   stop(): void;
@@ -44,23 +50,12 @@ const alive = (pid: number) => {
 export function startWatchdog(runDir: string, opts: { timeoutSeconds: number; heartbeatFile?: string }): Watchdog {
   const heartbeat = opts.heartbeatFile ?? path.join(runDir, heartbeatFileName);
   const log = openSync(path.join(runDir, 'edge-watchdog.log'), 'a');
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      require.resolve('ts-node/register/transpile-only'),
-      path.join(__dirname, 'watchdog-main.ts'),
-      runDir,
-      heartbeat,
-      String(opts.timeoutSeconds),
-    ],
-    {
-      cwd: projectRoot,
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { ...process.env, TS_NODE_PROJECT: path.join(projectRoot, 'tsconfig.json') },
-    },
-  );
+  const child = spawn(process.execPath, [...entry, runDir, heartbeat, String(opts.timeoutSeconds)], {
+    cwd: projectRoot,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: compiled ? process.env : { ...process.env, TS_NODE_PROJECT: path.join(projectRoot, 'tsconfig.json') },
+  });
   closeSync(log);
   child.unref();
   const pid = child.pid!;

@@ -9,7 +9,7 @@ export { zipfSampler, prng } from './params';
 export { planExecutor, valueAt, executorNames } from './executors';
 export type { ExecutorSpec, ExecutionPlan, Segment, Stage } from './executors';
 export { runPlan } from './runner';
-export type { RunOptions } from './runner';
+export type { PlanTarget, RunOptions } from './runner';
 export { checkTargets } from './targets';
 export {
   isConnectionFault,

@@ -1,27 +1,40 @@
-// Runs an execution plan on a LoadEngine: sets the rate (or VUs) from the plan every 100 ms
-// (once for constant executors) until the plan ends or the signal aborts.
-import type { LoadEngine } from './engine';
+// Runs an execution plan on a load engine, or on generator agents behind the same face: sets the rate
+// (or VUs) from the plan every 100 ms (once for constant executors) until the plan ends or the signal aborts.
 import { type ExecutionPlan, valueAt } from './executors';
+
+/** What a plan drives: the in-process LoadEngine, or a fleet of agents (open model only: no setVus). */
+export interface PlanTarget {
+  /** `ramping`: the plan changes the rate again within 100 ms (a ramping executor's ramp). */
+  setRate(rps: number, ramping?: boolean): void;
+  setVus?(n: number): void;
+  start(): void;
+}
 
 export interface RunOptions {
   signal?: AbortSignal;
   /** Called about every `progressMs` with the elapsed ms. */
   onProgress?: (elapsedMs: number) => void;
   progressMs?: number;
+  /** Called with each rate (or VU count) the plan applies, 0 at its end. */
+  onApply?: (value: number) => void;
 }
 
 /** Drives the engine through the plan; resolves when it ends (the engine is left running: the caller stops it). */
 export async function runPlan(
-  engine: LoadEngine,
+  engine: PlanTarget,
   plan: ExecutionPlan,
   opts: RunOptions = {},
 ): Promise<{ interrupted: boolean; elapsedMs: number }> {
+  if (plan.model === 'vus' && !engine.setVus) throw new RangeError('this load source runs arrival rates only');
   const started = performance.now();
-  const apply = (t: number) => {
-    const v = valueAt(plan, t);
-    if (plan.model === 'rate') engine.setRate(v);
-    else engine.setVus(v);
+  const set = (v: number, ramping = false) => {
+    if (plan.model === 'rate') engine.setRate(v, ramping);
+    else engine.setVus!(v);
+    opts.onApply?.(v);
   };
+  const rampingAt = (t: number) =>
+    plan.segments.some((s) => t >= s.startMs && t < s.startMs + s.durationMs && s.from !== s.to);
+  const apply = (t: number) => set(valueAt(plan, t), rampingAt(t));
   const constant = plan.segments.every((s) => s.from === s.to) && new Set(plan.segments.map((s) => s.from)).size === 1;
   apply(0);
   engine.start();
@@ -32,8 +45,7 @@ export async function runPlan(
     const finish = (interrupted: boolean) => {
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
-      if (plan.model === 'rate') engine.setRate(0);
-      else engine.setVus(0);
+      set(0);
       resolve({ interrupted, elapsedMs: performance.now() - started });
     };
     const onAbort = () => finish(true);

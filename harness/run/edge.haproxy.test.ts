@@ -60,6 +60,8 @@ function fakeSource(): LoadSource {
       setTags: noop,
       stats: () => ({ inFlight: 0, sent: 0, dropped: 0 }),
     },
+    switchMetrics: async () => undefined,
+    reportedUntil: () => Number.POSITIVE_INFINITY,
     metricsPort: (p) => p,
     start: noop,
     stop: async () => undefined,

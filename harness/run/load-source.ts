@@ -1,7 +1,7 @@
-// Where a drill's load comes from: the in-process engine (default), or generator agents steered live over
-// gRPC (`--agents N` local processes, or addresses of agents started elsewhere). Both give the controller
-// the same LoadPort; with agents, live windows end at the last second every agent has reported, and a
-// step's window waits (bounded, recorded) until its seconds are in.
+// Where the load of a drill or of `headroom load` comes from: the in-process engine (default), or generator
+// agents steered live over gRPC (`--agents N` local processes, or addresses of agents started elsewhere).
+// Both give the controller the same LoadPort; with agents, live windows end at the last second every agent
+// has reported, and a step's window waits (bounded, recorded) until its seconds are in.
 import type { Replica } from '../cluster';
 import { Fleet, type AgentSource, type FleetEvent } from '../agent';
 import type { Logger } from '../common';
@@ -28,7 +28,14 @@ export interface LoadSourceOptions {
 }
 
 export interface LoadSource {
-  readonly load: LoadPort & { setRate(rps: number): void; setWeights: LoadPort['setWeights'] };
+  /** setRate's `ramping`: the rate changes again shortly (agents keep their own phase meanwhile). */
+  readonly load: LoadPort & { setRate(rps: number, ramping?: boolean): void; setWeights: LoadPort['setWeights'] };
+  /** Closed model (virtual users): the in-process engine only; agents run arrival rates. */
+  readonly setVus?: (n: number) => void;
+  /** Records into `metrics` from now on (after a warm-up whose figures are left out); agents' late seconds first. */
+  switchMetrics(metrics: Metrics): Promise<void>;
+  /** Epoch ms before which every request is in the store (now in-process; agents ship each second after it ends). */
+  reportedUntil(): number;
   /** Wraps the controller's metrics port: with agents, windows end at what every agent has reported. */
   metricsPort(port: MetricsPort): MetricsPort;
   start(): void;
@@ -65,6 +72,9 @@ export async function openLoadSource(opts: LoadSourceOptions): Promise<LoadSourc
       // Why a request got no answer (a dead server refuses, a busy one is late): the replica watch's evidence.
       onUnanswered: (listener) => engine.onUnanswered(listener),
     },
+    setVus: (n) => engine.setVus(n),
+    switchMetrics: async (m) => engine.setMetrics(m),
+    reportedUntil: () => opts.metrics.now(),
     metricsPort: (port) => port,
     start() {
       engine.start();
@@ -108,6 +118,12 @@ async function fleetSource(opts: LoadSourceOptions, agents: AgentSource): Promis
   const waitMs = (opts.silenceMs ?? 2000) + 1500;
   return {
     load: fleet,
+    switchMetrics: async (m) => {
+      // The seconds sent so far are the old store's: wait (bounded) until every agent has shipped them.
+      await fleet.awaitReported(opts.metrics.now(), waitMs);
+      fleet.setMetrics(m);
+    },
+    reportedUntil: () => fleet.reportedUntil(),
     metricsPort: (port) => ({
       window: (w) => {
         const until = reported(w.untilMs ?? opts.metrics.now());

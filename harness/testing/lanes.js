@@ -43,6 +43,7 @@ const expectedS = {
   'harness/cluster/busybox.docker.test.ts': 27,
   'harness/run/edge-drain.docker.test.ts': 31,
   'harness/ci/workflow.docker.test.ts': 33,
+  'harness/cli/installed.docker.test.ts': 45,
   'harness/cluster/local-3dc.docker.test.ts': 25,
   'harness/run/agents.docker.test.ts': 24,
   'harness/run/edge-existing.haproxy.test.ts': 22,

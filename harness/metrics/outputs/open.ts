@@ -1,6 +1,7 @@
 // Opens the outputs a run asked for (`--out json=FILE`, `--out prometheus[=ADDR]`) as one record listener
 // and one end(): the composition root attaches `records` to the metrics store and calls end() in its finally.
 import * as path from 'node:path';
+import { ConfigError } from '../../common';
 import { JsonOutput } from './json';
 import type { OutSpec } from './out-flag';
 import { PrometheusOutput } from './prometheus';
@@ -33,8 +34,7 @@ export async function openOutputs(
   };
   try {
     for (const spec of specs) {
-      if (spec.kind === 'json')
-        sinks.push(new JsonOutput(path.resolve(cwd, spec.file), { thresholds: opts.thresholds }));
+      if (spec.kind === 'json') sinks.push(jsonOutput(path.resolve(cwd, spec.file), opts.thresholds));
       else {
         prometheus = new PrometheusOutput();
         sinks.push(prometheus);
@@ -47,4 +47,14 @@ export async function openOutputs(
   }
   const records = recordsToSamples(...sinks);
   return { records, sampleListener: storeListener(records), sinks, prometheus, prometheusUrl, end };
+}
+
+/** A file that cannot be opened is a bad flag value (exit 104), said before any load starts. */
+function jsonOutput(file: string, thresholds?: Record<string, string[]>): JsonOutput {
+  try {
+    return new JsonOutput(file, { thresholds });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError('argv', '--out', `json=${file}: cannot write it (${e.code ?? e.message})`);
+  }
 }
