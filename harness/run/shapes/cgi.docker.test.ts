@@ -1,0 +1,20 @@
+// busybox httpd forking a shell CGI per request, closing every connection, HTTP only: a redline per
+// server type, a drain and a clean teardown, through the installed CLI.
+import { test } from 'node:test';
+import { drillShape } from '../testing/shape-drill';
+import { assertShapeDrill } from './checks';
+
+test('a fork-per-request CGI service: redline per server type, a drain, nothing left', {
+  timeout: 240_000,
+}, async () => {
+  const r = await drillShape({
+    shape: 'cgi',
+    context: 'cgi',
+    endpoint: '/cgi-bin/burn',
+    startRps: 8,
+    maxRps: 400,
+    drainRps: 20,
+    p99Ms: 1000,
+  });
+  assertShapeDrill(r, ['quarter', 'half']);
+});

@@ -1,0 +1,20 @@
+// A high-rate static server (nginx serving a small file): the search climbs from 200 req/s to thousands per
+// replica in a few probes; a redline per server type, a drain, nothing left.
+import { test } from 'node:test';
+import { drillShape } from '../testing/shape-drill';
+import { assertShapeDrill } from './checks';
+
+test('nginx serving a file: redline per server type in the thousands, a drain, nothing left', {
+  timeout: 240_000,
+}, async () => {
+  const r = await drillShape({
+    shape: 'static',
+    context: 'static',
+    endpoint: '/index.html',
+    startRps: 200,
+    maxRps: 30_000,
+    drainRps: 3000,
+    p99Ms: 200,
+  });
+  assertShapeDrill(r, ['quarter', 'half']);
+});
