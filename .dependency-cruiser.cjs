@@ -50,9 +50,16 @@ module.exports = {
     {
       name: 'enter-folders-through-index',
       severity: 'error',
-      comment: 'A folder\'s index.ts is its public face; other folders import only it (tests may import testing/ helpers and cli/main).',
-      from: { path: '^harness/([^/]+)/', pathNot: '\\.test\\.ts$' },
+      comment: 'A folder\'s index.ts is its public face; other folders import only it (tests and test helpers may import testing/ helpers and cli/main).',
+      from: { path: '^harness/([^/]+)/', pathNot: '\\.test\\.ts$|/testing/' },
       to: { path: '^harness/[^/]+/', pathNot: ['^harness/$1/', '^harness/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'nothing-imports-bench',
+      severity: 'error',
+      comment: 'bench/ holds the benchmarks and the accuracy suite: tools that may use any floor; the product never imports them.',
+      from: { pathNot: '^harness/bench/' },
+      to: { path: '^harness/bench/' },
     },
     {
       name: 'not-to-unresolvable',

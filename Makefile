@@ -103,14 +103,14 @@ drill: install build docker
 
 # Redlines against an independent truth, per case of CPU cost and quota: the table in docs/accuracy.md (exit 99 when a target is missed).
 accuracy: install build docker
-	node --require ts-node/register harness/run/accuracy/main.ts
+	node --require ts-node/register harness/bench/accuracy/main.ts
 
 # Load-engine benchmarks against autocannon and wrk; BENCH_QUICK=1 for a short run.
 bench: install build
-	bash harness/load/bench/ensure-tools.sh
-	node --require ts-node/register harness/load/bench/run.ts
+	bash harness/bench/load/ensure-tools.sh
+	node --require ts-node/register harness/bench/load/run.ts
 
 # The soak alone (make bench runs it last): BENCH_SOAK_MINUTES=3 for a shorter hold.
 soak: install
-	bash harness/load/bench/ensure-tools.sh
-	node --require ts-node/register harness/load/bench/soak.ts
+	bash harness/bench/load/ensure-tools.sh
+	node --require ts-node/register harness/bench/load/soak.ts

@@ -1,6 +1,6 @@
 // The CLI as users run it, start-up included: CPU (user + system, from the shell's `times`) of a whole
 // `headroom load` process next to the autocannon CLI's, short open-model runs and 5 s closed-loop runs.
-// Run by run.ts (`make bench`), or alone: node -r ts-node/register harness/load/bench/startup.ts [port].
+// Run by run.ts (`make bench`), or alone: node -r ts-node/register harness/bench/load/startup.ts [port].
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { startNginx } from './nginx';

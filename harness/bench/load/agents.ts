@@ -158,7 +158,7 @@ export async function agentsBench(opts: { url: string; quick: boolean; say: (l: 
   ];
 }
 
-// Alone: `BENCH_QUICK=1 BENCH_PORT=22101 node --require ts-node/register harness/load/bench/agents.ts` (nginx on
+// Alone: `BENCH_QUICK=1 BENCH_PORT=22101 node --require ts-node/register harness/bench/load/agents.ts` (nginx on
 // BENCH_PORT, default 22101; the agents on the next two ports).
 if (require.main === module) {
   void (async () => {

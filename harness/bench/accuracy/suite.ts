@@ -11,7 +11,7 @@ import type { Logger } from '../../common';
 import { createDriver, type RunningCluster } from '../../cluster';
 import { loadClusterFile } from '../../config';
 import type { RedlineResult } from '../../results';
-import { runScenario } from '../run';
+import { runScenario } from '../../run';
 import { caseClusterYaml, caseScenario, cpuLimit, type AccuracyCaseSpec, type DrillTiming } from './cases';
 import { truthReadings, type TruthPlan, type WarmUp } from './measure-truth';
 import { accuracyReport, cpuTruth, type AccuracyCase, type AccuracyReport, type CpuReading, type Truth } from './truth';

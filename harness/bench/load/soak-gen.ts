@@ -7,7 +7,7 @@ import type { Scenario } from '../../config';
 import { buildGuards, metricsRetentionSeconds, RequestCounters } from '../../drill';
 import { Metrics } from '../../metrics';
 import { feedGuards } from '../../../scenarios/feed-mix';
-import { LoadEngine } from '../engine';
+import { LoadEngine } from '../../load';
 
 interface Opts {
   rate: number;

@@ -169,7 +169,7 @@ async function main() {
     );
     verdicts.push(`memory growth ${f(growth)} MiB over ${mem.seconds} s ${growth < 20 ? 'meets' : 'MISSES'} < 20 MiB`);
 
-    // 5. (before the soak, which is long) one process against --agents 2 (also alone: harness/load/bench/agents.ts).
+    // 5. (before the soak, which is long) one process against --agents 2 (also alone: harness/bench/load/agents.ts).
     say('');
     verdicts.push(...(await agentsBench({ url: server.url, quick, say })));
 

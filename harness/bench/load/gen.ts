@@ -1,7 +1,7 @@
 // One generator run in its own process, so its CPU time is its own: headroom's engine or autocannon,
 // closed (N connections/VUs) or open (a fixed rate). Prints one JSON line with its figures.
 // usage: gen.ts <headroom|autocannon> <closed|open|memory> <url> <json options>
-import { LoadEngine } from '../engine';
+import { LoadEngine } from '../../load';
 import { Metrics } from '../../metrics';
 import type { Replica } from '../../cluster';
 
