@@ -8,26 +8,25 @@ CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
 # Tests run under swc (harness/testing/swc-register.js): ts-node would load the TypeScript compiler in each test process.
 TEST_NODE = node --require ./harness/testing/swc-register.js --test
-# make test's passes also write TAP to .cache/test/<pass>.tap: at the end, harness/testing/failures.js prints every
-# failed test again, so the last lines of a long log say what failed.
-TAP_TO = --test-reporter=tap --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=.cache/test/$(1).tap
-# Tests whose figures (latency, rates, CPU) a busy neighbour would skew: two at a time, nothing else beside them
-# (three at a time, an engine test read p97 54.7 ms for a bound of 50).
-SOLO_TESTS = ^harness/load/(engine|http-net)\.test\.ts$$|^clusters/reference/cpu\.test\.ts$$|^harness/agent/(agent|reported)\.test\.ts$$|^harness/cli/load\.test\.ts$$
-# Tests that hold Docker, HAProxy, a browser or servers of their own: in lanes side by side (harness/testing/lanes.js).
-LANE_TESTS = \.(docker|haproxy|browser)\.test\.ts$$|^harness/drill/static-(drill|faults|http-only)\.test\.ts$$
-SERIAL_TESTS = $(SOLO_TESTS)|$(LANE_TESTS)
-SOLO_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SOLO_TESTS)')
-LANE_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(LANE_TESTS)')
-PARALLEL_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -vE '$(SERIAL_TESTS)')
+# Each pass also writes TAP to .cache/<target>/<pass>.tap: harness/testing/failures.js prints every failed test again
+# at the end, so the last lines of a long log say what failed, and counts every test once.
+TAP_TO = --test-reporter=tap --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=$(1)
+# Files that need Docker, HAProxy, a browser, or drive the CLI end to end on servers of their own (*.e2e.test.ts).
+# Every test checks behaviour, never a figure a busy neighbour moves, so they all run side by side.
+SYSTEM_TESTS = \.(docker|haproxy|browser|e2e)\.test\.ts$$
+UNIT_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -vE '$(SYSTEM_TESTS)')
+SYSTEM_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SYSTEM_TESTS)')
+# Test files run at once: Docker and CLI tests mostly wait on settle and measure windows.
+TEST_CONCURRENCY ?= 4
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.
 WIP_FILES = $$(find harness -name '*.wip.test.ts' | sort)
 
-.PHONY: help install build docker chromium haproxy typecheck depcheck lint test test-wip test-unit cluster down drill accuracy bench soak
+.PHONY: help install build docker chromium haproxy shapes typecheck depcheck lint check test test-wip cluster down drill accuracy bench soak
 
 help:
 	@echo "make build     compile the CLI to dist/ (tsc; only when a source changed)"
 	@echo "make test      install what is needed, type-check, run every test (Docker and browser tests too)"
+	@echo "make check     the quick loop: type check, lint, dependency floors and the unit tests (no Docker)"
 	@echo "make drill     the main job: redlines, a drain and the loss of each DC on $(CLUSTER); writes reports/<run-id>/"
 	@echo "make cluster   bring up $(CLUSTER) and print its replicas"
 	@echo "make down      remove its replicas"
@@ -69,16 +68,24 @@ depcheck: install
 lint: install
 	npx biome check .
 
+# The quick inner loop: no Docker, no browser.
+check: install
+	@start=$$(date +%s); rm -rf .cache/check; mkdir -p .cache/check; \
+	$(MAKE) --no-print-directory -j3 typecheck depcheck lint || exit $$?; \
+	$(TEST_NODE) $(call TAP_TO,.cache/check/unit.tap) --test-concurrency=2 $(UNIT_FILES) > .cache/check/unit.log; code=$$?; \
+	node harness/testing/failures.js .cache/check/*.tap; \
+	echo "make check: $$(( $$(date +%s) - start )) s"; exit $$code
+
+# Service shapes (clusters/shapes/): their build contexts from Debian packages.
+shapes:
+	@bash clusters/shapes/prepare.sh
+
 test:
 	@start=$$(date +%s); rm -rf .cache/test; mkdir -p .cache/test; \
-	$(MAKE) --no-print-directory install docker chromium haproxy || exit $$?; \
-	$(MAKE) --no-print-directory -j3 typecheck depcheck lint || exit $$?; \
+	$(MAKE) --no-print-directory install docker chromium haproxy shapes || exit $$?; \
+	$(MAKE) --no-print-directory -j4 typecheck depcheck lint build || exit $$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s of set-up and checks"; \
-	$(TEST_NODE) $(call TAP_TO,unit) --test-concurrency=2 $(PARALLEL_FILES); code=$$?; \
-	echo "make test: $$(( $$(date +%s) - start )) s, unit tests done (two files at a time)"; \
-	$(TEST_NODE) $(call TAP_TO,timing) --test-concurrency=2 $(SOLO_FILES) || code=$$?; \
-	echo "make test: $$(( $$(date +%s) - start )) s, timing tests done (two files at a time, nothing else running)"; \
-	node harness/testing/lanes.js $(LANE_FILES) || code=$$?; \
+	$(TEST_NODE) $(call TAP_TO,.cache/test/all.tap) --test-concurrency=$(TEST_CONCURRENCY) $(SYSTEM_FILES) $(UNIT_FILES); code=$$?; \
 	node harness/testing/failures.js .cache/test/*.tap; \
 	echo "make test: $$(( $$(date +%s) - start )) s in all, set-up included"; exit $$code
 
@@ -86,9 +93,6 @@ test:
 test-wip: install docker haproxy
 	@files="$(WIP_FILES)"; if [ -z "$$files" ]; then echo "make test-wip: no work-in-progress checks"; exit 0; fi; \
 	$(TEST_NODE) --test-concurrency=1 $$files
-
-test-unit: install typecheck depcheck
-	$(TEST_NODE) $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.docker.test.ts' -not -name '*.haproxy.test.ts' -not -name '*.browser.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
 
 cluster: install build docker
 	$(HEADROOM) up $(CLUSTER)

@@ -2,12 +2,9 @@
 // make test's last words: every failed test of the run, read back from the TAP files each pass also wrote, so
 // that the end of a long log (all a CI page may keep) says what failed and why.
 // Usage: node harness/testing/failures.js <tap files...>. Ends with `tests: N passed, N failed` (every test of the
-// run once, with its last verdict); exit code 0.
-// A measuring file that failed in its lane and passed when run again alone (alone.json beside the TAP files, written
-// by lanes.js) is listed apart, so that the log says which figure a busy machine disturbed.
+// run once); exit code 0. No test is run twice: a failure is a failure.
 
 const fs = require('node:fs');
-const path = require('node:path');
 
 // Stack frames beyond these many are left out: the location line and the first frames say where.
 const stackLines = 3;
@@ -56,18 +53,6 @@ function leafCounts(text) {
   return { passed, failed };
 }
 
-/** The file a failed block's location names (absolute), or null without a location. */
-function locationFile(block) {
-  const at = block.body.map((l) => /^ {2}location: '(.+?):\d+:\d+'$/.exec(l)).find(Boolean);
-  return at ? at[1] : null;
-}
-
-/** The file a failed block's location names, relative to the working directory. */
-function fileOf(block) {
-  const file = locationFile(block);
-  return file ? path.relative(process.cwd(), file) : null;
-}
-
 function print(title, failed) {
   if (failed.length === 0) return;
   process.stdout.write(`\n${title}\n`);
@@ -79,37 +64,19 @@ function print(title, failed) {
 
 function main() {
   const taps = process.argv.slice(2).filter((f) => f.endsWith('.tap') && fs.existsSync(f));
-  // harness/testing/lanes.js re-runs a measuring file that failed beside the other lanes, alone: alone.json.
-  const aloneFile = path.join(path.dirname(taps[0] ?? '.'), 'alone.json');
-  const alone = fs.existsSync(aloneFile) ? JSON.parse(fs.readFileSync(aloneFile, 'utf8')) : [];
-  const passedAlone = new Set(alone.filter((a) => a.passedAlone).map((a) => a.file));
   const failed = [];
-  const excused = [];
-  // Each test once, with its last verdict: the re-runs alone are not added, an excused failure counts as passed.
   const total = { passed: 0, failed: 0 };
   for (const tap of taps) {
     const text = fs.readFileSync(tap, 'utf8');
-    const rerun = /^alone-\d+\.tap$/.test(path.basename(tap));
-    if (!rerun) {
-      const n = leafCounts(text);
-      total.passed += n.passed;
-      total.failed += n.failed;
-    }
-    for (const b of failedBlocks(text)) {
-      const lane = /^lane-\d+\.tap$/.test(path.basename(tap));
-      (lane && passedAlone.has(fileOf(b)) ? excused : failed).push({ tap, ...b });
-    }
+    const n = leafCounts(text);
+    total.passed += n.passed;
+    total.failed += n.failed;
+    for (const b of failedBlocks(text)) failed.push({ tap, ...b });
   }
-  total.passed += excused.length;
-  total.failed -= excused.length;
-  print(
-    `make test: ${excused.length} test${excused.length === 1 ? '' : 's'} failed beside the other lanes and passed when run again alone (not counted as failures; each is a test too sensitive to a busy machine):`,
-    excused,
-  );
-  print(`make test: ${failed.length} failed test${failed.length === 1 ? '' : 's'}:`, failed);
-  // The plain closing line: every test of the three passes, once.
+  print(`${failed.length} failed test${failed.length === 1 ? '' : 's'}:`, failed);
+  // The plain closing line: every test of the run, once.
   process.stdout.write(`\ntests: ${total.passed} passed, ${total.failed} failed\n`);
 }
 
 if (require.main === module) main();
-module.exports = { failedBlocks, leafCounts, locationFile };
+module.exports = { failedBlocks, leafCounts };
