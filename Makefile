@@ -21,7 +21,7 @@ TEST_CONCURRENCY ?= 4
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.
 WIP_FILES = $$(find harness -name '*.wip.test.ts' | sort)
 
-.PHONY: help install build docker chromium haproxy shapes typecheck depcheck lint check test test-wip cluster down drill accuracy bench soak
+.PHONY: help install build docker chromium haproxy shape-contexts shapes typecheck depcheck lint check test test-wip cluster down drill accuracy bench soak
 
 help:
 	@echo "make build     compile the CLI to dist/ (tsc; only when a source changed)"
@@ -32,6 +32,7 @@ help:
 	@echo "make down      remove its replicas"
 	@echo "make accuracy  redline vs ground truth (cgroup CPU under a separate generator) on replicas of unknown cost (~15 min)"
 	@echo "make bench     load-engine benchmarks against autocannon and wrk"
+	@echo "make shapes    redlines of five service shapes that are not the reference (CGI, slow, nginx, Python, slow start)"
 	@echo "make soak      a 15-min hold at 3,000 req/s: RSS growth after the first minute < 20 MiB (BENCH_SOAK_MINUTES)"
 
 install: node_modules/.headroom-installed
@@ -77,12 +78,17 @@ check: install
 	echo "make check: $$(( $$(date +%s) - start )) s"; exit $$code
 
 # Service shapes (clusters/shapes/): their build contexts from Debian packages.
-shapes:
+shape-contexts:
 	@bash clusters/shapes/prepare.sh
+
+# Each service shape drilled with its first-drill scenario: redlines per server type, their ratio against the
+# quota ratio, the slow and the high-rate ends (exit 99 when a target is missed). SHAPES=cgi,static for a subset.
+shapes: install build docker shape-contexts
+	node --require ts-node/register harness/bench/shapes/main.ts
 
 test:
 	@start=$$(date +%s); rm -rf .cache/test; mkdir -p .cache/test; \
-	$(MAKE) --no-print-directory install docker chromium haproxy shapes || exit $$?; \
+	$(MAKE) --no-print-directory install docker chromium haproxy shape-contexts || exit $$?; \
 	$(MAKE) --no-print-directory -j4 typecheck depcheck lint build || exit $$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s of set-up and checks"; \
 	$(TEST_NODE) $(call TAP_TO,.cache/test/all.tap) --test-concurrency=$(TEST_CONCURRENCY) $(SYSTEM_FILES) $(UNIT_FILES); code=$$?; \

@@ -1,7 +1,7 @@
 import type { ResolvedDrill } from '../config';
 import type { RedlineResult, StepRecord } from '../results';
 import type { StepOutcome } from './controller';
-import { estimateFromSearches, faultedStep, redlineHint, type SearchAttempt } from './redline-probes';
+import { estimateFromSearches, faultedStep, redlineHint, type SearchAttempt, severeBreach } from './redline-probes';
 import { RedlineSearch, sweepGrid } from './redline-search';
 import { multiTier, tierFields, tierRedlines } from './tiers';
 import { poolOnlyWeights } from './traffic-plan';
@@ -149,6 +149,7 @@ export async function redline(
       servedRps: record.targetFigures.rps,
       faulted,
       hintRps: redlineHint(record),
+      severe: severeBreach(record),
     });
     const out = search.outcome();
     if (!held && !faulted && out.breachedRps === p.rps) {

@@ -68,6 +68,18 @@ export function redlineHint(record: StepRecord): number | undefined {
   return ratio === null ? undefined : served / ratio;
 }
 
+/** Below this part of its offered rate answered without error, a breached probe is far beyond noise. */
+const SEVERE_SERVED = 0.5;
+
+/** A breach no repeat could turn into a hold: most requests failed, or the pool answered under half its rate. */
+export function severeBreach(record: StepRecord): boolean {
+  if (record.verdict !== 'breached') return false;
+  const offered = record.offeredRpsPerReplica;
+  const f = record.targetFigures;
+  if (f.errorRate >= 0.5) return true;
+  return offered !== undefined && offered > 0 && f.rpsPerReplica * (1 - f.errorRate) < SEVERE_SERVED * offered;
+}
+
 /** One attempt as a probe. Unstable, aborted or 0 req/s served is noData; the first verdict per metric is its value. */
 export function probeOf(record: StepRecord, poolId: string): EstimateProbe {
   const guards: Record<string, number | null> = {};

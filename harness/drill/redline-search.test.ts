@@ -231,3 +231,13 @@ test('a hint never moves a ramp by less than a bisection step up, nor more than 
   far.record({ verdict: 'held', hintRps: 10_000 });
   assert.equal(far.next()!.rps, 40);
 });
+
+test('a severe breach counts at once: a pool that collapsed is not overloaded a second time to confirm it', () => {
+  const { asked, out } = run(new RedlineSearch({ startRps: 10, maxRps: 400, rampFactor: 2, resolution: 0.1 }), (p) =>
+    p.rps <= 25 ? { verdict: 'held' } : { verdict: 'breached', severe: p.rps >= 40 },
+  );
+  // 40 collapsed (counted at once); 30 broke mildly (confirmed by a second attempt).
+  assert.deepEqual(asked.slice(0, 4), ['0:10#0', '0:20#0', '0:40#0', '0:30#0']);
+  assert.equal(asked[4], '0:30#1');
+  assert.equal(out.status, 'redline');
+});

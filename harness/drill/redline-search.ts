@@ -65,6 +65,11 @@ export interface AttemptResult {
    * stepping by a fixed factor, so a search reaches 0.5 req/s or 5,000 req/s in a few probes.
    */
   hintRps?: number;
+  /**
+   * A breach far beyond noise (most requests failed, or the pool served under half its rate): it counts
+   * at once. Confirming it would overload the pool a second time for nothing.
+   */
+  severe?: boolean;
 }
 
 export interface ProbeRecord {
@@ -275,7 +280,7 @@ export class RedlineSearch {
     const breaches = this.attempts.filter((a) => a === 'breached').length;
     const needHolds = this.current.near(p.rps) ? 2 : 1;
     let decided: ProbeRecord['verdict'] | null = null;
-    if (breaches >= 2) decided = 'breached';
+    if (breaches >= 2 || (verdict === 'breached' && r.severe)) decided = 'breached';
     else if (holds >= needHolds) decided = 'held';
     else if (this.attempts.length >= this.maxAttempts) decided = 'noData';
     if (!decided) return;

@@ -14,7 +14,7 @@ test('a fork-per-request CGI service: redline per server type, a drain, nothing 
     startRps: 8,
     maxRps: 400,
     drainRps: 20,
-    p99Ms: 1000,
+    p99Ms: 2000,
   });
   assertShapeDrill(r, ['quarter', 'half']);
 });

@@ -12,7 +12,7 @@ test('a Python service: redline per server type, a drain, nothing left', { timeo
     startRps: 10,
     maxRps: 2000,
     drainRps: 20,
-    p99Ms: 1000,
+    p99Ms: 2000,
   });
   assertShapeDrill(r, ['quarter', 'half']);
 });

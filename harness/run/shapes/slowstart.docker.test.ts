@@ -15,7 +15,7 @@ test('a server slow to become healthy on /status: up waits, then redline per typ
     startRps: 8,
     maxRps: 400,
     drainRps: 20,
-    p99Ms: 1000,
+    p99Ms: 2000,
   });
   assertShapeDrill(r, ['quarter', 'half']);
   const up = /cluster shape-slowstart: \d+ replicas up in ([\d.]+) s/.exec(r.cli.stdout);
