@@ -30,6 +30,8 @@ export default defineScenario({
       maxRps: 400,
       rampFactor: 1.5,
       resolution: 0.03,
+      precision: 0.03,
+      budget: '75s',
     },
     { kind: 'drain', name: 'drain-use1', target: { dc: 'use1' }, totalRps: 400, steps: 5, settle: '3s', measure: '6s' },
     { kind: 'lose-dc', name: 'lose-each-dc', dc: 'each', mode: 'weight', settle: '3s', measure: '8s' },

@@ -1,5 +1,6 @@
-// The redline of every server type of local-3dc: per type, traffic to one pool, a fast ramp then a
-// bisection to 3%, three searches for an interval, each probe 2 s settle + 5 s measure (ramp ×1.5 from 60 req/s per replica). `--baseline RUN` starts near the last redline.
+// The redline of every server type of local-3dc: per type, traffic to one pool, a ramp aimed by each probe's
+// CPU share then a bisection to 3%, then probes just below the redline until its 95% interval is ±3% (60 s per
+// type at most), each probe 2 s settle + 5 s measure. `--baseline RUN` starts near the last redline.
 import { defineScenario } from '../harness/drill';
 import { feedGuards, feedMix } from './feed-mix';
 
@@ -22,7 +23,8 @@ export default defineScenario({
       maxRps: 400,
       rampFactor: 1.5,
       resolution: 0.03,
-      repeats: 3,
+      precision: 0.03,
+      budget: '60s',
     },
   ],
 });

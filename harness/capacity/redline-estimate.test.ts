@@ -167,3 +167,66 @@ test('searches with no breach give no redline, only "at least": never a redline'
   assert.equal(none.redline, null);
   assert.equal(none.method, 'none');
 });
+
+/** One search's probes at `rates`, one every 10 s, with `cost(i)` times the true CPU share and `noise` on top. */
+function timedProbes(rates: number[], cost: (i: number) => number, noise: () => number): EstimateProbe[] {
+  return probesAt(rates).map((p, i) => {
+    const cpu = Math.min(1, cpuAt(p.rps) * cost(i) * (1 + noise()));
+    return {
+      ...p,
+      guards: { cpu_share: cpu },
+      cpuShare: cpu,
+      atS: 1000 + 10 * i,
+      verdict: cpu < 0.75 ? 'held' : 'breached',
+    };
+  });
+}
+const refineRates = [30, 60, 90, 75, 82, 79, 74, 80, 74, 80, 74, 80];
+
+test('drift: a steady cost is not called drift in 98% or more of 300 seeded replays at 3% noise', () => {
+  const z = normalDraws(seededRandom(21));
+  let alarms = 0;
+  for (let i = 0; i < 300; i++) {
+    const est = estimateRedline(
+      [
+        search(
+          timedProbes(
+            refineRates,
+            () => 1,
+            () => 0.03 * z(),
+          ),
+        ),
+      ],
+      cpuGuard,
+    );
+    if (est.drift?.significant) alarms++;
+  }
+  assert.ok(alarms <= 6, `${alarms} false alarms in 300`);
+});
+
+test('drift: the cost steps up 20% after the sixth probe: found where and by how much, the interval covers both redlines', () => {
+  const z = normalDraws(seededRandom(22));
+  const est = estimateRedline(
+    [
+      search(
+        timedProbes(
+          refineRates,
+          (i) => (i < 6 ? 1 : 1.2),
+          () => 0.01 * z(),
+        ),
+      ),
+    ],
+    cpuGuard,
+  );
+  assert.ok(est.drift?.significant, JSON.stringify(est.drift));
+  assert.ok(Math.abs(est.drift!.change - 0.2) < 0.05, `change ${est.drift!.change}`);
+  assert.equal(est.drift!.atS, 60);
+  // Before: 82.35 req/s; after, at 1.2× the cost, where 1.2 × (0.05 + 0.0085 × rps) = 0.75: 67.6.
+  const before = TRUTH;
+  const after = (0.75 / 1.2 - 0.05) / 0.0085;
+  assert.ok(
+    est.interval![0] <= after && est.interval![1] >= before * 0.995,
+    `[${est.interval}] covers ${after.toFixed(1)} and ${before.toFixed(1)}`,
+  );
+  assert.match(est.note, /cost per request moved \+\d+% 60 s into 110 s of probes/);
+});

@@ -20,8 +20,8 @@
 //   which is not a 95% interval and says so in `note`.
 // Searches that ended `noBreach` (no breach up to X) give no redline: they are left out of the median,
 // and when every search ended so the method is `none` with `atLeast` set.
-import { roundRate } from '../results';
-import { type LineFit, fitLine, median, stdDev, tQuantile } from './statistics';
+import { type RedlineDrift, roundRate } from '../results';
+import { type LineFit, type PlaneFit, fitLine, fitPlane, mean, median, stdDev, tQuantile } from './statistics';
 
 export interface EstimateProbe {
   /** Offered rate per replica, req/s. */
@@ -36,6 +36,10 @@ export interface EstimateProbe {
   faulted?: boolean;
   /** Set by the caller when it knows better than the served-rate rule. */
   saturated?: boolean;
+  /** When the probe's window started, s (any origin): with `cpuShare`, how the cost per request moved. */
+  atS?: number;
+  /** The pool's CPU share over the window (whatever guard limited it); null when unknown. */
+  cpuShare?: number | null;
 }
 
 export interface EstimateSearch {
@@ -67,7 +71,12 @@ export interface RedlineEstimate {
   atLeast?: number;
   /** Why this method, and what the interval means when it is not a plain 95% interval. */
   note: string;
+  /** How the cost per request moved while the probes ran (absent: too few probes, or too short a time to tell). */
+  drift?: Drift;
 }
+
+/** How the cost per request moved during the searches (the record's RedlineDrift). */
+export type Drift = RedlineDrift;
 
 /** Guards whose value grows smoothly (about linearly) with load on one replica: a line through the probes is meaningful. */
 export const smoothGuardMetrics: readonly string[] = ['cpu_share', 'memory_mb', 'memory_share'];
@@ -111,6 +120,156 @@ function betweenSearches(
   }
   const variance = (weighted - (k - 1) * line.residualSd ** 2) / (n - squares / n);
   return variance > 0 ? { variance, searches: k } : null;
+}
+
+/** A move shorter than this, or fewer probes, says nothing about drift. */
+const DRIFT_MIN_SPAN_S = 10;
+const DRIFT_MIN_PROBES = 6;
+/** Each side of a change holds at least this many probes. */
+const DRIFT_MIN_SIDE = 2;
+/** The shift's t statistic a drift needs: well above 3, for the split is the best of several tried. */
+const DRIFT_T = 4.5;
+const DRIFT_MIN_CHANGE = 0.03;
+
+interface CpuPoint {
+  x: number;
+  t: number;
+  y: number;
+}
+
+/** The usable probes with a CPU share and a time, in time order. */
+function cpuPoints(searches: readonly EstimateSearch[]): CpuPoint[] {
+  return searches
+    .flatMap((s) =>
+      s.probes
+        .filter(usable)
+        .flatMap((p) =>
+          p.atS === undefined || p.cpuShare == null || !Number.isFinite(p.cpuShare)
+            ? []
+            : [{ x: p.servedRps ?? p.rps, t: p.atS, y: p.cpuShare }],
+        ),
+    )
+    .sort((a, b) => a.t - b.t);
+}
+
+/**
+ * Where the cost per request changed most clearly: the probes in time order are split where the mean of their
+ * relative residuals from one line (CPU share against rate) differs most, in Welch's t, before and after.
+ * A step (a neighbour started) splits where it happened; a steady trend splits near its middle.
+ */
+function bestSplit(points: readonly CpuPoint[]): number | null {
+  const line = fitLine(points);
+  if (!line || !(line.slope > 0)) return null;
+  const rel = points.map((p) => {
+    const fitted = line.intercept + line.slope * p.x;
+    return fitted > 0 ? (p.y - fitted) / fitted : 0;
+  });
+  let best: { k: number; t: number } | null = null;
+  for (let k = DRIFT_MIN_SIDE; k <= points.length - DRIFT_MIN_SIDE; k++) {
+    const a = rel.slice(0, k);
+    const b = rel.slice(k);
+    const se = Math.sqrt(stdDev(a) ** 2 / a.length + stdDev(b) ** 2 / b.length);
+    const diff = Math.abs(mean(b) - mean(a));
+    const t = se > 0 ? diff / se : diff > 0 ? Number.POSITIVE_INFINITY : 0;
+    if (!best || t > best.t) best = { k, t };
+  }
+  return best?.k ?? null;
+}
+
+/**
+ * The cost per request's move over the probes (see Drift), at the load `atRps`; null when it cannot be told.
+ * Two parallel lines, CPU share = a + b·rps + c·(s - s̄) with s 0 before the best split and 1 after: c is
+ * the move, judged by its own t statistic. `plane` holds that fit (its `meanT` is s̄).
+ */
+export function costDrift(
+  searches: readonly EstimateSearch[],
+  atRps: number | ((plane: PlaneFit) => number),
+): { drift: Drift; plane: PlaneFit; split: number } | null {
+  const points = cpuPoints(searches);
+  if (points.length < DRIFT_MIN_PROBES) return null;
+  const overS = points[points.length - 1].t - points[0].t;
+  if (overS < DRIFT_MIN_SPAN_S) return null;
+  const k = bestSplit(points);
+  if (k === null) return null;
+  const plane = fitPlane(points.map((p, i) => ({ x: p.x, t: i < k ? 0 : 1, y: p.y })));
+  if (!plane || !(plane.b > 0)) return null;
+  const level = plane.a + plane.b * (typeof atRps === 'number' ? atRps : atRps(plane));
+  if (!(level > 0)) return null;
+  const seC = plane.residualSd * Math.sqrt(plane.inverse[2][2]);
+  const tStat = seC > 0 ? plane.c / seC : plane.c === 0 ? 0 : Math.sign(plane.c) * Number.POSITIVE_INFINITY;
+  const change = plane.c / level;
+  const significant = Math.abs(tStat) >= DRIFT_T && Math.abs(change) >= DRIFT_MIN_CHANGE;
+  const atS = Math.round(points[k].t - points[0].t);
+  return {
+    drift: {
+      change: round4(change),
+      overS: Math.round(overS),
+      atS,
+      tStat: round2(Math.min(99, Math.max(-99, tStat))),
+      significant,
+    },
+    plane,
+    split: k,
+  };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
+
+/**
+ * An estimate widened by a significant drift: its interval also covers the redline at the first and at the
+ * last probe's time (the cost per request there scaled from the move), and its note says so.
+ */
+function withDrift(est: RedlineEstimate, searches: readonly EstimateSearch[]): RedlineEstimate {
+  if (est.redline === null || est.interval === null) return est;
+  const found = costDrift(searches, est.redline);
+  if (!found) return est;
+  const { drift } = found;
+  if (!drift.significant) return { ...est, drift };
+  // The redline moves against the cost: the estimate sits between the two levels, half the move on each side.
+  const fromRps = roundRate(est.redline * (1 + drift.change / 2));
+  const toRps = roundRate(est.redline / (1 + drift.change / 2));
+  const half = Math.max(est.redline - est.interval[0], est.interval[1] - est.redline);
+  return widened(est, drift, fromRps, toRps, half);
+}
+
+/** The estimate with its interval covering the redline at both ends of the drift, ± the statistical half-width. */
+function widened(est: RedlineEstimate, drift: Drift, fromRps: number, toRps: number, half: number): RedlineEstimate {
+  const interval: [number, number] = [
+    roundRate(Math.min(est.interval?.[0] ?? Number.POSITIVE_INFINITY, Math.min(fromRps, toRps) - half)),
+    roundRate(Math.max(est.interval?.[1] ?? 0, Math.max(fromRps, toRps) + half)),
+  ];
+  return {
+    ...est,
+    interval,
+    drift: { ...drift, fromRps, toRps },
+    note: `${est.note}; cost per request moved ${pct(drift.change)} ${drift.atS} s into ${drift.overS} s of probes (t = ${drift.tStat}): the redline went from about ${fromRps} to ${toRps} req/s, interval widened to cover both`,
+  };
+}
+
+/**
+ * For a CPU guard under a significant drift: the crossing of the guard's limit by the two parallel lines of
+ * costDrift, at their weighted middle, with the calibration interval from the coefficients' covariance,
+ * widened to the crossings before and after the move.
+ */
+function planeEstimate(found: { drift: Drift; plane: PlaneFit }, guard: RedlineGuard): RedlineEstimate | null {
+  const { plane, drift } = found;
+  const x = (guard.limit - plane.a) / plane.b;
+  if (!(x > 0)) return null;
+  const g = [1, x, 0];
+  const v = g.reduce((sum, gi, i) => sum + gi * g.reduce((t, gj, j) => t + plane.inverse[i][j] * gj, 0), 0);
+  const se = (plane.residualSd * Math.sqrt(Math.max(0, v))) / plane.b;
+  const half = tQuantile(0.975, plane.n - 3) * se;
+  const at = (side: number) => roundRate((guard.limit - plane.a - plane.c * (side - plane.meanT)) / plane.b);
+  const est: RedlineEstimate = {
+    redline: roundRate(x),
+    interval: [roundRate(x - half), roundRate(x + half)],
+    samples: plane.n,
+    method: 'fit',
+    note: `${guard.metric} = ${plane.a.toPrecision(4)} + ${plane.b.toPrecision(4)} × rps, ${plane.c >= 0 ? '+' : ''}${plane.c.toPrecision(3)} after ${drift.atS} s, through ${plane.n} probes crosses ${guard.limit} between the two`,
+  };
+  return widened(est, drift, at(0), at(1), half);
 }
 
 function fitEstimate(searches: readonly EstimateSearch[], guard: RedlineGuard): RedlineEstimate | string {
@@ -225,8 +384,18 @@ function medianEstimate(searches: readonly EstimateSearch[], why: string): Redli
 export function estimateRedline(searches: readonly EstimateSearch[], guard?: RedlineGuard): RedlineEstimate {
   if (guard && smoothGuardMetrics.includes(guard.metric)) {
     const fit = fitEstimate(searches, guard);
-    if (typeof fit !== 'string') return fit;
-    return medianEstimate(searches, `no fit: ${fit}`);
+    // A CPU guard whose cost moved: the line with time, not a line that averages two machines.
+    if (guard.metric === 'cpu_share') {
+      // The move is measured where the line with time crosses the limit: near the redline, whatever the fit did.
+      const found = costDrift(searches, (plane) => (guard.limit - plane.a) / plane.b);
+      const plane = found?.drift.significant ? planeEstimate(found, guard) : null;
+      if (plane) return plane;
+    }
+    if (typeof fit !== 'string') return withDrift(fit, searches);
+    return withDrift(medianEstimate(searches, `no fit: ${fit}`), searches);
   }
-  return medianEstimate(searches, guard ? `${guard.metric} is not a smooth guard` : 'no limiting guard');
+  return withDrift(
+    medianEstimate(searches, guard ? `${guard.metric} is not a smooth guard` : 'no limiting guard'),
+    searches,
+  );
 }

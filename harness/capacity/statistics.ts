@@ -159,3 +159,50 @@ export function leastSquares(rows: readonly (readonly number[])[], y: readonly n
   }
   return m.map((row, i) => row[k] / row[i]);
 }
+
+export interface PlaneFit {
+  /** y = a + b·x + c·(t - meanT): the level at the mean time, the slope in x, the drift per unit of t. */
+  a: number;
+  b: number;
+  c: number;
+  meanT: number;
+  /** Residual standard deviation (n - 3 degrees of freedom). */
+  residualSd: number;
+  n: number;
+  /** (X'X)⁻¹ for the columns [1, x, t - meanT]: times residualSd² it is the coefficients' covariance. */
+  inverse: number[][];
+}
+
+/** Inverse of a 3×3 matrix; null when it is singular. */
+function invert3(m: readonly (readonly number[])[]): number[][] | null {
+  const [[a, b, c], [d, e, f], [g, h, i]] = m;
+  const A = e * i - f * h;
+  const B = -(d * i - f * g);
+  const C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  const scale = Math.max(...m.flat().map(Math.abs));
+  if (!(Math.abs(det) > 1e-12 * scale ** 3)) return null;
+  return [
+    [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],
+    [B / det, (a * i - c * g) / det, -(a * f - c * d) / det],
+    [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
+  ];
+}
+
+/**
+ * Least squares with a second regressor: y = a + b·x + c·(t - t̄), with the coefficients' (X'X)⁻¹. Null with
+ * fewer than five points, or when x and t do not vary independently (all at one rate, or all at one time).
+ */
+export function fitPlane(points: readonly { x: number; t: number; y: number }[]): PlaneFit | null {
+  const n = points.length;
+  if (n < 5) return null;
+  const meanT = mean(points.map((p) => p.t));
+  const rows = points.map((p) => [1, p.x, p.t - meanT]);
+  const xtx = [0, 1, 2].map((i) => [0, 1, 2].map((j) => rows.reduce((s, r) => s + r[i] * r[j], 0)));
+  const inverse = invert3(xtx);
+  if (!inverse) return null;
+  const xty = [0, 1, 2].map((i) => rows.reduce((s, r, k) => s + r[i] * points[k].y, 0));
+  const [a, b, c] = inverse.map((row) => row[0] * xty[0] + row[1] * xty[1] + row[2] * xty[2]);
+  const sse = points.reduce((s, p, k) => s + (p.y - a - b * p.x - c * rows[k][2]) ** 2, 0);
+  return { a, b, c, meanT, residualSd: Math.sqrt(sse / (n - 3)), n, inverse };
+}

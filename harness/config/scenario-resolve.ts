@@ -22,6 +22,8 @@ export type ResolvedDrill =
       resolution: number;
       repeatUnstable: number;
       repeats: number;
+      precision: number;
+      budgetMs: number;
     })
   | (Timing & {
       kind: 'sweep';
@@ -149,6 +151,8 @@ export function validateScenario(input: unknown, file: string): Scenario {
           resolution: d.resolution ?? 0.03,
           repeatUnstable: d.repeatUnstable ?? 2,
           repeats: d.repeats ?? 1,
+          precision: d.precision ?? 0.03,
+          budgetMs: ms(d.budget, 120_000),
         };
       case 'sweep':
         return {

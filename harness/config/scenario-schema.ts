@@ -92,6 +92,12 @@ const redline = z
       .min(1, { message: 'expected a whole number of searches from 1 to 9' })
       .max(9, { message: 'expected a whole number of searches from 1 to 9' })
       .optional(),
+    precision: z
+      .number()
+      .min(0.005, { message: 'expected a share of the redline from 0.005 to 0.5' })
+      .max(0.5, { message: 'expected a share of the redline from 0.005 to 0.5' })
+      .optional(),
+    budget: duration.optional(),
   })
   .superRefine((d, ctx) => {
     if (d.maxRps < d.startRps)

@@ -47,8 +47,16 @@ export interface RedlineDrill extends ProbeTiming, PoolChoice {
   resolution?: number;
   /** How many times an unstable probe is repeated. */
   repeatUnstable?: number;
-  /** Searches per pool (default 1); the redline is estimated from all of them, with a 95% interval. */
+  /** Searches per pool at least (default 1); more only while the interval is wider than `precision`. */
   repeats?: number;
+  /**
+   * The half-width of the redline's 95% interval to reach, as a share of the redline (default 0.03 = ±3%):
+   * after the first search, probes go on (around the redline, or whole searches when a latency guard limits)
+   * until the interval is this narrow or the `budget` is spent.
+   */
+  precision?: number;
+  /** Time per server type, search and refinement together (default 2m); the result says which one ended it. */
+  budget?: Duration;
 }
 
 export interface SweepDrill extends ProbeTiming, PoolChoice {

@@ -293,6 +293,7 @@ export class DrillController {
       faults,
     });
     const outcome = withTierFigures(cluster.spec, plan, checks, judged);
+    outcome.record.annotations.push(...(plan.review?.(outcome.record) ?? []));
     this.deps.onStep(outcome.record);
     this.deps.view?.stepEnded(outcome.record);
     if (aborted) throw aborted;

@@ -1,7 +1,8 @@
 import type { ResolvedDrill } from '../config';
 import { demandWeights, redlinePools } from './traffic-plan';
 import type { DrillContext } from './drill-context';
-import { redline, sweep } from './probe-drills';
+import { sweep } from './probe-drills';
+import { redline } from './redline-drill';
 import { drain, loseDc } from './traffic-drills';
 
 export type { DrillContext, DrillResults } from './drill-context';

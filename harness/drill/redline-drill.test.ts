@@ -163,3 +163,109 @@ test('a pool that served 0 req/s gets no redline: status noData, never a number'
     s.steps.map((x) => x.verdict).join(),
   );
 });
+
+/** CPU share with seeded noise (±`amp` of its value), as a real replica's one-second samples wobble. */
+class NoisyWorld extends FakeWorld {
+  private seed = 7;
+  constructor(
+    spec: ConstructorParameters<typeof FakeWorld>[0],
+    capacity: Record<string, number>,
+    readonly amp: number,
+  ) {
+    super(spec, capacity);
+  }
+  private noise(): number {
+    this.seed = (this.seed * 1103515245 + 12345) % 2 ** 31;
+    return (this.seed / 2 ** 31 - 0.5) * 2 * this.amp;
+  }
+  override window(opts: { filter?: Tags; metric?: string }): WindowFigures {
+    const w = super.window(opts);
+    return opts.metric === 'cpu_share' && w.gaugeAvg != null ? { ...w, gaugeAvg: w.gaugeAvg * (1 + this.noise()) } : w;
+  }
+}
+
+test('precision: probes go on until the interval is as narrow as asked, and the result says so', async () => {
+  const s = setup([{ kind: 'redline', name: 'rl', startRps: 30, maxRps: 400, precision: 0.008, budget: '10m' }], {
+    cpu: 0.75,
+    world: (spec, c) => new NoisyWorld(spec, c, 0.04),
+  });
+  await runAll(s);
+  const r = s.ctx.results.redlines[0];
+  assert.equal(r.endedBy, 'precision');
+  assert.equal(r.estimateMethod, 'fit');
+  assert.ok(r.halfWidth! <= 0.008, `${r.halfWidth}`);
+  // The search alone gave about ±1.5%: refinement probes at two fixed rates just below the estimate did the rest.
+  const refine = s.steps.filter((x) => x.search?.phase === 'refine').map((x) => x.offeredRpsPerReplica);
+  assert.ok(refine.length >= 2, 'refinement probes after the search');
+  assert.equal(new Set(refine).size, 2, `two fixed rates: ${refine.join(', ')}`);
+  assert.ok(Math.abs(r.rpsPerReplica! / 75 - 1) < 0.03, `${r.rpsPerReplica} near the crossing at 75`);
+});
+
+test('precision: a budget too short for it ends the search, and the result says that instead', async () => {
+  // The search itself always ends (about 110 s here); the budget then bounds the refinement.
+  const s = setup([{ kind: 'redline', name: 'rl', startRps: 30, maxRps: 400, precision: 0.005, budget: '150s' }], {
+    cpu: 0.75,
+    world: (spec, c) => new NoisyWorld(spec, c, 0.04),
+  });
+  await runAll(s);
+  const r = s.ctx.results.redlines[0];
+  assert.equal(r.endedBy, 'budget');
+  assert.ok(r.halfWidth! > 0.005);
+  assert.ok(r.durationS <= 150, `${r.durationS} s for a 150 s budget`);
+  assert.ok(s.steps.some((x) => x.search?.phase === 'refine'));
+});
+
+/** The same replica costs more per request from `from` ms of the clock on: its capacity falls to `to`. */
+class DriftingWorld extends NoisyWorld {
+  constructor(
+    spec: ConstructorParameters<typeof FakeWorld>[0],
+    capacity: Record<string, number>,
+    readonly from: number,
+    readonly to: number,
+  ) {
+    super(spec, capacity, 0.01);
+  }
+  startAt: number | null = null;
+  override window(opts: { filter?: Tags; metric?: string }): WindowFigures {
+    this.startAt ??= this.now();
+    const w = super.window(opts);
+    if (opts.metric !== 'cpu_share' || w.gaugeAvg == null || this.now() - this.startAt < this.from) return w;
+    return { ...w, gaugeAvg: Math.min(1, (w.gaugeAvg * 100) / this.to) };
+  }
+}
+
+test('a drift planted mid-search (the same load costs a fifth more): the step, the result and a warning say so, the interval widens', async () => {
+  const warnings: string[] = [];
+  const s = setup([{ kind: 'redline', name: 'rl', startRps: 30, maxRps: 400, precision: 0.03, budget: '3m' }], {
+    cpu: 0.75,
+    world: (spec, c) => new DriftingWorld(spec, c, 30_000, 83),
+  });
+  s.ctx.logger = { info() {}, debug() {}, warn: (m: string) => warnings.push(m) };
+  await runAll(s);
+  const r = s.ctx.results.redlines[0];
+  process.stderr.write(
+    JSON.stringify(r) +
+      '\n' +
+      s.steps
+        .map(
+          (x) =>
+            `${x.search?.phase} ${x.offeredRpsPerReplica} ${x.verdict} ${x.targetFigures.cpuShare} ${x.targetFigures.rpsPerReplica} ${x.startedAt.slice(11, 19)}`,
+        )
+        .join('\n') +
+      '\n',
+  );
+  assert.ok(r.drift?.significant, JSON.stringify(r.drift));
+  assert.ok(r.drift!.change > 0.1, `cost moved ${r.drift!.change}`);
+  // Probes cannot narrow a move of the machine: the search ends on it instead of spending its budget.
+  assert.equal(r.endedBy, 'drift');
+  const noted = s.steps.filter((x) => x.annotations.some((a) => a.startsWith('drift: the cost per request')));
+  assert.ok(noted.length >= 1, 'a step says the cost moved');
+  // Before the drift the crossing is at 75 req/s, after it at 75 × 0.83 = 62.25: the interval covers both.
+  const [low, high] = r.interval!;
+  assert.ok(low <= 63 && high >= 74, `[${low}, ${high}]`);
+  assert.match(r.note!, /cost per request moved \+\d+%/);
+  assert.ok(
+    warnings.some((w) => /repeat when the machine is quiet/.test(w)),
+    warnings.join('\n'),
+  );
+});

@@ -95,6 +95,8 @@ export function probeOf(record: StepRecord, poolId: string): EstimateProbe {
     verdict: served === 0 ? 'noData' : verdict,
     faulted: faultedStep(record, poolId),
     ...(cpu !== null && cpu >= SATURATED_CPU_SHARE ? { saturated: true } : {}),
+    atS: Date.parse(record.startedAt) / 1000,
+    cpuShare: record.targetFigures.cpuShare,
   };
 }
 

@@ -208,7 +208,7 @@ class SingleSearch {
 
 export class RedlineSearch {
   private readonly searches: SingleSearch[] = [];
-  private readonly repeats: number;
+  private repeats: number;
   private readonly maxAttempts: number;
   private readonly minRps: number;
   private pending: Omit<Probe, 'search' | 'attempt'> | null = null;
@@ -266,6 +266,16 @@ export class RedlineSearch {
     const start = firstRedline * Math.max(0.5, 1 - 2 * step) * shift;
     this.searches.push(this.single(roundRate(Math.min(this.opts.maxRps, Math.max(this.minRps, start))), 1 + step));
     return this.next();
+  }
+
+  /**
+   * Allows one more search after those asked for (a precision target not reached yet); false when none can
+   * start (the first search found no redline to start from).
+   */
+  extend(): boolean {
+    if (this.searches[0].outcome().redlineRps === null) return false;
+    this.repeats = Math.max(this.repeats, this.searches.length) + 1;
+    return true;
   }
 
   /** Records one attempt at the pending probe: a boolean (held or breached) or an attempt result. */

@@ -37,6 +37,11 @@ export interface StepPlan {
   search?: StepRecord['search'];
   /** Clusters with several tiers: the tier the load enters (the front). */
   loadTier?: string;
+  /**
+   * The drill's look at the finished record before it is written: notes it adds (a redline search says when
+   * the cost per request has moved since it began).
+   */
+  review?: (record: StepRecord) => string[];
 }
 
 /** One guard evaluated on one guard target. */

@@ -96,7 +96,7 @@ export interface StepRecord {
   /** Drill-kind specific: the DC lost, the target share of a drain step, the bisection bounds. */
   lostDc?: string;
   targetShare?: number;
-  search?: { phase: 'ramp' | 'bisect' | 'grid'; low: number; high: number | null };
+  search?: { phase: 'ramp' | 'bisect' | 'grid' | 'refine'; low: number; high: number | null };
   /** Clusters with several tiers: the tier whose guard broke (or, for a breach at the front only, the busiest tier of the target). */
   brokenTier?: string;
   /** Clusters with several tiers: CPU ms each tier of the target DCs spent per front request (Instagram's "CPU per request"). */
@@ -112,6 +112,23 @@ export interface TierRedline {
   /** measured: this tier's own guards set the limit; limit: another tier's probe broke on this one (front req/s over its replicas);
    *  cpu: never the limit, from its CPU ms per front request at 100% of its quota. */
   basis: 'measured' | 'limit' | 'cpu';
+}
+
+/**
+ * A move of the cost per request during a redline's probes: the pool's CPU share at a fixed load, from two
+ * parallel lines through the usable probes (CPU share against rate) before and after the time where they
+ * split best. `change` is the relative move of the CPU share at the redline's load; it counts (`significant`)
+ * when it is at least 4.5 standard errors (`tStat`) from 0 and 3% or more; the redline before and after then.
+ */
+export interface RedlineDrift {
+  change: number;
+  overS: number;
+  /** When the cost moved, s after the first probe (where the probes split best). */
+  atS: number;
+  tStat: number;
+  significant: boolean;
+  fromRps?: number;
+  toRps?: number;
 }
 
 export interface RedlineResult {
@@ -142,8 +159,17 @@ export interface RedlineResult {
   atLeast?: number;
   /** Why this estimate, and what its interval means. */
   note?: string;
-  /** Searches run (the scenario's `repeats`). */
+  /** Searches run (at least the scenario's `repeats`, more while the interval was wider than its precision). */
   searches?: number;
+  /**
+   * What ended the search: the interval reached the drill's precision, its time budget ran out, the cost per
+   * request moved more than the precision allows (more probes would not help), or there was no redline to refine.
+   */
+  endedBy?: 'precision' | 'budget' | 'drift' | 'no-redline';
+  /** The interval's half-width as a share of the redline (0.03 = ±3%). */
+  halfWidth?: number;
+  /** How the cost per request moved while the probes ran. */
+  drift?: RedlineDrift;
   /** The tier measured (the front unless the drill named another); absent on one-tier clusters of older runs. */
   tier?: string;
   /** The tier whose guard set the limit, when it is not the one measured. */
