@@ -286,6 +286,8 @@ export function redlinesSection(
           'r²',
           'knee req/s',
           'probes',
+          'ended by',
+          'cost per request during the search',
         ],
         rows: measured.map((res) => {
           const v = viewOf(views, res);
@@ -304,6 +306,8 @@ export function redlinesSection(
             r(v?.fit?.r2, 3),
             r(v?.knee ?? null),
             res.probes,
+            endedByText(res),
+            driftText(res),
           ];
         }),
       },
@@ -320,4 +324,30 @@ export function redlinesSection(
       ),
     ),
   };
+}
+
+/** What ended a redline's search, with the half-width it reached. */
+function endedByText(res: RedlineResult): string {
+  const half = res.halfWidth === undefined ? '' : ` (±${num(res.halfWidth * 100, 1)}%)`;
+  switch (res.endedBy) {
+    case 'precision':
+      return `precision reached${half}`;
+    case 'budget':
+      return `time budget spent${half}`;
+    case 'drift':
+      return `cost moved${half}`;
+    case 'no-redline':
+      return 'no redline';
+    default:
+      return '–';
+  }
+}
+
+/** How the cost per request moved while the probes ran: a drift that counts says so loudly. */
+function driftText(res: RedlineResult): string {
+  const d = res.drift;
+  if (!d) return 'not measured';
+  const pct = `${d.change >= 0 ? '+' : ''}${num(d.change * 100, 0)}%`;
+  if (!d.significant) return `steady (${pct}, within noise)`;
+  return `DRIFT: moved ${pct} ${d.atS} s into the search; redline about ${num(d.fromRps ?? null, 1)} before, ${num(d.toRps ?? null, 1)} after: interval widened, repeat when the machine is quiet`;
 }
