@@ -11,7 +11,7 @@
 //   DCs are drawn independently. Without a range, the peak is taken as known.
 // Quantiles are nearest-rank, so servers are whole numbers that some draw actually needed.
 import { ConfigError } from '../common';
-import type { ForecastRow } from './forecast';
+import type { ForecastRow } from '../results';
 import { plan, type Plan, type PlanInput, type PlanOptions } from './plan';
 import { normalDraws, seededRandom } from './seeded-random';
 

@@ -1,7 +1,6 @@
 // A run's verdicts as JUnit XML, so Jenkins, GitLab and GitHub show a drill's failures inline.
 // Pure: summary (and steps, comparison) in, XML text out; the caller writes the file.
 import type { Comparison } from '../capacity';
-// Moves to '../results' with the results folder (issue 8).
 import type { StepRecord, Summary } from '../results';
 
 export interface JunitInput {
