@@ -85,7 +85,7 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
       );
     }
   });
-  if (problems.length) throw new ConfigErrors(problems);
+  throwProblems(problems);
 
   const rows: ForecastRow[] = [];
   const seen = new Map<string, number>();
@@ -186,9 +186,14 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
         new ConfigError(file, 'dc', `no row for dc '${dc}'; every dc of the cluster needs a peak (0 is allowed)`),
       );
   }
+  throwProblems(problems);
+  return rows;
+}
+
+/** One problem as itself, several together (exit 104 either way). */
+function throwProblems(problems: ConfigError[]): void {
   if (problems.length === 1) throw problems[0];
   if (problems.length) throw new ConfigErrors(problems);
-  return rows;
 }
 
 /** Reads and parses a forecast file for a cluster's DCs (ConfigError, exit 104, naming the file, line and field). */

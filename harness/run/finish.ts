@@ -40,7 +40,8 @@ export async function finishRun(end: RunEnd, opts: FinishOptions): Promise<Drill
   if (!writeFailure) {
     try {
       const history = await readHistory(historyFile);
-      indexHtml = (await renderReport(runDir, { analysis, steps: end.steps, run: facts, history })).indexHtml;
+      const run = { ...facts, endedAt: analysis.summary.endedAt, status: analysis.summary.status };
+      indexHtml = (await renderReport(runDir, { analysis, steps: end.steps, run, history })).indexHtml;
     } catch (err) {
       if (err instanceof WriteFailed) writeFailure = err;
       else {
