@@ -104,7 +104,6 @@ test('a regression against the baseline: compared on both runs’ probes, named 
     steps: run.steps,
     baseline,
     ending: completed,
-    options: { baselineName: 'reports/base' },
   });
   assert.deepEqual(a.comparison?.regressed, ['gen1', 'gen2']);
   assert.deepEqual(
@@ -116,7 +115,7 @@ test('a regression against the baseline: compared on both runs’ probes, named 
   );
   assert.equal(
     a.failures[0].detail,
-    'regressed against reports/base: CPU per request +25.0% (Hodges-Lehmann, 15 vs 15 samples): regressed: ' +
+    'regressed against 20261127-180000-capacity-drill: CPU per request +25.0% (Hodges-Lehmann, 15 vs 15 samples): regressed: ' +
       'rank test p < 0.0001 < 0.01 and the rise is at least +5.5%',
   );
   assert.deepEqual([a.status, a.exitCode], ['failed', 99]);

@@ -35,8 +35,6 @@ export interface RunAnalysisOptions {
   maxDrop?: number;
   /** Names the redlines in the planner's errors (the summary.json they came from). */
   redlineSource?: string;
-  /** How a regression names the baseline (the --baseline given); default its run id. */
-  baselineName?: string;
 }
 
 export interface RunAnalysis {
@@ -80,7 +78,7 @@ export function analyseRun(input: RunAnalysisInput): RunAnalysis {
       )
     : null;
   const ending = input.ending ?? storedEnding(measured, comparison !== null);
-  const failures = runFailures(ending, measured, comparison, o.baselineName);
+  const failures = runFailures(ending, measured, comparison);
   const verdict = runVerdict(ending, failures);
   const { runId, plan: _plan, failures: _failures, error: _error, status: _status, ...rest } = measured;
   const summary: Summary = {

@@ -38,7 +38,6 @@ export function runFailures(
   ending: RunEnding,
   summary: Pick<Summary, 'thresholds' | 'failovers'>,
   comparison: Comparison | null,
-  baselineName?: string,
 ): RunFailure[] {
   const failures = [...ending.failures];
   const add = (f: RunFailure) => {
@@ -64,7 +63,8 @@ export function runFailures(
     add({
       kind: 'regression',
       name: t.serverType,
-      detail: `regressed against ${baselineName ?? comparison!.runA}${why ? `: ${why}` : ''}`,
+      // Named by its run id: the same however the baseline's path was written.
+      detail: `regressed against ${comparison!.runA}${why ? `: ${why}` : ''}`,
     });
   }
   return failures;

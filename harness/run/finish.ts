@@ -30,7 +30,7 @@ type FinishOptions = Pick<DrillRunOptions, 'baseline' | 'stdout' | 'stderr' | 'l
 
 export async function finishRun(end: RunEnd, opts: FinishOptions): Promise<DrillRunResult> {
   const { runDir, files, facts } = end.run;
-  const analysis = analyse(end, opts);
+  const analysis = analyse(end);
   logEnd(end, analysis, opts);
   const historyFile = path.join(path.dirname(runDir), 'history.ndjson');
   // A full or read-only disk: say where and why, keep what is there (steps.ndjson's complete lines), exit 106.
@@ -77,7 +77,7 @@ export async function finishRun(end: RunEnd, opts: FinishOptions): Promise<Drill
 }
 
 /** The run's measurements as summary.json records them, and what they mean. */
-function analyse(end: RunEnd, opts: FinishOptions): RunAnalysis {
+function analyse(end: RunEnd): RunAnalysis {
   const { scenario, spec, forecast, baseline } = end.config;
   const measured: MeasuredRun = {
     runId: end.run.runId,
@@ -95,7 +95,7 @@ function analyse(end: RunEnd, opts: FinishOptions): RunAnalysis {
     forecast,
     baseline,
     ending: endingOf(end.failure),
-    options: { redlineSource: path.join(end.run.runDir, 'summary.json'), baselineName: opts.baseline },
+    options: { redlineSource: path.join(end.run.runDir, 'summary.json') },
   });
 }
 
