@@ -1,6 +1,6 @@
 // report/: renders a run that capacity's analyseRun has judged: index.html (the plan it opens with, the
 // charts, the comparison, the trend), steps.csv, redlines.csv and plan.csv; JUnit XML and the webhook's
-// payload from the same analysis; the history's questions. It reads and decides nothing.
+// payload from the same analysis; the history's questions. It reads no run's files: callers hand it the run.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunAnalysis } from '../capacity';

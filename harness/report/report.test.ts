@@ -19,7 +19,7 @@ function tempRun(): { dir: string; runDir: string } {
   return { dir, runDir };
 }
 
-test('writeReport writes index.html and the CSVs, and summary.json gains the plan', async () => {
+test('headroom report writes index.html and the CSVs, and summary.json gains the plan', async () => {
   const { dir, runDir } = tempRun();
   try {
     const res = await reportRun(runDir, { forecastFile: forecast, planOptions: { growth: 0.2 } });
