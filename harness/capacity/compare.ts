@@ -1,8 +1,9 @@
 // Two runs side by side, judged by the statistical regression gate (regression.ts): did a server
 // type's CPU per request rise, or its redline fall, beyond the noise and by at least the minimum
 // effect? The CI gate of a drill (`headroom compare`, `headroom drill --baseline`).
-import { lowestRedlines, type RedlineResult, type StepRecord, type Summary } from '../results';
+import { lowestRedlines, type StepRecord, type Summary } from '../results';
 import { adjustProbeCosts, type CostProbe } from './probe-cost';
+import { redlineIntervalOf } from './redline-ranges';
 import {
   defaultRegressionOptions,
   regressionGate,
@@ -12,7 +13,7 @@ import {
 
 /** One run as compare reads it: its summary and the steps of steps.ndjson (empty when absent). */
 export interface RunSamples {
-  summary: Summary;
+  summary: Pick<Summary, 'runId' | 'redlines' | 'sweeps'>;
   steps: readonly StepRecord[];
 }
 
@@ -116,14 +117,6 @@ export function costProbesOf(
   return { probes: complete ? probes : null, leftOut: all.length - kept.length };
 }
 
-/** The redline's interval when the drill wrote one (an optional field of newer summaries). */
-function intervalOf(r: RedlineResult | undefined): [number, number] | null {
-  const i = (r as (RedlineResult & { interval?: unknown }) | undefined)?.interval;
-  return Array.isArray(i) && i.length === 2 && i.every((x) => typeof x === 'number' && Number.isFinite(x))
-    ? [i[0], i[1]]
-    : null;
-}
-
 function medianOf(xs: readonly number[]): number | null {
   if (!xs.length) return null;
   const s = [...xs].sort((p, q) => p - q);
@@ -159,12 +152,13 @@ function gateSamples(
 }
 
 /** A summary alone has no steps: nothing to rank, only its redlines (and their intervals) to compare. */
-const samplesOf = (r: RunSamples | Summary): RunSamples => ('summary' in r ? r : { summary: r, steps: [] });
+const samplesOf = (r: RunSamples | RunSamples['summary']): RunSamples =>
+  'summary' in r ? r : { summary: r, steps: [] };
 
 /** Compares run b against the baseline a; a number as options is the minimum effect. Pure. */
 export function compareRuns(
-  runA: RunSamples | Summary,
-  runB: RunSamples | Summary,
+  runA: RunSamples | RunSamples['summary'],
+  runB: RunSamples | RunSamples['summary'],
   options: Partial<CompareOptions> | number = {},
 ): Comparison {
   const o = { ...defaultCompareOptions, ...(typeof options === 'number' ? { minEffect: options } : options) };
@@ -181,8 +175,8 @@ export function compareRuns(
     const { cpuA, cpuB, note } = gateSamples(a.steps, b.steps, serverType, rawA, rawB);
     const redlineA = x?.rpsPerReplica ?? null;
     const redlineB = y?.rpsPerReplica ?? null;
-    const intervalA = intervalOf(x);
-    const intervalB = intervalOf(y);
+    const intervalA = redlineIntervalOf(x);
+    const intervalB = redlineIntervalOf(y);
     const medA = medianOf(rawA) ?? x?.cpuMsPerRequest ?? null;
     const medB = medianOf(rawB) ?? y?.cpuMsPerRequest ?? null;
     const row: TypeComparison = {

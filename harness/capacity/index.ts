@@ -1,7 +1,12 @@
 // capacity/: pure analysis and planning. Takes step results and forecasts, returns numbers;
-// never touches Docker, the clock or the disk.
-export { parseForecastCsv, splitCsvLine } from './forecast';
-export type { ForecastRow } from './forecast';
+// never touches Docker, the clock or the disk. analyseRun decides what a finished run means, once.
+export { analyseRun } from './analyse-run';
+export type { ForecastInput, MeasuredRun, RunAnalysis, RunAnalysisInput, RunAnalysisOptions } from './analyse-run';
+export { completed, failuresText, runFailures, runVerdict, storedEnding } from './verdict';
+export type { RunEnding, RunVerdict } from './verdict';
+export { planRun } from './run-plan';
+export type { RunPlanOptions } from './run-plan';
+export { redlineIntervalOf, redlineRangesOf } from './redline-ranges';
 export { plan, defaultPlanOptions, ceilLoad } from './plan';
 export { planTiers, capacityByTier, bottleneckTier } from './plan-tiers';
 export type { TierPlanInput } from './plan-tiers';

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../common';
-import { defaultPlanOptions, parseForecastCsv } from './index';
+import { parseForecastCsv } from '../results';
+import { defaultPlanOptions } from './index';
 import { planRange, type PlanRangeInput } from './plan-range';
 
 const dcs = ['use1', 'use2', 'euw1'];

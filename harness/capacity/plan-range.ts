@@ -1,4 +1,4 @@
-// Plans with ranges (issue 10): the planner (plan.ts) run over seeded Monte Carlo draws of the
+// Plans with ranges: the planner (plan.ts) run over seeded Monte Carlo draws of the
 // redlines and the forecast peaks, giving p5/p50/p95 servers and cost per DC; and why each server
 // type the plan did not recommend lost. Reproducible: the same input and seed give the same figures.
 // Distributions (the choices):
@@ -11,7 +11,7 @@
 //   DCs are drawn independently. Without a range, the peak is taken as known.
 // Quantiles are nearest-rank, so servers are whole numbers that some draw actually needed.
 import { ConfigError } from '../common';
-import type { ForecastRow } from './forecast';
+import type { ForecastRow } from '../results';
 import { plan, type Plan, type PlanInput, type PlanOptions } from './plan';
 import { normalDraws, seededRandom } from './seeded-random';
 

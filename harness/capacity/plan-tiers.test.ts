@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../common';
-import { defaultPlanOptions, parseForecastCsv, planTiers, type TierPlanInput } from './index';
+import { parseForecastCsv } from '../results';
+import { defaultPlanOptions, planTiers, type TierPlanInput } from './index';
 
 const dcs = ['use1', 'euw1'];
 const forecast = parseForecastCsv('dc,peak_rps,current_small\nuse1,120,2\neuw1,80,1\n', 'f.csv', dcs);

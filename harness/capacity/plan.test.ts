@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ExitCode, exitCodeOf } from '../common';
-import { parseForecastCsv, plan, defaultPlanOptions, type PlanInput, type PlanRow } from './index';
+import { parseForecastCsv } from '../results';
+import { plan, defaultPlanOptions, type PlanInput, type PlanRow } from './index';
 
 const dcs = ['use1', 'use2', 'euw1'];
 const fixture = path.join(__dirname, 'fixtures', 'forecast-3dc.csv');

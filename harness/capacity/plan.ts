@@ -6,8 +6,7 @@
 //                L(d,x) = P(d)(1+g) + P(x)(1+g) · share(d,x)
 //   share(d,x) = P(d)(1+g) / sum over e != x of P(e)(1+g)   (or failover[x][d] when a map is given)
 import { ConfigError } from '../common';
-import type { Plan, PlanOptions, PlanRow, RecommendedRow, FleetRow, FleetStatus } from '../results';
-import type { ForecastRow } from './forecast';
+import type { FleetRow, FleetStatus, ForecastRow, Plan, PlanOptions, PlanRow, RecommendedRow } from '../results';
 
 export type { Plan, PlanOptions, PlanRow, RecommendedRow, FleetRow, FleetStatus };
 

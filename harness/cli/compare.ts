@@ -1,8 +1,10 @@
 // `headroom compare <run-a> <run-b> [--max-drop 5.5%] [--json]`: did each server type's CPU per request
 // rise, or its redline fall, from run a (the baseline) to run b, judged by the statistical gate from
 // the samples of both runs with --max-drop as the minimum effect; exit 99 on a regression.
+import path from 'node:path';
+import { analyseRun, defaultCompareOptions, type Comparison } from '../capacity';
 import { ExitCode } from '../common';
-import { compareRuns, defaultCompareOptions, readRunSamples, type Comparison } from '../report';
+import { readRunSamples } from '../results';
 import type { CliIo } from './io';
 import { helpText, parseFlags, share } from './flags';
 
@@ -73,9 +75,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   const { values, positionals } = parsed;
-  const minEffect = share('--max-drop', values['max-drop'] ?? '5.5%', { min: 0, max: 1 });
-  const [a, b] = await Promise.all(positionals.map((p) => readRunSamples(p)));
-  const c = compareRuns(a, b, { ...defaultCompareOptions, minEffect });
+  const maxDrop =
+    values['max-drop'] === undefined
+      ? defaultCompareOptions.minEffect
+      : share('--max-drop', values['max-drop'], { min: 0, max: 1 });
+  const [a, b] = await Promise.all(positionals.map((p) => readRunSamples(path.resolve(io.cwd, p))));
+  // The drill's and the report's comparison: run b analysed against a as its baseline.
+  const c = analyseRun({ summary: b.summary, steps: b.steps, baseline: a, options: { maxDrop } }).comparison!;
   if (values.json) io.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
   else io.stdout.write(formatComparison(c));
   if (c.regressed.length) {

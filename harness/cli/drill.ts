@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { ExitCode, type EnvOptions, stderrLogger } from '../common';
 import { splitOutFlags } from '../metrics';
 import { writeCiOutputs } from '../report';
-import { readRun, readSummary, type Summary } from '../results';
 import { runScenario } from '../run';
 import { driverOptions } from './cluster-command';
 import { agentsFlag, collector, duration, helpText, parseFlags } from './flags';
@@ -116,22 +115,16 @@ export async function run(argv: string[], io: CliIo, env: EnvOptions): Promise<n
       force: values.force,
     });
     const notifyUrl = values.notify ?? env.notifyUrl;
-    if (result.summary && result.runDir && (values.junit || notifyUrl)) {
-      const steps = await readRun(result.runDir)
-        .then((r) => r.steps)
-        .catch(() => []);
-      const baselineSummary: Summary | undefined = baseline
-        ? await readSummary(path.resolve(io.cwd, baseline))
-            .then((r) => r.summary)
-            .catch(() => undefined)
-        : undefined;
+    if (values.junit || notifyUrl) {
+      // From the run's analysis in memory: the same summary, comparison and plan the report shows.
+      const { analysis } = result;
       const ci = await writeCiOutputs(
         {
           summary: result.summary,
-          steps,
-          comparison: result.comparison ?? undefined,
-          plan: result.summary.plan ?? undefined,
-          baselinePlan: baselineSummary?.plan ?? undefined,
+          steps: result.steps,
+          comparison: analysis.comparison ?? undefined,
+          plan: analysis.plan ?? undefined,
+          baselinePlan: analysis.baselinePlan ?? undefined,
           exitCode: result.exitCode,
           report: result.indexHtml ?? undefined,
         },

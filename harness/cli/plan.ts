@@ -2,9 +2,10 @@
 // [--growth 0.2] [--out DIR] [--json]`: servers per DC and server type, surviving any one DC lost.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { analyseRun, type Plan, type PlanOptions, type PlanRange } from '../capacity';
 import { ConfigError, ExitCode } from '../common';
-import type { Plan, PlanOptions, PlanRange } from '../capacity';
-import { money, planCsv, planFromSummary, planRangeFromSummary, planRangeJson, readSummary } from '../report';
+import { money, planCsv } from '../report';
+import { readForecast, readSummary } from '../results';
 import type { CliIo } from './io';
 import { collector, commandLine, count, type FlagSpec, helpText, parseFlags, share } from './flags';
 
@@ -29,7 +30,29 @@ export const spec = {
   },
 } as const;
 
-/** The JSON the issue fixes: only these fields, in this order; `range` (p5/p50/p95 over seeded draws) when computed. */
+/** The range as `plan --json` prints it: per DC the recommended servers' and cost's p5/p50/p95, per type too. */
+export function planRangeJson(range: PlanRange) {
+  return {
+    draws: range.draws,
+    seed: range.seed,
+    totalCostPerHour: range.totalCostPerHour,
+    dcs: range.dcs.map((d) => ({
+      dc: d.dc,
+      servers: d.servers,
+      costPerHour: d.costPerHour,
+      types: d.types.map((t) => ({
+        serverType: t.serverType,
+        normal: t.normal,
+        withDcLoss: t.withDcLoss,
+        costPerHour: t.costPerHour,
+        cheapestShare: t.cheapestShare,
+      })),
+    })),
+    rejected: range.rejected,
+  };
+}
+
+/** The JSON `plan --json` prints: only these fields, in this order; `range` (p5/p50/p95 over seeded draws) when computed. */
 export function planJson(plan: Plan, range?: PlanRange) {
   return {
     plan: plan.plan.map((r) => ({
@@ -172,8 +195,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   c.throwIfAny();
   const resolve = (p: string) => path.resolve(io.cwd, p);
   const { file, summary } = await readSummary(resolve(values.capacity!));
-  const plan = await planFromSummary(summary, file, resolve(values.forecast!), options!);
-  const range = await planRangeFromSummary(summary, file, resolve(values.forecast!), plan.options);
+  const dcs = summary.cluster.dcs.map((d) => d.name);
+  const forecast = { rows: readForecast(resolve(values.forecast!), dcs) };
+  // The drill's and the report's plan: the same analysis of the run, here without steps or a baseline.
+  const analysis = analyseRun({ summary, steps: [], forecast, options: { plan: options, redlineSource: file } });
+  if (analysis.planError) throw analysis.planError;
+  const { plan, range } = analysis as { plan: Plan; range: PlanRange };
   if (values.out) {
     const out = resolve(values.out);
     await mkdir(out, { recursive: true });

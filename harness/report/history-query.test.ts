@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { formatHistory, historyView, selectHistory, trendOf, type HistoryLine } from './history-query';
 import { appendHistory, historyEntryOf, readHistory } from '../results';
-import { writeReport } from './index';
+import { reportRun } from '../cli/report';
 import { readSummary } from '../results';
 import { parseSince, run as historyCommand } from '../cli/history';
 
@@ -248,7 +248,7 @@ test("the report's trend chart shows the same selection: this run's cluster and 
         redlines: [{ serverType: 'gen1', rpsPerReplica: 300, cpuMsPerRequest: 1.3 }],
       })}\n`,
     );
-    await writeReport(runDir, { historyFile: history });
+    await reportRun(runDir, { historyFile: history });
     const html = readFileSync(path.join(runDir, 'index.html'), 'utf8');
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
     const trend = data.sections.find((s: { id: string }) => s.id === 'trend');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareRuns } from '../capacity';
 import { junitXml, xmlAttr, xmlText } from './junit';
-import { readRun, readSummary } from '../results';
+import { readRun, readSummary, type Summary } from '../results';
 
 const fixtures = path.join(__dirname, 'fixtures');
 const schema = path.join(fixtures, 'junit.xsd');
@@ -135,6 +135,26 @@ test('against a baseline: one case per server type, the regression and its figur
       ],
     ],
   );
+});
+
+test('the run case fails for a safety stop only: a regression or a threshold is failed in its own case', async () => {
+  const a = await readRun(path.join(fixtures, 'run-3dc'));
+  const b = await readRun(path.join(fixtures, 'run-3dc-costlier'));
+  const regressed: Summary = {
+    ...b.summary,
+    failovers: [],
+    status: 'failed',
+    failures: [{ kind: 'regression', name: 'gen1', detail: 'regressed against the baseline' }],
+    error: 'regression gen1: regressed against the baseline',
+  };
+  const runCase = (summary: Summary) =>
+    cases(junitXml({ summary, comparison: compareRuns(a, b, 0.05) })).find((c) => c.suite === 'capacity-drill: run');
+  assert.equal(runCase(regressed)?.failure, null);
+  const stopped: Summary = {
+    ...regressed,
+    failures: [...(regressed.failures ?? []), { kind: 'safety', name: 'safety', detail: 'error rate 0.6 over 0.5' }],
+  };
+  assert.equal(runCase(stopped)?.failure, 'safety: error rate 0.6 over 0.5');
 });
 
 test('hostile names survive escaping: markup, quotes, newlines and characters XML cannot hold', async () => {

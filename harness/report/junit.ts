@@ -1,7 +1,6 @@
 // A run's verdicts as JUnit XML, so Jenkins, GitLab and GitHub show a drill's failures inline.
-// Pure: summary (and steps, comparison) in, XML text out; the caller writes the file.
+// Pure: the run's analysis (summary, comparison) and its steps in, XML text out; the caller writes the file.
 import type { Comparison } from '../capacity';
-// Moves to '../results' with the results folder (issue 8).
 import type { StepRecord, Summary } from '../results';
 
 export interface JunitInput {
@@ -64,9 +63,12 @@ function runCase(s: Summary): Case {
   };
   if (s.status === 'error' || s.status === 'interrupted') {
     c.error = { type: s.status, message: s.error ?? `the drill ended with status ${s.status}` };
-  } else if (s.status === 'failed' && s.error) {
-    // A safety stop fails the run without a threshold saying so.
-    c.failure = { type: 'stopped', message: s.error };
+  } else if (s.status === 'failed') {
+    // A safety stop fails the run without a threshold saying so; thresholds, survivors and regressions have cases
+    // of their own. A summary that does not list its failures says only its error.
+    const stop = s.failures?.find((f) => f.kind === 'safety' || f.kind === 'error');
+    const message = s.failures ? stop && `${stop.name}: ${stop.detail}` : s.error;
+    if (message) c.failure = { type: 'stopped', message };
   }
   return c;
 }

@@ -1,7 +1,6 @@
 // Tells a team about a failed or regressed drill: a JSON summary POSTed to a webhook (Slack and Teams
 // read its `text`), with a timeout per attempt and retries with backoff. The payload is documented in docs/ci/README.md.
 import type { Comparison, Plan } from '../capacity';
-// Moves to '../results' with the results folder (issue 8).
 import type { Summary } from '../results';
 
 export interface PlanChange {

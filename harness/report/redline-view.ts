@@ -1,9 +1,8 @@
 // The redline section's charts: latency and CPU against load per replica for each redline search
 // or sweep, with the guard, the redline, its 95% interval, the knee and the CPU-per-request fit.
 import type { RedlineResult, StepRecord, Summary } from '../results';
-import { fitCpuPerRequest, knee, type CpuFit } from '../capacity';
+import { fitCpuPerRequest, knee, redlineIntervalOf, type CpuFit } from '../capacity';
 import type { ChartSpec, DatasetSpec, SectionSpec } from './page-spec';
-import { redlineIntervalOf } from './plan-opening';
 import { colorOf, guardRed, ink, niceCeil, num, pct, r, slug, typeColors } from './view-format';
 
 export interface RedlineView {

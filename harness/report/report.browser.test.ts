@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { writeReport } from './index';
+import { reportRun } from '../cli/report';
 
 const fixtures = path.join(__dirname, 'fixtures');
 const hostileScenario = '<img src=x onerror=alert(1)>';
@@ -26,7 +26,7 @@ test('index.html draws every chart offline, with no error, no request and escape
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
     summary.scenario = hostileScenario;
     summary.cluster.name = hostileCluster;
-    // gen1's redline as an estimate with a 95% interval (as drills since issue 10 write it): drawn as a band, and planned over.
+    // gen1's redline as an estimate with a 95% interval (as drills write it): drawn as a band, and planned over.
     for (const r of summary.redlines)
       if (r.serverType === 'gen1') Object.assign(r, { interval: [300, 360], samples: 3 });
     writeFileSync(summaryFile, JSON.stringify(summary));
@@ -49,7 +49,7 @@ test('index.html draws every chart offline, with no error, no request and escape
         })
         .join('\n'),
     );
-    const result = await writeReport(runDir, {
+    const result = await reportRun(runDir, {
       forecastFile: path.join(__dirname, '..', 'capacity', 'fixtures', 'forecast-3dc.csv'),
       baselineRunDir: path.join(fixtures, 'run-3dc-costlier'),
       historyFile,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { appendHistory, readHistory, readSummary } from '../results';
-import { writeReport } from './index';
+import { reportRun } from '../cli/report';
 import { inlineJson, inlineScript } from './html';
 import { main } from '../cli/main';
 
@@ -19,10 +19,10 @@ function tempRun(): { dir: string; runDir: string } {
   return { dir, runDir };
 }
 
-test('writeReport writes index.html and the CSVs, and summary.json gains the plan', async () => {
+test('headroom report writes index.html and the CSVs, and summary.json gains the plan', async () => {
   const { dir, runDir } = tempRun();
   try {
-    const res = await writeReport(runDir, { forecastFile: forecast, planOptions: { growth: 0.2 } });
+    const res = await reportRun(runDir, { forecastFile: forecast, planOptions: { growth: 0.2 } });
     assert.deepEqual(
       res.files.map((f) => path.basename(f)),
       ['summary.json', 'index.html', 'steps.csv', 'redlines.csv', 'plan.csv'],
@@ -33,7 +33,7 @@ test('writeReport writes index.html and the CSVs, and summary.json gains the pla
       { dc: 'use2', serverType: 'gen1', servers: 7, costPerHour: 0.7 },
       { dc: 'euw1', serverType: 'gen1', servers: 5, costPerHour: 0.5 },
     ]);
-    assert.deepEqual(written.redlines, res.summary.redlines);
+    assert.deepEqual(written.redlines, res.analysis.summary.redlines);
 
     const steps = readFileSync(path.join(runDir, 'steps.csv'), 'utf8').trim().split('\n');
     assert.equal(
@@ -74,9 +74,9 @@ test('a forecast that cannot be planned still gets its report, with the problem 
   try {
     const bad = path.join(dir, 'forecast.csv');
     writeFileSync(bad, 'dc,peak_rps\nuse1,100\nuse2,50\nmars1,10\neuw1,5\n');
-    const res = await writeReport(runDir, { forecastFile: bad });
-    assert.equal(res.planError?.exitCode, 104);
-    assert.equal(res.plan, undefined);
+    const res = await reportRun(runDir, { forecastFile: bad });
+    assert.equal(res.analysis.planError?.exitCode, 104);
+    assert.equal(res.analysis.plan, null);
     const html = readFileSync(res.indexHtml, 'utf8');
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
     assert.equal(
@@ -120,7 +120,7 @@ test('hostile names stay inert: no early </script>, and spreadsheet formulas are
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
     summary.drains[0].drill = lines.find((s) => s.kind === 'drain').drill;
     writeFileSync(summaryFile, JSON.stringify(summary));
-    await writeReport(runDir);
+    await reportRun(runDir);
     const html = readFileSync(path.join(runDir, 'index.html'), 'utf8');
     assert.equal(
       html.match(/<script/gi)!.length,
@@ -171,7 +171,7 @@ test('history: each run appends one line; torn lines are skipped; the report dra
       ],
     );
     assert.deepEqual(await readHistory(path.join(dir, 'none.ndjson')), []);
-    await writeReport(runDir, { historyFile: history });
+    await reportRun(runDir, { historyFile: history });
     const html = readFileSync(path.join(runDir, 'index.html'), 'utf8');
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
     const trend = data.sections.find((s: { id: string }) => s.id === 'trend');
@@ -218,7 +218,7 @@ test("a real run whose one drill searched two server types: one chart pair per t
   try {
     const runDir = path.join(dir, 'run');
     cpSync(path.join(fixtures, 'real', 'run-cpu2'), runDir, { recursive: true });
-    const res = await writeReport(runDir);
+    const res = await reportRun(runDir);
     const html = readFileSync(res.indexHtml, 'utf8');
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]);
     const charts = data.sections.find((s: { id: string }) => s.id === 'redlines').charts;
@@ -226,7 +226,7 @@ test("a real run whose one drill searched two server types: one chart pair per t
       charts.map((c: { id: string }) => c.id),
       ['redline-small-latency', 'redline-small-cpu', 'redline-large-latency', 'redline-large-cpu'],
     );
-    for (const r of res.summary.redlines) {
+    for (const r of res.analysis.summary.redlines) {
       const table = charts.find((c: { id: string }) => c.id === `redline-${r.serverType}-latency`).table;
       assert.equal(table.rows.length, r.probes, `${r.serverType}: its ${r.probes} probes`);
     }
@@ -245,12 +245,12 @@ test("a real run whose one drill searched two server types: one chart pair per t
 test('a forecast that fails after one that planned: the stale plan.csv and summary.plan are removed beside "No plan"', async () => {
   const { dir, runDir } = tempRun();
   try {
-    await writeReport(runDir, { forecastFile: forecast });
+    await reportRun(runDir, { forecastFile: forecast });
     assert.ok(readSummaryJson(runDir).plan);
     const bad = path.join(dir, 'forecast.csv');
     writeFileSync(bad, 'dc,peak_rps\nuse1,lots\n');
-    const res = await writeReport(runDir, { forecastFile: bad });
-    assert.equal(res.planError?.exitCode, 104);
+    const res = await reportRun(runDir, { forecastFile: bad });
+    assert.equal(res.analysis.planError?.exitCode, 104);
     assert.equal(readSummaryJson(runDir).plan, undefined);
     assert.equal(existsSync(path.join(runDir, 'plan.csv')), false);
   } finally {
@@ -274,19 +274,19 @@ test('the badge states why the run failed: summary.failures, and a regression tu
         ],
       }),
     );
-    const data = reportData((await writeReport(runDir)).indexHtml);
+    const data = reportData((await reportRun(runDir)).indexHtml);
     assert.equal(data.status, 'failed');
     assert.deepEqual(data.reasons, ['survivor use1 lost → use2', 'threshold http_req_failed: rate<0.05']);
 
     writeFileSync(file, JSON.stringify({ ...summary, status: 'passed' }));
     cpSync(path.join(fixtures, 'run-3dc-costlier'), path.join(dir, 'slow'), { recursive: true });
-    const regressed = await writeReport(path.join(dir, 'slow'), { baselineRunDir: runDir });
-    assert.ok(regressed.comparison!.regressed.length > 0);
+    const regressed = await reportRun(path.join(dir, 'slow'), { baselineRunDir: runDir });
+    assert.ok(regressed.analysis.comparison!.regressed.length > 0);
     const page = reportData(regressed.indexHtml);
     assert.equal(page.status, 'failed');
     assert.deepEqual(
       page.reasons,
-      regressed.comparison!.regressed.map((t) => `regression ${t}`),
+      regressed.analysis.comparison!.regressed.map((t) => `regression ${t}`),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

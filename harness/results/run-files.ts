@@ -55,12 +55,17 @@ export class RunWriter {
   }
 
   writeSummary(summary: Summary): void {
-    this.writeJson('summary.json', summary);
+    writeSummary(this.dir, summary);
   }
 
   private writeJson(name: string, value: unknown): void {
     writeFileAtomicSync(path.join(this.dir, name), `${JSON.stringify(value, null, 2)}\n`);
   }
+}
+
+/** summary.json of a run directory: the one writer of it (a drill once at its end, `headroom report` when the analysis changed it). */
+export function writeSummary(runDir: string, summary: Summary): void {
+  writeFileAtomicSync(path.join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 }
 
 function guarded<T>(file: string, op: () => T): T {
@@ -159,6 +164,15 @@ export function parseSteps(text: string): StepRecord[] {
     }
   }
   return steps;
+}
+
+/** A run directory or its summary.json with the steps beside it, as a baseline is read (steps [] when absent). */
+export async function readRunSamples(
+  runOrSummary: string,
+): Promise<{ file: string; summary: Summary; steps: StepRecord[] }> {
+  const { file, summary } = await readSummary(runOrSummary);
+  const steps = parseSteps(await readFile(path.join(path.dirname(file), 'steps.ndjson'), 'utf8').catch(() => ''));
+  return { file, summary, steps };
 }
 
 export async function readRun(runDir: string): Promise<RunDir> {

@@ -1,11 +1,11 @@
 // What a caller (the CLI's `drill`, the tests) hands runScenario and what it gets back: the run's options
 // (files, streams, signal, teardown limit, driver and output settings) and its result (exit code, files written).
 import type { AgentSource } from '../agent';
-import type { Comparison } from '../capacity';
+import type { RunAnalysis } from '../capacity';
 import type { DriverOptions, RunningCluster } from '../cluster';
 import type { Logger } from '../common';
 import type { OutSpec } from '../metrics';
-import type { Summary } from '../results';
+import type { StepRecord, Summary } from '../results';
 
 export type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -48,9 +48,12 @@ export interface DrillRunOptions {
 
 export interface DrillRunResult {
   exitCode: number;
-  runDir: string | null;
+  runDir: string;
+  /** Null when the report could not be written. */
   indexHtml: string | null;
-  summary: Summary | null;
-  /** Against --baseline, when one was given and the report was written. */
-  comparison?: Comparison | null;
+  /** summary.json as written. */
+  summary: Summary;
+  /** What the run means (plan, range, comparison, failures): JUnit and the webhook are rendered from it. */
+  analysis: RunAnalysis;
+  steps: StepRecord[];
 }

@@ -1,19 +1,19 @@
 // A drill's configuration, read and checked before anything starts (exit 104): the scenario, its cluster
-// file, the forecast and the --baseline run's summary.
+// file, the forecast (parsed, here and only here) and the --baseline run (its summary and steps, read once).
 import * as path from 'node:path';
 import type { ClusterSpec } from '../cluster';
 import { ConfigError, HeadroomError } from '../common';
 import { checkScenarioAgainstCluster, loadClusterFile, loadScenario, type Scenario } from '../config';
-import { readSummary, type Summary } from '../results';
-import { checkForecast } from './forecast-check';
+import { readForecast, readRunSamples, type ForecastRow, type StepRecord, type Summary } from '../results';
 import type { DrillRunOptions } from './options';
 
 export interface RunConfig {
   scenario: Scenario;
   spec: ClusterSpec;
-  /** --forecast, else the scenario's; checked already. */
-  forecastFile: string | undefined;
-  baselineSummary: Summary | null;
+  /** --forecast, else the scenario's: its file and its rows, parsed for the cluster's DCs. */
+  forecast: { file: string; rows: ForecastRow[] } | null;
+  /** --baseline: the earlier run's summary and steps. */
+  baseline: { file: string; summary: Summary; steps: StepRecord[] } | null;
 }
 
 export async function loadRunConfig(
@@ -25,15 +25,19 @@ export async function loadRunConfig(
   checkScenarioAgainstCluster(scenario, spec);
   const forecastFile = opts.forecast ? path.resolve(opts.cwd, opts.forecast) : scenario.forecastFile;
   // Parsed now, not at the end: a broken forecast must fail before any container starts (exit 104).
-  if (forecastFile)
-    checkForecast(
-      forecastFile,
-      spec.dcs.map((d) => d.name),
-    );
-  let baselineSummary: Summary | null = null;
+  const forecast = forecastFile
+    ? {
+        file: forecastFile,
+        rows: readForecast(
+          forecastFile,
+          spec.dcs.map((d) => d.name),
+        ),
+      }
+    : null;
+  let baseline: RunConfig['baseline'] = null;
   if (opts.baseline) {
     try {
-      baselineSummary = (await readSummary(path.resolve(opts.cwd, opts.baseline))).summary;
+      baseline = await readRunSamples(path.resolve(opts.cwd, opts.baseline));
     } catch (err) {
       if (err instanceof HeadroomError) throw err;
       throw new ConfigError(
@@ -43,5 +47,5 @@ export async function loadRunConfig(
       );
     }
   }
-  return { scenario, spec, forecastFile, baselineSummary };
+  return { scenario, spec, forecast, baseline };
 }

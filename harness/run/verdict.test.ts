@@ -1,12 +1,35 @@
-// The run's verdict: a survivor of a lost DC that broke fails the run (exit 99, survivor and guard
-// named), an abortOnFail threshold too; an interruption stays 105. The lose-dc runs on the fake world.
+// The run's verdict as the drill's end takes it (endingOf, then capacity's analyseRun): a survivor of a lost
+// DC that broke fails the run (exit 99, survivor and guard named), an abortOnFail threshold too; an
+// interruption stays 105, an error keeps its own code. The lose-dc runs on the fake world.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExitCode, Interrupted } from '../common';
+import { analyseRun } from '../capacity';
+import { ClusterError, ExitCode, Interrupted } from '../common';
 import { validateScenario, type ScenarioInput } from '../config';
 import { DrillController, runDrillSpec, ThresholdAbort, type DrillContext } from '../drill';
 import { FakeWorld, VirtualClock, fakeCluster, fakeP99Guard } from '../drill/testing/fake-world';
-import { runVerdict } from './verdict';
+import type { FailoverResult, Summary } from '../results';
+import { endingOf } from './verdict';
+
+/** What the drill's end decides from how the drills ended, their thresholds and their DC losses. */
+function runVerdict(end: { failure: unknown; thresholds: Summary['thresholds']; failovers: FailoverResult[] }) {
+  const summary = {
+    runId: 'r1',
+    scenario: 'fake',
+    scenarioFile: '/fake/scenario.ts',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:01:00.000Z',
+    cluster: { name: 'fake', serverTypes: {}, dcs: [] },
+    redlines: [],
+    sweeps: [],
+    drains: [],
+    failovers: end.failovers,
+    thresholds: end.thresholds,
+  };
+  const a = analyseRun({ summary, steps: [], ending: endingOf(end.failure) });
+  assert.equal(a.summary.status, a.status, 'summary.json says the verdict');
+  return { status: a.status, exitCode: a.exitCode, failures: a.failures };
+}
 
 async function loseUse1(totalRps: number) {
   const capacity = { small: 100, large: 200 };
@@ -103,4 +126,10 @@ test('a failed threshold and an abortOnFail abort are named; an interruption sta
   const interrupted = runVerdict({ failure: new Interrupted('SIGINT'), thresholds: {}, failovers: [] });
   assert.equal(interrupted.exitCode, ExitCode.interrupted);
   assert.equal(interrupted.status, 'interrupted');
+  const lost = runVerdict({ failure: new ClusterError('docker went away'), thresholds: {}, failovers: [] });
+  assert.deepEqual(lost, {
+    status: 'error',
+    exitCode: ExitCode.cluster,
+    failures: [{ kind: 'error', name: 'ClusterError', detail: 'docker went away' }],
+  });
 });

@@ -1,6 +1,11 @@
-// The traffic forecast a plan is made for: a CSV with `dc,peak_rps`, an optional `growth` and
-// optional `current_<serverType>` columns (the servers each DC runs today).
+// The traffic forecast a plan is made for: a CSV with `dc,peak_rps`, an optional peak range, `growth` and
+// `current_<serverType>` columns (the servers each DC runs today). Read and parsed here only, with one set of errors.
+import * as fs from 'node:fs';
 import { ConfigError, ConfigErrors } from '../common';
+
+/** The header every forecast error names as what was expected. */
+export const forecastHeader = 'dc,peak_rps[,peak_rps_low,peak_rps_high][,growth][,current_<serverType>...]';
+const expectedHeader = `expected a forecast CSV with a header row \`${forecastHeader}\``;
 
 export interface ForecastRow {
   dc: string;
@@ -56,22 +61,13 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
   const problems: ConfigError[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerIndex = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
-  if (headerIndex < 0)
-    throw new ConfigError(
-      file,
-      'line 1',
-      'the forecast is empty; expected a header row `dc,peak_rps[,growth][,current_<serverType>...]`',
-    );
+  if (headerIndex < 0) throw new ConfigError(file, 'line 1', `the forecast is empty; ${expectedHeader}`);
   const header = splitCsvLine(lines[headerIndex]).map((h) => h.toLowerCase());
   const headerLine = headerIndex + 1;
   for (const required of ['dc', 'peak_rps']) {
     if (!header.includes(required)) {
       problems.push(
-        new ConfigError(
-          file,
-          `line ${headerLine}`,
-          `the header has no '${required}' column; expected a header row \`dc,peak_rps[,growth][,current_<serverType>...]\``,
-        ),
+        new ConfigError(file, `line ${headerLine}`, `the header has no '${required}' column; ${expectedHeader}`),
       );
     }
   }
@@ -89,7 +85,7 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
       );
     }
   });
-  if (problems.length) throw new ConfigErrors(problems);
+  throwProblems(problems);
 
   const rows: ForecastRow[] = [];
   const seen = new Map<string, number>();
@@ -190,7 +186,25 @@ export function parseForecastCsv(text: string, file: string, knownDcs: string[])
         new ConfigError(file, 'dc', `no row for dc '${dc}'; every dc of the cluster needs a peak (0 is allowed)`),
       );
   }
+  throwProblems(problems);
+  return rows;
+}
+
+/** One problem as itself, several together (exit 104 either way). */
+function throwProblems(problems: ConfigError[]): void {
   if (problems.length === 1) throw problems[0];
   if (problems.length) throw new ConfigErrors(problems);
-  return rows;
+}
+
+/** Reads and parses a forecast file for a cluster's DCs (ConfigError, exit 104, naming the file, line and field). */
+export function readForecast(file: string, knownDcs: string[]): ForecastRow[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot be read (${(err as Error).message})`;
+    throw new ConfigError(file, '', `${why}; ${expectedHeader}`);
+  }
+  return parseForecastCsv(text, file, knownDcs);
 }
