@@ -179,3 +179,17 @@ test('a run read back (no ending given) keeps the verdict the drill wrote: analy
   // An older summary that failed without listing why stays failed.
   assert.equal(analyseRun({ summary: run.summary, steps: run.steps }).status, 'failed');
 });
+
+test('a redline whose cost moved more than its precision: a caution beside a passed status, exit 0', () => {
+  const run = recorded('run-3dc', { failovers: [] });
+  const caution =
+    'the cost per request moved +24% during the search of use1/gen1 ...: repeat when the machine is quiet';
+  const redlines = run.measured.redlines.map((r, i) => (i === 0 ? { ...r, caution } : r));
+  const a = analyseRun({ summary: { ...run.measured, redlines }, steps: run.steps, ...drillEnd() });
+  assert.equal(a.status, 'passed');
+  assert.equal(a.exitCode, 0);
+  assert.deepEqual(a.cautions, [{ kind: 'drift', name: `redline ${redlines[0].pool}`, detail: caution }]);
+  assert.deepEqual(a.summary.cautions, a.cautions);
+  // A run without one has no cautions field at all.
+  assert.equal(analyseRun({ summary: run.measured, steps: run.steps, ...drillEnd() }).summary.cautions, undefined);
+});

@@ -2,7 +2,7 @@
 // with the baseline, every reason it failed, its status and exit code, and the summary that says all of it.
 // Pure: the drill, `headroom report`, `plan` and `compare` read their files and hand them here.
 import { HeadroomError } from '../common';
-import type { ForecastRow, Plan, RunFailure, StepRecord, Summary } from '../results';
+import type { ForecastRow, Plan, RunCaution, RunFailure, StepRecord, Summary } from '../results';
 import { compareRuns, defaultCompareOptions, type Comparison } from './compare';
 import type { PlanOptions } from './plan';
 import type { PlanRange, PlanRangeOptions } from './plan-range';
@@ -49,6 +49,8 @@ export interface RunAnalysis {
   /** The baseline's plan, for the plan's change in the webhook. */
   baselinePlan: Plan | null;
   failures: RunFailure[];
+  /** Figures to bet on with care (a redline whose cost moved during its search); the status does not change. */
+  cautions: RunCaution[];
   status: Summary['status'];
   exitCode: number;
 }
@@ -80,13 +82,15 @@ export function analyseRun(input: RunAnalysisInput): RunAnalysis {
   const ending = input.ending ?? storedEnding(measured, comparison !== null);
   const failures = runFailures(ending, measured, comparison);
   const verdict = runVerdict(ending, failures);
-  const { runId, plan: _plan, failures: _failures, error: _error, status: _status, ...rest } = measured;
+  const { runId, plan: _plan, failures: _failures, error: _error, status: _status, cautions: _c, ...rest } = measured;
+  const cautions = runCautions(measured);
   const summary: Summary = {
     runId,
     status: verdict.status,
     ...rest,
     ...(verdict.error !== undefined ? { error: verdict.error } : {}),
     ...(failures.length ? { failures } : {}),
+    ...(cautions.length ? { cautions } : {}),
     ...(plan ? { plan } : {}),
   };
   return {
@@ -97,7 +101,15 @@ export function analyseRun(input: RunAnalysisInput): RunAnalysis {
     comparison,
     baselinePlan: input.baseline?.summary.plan ?? null,
     failures,
+    cautions,
     status: verdict.status,
     exitCode: verdict.exitCode,
   };
+}
+
+/** The redlines whose cost per request moved more than their precision allows: said beside the verdict. */
+export function runCautions(measured: Pick<Summary, 'redlines' | 'sweeps'>): RunCaution[] {
+  return [...measured.redlines, ...measured.sweeps].flatMap((r) =>
+    r.caution ? [{ kind: 'drift' as const, name: `redline ${r.pool}`, detail: r.caution }] : [],
+  );
 }

@@ -219,11 +219,14 @@ export async function redline(ctx: DrillContext, drill: Drill, poolId: string): 
     ...(estimate.drift ? { drift: estimate.drift } : {}),
     ...(estimate.atLeast !== undefined ? { atLeast: estimate.atLeast } : {}),
   };
+  const caution = driftWarning(result, drill.precision);
+  if (caution) result.caution = caution;
   logResult(ctx, result, drill.precision);
   return result;
 }
 
 function logResult(ctx: DrillContext, result: RedlineResult, precision: number): void {
+  // The caution, when there is one, is said by the run's verdict at its end, and here as it happens.
   const shown =
     result.rpsPerReplica !== null
       ? `${result.rpsPerReplica} req/s per replica [${result.interval?.join(', ')}] (${result.estimateMethod}, ±${((result.halfWidth ?? 0) * 100).toFixed(1)}%)`
@@ -242,6 +245,5 @@ function logResult(ctx: DrillContext, result: RedlineResult, precision: number):
   ctx.logger.info(
     `redline ${result.pool}: ${shown}, limited by ${result.limitedBy}${tier} (${result.probes} probes, ${result.durationS} s; ${ended})`,
   );
-  const warning = driftWarning(result, precision);
-  if (warning) ctx.logger.warn(`redline ${result.pool}: ${warning}`);
+  if (result.caution) ctx.logger.warn(`redline ${result.pool}: ${result.caution}`);
 }

@@ -31,6 +31,8 @@ export function badgeReasons(summary: Summary, comparison?: Comparison): string[
   const reasons = failures.map((f) => `${f.kind} ${f.name}`);
   if (!failures.some((f) => f.kind === 'regression'))
     for (const t of comparison?.regressed ?? []) reasons.push(`regression ${t}`);
+  // A caution does not fail the run, but the badge says it beside the status: the figures may not hold.
+  for (const c of summary.cautions ?? []) reasons.push(`caution: ${c.kind} ${c.name}`);
   return reasons;
 }
 
@@ -38,6 +40,7 @@ function verdictOf(summary: Summary, plan?: Plan, comparison?: Comparison, planE
   const lines: string[] = [];
   if (planError) lines.push(`No plan: ${planError}`);
   if (summary.error) lines.push(`The run stopped with an error: ${summary.error}`);
+  for (const c of summary.cautions ?? []) lines.push(`Caution, ${c.name}: ${c.detail}.`);
   for (const res of summary.redlines) {
     lines.push(
       res.rpsPerReplica === null

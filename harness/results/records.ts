@@ -170,6 +170,8 @@ export interface RedlineResult {
   halfWidth?: number;
   /** How the cost per request moved while the probes ran. */
   drift?: RedlineDrift;
+  /** Set when the drift moved the redline by more than the drill's precision: what the run's verdict says of it. */
+  caution?: string;
   /** The tier measured (the front unless the drill named another); absent on one-tier clusters of older runs. */
   tier?: string;
   /** The tier whose guard set the limit, when it is not the one measured. */
@@ -244,6 +246,13 @@ export interface RunFailure {
   detail: string;
 }
 
+export interface RunCaution {
+  kind: 'drift';
+  /** `redline <pool>`. */
+  name: string;
+  detail: string;
+}
+
 export interface Summary {
   runId: string;
   status: 'passed' | 'failed' | 'interrupted' | 'error' | 'crashed';
@@ -261,6 +270,12 @@ export interface Summary {
   error?: string;
   /** Why the run failed, one entry per reason (a threshold, a survivor of a lost DC, a regression); the badge shows them. */
   failures?: RunFailure[];
+  /**
+   * What a reader must know before betting on the figures, though no guard failed: a redline whose cost per
+   * request moved during its search by more than the drill's precision (the interval is widened; repeat the
+   * drill on a quiet machine).
+   */
+  cautions?: RunCaution[];
   /** Added by the report when a forecast is given (computed by capacity/). */
   plan?: Plan;
 }

@@ -1,4 +1,4 @@
-// A drift planted in the middle of a redline search: the replica's cost per request is raised by a third
+// A drift planted in the middle of a redline search: the replica's cost per request is raised by more than a third
 // (its FEED_CPU_MS knob, through POST /admin/knobs) after its third probe. The drill must say so on a step,
 // in summary.json and in the report, widen the interval to cover the redline before and after, end the
 // search on it, and warn; the compiled CLI runs the drill.
@@ -69,6 +69,9 @@ test('a cost raised mid-search is reported as drift by the step, the summary and
     'a step says the cost moved',
   );
   assert.match(log, /repeat when the machine is quiet/);
+  // The verdict says it too, beside a status that no guard failed.
+  assert.equal(summary.cautions?.[0]?.kind, 'drift', JSON.stringify(summary.cautions));
+  assert.match(log, /verdict passed, with a caution: redline lab1\/small/);
   assert.match(readFileSync(path.join(out, 'index.html'), 'utf8'), /DRIFT: moved \+\d+%/);
   assert.deepEqual(await containersWithLabel('headroom.cluster=drift-1'), []);
 });

@@ -116,6 +116,7 @@ function logEnd({ failure, stepsRun, run }: RunEnd, a: RunAnalysis, opts: Finish
   }
   if (a.comparison?.regressed.length)
     log.warn(`regression against ${opts.baseline}: ${a.comparison.regressed.join(', ')}`);
+  for (const c of a.cautions) log.warn(`verdict ${a.status}, with a caution: ${c.name}: ${c.detail}`);
 }
 
 /** An internal error's stack, a cluster error's diagnosis: what the exit code alone does not say. */
