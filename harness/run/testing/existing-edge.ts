@@ -54,17 +54,27 @@ export interface ExistingEdge {
   /** The configured weights (1:3), which every drill must leave behind. */
   configured: number[];
   weightsNow(): Promise<number[]>;
-  /** The weights have left the configured ones (a drain's first step took effect); false when HAProxy is gone. */
+  /** The weights have left the configured ones (the warm-up's demand took effect); false when HAProxy is gone. */
   moved(): Promise<boolean>;
+  /**
+   * The drill's generator has sent more /feed requests than its warm-up can (owned-drain.ts: 1 req/s for 3 s,
+   * 20 req/s in the steps): its drain's first step has begun.
+   */
+  draining(): boolean;
   /** Starts HAProxy again from the same configuration (its weights the configured ones, its variables gone). */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Requests the warm-up of fixtures/edge/owned-drain.ts sends at most (1 req/s for 3 s, and one at its start). */
+const warmUpRequests = 4;
+
 /** Two servers answering their DC's name, and HAProxy in front at weights 1:3. */
 export async function existingEdge(base: number, hostHaproxy: StartHaproxy): Promise<ExistingEdge> {
+  let feeds = 0;
   const servers = ['use1', 'euw1'].map((dc) =>
     http.createServer((req, res) => {
+      if (req.url?.startsWith('/feed')) feeds++;
       req.resume();
       res.end(dc);
     }),
@@ -85,6 +95,7 @@ export async function existingEdge(base: number, hostHaproxy: StartHaproxy): Pro
         (w) => w.some((x, i) => x !== edge.configured[i]),
         () => false,
       ),
+    draining: () => feeds > 2 * warmUpRequests,
     async restart() {
       await edge.hap.stop();
       edge.hap = await hostHaproxy(cfg, spec.runtime);
