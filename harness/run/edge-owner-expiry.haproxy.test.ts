@@ -1,10 +1,10 @@
 // A drill SIGKILLed on someone else's HAProxy leaves its claim and a drained state. Its claim blocks the next
 // drill (exit 110 naming it and when it expires) until it expires or an operator frees it (`headroom edge
 // release`); then the next drill is refused because the weights are not the configured ones (110, naming each
-// server and both weights), and accepted with --force, which puts back what it found. `headroom edge restore
-// <killed run>` then puts back the configured weights. Real processes, a host HAProxy; ports 15320-15339
-// (fixtures/edge/expiry.yaml). The claim lasts 30 s, so its refusal does not depend on how fast the next drill
-// starts; the expiry itself is checked against HAProxy's clock in harness/edge/claim.haproxy.test.ts.
+// server and both weights), and accepted with --force, which saves what it found and puts it back. `headroom
+// edge restore <killed run>` then puts back the configured weights. Real processes, a host HAProxy; ports
+// 15320-15339 (fixtures/edge/expiry.yaml). The claim lasts 30 s, so its refusal does not depend on how fast the
+// next drill starts; the expiry itself is checked against HAProxy's clock in harness/edge/claim.haproxy.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -64,12 +64,19 @@ test('a SIGKILLed drill blocks the edge until its claim is freed; shifted weight
   assert.equal(fs.existsSync(path.join(shiftedOut, 'edge-weights.json')), false);
   assert.deepEqual(await edge.weightsNow(), left, 'the refused drill changed nothing');
 
-  // --force: taken as found, and put back as found.
-  const forced = drillChild('expiry.yaml', forcedOut, ['--replace', '--force'], { EDGE_STEPS: '2' });
+  // --force: taken as found (saved as the weights to put back), and put back as found when it stops (Ctrl-C
+  // once it holds the edge: its steps are long, the test needs none of them).
+  const forced = drillChild('expiry.yaml', forcedOut, ['--replace', '--force'], { EDGE_MEASURE: '30s' });
   t.after(() => forced.kill());
-  assert.equal((await forced.exited).code, 0, forced.log());
+  assert.ok(await until(() => /claimed for run/.test(forced.log()), 60_000), `never claimed:\n${forced.log()}`);
   assert.match(forced.log(), /--force: the weights found are not the configured ones/);
-  assert.ok(readStepsOf(forcedOut).length > 0);
+  forced.child.kill('SIGINT');
+  assert.equal((await forced.exited).code, 105, forced.log());
+  const saved = JSON.parse(fs.readFileSync(path.join(forcedOut, 'edge-weights.json'), 'utf8'));
+  assert.deepEqual(
+    saved.servers.map((s: { weight: number }) => s.weight),
+    left,
+  );
   assert.deepEqual(await edge.weightsNow(), left, 'the forced drill put back the weights it found');
 
   const restore = await headroomRun(['edge', 'restore', killedOut]);
