@@ -2,7 +2,7 @@
 // the region frontends, each step moves HAProxy's weights, and the figures per pool are the replicas' own
 // (HAProxy names the server that answered). Every step holds, the weights found at start are put back before
 // the edge goes, and no container is left. Replicas that burn no CPU: nothing here is a figure a busy
-// neighbour moves (fixtures/edge/managed-drain.ts).
+// neighbour moves (fixtures/edge/managed-drain.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { containersWithLabel, docker, headroomJs, projectRoot } from '../cluster/testing/test-kit';
 import type { StepRecord } from '../results';
 
-const scenario = path.join(__dirname, 'fixtures', 'edge', 'managed-drain.ts');
+const scenario = path.join(__dirname, 'fixtures', 'edge', 'managed-drain.js');
 const clusterLabel = 'headroom.cluster=e13-edge-test';
 
 test('a drain through the managed HAProxy: low errors, per-pool figures from the replicas, weights back, nothing left', async (t) => {

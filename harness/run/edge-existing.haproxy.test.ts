@@ -16,7 +16,7 @@ import { type EdgeSpec, haproxyConfig, readClaim } from '../edge';
 import { hostHaproxy } from '../edge/testing/backends';
 import type { StepRecord } from '../results';
 
-const scenario = path.join(__dirname, 'fixtures', 'edge', 'existing-drain.ts');
+const scenario = path.join(__dirname, 'fixtures', 'edge', 'existing-drain.js');
 const runtime = { host: '127.0.0.1', port: 25310 };
 const refs = [
   { backend: 'be_live', server: 'use1-a' },

@@ -22,7 +22,7 @@ test('the managed edge container killed mid-drain: exit 110, the step says so, n
     if (edgeImage) await docker(['rmi', edgeImage]).catch(() => undefined);
     fs.rmSync(out, { recursive: true, force: true });
   });
-  const drill = drillScenario(path.join(__dirname, 'fixtures', 'edge', 'managed-lost-drain.ts'), out);
+  const drill = drillScenario(path.join(__dirname, 'fixtures', 'edge', 'managed-lost-drain.js'), out);
   t.after(() => drill.kill());
   const client = new RuntimeClient({ host: '127.0.0.1', port: 15460 }, { timeoutMs: 1000 });
   // Requests HAProxy has forwarded; undefined until it answers.

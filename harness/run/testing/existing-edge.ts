@@ -1,4 +1,4 @@
-// Test kit of the drills on an HAProxy headroom did not start (fixtures/edge/owned-drain.ts): two loopback
+// Test kit of the drills on an HAProxy headroom did not start (fixtures/edge/owned-drain.js): two loopback
 // servers and a host HAProxy in front of them at weights 1:3 (ports base..base+19, as in the fixture's
 // cluster file), and `headroom drill` as a real process (the compiled CLI when it is fresh).
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ export interface HostHaproxy {
 }
 export type StartHaproxy = (cfg: string, runtime: RuntimeAddress) => Promise<HostHaproxy>;
 
-export const ownedScenario = path.join(__dirname, '..', 'fixtures', 'edge', 'owned-drain.ts');
+export const ownedScenario = path.join(__dirname, '..', 'fixtures', 'edge', 'owned-drain.js');
 
 export const edgeRefs = [
   { backend: 'be_live', server: 'use1-a' },
@@ -57,7 +57,7 @@ export interface ExistingEdge {
   /** The weights have left the configured ones (the warm-up's demand took effect); false when HAProxy is gone. */
   moved(): Promise<boolean>;
   /**
-   * The drill's generator has sent more /feed requests than its warm-up can (owned-drain.ts: 1 req/s for 3 s,
+   * The drill's generator has sent more /feed requests than its warm-up can (owned-drain.js: 1 req/s for 3 s,
    * 20 req/s in the steps): its drain's first step has begun.
    */
   draining(): boolean;
@@ -66,7 +66,7 @@ export interface ExistingEdge {
   stop(): Promise<void>;
 }
 
-/** Requests the warm-up of fixtures/edge/owned-drain.ts sends at most (1 req/s for 3 s, and one at its start). */
+/** Requests the warm-up of fixtures/edge/owned-drain.js sends at most (1 req/s for 3 s, and one at its start). */
 const warmUpRequests = 4;
 
 /** Two servers answering their DC's name, and HAProxy in front at weights 1:3. */
@@ -119,7 +119,7 @@ export interface DrillChild {
   kill(): void;
 }
 
-/** `headroom drill owned-drain.ts --out <out> ...extra` with the cluster file `cluster` (fixtures/edge). */
+/** `headroom drill owned-drain.js --out <out> ...extra` with the cluster file `cluster` (fixtures/edge). */
 export function drillChild(
   cluster: string,
   out: string,
