@@ -72,8 +72,9 @@ test('the edge container runs HAProxy from the FROM-scratch image with host netw
   });
   assert.deepEqual(step.reported, { 'be_us/use1-gen1-0': 256, 'be_us/euw1-gen1-0': 85 });
   await sendRequests('http://127.0.0.1:30400/', 400);
+  // Roundrobin in one thread is deterministic: each server within 2 requests of its weight's share (256 of 341).
   const [a, b] = servers.counts();
-  assert.ok(Math.abs(a / 400 - 0.75) <= 0.02 && a + b === 400, JSON.stringify(servers.counts()));
+  assert.ok(Math.abs(a - (400 * 256) / 341) <= 2 && a + b === 400, JSON.stringify(servers.counts()));
 
   await edge.stop();
   await edge.stop();

@@ -52,7 +52,8 @@ test('a session saves the weights before the first change and puts them back at 
     client: edge.client,
     servers: edgeServers(spec),
     runDir: dir,
-    watchdogSeconds: 2,
+    // Long: this test's own event loop is the heartbeat, and nothing here waits for the watchdog to fire.
+    watchdogSeconds: 10,
     maxShareChange: 1,
   });
   const pid = Number(readFileSync(path.join(dir, 'edge-watchdog.pid'), 'utf8'));

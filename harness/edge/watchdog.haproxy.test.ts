@@ -39,6 +39,8 @@ const alive = (pid: number) => {
   }
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Heartbeats every 200 ms: a busy machine would have to stall a process for 3 s to make the watchdog fire early.
+const watchdogSeconds = 3;
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
@@ -68,7 +70,7 @@ test('SIGKILL of the harness side: the watchdog restores the saved weights, and 
       path.join(__dirname, 'testing', 'harness-side.ts'),
       dir,
       formatRuntimeAddress(runtime),
-      '1',
+      String(watchdogSeconds),
     ],
     {
       cwd: path.join(__dirname, '..', '..'),
@@ -88,8 +90,8 @@ test('SIGKILL of the harness side: the watchdog restores the saved weights, and 
   });
   assert.deepEqual(await weights(), [0, 256], 'drained by the harness side');
   assert.ok(alive(watchdogPid));
-  // While the heartbeat goes on, the watchdog leaves the weights alone.
-  await sleep(1500);
+  // While the heartbeat goes on, the watchdog leaves the weights alone (longer than its timeout).
+  await sleep(watchdogSeconds * 1000 + 500);
   assert.deepEqual(await weights(), [0, 256]);
   assert.equal(existsSync(path.join(dir, watchdogReportFile)), false);
 
@@ -108,7 +110,7 @@ test('SIGKILL of the harness side: the watchdog restores the saved weights, and 
     report.reported.map((r) => r.weight),
     [256, 85],
   );
-  assert.ok(report.silentSeconds > 1);
+  assert.ok(report.silentSeconds > watchdogSeconds);
   await waitFor('the watchdog to exit', () => (alive(watchdogPid) ? undefined : true));
 
   // `headroom edge restore <run>` after a SIGKILL without a watchdog: the same file, the same weights.
@@ -126,16 +128,16 @@ test('a watchdog stopped by the harness at a normal end restores nothing', async
   t.after(() => edge.stop());
   saveWeights(dir, await edge.client.snapshotWeights());
   const beat = startHeartbeat(path.join(dir, heartbeatFileName), 200);
-  const dog = startWatchdog(dir, { timeoutSeconds: 1 });
+  const dog = startWatchdog(dir, { timeoutSeconds: watchdogSeconds });
   t.after(() => {
     beat.stop();
     if (alive(dog.pid)) process.kill(dog.pid, 'SIGKILL');
   });
   await edge.client.setWeight('be_us', 'use1-gen1-0', 9);
   await dog.stop();
+  // Gone, so nothing is left to fire once the heartbeat stops too; and stopping it restored nothing.
   assert.equal(alive(dog.pid), false);
   beat.stop();
-  await sleep(2000);
   assert.equal(
     (await edge.client.getWeight('be_us', 'use1-gen1-0')).weight,
     9,

@@ -12,11 +12,11 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../cli/main';
 import { headroomJs, projectRoot } from '../cluster/testing/test-kit';
-import { type EdgeSpec, haproxyConfig } from '../edge';
+import { type EdgeSpec, haproxyConfig, readClaim } from '../edge';
 import { hostHaproxy } from '../edge/testing/backends';
 import type { StepRecord } from '../results';
 
-const scenario = path.join(__dirname, 'fixtures', 'edge', 'existing-drain.ts');
+const scenario = path.join(__dirname, 'fixtures', 'edge', 'existing-drain.js');
 const runtime = { host: '127.0.0.1', port: 25310 };
 const refs = [
   { backend: 'be_live', server: 'use1-a' },
@@ -41,14 +41,15 @@ const spec: EdgeSpec = {
 
 /** The two servers: each answers its name; /healthz and the generator's /feed too. */
 async function servers(): Promise<() => Promise<void>> {
-  const list = [25301, 25302].map((port, i) =>
+  const ports = [25301, 25302];
+  const list = ports.map((_, i) =>
     http.createServer((req, res) => {
       req.resume();
       res.end(i === 0 ? 'use1' : 'euw1');
     }),
   );
   await Promise.all(
-    list.map((s, i) => new Promise<void>((resolve) => s.listen(25301 + i, '127.0.0.1', () => resolve()))),
+    list.map((s, i) => new Promise<void>((resolve) => s.listen(ports[i], '127.0.0.1', () => resolve()))),
   );
   return async () => {
     for (const s of list) s.closeAllConnections();
@@ -126,23 +127,35 @@ test('a drain on an HAProxy headroom did not start moves its live traffic, then 
     .filter(Boolean)
     .map((l) => JSON.parse(l) as StepRecord)
     .filter((s) => s.drill === 'to-use1');
-  // The live traffic (this test's, through HAProxy) followed each step's share of use1.
-  const useShare = (s: StepRecord) => {
+  // The live traffic (this test's, through HAProxy) followed each step's share of use1. Not a sample: HAProxy's
+  // roundrobin in one thread gives each server, over any run of picks, its share within 2 requests; the live
+  // client has one request in flight, so at most one request of the window was picked before it. 20 requests
+  // are the fewest that tell 0.5 from the 0.25 found at start within those 3.
+  const useCount = (s: StepRecord) => {
     const from = Date.parse(s.startedAt);
     const to = Date.parse(s.endedAt);
     const inStep = live.seen.filter((x) => x.at >= from && x.at < to);
-    assert.ok(inStep.length >= 30, `${inStep.length} live requests in step ${s.index}`);
-    return inStep.filter((x) => x.server === 'use1').length / inStep.length;
+    assert.ok(inStep.length >= 20, `${inStep.length} live requests in step ${s.index}`);
+    return { n: inStep.length, use1: inStep.filter((x) => x.server === 'use1').length };
   };
   const first = steps[0];
   const last = steps[steps.length - 1];
   assert.equal(first.targetShare, 0.5);
   assert.equal(last.targetShare, 1);
-  assert.ok(Math.abs(useShare(first) - 0.5) < 0.1, `live share of use1 in the first step: ${useShare(first)}`);
-  assert.ok(useShare(last) > 0.97, `live share of use1 in the last step: ${useShare(last)}`);
+  const atHalf = useCount(first);
+  assert.ok(
+    Math.abs(atHalf.use1 - atHalf.n / 2) <= 3,
+    `live requests to use1 in the first step: ${JSON.stringify(atHalf)}`,
+  );
+  const atFull = useCount(last);
+  assert.ok(atFull.use1 >= atFull.n - 1, `live requests to use1 in the last step: ${JSON.stringify(atFull)}`);
   // The weights are reported on the step that set them: a repeat of an unstable step keeps them and says only that.
-  const atFull = steps.filter((s) => s.targetShare === 1).flatMap((s) => s.annotations);
-  assert.match(atFull.join('\n'), /edge weights reported: be_live use1=1\.000 euw1=0\.000/);
+  const notes = steps.filter((s) => s.targetShare === 1).flatMap((s) => s.annotations);
+  assert.match(notes.join('\n'), /edge weights reported: be_live use1=1\.000 euw1=0\.000/);
+  // A drill that ends frees the edge for the next one.
+  const claim = await readClaim(hap.client);
+  assert.equal(claim.state, 'released');
+  assert.equal(claim.owner?.runId, JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).runId);
 });
 
 test('Ctrl-C of a drill on an existing HAProxy (a real process) puts the weights found at start back', async (t) => {

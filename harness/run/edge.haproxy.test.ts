@@ -14,7 +14,7 @@ import { silentLogger } from '../common';
 import { openDrillEdge } from './edge';
 import type { LoadSource } from './load-source';
 
-const runtime = { host: '127.0.0.1', port: 17310 };
+const runtime = { host: '127.0.0.1', port: 17210 };
 const edgeSpec: EdgeSpec = {
   file: 'edge-wire-existing',
   runtime,
@@ -23,10 +23,10 @@ const edgeSpec: EdgeSpec = {
     {
       name: 'us',
       host: '127.0.0.1',
-      port: 17300,
+      port: 17200,
       servers: [
-        { backend: 'be_us', server: 'a', dc: 'use1', serverType: 'small', address: '127.0.0.1', port: 17301 },
-        { backend: 'be_us', server: 'b', dc: 'euw1', serverType: 'small', address: '127.0.0.1', port: 17302 },
+        { backend: 'be_us', server: 'a', dc: 'use1', serverType: 'small', address: '127.0.0.1', port: 17201 },
+        { backend: 'be_us', server: 'b', dc: 'euw1', serverType: 'small', address: '127.0.0.1', port: 17202 },
       ],
     },
   ],
@@ -38,10 +38,10 @@ serverTypes: { small: { cpus: 1, memoryMb: 256 } }
 regions:
   - name: us
     dcs:
-      - { name: use1, demand: 1, pools: { small: [{ http: "http://127.0.0.1:17301", grpc: "127.0.0.1:17311" }] } }
-      - { name: euw1, demand: 1, pools: { small: [{ http: "http://127.0.0.1:17302", grpc: "127.0.0.1:17312" }] } }
+      - { name: use1, demand: 1, pools: { small: [{ http: "http://127.0.0.1:17201", grpc: "127.0.0.1:17211" }] } }
+      - { name: euw1, demand: 1, pools: { small: [{ http: "http://127.0.0.1:17202", grpc: "127.0.0.1:17212" }] } }
 edge:
-  runtime: tcp://127.0.0.1:17310
+  runtime: tcp://127.0.0.1:17210
   maxShareChange: 1
   servers:
     - { backend: be_us, server: a, dc: use1, serverType: small }
@@ -70,7 +70,7 @@ function fakeSource(): LoadSource {
 }
 
 test('an existing HAProxy: the drill shifts its weights, requests follow, close() restores them', async (t) => {
-  const servers = await countingServers([17301, 17302]);
+  const servers = await countingServers([17201, 17202]);
   t.after(() => servers.close());
   const hap = await hostHaproxy(haproxyConfig(edgeSpec, { dcs: { use1: 1, euw1: 3 } }), runtime);
   t.after(() => hap.stop());
@@ -103,7 +103,7 @@ test('an existing HAProxy: the drill shifts its weights, requests follow, close(
     assert.ok(during[0].weight > 0);
     assert.equal(during[1].weight, 0);
     servers.reset();
-    await sendRequests('http://127.0.0.1:17300/', 200);
+    await sendRequests('http://127.0.0.1:17200/', 200);
     assert.deepEqual(servers.counts(), [200, 0]);
     assert.match(notes.join('\n'), /edge weights reported: be_us use1=1\.000 euw1=0\.000/);
     const saved = JSON.parse(readFileSync(path.join(runDir, 'edge-weights.json'), 'utf8'));
@@ -136,7 +136,7 @@ test('edge: section errors name the file, the field, the value and what was expe
     }
     return 'accepted';
   };
-  assert.match(bad('{ runtime: 17310, port: 17300 }'), /c\.yaml.*edge.*docker/s);
+  assert.match(bad('{ runtime: 17210, port: 17200 }'), /c\.yaml.*edge.*docker/s);
   assert.match(
     bad('{ runtime: "nowhere", servers: [{ backend: b, server: s, dc: use1, serverType: small }] }'),
     /edge\.runtime.*nowhere.*tcp:\/\/host:port/s,
@@ -145,9 +145,9 @@ test('edge: section errors name the file, the field, the value and what was expe
     bad('{ runtime: "tcp://127.0.0.1:1", servers: [{ backend: b, server: s, dc: mars, serverType: small }] }'),
     /edge\.servers\[0\]\.dc.*mars.*use1, euw1/s,
   );
-  assert.match(bad('{ runtime: 17310 }'), /edge\.port/);
+  assert.match(bad('{ runtime: 17210 }'), /edge\.port/);
   assert.match(
-    bad('{ runtime: 17310, port: 17300, claimSeconds: 5 }'),
+    bad('{ runtime: 17210, port: 17200, claimSeconds: 5 }'),
     /edge\.claimSeconds.*only an existing HAProxy/s,
   );
   assert.match(

@@ -2,6 +2,7 @@
 // side by side on the same local nginx, then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { edgeRedlineBench } from '../edge/redline';
 import { agentsBench } from './agents';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
@@ -172,6 +173,7 @@ async function main() {
     // 5. (before the soak, which is long) one process against --agents 2 (also alone: harness/bench/load/agents.ts).
     say('');
     verdicts.push(...(await agentsBench({ url: server.url, quick, say })));
+    verdicts.push(...(await edgeRedlineBench({ quick, say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');

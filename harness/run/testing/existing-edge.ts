@@ -1,4 +1,4 @@
-// Test kit of the drills on an HAProxy headroom did not start (fixtures/edge/owned-drain.ts): two loopback
+// Test kit of the drills on an HAProxy headroom did not start (fixtures/edge/owned-drain.js): two loopback
 // servers and a host HAProxy in front of them at weights 1:3 (ports base..base+19, as in the fixture's
 // cluster file), and `headroom drill` as a real process (the compiled CLI when it is fresh).
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ export interface HostHaproxy {
 }
 export type StartHaproxy = (cfg: string, runtime: RuntimeAddress) => Promise<HostHaproxy>;
 
-export const ownedScenario = path.join(__dirname, '..', 'fixtures', 'edge', 'owned-drain.ts');
+export const ownedScenario = path.join(__dirname, '..', 'fixtures', 'edge', 'owned-drain.js');
 
 export const edgeRefs = [
   { backend: 'be_live', server: 'use1-a' },
@@ -54,17 +54,27 @@ export interface ExistingEdge {
   /** The configured weights (1:3), which every drill must leave behind. */
   configured: number[];
   weightsNow(): Promise<number[]>;
-  /** The weights have left the configured ones (a drain's first step took effect); false when HAProxy is gone. */
+  /** The weights have left the configured ones (the warm-up's demand took effect); false when HAProxy is gone. */
   moved(): Promise<boolean>;
+  /**
+   * The drill's generator has sent more /feed requests than its warm-up can (owned-drain.js: 1 req/s for 3 s,
+   * 20 req/s in the steps): its drain's first step has begun.
+   */
+  draining(): boolean;
   /** Starts HAProxy again from the same configuration (its weights the configured ones, its variables gone). */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Requests the warm-up of fixtures/edge/owned-drain.js sends at most (1 req/s for 3 s, and one at its start). */
+const warmUpRequests = 4;
+
 /** Two servers answering their DC's name, and HAProxy in front at weights 1:3. */
 export async function existingEdge(base: number, hostHaproxy: StartHaproxy): Promise<ExistingEdge> {
+  let feeds = 0;
   const servers = ['use1', 'euw1'].map((dc) =>
     http.createServer((req, res) => {
+      if (req.url?.startsWith('/feed')) feeds++;
       req.resume();
       res.end(dc);
     }),
@@ -85,6 +95,7 @@ export async function existingEdge(base: number, hostHaproxy: StartHaproxy): Pro
         (w) => w.some((x, i) => x !== edge.configured[i]),
         () => false,
       ),
+    draining: () => feeds > 2 * warmUpRequests,
     async restart() {
       await edge.hap.stop();
       edge.hap = await hostHaproxy(cfg, spec.runtime);
@@ -108,7 +119,7 @@ export interface DrillChild {
   kill(): void;
 }
 
-/** `headroom drill owned-drain.ts --out <out> ...extra` with the cluster file `cluster` (fixtures/edge). */
+/** `headroom drill owned-drain.js --out <out> ...extra` with the cluster file `cluster` (fixtures/edge). */
 export function drillChild(
   cluster: string,
   out: string,
