@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import type { StepRecord, Summary } from '../results';
 import { containersWithLabel, projectRoot } from '../cluster/testing/test-kit';
 
-const scenario = path.join(__dirname, 'fixtures', 'drift', 'drift.ts');
+const scenario = path.join(__dirname, 'fixtures', 'drift', 'drift.js');
 const bin = path.join(projectRoot, 'dist', 'harness', 'cli', 'bin.js');
 
 const steps = (out: string): StepRecord[] =>
