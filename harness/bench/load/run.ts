@@ -184,6 +184,12 @@ async function main() {
     await server.stop();
   }
   say(`\nsummary:\n${verdicts.map((v) => `  ${v}`).join('\n')}`);
+  // A missed target is a failure of make bench, as a failed threshold is of a drill (k6's code).
+  const missed = verdicts.filter((v) => /\bMISSES\b/.test(v));
+  if (missed.length) {
+    say(`\nmake bench: ${missed.length} target(s) missed`);
+    process.exitCode = 99;
+  }
 }
 
 main().catch((err) => {
