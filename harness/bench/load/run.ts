@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { edgeRedlineBench } from '../edge/redline';
+import { redlineSpeedBench } from '../redline/speed';
 import { agentsBench } from './agents';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
@@ -174,6 +175,7 @@ async function main() {
     say('');
     verdicts.push(...(await agentsBench({ url: server.url, quick, say })));
     verdicts.push(...(await edgeRedlineBench({ quick, say })));
+    verdicts.push(...(await redlineSpeedBench({ say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');
