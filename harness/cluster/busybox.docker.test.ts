@@ -12,7 +12,8 @@ import { Agent, request } from 'undici';
 import { ClusterError, ConfigErrors, ExitCode } from '../common';
 import { parseClusterFile } from '../config';
 import { dockerDriver } from './docker-driver';
-import { cgroupCpus, countingEngine } from './testing/counting-engine';
+import { cgroupCpus } from './testing/cgroup';
+import { countingEngine } from './testing/counting-engine';
 import { containersWithLabel, docker, inspect } from './testing/test-kit';
 
 const fixture = path.join(__dirname, 'fixtures', 'busybox-httpd');

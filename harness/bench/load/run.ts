@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { agentsBench } from './agents';
+import { cpuQuotaBench } from './cpu-quota';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
 import { startupBench } from './startup';
@@ -172,6 +173,8 @@ async function main() {
     // 5. (before the soak, which is long) one process against --agents 2 (also alone: harness/bench/load/agents.ts).
     say('');
     verdicts.push(...(await agentsBench({ url: server.url, quick, say })));
+
+    verdicts.push(...(await cpuQuotaBench({ quick, say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');
