@@ -10,7 +10,7 @@ import { loadClusterFile } from '../config';
 import { cgroupCpuUsec, createDriver } from './index';
 import { cgroupCpus, cgroupThrottling } from './testing/cgroup';
 
-const fixture = path.join(__dirname, 'fixtures', 'cpu-ratio.yaml');
+const fixture = path.join(__dirname, 'fixtures', 'cpu-limits.yaml');
 after(async () => {
   await createDriver(await loadClusterFile(fixture)).down();
 });
@@ -50,62 +50,47 @@ test("a replica's cgroup holds its server type's CPU quota; loaded past it, the 
   await using cluster = await createDriver(spec).up();
   const small = cluster.replicas.find((r) => r.serverType === 'small')!;
   const large = cluster.replicas.find((r) => r.serverType === 'large')!;
-  assert.equal(await cgroupCpus(small.containerId!), 0.25);
-  assert.equal(await cgroupCpus(large.containerId!), 0.5);
+  assert.equal(await cgroupCpus(small.containerId!), 0.5);
+  assert.equal(await cgroupCpus(large.containerId!), 1);
 
-  // A live change reaches the cgroup. A tenth of a core also makes "loaded past its quota" certain: the
-  // closed loop keeps the replica runnable, and no neighbour on this machine leaves it under 10 ms per 100 ms.
-  await cluster.setCpus(small.name, 0.1);
-  assert.equal(await cgroupCpus(small.containerId!), 0.1);
+  // A live change reaches the cgroup. A hundredth of a core (1 ms per 100 ms period) also makes "loaded past
+  // its quota" certain however busy the machine: a replica kept runnable uses 1 ms in any period in which it
+  // is scheduled at all. (With 0.1 core, beside four test files and a busy core, a replica once got 0.03.)
+  const quota = 0.01;
+  await cluster.setCpus(small.name, quota);
+  assert.equal(await cgroupCpus(small.containerId!), quota);
 
-  const quota = new Map([
-    [small.name, 0.1],
-    [large.name, 0.5],
-  ]);
-  await Promise.all([
-    closedLoop(small.http, 8, AbortSignal.timeout(500)),
-    closedLoop(large.http, 8, AbortSignal.timeout(500)),
-  ]);
-  const before = await Promise.all(
-    [small, large].map(async (r) => ({
-      usec: await cgroupCpuUsec(r.containerId!),
-      throttling: await cgroupThrottling(r.containerId!),
-    })),
-  );
-  const first = await cluster.sampleResources();
+  const read = async () => ({
+    usec: await cgroupCpuUsec(small.containerId!),
+    throttling: await cgroupThrottling(small.containerId!),
+  });
+  // The window is timed from before the first cgroup read to after the last, so it spans all the CPU counted.
   const t0 = performance.now();
-  const window = AbortSignal.timeout(2500);
-  const served = await Promise.all([closedLoop(small.http, 8, window), closedLoop(large.http, 8, window)]);
-  const seconds = (performance.now() - t0) / 1000;
+  const before = await read();
+  const first = await cluster.sampleResources();
+  // Two requests in flight keep the one worker busy; more would only lengthen the wait for the last ones.
+  const served = await closedLoop(small.http, 2, AbortSignal.timeout(2500));
   const samples = await cluster.sampleResources();
-  const afterLoad = await Promise.all(
-    [small, large].map(async (r) => ({
-      usec: await cgroupCpuUsec(r.containerId!),
-      throttling: await cgroupThrottling(r.containerId!),
-    })),
-  );
+  const afterLoad = await read();
+  const seconds = (performance.now() - t0) / 1000;
 
-  for (const [i, r] of [small, large].entries()) {
-    const cores = (afterLoad[i].usec - before[i].usec) / 1e6 / seconds;
-    const throttled = afterLoad[i].throttling.throttled - before[i].throttling.throttled;
-    const periods = afterLoad[i].throttling.periods - before[i].throttling.periods;
-    const sample = samples.find((s) => s.replica === r.name)!;
-    const previous = first.find((s) => s.replica === r.name)!;
-    const q = quota.get(r.name)!;
-    const line = `${r.name} (quota ${q}): served ${served[i].ok}, used ${cores.toFixed(3)} cores, throttled in ${throttled} of ${periods} periods`;
-    t.diagnostic(line);
-    assert.equal(served[i].failed, 0, line);
-    assert.ok(served[i].ok > 0, line);
-    // Never above the quota (one 100 ms period of slack over the window). Unlimited, the closed loop would
-    // take what the machine has left, far above a tenth of a core.
-    assert.ok(cores <= q * (1 + 0.1 / seconds) * 1.05, line);
-    // The resource sampler reports CPU as a share of the quota in force, the live one after setCpus.
-    assert.ok(
-      Math.abs(sample.cpuShare * q * ((sample.at - previous.at) / 1000) - (sample.cpuSeconds - previous.cpuSeconds)) <
-        1e-6,
-      `${line}; sample ${JSON.stringify(sample)} after ${JSON.stringify(previous)}`,
-    );
-    assert.ok(sample.cpuShare <= 1.1, `${line}; cpuShare ${sample.cpuShare}`);
-    if (r === small) assert.ok(throttled > 0, `the kernel held the small replica to its quota: ${line}`);
-  }
+  const used = (afterLoad.usec - before.usec) / 1e6;
+  const throttled = afterLoad.throttling.throttled - before.throttling.throttled;
+  const periods = afterLoad.throttling.periods - before.throttling.periods;
+  const line = `quota ${quota}: served ${served.ok} in ${seconds.toFixed(1)} s, used ${used.toFixed(4)} CPU-s, throttled in ${throttled} of ${periods} periods`;
+  t.diagnostic(line);
+  assert.equal(served.failed, 0, line);
+  assert.ok(throttled > 0, `the kernel held the replica to its quota: ${line}`);
+  // Never above the quota: its share of the window and one more period, with the kernel's overrun (a few
+  // percent here, each period's charged at the next refill) and a scheduler tick. Unlimited, the replica
+  // would take what the machine has left: on this 2-core machine beside four test files, 0.03 cores or more.
+  assert.ok(used <= quota * (seconds + 0.1) * 1.2 + 0.005, line);
+  // The resource sampler reports CPU as a share of the quota in force: the live one after setCpus.
+  const sample = samples.find((s) => s.replica === small.name)!;
+  const previous = first.find((s) => s.replica === small.name)!;
+  assert.ok(
+    Math.abs(sample.cpuShare * quota * ((sample.at - previous.at) / 1000) - (sample.cpuSeconds - previous.cpuSeconds)) <
+      1e-6,
+    `${line}; sample ${JSON.stringify(sample)} after ${JSON.stringify(previous)}`,
+  );
 });
