@@ -118,9 +118,11 @@ describe('a running cluster whose DC w1 names its own Docker endpoint (the same 
     const busyThen = of(first, large.name);
     const idleNow = of(samples, west.name);
     const idleThen = of(first, west.name);
-    // The sample's counter is the cgroup's, read between the two direct reads.
+    // The sample's counter is the cgroup's, read between the two direct reads (to a microsecond: the two
+    // reads convert nanoseconds or microseconds to seconds in different orders).
+    const sampledUsec = busyNow.cpuSeconds * 1e6;
     assert.ok(
-      usecBefore / 1e6 <= busyNow.cpuSeconds && busyNow.cpuSeconds <= usecAfter / 1e6,
+      usecBefore - 1 <= sampledUsec && sampledUsec <= usecAfter + 1,
       `cpuSeconds ${busyNow.cpuSeconds}, cgroup ${usecBefore / 1e6}..${usecAfter / 1e6}`,
     );
     // cpuShare: the CPU used since the previous sample over the time between them and the quota (0.5 CPU).
