@@ -53,9 +53,9 @@ test("a replica's cgroup holds its server type's CPU quota; loaded past it, the 
   assert.equal(await cgroupCpus(small.containerId!), 0.5);
   assert.equal(await cgroupCpus(large.containerId!), 1);
 
-  // A live change reaches the cgroup. A hundredth of a core (1 ms per 100 ms period) also makes "loaded past
-  // its quota" certain however busy the machine: a replica kept runnable uses 1 ms in any period in which it
-  // is scheduled at all. (With 0.1 core, beside four test files and a busy core, a replica once got 0.03.)
+  // A live change reaches the cgroup. A hundredth of a core (1 ms per 100 ms period) keeps "loaded past its
+  // quota" true on a busy machine: beside four test files and a busy core, a replica held to 0.1 core once
+  // got 0.03 of it.
   const quota = 0.01;
   await cluster.setCpus(small.name, quota);
   assert.equal(await cgroupCpus(small.containerId!), quota);
@@ -80,10 +80,14 @@ test("a replica's cgroup holds its server type's CPU quota; loaded past it, the 
   const line = `quota ${quota}: served ${served.ok} in ${seconds.toFixed(1)} s, used ${used.toFixed(4)} CPU-s, throttled in ${throttled} of ${periods} periods`;
   t.diagnostic(line);
   assert.equal(served.failed, 0, line);
-  assert.ok(throttled > 0, `the kernel held the replica to its quota: ${line}`);
+  // Throttling shows the kernel holding the replica to its quota; it needs the machine to have offered more.
+  // Starved below most of its quota (at a load of 30 on 2 cores, 0.0036 cores), the machine held it, not its
+  // limit: then only the bound below is checked.
+  if (used >= 0.8 * quota * seconds) assert.ok(throttled > 0, `the kernel held the replica to its quota: ${line}`);
+  else t.diagnostic(`starved below its quota by the machine: throttling not checked (${line})`);
   // Never above the quota: its share of the window and one more period, with the kernel's overrun (a few
   // percent here, each period's charged at the next refill) and a scheduler tick. Unlimited, the replica
-  // would take what the machine has left: on this 2-core machine beside four test files, 0.03 cores or more.
+  // would take what the machine has left: a core when it is quiet, 0.03 cores beside four test files.
   assert.ok(used <= quota * (seconds + 0.1) * 1.2 + 0.005, line);
   // The resource sampler reports CPU as a share of the quota in force: the live one after setCpus.
   const sample = samples.find((s) => s.replica === small.name)!;
