@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { createDriver } from '../cluster';
+import { parseClusterFile } from '../config';
 import { startWebhookServer } from '../report/testing/webhook-server';
 import { workflowJob, workflowScript } from '.';
 
@@ -19,7 +21,7 @@ host: 127.0.0.1
 service:
   env: { FEED_CPU_MS: "1" }
 serverTypes:
-  small: { cpus: 0.25, memoryMb: 256, workers: 1, costPerHour: 0.0104 }
+  small: { cpus: 1, memoryMb: 256, workers: 1, costPerHour: 0.0104 }
 regions:
   - name: r1
     dcs:
@@ -37,10 +39,10 @@ export default defineScenario({
   mix: { endpoints: [{ name: 'feed', protocol: 'http', method: 'GET', path: '/feed?user={{user}}', weight: 1 }],
          params: { user: { kind: 'uniform', min: 1, max: 1000 } } },
   baselineRps: 20,
-  guards: { http_req_failed: [{ threshold: 'rate<0.5', window: '3s' }] },
+  guards: { http_req_failed: [{ threshold: 'rate<0.5', window: '1500ms' }] },
   safety: { maxErrorRate: 0.5, maxTotalRps: 100 },
   thresholds: { http_req_duration: ['p(99)<0.001'] },
-  drills: [{ kind: 'hold', name: 'hold', settle: '1s', measure: '3s', steps: 1 }],
+  drills: [{ kind: 'hold', name: 'hold', settle: '500ms', measure: '1500ms', steps: 1 }],
 });
 `;
 
@@ -49,16 +51,10 @@ test('the scheduled workflow job, run as a script: exit 99, JUnit file, history 
   const hook = await startWebhookServer(24520, 24539);
   t.after(async () => {
     await hook.close();
-    // The drill tears its cluster down; this is for a run that died half-way.
-    try {
-      execFileSync(
-        'node',
-        [path.join(root, 'harness/cli/headroom.js'), 'down', path.join(dir, 'clusters-ci/ci.yaml')],
-        { stdio: 'ignore' },
-      );
-    } catch {
-      /* nothing to remove */
-    }
+    // The drill tears its cluster down; this is for a run that died half-way (in-process: no CLI to start).
+    await createDriver(parseClusterFile(cluster, path.join(dir, 'clusters-ci/ci.yaml')))
+      .down({ force: true })
+      .catch(() => 0);
     rmSync(dir, { recursive: true, force: true });
   });
   for (const name of ['harness', 'clusters', 'node_modules', 'docs', 'package.json', 'tsconfig.json']) {

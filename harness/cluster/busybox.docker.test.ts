@@ -2,7 +2,7 @@
 // built through dockerode, serving `busybox httpd` on its templated port, health-checked over HTTP,
 // CPU-limited, loaded, removed. Then the image sources' failures: a failing build, a missing image,
 // a health check that never passes. Cluster svc-test-busybox on ports 31100-31119.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,11 +12,22 @@ import { Agent, request } from 'undici';
 import { ClusterError, ConfigErrors, ExitCode } from '../common';
 import { parseClusterFile } from '../config';
 import { dockerDriver } from './docker-driver';
-import { cgroupCpus, countingEngine } from './testing/counting-engine';
+import { cgroupCpus } from './testing/cgroup';
+import { type CountingEngine, countingEngine } from './testing/counting-engine';
 import { containersWithLabel, docker, inspect } from './testing/test-kit';
 
 const fixture = path.join(__dirname, 'fixtures', 'busybox-httpd');
 const clusterLabel = 'headroom.cluster=svc-test-busybox';
+/** The engines that built images: their tags are throwaway, removed once every test is done (the health check test reuses the first). */
+const engines: CountingEngine[] = [];
+const counting = () => {
+  const engine = countingEngine();
+  engines.push(engine);
+  return engine;
+};
+after(async () => {
+  for (const tag of new Set(engines.flatMap((e) => e.builds))) await docker(['rmi', '-f', tag]).catch(() => undefined);
+});
 
 /** A cluster file in a fresh folder beside a build context `ctx/` (the fixture plus the host's busybox binary). */
 function workspace(service: string, dockerfile?: string): { dir: string; file: string; text: string } {
@@ -55,11 +66,8 @@ const httpd = `    build: ctx
 
 test('busybox httpd from a build context: built once per context, healthy, CPU-limited, serves, removed', async (t) => {
   const ws = workspace(httpd);
-  const engine = countingEngine();
-  t.after(async () => {
-    for (const tag of engine.builds) await docker(['rmi', '-f', tag]).catch(() => undefined);
-    rmSync(ws.dir, { recursive: true, force: true });
-  });
+  const engine = counting();
+  t.after(() => rmSync(ws.dir, { recursive: true, force: true }));
   const spec = parseClusterFile(ws.text, ws.file);
   const driver = dockerDriver(spec, { engineFor: () => engine });
   {
@@ -76,13 +84,16 @@ test('busybox httpd from a build context: built once per context, healthy, CPU-l
     }
     const agent = new Agent({ connections: 4 });
     try {
-      for (const r of cluster.replicas) {
-        for (let i = 0; i < 150; i++) {
-          const res = await request(`${r.http}/index.html`, { dispatcher: agent });
-          assert.equal(res.statusCode, 200);
-          assert.equal(await res.body.text(), 'hello from busybox httpd\n');
-        }
-      }
+      // Each replica serves a few rounds of requests over kept-alive connections, side by side.
+      await Promise.all(
+        cluster.replicas.map(async (r) => {
+          for (let i = 0; i < 20; i++) {
+            const res = await request(`${r.http}/index.html`, { dispatcher: agent });
+            assert.equal(res.statusCode, 200);
+            assert.equal(await res.body.text(), 'hello from busybox httpd\n');
+          }
+        }),
+      );
     } finally {
       await agent.close();
     }
@@ -145,12 +156,9 @@ test('an image that is not on the daemon and cannot be pulled: exit 110 naming t
 });
 
 test('a health check that never passes: exit 110 naming the replica, the last health answer and its log lines; nothing left', async (t) => {
-  const ws = workspace(httpd.replace('/index.html }', '/missing.html }').replace('20s', '3s'));
-  const engine = countingEngine();
-  t.after(async () => {
-    for (const tag of engine.builds) await docker(['rmi', '-f', tag]).catch(() => undefined);
-    rmSync(ws.dir, { recursive: true, force: true });
-  });
+  const ws = workspace(httpd.replace('/index.html }', '/missing.html }').replace('20s', '2s'));
+  const engine = counting();
+  t.after(() => rmSync(ws.dir, { recursive: true, force: true }));
   await assert.rejects(
     dockerDriver(parseClusterFile(ws.text, ws.file), { engineFor: () => engine }).up(),
     (err: unknown) => {
@@ -158,7 +166,7 @@ test('a health check that never passes: exit 110 naming the replica, the last he
       assert.equal(err.exitCode, ExitCode.cluster);
       assert.match(
         err.message,
-        /^replica svc-test-busybox-lab1-half-[12] of cluster svc-test-busybox did not become healthy: HTTP GET \/missing\.html: not ready after 3 s \(last answer: status 404\)/,
+        /^replica svc-test-busybox-lab1-half-[12] of cluster svc-test-busybox did not become healthy: HTTP GET \/missing\.html: not ready after 2 s \(last answer: status 404\)/,
       );
       assert.match(err.logTail ?? '', /missing\.html/, 'busybox httpd -vv logged the health requests');
       return true;

@@ -1,9 +1,12 @@
 // `headroom down` of a cluster on two Docker daemons when one of them does not answer: the containers on
 // the daemon that answers are removed, the unreachable daemon is named with its DC, exit 110; once it is
 // back, a second `down` removes the rest. The second daemon is this test's own (testing/second-docker.sh on
-// its own socket, data and exec root), stopped by the test. Ports 27100-27199.
+// its own socket, data and exec root), stopped by the test. It is cut off as a network cut would, without a
+// stop and a second start: its socket is moved aside (connecting finds nothing there, as after a stop) and
+// put back. Ports 27100-27199.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, renameSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { docker, headroom } from './testing/test-kit';
@@ -16,13 +19,9 @@ const place: SecondDockerPlace = {
   dir: '/var/lib/f11-down-unreachable',
   execRoot: '/run/f11-down-unreachable',
 };
-/** Every start of the daemon in this file: each one that started it stops it at the end. */
-const starts: SecondDocker[] = [];
-const startDaemon = async () => {
-  const d = await secondDocker(place);
-  starts.push(d);
-  return d;
-};
+/** Where the socket waits while the daemon is cut off. */
+const aside = `${place.socket}.cut-off`;
+let daemon: SecondDocker | undefined;
 let unavailable: string | undefined;
 
 const idsOn = async (run: (args: string[]) => Promise<string>) =>
@@ -32,7 +31,7 @@ const idsOn = async (run: (args: string[]) => Promise<string>) =>
 
 before(async () => {
   try {
-    await startDaemon();
+    daemon = await secondDocker(place);
   } catch (err) {
     if (!(err instanceof NotRoot)) throw err;
     unavailable = err.message;
@@ -41,22 +40,20 @@ before(async () => {
 
 after(async () => {
   try {
+    if (existsSync(aside)) renameSync(aside, place.socket);
     for (const id of await idsOn(docker)) await docker(['rm', '-f', id]);
-    if (!unavailable) {
-      const d = await startDaemon();
-      for (const id of await idsOn(d.docker)) await d.docker(['rm', '-f', id]);
-    }
+    if (daemon) for (const id of await idsOn(daemon.docker)) await daemon.docker(['rm', '-f', id]);
   } finally {
-    for (const d of starts) await d.stop();
+    await daemon?.stop();
   }
 });
 
 test('down with one of two daemons unreachable: removes what it can, names the daemon and its DC, exit 110', async (t) => {
-  if (unavailable) return t.skip(unavailable);
+  if (unavailable || !daemon) return t.skip(unavailable);
   const up = await headroom(['up', clusterFile]);
   assert.equal(up.code, 0, up.stderr);
   assert.equal((await idsOn(docker)).length, 1, 'dc a on the default daemon');
-  assert.equal((await idsOn(starts[0].docker)).length, 1, 'dc b on the second daemon');
+  assert.equal((await idsOn(daemon.docker)).length, 1, 'dc b on the second daemon');
   // status names the run that holds the cluster: here `up`'s own, whose process has ended.
   const st = await headroom(['status', clusterFile, '--json']);
   assert.equal(st.code, 0, st.stderr);
@@ -74,7 +71,7 @@ test('down with one of two daemons unreachable: removes what it can, names the d
     /\nheld by run \S+ \(host [^,]+, pid \d+, since [^)]+\): 2 replicas, not alive \(leftovers: /,
   );
 
-  for (const d of starts) await d.stop();
+  renameSync(place.socket, aside);
   const down = await headroom(['down', clusterFile]);
   assert.equal(down.code, 110, down.stderr);
   assert.match(
@@ -85,10 +82,10 @@ test('down with one of two daemons unreachable: removes what it can, names the d
   assert.deepEqual(await idsOn(docker), [], "dc a's container removed although dc b's daemon is down");
 
   // The daemon back: a second down removes what was left there.
-  const back = await startDaemon();
-  assert.equal((await idsOn(back.docker)).length, 1);
+  renameSync(aside, place.socket);
+  assert.equal((await idsOn(daemon.docker)).length, 1);
   const again = await headroom(['down', clusterFile]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /cluster f11-down-2dc: removed 1 container\n/);
-  assert.deepEqual(await idsOn(back.docker), []);
+  assert.deepEqual(await idsOn(daemon.docker), []);
 });

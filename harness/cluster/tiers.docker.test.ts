@@ -15,7 +15,9 @@ const clusterLabel = 'headroom.cluster=svc-test-2tier';
 function spec() {
   const text = readFileSync(path.join(projectRoot, 'clusters', 'local-2tier.yaml'), 'utf8')
     .replace('name: local-2tier', 'name: svc-test-2tier')
-    .replace('ports: 20200-20299', 'ports: 31200-31299');
+    .replace('ports: 20200-20299', 'ports: 31200-31299')
+    // A core per replica: the test is about order and wiring, and an unthrottled replica starts sooner.
+    .replace('small: { cpus: 0.25,', 'small: { cpus: 1,');
   return parseClusterFile(text, path.join(projectRoot, 'clusters', 'svc-test-2tier.yaml'));
 }
 

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { edgeRedlineBench } from '../edge/redline';
 import { redlineSpeedBench } from '../redline/speed';
 import { agentsBench } from './agents';
+import { cpuQuotaBench } from './cpu-quota';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
 import { startupBench } from './startup';
@@ -176,6 +177,8 @@ async function main() {
     verdicts.push(...(await agentsBench({ url: server.url, quick, say })));
     verdicts.push(...(await edgeRedlineBench({ quick, say })));
     verdicts.push(...(await redlineSpeedBench({ say })));
+
+    verdicts.push(...(await cpuQuotaBench({ quick, say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');

@@ -26,25 +26,3 @@ export function countingEngine(): CountingEngine {
     },
   });
 }
-
-/** The CPU quota of a container from its cgroup (v2 cpu.max, or v1 cfs quota/period), in cores; undefined if no layout matches. */
-export async function cgroupCpus(id: string): Promise<number | undefined> {
-  const { readFile } = await import('node:fs/promises');
-  for (const dir of [`/sys/fs/cgroup/docker/${id}`, `/sys/fs/cgroup/system.slice/docker-${id}.scope`]) {
-    const max = await readFile(`${dir}/cpu.max`, 'utf8').catch(() => undefined);
-    if (max) {
-      const [quota, period] = max.trim().split(' ');
-      return quota === 'max' ? Infinity : Number(quota) / Number(period);
-    }
-  }
-  for (const dir of [
-    `/sys/fs/cgroup/cpu/docker/${id}`,
-    `/sys/fs/cgroup/cpu,cpuacct/docker/${id}`,
-    `/sys/fs/cgroup/cpu/system.slice/docker-${id}.scope`,
-  ]) {
-    const quota = await readFile(`${dir}/cpu.cfs_quota_us`, 'utf8').catch(() => undefined);
-    const period = await readFile(`${dir}/cpu.cfs_period_us`, 'utf8').catch(() => undefined);
-    if (quota && period) return Number(quota) < 0 ? Infinity : Number(quota) / Number(period);
-  }
-  return undefined;
-}

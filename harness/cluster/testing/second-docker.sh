@@ -39,13 +39,13 @@ start() {
       --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
       >"$dir/dockerd.log" 2>&1 </dev/null &
   fi
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 300); do
     if answers; then
       say "dockerd $(cat "$pidfile" 2>/dev/null || echo '?') answers at $host"
       echo "$host"
       return 0
     fi
-    sleep 0.5
+    sleep 0.2
   done
   say "dockerd did not answer at $host within 60 s; its last log lines:"
   tail -n 20 "$dir/dockerd.log" >&2 || true
@@ -60,9 +60,9 @@ stop() {
   local pid
   pid=$(cat "$pidfile")
   kill -TERM "$pid"
-  for _ in $(seq 1 60); do
+  for _ in $(seq 1 300); do
     kill -0 "$pid" 2>/dev/null || { say "dockerd $pid stopped"; rm -f "$pidfile"; return 0; }
-    sleep 0.5
+    sleep 0.1
   done
   say "dockerd $pid did not stop within 30 s after SIGTERM"
   return 1
