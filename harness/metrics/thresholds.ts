@@ -2,27 +2,8 @@
 // plus `window: '10s'` to evaluate on a sliding window, which drills use as guards.
 import { ConfigError, ConfigErrors, parseDuration } from '../common';
 import type { Metrics, WindowSummary } from './store';
+import { type MetricType, metricTypes } from './catalog';
 import { type Tags, isTagName, tagNames } from './tags';
-
-export type MetricType = 'trend' | 'counter' | 'rate' | 'gauge';
-
-/** The metrics headroom produces, with their k6 types. Other names are refused (a typo would never fail). */
-export const metricTypes: Record<string, MetricType> = {
-  http_reqs: 'counter',
-  http_req_duration: 'trend',
-  http_req_failed: 'rate',
-  grpc_reqs: 'counter',
-  grpc_req_duration: 'trend',
-  grpc_req_failed: 'rate',
-  iterations: 'counter',
-  iteration_duration: 'trend',
-  dropped_iterations: 'counter',
-  vus: 'gauge',
-  cpu_share: 'gauge',
-  memory_mb: 'gauge',
-  /** Memory in use as a share of the server type's memory limit, 0..1. */
-  memory_share: 'gauge',
-};
 
 const aggregationsOf: Record<MetricType, string[]> = {
   trend: ['avg', 'min', 'max', 'med', 'p(N)', 'count'],

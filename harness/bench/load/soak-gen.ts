@@ -5,7 +5,7 @@
 import type { Replica } from '../../cluster';
 import type { Scenario } from '../../config';
 import { buildGuards, metricsRetentionSeconds, RequestCounters } from '../../drill';
-import { Metrics } from '../../metrics';
+import { Metrics, parseThresholds } from '../../metrics';
 import { feedGuards } from '../../../scenarios/feed-mix';
 import { LoadEngine } from '../../load';
 
@@ -36,7 +36,7 @@ async function main() {
     grpc: '',
   };
   // What a drill with the shipped guards builds (drill/run.ts).
-  const scenario = { file: 'soak', guards: feedGuards, thresholds: {} } as unknown as Scenario;
+  const scenario: Pick<Scenario, 'parsed'> = { parsed: { guards: parseThresholds(feedGuards), thresholds: [] } };
   const metrics = new Metrics({ retainSeconds: metricsRetentionSeconds(scenario) });
   const counters = new RequestCounters(metrics);
   const guards = buildGuards(scenario, metrics, counters);
