@@ -28,4 +28,3 @@ export type {
   Spread,
   RejectedType,
 } from './plan-range';
-export { seededRandom, normalDraws } from './seeded-random';

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { StepRecord, Summary } from '../results';
 import { compareRuns, defaultCompareOptions } from './compare';
 import { adjustProbeCosts, type CostProbe } from './probe-cost';
-import { normalDraws, seededRandom } from './seeded-random';
+import { normalDraws, seededRandom } from '../common';
 import { leastSquares } from './statistics';
 
 const near = (actual: number, expected: number, tol = 1e-9) =>

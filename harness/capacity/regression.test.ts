@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mannWhitney, regressionGate, relativeShift, type RegressionSamples } from './regression';
 import { estimateRedline, type EstimateProbe, type EstimateSearch } from './redline-estimate';
-import { normalDraws, seededRandom } from './seeded-random';
+import { normalDraws, seededRandom } from '../common';
 
 test('Mann-Whitney: 1,2,3 against 4,5,6 gives U 9, z 1.746, one-sided p 0.0404', () => {
   const r = mannWhitney([1, 2, 3], [4, 5, 6]);

@@ -1,7 +1,7 @@
 // The request mix: named HTTP and gRPC endpoints with weights, compiled once into senders so the
 // per-request path only renders templates and dispatches.
 import * as path from 'node:path';
-import { ConfigError, ConfigErrors, parseDuration, type Duration } from '../common';
+import { ConfigError, ConfigErrors, parseDuration, seededRandom, type Duration } from '../common';
 import { type GrpcTransport, resolveService } from './grpc';
 import type { Done, HttpSender } from './http';
 import {
@@ -11,7 +11,6 @@ import {
   compileTemplate,
   paramProblems,
   paramSource,
-  prng,
   render,
 } from './params';
 
@@ -72,7 +71,7 @@ export interface MixContext {
 export function compileMix(mix: MixSpec, ctx: MixContext): CompiledEndpoint[] {
   const file = ctx.file ?? 'mix';
   const problems: ConfigError[] = [];
-  const rand = prng(ctx.seed ?? 1);
+  const rand = seededRandom(ctx.seed ?? 1);
   const sources: Record<string, () => number> = {};
   for (const [name, spec] of Object.entries(mix.params ?? {})) {
     const p = paramProblems(name, spec, file);

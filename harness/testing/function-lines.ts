@@ -32,7 +32,8 @@ function nameOf(n: ts.FunctionLikeDeclaration, sf: ts.SourceFile): string {
   if (ts.isConstructorDeclaration(n)) return 'constructor';
   if (n.name) return n.name.getText(sf);
   const p = n.parent;
-  if (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) return p.name.getText(sf);
+  if (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p))
+    return p.name.getText(sf);
   if (ts.isCallExpression(p)) return `(callback of ${p.expression.getText(sf).slice(0, 40)})`;
   return '(anonymous)';
 }
