@@ -3,7 +3,7 @@
 // only has its weights moved. Either way the weights found are saved in the run folder first and close()
 // restores them (every way out); losing the edge is a fault that ends the drill (edge-faults.ts).
 import type { ClusterSpec, Replica } from '../cluster';
-import { dockerEngine, type DriverOptions } from '../cluster';
+import { defaultDockerEngine, type DriverOptions } from '../cluster';
 import { ClusterError, type Logger } from '../common';
 import type { Weights } from '../load';
 import {
@@ -271,7 +271,7 @@ async function startEdgeContainerOnDefault(
   runtime: { host: string; port: number },
 ): Promise<RunningEdge> {
   return startEdgeContainer({
-    engine: dockerEngine(o.driver?.docker ?? {}),
+    engine: defaultDockerEngine(o.driver ?? {}),
     name: `${o.spec.name}-edge`,
     cluster: o.spec.name,
     runId: o.runId,
