@@ -1,4 +1,4 @@
-// Plans with ranges (issue 10): the planner (plan.ts) run over seeded Monte Carlo draws of the
+// Plans with ranges: the planner (plan.ts) run over seeded Monte Carlo draws of the
 // redlines and the forecast peaks, giving p5/p50/p95 servers and cost per DC; and why each server
 // type the plan did not recommend lost. Reproducible: the same input and seed give the same figures.
 // Distributions (the choices):

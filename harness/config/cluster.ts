@@ -82,7 +82,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     problems.push(...checkClusterRules(raw, dirname(file)));
     problems.push(...checkMetricsSources(raw));
     problems.push(...checkGrpcAddresses(raw));
-    problems.push(...checkEdgeRules(raw as Record<string, unknown>)); // edge: (issue 13)
+    problems.push(...checkEdgeRules(raw as Record<string, unknown>)); // the edge: section (HAProxy in front)
     if (parsed.success && problems.length === 0) return buildSpec(parsed.data, file);
   }
   throw new ConfigErrors(dedupe(problems).map((p) => toConfigError(file, p, lineOf(p.path))));
