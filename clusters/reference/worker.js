@@ -45,6 +45,28 @@ function hostPort(host, port) {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** Both servers listening on the replica's ports; an HTTP server already up is closed when gRPC cannot listen. */
+async function listen(httpServer, grpcServer, config) {
+  await new Promise((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen({ host: config.host, port: config.httpPort }, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  }).catch((err) => {
+    throw new Error(`cannot listen for HTTP on ${hostPort(config.host, config.httpPort)}: ${err.message}`);
+  });
+  await new Promise((resolve, reject) => {
+    grpcServer.bindAsync(hostPort(config.host, config.grpcPort), grpc.ServerCredentials.createInsecure(), (err) => {
+      if (err) reject(new Error(`cannot listen for gRPC on ${hostPort(config.host, config.grpcPort)}: ${err.message}`));
+      else resolve();
+    });
+  }).catch((err) => {
+    httpServer.close();
+    throw err;
+  });
+}
+
 /**
  * Starts the servers of one worker. `config` is parseConfig's result, `bus` is
  * { setKnobs(patch): Promise<knobs>, gather(): Promise<{ snapshots, primary? }> }.
@@ -210,23 +232,26 @@ async function startWorker(config, bus) {
     return send(res, 'admin', 200, knobs);
   }
 
-  /** The service's routes by path; each checks its own method. */
-  const routes = {
-    '/feed': feedRoute,
-    '/backend': backendRoute,
-    '/like': likeRoute,
-    '/healthz': healthRoute,
-    '/metrics': metricsRoute,
-    '/admin/knobs': knobsRoute,
-  };
-
   async function route(req, res) {
     const q = req.url.indexOf('?');
     const pathname = q === -1 ? req.url : req.url.slice(0, q);
     const params = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
-    const handler = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;
-    if (handler) return handler(req, res, params);
-    return send(res, 'other', 404, { error: `no route for ${req.method} ${pathname}` });
+    switch (pathname) {
+      case '/feed':
+        return feedRoute(req, res, params);
+      case '/backend':
+        return backendRoute(req, res, params);
+      case '/like':
+        return likeRoute(req, res);
+      case '/healthz':
+        return healthRoute(req, res);
+      case '/metrics':
+        return metricsRoute(req, res);
+      case '/admin/knobs':
+        return knobsRoute(req, res);
+      default:
+        return send(res, 'other', 404, { error: `no route for ${req.method} ${pathname}` });
+    }
   }
 
   function methodNotAllowed(res, endpoint, allow) {
@@ -327,25 +352,7 @@ async function startWorker(config, bus) {
     },
   });
 
-  // ---- listen
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen({ host: config.host, port: config.httpPort }, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  }).catch((err) => {
-    throw new Error(`cannot listen for HTTP on ${hostPort(config.host, config.httpPort)}: ${err.message}`);
-  });
-  await new Promise((resolve, reject) => {
-    grpcServer.bindAsync(hostPort(config.host, config.grpcPort), grpc.ServerCredentials.createInsecure(), (err) => {
-      if (err) reject(new Error(`cannot listen for gRPC on ${hostPort(config.host, config.grpcPort)}: ${err.message}`));
-      else resolve();
-    });
-  }).catch((err) => {
-    httpServer.close();
-    throw err;
-  });
+  await listen(httpServer, grpcServer, config);
   state.ready = true;
   announceHealth();
 
