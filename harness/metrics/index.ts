@@ -21,6 +21,7 @@ export {
   thresholdName,
   aggregate,
   parseMetricKey,
+  parseExpression,
 } from './thresholds';
 export type { Threshold, ThresholdInput, Aggregation, Operator } from './thresholds';
 export { k6Summary, failedThresholds } from './summary';

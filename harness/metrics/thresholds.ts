@@ -86,6 +86,22 @@ export function parseMetricKey(
   return ok ? { metric, filter } : undefined;
 }
 
+/**
+ * A threshold's expression, `p(99)<250`: its aggregation, operator and limit (`written`: the aggregation as
+ * written, for errors); undefined when it is not one. The only reader of the syntax: a guard's limit is read here.
+ */
+export function parseExpression(
+  expression: string,
+): { aggregation: Aggregation; op: Operator; value: number; written: string } | undefined {
+  const m = exprRe.exec(expression);
+  if (!m) return undefined;
+  const name = m[1].toLowerCase();
+  const aggregation: Aggregation = name.startsWith('p(')
+    ? { kind: 'p', q: Number(m[2]) }
+    : { kind: name as Exclude<Aggregation['kind'], 'p'> };
+  return { aggregation, op: m[3] as Operator, value: Number(m[4]), written: m[1] };
+}
+
 /** The long form's options: abortOnFail, delayAbortEval and the sliding window, each checked. */
 function longFormOptions(
   item: object,
@@ -150,8 +166,8 @@ function parseEntry(
     );
     return undefined;
   }
-  const m = exprRe.exec(expression);
-  if (!m) {
+  const e = parseExpression(expression);
+  if (!e) {
     problems.push(
       new ConfigError(
         file,
@@ -165,15 +181,14 @@ function parseEntry(
   const options = long ? longFormOptions(item, file, f, problems) : { abortOnFail: false, delayAbortEvalMs: 0 };
   if (!parsedKey) return undefined;
   const type = metricTypes[parsedKey.metric];
-  const aggName = m[1].toLowerCase().startsWith('p(') ? 'p(N)' : m[1].toLowerCase();
-  const aggregation: Aggregation =
-    aggName === 'p(N)' ? { kind: 'p', q: Number(m[2]) } : { kind: aggName as Exclude<Aggregation['kind'], 'p'> };
+  const { aggregation } = e;
+  const aggName = aggregation.kind === 'p' ? 'p(N)' : aggregation.kind;
   if (!aggregationsOf[type].includes(aggName)) {
     problems.push(
       new ConfigError(
         file,
         f,
-        `'${m[1]}' does not apply to ${parsedKey.metric} (a ${type})`,
+        `'${e.written}' does not apply to ${parsedKey.metric} (a ${type})`,
         `a ${type} takes ${aggregationsOf[type].join(', ')}`,
       ),
     );
@@ -190,8 +205,8 @@ function parseEntry(
     filter: parsedKey.filter,
     expression: expression.trim(),
     aggregation,
-    op: m[3] as Operator,
-    value: Number(m[4]),
+    op: e.op,
+    value: e.value,
     abortOnFail: options.abortOnFail,
     delayAbortEvalMs: options.delayAbortEvalMs,
     windowMs: options.windowMs,

@@ -2,6 +2,7 @@
 // or sweep, with the guard, the redline, its 95% interval, the knee and the CPU-per-request fit.
 import type { RedlineResult, StepRecord, Summary } from '../results';
 import { fitCpuPerRequest, knee, type CpuFit } from '../capacity';
+import { metricTypes, parseExpression } from '../metrics';
 import type { ChartSpec, DatasetSpec, SectionSpec } from './page-spec';
 import { redlineIntervalOf } from './plan-opening';
 import { colorOf, guardRed, ink, niceCeil, num, pct, r, slug, typeColors } from './view-format';
@@ -14,13 +15,14 @@ export interface RedlineView {
   knee: number | null;
 }
 
-/** Latency guards written `p(NN)<N` on a duration metric, as horizontal lines. */
+/** Latency guards (`p(NN)<N` on a duration, a trend in ms) as horizontal lines. */
 export function latencyGuards(steps: StepRecord[]): { name: string; ms: number }[] {
   const seen = new Map<string, number>();
   for (const s of steps) {
     for (const g of s.guards ?? []) {
-      const m = /^p\((\d+(?:\.\d+)?)\)\s*<=?\s*(\d+(?:\.\d+)?)$/.exec(g.expression.replace(/\s+/g, ''));
-      if (m && /duration/.test(g.metric)) seen.set(g.name, Number(m[2]));
+      const e = parseExpression(g.expression);
+      const below = e?.aggregation.kind === 'p' && (e.op === '<' || e.op === '<=') && e.value >= 0;
+      if (below && metricTypes[g.metric] === 'trend') seen.set(g.name, e.value);
     }
   }
   return [...seen].map(([name, ms]) => ({ name, ms }));
