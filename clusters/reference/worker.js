@@ -45,6 +45,33 @@ function hostPort(host, port) {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** A request's body as text; a body over MAX_BODY_BYTES is refused (413) and the request dropped. */
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(Object.assign(new Error('body too large'), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(text) {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
 /** Both servers listening on the replica's ports; an HTTP server already up is closed when gRPC cannot listen. */
 async function listen(httpServer, grpcServer, config) {
   await new Promise((resolve, reject) => {
@@ -123,32 +150,6 @@ async function startWorker(config, bus) {
     if (state.closing) headers.connection = 'close';
     res.writeHead(status, headers);
     res.end(text);
-  }
-
-  function readBody(req) {
-    return new Promise((resolve, reject) => {
-      const chunks = [];
-      let size = 0;
-      req.on('data', (c) => {
-        size += c.length;
-        if (size > MAX_BODY_BYTES) {
-          reject(Object.assign(new Error('body too large'), { status: 413 }));
-          req.destroy();
-          return;
-        }
-        chunks.push(c);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
-  }
-
-  function parseJson(text) {
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch {
-      return { ok: false };
-    }
   }
 
   async function feedRoute(req, res, params) {
