@@ -17,7 +17,10 @@ const MAX_LIMIT = 100;
 // Likes are kept per worker process; the map is bounded so a long drill has flat memory.
 const MAX_LIKED_POSTS = 100000;
 
-/** mulberry32: a small deterministic PRNG, so a user's feed is the same on every replica. */
+/**
+ * mulberry32: a small deterministic PRNG, so a user's feed is the same on every replica. The harness has
+ * the same one (harness/common/seeded-random.ts); the service keeps its own, as it runs alone in its image.
+ */
 function prng(seed) {
   let a = seed >>> 0;
   return () => {

@@ -45,6 +45,55 @@ function hostPort(host, port) {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** A request's body as text; a body over MAX_BODY_BYTES is refused (413) and the request dropped. */
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(Object.assign(new Error('body too large'), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(text) {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Both servers listening on the replica's ports; an HTTP server already up is closed when gRPC cannot listen. */
+async function listen(httpServer, grpcServer, config) {
+  await new Promise((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen({ host: config.host, port: config.httpPort }, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  }).catch((err) => {
+    throw new Error(`cannot listen for HTTP on ${hostPort(config.host, config.httpPort)}: ${err.message}`);
+  });
+  await new Promise((resolve, reject) => {
+    grpcServer.bindAsync(hostPort(config.host, config.grpcPort), grpc.ServerCredentials.createInsecure(), (err) => {
+      if (err) reject(new Error(`cannot listen for gRPC on ${hostPort(config.host, config.grpcPort)}: ${err.message}`));
+      else resolve();
+    });
+  }).catch((err) => {
+    httpServer.close();
+    throw err;
+  });
+}
+
 /**
  * Starts the servers of one worker. `config` is parseConfig's result, `bus` is
  * { setKnobs(patch): Promise<knobs>, gather(): Promise<{ snapshots, primary? }> }.
@@ -103,114 +152,107 @@ async function startWorker(config, bus) {
     res.end(text);
   }
 
-  function readBody(req) {
-    return new Promise((resolve, reject) => {
-      const chunks = [];
-      let size = 0;
-      req.on('data', (c) => {
-        size += c.length;
-        if (size > MAX_BODY_BYTES) {
-          reject(Object.assign(new Error('body too large'), { status: 413 }));
-          req.destroy();
-          return;
-        }
-        chunks.push(c);
+  async function feedRoute(req, res, params) {
+    if (req.method !== 'GET') return methodNotAllowed(res, 'feed', 'GET');
+    const user = idFromText(params.get('user'));
+    if (user === undefined)
+      return send(res, 'feed', 400, {
+        error: 'user: expected a whole number from 1 to 4294967295',
+        value: params.get('user'),
       });
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
+    let limit = DEFAULT_LIMIT;
+    if (params.has('limit')) {
+      const l = idFromText(params.get('limit'));
+      if (l === undefined || l > MAX_LIMIT)
+        return send(res, 'feed', 400, {
+          error: `limit: expected a whole number from 1 to ${MAX_LIMIT}`,
+          value: params.get('limit'),
+        });
+      limit = l;
+    }
+    const r = await feedHandler(user, limit);
+    return send(res, 'feed', r.status, r.body ?? { error: 'backend unavailable (injected by errorRate)' });
   }
 
-  function parseJson(text) {
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch {
-      return { ok: false };
+  function backendRoute(req, res, params) {
+    if (req.method !== 'GET') return methodNotAllowed(res, 'backend', 'GET');
+    const user = idFromText(params.get('user'));
+    const part = params.has('part') ? Number(params.get('part')) : 0;
+    if (user === undefined || !Number.isInteger(part) || part < 0)
+      return send(res, 'backend', 400, { error: 'expected ?user=N&part=M with N from 1 to 4294967295 and M ≥ 0' });
+    return send(res, 'backend', 200, backendHandler(user, part));
+  }
+
+  async function likeRoute(req, res) {
+    if (req.method !== 'POST') return methodNotAllowed(res, 'like', 'POST');
+    const parsed = parseJson(await readBody(req));
+    const b = parsed.ok ? parsed.value : undefined;
+    if (!b || typeof b !== 'object' || !isId(b.user) || !isId(b.post)) {
+      return send(res, 'like', 400, {
+        error: 'expected a JSON body {"user":N,"post":M} with whole numbers from 1 to 4294967295',
+      });
     }
+    const r = await likeHandler(b.user, b.post);
+    return send(res, 'like', r.status, r.body ?? { error: 'backend unavailable (injected by errorRate)' });
+  }
+
+  function healthRoute(req, res) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'healthz', 'GET');
+    return state.closing
+      ? send(res, 'healthz', 503, 'shutting down\n', 'text/plain')
+      : send(res, 'healthz', 200, 'ok', 'text/plain');
+  }
+
+  async function metricsRoute(req, res) {
+    if (req.method !== 'GET') return methodNotAllowed(res, 'metrics', 'GET');
+    const { snapshots, primary } = await bus.gather();
+    // This scrape itself is counted after rendering, so it shows in the next one.
+    const text = renderMetrics({ replica: config.replica, snapshots, primary, knobs: state.knobs });
+    return send(res, 'metrics', 200, text, 'text/plain; version=0.0.4; charset=utf-8');
+  }
+
+  async function knobsRoute(req, res) {
+    if (!isLoopback(req.socket.remoteAddress))
+      return send(res, 'admin', 403, { error: 'admin endpoints answer loopback clients only' });
+    if (req.method === 'GET') return send(res, 'admin', 200, state.knobs);
+    if (req.method !== 'POST') return methodNotAllowed(res, 'admin', 'GET, POST');
+    const parsed = parseJson(await readBody(req));
+    if (!parsed.ok)
+      return send(res, 'admin', 400, { error: 'body: expected JSON', field: '', expected: 'a JSON object' });
+    const check = checkKnobPatch(parsed.value);
+    if (!check.ok) {
+      const where = check.field ? `${check.field}: ` : '';
+      return send(res, 'admin', 400, {
+        error: `${where}expected ${check.expected}`,
+        field: check.field,
+        value: check.value ?? null,
+        expected: check.expected,
+      });
+    }
+    const knobs = await bus.setKnobs(check.patch);
+    return send(res, 'admin', 200, knobs);
   }
 
   async function route(req, res) {
     const q = req.url.indexOf('?');
     const pathname = q === -1 ? req.url : req.url.slice(0, q);
     const params = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
-    const method = req.method;
-
-    if (pathname === '/feed') {
-      if (method !== 'GET') return methodNotAllowed(res, 'feed', 'GET');
-      const user = idFromText(params.get('user'));
-      if (user === undefined)
-        return send(res, 'feed', 400, {
-          error: 'user: expected a whole number from 1 to 4294967295',
-          value: params.get('user'),
-        });
-      let limit = DEFAULT_LIMIT;
-      if (params.has('limit')) {
-        const l = idFromText(params.get('limit'));
-        if (l === undefined || l > MAX_LIMIT)
-          return send(res, 'feed', 400, {
-            error: `limit: expected a whole number from 1 to ${MAX_LIMIT}`,
-            value: params.get('limit'),
-          });
-        limit = l;
-      }
-      const r = await feedHandler(user, limit);
-      return send(res, 'feed', r.status, r.body ?? { error: 'backend unavailable (injected by errorRate)' });
+    switch (pathname) {
+      case '/feed':
+        return feedRoute(req, res, params);
+      case '/backend':
+        return backendRoute(req, res, params);
+      case '/like':
+        return likeRoute(req, res);
+      case '/healthz':
+        return healthRoute(req, res);
+      case '/metrics':
+        return metricsRoute(req, res);
+      case '/admin/knobs':
+        return knobsRoute(req, res);
+      default:
+        return send(res, 'other', 404, { error: `no route for ${req.method} ${pathname}` });
     }
-    if (pathname === '/backend') {
-      if (method !== 'GET') return methodNotAllowed(res, 'backend', 'GET');
-      const user = idFromText(params.get('user'));
-      const part = params.has('part') ? Number(params.get('part')) : 0;
-      if (user === undefined || !Number.isInteger(part) || part < 0)
-        return send(res, 'backend', 400, { error: 'expected ?user=N&part=M with N from 1 to 4294967295 and M ≥ 0' });
-      return send(res, 'backend', 200, backendHandler(user, part));
-    }
-    if (pathname === '/like') {
-      if (method !== 'POST') return methodNotAllowed(res, 'like', 'POST');
-      const parsed = parseJson(await readBody(req));
-      const b = parsed.ok ? parsed.value : undefined;
-      if (!b || typeof b !== 'object' || !isId(b.user) || !isId(b.post)) {
-        return send(res, 'like', 400, {
-          error: 'expected a JSON body {"user":N,"post":M} with whole numbers from 1 to 4294967295',
-        });
-      }
-      const r = await likeHandler(b.user, b.post);
-      return send(res, 'like', r.status, r.body ?? { error: 'backend unavailable (injected by errorRate)' });
-    }
-    if (pathname === '/healthz') {
-      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'healthz', 'GET');
-      return state.closing
-        ? send(res, 'healthz', 503, 'shutting down\n', 'text/plain')
-        : send(res, 'healthz', 200, 'ok', 'text/plain');
-    }
-    if (pathname === '/metrics') {
-      if (method !== 'GET') return methodNotAllowed(res, 'metrics', 'GET');
-      const { snapshots, primary } = await bus.gather();
-      // This scrape itself is counted after rendering, so it shows in the next one.
-      const text = renderMetrics({ replica: config.replica, snapshots, primary, knobs: state.knobs });
-      return send(res, 'metrics', 200, text, 'text/plain; version=0.0.4; charset=utf-8');
-    }
-    if (pathname === '/admin/knobs') {
-      if (!isLoopback(req.socket.remoteAddress))
-        return send(res, 'admin', 403, { error: 'admin endpoints answer loopback clients only' });
-      if (method === 'GET') return send(res, 'admin', 200, state.knobs);
-      if (method !== 'POST') return methodNotAllowed(res, 'admin', 'GET, POST');
-      const parsed = parseJson(await readBody(req));
-      if (!parsed.ok)
-        return send(res, 'admin', 400, { error: 'body: expected JSON', field: '', expected: 'a JSON object' });
-      const check = checkKnobPatch(parsed.value);
-      if (!check.ok) {
-        const where = check.field ? `${check.field}: ` : '';
-        return send(res, 'admin', 400, {
-          error: `${where}expected ${check.expected}`,
-          field: check.field,
-          value: check.value ?? null,
-          expected: check.expected,
-        });
-      }
-      const knobs = await bus.setKnobs(check.patch);
-      return send(res, 'admin', 200, knobs);
-    }
-    return send(res, 'other', 404, { error: `no route for ${method} ${pathname}` });
   }
 
   function methodNotAllowed(res, endpoint, allow) {
@@ -311,25 +353,7 @@ async function startWorker(config, bus) {
     },
   });
 
-  // ---- listen
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen({ host: config.host, port: config.httpPort }, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  }).catch((err) => {
-    throw new Error(`cannot listen for HTTP on ${hostPort(config.host, config.httpPort)}: ${err.message}`);
-  });
-  await new Promise((resolve, reject) => {
-    grpcServer.bindAsync(hostPort(config.host, config.grpcPort), grpc.ServerCredentials.createInsecure(), (err) => {
-      if (err) reject(new Error(`cannot listen for gRPC on ${hostPort(config.host, config.grpcPort)}: ${err.message}`));
-      else resolve();
-    });
-  }).catch((err) => {
-    httpServer.close();
-    throw err;
-  });
+  await listen(httpServer, grpcServer, config);
   state.ready = true;
   announceHealth();
 

@@ -2,9 +2,7 @@
 // and the plan each agent is sent when it joins.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../common';
-import type { Replica } from '../cluster';
-import type { MixSpec, Spread } from '../load';
-import type { Metrics } from '../metrics';
+import type { LoadEngineOptions } from '../load';
 import type { LocalAgent, SpawnOptions } from './spawn';
 import { Watchdog } from './watchdog';
 import { type WireCommand, type WireReport, replicaToWire } from './wire';
@@ -13,19 +11,25 @@ import { type WireCommand, type WireReport, replicaToWire } from './wire';
 
 export type AgentSource = { local: number; spawn?: SpawnOptions } | { addresses: string[] };
 
-export interface FleetOptions {
+/**
+ * The engine's own options (each agent runs a load engine with its share of them), the in-flight cap over
+ * the whole fleet, and how the fleet finds, splits and watches its agents.
+ */
+export interface FleetOptions
+  extends Pick<
+    LoadEngineOptions,
+    | 'replicas'
+    | 'mix'
+    | 'metrics'
+    | 'timeoutMs'
+    | 'maxInFlight'
+    | 'spread'
+    | 'allowTargets'
+    | 'seed'
+    | 'protoBaseDir'
+    | 'file'
+  > {
   agents: AgentSource;
-  replicas: Replica[];
-  mix: MixSpec;
-  metrics: Metrics;
-  timeoutMs?: number;
-  /** The in-flight cap over the fleet; each agent gets its share of it. */
-  maxInFlight?: number;
-  spread?: Spread;
-  allowTargets?: string[];
-  seed?: number;
-  protoBaseDir?: string;
-  file?: string;
   /** 'equal' (default) or 'capacity' (in proportion to what each agent declared). */
   split?: 'equal' | 'capacity';
   /** Either end gives up on the other after this much silence (default 2000 ms). */

@@ -21,7 +21,7 @@ test('reportedUntil is a finite time from connect on, and a window the fleet wai
       mix,
       metrics,
     });
-    // Before any report: a finite time (a window ending at -Infinity never ended: issue 12's stalled drill).
+    // Before any report: a finite time (a window ending at -Infinity never ends, and the drill waiting for it stalls).
     const first = fleet.reportedUntil();
     assert.ok(Number.isFinite(first) && first <= metrics.now(), `reportedUntil ${first}`);
     fleet.start();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RedlineResult, StepRecord, Summary } from '../results';
 import { compareRuns, cpuSamplesOf } from './index';
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '../common';
 
 type Row = [string, number | null, [number, number]?];
 

@@ -18,7 +18,7 @@ export { compareRuns, cpuSamplesOf, costProbesOf, defaultCompareOptions, servedP
 export { adjustProbeCosts } from './probe-cost';
 export type { AdjustedCosts, CostProbe } from './probe-cost';
 export type { Comparison, TypeComparison, RunSamples, CompareOptions } from './compare';
-export { estimateRedline, smoothGuardMetrics } from './redline-estimate';
+export { estimateRedline } from './redline-estimate';
 export type { EstimateProbe, EstimateSearch, RedlineEstimate, RedlineGuard } from './redline-estimate';
 export { regressionGate, mannWhitney, relativeShift, defaultRegressionOptions } from './regression';
 export type { RegressionSamples, RegressionOptions, RegressionDecision, MannWhitney } from './regression';
@@ -33,4 +33,3 @@ export type {
   Spread,
   RejectedType,
 } from './plan-range';
-export { seededRandom, normalDraws } from './seeded-random';

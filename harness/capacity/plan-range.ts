@@ -10,10 +10,9 @@
 //   `peak_rps`: a planner's "at least, likely, at most", with no tails beyond what they wrote.
 //   DCs are drawn independently. Without a range, the peak is taken as known.
 // Quantiles are nearest-rank, so servers are whole numbers that some draw actually needed.
-import { ConfigError } from '../common';
+import { ConfigError, normalDraws, seededRandom } from '../common';
 import type { ForecastRow } from '../results';
 import { plan, type Plan, type PlanInput, type PlanOptions } from './plan';
-import { normalDraws, seededRandom } from './seeded-random';
 
 export interface RedlineRange {
   serverType: string;

@@ -105,10 +105,8 @@ function redlineByType(input: PlanInput): Map<string, number> {
   return byType;
 }
 
-export function plan(input: PlanInput, opts: PlanOptions): Plan {
-  checkOptions(opts);
-  const redlines = redlineByType(input);
-  const rowOf = new Map(input.forecast.map((r) => [r.dc, r]));
+/** Every DC has a forecast row, every row a known DC, and every current_<type> column a type with a redline. */
+function checkForecast(input: PlanInput, redlines: Map<string, number>, rowOf: Map<string, ForecastRow>): void {
   for (const dc of input.dcs) {
     if (!rowOf.has(dc))
       throw new ConfigError('forecast', 'dc', `no row for dc '${dc}'; every dc needs a peak (0 is allowed)`);
@@ -130,13 +128,14 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
       }
     }
   }
-  const peak = new Map(
-    input.dcs.map((dc) => {
-      const row = rowOf.get(dc)!;
-      return [dc, row.peakRps * (1 + (row.growth ?? opts.growth))];
-    }),
-  );
+}
 
+/** The worst loss for one DC: the other DC whose loss puts the most load on it (none: its own peak binds). */
+function bindingLossOf(
+  input: PlanInput,
+  peak: Map<string, number>,
+  dc: string,
+): { bindingLoss: string | null; bindingLoad: number } {
   /** Load on d when x is lost. */
   const loadWhenLost = (d: string, x: string): number => {
     const lost = peak.get(x)!;
@@ -148,25 +147,74 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
     const share = sum > 0 ? peak.get(d)! / sum : 1 / survivors.length;
     return peak.get(d)! + lost * share;
   };
+  let bindingLoss: string | null = null;
+  let bindingLoad = peak.get(dc)!;
+  for (const x of input.dcs) {
+    if (x === dc) continue;
+    const load = loadWhenLost(dc, x);
+    if (load > bindingLoad + 1e-9) {
+      bindingLoad = load;
+      bindingLoss = x;
+    }
+  }
+  return { bindingLoss, bindingLoad };
+}
 
+/** Today's fleet of one DC against its worst loss: what it carries (spares set aside), short, ok or over. */
+function fleetRow(
+  dc: string,
+  current: Record<string, number>,
+  redlines: Map<string, number>,
+  opts: PlanOptions,
+  loss: { bindingLoss: string | null; bindingLoad: number },
+): FleetRow {
+  const { bindingLoss, bindingLoad } = loss;
+  const known = Object.keys(current).length > 0;
+  const capacity = known
+    ? Object.entries(current).reduce(
+        (sum, [t, n]) => sum + Math.max(0, n - opts.spares) * redlines.get(t)! * opts.utilization,
+        0,
+      )
+    : null;
+  const status: FleetStatus =
+    capacity === null
+      ? 'unknown'
+      : capacity < bindingLoad - 1e-9
+        ? 'short'
+        : capacity > bindingLoad * opts.overProvisionedRatio + 1e-9
+          ? 'over-provisioned'
+          : 'ok';
+  return {
+    dc,
+    current: { ...current },
+    capacityRps: capacity === null ? null : roundRps(capacity),
+    bindingLoss,
+    bindingLoadRps: roundRps(bindingLoad),
+    headroomRps: capacity === null ? null : roundRps(capacity - bindingLoad),
+    status,
+  };
+}
+
+export function plan(input: PlanInput, opts: PlanOptions): Plan {
+  checkOptions(opts);
+  const redlines = redlineByType(input);
+  const rowOf = new Map(input.forecast.map((r) => [r.dc, r]));
+  checkForecast(input, redlines, rowOf);
+  const peak = new Map(
+    input.dcs.map((dc) => {
+      const row = rowOf.get(dc)!;
+      return [dc, row.peakRps * (1 + (row.growth ?? opts.growth))];
+    }),
+  );
   const rows: PlanRow[] = [];
   const fleet: FleetRow[] = [];
   for (const dc of input.dcs) {
-    let bindingLoss: string | null = null;
-    let bindingLoad = peak.get(dc)!;
-    for (const x of input.dcs) {
-      if (x === dc) continue;
-      const load = loadWhenLost(dc, x);
-      if (load > bindingLoad + 1e-9) {
-        bindingLoad = load;
-        bindingLoss = x;
-      }
-    }
+    const loss = bindingLossOf(input, peak, dc);
     const current = rowOf.get(dc)!.current;
     for (const [serverType, redline] of redlines) {
       const perServer = redline * opts.utilization;
       const normal = ceilLoad(peak.get(dc)! / perServer) + opts.spares;
-      const withDcLoss = ceilLoad(bindingLoad / perServer) + opts.spares;
+      const withDcLoss = ceilLoad(loss.bindingLoad / perServer) + opts.spares;
       rows.push({
         dc,
         serverType,
@@ -174,36 +222,13 @@ export function plan(input: PlanInput, opts: PlanOptions): Plan {
         peakRps: roundRps(peak.get(dc)!),
         normal,
         withDcLoss,
-        bindingLoss,
-        bindingLoadRps: roundRps(bindingLoad),
+        bindingLoss: loss.bindingLoss,
+        bindingLoadRps: roundRps(loss.bindingLoad),
         current: current[serverType] ?? null,
         costPerHour: roundCost(withDcLoss * input.serverTypes[serverType].costPerHour),
       });
     }
-    const known = Object.keys(current).length > 0;
-    const capacity = known
-      ? Object.entries(current).reduce(
-          (sum, [t, n]) => sum + Math.max(0, n - opts.spares) * redlines.get(t)! * opts.utilization,
-          0,
-        )
-      : null;
-    const status: FleetStatus =
-      capacity === null
-        ? 'unknown'
-        : capacity < bindingLoad - 1e-9
-          ? 'short'
-          : capacity > bindingLoad * opts.overProvisionedRatio + 1e-9
-            ? 'over-provisioned'
-            : 'ok';
-    fleet.push({
-      dc,
-      current: { ...current },
-      capacityRps: capacity === null ? null : roundRps(capacity),
-      bindingLoss,
-      bindingLoadRps: roundRps(bindingLoad),
-      headroomRps: capacity === null ? null : roundRps(capacity - bindingLoad),
-      status,
-    });
+    fleet.push(fleetRow(dc, current, redlines, opts, loss));
   }
   const recommended: RecommendedRow[] = input.dcs.map((dc) => {
     const best = rows

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { StepRecord, Summary } from '../results';
 import { compareRuns, defaultCompareOptions } from './compare';
 import { adjustProbeCosts, type CostProbe } from './probe-cost';
-import { normalDraws, seededRandom } from './seeded-random';
+import { normalDraws, seededRandom } from '../common';
 import { leastSquares } from './statistics';
 
 const near = (actual: number, expected: number, tol = 1e-9) =>
@@ -153,7 +153,7 @@ const fmt = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 // With 13 probes a side the shift's sd is 2.2% (1.6% from the probes, 1.5% from the two run offsets), so a
 // 5% minimum effect is 2.3 sd above 0: identical runs alarm in about 1.2% of trials (0.6-1.5% over four seeds),
-// a 10% rise is caught in 98%. A 5.5% minimum effect meets both targets of issue 10 (<= 1%, >= 95%).
+// a 10% rise is caught in 98%. A 5.5% minimum effect meets both targets of the gate (<= 1%, >= 95%).
 test('searches like the real gate runs (probe noise 4%, run offset 1%, at rest 11 ms/s, drift -9.8%/min): a 10% rise caught in >= 95%; identical runs alarm in <= 1% at the default 5.5% minimum effect, <= 2% at 5%', () => {
   const noise = { probe: 0.04, run: 0.01, atRest: 11 };
   const aa = alarmRate(10, 1000, 1, noise, { minEffect: 0.05 });

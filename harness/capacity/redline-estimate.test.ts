@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateRedline, medianRank, type EstimateProbe, type EstimateSearch } from './redline-estimate';
-import { normalDraws, seededRandom } from './seeded-random';
+import { normalDraws, seededRandom } from '../common';
 
 // A replica whose CPU share is 0.05 + 0.0085 × rps: the 0.75 guard is crossed at 700/8.5 = 82.35 req/s.
 const TRUTH = 0.7 / 0.0085;

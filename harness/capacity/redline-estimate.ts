@@ -20,6 +20,7 @@
 //   which is not a 95% interval and says so in `note`.
 // Searches that ended `noBreach` (no breach up to X) give no redline: they are left out of the median,
 // and when every search ended so the method is `none` with `atLeast` set.
+import { isSmoothMetric } from '../metrics';
 import { type RedlineDrift, roundRate } from '../results';
 import { type LineFit, type PlaneFit, fitLine, fitPlane, mean, median, stdDev, tQuantile } from './statistics';
 
@@ -77,9 +78,6 @@ export interface RedlineEstimate {
 
 /** How the cost per request moved during the searches (the record's RedlineDrift). */
 export type Drift = RedlineDrift;
-
-/** Guards whose value grows smoothly (about linearly) with load on one replica: a line through the probes is meaningful. */
-export const smoothGuardMetrics: readonly string[] = ['cpu_share', 'memory_mb', 'memory_share'];
 
 const SATURATED_SHARE = 0.95;
 /** A slope whose t statistic is below this is too uncertain to invert. */
@@ -382,7 +380,7 @@ function medianEstimate(searches: readonly EstimateSearch[], why: string): Redli
  * metric and limit); a smooth guard gets the `fit`, any other guard (or none) the `median`.
  */
 export function estimateRedline(searches: readonly EstimateSearch[], guard?: RedlineGuard): RedlineEstimate {
-  if (guard && smoothGuardMetrics.includes(guard.metric)) {
+  if (guard && isSmoothMetric(guard.metric)) {
     const fit = fitEstimate(searches, guard);
     // A CPU guard whose cost moved: the line with time, not a line that averages two machines.
     if (guard.metric === 'cpu_share') {

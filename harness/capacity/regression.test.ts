@@ -1,5 +1,5 @@
 // The regression gate: exact rank statistics on small samples, then A/A and A/B rates over seeded
-// synthetic runs at the noise measured on this machine (issue 10).
+// synthetic runs at the noise measured on this machine.
 // Synthetic model (the assumption behind the rates): per-second CPU ms per request of a run =
 // base × (1 + run offset) × (1 + e), e ~ N(0, 4%) per second (3-5% measured), run offset ~ N(0, 1%)
 // (two runs' mean cost differs by 1.4% sd). "Runs differ 5-8%" was measured on v1's redlines, which
@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mannWhitney, regressionGate, relativeShift, type RegressionSamples } from './regression';
 import { estimateRedline, type EstimateProbe, type EstimateSearch } from './redline-estimate';
-import { normalDraws, seededRandom } from './seeded-random';
+import { normalDraws, seededRandom } from '../common';
 
 test('Mann-Whitney: 1,2,3 against 4,5,6 gives U 9, z 1.746, one-sided p 0.0404', () => {
   const r = mannWhitney([1, 2, 3], [4, 5, 6]);

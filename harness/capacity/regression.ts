@@ -1,4 +1,4 @@
-// The statistical regression gate (issue 10): did a server type get worse between a baseline run a and
+// The statistical regression gate: did a server type get worse between a baseline run a and
 // a new run b, judged from the samples of both runs rather than a fixed percentage of two numbers.
 // - CPU per request: one-sided Mann-Whitney U on the per-second (or per-probe) CPU ms per request of
 //   both runs (normal approximation with continuity and tie corrections), p < alpha, AND the shift

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitLine, median, normalCdf, normalQuantile, quantile, stdDev, tQuantile } from './statistics';
-import { normalDraws, seededRandom } from './seeded-random';
+import { normalDraws, seededRandom } from '../common';
 
 const near = (actual: number, expected: number, tol: number) =>
   assert.ok(Math.abs(actual - expected) <= tol, `${actual} != ${expected} ± ${tol}`);

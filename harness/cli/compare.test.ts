@@ -95,7 +95,7 @@ test("two real runs: the costlier request exits 99 and names both server types, 
   assert.equal(same.code, 0);
 });
 
-// The real check of issue 10: harness/run/fixtures/gate/gate-test-cpu2{,2}.ts (one small replica, GET /feed
+// The gate on real runs: harness/run/fixtures/gate/gate-test-cpu2{,2}.ts (one small replica, GET /feed
 // costing FEED_CPU_MS 2 or 2.2 ms: +10% of the feed work, +7.9% of a request's whole CPU cost), run on a
 // 2-core machine shared with six other helpers (load 5-15). Only summary.json and the probes' figures kept.
 // The gate before probe-cost.ts (raw probe figures) passed cpu2-1 -> cpu22-1: +4.8%, p 0.1233.

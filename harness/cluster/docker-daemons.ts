@@ -40,24 +40,34 @@ export interface ClusterDaemons {
   daemonHolding(ref: string, except: ContainerEngine): Promise<ContainerEngine | undefined>;
 }
 
+/**
+ * The client of the default endpoint, for DCs that name none and for the edge: DOCKER_HOST as common/options
+ * read it (with DOCKER_CERT_PATH and the ssh agent), else `opts.docker`, else this machine's socket.
+ */
+export function defaultDockerEngine(opts: DriverOptions): ContainerEngine {
+  if (opts.dockerHost === undefined) return dockerEngine(opts.docker);
+  const how = {
+    ...(opts.dockerCertPath ? { certPath: opts.dockerCertPath } : {}),
+    ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}),
+    source: 'DOCKER_HOST', // named in its connection errors
+  };
+  return dockerEngine(dockerHostOptions(opts.dockerHost, how));
+}
+
 export function clusterDaemons(spec: ClusterSpec, opts: DaemonOptions): ClusterDaemons {
   const engines = new Map<string, ContainerEngine>();
   const engineOf = (dockerHost: string | undefined): ContainerEngine => {
     const key = dockerHost ?? '';
     let e = engines.get(key);
     if (!e) {
-      const host = dockerHost ?? opts.dockerHost;
       // The first DC naming an endpoint gives its certificates (one daemon, one set of them).
-      const certPath =
-        dockerHost === undefined
-          ? opts.dockerCertPath
-          : spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
-      const how = {
-        ...(certPath ? { certPath } : {}),
-        ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}),
-        ...(dockerHost === undefined ? { source: 'DOCKER_HOST' } : {}), // named in its connection errors
-      };
-      e = opts.engineFor ? opts.engineFor(dockerHost) : dockerEngine(host ? dockerHostOptions(host, how) : opts.docker);
+      const certPath = spec.dcs.find((d) => d.dockerHost === dockerHost && d.dockerCertPath)?.dockerCertPath;
+      const how = { ...(certPath ? { certPath } : {}), ...(opts.sshAgent ? { sshAgent: opts.sshAgent } : {}) };
+      e = opts.engineFor
+        ? opts.engineFor(dockerHost)
+        : dockerHost === undefined
+          ? defaultDockerEngine(opts)
+          : dockerEngine(dockerHostOptions(dockerHost, how));
       engines.set(key, e);
     }
     return e;

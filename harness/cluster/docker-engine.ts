@@ -137,9 +137,15 @@ async function cgroupStats(id: string): Promise<ContainerStats | undefined> {
   return undefined;
 }
 
+/** The Docker daemon of this machine, when neither DOCKER_HOST nor the cluster file names one. */
+export const localDockerSocket = '/var/run/docker.sock';
+
 /** `cgroup: false` always asks the daemon for stats (slower; what a remote daemon needs anyway). */
 export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: boolean } = {}): ContainerEngine {
-  const { source: _source, ...connect } = opts;
+  const { source: _source, ...given } = opts;
+  // Without an endpoint dockerode would read DOCKER_HOST itself; the environment is read in common/options
+  // only, and its DOCKER_HOST arrives here as opts (defaultDockerEngine), so no endpoint means the local socket.
+  const connect = given.socketPath || given.host ? given : { ...given, socketPath: localDockerSocket };
   const docker = new Docker(connect as Docker.DockerOptions);
   // A remote daemon's cgroups are not on this machine; the caller passes DOCKER_HOST in as opts (common/options).
   const local = how.cgroup !== false && !opts.host;
@@ -152,11 +158,9 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
       throw dockerError(what, err, opts.source);
     }
   };
-  const daemon = opts.socketPath
-    ? `unix://${opts.socketPath}`
-    : opts.host
-      ? `${opts.protocol === 'ssh' ? 'ssh' : 'tcp'}://${opts.host}:${opts.port ?? ''}`
-      : process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  const daemon = connect.socketPath
+    ? `unix://${connect.socketPath}`
+    : `${connect.protocol === 'ssh' ? 'ssh' : 'tcp'}://${connect.host}:${connect.port ?? ''}`;
   return {
     daemon,
     async list(labelFilters) {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ClusterError } from '../common';
+import { defaultDockerEngine } from './docker-daemons';
 import { dockerEngine, dockerHostOptions } from './docker-engine';
 import { headroom } from './testing/test-kit';
 
@@ -30,6 +31,22 @@ test('Docker unreachable through DOCKER_HOST: the error names DOCKER_HOST and it
     assert.match(err.hint ?? '', /Unset DOCKER_HOST to use the default unix:\/\/\/var\/run\/docker\.sock/);
     return true;
   });
+});
+
+test('DOCKER_HOST reaches the engine only through the options common/options read, never from process.env', async (t) => {
+  const before = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = 'tcp://127.0.0.1:11998';
+  t.after(() => {
+    if (before === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = before;
+  });
+  // No endpoint given: this machine's socket, whatever the process's environment says.
+  assert.equal(dockerEngine().daemon, 'unix:///var/run/docker.sock');
+  assert.equal(defaultDockerEngine({}).daemon, 'unix:///var/run/docker.sock');
+  // Given as the options' dockerHost (what DOCKER_HOST becomes): that endpoint, named as DOCKER_HOST in its errors.
+  const given = defaultDockerEngine({ dockerHost: 'tcp://127.0.0.1:11998' });
+  assert.equal(given.daemon, 'tcp://127.0.0.1:11998');
+  await assert.rejects(given.list(['headroom.cluster']), /DOCKER_HOST=tcp:\/\/127\.0\.0\.1:11998/);
 });
 
 test('the CLI: a bare path in DOCKER_HOST is exit 104 suggesting unix://; an unreachable one is 110 naming DOCKER_HOST', async () => {

@@ -4,7 +4,7 @@ import { ClusterError } from '../common';
 import type { ClusterDaemons } from './docker-daemons';
 import { label } from './labels';
 import type { ClusterSpec } from './model';
-import { describeHolder, takenPorts } from './ports';
+import { describeHolder, takenPorts } from './taken-ports';
 
 /** Ports of local replicas that something else listens on: a clear error before anything starts. */
 export async function checkPorts(spec: ClusterSpec, daemons: ClusterDaemons): Promise<void> {

@@ -95,7 +95,7 @@ export interface DriverOptions {
   baseImage?: string;
   /** How long one replica may take to answer each health check (default 30 s). */
   healthTimeoutMs?: number;
-  /** The Docker endpoint of DCs that name none (DOCKER_HOST, read by common/options); default: dockerode's own. */
+  /** The Docker endpoint of DCs that name none (DOCKER_HOST, read by common/options); default: this machine's socket. */
   dockerHost?: string;
   /** DOCKER_CERT_PATH (read by common/options): TLS certificates of a tcp:// `dockerHost`. */
   dockerCertPath?: string;

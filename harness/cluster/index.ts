@@ -21,6 +21,7 @@ export { label as clusterLabels } from './labels';
 export { buildContext, linkedLibraries, referenceRecipe, type ImageFile, type ImageRecipe } from './image';
 export type { ContainerEngine } from './engine';
 export { dockerEngine, dockerHostOptions } from './docker-engine';
+export { defaultDockerEngine } from './docker-daemons';
 export { toReplica } from './replicas';
 export { cgroupCpuUsec } from './cgroup-cpu';
 

@@ -6,3 +6,4 @@ export * from './paths';
 export * from './typescript';
 export * from './loopback';
 export * from './time-limit';
+export * from './seeded-random';

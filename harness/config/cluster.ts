@@ -82,7 +82,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     problems.push(...checkClusterRules(raw, dirname(file)));
     problems.push(...checkMetricsSources(raw));
     problems.push(...checkGrpcAddresses(raw));
-    problems.push(...checkEdgeRules(raw as Record<string, unknown>)); // edge: (issue 13)
+    problems.push(...checkEdgeRules(raw as Record<string, unknown>)); // the edge: section (HAProxy in front)
     if (parsed.success && problems.length === 0) return buildSpec(parsed.data, file);
   }
   throw new ConfigErrors(dedupe(problems).map((p) => toConfigError(file, p, lineOf(p.path))));
@@ -233,69 +233,108 @@ function fromZodIssue(issue: Issue, raw: unknown): RuleProblem[] {
   }
 }
 
+type FileDc = ClusterFile['regions'][number]['dcs'][number];
+
+/** A static server's endpoint as a replica: the host and ports it is reached at, and where its metrics are. */
+function endpointReplica(
+  f: ClusterFile,
+  tier: string,
+  base: Omit<ReplicaSpec, 'host' | 'httpPort'>,
+  ep: { http: string; grpc?: string; metrics?: string },
+): ReplicaSpec {
+  const http = new URL(ep.http);
+  // A server that serves HTTP only has no gRPC address.
+  const grpc = ep.grpc === undefined ? undefined : splitHostPort(ep.grpc)!;
+  const host = http.hostname.replace(/^\[|\]$/g, '');
+  const metrics = metricsSourceOf(f, tier, ep);
+  return {
+    ...base,
+    host,
+    httpPort: Number(http.port || 80),
+    ...(grpc ? { grpcPort: grpc.port } : {}),
+    ...(grpc && grpc.host !== host ? { grpcHost: grpc.host } : {}),
+    ...(metrics ? { metrics } : {}),
+  };
+}
+
+/** How the DCs of one file are named and numbered. */
+interface DcNaming {
+  file: string;
+  tierNames: string[];
+  /** One tier keeps the names of a one-tier cluster; with several, the tier is part of every name. */
+  several: boolean;
+  totalDemand: number;
+}
+
+/**
+ * One DC's pools and replicas. Docker replicas take two ports each from `next` (the DC's own range when it
+ * has one); the port after the last is returned for the next DC on the cluster's range.
+ */
+function buildDc(
+  f: ClusterFile,
+  region: string,
+  dc: FileDc,
+  n: DcNaming,
+  clusterNext: number,
+): { spec: DcSpec; replicas: ReplicaSpec[]; clusterNext: number } {
+  // A DC's replicas listen on and are reached at its own address (its Docker host), else the cluster's.
+  const address = dc.address ?? f.host;
+  const own = parsePortRange(dc.ports);
+  let next = own ? own.from : clusterNext;
+  const pools: PoolSpec[] = [];
+  const replicas: ReplicaSpec[] = [];
+  for (const { tier, type, pool: raw } of poolEntries(dc.pools, [], n.tierNames)) {
+    const pool = raw as FileDc['pools'][string] & (number | unknown[]);
+    const id = n.several ? `${dc.name}/${tier}/${type}` : `${dc.name}/${type}`;
+    const count = typeof pool === 'number' ? pool : pool.length;
+    pools.push({ id, region, dc: dc.name, tier, serverType: type, replicas: count });
+    for (let i = 0; i < count; i++) {
+      const name = n.several
+        ? `${f.name}-${dc.name}-${tier}-${type}-${i + 1}`
+        : `${f.name}-${dc.name}-${type}-${i + 1}`;
+      const base = { name, region, dc: dc.name, tier, pool: id, serverType: type, index: i + 1 };
+      if (typeof pool === 'number') {
+        replicas.push({ ...base, host: address, httpPort: next, grpcPort: next + 1 });
+        next += 2;
+      } else
+        replicas.push(endpointReplica(f, tier, base, pool[i] as { http: string; grpc?: string; metrics?: string }));
+    }
+  }
+  const spec: DcSpec = {
+    name: dc.name,
+    region,
+    demand: dc.demand / n.totalDemand,
+    ...(f.driver === 'docker' ? { address } : {}),
+    ...(dc.dockerHost ? { dockerHost: dc.dockerHost } : {}),
+    ...(dc.dockerCertPath ? { dockerCertPath: resolve(dirname(n.file), dc.dockerCertPath) } : {}),
+    pools,
+  };
+  return { spec, replicas, clusterNext: own ? clusterNext : next };
+}
+
 /** A valid file to the model: demand normalised, tiers ordered, pools and replicas named, ports assigned. */
 function buildSpec(f: ClusterFile, file: string): ClusterSpec {
   const serverTypes: Record<string, ServerType> = {};
   for (const [name, t] of Object.entries(f.serverTypes)) serverTypes[name] = { name, ...t };
   const { tiers, front } = buildTiers(f, dirname(file));
   const tierNames = f.services ? Object.keys(f.services) : [shortFormTier];
-  // One tier keeps the names of a one-tier cluster; with several, the tier is part of every name.
-  const several = tierNames.length > 1;
-  const totalDemand = f.regions.flatMap((r) => r.dcs).reduce((s, dc) => s + dc.demand, 0);
-  const clusterRange = parsePortRange(f.ports);
-  let clusterNext = clusterRange?.from ?? 0;
+  const naming: DcNaming = {
+    file,
+    tierNames,
+    several: tierNames.length > 1,
+    totalDemand: f.regions.flatMap((r) => r.dcs).reduce((s, dc) => s + dc.demand, 0),
+  };
+  let clusterNext = parsePortRange(f.ports)?.from ?? 0;
   const regions: RegionSpec[] = [];
   const dcs: DcSpec[] = [];
   const replicas: ReplicaSpec[] = [];
   for (const region of f.regions) {
     regions.push({ name: region.name, dcs: region.dcs.map((d) => d.name) });
     for (const dc of region.dcs) {
-      // A DC's replicas listen on and are reached at its own address (its Docker host), else the cluster's.
-      const address = dc.address ?? f.host;
-      const own = parsePortRange(dc.ports);
-      let next = own ? own.from : clusterNext;
-      const pools: PoolSpec[] = [];
-      for (const { tier, type, pool: raw } of poolEntries(dc.pools, [], tierNames)) {
-        const pool = raw as ClusterFile['regions'][number]['dcs'][number]['pools'][string] & (number | unknown[]);
-        const id = several ? `${dc.name}/${tier}/${type}` : `${dc.name}/${type}`;
-        const count = typeof pool === 'number' ? pool : pool.length;
-        pools.push({ id, region: region.name, dc: dc.name, tier, serverType: type, replicas: count });
-        for (let i = 0; i < count; i++) {
-          const name = several
-            ? `${f.name}-${dc.name}-${tier}-${type}-${i + 1}`
-            : `${f.name}-${dc.name}-${type}-${i + 1}`;
-          const base = { name, region: region.name, dc: dc.name, tier, pool: id, serverType: type, index: i + 1 };
-          if (typeof pool === 'number') {
-            replicas.push({ ...base, host: address, httpPort: next, grpcPort: next + 1 });
-            next += 2;
-          } else {
-            const ep = pool[i] as { http: string; grpc?: string; metrics?: string };
-            const http = new URL(ep.http);
-            // A server that serves HTTP only has no gRPC address.
-            const grpc = ep.grpc === undefined ? undefined : splitHostPort(ep.grpc)!;
-            const host = http.hostname.replace(/^\[|\]$/g, '');
-            const metrics = metricsSourceOf(f, tier, ep);
-            replicas.push({
-              ...base,
-              host,
-              httpPort: Number(http.port || 80),
-              ...(grpc ? { grpcPort: grpc.port } : {}),
-              ...(grpc && grpc.host !== host ? { grpcHost: grpc.host } : {}),
-              ...(metrics ? { metrics } : {}),
-            });
-          }
-        }
-      }
-      if (!own) clusterNext = next;
-      dcs.push({
-        name: dc.name,
-        region: region.name,
-        demand: dc.demand / totalDemand,
-        ...(f.driver === 'docker' ? { address } : {}),
-        ...(dc.dockerHost ? { dockerHost: dc.dockerHost } : {}),
-        ...(dc.dockerCertPath ? { dockerCertPath: resolve(dirname(file), dc.dockerCertPath) } : {}),
-        pools,
-      });
+      const built = buildDc(f, region.name, dc, naming, clusterNext);
+      clusterNext = built.clusterNext;
+      dcs.push(built.spec);
+      replicas.push(...built.replicas);
     }
   }
   const frontTier = tiers.find((t) => t.name === front)!;

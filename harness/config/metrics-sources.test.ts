@@ -131,6 +131,11 @@ test('a CPU or memory guard on a pool without a metrics source is refused at loa
       'has no metrics:, and a guard with no data never passes',
   ]);
   assert.deepEqual(crossCheck(scenario({ 'cpu_share{pool:lab1/small}': ['avg<0.9'] }), smallOnly), []);
+  // memory_share is memory over the type's limit: a resource metric like memory_mb, with the same source.
+  assert.deepEqual(crossCheck(scenario({ memory_share: ['max<0.8'] }), smallOnly), [
+    "/s/x.ts: guards.memory_share: guard 'memory_share: max<0.8' has no data source: pool lab1/large of static cluster s (bucket.yaml) " +
+      'has no metrics:, and a guard with no data never passes',
+  ]);
   assert.deepEqual(crossCheck(scenario({ 'cpu_share{serverType:large}': ['avg<0.9'] }), smallOnly).length, 1);
   // Whole-run thresholds too; latency and error guards need no source.
   assert.match(

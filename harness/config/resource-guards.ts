@@ -1,17 +1,10 @@
-// A guard or threshold on CPU or memory needs resource samples of every replica it judges. Servers of a
-// static cluster have them only through their own metrics (`metrics:`); a guard on a pool without a
-// source could never see data, so it is refused before anything starts rather than left to pass empty.
+// A guard or threshold on a resource metric (CPU, memory) needs resource samples of every replica it judges.
+// Servers of a static cluster have them only through their own metrics (`metrics:`); a guard on a pool without
+// a source could never see data, so it is refused before anything starts rather than left to pass empty.
 import * as path from 'node:path';
 import type { ClusterSpec, ReplicaSpec } from '../cluster';
 import { ConfigError } from '../common';
-import { parseThresholds, type Threshold } from '../metrics';
-import type { GuardThreshold } from './scenario-types';
-
-/** The metrics only resource samples give, and the Prometheus series a static server must expose for each. */
-export const resourceMetrics: Record<string, string> = {
-  cpu_share: 'process_cpu_seconds_total',
-  memory_mb: 'process_resident_memory_bytes',
-};
+import { metricCatalog, type Threshold } from '../metrics';
 
 /** The replicas a threshold's tag filter can judge (tags that are not about replicas match every one). */
 function judged(t: Threshold, replicas: readonly ReplicaSpec[]): ReplicaSpec[] {
@@ -26,25 +19,17 @@ function judged(t: Threshold, replicas: readonly ReplicaSpec[]): ReplicaSpec[] {
   );
 }
 
-function parsed(spec: Record<string, GuardThreshold[]>, file: string): Threshold[] {
-  try {
-    return parseThresholds(spec as Parameters<typeof parseThresholds>[0], file);
-  } catch {
-    return []; // syntax problems are reported by the scenario loader
-  }
-}
-
-/** One problem per guard (or threshold) on cpu_share or memory_mb that judges a pool without a metrics source. */
+/** One problem per guard (or threshold) on a resource metric that judges a pool without a metrics source. */
 export function resourceGuardProblems(
-  scenario: { file: string; guards: Record<string, GuardThreshold[]>; thresholds: Record<string, GuardThreshold[]> },
+  scenario: { file: string; parsed: { guards: readonly Threshold[]; thresholds: readonly Threshold[] } },
   cluster: ClusterSpec,
 ): ConfigError[] {
   if (cluster.driver !== 'static') return [];
   const problems: ConfigError[] = [];
   const clusterFile = path.basename(cluster.file);
   for (const field of ['guards', 'thresholds'] as const) {
-    for (const t of parsed(scenario[field], scenario.file)) {
-      const series = resourceMetrics[t.metric];
+    for (const t of scenario.parsed[field]) {
+      const series = metricCatalog[t.metric]?.prometheus;
       if (!series) continue;
       const without = judged(t, cluster.replicas).filter((r) => !r.metrics);
       if (!without.length) continue;

@@ -122,7 +122,7 @@ function probedPools(
 
 /**
  * A probe rate × the pool's replicas above safety.maxTotalRps would be quietly capped, and the cap would read
- * as a redline (issue 11, finding 2): say so at load time instead, naming the drill and its fields.
+ * as a redline: say so at load time instead, naming the drill and its fields.
  */
 function capProblems(
   scenario: Scenario,

@@ -2,7 +2,9 @@
 // defaults filled. Every schema problem becomes a ConfigError naming the field and the value (exit 104).
 import * as path from 'node:path';
 import { ConfigError, ConfigErrors, parseDuration } from '../common';
+import type { Threshold, ThresholdInput } from '../metrics';
 import { scenarioSchema } from './scenario-schema';
+import { parseScenarioThresholds } from './scenario-thresholds';
 import type { DrainTarget, GuardThreshold, ScenarioMix } from './scenario-types';
 
 interface Timing {
@@ -62,6 +64,8 @@ export interface Scenario {
   maxMeasureMs: number;
   safety: { maxErrorRate: number; maxTotalRps: number; windowMs: number };
   thresholds: Record<string, GuardThreshold[]>;
+  /** The guards and the whole-run thresholds, parsed once here: what the drill evaluates and the checks read. */
+  parsed: { guards: Threshold[]; thresholds: Threshold[] };
   forecastFile?: string;
   drills: ResolvedDrill[];
 }
@@ -95,6 +99,16 @@ function valueAt(root: unknown, p: PropertyKey[]): unknown {
 
 /** Validates a scenario object; throws ConfigErrors with every problem. Returns it resolved. */
 export function validateScenario(input: unknown, file: string): Scenario {
+  const { scenario, problems } = resolveScenario(input, file);
+  if (problems.length) throw new ConfigErrors(problems);
+  return scenario;
+}
+
+/**
+ * The scenario resolved, and the problems of its guards' and thresholds' expressions, which the loader
+ * reports together with its own (missing files); a schema problem throws at once, as nothing can be resolved.
+ */
+export function resolveScenario(input: unknown, file: string): { scenario: Scenario; problems: ConfigError[] } {
   const parsed = scenarioSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((iss) => {
@@ -192,7 +206,10 @@ export function validateScenario(input: unknown, file: string): Scenario {
     }
   });
   const mix = s.mix as ScenarioMix;
-  return {
+  const thresholds = (s.thresholds ?? {}) as Record<string, GuardThreshold[]>;
+  const parsedGuards = parseScenarioThresholds(guards as Record<string, ThresholdInput[]>, file, 'guards');
+  const parsedThresholds = parseScenarioThresholds(thresholds as Record<string, ThresholdInput[]>, file, 'thresholds');
+  const scenario: Scenario = {
     name: s.name,
     description: s.description,
     file,
@@ -214,8 +231,10 @@ export function validateScenario(input: unknown, file: string): Scenario {
       maxTotalRps: s.safety.maxTotalRps,
       windowMs: ms(s.safety.window, 5000),
     },
-    thresholds: (s.thresholds ?? {}) as Record<string, GuardThreshold[]>,
+    thresholds,
+    parsed: { guards: parsedGuards.parsed, thresholds: parsedThresholds.parsed },
     forecastFile: s.forecast === undefined ? undefined : path.resolve(dir, s.forecast),
     drills,
   };
+  return { scenario, problems: [...parsedGuards.problems, ...parsedThresholds.problems] };
 }

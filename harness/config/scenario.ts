@@ -3,9 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allowTypeScript, ConfigError, ConfigErrors } from '../common';
-import { parseThresholds } from '../metrics';
-import { describe, validateScenario, type Scenario } from './scenario-resolve';
-import type { GuardThreshold, ScenarioInput } from './scenario-types';
+import { describe, resolveScenario, type Scenario } from './scenario-resolve';
+import type { ScenarioInput } from './scenario-types';
 
 export * from './scenario-types';
 export { validateScenario } from './scenario-resolve';
@@ -45,7 +44,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
       `got ${describe(exported)}; expected a default export: export default defineScenario({...})`,
     );
   }
-  const scenario = validateScenario(exported, abs);
+  const { scenario, problems: expressionProblems } = resolveScenario(exported, abs);
   const problems: ConfigError[] = [];
   if (!fs.existsSync(scenario.clusterFile))
     problems.push(
@@ -67,25 +66,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
     if (e.protocol === 'grpc' && !fs.existsSync(e.proto))
       problems.push(new ConfigError(abs, `mix.endpoints[${i}].proto`, `got ${describe(e.proto)}; no such file`));
   });
-  problems.push(
-    ...thresholdProblems(scenario.guards, abs, 'guards'),
-    ...thresholdProblems(scenario.thresholds, abs, 'thresholds'),
-  );
+  problems.push(...expressionProblems);
   if (problems.length) throw new ConfigErrors(problems);
   return scenario;
-}
-
-/** k6 threshold syntax problems of guards or thresholds, with fields named as in the scenario. */
-function thresholdProblems(
-  spec: Record<string, GuardThreshold[]>,
-  file: string,
-  field: 'guards' | 'thresholds',
-): ConfigError[] {
-  try {
-    parseThresholds(spec as Parameters<typeof parseThresholds>[0], file);
-    return [];
-  } catch (err) {
-    if (!(err instanceof ConfigErrors)) throw err;
-    return err.problems.map((p) => new ConfigError(p.file, p.field.replace(/^thresholds/, field), p.problem, p.hint));
-  }
 }

@@ -111,118 +111,137 @@ function cycleFrom(from: string, deps: Map<string, string[]>): string[] | undefi
   return walk(from, [from]);
 }
 
-/** Every rule of `services:`; `baseDir` is the cluster file's folder (build contexts are relative to it). */
-export function checkServices(raw: Record<string, unknown>, baseDir: string): RuleProblem[] {
+/** What the checks of one tier need from the others: every tier's name and the ports each serves. */
+interface TierContext {
+  tiers: string[];
+  served: Map<string, ('http' | 'grpc')[]>;
+  docker: boolean;
+  baseDir: string;
+}
+
+/** A docker tier has exactly one source; a build context is a folder holding a Dockerfile. */
+function sourceProblems(s: Record<string, unknown>, at: (...rest: PathSegment[]) => PathSegment[], c: TierContext) {
   const problems: RuleProblem[] = [];
-  if (raw.service !== undefined && raw.services !== undefined) {
+  const given = sources.filter((k) => s[k] !== undefined);
+  if (c.docker && given.length !== 1) {
     problems.push({
-      path: ['service'],
-      value: raw.service,
-      problem: 'both service and services are given',
-      expected: 'either the one-tier service: { env } or services: (move its env under services.<tier>.reference.env)',
+      path: at(),
+      value: given.length ? given.join(', ') : undefined,
+      problem: given.length ? `${given.length} sources given (${given.join(', ')})` : 'no source given',
+      expected: 'exactly one of image: <reference>, build: <folder with a Dockerfile>, reference: { env }',
     });
   }
-  if (!isObject(raw.services)) return problems;
-  const services = raw.services;
-  const tiers = Object.keys(services);
-  const docker = raw.driver === undefined || raw.driver === 'docker';
-  const served = new Map<string, ('http' | 'grpc')[]>();
-  for (const [t, s] of Object.entries(services)) served.set(t, isObject(s) ? servedPorts(s) : []);
-  const deps = new Map<string, string[]>();
-  const fronts = tiers.filter((t) => isObject(services[t]) && services[t].front === true);
+  if (typeof s.build === 'string') {
+    const dir = path.resolve(c.baseDir, s.build);
+    const isDir = existsSync(dir) && statSync(dir).isDirectory();
+    if (!isDir)
+      problems.push({
+        path: at('build'),
+        value: s.build,
+        problem: `no folder ${dir}`,
+        expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile',
+      });
+    else if (!existsSync(path.join(dir, 'Dockerfile')))
+      problems.push({
+        path: at('build'),
+        value: s.build,
+        problem: `no Dockerfile in ${dir}`,
+        expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile',
+      });
+  }
+  return problems;
+}
 
-  for (const [tier, s] of Object.entries(services)) {
-    if (!isObject(s)) continue;
-    const at = (...rest: PathSegment[]): PathSegment[] => ['services', tier, ...rest];
-    const given = sources.filter((k) => s[k] !== undefined);
-    if (docker && given.length !== 1) {
-      problems.push({
-        path: at(),
-        value: given.length ? given.join(', ') : undefined,
-        problem: given.length ? `${given.length} sources given (${given.join(', ')})` : 'no source given',
-        expected: 'exactly one of image: <reference>, build: <folder with a Dockerfile>, reference: { env }',
-      });
-    }
-    if (typeof s.build === 'string') {
-      const dir = path.resolve(baseDir, s.build);
-      const isDir = existsSync(dir) && statSync(dir).isDirectory();
-      if (!isDir)
-        problems.push({
-          path: at('build'),
-          value: s.build,
-          problem: `no folder ${dir}`,
-          expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile',
-        });
-      else if (!existsSync(path.join(dir, 'Dockerfile')))
-        problems.push({
-          path: at('build'),
-          value: s.build,
-          problem: `no Dockerfile in ${dir}`,
-          expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile',
-        });
-    }
-    for (const key of ['startTimeout', 'stopGracePeriod'] as const) {
-      const v = s[key];
-      if ((typeof v === 'string' || typeof v === 'number') && parseDuration(v) === undefined)
-        problems.push({ path: at(key), value: v, expected: "a duration like '500ms', '30s' or '2m'" });
-    }
-    const mine = served.get(tier) ?? [];
-    if (isObject(s.health) && typeof s.health.http === 'string' && !mine.includes('http')) {
-      problems.push({
-        path: at('health'),
-        value: s.health,
-        expected: `a health check on a port the tier serves (ports: ${mine.join(', ')}); add http to ports`,
-      });
-    }
-    if (s.health === 'grpc' && !mine.includes('grpc'))
-      problems.push({
-        path: at('health'),
-        value: s.health,
-        expected: `a health check on a port the tier serves (ports: ${mine.join(', ')}); add grpc to ports`,
-      });
-
-    const dependsOn = Array.isArray(s.dependsOn) ? s.dependsOn.filter((d): d is string => typeof d === 'string') : [];
-    deps.set(tier, dependsOn);
-    dependsOn.forEach((d, i) => {
-      if (d === tier)
-        problems.push({
-          path: at('dependsOn', i),
-          value: d,
-          problem: `'${tier}' depends on itself`,
-          expected: 'another tier',
-        });
-      else if (!tiers.includes(d))
-        problems.push({
-          path: at('dependsOn', i),
-          value: d,
-          problem: `unknown tier '${d}'`,
-          expected: `a tier defined under services (${tiers.join(', ')})`,
-        });
+/** Durations that parse, and a health check on a port the tier serves. */
+function timingAndHealthProblems(
+  s: Record<string, unknown>,
+  at: (...rest: PathSegment[]) => PathSegment[],
+  mine: ('http' | 'grpc')[],
+) {
+  const problems: RuleProblem[] = [];
+  for (const key of ['startTimeout', 'stopGracePeriod'] as const) {
+    const v = s[key];
+    if ((typeof v === 'string' || typeof v === 'number') && parseDuration(v) === undefined)
+      problems.push({ path: at(key), value: v, expected: "a duration like '500ms', '30s' or '2m'" });
+  }
+  if (isObject(s.health) && typeof s.health.http === 'string' && !mine.includes('http')) {
+    problems.push({
+      path: at('health'),
+      value: s.health,
+      expected: `a health check on a port the tier serves (ports: ${mine.join(', ')}); add http to ports`,
     });
+  }
+  if (s.health === 'grpc' && !mine.includes('grpc'))
+    problems.push({
+      path: at('health'),
+      value: s.health,
+      expected: `a health check on a port the tier serves (ports: ${mine.join(', ')}); add grpc to ports`,
+    });
+  return problems;
+}
 
-    // Templates in command, entrypoint and env.
-    const texts: { path: PathSegment[]; text: string }[] = [];
-    for (const key of ['command', 'entrypoint'] as const) {
-      if (Array.isArray(s[key]))
-        (s[key] as unknown[]).forEach((v, i) => typeof v === 'string' && texts.push({ path: at(key, i), text: v }));
-    }
-    const envs: [PathSegment[], unknown][] = [
-      [at('env'), s.env],
-      [at('reference', 'env'), isObject(s.reference) ? s.reference.env : undefined],
-    ];
-    for (const [envPath, env] of envs) {
-      if (isObject(env))
-        for (const [k, v] of Object.entries(env))
-          if (typeof v === 'string') texts.push({ path: [...envPath, k], text: v });
-    }
-    for (const { path: p, text } of texts) {
-      for (const name of templatesIn(text)) {
-        const problem = templateProblem(name, tier, mine, tiers, served);
-        if (problem) problems.push({ path: p, value: text, problem, expected: `a template among ${templateNames}` });
-      }
+/** dependsOn names other tiers that exist. */
+function dependsOnProblems(
+  tier: string,
+  dependsOn: string[],
+  at: (...rest: PathSegment[]) => PathSegment[],
+  tiers: string[],
+) {
+  const problems: RuleProblem[] = [];
+  dependsOn.forEach((d, i) => {
+    if (d === tier)
+      problems.push({
+        path: at('dependsOn', i),
+        value: d,
+        problem: `'${tier}' depends on itself`,
+        expected: 'another tier',
+      });
+    else if (!tiers.includes(d))
+      problems.push({
+        path: at('dependsOn', i),
+        value: d,
+        problem: `unknown tier '${d}'`,
+        expected: `a tier defined under services (${tiers.join(', ')})`,
+      });
+  });
+  return problems;
+}
+
+/** Templates in command, entrypoint and env name ports and tiers that exist. */
+function templateProblems(
+  tier: string,
+  s: Record<string, unknown>,
+  at: (...rest: PathSegment[]) => PathSegment[],
+  c: TierContext,
+) {
+  const problems: RuleProblem[] = [];
+  const texts: { path: PathSegment[]; text: string }[] = [];
+  for (const key of ['command', 'entrypoint'] as const) {
+    if (Array.isArray(s[key]))
+      (s[key] as unknown[]).forEach((v, i) => typeof v === 'string' && texts.push({ path: at(key, i), text: v }));
+  }
+  const envs: [PathSegment[], unknown][] = [
+    [at('env'), s.env],
+    [at('reference', 'env'), isObject(s.reference) ? s.reference.env : undefined],
+  ];
+  for (const [envPath, env] of envs) {
+    if (isObject(env))
+      for (const [k, v] of Object.entries(env))
+        if (typeof v === 'string') texts.push({ path: [...envPath, k], text: v });
+  }
+  const mine = c.served.get(tier) ?? [];
+  for (const { path: p, text } of texts) {
+    for (const name of templatesIn(text)) {
+      const problem = templateProblem(name, tier, mine, c.tiers, c.served);
+      if (problem) problems.push({ path: p, value: text, problem, expected: `a template among ${templateNames}` });
     }
   }
+  return problems;
+}
 
+/** One front among several tiers, and a start order without cycles (one cycle named once is enough). */
+function orderProblems(tiers: string[], fronts: string[], deps: Map<string, string[]>): RuleProblem[] {
+  const problems: RuleProblem[] = [];
   if (tiers.length > 1 && fronts.length === 0) {
     problems.push({
       path: ['services'],
@@ -240,19 +259,51 @@ export function checkServices(raw: Record<string, unknown>, baseDir: string): Ru
     });
   }
   if (!startOrder(deps)) {
-    for (const tier of tiers) {
-      const cycle = cycleFrom(tier, deps);
-      if (cycle) {
-        problems.push({
-          path: ['services', tier, 'dependsOn'],
-          value: deps.get(tier),
-          problem: `a dependency cycle: ${cycle.join(' -> ')}`,
-          expected: 'dependsOn without cycles (it is the start order)',
-        });
-        break; // one cycle named once is enough
-      }
-    }
+    const tier = tiers.find((t) => cycleFrom(t, deps));
+    if (tier)
+      problems.push({
+        path: ['services', tier, 'dependsOn'],
+        value: deps.get(tier),
+        problem: `a dependency cycle: ${cycleFrom(tier, deps)!.join(' -> ')}`,
+        expected: 'dependsOn without cycles (it is the start order)',
+      });
   }
+  return problems;
+}
+
+/** Every rule of `services:`; `baseDir` is the cluster file's folder (build contexts are relative to it). */
+export function checkServices(raw: Record<string, unknown>, baseDir: string): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (raw.service !== undefined && raw.services !== undefined) {
+    problems.push({
+      path: ['service'],
+      value: raw.service,
+      problem: 'both service and services are given',
+      expected: 'either the one-tier service: { env } or services: (move its env under services.<tier>.reference.env)',
+    });
+  }
+  if (!isObject(raw.services)) return problems;
+  const services = raw.services;
+  const tiers = Object.keys(services);
+  const served = new Map<string, ('http' | 'grpc')[]>();
+  for (const [t, s] of Object.entries(services)) served.set(t, isObject(s) ? servedPorts(s) : []);
+  const c: TierContext = { tiers, served, docker: raw.driver === undefined || raw.driver === 'docker', baseDir };
+  const deps = new Map<string, string[]>();
+  const fronts = tiers.filter((t) => isObject(services[t]) && services[t].front === true);
+
+  for (const [tier, s] of Object.entries(services)) {
+    if (!isObject(s)) continue;
+    const at = (...rest: PathSegment[]): PathSegment[] => ['services', tier, ...rest];
+    const dependsOn = Array.isArray(s.dependsOn) ? s.dependsOn.filter((d): d is string => typeof d === 'string') : [];
+    deps.set(tier, dependsOn);
+    problems.push(
+      ...sourceProblems(s, at, c),
+      ...timingAndHealthProblems(s, at, served.get(tier) ?? []),
+      ...dependsOnProblems(tier, dependsOn, at, tiers),
+      ...templateProblems(tier, s, at, c),
+    );
+  }
+  problems.push(...orderProblems(tiers, fronts, deps));
   return problems;
 }
 

@@ -300,7 +300,7 @@ test('servers headroom does not manage (static) are not marked out for lack of r
   }
 });
 
-test('Docker answers but no managed replica is in its samples (a daemon stopping): a cluster error, no replica marked out (issue 11, finding 9)', async () => {
+test('Docker answers but no managed replica is in its samples (a daemon stopping): a cluster error, no replica marked out', async () => {
   const s = setup([{ kind: 'hold', name: 'h', totalRps: 100, steps: 1 }]);
   s.world.spec.driver = 'docker';
   s.world.sampleResources = async () => [];
@@ -316,7 +316,7 @@ test('Docker answers but no managed replica is in its samples (a daemon stopping
   assert.match(s.steps[0].error ?? '', /^cluster: Docker answers but none/);
 });
 
-test('Docker unreachable mid-step: the step is a cluster error, not a breach on http_req_failed (issue 11, finding 9)', async () => {
+test('Docker unreachable mid-step: the step is a cluster error, not a breach on http_req_failed', async () => {
   const s = setup([{ kind: 'hold', name: 'h', steps: 4, totalRps: 200 }]);
   const scenario = validateScenario(
     { ...base, settle: '0s', guardDelay: '0s', drills: [{ kind: 'hold', name: 'h', steps: 4, totalRps: 200 }] },

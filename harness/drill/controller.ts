@@ -49,6 +49,29 @@ function slotEnd(now: number, measureStart: number): number {
   return Math.max(measureStart, Math.floor(now / slotMs) * slotMs);
 }
 
+/** A step begun: its plan (measure window lengthened), index, rate after the cap, notes and measure tag. */
+interface StepUnderWay {
+  plan: StepPlan;
+  index: number;
+  rate: number;
+  annotations: string[];
+  measureTag: string;
+  minGuardWindowMs: number;
+}
+
+/** What the measure window saw: its span, the guards' verdicts, and what ended it early, if anything. */
+interface StepMeasured {
+  measureStart: number;
+  /** The end on a slot boundary; null when the window never ended (the step was cut). */
+  measureEnd: number | null;
+  checks: GuardCheck[];
+  aborted: unknown;
+  sendLag: { count: number; p99: number } | null;
+  /** Every guard on every target of the step, on the measure window so far. */
+  evaluateAll: () => GuardCheck[];
+  breach: GuardCheck[] | null;
+}
+
 export class DrillController {
   readonly markedOut = new Map<string, string>();
   private readonly markedInAt = new Map<string, number>();
@@ -195,8 +218,9 @@ export class DrillController {
     await this.wait(ms, () => null);
   }
 
-  async runStep(asked: StepPlan): Promise<StepOutcome> {
-    const { load, clock, scenario, guards } = this.deps;
+  /** The step begins: its length, its rate under the safety cap, its notes; weights, tags and rate applied. */
+  private beginStep(asked: StepPlan): StepUnderWay {
+    const { load, clock, scenario } = this.deps;
     const length = stepLength(asked, scenario);
     const plan: StepPlan = { ...asked, measureMs: length.measureMs };
     const index = this.nextIndex++;
@@ -210,57 +234,78 @@ export class DrillController {
     }
     if (length.note) annotations.push(length.note);
     const settleTag = `${index}-settle`;
-    const measureTag = String(index);
     this.live.stepStarted(plan, index, rate);
     load.setWeights(plan.weights);
     this.stepTag = settleTag;
     load.setTags({ step: settleTag });
     load.setRate(rate);
     this.replicaWatch.rateChanged(clock.now());
-    let measureStart = clock.now();
-    let checks: GuardCheck[] = [];
-    let aborted: unknown = null;
-    let measureEnd: number | null = null;
-    let sendLag: { count: number; p99: number } | null = null;
-    let evaluateAll: () => GuardCheck[] = () => [];
-    let breach: GuardCheck[] | null = null;
+    return { plan, index, rate, annotations, measureTag: String(index), minGuardWindowMs: length.minGuardWindowMs };
+  }
+
+  /**
+   * Settle, then measure with the guards checked every second; a breach ends the measure window at once. Whatever
+   * ends the step early (a fault, a signal, a safety stop) is returned as `aborted`, the guards judged so far with it.
+   */
+  private async measureStep(s: StepUnderWay): Promise<StepMeasured> {
+    const { load, clock, scenario, guards } = this.deps;
+    const { plan, measureTag } = s;
+    const m: StepMeasured = {
+      measureStart: clock.now(),
+      measureEnd: null,
+      checks: [],
+      aborted: null,
+      sendLag: null,
+      evaluateAll: () => [],
+      breach: null,
+    };
     try {
       await this.wait(plan.settleMs, () => null);
       this.stepTag = measureTag;
       load.setTags({ step: measureTag });
-      measureStart = clock.now();
+      m.measureStart = clock.now();
       load.resetSendLag?.();
       this.live.measuring();
-      evaluateAll = (): GuardCheck[] =>
+      m.evaluateAll = (): GuardCheck[] =>
         plan.guardTargets.flatMap((t) =>
           guards
             .filter((g) => guardApplies(t, g))
             .map((g) => ({
               target: t,
               guard: g,
-              ...g.evaluate({ ...t.filter, step: measureTag }, measureStart, length.minGuardWindowMs),
+              ...g.evaluate({ ...t.filter, step: measureTag }, m.measureStart, s.minGuardWindowMs),
             })),
         );
-      breach = await this.wait(plan.measureMs, () => {
-        if (clock.now() - measureStart < scenario.guardDelayMs) return null;
-        const v = evaluateAll();
+      m.breach = await this.wait(plan.measureMs, () => {
+        if (clock.now() - m.measureStart < scenario.guardDelayMs) return null;
+        const v = m.evaluateAll();
         this.live.guardsChecked(v);
         // No data yet (the first samples of a window) is not a breach: it is judged when the step ends.
         return v.some((x) => !x.ok && x.value !== null) ? v : null;
       });
-      measureEnd = slotEnd(clock.now(), measureStart);
-      sendLag = load.sendLag?.() ?? null;
-      checks = breach ?? evaluateAll();
+      m.measureEnd = slotEnd(clock.now(), m.measureStart);
+      m.sendLag = load.sendLag?.() ?? null;
+      m.checks = m.breach ?? m.evaluateAll();
       // The step's weights must have taken effect for its figures to be the step's: a change that failed late ends it.
       await load.settled?.();
       this.checkAbort();
     } catch (err) {
-      aborted = err;
+      m.aborted = err;
     }
     // Errors because Docker or the load balancer went away are a cluster error, not the target's breach nor a safety stop.
-    if (checks.some((c) => !c.ok) || aborted instanceof SafetyStop)
-      aborted = (await this.replicaWatch.clusterGone()) ?? (await load.probeFault?.()) ?? aborted;
-    measureEnd ??= slotEnd(clock.now(), measureStart);
+    if (m.checks.some((c) => !c.ok) || m.aborted instanceof SafetyStop)
+      m.aborted = (await this.replicaWatch.clusterGone()) ?? (await load.probeFault?.()) ?? m.aborted;
+    return m;
+  }
+
+  async runStep(asked: StepPlan): Promise<StepOutcome> {
+    const { clock } = this.deps;
+    const s = this.beginStep(asked);
+    const { plan, index, annotations, measureTag } = s;
+    const m = await this.measureStep(s);
+    const { measureStart, aborted, sendLag, breach } = m;
+    let checks = m.checks;
+    const measureEnd = m.measureEnd ?? slotEnd(clock.now(), measureStart);
     const { cluster, metrics, runId } = this.deps;
     // Samples that arrive late (generator agents ship each second when it ends): a bounded wait until the
     // window is complete, what is still missing recorded; the guards are judged again on the whole window.
@@ -268,7 +313,7 @@ export class DrillController {
     if (metrics.complete && !(aborted instanceof Interrupted)) {
       const missing = await metrics.complete(measureEnd);
       annotations.push(...missing);
-      if (!aborted && !breach) checks = evaluateAll();
+      if (!aborted && !breach) checks = m.evaluateAll();
     }
     annotations.push(...this.pendingAnnotations.splice(0));
     const window = await takeStepWindow(metrics, cluster.replicas, plan, measureStart, measureEnd, measureTag);
@@ -277,7 +322,7 @@ export class DrillController {
       runId,
       plan,
       index,
-      rateRps: rate,
+      rateRps: s.rate,
       replicas: cluster.replicas,
       cpusByType,
       markedOut: this.markedOut,

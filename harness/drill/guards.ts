@@ -1,13 +1,11 @@
 // Guards and whole-run thresholds from a scenario, on the metrics store: a guard is a k6 threshold
 // with a sliding window, evaluated on the target only (the controller adds the target's tag filter).
-import { ConfigError, ConfigErrors } from '../common';
 import type { Scenario } from '../config';
 import {
   compareThreshold as compare,
   evaluateThreshold,
   metricProtocol,
   type Metrics,
-  parseThresholds,
   type Threshold,
   thresholdName,
 } from '../metrics';
@@ -35,22 +33,9 @@ function countGuardValue(
   return n;
 }
 
-type Spec = Parameters<typeof parseThresholds>[0];
-
-function parse(spec: Spec, file: string, field: string): Threshold[] {
-  try {
-    return parseThresholds(spec, file);
-  } catch (err) {
-    if (!(err instanceof ConfigErrors)) throw err;
-    throw new ConfigErrors(
-      err.problems.map((p) => new ConfigError(p.file, p.field.replace(/^thresholds/, field), p.problem, p.hint)),
-    );
-  }
-}
-
 /** Guards on the store; rates and counters over a window are read from the counters of the same samples. */
-export function buildGuards(scenario: Scenario, metrics: Metrics, counters: RequestCounters): Guard[] {
-  return parse(scenario.guards as Spec, scenario.file, 'guards').map((t) => ({
+export function buildGuards(scenario: Pick<Scenario, 'parsed'>, metrics: Metrics, counters: RequestCounters): Guard[] {
+  return scenario.parsed.guards.map((t) => ({
     name: thresholdName(t),
     metric: t.metric,
     expression: t.expression,
@@ -77,22 +62,19 @@ export const lookBackMarginSeconds = 120;
  * whole-run threshold, plus the look-back margin. Older seconds are folded into per-step totals, so memory
  * depends on this and on the number of steps, never on how long the drill runs.
  */
-export function metricsRetentionSeconds(scenario: Pick<Scenario, 'guards' | 'thresholds' | 'file'>): number {
-  const all = [
-    ...parse(scenario.guards as Spec, scenario.file, 'guards'),
-    ...parse(scenario.thresholds as Spec, scenario.file, 'thresholds'),
-  ];
+export function metricsRetentionSeconds(scenario: Pick<Scenario, 'parsed'>): number {
+  const all = [...scenario.parsed.guards, ...scenario.parsed.thresholds];
   const longestMs = all.reduce((m, t) => Math.max(m, t.windowMs ?? 0), 0);
   return Math.ceil(longestMs / 1000) + lookBackMarginSeconds;
 }
 
 /** The scenario's whole-run thresholds, k6 style: `{ 'http_req_failed: rate<0.05': { ok, value } }`. */
 export function evaluateRunThresholds(
-  scenario: Scenario,
+  scenario: Pick<Scenario, 'parsed'>,
   metrics: Metrics,
 ): Record<string, { ok: boolean; value: number | null }> {
   const out: Record<string, { ok: boolean; value: number | null }> = {};
-  for (const t of parse(scenario.thresholds as Spec, scenario.file, 'thresholds')) {
+  for (const t of scenario.parsed.thresholds) {
     const v = evaluateThreshold(t, metrics);
     out[thresholdName(t)] = { ok: v.ok, value: v.value === null ? null : Math.round(v.value * 1000) / 1000 };
   }

@@ -1,6 +1,6 @@
 // Redline drills end to end on the fake world (virtual clock): repeated searches give an estimate with
 // an interval, a CPU guard gets the line fit, no breach up to the cap is never a redline, and a pool
-// that serves nothing gets none (issue 10).
+// that serves nothing gets none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateScenario } from '../config';

@@ -2,7 +2,7 @@
 // never "held", no breach that is never a redline, faulted probes that never bound, and repeats.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalDraws, seededRandom } from '../capacity/seeded-random';
+import { normalDraws, seededRandom } from '../common';
 import { RedlineSearch, type AttemptResult, type Probe } from './redline-search';
 
 const base = { startRps: 30, maxRps: 400, rampFactor: 2, resolution: 0.03 };

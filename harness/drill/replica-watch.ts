@@ -198,7 +198,7 @@ export class ReplicaWatch {
       const unanswered = heard ? heard.unanswered >= w.count : true;
       const failing = w.failed >= minFailures && w.failed === w.count && unanswered;
       if (!silent && !failing) continue;
-      // Saturated is not dead (issue 11, finding 4): a replica busy at its CPU quota is working off a queue.
+      // Saturated is not dead: a replica busy at its CPU quota is working off a queue, not failing.
       const busy = this.cpuBusy(r.name, now);
       if (busy !== null && busy >= idleCpuShare) continue;
       const cpuNote = busy === null ? ', no resource sample' : `, CPU ${(busy * 100).toFixed(0)}% of quota`;
@@ -224,7 +224,7 @@ export class ReplicaWatch {
 
   /**
    * Marked-out replicas that the watch took out (not ones a drill killed) are asked for their health;
-   * one that answers again is marked back in (issue 11, finding 3).
+   * one that answers again is marked back in, so a pool is whole again for the next probe.
    */
   private async checkRecovered(): Promise<void> {
     const { healthy } = this.deps.cluster;

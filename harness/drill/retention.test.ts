@@ -5,19 +5,20 @@ import { k6Summary, Metrics, parseThresholds } from '../metrics';
 import { feedDrillStream } from '../metrics/testing/drill-stream';
 import { evaluateRunThresholds, metricsRetentionSeconds } from './guards';
 
-const scenario = {
-  file: 'scenarios/long-hold.ts',
-  guards: {
-    http_req_duration: [{ threshold: 'p(99)<250', window: '5s' }],
-    http_req_failed: [{ threshold: 'rate<0.05', window: '5s' }],
+const scenario: Pick<Scenario, 'parsed'> = {
+  parsed: {
+    guards: parseThresholds({
+      http_req_duration: [{ threshold: 'p(99)<250', window: '5s' }],
+      http_req_failed: [{ threshold: 'rate<0.05', window: '5s' }],
+    }),
+    thresholds: parseThresholds({
+      http_req_duration: ['p(95)<40', { threshold: 'p(99)<60', window: '30s' }],
+      'http_req_failed{dc:dc1}': ['rate<0.02'],
+      http_reqs: ['count>100'],
+      cpu_share: ['avg<0.9'],
+    }),
   },
-  thresholds: {
-    http_req_duration: ['p(95)<40', { threshold: 'p(99)<60', window: '30s' }],
-    'http_req_failed{dc:dc1}': ['rate<0.02'],
-    http_reqs: ['count>100'],
-    cpu_share: ['avg<0.9'],
-  },
-} as unknown as Scenario;
+};
 
 const startMs = 1_700_000_000_000;
 /** A mean summed in another order may differ in the 15th digit. */
@@ -55,7 +56,7 @@ test('the store a drill builds keeps the same number of seconds at 10 and at 40 
 
   // Whole-run thresholds and the k6 summary: the same answers.
   assert.deepEqual(evaluateRunThresholds(scenario, bounded), evaluateRunThresholds(scenario, all));
-  const thresholds = parseThresholds(scenario.thresholds as Parameters<typeof parseThresholds>[0], scenario.file);
+  const thresholds = scenario.parsed.thresholds;
   assert.deepEqual(rounded(k6Summary(bounded, thresholds)), rounded(k6Summary(all, thresholds)));
 
   // Every step's figures, read at the end of the run (long after they left the retention): the same answers.

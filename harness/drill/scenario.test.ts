@@ -60,7 +60,7 @@ for (const [file, field, expected] of cases) {
   });
 }
 
-test('a redline whose maxRps × replicas is above safety.maxTotalRps is named too (issue 11, finding 2)', async () => {
+test('a redline whose maxRps × replicas is above safety.maxTotalRps is named too', async () => {
   const abs = path.join(bad, 'cap-below-start.js');
   const r = await drill([abs]);
   assert.equal(r.code, 104);

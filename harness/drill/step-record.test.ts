@@ -170,7 +170,7 @@ test('a marked-out replica serves no more: per-replica rates count the serving o
     [true, false, true],
   );
   assert.equal(r.targetFigures.rpsPerReplica, 100);
-  // The marked-out a1's CPU leaves the pool's share (issue 11, finding 3): a0's 0.612 of 0.5 CPU over 100.04 req/s,
+  // The marked-out a1's CPU leaves the pool's share: a0's 0.612 of 0.5 CPU over 100.04 req/s,
   // not the diluted pool average (0.512, 2.559 ms).
   assert.equal(r.targetFigures.cpuShare, 0.612);
   assert.equal(r.targetFigures.cpuMsPerRequest, 3.059);

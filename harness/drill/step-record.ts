@@ -81,7 +81,7 @@ export function buildStepRecord(step: StepFacts, w: StepWindow): StepRecord {
     const serving = members.filter((r) => !markedOut.has(r.name)).length;
     const rps = count / seconds;
     const p = w.pools[id];
-    // CPU share over serving replicas only: a marked-out replica's idle CPU would dilute it (issue 11, finding 3).
+    // CPU share over serving replicas only: a marked-out replica's idle CPU would dilute it.
     const cpuShare = members.some((r) => markedOut.has(r.name))
       ? (servingCpu(members, markedOut, w) ?? p.cpuShare)
       : p.cpuShare;

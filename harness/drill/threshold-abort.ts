@@ -3,7 +3,7 @@
 // threshold named. Thresholds without abortOnFail are only judged at the end.
 import { ExitCode, HeadroomError } from '../common';
 import type { Scenario } from '../config';
-import { evaluateThreshold, type Metrics, parseThresholds, thresholdName } from '../metrics';
+import { evaluateThreshold, type Metrics, thresholdName } from '../metrics';
 
 /** A threshold with abortOnFail failed: the run stops (exit 99, like k6). */
 export class ThresholdAbort extends HeadroomError {
@@ -47,9 +47,9 @@ export class ThresholdAbortWatch {
   }
 }
 
-/** The scenario's abortOnFail thresholds on the run's metrics store (syntax already checked by evaluateRunThresholds). */
-export function abortingThresholds(scenario: Scenario, metrics: Metrics): AbortingThreshold[] {
-  return parseThresholds(scenario.thresholds as Parameters<typeof parseThresholds>[0], scenario.file)
+/** The scenario's abortOnFail thresholds on the run's metrics store. */
+export function abortingThresholds(scenario: Pick<Scenario, 'parsed'>, metrics: Metrics): AbortingThreshold[] {
+  return scenario.parsed.thresholds
     .filter((t) => t.abortOnFail)
     .map((t) => ({
       name: thresholdName(t),

@@ -102,6 +102,11 @@ test('the loaded tier view keeps only its pools; every other pool of the DC is g
   assert.equal(guardApplies(targets[0], cpuGuard), true);
   assert.equal(guardApplies(targets[0], p99Guard), false);
   assert.equal(guardApplies({ label: 'use1', filter: { dc: 'use1' }, only: 'requests' }, cpuGuard), false);
+  // Every resource metric of the catalog is judged on every tier's pools, none where only requests are.
+  for (const metric of ['memory_mb', 'memory_share']) {
+    assert.equal(guardApplies(targets[0], { metric }), true, metric);
+    assert.equal(guardApplies({ label: 'use1', filter: { dc: 'use1' }, only: 'requests' }, { metric }), false, metric);
+  }
 });
 
 test('a breach is charged to the tier that ran out: a CPU guard of another tier, else the busiest tier of the DC', () => {

@@ -2,6 +2,7 @@
 // target DCs is watched (CPU of each pool), a breach is charged to the tier that ran out, and CPU per
 // front request is taken per tier. Pure: the cluster spec and step records in, figures out.
 import type { ClusterSpec, PoolSpec } from '../cluster';
+import { isResourceMetric } from '../metrics';
 import type { StepRecord, TierRedline } from '../results';
 import type { Guard } from './ports';
 import type { GuardCheck, GuardTarget, StepOutcome, StepPlan } from './step';
@@ -29,7 +30,7 @@ export function loadView(cluster: ClusterSpec, tier: string | undefined): Cluste
 
 /** A guard on a resource metric (CPU, memory) applies to every pool; one on requests only where requests arrive. */
 export function isResourceGuard(g: Pick<Guard, 'metric'>): boolean {
-  return g.metric === 'cpu_share' || g.metric === 'memory_mb';
+  return isResourceMetric(g.metric);
 }
 
 /** Does this guard run on this guard target (see GuardTarget.only)? */

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../common';
+import { processEnvironment, projectRoot } from '../common';
 
 export const heartbeatFileName = 'edge-heartbeat';
 export const watchdogPidFile = 'edge-watchdog.pid';
@@ -54,7 +54,10 @@ export function startWatchdog(runDir: string, opts: { timeoutSeconds: number; he
     cwd: projectRoot,
     detached: true,
     stdio: ['ignore', log, log],
-    env: compiled ? process.env : { ...process.env, TS_NODE_PROJECT: path.join(projectRoot, 'tsconfig.json') },
+    // The watchdog inherits this process's environment as it is (common/options reads it; nothing is read here).
+    env: compiled
+      ? processEnvironment()
+      : { ...processEnvironment(), TS_NODE_PROJECT: path.join(projectRoot, 'tsconfig.json') },
   });
   closeSync(log);
   child.unref();

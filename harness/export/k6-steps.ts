@@ -53,9 +53,8 @@ export interface StepPlan {
   warnings: string[];
 }
 
-/** Lays out the chosen drill (or every drill) as steps; redline searches are refused (closed loop). */
-export function exportSteps(scenario: Scenario, cluster: ClusterSpec, drillName?: string): StepPlan {
-  const warnings: string[] = [];
+/** The chosen drill (or every drill) that k6 can run; redline searches are refused (closed loop). */
+function exportableDrills(scenario: Scenario, drillName: string | undefined, warnings: string[]): ResolvedDrill[] {
   let drills = scenario.drills;
   if (drillName !== undefined) {
     drills = drills.filter((d) => d.name === drillName);
@@ -84,97 +83,108 @@ export function exportSteps(scenario: Scenario, cluster: ClusterSpec, drillName?
       `no drill can be exported: ${refused.map((d) => `'${d.name}' (${d.kind})`).join(', ')}`,
       refusalHint,
     );
+  return drills;
+}
 
+/** One step of a drill before it is placed on the timeline. */
+interface DrillStep {
+  rps: number;
+  durationMs: number;
+  weights: Weights;
+  guardFilters: Tags[];
+  note?: string;
+}
+
+/** A drain: a constant rate, the target's share stepped from its demand to all of it. */
+function drainSteps(d: Extract<ResolvedDrill, { kind: 'drain' }>, cluster: ClusterSpec): DrillStep[] {
+  const t = d.target;
+  const target: TrafficTarget =
+    'pool' in t
+      ? { kind: 'pool', name: t.pool }
+      : 'dc' in t
+        ? { kind: 'dc', name: t.dc }
+        : { kind: 'region', name: t.region };
+  const filter: Tags = { [target.kind]: target.name };
+  return drainShares(targetDemandShare(cluster, target), d.steps).map((share) => ({
+    rps: d.totalRps,
+    durationMs: d.settleMs + d.measureMs,
+    weights: drainWeights(cluster, target, share),
+    guardFilters: [filter],
+    note: `${target.name} takes ${round3(share * 100)}% of the traffic`,
+  }));
+}
+
+/** The steps of one drill, and what the export changes of it (a warning each). */
+function drillSteps(d: ResolvedDrill, cluster: ClusterSpec, warnings: string[]): DrillStep[] {
+  switch (d.kind) {
+    case 'hold':
+      return Array.from({ length: d.steps }, (_, i) => ({
+        rps: d.totalRps,
+        durationMs: (i === 0 ? d.settleMs : 0) + d.measureMs,
+        weights: demandWeights(cluster),
+        guardFilters: [{}],
+      }));
+    case 'drain':
+      return drainSteps(d, cluster);
+    case 'lose-dc':
+      if (d.mode === 'kill')
+        warnings.push(
+          `drill '${d.name}': mode 'kill' exported as 'weight' (k6 sends traffic; it cannot kill replicas)`,
+        );
+      return (d.dc === 'each' ? cluster.dcs.map((x) => x.name) : [d.dc]).map((dc) => {
+        const survivors = cluster.dcs.map((x) => x.name).filter((n) => n !== dc);
+        return {
+          rps: d.totalRps,
+          durationMs: d.settleMs + d.measureMs,
+          weights: loseDcWeights(cluster, dc),
+          guardFilters: survivors.map((s) => ({ dc: s })),
+          note: `${dc} lost; its traffic spread over ${survivors.join(', ')}`,
+        };
+      });
+    case 'sweep': {
+      if (d.stopAtBreach)
+        warnings.push(
+          `drill '${d.name}': stopAtBreach becomes abortOnFail on each point's guards (k6 stops the whole test, not only the sweep)`,
+        );
+      // A sweep without from/to (aroundRedline) was refused before.
+      const { from, to } = d;
+      if (from === undefined || to === undefined) return [];
+      return redlinePools(cluster, d).flatMap((pool) => {
+        const replicas = cluster.replicas.filter((r) => r.pool === pool).length;
+        return sweepGrid(from, to, d.spacing).map((perReplica) => ({
+          rps: perReplica * replicas,
+          durationMs: d.settleMs + d.measureMs,
+          weights: poolOnlyWeights(cluster, pool),
+          guardFilters: [{ pool }],
+          note: `${pool} at ${perReplica} req/s per replica`,
+        }));
+      });
+    }
+    case 'redline':
+      return []; // refused before: a closed loop
+  }
+}
+
+/** Lays out the chosen drill (or every drill) as steps; redline searches are refused (closed loop). */
+export function exportSteps(scenario: Scenario, cluster: ClusterSpec, drillName?: string): StepPlan {
+  const warnings: string[] = [];
   const steps: ExportStep[] = [];
   let at = 0;
-  const push = (
-    d: ResolvedDrill,
-    rps: number,
-    durationMs: number,
-    weights: Weights,
-    guardFilters: Tags[],
-    note?: string,
-  ) => {
-    const name = `${d.name}-${steps.filter((s) => s.drill === d.name).length + 1}`;
-    steps.push({
-      name,
-      drill: d.name,
-      kind: d.kind,
-      rps: round3(rps),
-      startMs: at,
-      durationMs,
-      settleMs: d.settleMs,
-      targets: replicaShares(cluster, weights),
-      guardFilters,
-      ...(note ? { note } : {}),
-    });
-    at += durationMs;
-  };
-  for (const d of drills) {
-    switch (d.kind) {
-      case 'hold':
-        for (let i = 0; i < d.steps; i++)
-          push(d, d.totalRps, (i === 0 ? d.settleMs : 0) + d.measureMs, demandWeights(cluster), [{}]);
-        break;
-      case 'drain': {
-        const t = d.target;
-        const target: TrafficTarget =
-          'pool' in t
-            ? { kind: 'pool', name: t.pool }
-            : 'dc' in t
-              ? { kind: 'dc', name: t.dc }
-              : { kind: 'region', name: t.region };
-        const filter: Tags = { [target.kind]: target.name };
-        for (const share of drainShares(targetDemandShare(cluster, target), d.steps)) {
-          push(
-            d,
-            d.totalRps,
-            d.settleMs + d.measureMs,
-            drainWeights(cluster, target, share),
-            [filter],
-            `${target.name} takes ${round3(share * 100)}% of the traffic`,
-          );
-        }
-        break;
-      }
-      case 'lose-dc':
-        if (d.mode === 'kill')
-          warnings.push(
-            `drill '${d.name}': mode 'kill' exported as 'weight' (k6 sends traffic; it cannot kill replicas)`,
-          );
-        for (const dc of d.dc === 'each' ? cluster.dcs.map((x) => x.name) : [d.dc]) {
-          const survivors = cluster.dcs.map((x) => x.name).filter((n) => n !== dc);
-          push(
-            d,
-            d.totalRps,
-            d.settleMs + d.measureMs,
-            loseDcWeights(cluster, dc),
-            survivors.map((s) => ({ dc: s })),
-            `${dc} lost; its traffic spread over ${survivors.join(', ')}`,
-          );
-        }
-        break;
-      case 'sweep':
-        if (d.stopAtBreach)
-          warnings.push(
-            `drill '${d.name}': stopAtBreach becomes abortOnFail on each point's guards (k6 stops the whole test, not only the sweep)`,
-          );
-        // A sweep without from/to (aroundRedline) was refused above.
-        if (d.from === undefined || d.to === undefined) break;
-        for (const pool of redlinePools(cluster, d)) {
-          const replicas = cluster.replicas.filter((r) => r.pool === pool).length;
-          for (const perReplica of sweepGrid(d.from, d.to, d.spacing)) {
-            push(
-              d,
-              perReplica * replicas,
-              d.settleMs + d.measureMs,
-              poolOnlyWeights(cluster, pool),
-              [{ pool }],
-              `${pool} at ${perReplica} req/s per replica`,
-            );
-          }
-        }
-        break;
+  for (const d of exportableDrills(scenario, drillName, warnings)) {
+    for (const [i, st] of drillSteps(d, cluster, warnings).entries()) {
+      steps.push({
+        name: `${d.name}-${i + 1}`,
+        drill: d.name,
+        kind: d.kind,
+        rps: round3(st.rps),
+        startMs: at,
+        durationMs: st.durationMs,
+        settleMs: d.settleMs,
+        targets: replicaShares(cluster, st.weights),
+        guardFilters: st.guardFilters,
+        ...(st.note ? { note: st.note } : {}),
+      });
+      at += st.durationMs;
     }
   }
   const over = steps.filter((s) => s.rps > scenario.safety.maxTotalRps);

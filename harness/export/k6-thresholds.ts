@@ -1,29 +1,11 @@
 // A scenario's guards, safety stop and run thresholds as k6 thresholds: each guard becomes a
 // threshold on the step's sub-metric (`{step:...,dc:...}`) with abortOnFail, evaluated from the end of its settle.
 import type { Scenario } from '../config';
+import { metricCatalog } from '../metrics';
 import type { ExportStep } from './k6-steps';
 
-/** Metrics k6 itself emits for HTTP and gRPC tests; a threshold on any other metric makes k6 refuse the script. */
-export const k6Metrics = new Set([
-  'http_reqs',
-  'http_req_duration',
-  'http_req_failed',
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
-  'iterations',
-  'iteration_duration',
-  'dropped_iterations',
-  'vus',
-  'vus_max',
-  'checks',
-  'data_sent',
-  'data_received',
-  'grpc_req_duration',
-]);
+/** k6 emits the metric itself (a threshold on any other makes k6 refuse the script). */
+const k6Emits = (metric: string) => metricCatalog[metric]?.k6 === true;
 
 type K6Threshold = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string };
 
@@ -38,7 +20,7 @@ export function guardThresholds(
   };
   const skipped = new Set<string>();
   for (const [metric, list] of Object.entries(scenario.guards)) {
-    if (!k6Metrics.has(metric)) {
+    if (!k6Emits(metric)) {
       skipped.add(metric);
       continue;
     }
@@ -66,7 +48,7 @@ export function guardThresholds(
   });
   for (const [key, list] of Object.entries(scenario.thresholds)) {
     const metric = key.split('{')[0];
-    if (!k6Metrics.has(metric)) {
+    if (!k6Emits(metric)) {
       warnings.push(`threshold '${key}' left out: k6 does not emit '${metric}'`);
       continue;
     }

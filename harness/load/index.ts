@@ -5,7 +5,7 @@ export { Router } from './router';
 export type { Weights, Spread } from './router';
 export type { MixSpec, EndpointSpec } from './mix';
 export type { ParamSpec } from './params';
-export { zipfSampler, prng } from './params';
+export { zipfSampler } from './params';
 export { planExecutor, valueAt, executorNames } from './executors';
 export type { ExecutorSpec, ExecutionPlan, Segment, Stage } from './executors';
 export { runPlan } from './runner';

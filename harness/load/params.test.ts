@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigError } from '../common';
-import { compileMessage, compileTemplate, paramSource, prng, render, zipfSampler } from './params';
+import { seededRandom } from '../common';
+import { compileMessage, compileTemplate, paramSource, render, zipfSampler } from './params';
 
 test('zipf draws ranks with frequencies proportional to 1/k^s', () => {
-  const draw = zipfSampler(1000, 1.1, prng(7));
+  const draw = zipfSampler(1000, 1.1, seededRandom(7));
   const n = 200_000;
   const hits = new Map<number, number>();
   for (let i = 0; i < n; i++) {
@@ -24,14 +25,14 @@ test('zipf draws ranks with frequencies proportional to 1/k^s', () => {
 });
 
 test('uniform stays in range, sequence cycles, templates render', () => {
-  const u = paramSource({ kind: 'uniform', min: 5, max: 7 }, prng(1));
+  const u = paramSource({ kind: 'uniform', min: 5, max: 7 }, seededRandom(1));
   const seen = new Set<number>();
   for (let i = 0; i < 300; i++) seen.add(u());
   assert.deepEqual([...seen].sort(), [5, 6, 7]);
-  const s = paramSource({ kind: 'sequence', min: 1, max: 3 }, prng(1));
+  const s = paramSource({ kind: 'sequence', min: 1, max: 3 }, seededRandom(1));
   assert.deepEqual([s(), s(), s(), s()], [1, 2, 3, 1]);
   const problems: ConfigError[] = [];
-  const seq = paramSource({ kind: 'sequence', min: 10, max: 20 }, prng(1));
+  const seq = paramSource({ kind: 'sequence', min: 10, max: 20 }, seededRandom(1));
   const t = compileTemplate('/feed?user={{user}}&limit=5', { user: seq }, 'f', 'path', problems);
   assert.deepEqual([render(t), render(t)], ['/feed?user=10&limit=5', '/feed?user=11&limit=5']);
   const msg = compileMessage(

@@ -7,18 +7,6 @@ export type ParamSpec =
   | { kind: 'zipf'; min: number; max: number; s?: number }
   | { kind: 'sequence'; min: number; max: number };
 
-/** A small seeded PRNG (mulberry32): reproducible draws, no allocation. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Zipf over ranks 1..n with exponent s, by rejection-inversion (Hörmann & Derflinger 1996, as in
  * Apache Commons): O(1) per draw and no table, so n can be in the millions.

@@ -1,5 +1,5 @@
 // The engine's metrics series, one per (replica, endpoint), tagged with both and the step's tags; made on first
-// use, forgotten when the tags or the store change. Behind an edge (issue 13) the replicas it names in its
+// use, forgotten when the tags or the store change. Behind an edge (HAProxy) the replicas it names in its
 // served-by header get slots after the router's own, so a response is recorded on the replica that served it.
 import type { Replica } from '../cluster';
 import { type Metrics, type Series, type Tags, isTagName } from '../metrics';

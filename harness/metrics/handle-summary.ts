@@ -3,7 +3,7 @@
 // names and thresholds as { ok } only. `headroom load --json` prints it, so scripts written for k6's
 // `JSON.stringify(data)` read it unchanged. No groups or checks exist in headroom: the root group is empty.
 import type { K6Summary } from './summary';
-import type { MetricType } from './thresholds';
+import type { MetricType } from './catalog';
 
 /** The trend statistics headroom computes, in k6's order; `options.summaryTrendStats` lists exactly these. */
 export const summaryTrendStats = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'] as const;

@@ -1,5 +1,14 @@
 // metrics/: samples into HDR histograms per tag-set per second, sliding windows, k6 thresholds and summary.
-export { Metrics, requestMetrics, metricProtocol } from './store';
+export { Metrics } from './store';
+export {
+  metricCatalog,
+  metricTypes,
+  metricProtocol,
+  requestMetrics,
+  isResourceMetric,
+  isSmoothMetric,
+} from './catalog';
+export type { MetricFacts, MetricSource, MetricType } from './catalog';
 export type { MetricsOptions, WindowOptions, WindowSummary } from './store';
 export { Series, slotMs } from './series';
 export type { SampleListener, SampleOutcome } from './series';
@@ -11,10 +20,10 @@ export {
   compare as compareThreshold,
   thresholdName,
   aggregate,
-  metricTypes,
   parseMetricKey,
+  parseExpression,
 } from './thresholds';
-export type { Threshold, ThresholdInput, MetricType, Aggregation, Operator } from './thresholds';
+export type { Threshold, ThresholdInput, Aggregation, Operator } from './thresholds';
 export { k6Summary, failedThresholds } from './summary';
 export type { K6Summary, K6MetricSummary } from './summary';
 export { sparseOf, mergeSparse, percentileUs, emptySparse, newHistogram } from './histogram';

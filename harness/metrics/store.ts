@@ -2,6 +2,7 @@
 // 100 ms slot, for `retainSeconds` (what the sliding windows need); older seconds are folded into the
 // series' total and dropped, so memory stays flat however long the run. The step is a tag, so a series'
 // total is a per-step total: a window that covers a series' whole folded span (a step's record) counts it.
+import { metricProtocol, requestMetrics } from './catalog';
 import { mergeSparse, type Sparse } from './histogram';
 import { Gauges } from './gauges';
 import { type Cell, type SampleListener, Series, type SeriesStore, slotMs, slotsPerSecond } from './series';
@@ -9,28 +10,6 @@ import { type Tags, tagKey } from './tags';
 import { requestWindow, type WindowOptions, type WindowSummary } from './window';
 
 export type { WindowOptions, WindowSummary } from './window';
-
-/** Request metrics that imply a protocol; every other request metric covers both. */
-export const metricProtocol: Record<string, string> = {
-  http_reqs: 'http',
-  http_req_duration: 'http',
-  http_req_failed: 'http',
-  grpc_reqs: 'grpc',
-  grpc_req_duration: 'grpc',
-  grpc_req_failed: 'grpc',
-};
-/** Metrics the request series answer; any other name is a gauge. */
-export const requestMetrics = new Set([
-  'http_reqs',
-  'http_req_duration',
-  'http_req_failed',
-  'grpc_reqs',
-  'grpc_req_duration',
-  'grpc_req_failed',
-  'iterations',
-  'dropped_iterations',
-  'iteration_duration',
-]);
 
 function mergeCells(a: Cell, b: Cell): Cell {
   const slots = new Float64Array(a.slots.length);

@@ -2,7 +2,8 @@
 // {"metrics": {name: {type, contains, values: {...}, thresholds: {expr: {ok, value}}}}}.
 import type { Metrics, WindowSummary } from './store';
 import type { Tags } from './tags';
-import { type MetricType, type Threshold, evaluateThreshold, metricTypes } from './thresholds';
+import { type MetricType, metricTypes } from './catalog';
+import { type Threshold, evaluateThreshold } from './thresholds';
 
 export interface K6MetricSummary {
   type: MetricType;

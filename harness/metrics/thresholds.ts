@@ -2,27 +2,8 @@
 // plus `window: '10s'` to evaluate on a sliding window, which drills use as guards.
 import { ConfigError, ConfigErrors, parseDuration } from '../common';
 import type { Metrics, WindowSummary } from './store';
+import { type MetricType, metricTypes } from './catalog';
 import { type Tags, isTagName, tagNames } from './tags';
-
-export type MetricType = 'trend' | 'counter' | 'rate' | 'gauge';
-
-/** The metrics headroom produces, with their k6 types. Other names are refused (a typo would never fail). */
-export const metricTypes: Record<string, MetricType> = {
-  http_reqs: 'counter',
-  http_req_duration: 'trend',
-  http_req_failed: 'rate',
-  grpc_reqs: 'counter',
-  grpc_req_duration: 'trend',
-  grpc_req_failed: 'rate',
-  iterations: 'counter',
-  iteration_duration: 'trend',
-  dropped_iterations: 'counter',
-  vus: 'gauge',
-  cpu_share: 'gauge',
-  memory_mb: 'gauge',
-  /** Memory in use as a share of the server type's memory limit, 0..1. */
-  memory_share: 'gauge',
-};
 
 const aggregationsOf: Record<MetricType, string[]> = {
   trend: ['avg', 'min', 'max', 'med', 'p(N)', 'count'],
@@ -105,6 +86,133 @@ export function parseMetricKey(
   return ok ? { metric, filter } : undefined;
 }
 
+/**
+ * A threshold's expression, `p(99)<250`: its aggregation, operator and limit (`written`: the aggregation as
+ * written, for errors); undefined when it is not one. The only reader of the syntax: a guard's limit is read here.
+ */
+export function parseExpression(
+  expression: string,
+): { aggregation: Aggregation; op: Operator; value: number; written: string } | undefined {
+  const m = exprRe.exec(expression);
+  if (!m) return undefined;
+  const name = m[1].toLowerCase();
+  const aggregation: Aggregation = name.startsWith('p(')
+    ? { kind: 'p', q: Number(m[2]) }
+    : { kind: name as Exclude<Aggregation['kind'], 'p'> };
+  return { aggregation, op: m[3] as Operator, value: Number(m[4]), written: m[1] };
+}
+
+/** The long form's options: abortOnFail, delayAbortEval and the sliding window, each checked. */
+function longFormOptions(
+  item: object,
+  file: string,
+  f: string,
+  problems: ConfigError[],
+): { abortOnFail: boolean; delayAbortEvalMs: number; windowMs?: number } {
+  let windowMs: number | undefined;
+  let delayAbortEvalMs = 0;
+  let abortOnFail = false;
+  const o = item as { abortOnFail?: unknown; delayAbortEval?: unknown; window?: unknown };
+  if (o.abortOnFail !== undefined && typeof o.abortOnFail !== 'boolean')
+    problems.push(
+      new ConfigError(file, `${f}.abortOnFail`, `expected true or false, got ${JSON.stringify(o.abortOnFail)}`),
+    );
+  else abortOnFail = o.abortOnFail === true;
+  if (o.delayAbortEval !== undefined) {
+    const d = typeof o.delayAbortEval === 'string' ? parseDuration(o.delayAbortEval) : undefined;
+    if (d === undefined)
+      problems.push(
+        new ConfigError(
+          file,
+          `${f}.delayAbortEval`,
+          `expected a duration like '10s', got ${JSON.stringify(o.delayAbortEval)}`,
+        ),
+      );
+    else delayAbortEvalMs = d;
+  }
+  if (o.window !== undefined) {
+    const d = typeof o.window === 'string' ? parseDuration(o.window) : undefined;
+    if (d === undefined || d < 1000)
+      problems.push(
+        new ConfigError(
+          file,
+          `${f}.window`,
+          `expected a duration of at least 1s like '10s', got ${JSON.stringify(o.window)}`,
+        ),
+      );
+    else windowMs = d;
+  }
+  return { abortOnFail, delayAbortEvalMs, windowMs };
+}
+
+/** One entry of a metric's list (`'p(99)<250'` or `{ threshold, ... }`); undefined, with its problems, when it is wrong. */
+function parseEntry(
+  key: string,
+  parsedKey: { metric: string; filter: Tags } | undefined,
+  item: ThresholdInput,
+  at: { file: string; field: string },
+  problems: ConfigError[],
+): Threshold | undefined {
+  const { file, field: f } = at;
+  const long = typeof item === 'object' && item !== null;
+  const expression = long ? (item as { threshold?: unknown }).threshold : item;
+  if (typeof expression !== 'string') {
+    problems.push(
+      new ConfigError(
+        file,
+        f,
+        `expected a string like 'p(99)<250' or { threshold: 'p(99)<250' }, got ${JSON.stringify(item)}`,
+      ),
+    );
+    return undefined;
+  }
+  const e = parseExpression(expression);
+  if (!e) {
+    problems.push(
+      new ConfigError(
+        file,
+        f,
+        `malformed threshold '${expression}'`,
+        "expected <aggregation><op><number>, e.g. 'p(99)<250', 'avg<100', 'rate<0.01', 'count>=500'",
+      ),
+    );
+    return undefined;
+  }
+  const options = long ? longFormOptions(item, file, f, problems) : { abortOnFail: false, delayAbortEvalMs: 0 };
+  if (!parsedKey) return undefined;
+  const type = metricTypes[parsedKey.metric];
+  const { aggregation } = e;
+  const aggName = aggregation.kind === 'p' ? 'p(N)' : aggregation.kind;
+  if (!aggregationsOf[type].includes(aggName)) {
+    problems.push(
+      new ConfigError(
+        file,
+        f,
+        `'${e.written}' does not apply to ${parsedKey.metric} (a ${type})`,
+        `a ${type} takes ${aggregationsOf[type].join(', ')}`,
+      ),
+    );
+    return undefined;
+  }
+  if (aggregation.kind === 'p' && (aggregation.q <= 0 || aggregation.q > 100)) {
+    problems.push(new ConfigError(file, f, `percentile ${aggregation.q} in '${expression}' is outside (0, 100]`));
+    return undefined;
+  }
+  return {
+    key,
+    metric: parsedKey.metric,
+    type,
+    filter: parsedKey.filter,
+    expression: expression.trim(),
+    aggregation,
+    op: e.op,
+    value: e.value,
+    abortOnFail: options.abortOnFail,
+    delayAbortEvalMs: options.delayAbortEvalMs,
+    windowMs: options.windowMs,
+  };
+}
+
 /** Parses a k6 `thresholds` object; every problem is collected, then thrown as ConfigErrors (exit 104). */
 export function parseThresholds(spec: Record<string, ThresholdInput[]>, file = 'thresholds'): Threshold[] {
   const problems: ConfigError[] = [];
@@ -122,99 +230,8 @@ export function parseThresholds(spec: Record<string, ThresholdInput[]>, file = '
       continue;
     }
     list.forEach((item, i) => {
-      const f = `${field}[${i}]`;
-      const long = typeof item === 'object' && item !== null;
-      const expression = long ? (item as { threshold?: unknown }).threshold : item;
-      if (typeof expression !== 'string') {
-        problems.push(
-          new ConfigError(
-            file,
-            f,
-            `expected a string like 'p(99)<250' or { threshold: 'p(99)<250' }, got ${JSON.stringify(item)}`,
-          ),
-        );
-        return;
-      }
-      const m = exprRe.exec(expression);
-      if (!m) {
-        problems.push(
-          new ConfigError(
-            file,
-            f,
-            `malformed threshold '${expression}'`,
-            "expected <aggregation><op><number>, e.g. 'p(99)<250', 'avg<100', 'rate<0.01', 'count>=500'",
-          ),
-        );
-        return;
-      }
-      let windowMs: number | undefined;
-      let delayAbortEvalMs = 0;
-      let abortOnFail = false;
-      if (long) {
-        const o = item as { abortOnFail?: unknown; delayAbortEval?: unknown; window?: unknown };
-        if (o.abortOnFail !== undefined && typeof o.abortOnFail !== 'boolean')
-          problems.push(
-            new ConfigError(file, `${f}.abortOnFail`, `expected true or false, got ${JSON.stringify(o.abortOnFail)}`),
-          );
-        else abortOnFail = o.abortOnFail === true;
-        if (o.delayAbortEval !== undefined) {
-          const d = typeof o.delayAbortEval === 'string' ? parseDuration(o.delayAbortEval) : undefined;
-          if (d === undefined)
-            problems.push(
-              new ConfigError(
-                file,
-                `${f}.delayAbortEval`,
-                `expected a duration like '10s', got ${JSON.stringify(o.delayAbortEval)}`,
-              ),
-            );
-          else delayAbortEvalMs = d;
-        }
-        if (o.window !== undefined) {
-          const d = typeof o.window === 'string' ? parseDuration(o.window) : undefined;
-          if (d === undefined || d < 1000)
-            problems.push(
-              new ConfigError(
-                file,
-                `${f}.window`,
-                `expected a duration of at least 1s like '10s', got ${JSON.stringify(o.window)}`,
-              ),
-            );
-          else windowMs = d;
-        }
-      }
-      if (!parsedKey) return;
-      const type = metricTypes[parsedKey.metric];
-      const aggName = m[1].toLowerCase().startsWith('p(') ? 'p(N)' : m[1].toLowerCase();
-      const aggregation: Aggregation =
-        aggName === 'p(N)' ? { kind: 'p', q: Number(m[2]) } : { kind: aggName as Exclude<Aggregation['kind'], 'p'> };
-      if (!aggregationsOf[type].includes(aggName)) {
-        problems.push(
-          new ConfigError(
-            file,
-            f,
-            `'${m[1]}' does not apply to ${parsedKey.metric} (a ${type})`,
-            `a ${type} takes ${aggregationsOf[type].join(', ')}`,
-          ),
-        );
-        return;
-      }
-      if (aggregation.kind === 'p' && (aggregation.q <= 0 || aggregation.q > 100)) {
-        problems.push(new ConfigError(file, f, `percentile ${aggregation.q} in '${expression}' is outside (0, 100]`));
-        return;
-      }
-      out.push({
-        key,
-        metric: parsedKey.metric,
-        type,
-        filter: parsedKey.filter,
-        expression: expression.trim(),
-        aggregation,
-        op: m[3] as Operator,
-        value: Number(m[4]),
-        abortOnFail,
-        delayAbortEvalMs,
-        windowMs,
-      });
+      const t = parseEntry(key, parsedKey, item, { file, field: `${field}[${i}]` }, problems);
+      if (t) out.push(t);
     });
   }
   if (problems.length > 0) throw new ConfigErrors(problems);

@@ -2,6 +2,7 @@
 // or sweep, with the guard, the redline, its 95% interval, the knee and the CPU-per-request fit.
 import type { RedlineResult, StepRecord, Summary } from '../results';
 import { fitCpuPerRequest, knee, redlineIntervalOf, type CpuFit } from '../capacity';
+import { metricTypes, parseExpression } from '../metrics';
 import type { ChartSpec, DatasetSpec, SectionSpec } from './page-spec';
 import { colorOf, guardRed, ink, niceCeil, num, pct, r, slug, typeColors } from './view-format';
 
@@ -13,13 +14,14 @@ export interface RedlineView {
   knee: number | null;
 }
 
-/** Latency guards written `p(NN)<N` on a duration metric, as horizontal lines. */
+/** Latency guards (`p(NN)<N` on a duration, a trend in ms) as horizontal lines. */
 export function latencyGuards(steps: StepRecord[]): { name: string; ms: number }[] {
   const seen = new Map<string, number>();
   for (const s of steps) {
     for (const g of s.guards ?? []) {
-      const m = /^p\((\d+(?:\.\d+)?)\)\s*<=?\s*(\d+(?:\.\d+)?)$/.exec(g.expression.replace(/\s+/g, ''));
-      if (m && /duration/.test(g.metric)) seen.set(g.name, Number(m[2]));
+      const e = parseExpression(g.expression);
+      const below = e?.aggregation.kind === 'p' && (e.op === '<' || e.op === '<=') && e.value >= 0;
+      if (below && metricTypes[g.metric] === 'trend') seen.set(g.name, e.value);
     }
   }
   return [...seen].map(([name, ms]) => ({ name, ms }));
@@ -64,45 +66,46 @@ export function redlineViews(summary: Summary, steps: StepRecord[]): RedlineView
   });
 }
 
-function redlineCharts(
-  summary: Summary,
-  res: RedlineResult,
-  own: StepRecord[],
-  view: RedlineView,
-  typeColor: string,
-  base: string,
-): ChartSpec[] {
-  const sorted = [...own].sort((a, b) => probeRate(a) - probeRate(b));
-  const xs = sorted.map(probeRate);
-  const interval = res.rpsPerReplica === null ? null : redlineIntervalOf(res);
-  const xMax = niceCeil(Math.max(...xs, res.rpsPerReplica ?? 0, interval?.[1] ?? 0) * 1.05);
-  // The redline's 95% interval as a shaded band across the whole height of a chart.
-  const band = (y0: number, y1: number): DatasetSpec[] =>
-    interval
-      ? [
-          {
-            label: `95% interval ${num(interval[0], 1)}–${num(interval[1], 1)} req/s`,
-            type: 'scatter',
-            showLine: true,
-            fill: 'shape',
-            color: '#3b6ea833',
-            pointRadius: 0,
-            data: [
-              { x: interval[0], y: y0 },
-              { x: interval[1], y: y0 },
-              { x: interval[1], y: y1 },
-              { x: interval[0], y: y1 },
-              { x: interval[0], y: y0 },
-            ],
-          },
-        ]
-      : [];
-  const p99s = sorted.map((s) => s.targetFigures.p99Ms).filter((v): v is number => v !== null);
-  const p50s = sorted.map((s) => s.targetFigures.p50Ms).filter((v): v is number => v !== null);
-  const guards = latencyGuards(own);
-  const yLow = Math.max(0.1, Math.min(...p50s, ...p99s, ...guards.map((g) => g.ms)) * 0.7);
-  const yHigh = Math.max(...p99s, ...guards.map((g) => g.ms)) * 1.4;
-  const datasets: DatasetSpec[] = [
+/** What both charts of one redline result share: its probes by rate, the x axis, the interval. */
+interface ChartFrame {
+  summary: Summary;
+  res: RedlineResult;
+  own: StepRecord[];
+  view: RedlineView;
+  typeColor: string;
+  base: string;
+  sorted: StepRecord[];
+  xMax: number;
+  interval: [number, number] | null;
+}
+
+/** The redline's 95% interval as a shaded band across the whole height of a chart. */
+function intervalBand(interval: [number, number] | null, y0: number, y1: number): DatasetSpec[] {
+  return interval
+    ? [
+        {
+          label: `95% interval ${num(interval[0], 1)}–${num(interval[1], 1)} req/s`,
+          type: 'scatter',
+          showLine: true,
+          fill: 'shape',
+          color: '#3b6ea833',
+          pointRadius: 0,
+          data: [
+            { x: interval[0], y: y0 },
+            { x: interval[1], y: y0 },
+            { x: interval[1], y: y1 },
+            { x: interval[0], y: y1 },
+            { x: interval[0], y: y0 },
+          ],
+        },
+      ]
+    : [];
+}
+
+/** p50, p99, the breached probes and a line per latency guard. */
+function latencyDatasets(f: ChartFrame): DatasetSpec[] {
+  const { sorted, typeColor, xMax } = f;
+  return [
     {
       label: 'p50 (ms)',
       type: 'scatter',
@@ -129,7 +132,7 @@ function redlineCharts(
         .map((s) => ({ x: probeRate(s), y: s.targetFigures.p99Ms })),
       pointRadius: 6,
     },
-    ...guards.map((g) => ({
+    ...latencyGuards(f.own).map((g) => ({
       label: `guard ${g.name}`,
       type: 'scatter' as const,
       showLine: true,
@@ -142,6 +145,17 @@ function redlineCharts(
       ],
     })),
   ];
+}
+
+/** Latency (log scale) against load per replica: p50, p99, the guards, the redline with its band, the knee. */
+function latencyChart(f: ChartFrame): ChartSpec {
+  const { res, own, view, sorted } = f;
+  const p99s = sorted.map((s) => s.targetFigures.p99Ms).filter((v): v is number => v !== null);
+  const p50s = sorted.map((s) => s.targetFigures.p50Ms).filter((v): v is number => v !== null);
+  const guards = latencyGuards(own);
+  const yLow = Math.max(0.1, Math.min(...p50s, ...p99s, ...guards.map((g) => g.ms)) * 0.7);
+  const yHigh = Math.max(...p99s, ...guards.map((g) => g.ms)) * 1.4;
+  const datasets = latencyDatasets(f);
   if (res.rpsPerReplica !== null) {
     datasets.push({
       label: `redline ${num(res.rpsPerReplica)} req/s`,
@@ -155,7 +169,7 @@ function redlineCharts(
         { x: res.rpsPerReplica, y: yHigh },
       ],
     });
-    datasets.push(...band(yLow, yHigh));
+    datasets.push(...intervalBand(f.interval, yLow, yHigh));
   }
   if (view.knee !== null) {
     datasets.push({
@@ -171,13 +185,13 @@ function redlineCharts(
       ],
     });
   }
-  const latency: ChartSpec = {
-    id: `${base}-latency`,
+  return {
+    id: `${f.base}-latency`,
     title: `${res.serverType}: latency against load per replica`,
     note: `${res.method === 'sweep' ? 'Sweep' : 'Redline search'} '${res.drill}' on ${res.pool}. Redline ${res.rpsPerReplica === null ? 'not found: the lowest probe broke a guard' : `${num(res.rpsPerReplica)} req/s per replica, limited by ${res.limitedBy}`}.`,
     type: 'scatter',
     datasets,
-    x: { title: 'req/s per replica', min: 0, max: xMax },
+    x: { title: 'req/s per replica', min: 0, max: f.xMax },
     y: { title: 'latency (ms, log scale)', type: 'logarithmic', min: yLow, max: yHigh },
     table: {
       columns: ['probe', 'phase', 'req/s per replica', 'p50 ms', 'p99 ms', 'errors', 'verdict'],
@@ -192,14 +206,19 @@ function redlineCharts(
       ]),
     },
   };
-  const fit = view.fit;
+}
+
+/** CPU share against the load achieved: the probes, the CPU-per-request fit, the redline with its band. */
+function cpuChart(f: ChartFrame): ChartSpec {
+  const { summary, res, own, sorted, xMax } = f;
+  const fit = f.view.fit;
   const cpus = summary.cluster.serverTypes[res.serverType]?.cpus ?? 1;
   const fitted = (x: number) => (fit ? fit.interceptShare + (x * fit.cpuMsPerRequest) / (cpus * 1000) : null);
   const cpuDatasets: DatasetSpec[] = [
     {
       label: 'CPU share of quota',
       type: 'scatter',
-      color: typeColor,
+      color: f.typeColor,
       pointRadius: 4,
       data: sorted.map((s) => ({ x: s.targetFigures.rpsPerReplica, y: s.targetFigures.cpuShare })),
     },
@@ -230,10 +249,10 @@ function redlineCharts(
           { x: res.rpsPerReplica, y: 1 },
         ],
       },
-      ...band(0, 1),
+      ...intervalBand(f.interval, 0, 1),
     );
-  const cpu: ChartSpec = {
-    id: `${base}-cpu`,
+  return {
+    id: `${f.base}-cpu`,
     title: `${res.serverType}: CPU against load per replica`,
     note: fit
       ? `Least-squares fit of CPU against the req/s achieved, over the ${cpuProbes(own).length} probes below ${pct(cpuSaturation, 0)} CPU: ${fit.cpuMsPerRequest.toFixed(3)} ms of CPU per request, ${pct(fit.interceptShare)} of quota at rest, r² ${fit.r2.toFixed(3)}. Quota ${cpus} CPU.`
@@ -252,7 +271,22 @@ function redlineCharts(
       ]),
     },
   };
-  return [latency, cpu];
+}
+
+function redlineCharts(
+  summary: Summary,
+  res: RedlineResult,
+  own: StepRecord[],
+  view: RedlineView,
+  typeColor: string,
+  base: string,
+): ChartSpec[] {
+  const sorted = [...own].sort((a, b) => probeRate(a) - probeRate(b));
+  const xs = sorted.map(probeRate);
+  const interval = res.rpsPerReplica === null ? null : redlineIntervalOf(res);
+  const xMax = niceCeil(Math.max(...xs, res.rpsPerReplica ?? 0, interval?.[1] ?? 0) * 1.05);
+  const frame: ChartFrame = { summary, res, own, view, typeColor, base, sorted, xMax, interval };
+  return [latencyChart(frame), cpuChart(frame)];
 }
 
 /** The redlines section: a row per redline search or sweep, with its latency and CPU charts; null when the run measured none. */

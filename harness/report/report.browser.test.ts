@@ -26,7 +26,7 @@ test('index.html draws every chart offline, with no error, no request and escape
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
     summary.scenario = hostileScenario;
     summary.cluster.name = hostileCluster;
-    // gen1's redline as an estimate with a 95% interval (as drills write it): drawn as a band, and planned over.
+    // gen1's redline as an estimate with a 95% interval (as redline drills write it): drawn as a band, and planned over.
     for (const r of summary.redlines)
       if (r.serverType === 'gen1') Object.assign(r, { interval: [300, 360], samples: 3 });
     writeFileSync(summaryFile, JSON.stringify(summary));

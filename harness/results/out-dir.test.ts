@@ -1,4 +1,4 @@
-// The run directory before a drill starts and while it writes (issue 11, findings 7 and 8), on real
+// The run directory before a drill starts and while it writes, on real
 // filesystems: a non-empty --out is refused or moved aside, a read-only one is refused with the OS
 // reason, and a full disk makes the writer fail with the path and reason, keeping only complete lines.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// The run directory checked before anything starts (issue 11, findings 7 and 8): an existing, non-empty
+// The run directory checked before anything starts: an existing, non-empty
 // directory is never written into (an earlier run's steps would be lost or mixed) unless the user says
 // to replace it, and then it is moved aside, not deleted; a directory that cannot be written is a
 // configuration error naming the path and the OS reason, before a cluster is up.

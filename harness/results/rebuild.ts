@@ -1,6 +1,6 @@
 // A run that was killed (SIGKILL, a power cut) has run.json and steps.ndjson but no summary.json: its
 // summary is rebuilt from them, marked "crashed", so `headroom report <run>` still shows every step
-// that finished (issue 11, finding 6). No redline is made up from a search that never ended.
+// that finished. No redline is made up from a search that never ended.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../common';

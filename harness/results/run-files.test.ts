@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../common';
 import { makeRunId, readRun, readSummary, RunWriter, type RunFacts, type StepRecord, type Summary } from './index';
 
-test('run ids sort by time, are safe in a path, and are unique within a millisecond (issue 11, finding 8)', () => {
+test('run ids sort by time, are safe in a path, and are unique within a millisecond', () => {
   assert.equal(
     makeRunId('capacity-drill', new Date('2026-11-27T18:05:00.123Z'), 'ab12'),
     '2026-11-27T18-05-00.123Z-capacity-drill-ab12',
@@ -22,7 +22,7 @@ test('run ids sort by time, are safe in a path, and are unique within a millisec
   for (const id of ids) assert.match(id, /^2026-11-27T18-05-00\.123Z-s-[0-9a-f]{4}$/);
 });
 
-test('a writer opened on a run directory that has steps never truncates them (issue 11, finding 8)', (t) => {
+test('a writer opened on a run directory that has steps never truncates them', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'headroom-results-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const step = { runId: 'r1', drill: 'd', kind: 'hold', index: 0 } as unknown as StepRecord;

@@ -10,8 +10,8 @@ import { drill } from './testing/agent-drill';
 const shown = (r: RedlineResult) => `${r.rpsPerReplica} [${r.interval?.join(', ')}] (${r.estimateMethod}: ${r.note})`;
 
 test('the redline with 2 local agents: the in-process one within the interval or 5%, merged counts exact', async () => {
-  // Side by side, each on its own replica: the machine's drift (CPU per request moves by 5-8% over minutes,
-  // issue 10) meets both searches alike instead of deciding the comparison.
+  // Side by side, each on its own replica: the machine's drift (CPU per request moves by 5-8% over minutes)
+  // meets both searches alike instead of deciding the comparison.
   const [inProcess, agents] = await Promise.all([
     drill('in-process', 'redline', undefined, undefined, 'agent-redline'),
     drill('agents', 'redline', { local: 2, spawn: { ports: [26010, 26011] } }, undefined, 'agent-redline-pair'),

@@ -1,4 +1,4 @@
-// Docker dying in the middle of a drill step, for real (issue 11, finding 9): the cluster runs on a Docker
+// Docker dying in the middle of a drill step, for real: the cluster runs on a Docker
 // daemon of this test's own (testing/second-docker.sh on its own socket, data and exec root), which the test
 // stops by its PID while a step is measured. The drill exits 110 with a hint; the cut step is recorded as the
 // cluster's error, never as a breach nor with replicas marked out as "not running"; once the daemon is back,

@@ -3,7 +3,7 @@
 // only has its weights moved. Either way the weights found are saved in the run folder first and close()
 // restores them (every way out); losing the edge is a fault that ends the drill (edge-faults.ts).
 import type { ClusterSpec, Replica } from '../cluster';
-import { dockerEngine, type DriverOptions } from '../cluster';
+import { defaultDockerEngine, type DriverOptions } from '../cluster';
 import { ClusterError, type Logger } from '../common';
 import type { Weights } from '../load';
 import {
@@ -72,86 +72,106 @@ export function edgeServerTimeoutMs(requestTimeoutMs: number): number {
   return Math.max(100, requestTimeoutMs - Math.min(250, requestTimeoutMs / 10));
 }
 
+/** The edge the drill goes through: how to reach HAProxy's runtime API, its servers, and the generator's targets. */
+interface EdgeAttached {
+  /** The container of a managed edge (stopped by close()); undefined for an existing edge. */
+  running?: RunningEdge;
+  client: RuntimeClient;
+  servers: EdgeServerRef[];
+  targets?: Replica[];
+  targetWeights?: Weights;
+  servedBy?: DrillEdge['servedBy'];
+}
+
+type ManagedEdge = Extract<NonNullable<ClusterSpec['edge']>, { mode: 'managed' }>;
+
+/**
+ * A managed edge: HAProxy in a container of the run, a frontend per region (or one for the cluster) over the
+ * front tier's replicas, and the generator's targets (one per frontend) weighted by the regions' demand.
+ */
+async function startManagedEdge(o: DrillEdgeOptions, e: ManagedEdge): Promise<EdgeAttached> {
+  const runtime = { host: '127.0.0.1', port: e.runtimePort };
+  const front = o.replicas.filter((r) => !o.spec.front || r.tier === o.spec.front);
+  const byRegion = {
+    ...edgeFromReplicas(o.spec.file, front, { firstPort: e.port, runtime }),
+    // One thread: the container has one CPU of quota, and a second thread only contends on a small machine.
+    threads: 1,
+    serverMaxconn: edgeServerMaxconn,
+    servedByHeader,
+    ...(o.requestTimeoutMs ? { serverTimeoutMs: edgeServerTimeoutMs(o.requestTimeoutMs) } : {}),
+  };
+  const edgeSpec =
+    e.per === 'cluster'
+      ? {
+          ...byRegion,
+          frontends: [
+            {
+              ...byRegion.frontends[0],
+              name: 'edge',
+              servers: edgeServers(byRegion)
+                .filter((s) => s.backend === byRegion.frontends[0].servers[0].backend)
+                .map((s) => ({ ...s, backend: backendOf('edge') })),
+            },
+          ],
+        }
+      : byRegion;
+  const demand: Weights = { dcs: Object.fromEntries(o.spec.dcs.map((d) => [d.name, d.demand])) };
+  const running = await startEdgeContainerOnDefault(o, haproxyConfig(edgeSpec, demand), runtime);
+  const servers = edgeServers(edgeSpec);
+  const replicaByName = new Map(o.replicas.map((r) => [r.name, r]));
+  const servedBy = {
+    header: servedByHeader,
+    replicas: Object.fromEntries(
+      servers.flatMap((s) => {
+        const r = s.replica ? replicaByName.get(s.replica) : undefined;
+        return r ? [[s.server, r] as const] : [];
+      }),
+    ),
+  };
+  // One target per frontend, in a region and DC of its own (`edge-<frontend>`): HAProxy, not the generator, picks
+  // the replica, and a request no server answered (a client timeout) is not put on any real region's figures.
+  const targets = edgeSpec.frontends.map(
+    (f, i) =>
+      ({
+        name: `${o.spec.name}-edge-${f.name}`,
+        region: `edge-${f.name}`,
+        dc: `edge-${f.name}`,
+        tier: o.spec.front ?? 'web',
+        pool: `edge-${f.name}/edge`,
+        serverType: 'edge',
+        index: i + 1,
+        host: f.host,
+        httpPort: f.port,
+        grpcPort: f.port,
+        http: `http://${f.host}:${f.port}`,
+        grpc: `${f.host}:${f.port}`,
+      }) as Replica,
+  );
+  const regionShare = (f: string) =>
+    o.spec.dcs.filter((d) => e.per === 'cluster' || d.region === f).reduce((s, d) => s + d.demand, 0);
+  const targetWeights: Weights = {
+    dcs: Object.fromEntries(edgeSpec.frontends.map((f) => [`edge-${f.name}`, regionShare(f.name)])),
+  };
+  o.logger.info(
+    `edge: HAProxy with ${edgeSpec.frontends.map((f) => `${f.name} on ${f.host}:${f.port}`).join(', ')}; runtime API tcp://127.0.0.1:${e.runtimePort}`,
+  );
+  return { running, client: running.client, servers, targets, targetWeights, servedBy };
+}
+
 /** Starts (managed) or attaches to (existing) the cluster's edge; null without an `edge:` section. */
 export async function openDrillEdge(o: DrillEdgeOptions): Promise<DrillEdge | null> {
   const e = o.spec.edge;
   if (!e) return null;
-  let running: RunningEdge | undefined;
-  let client: RuntimeClient;
-  let servers: EdgeServerRef[];
-  let targets: Replica[] | undefined;
-  let targetWeights: Weights | undefined;
-  let servedBy: DrillEdge['servedBy'];
-  if (e.mode === 'managed') {
-    const runtime = { host: '127.0.0.1', port: e.runtimePort };
-    const front = o.replicas.filter((r) => !o.spec.front || r.tier === o.spec.front);
-    const byRegion = {
-      ...edgeFromReplicas(o.spec.file, front, { firstPort: e.port, runtime }),
-      // One thread: the container has one CPU of quota, and a second thread only contends on a small machine.
-      threads: 1,
-      serverMaxconn: edgeServerMaxconn,
-      servedByHeader,
-      ...(o.requestTimeoutMs ? { serverTimeoutMs: edgeServerTimeoutMs(o.requestTimeoutMs) } : {}),
-    };
-    const edgeSpec =
-      e.per === 'cluster'
-        ? {
-            ...byRegion,
-            frontends: [
-              {
-                ...byRegion.frontends[0],
-                name: 'edge',
-                servers: edgeServers(byRegion)
-                  .filter((s) => s.backend === byRegion.frontends[0].servers[0].backend)
-                  .map((s) => ({ ...s, backend: backendOf('edge') })),
-              },
-            ],
-          }
-        : byRegion;
-    const demand: Weights = { dcs: Object.fromEntries(o.spec.dcs.map((d) => [d.name, d.demand])) };
-    running = await startEdgeContainerOnDefault(o, haproxyConfig(edgeSpec, demand), runtime);
-    client = running.client;
-    servers = edgeServers(edgeSpec);
-    const replicaByName = new Map(o.replicas.map((r) => [r.name, r]));
-    servedBy = {
-      header: servedByHeader,
-      replicas: Object.fromEntries(
-        servers.flatMap((s) => {
-          const r = s.replica ? replicaByName.get(s.replica) : undefined;
-          return r ? [[s.server, r] as const] : [];
-        }),
-      ),
-    };
-    // One target per frontend, in a region and DC of its own (`edge-<frontend>`): HAProxy, not the generator, picks
-    // the replica, and a request no server answered (a client timeout) is not put on any real region's figures.
-    targets = edgeSpec.frontends.map(
-      (f, i) =>
-        ({
-          name: `${o.spec.name}-edge-${f.name}`,
-          region: `edge-${f.name}`,
-          dc: `edge-${f.name}`,
-          tier: o.spec.front ?? 'web',
-          pool: `edge-${f.name}/edge`,
-          serverType: 'edge',
-          index: i + 1,
-          host: f.host,
-          httpPort: f.port,
-          grpcPort: f.port,
-          http: `http://${f.host}:${f.port}`,
-          grpc: `${f.host}:${f.port}`,
-        }) as Replica,
-    );
-    const regionShare = (f: string) =>
-      o.spec.dcs.filter((d) => e.per === 'cluster' || d.region === f).reduce((s, d) => s + d.demand, 0);
-    targetWeights = { dcs: Object.fromEntries(edgeSpec.frontends.map((f) => [`edge-${f.name}`, regionShare(f.name)])) };
+  let attached: EdgeAttached;
+  if (e.mode === 'managed') attached = await startManagedEdge(o, e);
+  else {
+    const client = new RuntimeClient(parseRuntimeAddress(e.runtime, o.spec.file, 'edge.runtime'), { timeoutMs: 2000 });
+    attached = { client, servers: e.servers.map((s) => ({ ...s })) };
     o.logger.info(
-      `edge: HAProxy with ${edgeSpec.frontends.map((f) => `${f.name} on ${f.host}:${f.port}`).join(', ')}; runtime API tcp://127.0.0.1:${e.runtimePort}`,
+      `edge: existing HAProxy at ${e.runtime}, ${attached.servers.length} servers; only its weights change`,
     );
-  } else {
-    client = new RuntimeClient(parseRuntimeAddress(e.runtime, o.spec.file, 'edge.runtime'), { timeoutMs: 2000 });
-    servers = e.servers.map((s) => ({ ...s }));
-    o.logger.info(`edge: existing HAProxy at ${e.runtime}, ${servers.length} servers; only its weights change`);
   }
+  const { running, client, servers, targets, targetWeights, servedBy } = attached;
   let port: EdgeLoadPort | undefined;
   let saved: ServerWeight[] = [];
   const restoreHint = `\`headroom edge restore ${o.runDir}\` puts back the weights found at start`;
@@ -271,7 +291,7 @@ async function startEdgeContainerOnDefault(
   runtime: { host: string; port: number },
 ): Promise<RunningEdge> {
   return startEdgeContainer({
-    engine: dockerEngine(o.driver?.docker ?? {}),
+    engine: defaultDockerEngine(o.driver ?? {}),
     name: `${o.spec.name}-edge`,
     cluster: o.spec.name,
     runId: o.runId,

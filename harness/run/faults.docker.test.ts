@@ -1,4 +1,4 @@
-// Faults of a real drill run (issue 11) against real Docker on the fault tests' cluster (ports
+// Faults of a real drill run against real Docker on the fault tests' cluster (ports
 // 16000-16099): a SIGKILLed drill is rebuilt by `headroom report` as "crashed"; a results disk that
 // fills mid-run stops the drill as an interrupt does (exit 106, complete lines kept, never "passed").
 import { after, test } from 'node:test';

@@ -1,4 +1,4 @@
-// `docker kill` of a target replica during a redline probe, against real Docker (issue 11, finding 3): the
+// `docker kill` of a target replica during a redline probe, against real Docker: the
 // replica is marked out, the faulted probe never bounds the search (its errors are not "limited by
 // http_req_failed"), and once the replica is started again it is marked back in and the probe repeated.
 // Its own pool (fixtures/kill-probe-pool.yaml, ports 27200-27299).

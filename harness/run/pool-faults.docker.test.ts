@@ -1,4 +1,4 @@
-// Faulted probes and saturation against real Docker (issue 11, findings 3 and 4) on the fault tests'
+// Faulted probes and saturation against real Docker on the fault tests'
 // pool (two small replicas, ports 16100-16199): a replica paused mid-search is marked out, back in, and
 // its probe repeated, so the redline and CPU per request stay close to a run without the fault (run side by
 // side on fault-test-pool-b.yaml, ports 16200-16299, so both meet the same machine); a pool offered far more

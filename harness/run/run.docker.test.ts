@@ -15,7 +15,7 @@ async function guardCase(name: string, knobs: Record<string, number>, expected: 
   const { result, summary, steps, log } = await drillWith('guards-2dc.ts', name, async (c) => {
     for (const r of dc1) await c.setKnobs(r, knobs);
   });
-  // A survivor that breaks fails the drill (issue 10): exit 99, the survivor and its guard named.
+  // A survivor that breaks fails the drill: exit 99, the survivor and its guard named.
   assert.equal(result.exitCode, 99, log);
   assert.equal(summary.status, 'failed');
   assert.ok(

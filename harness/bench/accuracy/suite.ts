@@ -1,4 +1,4 @@
-// The accuracy suite (issue 10): per case, a one-replica cluster comes up inside a redline drill, and a twin of
+// The accuracy suite: per case, a one-replica cluster comes up inside a redline drill, and a twin of
 // that replica (the same image, knob and quota) in a cluster of its own. While the drill searches, a separate
 // generator loads the twin at several loads and reads its cgroup CPU (the truth: a line through those
 // readings, crossing the CPU guard's limit); the drill's redline and interval (repeats 3) are set against it.
@@ -57,7 +57,12 @@ const firstRps = (c: AccuracyCaseSpec) => Math.round((0.35 * c.cpus * 1000) / (c
 
 const msPer = (t: Truth) => `${t.cpuMsPerRequest.toFixed(2)} ms/req`;
 
-async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise<CaseResult> {
+/** The case's cluster file, its twin's and its scenario, written in its folder; 100 ports of its own. */
+function writeCaseFiles(
+  c: AccuracyCaseSpec,
+  i: number,
+  o: SuiteOptions,
+): { dir: string; clusterFile: string; scenarioFile: string; twinFile: string } {
   const dir = path.join(o.dir, c.name);
   fs.mkdirSync(dir, { recursive: true });
   const clusterFile = path.join(dir, 'cluster.yaml');
@@ -72,6 +77,35 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     scenarioFile,
     `// accuracy case ${c.name}\nexports.default = ${JSON.stringify(scenario, null, 2)};\n`,
   );
+  return { dir, clusterFile, scenarioFile, twinFile };
+}
+
+/**
+ * The truth of a case: the twin's readings during the drill, or (fewer than 3) the drill replica's before and
+ * after it; and the drill replica's own truth after it, which with the one before says how far the machine moved.
+ */
+function caseTruths(
+  c: AccuracyCaseSpec,
+  o: SuiteOptions,
+  readings: { before: CpuReading[]; during: CpuReading[]; after: CpuReading[] },
+): Pick<CaseResult, 'truthDetail' | 'truthFrom' | 'after'> {
+  const { during } = readings;
+  const truthFrom = during.length >= 3 ? 'twin' : 'before and after';
+  if (truthFrom !== 'twin')
+    o.log.warn(
+      `accuracy ${c.name}: ${during.length} twin readings during the drill; the truth is from before and after it`,
+    );
+  const truthDetail = cpuTruth(
+    truthFrom === 'twin' ? during : [...readings.before, ...readings.after],
+    c.cpus,
+    cpuLimit,
+  );
+  const after = readings.after.length >= 2 ? cpuTruth(readings.after, c.cpus, cpuLimit) : null;
+  return { truthDetail, truthFrom, after };
+}
+
+async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise<CaseResult> {
+  const { dir, clusterFile, scenarioFile, twinFile } = writeCaseFiles(c, i, o);
   const plan: TruthPlan = { ...o.truth, firstRps: firstRps(c) };
   const note = (when: string) => (r: CpuReading, share: number, offered: number, kept: boolean) =>
     o.log.info(
@@ -124,17 +158,11 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     // The replica is warm after the drill: no warm-up.
     if (cluster && !o.signal?.aborted)
       afterReadings = await truthReadings(target(), { ...plan, warmupMs: 0 }, note('after'));
-    const truthFrom = during.length >= 3 ? 'twin' : 'before and after';
-    if (truthFrom !== 'twin')
-      o.log.warn(
-        `accuracy ${c.name}: ${during.length} twin readings during the drill; the truth is from before and after it`,
-      );
-    const truthDetail = cpuTruth(
-      truthFrom === 'twin' ? during : [...beforeReadings, ...afterReadings],
-      c.cpus,
-      cpuLimit,
-    );
-    const after = afterReadings.length >= 2 ? cpuTruth(afterReadings, c.cpus, cpuLimit) : null;
+    const { truthDetail, truthFrom, after } = caseTruths(c, o, {
+      before: beforeReadings,
+      during,
+      after: afterReadings,
+    });
     const result = run.summary?.redlines[0] ?? null;
     o.log.info(
       `accuracy ${c.name}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +

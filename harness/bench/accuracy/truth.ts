@@ -1,4 +1,4 @@
-// Ground truth for the accuracy suite (issue 10), independent of the drill's own sampling: the
+// Ground truth for the accuracy suite, independent of the drill's own sampling: the
 // container's cgroup CPU accounting (cpu.stat usage_usec) read before and after a load held by a
 // separate simple generator, a line through the CPU shares at two or three loads, and the load at
 // which the line crosses the guard's limit. Then the table of redline against truth. Pure.

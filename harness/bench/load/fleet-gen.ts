@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { Fleet } from '../../agent';
 import { Metrics } from '../../metrics';
-import type { Replica } from '../../cluster';
+import { urlReplica } from './url-replica';
 
 interface Opts {
   agents: number;
@@ -32,19 +32,7 @@ async function main() {
   const [url, json] = process.argv.slice(2);
   const o = JSON.parse(json) as Opts;
   const u = new URL(url);
-  const replica: Replica = {
-    name: 'bench',
-    region: 'local',
-    dc: 'local',
-    pool: 'local/bench',
-    serverType: 'bench',
-    index: 0,
-    host: u.hostname,
-    httpPort: Number(u.port),
-    grpcPort: 0,
-    http: u.origin,
-    grpc: '',
-  };
+  const replica = urlReplica(u, 'bench');
   const metrics = new Metrics({ retainSeconds: 60 });
   const fleet = await Fleet.connect({
     agents: { local: o.agents, spawn: { ports: o.ports } },

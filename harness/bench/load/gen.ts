@@ -3,7 +3,7 @@
 // usage: gen.ts <headroom|autocannon> <closed|open|memory> <url> <json options>
 import { LoadEngine } from '../../load';
 import { Metrics } from '../../metrics';
-import type { Replica } from '../../cluster';
+import { urlReplica } from './url-replica';
 
 interface Opts {
   connections?: number;
@@ -20,27 +20,10 @@ const memoryMb = () => {
   return { rss: m.rss / 1048576, heap: m.heapUsed / 1048576 };
 };
 
-function replicaOf(url: string): Replica {
-  const u = new URL(url);
-  return {
-    name: 'bench',
-    region: 'local',
-    dc: 'local',
-    pool: 'local/bench',
-    serverType: 'bench',
-    index: 0,
-    host: u.hostname,
-    httpPort: Number(u.port),
-    grpcPort: 0,
-    http: u.origin,
-    grpc: '',
-  };
-}
-
 async function headroom(mode: string, url: string, o: Opts) {
   const metrics = new Metrics({ retainSeconds: 60 });
   const engine = new LoadEngine({
-    replicas: [replicaOf(url)],
+    replicas: [urlReplica(new URL(url), 'bench')],
     mix: { endpoints: [{ name: 'bench', weight: 1, protocol: 'http', path: new URL(url).pathname }] },
     metrics,
     maxInFlight: 2000,

@@ -88,6 +88,88 @@ const f = (v: number | null | undefined, d = 1) =>
   v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d);
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
+/** 1. Closed model: requests per generator CPU-second, headroom against autocannon, pairs back to back (order alternating); wrk for reference. */
+async function closedBench(url: string): Promise<string[]> {
+  const verdicts: string[] = [];
+  const pairs = 5;
+  const closed = { connections: 10, seconds: quick ? 2 : 5, warmupSeconds: 1 };
+  say(
+    `1. closed model, ${closed.connections} connections, ${closed.seconds} s per run after ${closed.warmupSeconds} s warm-up: requests per generator CPU-second`,
+  );
+  const ratios: number[] = [];
+  const hs: number[] = [];
+  const as: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const order: ('headroom' | 'autocannon')[] = i % 2 === 0 ? ['headroom', 'autocannon'] : ['autocannon', 'headroom'];
+    const r: Record<string, GenResult> = {};
+    for (const tool of order) r[tool] = await generator(tool, 'closed', url, closed);
+    const ratio = r.headroom.perCpuS / r.autocannon.perCpuS;
+    ratios.push(ratio);
+    hs.push(r.headroom.perCpuS);
+    as.push(r.autocannon.perCpuS);
+    say(
+      `   pair ${i + 1}: headroom ${f(r.headroom.perCpuS, 0)} req/CPU-s (${f(r.headroom.rate, 0)} req/s, ${f(r.headroom.cpuS, 2)} CPU-s)  autocannon ${f(r.autocannon.perCpuS, 0)} req/CPU-s (${f(r.autocannon.rate, 0)} req/s, ${f(r.autocannon.cpuS, 2)} CPU-s)  ratio ${f(ratio, 2)}`,
+    );
+  }
+  const ratio = median(ratios);
+  say(
+    `   median ratio headroom/autocannon: ${f(ratio, 2)} (target >= 1.2)  medians: headroom ${f(median(hs), 0)}, autocannon ${f(median(as), 0)} req/CPU-s`,
+  );
+  verdicts.push(`closed-model ratio ${f(ratio, 2)} ${ratio >= 1.2 ? 'meets' : 'MISSES'} >= 1.2`);
+  try {
+    const w = await wrk(url, closed.connections, closed.seconds);
+    say(`   wrk (reference, C, 1 thread): ${f(w.perCpuS, 0)} req/CPU-s (${f(w.rate, 0)} req/s, ${f(w.cpuS, 2)} CPU-s)`);
+  } catch (err) {
+    say(`   wrk: not run (${(err as Error).message.split('\n')[0]})`);
+  }
+  return verdicts;
+}
+
+/** 2. Open model at 5,000 req/s for 10 s after warm-up: the rate held, the send lag, CPU against autocannon -R. */
+async function openBench(url: string): Promise<string[]> {
+  const verdicts: string[] = [];
+  const open = { rate: 5000, seconds: 10, warmupSeconds: 3, connections: 50 };
+  say(
+    `\n2. open model at ${open.rate} req/s for ${open.seconds} s after ${open.warmupSeconds} s warm-up (warm-up excluded from every figure)`,
+  );
+  const h = await generator('headroom', 'open', url, open);
+  const a = await generator('autocannon', 'open', url, open);
+  const rateErr = Math.abs(h.rate - open.rate) / open.rate;
+  say(
+    `   headroom:   achieved ${f(h.rate, 1)} req/s (${f(rateErr * 100, 2)}% off; target < 0.5%), send lag p50 ${f(h.sendLagP50Ms, 3)} ms p99 ${f(h.sendLagP99Ms, 3)} ms max ${f(h.sendLagMaxMs, 1)} ms (target p99 < 2 ms), latency p50 ${f(h.p50Ms, 2)} p99 ${f(h.p99Ms, 2)} ms, dropped ${h.dropped}, failed ${h.failed}, CPU ${f(h.cpuS, 2)} s`,
+  );
+  say(
+    `   autocannon -R ${open.rate} (-c ${open.connections}): achieved ${f(a.rate, 1)} req/s, latency p50 ${f(a.p50Ms, 2)} p99 ${f(a.p99Ms, 2)} ms, CPU ${f(a.cpuS, 2)} s over ${f(a.seconds, 1)} s`,
+  );
+  const cpuRatio = h.cpuS / h.seconds / (a.cpuS / a.seconds);
+  say(
+    `   CPU per second of load: headroom ${f(h.cpuS / h.seconds, 3)}, autocannon ${f(a.cpuS / a.seconds, 3)}: ratio ${f(cpuRatio, 2)} (target <= 1)`,
+  );
+  verdicts.push(`5000 req/s within ${f(rateErr * 100, 2)}% ${rateErr < 0.005 ? 'meets' : 'MISSES'} 0.5%`);
+  verdicts.push(`send-lag p99 ${f(h.sendLagP99Ms, 2)} ms ${h.sendLagP99Ms! < 2 ? 'meets' : 'MISSES'} < 2 ms`);
+  verdicts.push(`CPU vs autocannon -R 5000 ${f(cpuRatio, 2)}x ${cpuRatio <= 1 ? 'meets' : 'MISSES'} <= 1`);
+  return verdicts;
+}
+
+/** 3. Memory over a long run at 3,000 req/s: resident set growth after a GC. */
+async function memoryBench(url: string): Promise<string[]> {
+  const verdicts: string[] = [];
+  const mem = { rate: 3000, seconds: quick ? 20 : 300, warmupSeconds: quick ? 3 : 10 };
+  say(
+    `\n3. memory: ${mem.rate} req/s for ${mem.seconds} s after ${mem.warmupSeconds} s warm-up (resident set size after a GC)`,
+  );
+  const m = await generator('headroom', 'memory', url, mem);
+  const growth = m.rssEndMb! - m.rssStartMb!;
+  say(
+    `   RSS start ${f(m.rssStartMb)} MiB, end ${f(m.rssEndMb)} MiB, growth ${f(growth)} MiB (target < 20); JS heap ${f(m.heapStartMb)} -> ${f(m.heapEndMb)} MiB; ${m.requests} requests, achieved ${f(m.rate, 1)} req/s, send lag p99 ${f(m.sendLagP99Ms, 3)} ms`,
+  );
+  say(
+    '   (the start figure still holds the TypeScript compiler ts-node loaded; a drop means it was returned to the system, not that load frees memory)',
+  );
+  verdicts.push(`memory growth ${f(growth)} MiB over ${mem.seconds} s ${growth < 20 ? 'meets' : 'MISSES'} < 20 MiB`);
+  return verdicts;
+}
+
 async function main() {
   const server = await startNginx(port);
   const verdicts: string[] = [];
@@ -99,78 +181,9 @@ async function main() {
     // 0. The CLI as users run it (make bench builds it first), start-up included, next to autocannon's CLI.
     verdicts.push(...(await startupBench(server.url, quick ? 1 : 3, say)));
 
-    // 1. Closed model, requests per generator CPU-second, pairs run back to back (order alternating).
-    const pairs = 5;
-    const closed = { connections: 10, seconds: quick ? 2 : 5, warmupSeconds: 1 };
-    say(
-      `1. closed model, ${closed.connections} connections, ${closed.seconds} s per run after ${closed.warmupSeconds} s warm-up: requests per generator CPU-second`,
-    );
-    const ratios: number[] = [];
-    const hs: number[] = [];
-    const as: number[] = [];
-    for (let i = 0; i < pairs; i++) {
-      const order: ('headroom' | 'autocannon')[] =
-        i % 2 === 0 ? ['headroom', 'autocannon'] : ['autocannon', 'headroom'];
-      const r: Record<string, GenResult> = {};
-      for (const tool of order) r[tool] = await generator(tool, 'closed', server.url, closed);
-      const ratio = r.headroom.perCpuS / r.autocannon.perCpuS;
-      ratios.push(ratio);
-      hs.push(r.headroom.perCpuS);
-      as.push(r.autocannon.perCpuS);
-      say(
-        `   pair ${i + 1}: headroom ${f(r.headroom.perCpuS, 0)} req/CPU-s (${f(r.headroom.rate, 0)} req/s, ${f(r.headroom.cpuS, 2)} CPU-s)  autocannon ${f(r.autocannon.perCpuS, 0)} req/CPU-s (${f(r.autocannon.rate, 0)} req/s, ${f(r.autocannon.cpuS, 2)} CPU-s)  ratio ${f(ratio, 2)}`,
-      );
-    }
-    const ratio = median(ratios);
-    say(
-      `   median ratio headroom/autocannon: ${f(ratio, 2)} (target >= 1.2)  medians: headroom ${f(median(hs), 0)}, autocannon ${f(median(as), 0)} req/CPU-s`,
-    );
-    verdicts.push(`closed-model ratio ${f(ratio, 2)} ${ratio >= 1.2 ? 'meets' : 'MISSES'} >= 1.2`);
-    try {
-      const w = await wrk(server.url, closed.connections, closed.seconds);
-      say(
-        `   wrk (reference, C, 1 thread): ${f(w.perCpuS, 0)} req/CPU-s (${f(w.rate, 0)} req/s, ${f(w.cpuS, 2)} CPU-s)`,
-      );
-    } catch (err) {
-      say(`   wrk: not run (${(err as Error).message.split('\n')[0]})`);
-    }
-
-    // 2. Open model at 5,000 req/s for 10 s after warm-up.
-    const open = { rate: 5000, seconds: 10, warmupSeconds: 3, connections: 50 };
-    say(
-      `\n2. open model at ${open.rate} req/s for ${open.seconds} s after ${open.warmupSeconds} s warm-up (warm-up excluded from every figure)`,
-    );
-    const h = await generator('headroom', 'open', server.url, open);
-    const a = await generator('autocannon', 'open', server.url, open);
-    const rateErr = Math.abs(h.rate - open.rate) / open.rate;
-    say(
-      `   headroom:   achieved ${f(h.rate, 1)} req/s (${f(rateErr * 100, 2)}% off; target < 0.5%), send lag p50 ${f(h.sendLagP50Ms, 3)} ms p99 ${f(h.sendLagP99Ms, 3)} ms max ${f(h.sendLagMaxMs, 1)} ms (target p99 < 2 ms), latency p50 ${f(h.p50Ms, 2)} p99 ${f(h.p99Ms, 2)} ms, dropped ${h.dropped}, failed ${h.failed}, CPU ${f(h.cpuS, 2)} s`,
-    );
-    say(
-      `   autocannon -R ${open.rate} (-c ${open.connections}): achieved ${f(a.rate, 1)} req/s, latency p50 ${f(a.p50Ms, 2)} p99 ${f(a.p99Ms, 2)} ms, CPU ${f(a.cpuS, 2)} s over ${f(a.seconds, 1)} s`,
-    );
-    const cpuRatio = h.cpuS / h.seconds / (a.cpuS / a.seconds);
-    say(
-      `   CPU per second of load: headroom ${f(h.cpuS / h.seconds, 3)}, autocannon ${f(a.cpuS / a.seconds, 3)}: ratio ${f(cpuRatio, 2)} (target <= 1)`,
-    );
-    verdicts.push(`5000 req/s within ${f(rateErr * 100, 2)}% ${rateErr < 0.005 ? 'meets' : 'MISSES'} 0.5%`);
-    verdicts.push(`send-lag p99 ${f(h.sendLagP99Ms, 2)} ms ${h.sendLagP99Ms! < 2 ? 'meets' : 'MISSES'} < 2 ms`);
-    verdicts.push(`CPU vs autocannon -R 5000 ${f(cpuRatio, 2)}x ${cpuRatio <= 1 ? 'meets' : 'MISSES'} <= 1`);
-
-    // 3. Memory over a long run at 3,000 req/s.
-    const mem = { rate: 3000, seconds: quick ? 20 : 300, warmupSeconds: quick ? 3 : 10 };
-    say(
-      `\n3. memory: ${mem.rate} req/s for ${mem.seconds} s after ${mem.warmupSeconds} s warm-up (resident set size after a GC)`,
-    );
-    const m = await generator('headroom', 'memory', server.url, mem);
-    const growth = m.rssEndMb! - m.rssStartMb!;
-    say(
-      `   RSS start ${f(m.rssStartMb)} MiB, end ${f(m.rssEndMb)} MiB, growth ${f(growth)} MiB (target < 20); JS heap ${f(m.heapStartMb)} -> ${f(m.heapEndMb)} MiB; ${m.requests} requests, achieved ${f(m.rate, 1)} req/s, send lag p99 ${f(m.sendLagP99Ms, 3)} ms`,
-    );
-    say(
-      '   (the start figure still holds the TypeScript compiler ts-node loaded; a drop means it was returned to the system, not that load frees memory)',
-    );
-    verdicts.push(`memory growth ${f(growth)} MiB over ${mem.seconds} s ${growth < 20 ? 'meets' : 'MISSES'} < 20 MiB`);
+    verdicts.push(...(await closedBench(server.url)));
+    verdicts.push(...(await openBench(server.url)));
+    verdicts.push(...(await memoryBench(server.url)));
 
     // 5. (before the soak, which is long) one process against --agents 2 (also alone: harness/bench/load/agents.ts).
     say('');

@@ -2,12 +2,12 @@
 // the drill's metric path (the store with the drill's retention, the request counters, the guards read every
 // second, a new step tag each minute), printing one JSON line of memory figures every sample period.
 // usage: soak-gen.ts <url> <json options: rate, seconds, sampleSeconds, stepSeconds>
-import type { Replica } from '../../cluster';
 import type { Scenario } from '../../config';
 import { buildGuards, metricsRetentionSeconds, RequestCounters } from '../../drill';
-import { Metrics } from '../../metrics';
+import { Metrics, parseThresholds } from '../../metrics';
 import { feedGuards } from '../../../scenarios/feed-mix';
 import { LoadEngine } from '../../load';
+import { urlReplica } from './url-replica';
 
 interface Opts {
   rate: number;
@@ -22,21 +22,9 @@ async function main() {
   const [url, json] = process.argv.slice(2);
   const o = JSON.parse(json) as Opts;
   const u = new URL(url);
-  const replica: Replica = {
-    name: 'soak',
-    region: 'local',
-    dc: 'local',
-    pool: 'local/soak',
-    serverType: 'soak',
-    index: 0,
-    host: u.hostname,
-    httpPort: Number(u.port),
-    grpcPort: 0,
-    http: u.origin,
-    grpc: '',
-  };
+  const replica = urlReplica(u, 'soak');
   // What a drill with the shipped guards builds (drill/run.ts).
-  const scenario = { file: 'soak', guards: feedGuards, thresholds: {} } as unknown as Scenario;
+  const scenario: Pick<Scenario, 'parsed'> = { parsed: { guards: parseThresholds(feedGuards), thresholds: [] } };
   const metrics = new Metrics({ retainSeconds: metricsRetentionSeconds(scenario) });
   const counters = new RequestCounters(metrics);
   const guards = buildGuards(scenario, metrics, counters);

@@ -11,11 +11,6 @@ export const read = (f: string) => readFileSync(path.join(ci, f), 'utf8');
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field
 export type Y = Record<string, any>;
 
-// Flags and commands the pipelines use that the CLI gains in the next round (issue 14's wiring). Empty these lists
-// when it lands; the test then holds the pipelines to the CLI as it is.
-const PENDING_FLAGS: Record<string, string[]> = {};
-const PENDING_COMMANDS: string[] = [];
-
 const makeTargets = new Set(
   [...readFileSync(path.join(root, 'Makefile'), 'utf8').matchAll(/^([a-z][\w-]*):/gm)].map((m) => m[1]),
 );
@@ -38,13 +33,13 @@ export function pipelineChecks(commandNames: readonly string[]): {
     for (const m of script.matchAll(/node harness\/cli\/headroom\.js (\w+)([^\n|;&]*)/g)) {
       const [, cmd, rest] = m;
       const file = path.join(root, 'harness', 'cli', `${cmd}.ts`);
-      if (!registered.has(cmd) && !(PENDING_COMMANDS.includes(cmd) && existsSync(file))) {
+      if (!registered.has(cmd)) {
         problems.push(`${where}: headroom ${cmd}: not a command of harness/cli/main.ts`);
         continue;
       }
       const usage = readFileSync(file, 'utf8');
       for (const flag of rest.match(/--[a-z][\w-]*/g) ?? []) {
-        if (!usage.includes(`${flag} `) && !usage.includes(`${flag}]`) && !(PENDING_FLAGS[cmd] ?? []).includes(flag)) {
+        if (!usage.includes(`${flag} `) && !usage.includes(`${flag}]`)) {
           problems.push(`${where}: headroom ${cmd} ${flag}: not in its usage`);
         }
       }

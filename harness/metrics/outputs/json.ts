@@ -1,22 +1,8 @@
 // `--out json=FILE`: every sample as a line of k6's NDJSON point format: a `Metric` line the first time
 // a metric appears, then `Point` lines. Buffered, bounded memory, flushed at end and on process exit.
 import * as fs from 'node:fs';
+import { metricTypes } from '../catalog';
 import type { SampleSink, SampleTags } from './sink';
-
-type K6Type = 'counter' | 'gauge' | 'rate' | 'trend';
-
-/** k6's type of each metric the harness emits; an unknown metric is a gauge. */
-const k6Types: Record<string, K6Type> = {
-  http_reqs: 'counter',
-  http_req_duration: 'trend',
-  http_req_failed: 'rate',
-  grpc_reqs: 'counter',
-  grpc_req_duration: 'trend',
-  grpc_req_failed: 'rate',
-  iterations: 'counter',
-  iteration_duration: 'trend',
-  dropped_iterations: 'counter',
-};
 
 export interface JsonOutputOptions {
   /** Flush when the buffer holds this many bytes (default 64 KiB): memory stays bounded at any rate. */
@@ -53,7 +39,7 @@ export class JsonOutput implements SampleSink {
     if (this.fd === null) return;
     if (!this.declared.has(metric)) {
       this.declared.add(metric);
-      const type = k6Types[metric] ?? 'gauge';
+      const type = metricTypes[metric] ?? 'gauge'; // a metric the catalog does not know is a gauge, as in k6
       this.push(
         JSON.stringify({
           type: 'Metric',

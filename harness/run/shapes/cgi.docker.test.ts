@@ -2,7 +2,7 @@
 // server type, a drain and a clean teardown, through the installed CLI.
 import { test } from 'node:test';
 import { drillShape } from '../testing/shape-drill';
-import { assertShapeDrill } from './checks';
+import { assertShapeDrill } from '../testing/shape-checks';
 
 test('a fork-per-request CGI service: redline per server type, a drain, nothing left', {
   timeout: 240_000,

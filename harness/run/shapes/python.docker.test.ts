@@ -2,7 +2,7 @@
 // server type, a drain, nothing left.
 import { test } from 'node:test';
 import { drillShape } from '../testing/shape-drill';
-import { assertShapeDrill } from './checks';
+import { assertShapeDrill } from '../testing/shape-checks';
 
 test('a Python service: redline per server type, a drain, nothing left', { timeout: 240_000 }, async () => {
   const r = await drillShape({

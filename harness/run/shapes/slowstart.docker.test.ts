@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { drillShape, tail } from '../testing/shape-drill';
-import { assertShapeDrill } from './checks';
+import { assertShapeDrill } from '../testing/shape-checks';
 
 test('a server slow to become healthy on /status: up waits, then redline per type, a drain, nothing left', {
   timeout: 240_000,

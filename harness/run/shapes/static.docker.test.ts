@@ -2,7 +2,7 @@
 // replica in a few probes; a redline per server type, a drain, nothing left.
 import { test } from 'node:test';
 import { drillShape } from '../testing/shape-drill';
-import { assertShapeDrill } from './checks';
+import { assertShapeDrill } from '../testing/shape-checks';
 
 test('nginx serving a file: redline per server type in the thousands, a drain, nothing left', {
   timeout: 240_000,

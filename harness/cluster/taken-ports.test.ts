@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { decodeProcAddress, describeHolder, listeningInodes, portHolder, portTaken, takenPorts } from './ports';
+import { decodeProcAddress, describeHolder, listeningInodes, portHolder, portTaken, takenPorts } from './taken-ports';
 
 test('a port something listens on is taken; a free one is not', async () => {
   const server = net.createServer();

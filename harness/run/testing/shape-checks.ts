@@ -2,7 +2,7 @@
 // east region, and nothing left of the cluster.
 import assert from 'node:assert/strict';
 import type { RedlineResult } from '../../results';
-import { type ShapeRun, tail } from '../testing/shape-drill';
+import { type ShapeRun, tail } from './shape-drill';
 
 export function assertShapeDrill(r: ShapeRun, serverTypes: readonly string[]): void {
   assert.equal(r.cli.code, 0, tail(r));

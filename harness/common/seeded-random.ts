@@ -1,5 +1,6 @@
-// A seeded pseudo-random source for the bootstrap and Monte Carlo of capacity/: the same seed gives the
-// same draws on every machine, so intervals and plan ranges are reproducible and testable exactly.
+// A seeded pseudo-random source: the same seed gives the same draws on every machine, so the load's
+// parameters (user ids, endpoint picks) and capacity's bootstrap and Monte Carlo are reproducible and
+// testable exactly. No allocation per draw: the load engine draws once per request.
 
 /** Uniform draws in [0, 1) from mulberry32 (32-bit state; plenty for a few thousand draws). */
 export function seededRandom(seed: number): () => number {
