@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Fills the build contexts of the service shapes with what their FROM-scratch Dockerfiles copy: host
-# binaries from Debian packages and the shared libraries they link (no registry is needed). Installs the
-# packages when they are missing (as root, through apt). Idempotent: a context that is complete is left
-# alone (the image is named by a hash of the context's content, so an unchanged one is never rebuilt).
+# Builds the contexts of the service shapes in .cache/shapes/<shape>/: the shape's own folder here (its
+# Dockerfile and files) and rootfs/, what its FROM-scratch Dockerfile copies: host binaries from Debian
+# packages and the shared libraries they link (no registry is needed). Installs the packages when they are
+# missing (as root, through apt). Idempotent: a complete rootfs is kept (the image is named by a hash of the
+# context's content, so an unchanged one is never rebuilt). The cluster files build from those contexts.
 # Usage: prepare.sh [shape...]   (default: every shape)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="$(cd "$here/../.." && pwd)/.cache/shapes"
 
 need_packages() {
   local missing=()
@@ -37,17 +39,21 @@ put_linked() {
   done
 }
 
-# Writes rootfs into a fresh folder, then swaps it in: a half-written rootfs is never built.
+# The shape's own files into its context (always, they are small), then its rootfs into a fresh folder
+# swapped in when complete: a half-written rootfs is never built.
 fill() {
-  local shape="$1" fn="$2" stamp="$here/$1/rootfs/.complete"
-  [ -e "$stamp" ] && return 0
-  local tmp="$here/$shape/rootfs.tmp"
+  local shape="$1" fn="$2" ctx="$out/$1"
+  mkdir -p "$ctx"
+  find "$ctx" -mindepth 1 -maxdepth 1 ! -name rootfs -exec rm -rf {} +
+  cp -a "$here/$shape/." "$ctx/"
+  [ -e "$ctx/rootfs/.complete" ] && return 0
+  local tmp="$ctx/rootfs.tmp"
   rm -rf "$tmp" && mkdir -p "$tmp"
   "$fn" "$tmp"
   # The services run as nobody: /tmp is theirs to write, as on any system.
   mkdir -p "$tmp/tmp" && chmod 1777 "$tmp/tmp"
   touch "$tmp/.complete"
-  rm -rf "$here/$shape/rootfs" && mv "$tmp" "$here/$shape/rootfs"
+  rm -rf "$ctx/rootfs" && mv "$tmp" "$ctx/rootfs"
 }
 
 busybox_rootfs() {

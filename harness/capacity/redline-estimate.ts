@@ -1,5 +1,5 @@
 // The redline of one server type as an estimate with a 95% interval, from every probe of one or more
-// redline searches (issue 10). Two methods, chosen by the guard that limited the searches:
+// redline searches. Two methods, chosen by the guard that limited the searches:
 // - `fit`, for guards that grow smoothly with load (cpu_share, memory_mb): a least-squares line
 //   guard = a + b·rps through every usable probe of every search, and its crossing of the guard's
 //   limit. Usable = had data, not faulted, not saturated (served < 95% of offered, or flagged: an

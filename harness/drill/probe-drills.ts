@@ -51,7 +51,7 @@ export async function probe(
   // An overloaded pool keeps working off its queue after the load drops: let it, before the next probe.
   if (outcome.brokenBy !== 'none') await ctx.ctrl.cooldown({ pool: poolId });
   // A replica marked out or in during the probe (killed, paused, restarted): the probe says nothing about
-  // capacity; wait for the pool to be whole again so that the search repeats it (issue 11, finding 3).
+  // capacity; wait for the pool to be whole again so that the search repeats it.
   const faulted =
     outcome.faulted !== undefined || ctx.ctrl.faultEvents !== faultsBefore || ctx.ctrl.serving(poolId).length < serving;
   if (faulted) {

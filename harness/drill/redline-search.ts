@@ -1,17 +1,19 @@
-// The redline search as a pure state machine: a fast ramp until a probe breaks, then a bisection
+// The redline search as a pure state machine: a ramp until a probe breaks (aimed just below where each
+// probe's own figures put the redline, its hint, or a fixed factor up without one), then a bisection
 // between the highest rate that held and the lowest that broke, down to a resolution. The controller
-// asks for the next rate, runs the probe, and records its verdict. Honest verdicts (issue 10):
+// asks for the next rate, runs the probe, and records its verdict. Honest verdicts:
 // - a breach counts only when confirmed: every rate is tried again after a breach, and is `breached`
-//   at the second breach; it is `held` at its first hold, or (near the boundary: within `nearShare`
-//   below the lowest confirmed breach) at its second;
+//   at the second breach (or the first, when it is severe: the pool collapsed); it is `held` at its first
+//   hold, or (near the boundary: within `nearShare` below the lowest confirmed breach) at its second;
 // - an attempt that is unstable, served nothing, or was faulted (a replica marked out, killed or paused
 //   during it) does not vote; a rate undecided after `maxAttempts` is `noData`, never `held`, and ends
 //   the search (inside a bracket the bracket's low still stands: it held, confirmed);
 // - reaching maxRps (or the safety cap folded into it) without a breach ends as `noBreach`: "no breach
 //   up to X", never a redline;
-// - `repeats` runs the search N times; every search after the first starts just below the first's
-//   redline with finer ramp steps, on a grid shifted by a fraction of a step (so repeats interleave).
-//   The outcome keeps each search; its redlineRps is their median.
+// - `repeats` runs the search at least N times, `extend()` once more (a precision not reached yet); every
+//   search after the first starts just below the first's redline with finer ramp steps, on a grid shifted
+//   by a fraction of a step (so the searches interleave). The outcome keeps each search; its redlineRps
+//   is their median.
 
 import { roundRate } from '../results';
 
