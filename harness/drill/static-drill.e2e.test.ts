@@ -1,7 +1,8 @@
 // Drills on existing servers (driver: static): bucket servers of known capacity (child processes on ports
 // 12100-12199, harness/cluster/testing/bucket-server.js) are redlined through `headroom drill`. The redline
-// lands near each server's capacity, CPU comes from the servers' own metrics, nothing is marked out for
-// lack of resource samples, and a CPU guard without a metrics source is refused before anything starts.
+// of each server type lands below its bucket's rate, CPU comes from the servers' own metrics, the report is
+// written, nothing is marked out for lack of resource samples, and a CPU guard without a metrics source is
+// refused before anything starts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -57,7 +58,7 @@ async function drill(scenario: string, name: string) {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as StepRecord)
     : [];
-  return { code, summary, steps, log };
+  return { code, summary, steps, log, out };
 }
 
 const markedOut = (steps: StepRecord[]) => steps.flatMap((s) => s.annotations.filter((a) => a.includes('marked out')));
@@ -65,27 +66,28 @@ const markedOut = (steps: StepRecord[]) => steps.flatMap((s) => s.annotations.fi
 // The drills use servers of their own: they run side by side (their figures come from token buckets,
 // not from the machine's CPU).
 describe('drills on existing servers', { concurrency: true }, () => {
-  test('a redline on existing servers of known capacity lands within 10% of it; CPU from their own metrics', async (t) => {
+  test('a redline per server type on existing servers lands below the rate of its bucket; CPU from their own metrics; the report', async (t) => {
     // One drill per server type, side by side: each server is a token bucket of its own.
     const types = Object.keys(capacity) as (keyof typeof capacity)[];
     const runs = await Promise.all(types.map((type) => drill(`redline-${type}.ts`, `redline-${type}`)));
     types.forEach((type, i) => {
-      const { code, summary, steps, log } = runs[i];
+      const { code, summary, steps, log, out } = runs[i];
       const rate = capacity[type];
       assert.equal(code, 0, log);
       assert.ok(summary, log);
       const r = summary.redlines.find((x) => x.serverType === type);
       assert.ok(r, `a redline of ${type}: ${JSON.stringify(summary.redlines)}`);
-      assert.ok(r.rpsPerReplica !== null, `${type}: ${r.limitedBy}\n${log}`);
-      const off = r.rpsPerReplica / rate - 1;
       t.diagnostic(
-        `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%), ${r.cpuMsPerRequest} CPU ms/request, ` +
-          `CPU share ${r.cpuShare}, ${r.probes} probes in ${r.durationS} s`,
+        `${type}: redline ${r.rpsPerReplica} req/s for a bucket of ${rate}, ${r.cpuMsPerRequest} CPU ms/request, ` +
+          `${r.probes} probes in ${r.durationS} s`,
       );
-      assert.ok(
-        Math.abs(off) <= 0.1,
-        `${type}: redline ${r.rpsPerReplica} req/s vs capacity ${rate} (${(off * 100).toFixed(1)}%)`,
-      );
+      assert.equal(r.status, 'redline', `${type}: ${JSON.stringify(r)}\n${log}`);
+      assert.ok(r.rpsPerReplica !== null && r.rpsPerReplica < rate, `${type}: ${JSON.stringify(r)}\n${log}`);
+      // The first probe, at 0.6 of the bucket's rate, holds on any machine (a hiccup must break it twice).
+      assert.ok(r.rpsPerReplica >= 0.6 * rate, `${type}: ${JSON.stringify(r)}\n${log}`);
+      // What broke was above the bucket's rate, where its queue grows.
+      const breached = steps.filter((s) => s.verdict === 'breached').map((s) => s.offeredRpsPerReplica ?? 0);
+      assert.ok(breached.length > 0 && breached.every((x) => x > rate), `${type}: breached at ${breached}\n${log}`);
       assert.match(r.limitedBy, /http_req_duration/);
       // Each answer burns 1 ms of CPU: the scraped CPU per request is at least that.
       assert.ok(
@@ -97,11 +99,17 @@ describe('drills on existing servers', { concurrency: true }, () => {
         assert.ok(cpu && cpu.value !== null && !cpu.noData, `step ${step.index}: ${JSON.stringify(step.guards)}`);
       }
       assert.deepEqual(markedOut(steps), []);
+      // The report of the run: the page with the redline in it.
+      const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+      assert.match(html, new RegExp(`static-redline-${type}`));
     });
   });
 
   test('without a metrics source: a drill on latency and errors runs, nothing marked out; a CPU guard is refused (exit 104)', async (t) => {
-    const refused = await drill('cpu-guard-no-source.ts', 'refused');
+    const [refused, latencyOnly] = await Promise.all([
+      drill('cpu-guard-no-source.ts', 'refused'),
+      drill('latency-only.ts', 'latency-only'),
+    ]);
     assert.equal(refused.code, 104, refused.log);
     assert.match(
       refused.log,
@@ -109,15 +117,16 @@ describe('drills on existing servers', { concurrency: true }, () => {
     );
     assert.equal(refused.summary, null, 'nothing started');
 
-    const { code, summary, steps, log } = await drill('latency-only.ts', 'latency-only');
+    const { code, summary, steps, log } = latencyOnly;
     assert.equal(code, 0, log);
     assert.ok(summary, log);
     const [r] = summary.redlines;
     t.diagnostic(
-      `large, no metrics: redline ${r.rpsPerReplica} req/s vs capacity ${capacity.large}, ${r.probes} probes in ${r.durationS} s`,
+      `large, no metrics: redline ${r.rpsPerReplica} req/s for a bucket of ${capacity.large}, ${r.probes} probes in ${r.durationS} s`,
     );
+    assert.equal(r.status, 'redline', `${JSON.stringify(r)}\n${log}`);
     assert.ok(
-      r.rpsPerReplica !== null && Math.abs(r.rpsPerReplica / capacity.large - 1) <= 0.1,
+      r.rpsPerReplica !== null && r.rpsPerReplica < capacity.large && r.rpsPerReplica >= 0.6 * capacity.large,
       `${JSON.stringify(r)}\n${log}`,
     );
     assert.equal(r.cpuMsPerRequest, null);
