@@ -1,8 +1,10 @@
 // `make bench`: the compiled CLI's start-up and headroom's engine against autocannon (and wrk for reference),
-// side by side on the same local nginx, then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
+// side by side on the same local nginx, the redline through 2 agents against the in-process engine's (two reference
+// replicas, Docker), then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { agentsBench } from './agents';
+import { agentsRedlineBench } from './agents-redline';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
 import { startupBench } from './startup';
@@ -172,6 +174,8 @@ async function main() {
     // 5. (before the soak, which is long) one process against --agents 2 (also alone: harness/bench/load/agents.ts).
     say('');
     verdicts.push(...(await agentsBench({ url: server.url, quick, say })));
+    // 6. (Docker) the redline through 2 agents against the in-process engine's (also alone: harness/bench/load/agents-redline.ts).
+    verdicts.push(...(await agentsRedlineBench({ say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');
