@@ -42,8 +42,11 @@ export interface CaseResult extends AccuracyCase {
   /** The truth: the twin's readings during the drill, or (fewer than 3 of them) the drill replica's before and after. */
   truthDetail: Truth;
   truthFrom: 'twin' | 'before and after';
-  /** The drill replica's truth from its readings before the drill only, and after it only: how far the machine moved. */
-  before: Truth;
+  /**
+   * The drill replica's truth from its readings before the drill only, and after it only: how far the machine
+   * moved; null when fewer than two readings kept up with their load.
+   */
+  before: Truth | null;
   after: Truth | null;
   result: RedlineResult | null;
   exitCode: number;
@@ -81,6 +84,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
   let cluster: RunningCluster | null = null;
   let beforeReadings: CpuReading[] = [];
   let loop: TwinLoop | null = null;
+  let twinUp: Promise<RunningCluster> | null = null;
   const twinDriver = createDriver(await loadClusterFile(twinFile));
   const target = () => {
     const r = cluster!.replicas[0];
@@ -88,8 +92,9 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
   };
   try {
     o.log.info(`accuracy ${c.name}: FEED_CPU_MS ${c.feedCpuMs}, ${c.cpus} CPU (the drill is told neither)`);
-    const tr = (await twinDriver.up()).replicas[0];
-    const twin = { http: tr.http, containerId: tr.containerId!, cpus: c.cpus };
+    // The twin comes up while the drill brings its own cluster up; its readings start once both are up.
+    twinUp = twinDriver.up();
+    twinUp.catch(() => {}); // awaited in onClusterUp; a drill that fails before that never needs it
     const run = await runScenario({
       scenarioFile,
       outDir: path.join(dir, 'run'),
@@ -103,6 +108,8 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       signal: o.signal,
       onClusterUp: async (up) => {
         cluster = up;
+        const tr = (await twinUp!).replicas[0];
+        const twin = { http: tr.http, containerId: tr.containerId!, cpus: c.cpus };
         const warm = (who: string) => (w: WarmUp) =>
           o.log.info(
             `accuracy ${c.name}: ${who}warm-up at ${w.rps} req/s for ${(w.ms / 1000).toFixed(0)} s, ${w.steady ? 'steady' : 'NOT steady'}: ` +
@@ -119,7 +126,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     });
     const during = loop ? await (loop as TwinLoop).stop() : [];
     loop = null;
-    const before = cpuTruth(beforeReadings, c.cpus, cpuLimit);
+    const before = beforeReadings.length >= 2 ? cpuTruth(beforeReadings, c.cpus, cpuLimit) : null;
     let afterReadings: CpuReading[] = [];
     // The replica is warm after the drill: no warm-up.
     if (cluster && !o.signal?.aborted)
@@ -138,7 +145,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     const result = run.summary?.redlines[0] ?? null;
     o.log.info(
       `accuracy ${c.name}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +
-        `this replica before ${before.rps.toFixed(1)}, ${msPer(before)}; ` +
+        `this replica before ${before ? `${before.rps.toFixed(1)}, ${msPer(before)}` : '–'}; ` +
         `after ${after ? `${after.rps.toFixed(1)}, ${msPer(after)}` : '–'}); redline ${result?.rpsPerReplica ?? '–'} ` +
         `[${result?.interval?.join(', ') ?? '–'}] (${result?.estimateMethod ?? '–'}, exit ${run.exitCode})`,
     );
@@ -162,6 +169,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     try {
       await createDriver(await loadClusterFile(clusterFile)).down();
     } finally {
+      await twinUp?.catch(() => null);
       await twinDriver.down();
     }
   }
