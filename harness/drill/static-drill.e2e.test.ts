@@ -1,7 +1,7 @@
 // Drills on existing servers (driver: static): bucket servers of known capacity (child processes on ports
 // 12100-12199, harness/cluster/testing/bucket-server.js) are redlined through `headroom drill`. The redline
-// of each server type lands below its bucket's rate, CPU comes from the servers' own metrics, the report is
-// written, nothing is marked out for lack of resource samples, and a CPU guard without a metrics source is
+// of each server type lands below its bucket's rate, CPU comes from the servers' own metrics, the report and
+// the plan for a forecast are written, nothing is marked out for lack of resource samples, and a CPU guard without a metrics source is
 // refused before anything starts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,7 +66,7 @@ const markedOut = (steps: StepRecord[]) => steps.flatMap((s) => s.annotations.fi
 // The drills use servers of their own: they run side by side (their figures come from token buckets,
 // not from the machine's CPU).
 describe('drills on existing servers', { concurrency: true }, () => {
-  test('a redline per server type on existing servers lands below the rate of its bucket; CPU from their own metrics; the report', async (t) => {
+  test('a redline per server type on existing servers lands below the rate of its bucket; CPU from their own metrics; the report and the plan', async (t) => {
     // One drill per server type, side by side: each server is a token bucket of its own.
     const types = Object.keys(capacity) as (keyof typeof capacity)[];
     const runs = await Promise.all(types.map((type) => drill(`redline-${type}.ts`, `redline-${type}`)));
@@ -99,9 +99,15 @@ describe('drills on existing servers', { concurrency: true }, () => {
         assert.ok(cpu && cpu.value !== null && !cpu.noData, `step ${step.index}: ${JSON.stringify(step.guards)}`);
       }
       assert.deepEqual(markedOut(steps), []);
-      // The report of the run: the page with the redline in it.
+      // The report of the run, and the plan for the forecast from this redline.
       const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
       assert.match(html, new RegExp(`static-redline-${type}`));
+      const row = summary.plan?.plan.find((p) => p.dc === 'lab1' && p.serverType === type);
+      assert.ok(row, `a plan row for lab1/${type}: ${JSON.stringify(summary.plan)}\n${log}`);
+      assert.equal(row.redlineRps, r.rpsPerReplica);
+      assert.equal(row.peakRps, 100);
+      assert.ok(row.withDcLoss >= 1, JSON.stringify(row));
+      assert.ok(fs.existsSync(path.join(out, 'plan.csv')));
     });
   });
 
