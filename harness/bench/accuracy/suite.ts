@@ -124,6 +124,8 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
         loop = twinLoop(twin, twinLoads(twins, c.cpus, plan.firstRps), plan, note('twin, during the drill'));
       },
     });
+    // A twin that never came up is the case's failure, said as such (not as a truth without readings).
+    await twinUp;
     const during = loop ? await (loop as TwinLoop).stop() : [];
     loop = null;
     const before = beforeReadings.length >= 2 ? cpuTruth(beforeReadings, c.cpus, cpuLimit) : null;
