@@ -85,16 +85,21 @@ describe('drills on existing servers', { concurrency: true }, () => {
       assert.ok(r.rpsPerReplica !== null && r.rpsPerReplica < rate, `${type}: ${JSON.stringify(r)}\n${log}`);
       // The first probe, at 0.6 of the bucket's rate, holds on any machine (a hiccup must break it twice).
       assert.ok(r.rpsPerReplica >= 0.6 * rate, `${type}: ${JSON.stringify(r)}\n${log}`);
-      // What broke was above the bucket's rate, where its queue grows.
+      // The probe above the bucket's rate broke: the cliff the redline sits below. (A probe below it may break
+      // too on a starved machine: the redline is then lower, still below the cliff.)
       const breached = steps.filter((s) => s.verdict === 'breached').map((s) => s.offeredRpsPerReplica ?? 0);
-      assert.ok(breached.length > 0 && breached.every((x) => x > rate), `${type}: breached at ${breached}\n${log}`);
+      assert.ok(
+        breached.some((x) => x > rate),
+        `${type}: breached at ${breached}\n${log}`,
+      );
       assert.match(r.limitedBy, /http_req_duration/);
       // Each answer burns 1 ms of CPU: the scraped CPU per request is at least that.
       assert.ok(
         r.cpuMsPerRequest !== null && r.cpuMsPerRequest >= 0.9 && r.cpuMsPerRequest < 10,
         `${type}: ${r.cpuMsPerRequest} CPU ms per request`,
       );
-      for (const step of steps) {
+      // The steps that held read the servers' CPU (a breached one may miss a scrape of a starved server).
+      for (const step of steps.filter((x) => x.verdict === 'held')) {
         const cpu = step.guards.find((g) => g.metric === 'cpu_share');
         assert.ok(cpu && cpu.value !== null && !cpu.noData, `step ${step.index}: ${JSON.stringify(step.guards)}`);
       }
