@@ -44,7 +44,7 @@ export interface CaseResult extends AccuracyCase {
   truthFrom: 'twin' | 'before and after';
   /**
    * The drill replica's truth from its readings before the drill only, and after it only: how far the machine
-   * moved; null when fewer than two readings kept up with their load.
+   * moved; null when they give none (see drift).
    */
   before: Truth | null;
   after: Truth | null;
@@ -59,6 +59,20 @@ export interface CaseResult extends AccuracyCase {
 const firstRps = (c: AccuracyCaseSpec) => Math.round((0.35 * c.cpus * 1000) / (c.feedCpuMs + 0.5));
 
 const msPer = (t: Truth) => `${t.cpuMsPerRequest.toFixed(2)} ms/req`;
+
+/**
+ * The drill replica's own crossing from its readings before (or after) the drill: how far the machine moved. Null
+ * when they give none (fewer than two kept up with their load, or no rising line through them): the case's result
+ * stands on the twin.
+ */
+function drift(readings: readonly CpuReading[], cpus: number): Truth | null {
+  if (readings.length < 2) return null;
+  try {
+    return cpuTruth(readings, cpus, cpuLimit);
+  } catch {
+    return null;
+  }
+}
 
 async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise<CaseResult> {
   const dir = path.join(o.dir, c.name);
@@ -128,7 +142,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     await twinUp;
     const during = loop ? await (loop as TwinLoop).stop() : [];
     loop = null;
-    const before = beforeReadings.length >= 2 ? cpuTruth(beforeReadings, c.cpus, cpuLimit) : null;
+    const before = drift(beforeReadings, c.cpus);
     let afterReadings: CpuReading[] = [];
     // The replica is warm after the drill: no warm-up.
     if (cluster && !o.signal?.aborted)
@@ -143,7 +157,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       c.cpus,
       cpuLimit,
     );
-    const after = afterReadings.length >= 2 ? cpuTruth(afterReadings, c.cpus, cpuLimit) : null;
+    const after = drift(afterReadings, c.cpus);
     const result = run.summary?.redlines[0] ?? null;
     o.log.info(
       `accuracy ${c.name}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +
