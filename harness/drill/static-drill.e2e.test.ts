@@ -1,8 +1,8 @@
 // Drills on existing servers (driver: static): bucket servers of known capacity (child processes on ports
 // 12100-12199, harness/cluster/testing/bucket-server.js) are redlined through `headroom drill`. The redline
 // of each server type lands below its bucket's rate, CPU comes from the servers' own metrics, the report and
-// the plan for a forecast are written, nothing is marked out for lack of resource samples, and a CPU guard without a metrics source is
-// refused before anything starts.
+// the plan for a forecast are written, nothing is marked out for lack of resource samples, and a CPU guard
+// without a metrics source is refused before anything starts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { type BucketServers, startBucketServers } from '../cluster/testing/bucket-servers';
 import type { StepRecord, Summary } from '../results';
+import { assertBucketRedline } from './testing/bucket-redline';
 
 const fixtures = path.join(__dirname, 'fixtures', 'static');
 const headroomJs = path.join(__dirname, '..', 'cli', 'headroom.js');
@@ -62,6 +63,12 @@ async function drill(scenario: string, name: string) {
 }
 
 const markedOut = (steps: StepRecord[]) => steps.flatMap((s) => s.annotations.filter((a) => a.includes('marked out')));
+/**
+ * Servers marked out for what a static cluster never has: resource samples (Docker's). A server marked out for a
+ * silence (a starved machine can stall one for a second) is the replica watch doing its job: said, not failed.
+ */
+const markedOutForSamples = (steps: StepRecord[]) =>
+  markedOut(steps).filter((a) => /missing from the resource samples/.test(a));
 
 // The drills use servers of their own: they run side by side (their figures come from token buckets,
 // not from the machine's CPU).
@@ -81,17 +88,8 @@ describe('drills on existing servers', { concurrency: true }, () => {
         `${type}: redline ${r.rpsPerReplica} req/s for a bucket of ${rate}, ${r.cpuMsPerRequest} CPU ms/request, ` +
           `${r.probes} probes in ${r.durationS} s`,
       );
-      assert.equal(r.status, 'redline', `${type}: ${JSON.stringify(r)}\n${log}`);
-      assert.ok(r.rpsPerReplica !== null && r.rpsPerReplica < rate, `${type}: ${JSON.stringify(r)}\n${log}`);
-      // The first probe, at 0.6 of the bucket's rate, holds on any machine (a hiccup must break it twice).
-      assert.ok(r.rpsPerReplica >= 0.6 * rate, `${type}: ${JSON.stringify(r)}\n${log}`);
-      // The probe above the bucket's rate broke: the cliff the redline sits below. (A probe below it may break
-      // too on a starved machine: the redline is then lower, still below the cliff.)
-      const breached = steps.filter((s) => s.verdict === 'breached').map((s) => s.offeredRpsPerReplica ?? 0);
-      assert.ok(
-        breached.some((x) => x > rate),
-        `${type}: breached at ${breached}\n${log}`,
-      );
+      const note = assertBucketRedline(r, steps, rate, log);
+      if (note) t.diagnostic(`${type}: ${note}`);
       assert.match(r.limitedBy, /http_req_duration/);
       // Each answer burns 1 ms of CPU: the scraped CPU per request is at least that.
       assert.ok(
@@ -103,7 +101,8 @@ describe('drills on existing servers', { concurrency: true }, () => {
         const cpu = step.guards.find((g) => g.metric === 'cpu_share');
         assert.ok(cpu && cpu.value !== null && !cpu.noData, `step ${step.index}: ${JSON.stringify(step.guards)}`);
       }
-      assert.deepEqual(markedOut(steps), []);
+      assert.deepEqual(markedOutForSamples(steps), []);
+      for (const a of markedOut(steps)) t.diagnostic(`${type}: ${a}`);
       // The report of the run, and the plan for the forecast from this redline.
       const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
       assert.match(html, new RegExp(`static-redline-${type}`));
@@ -135,13 +134,11 @@ describe('drills on existing servers', { concurrency: true }, () => {
     t.diagnostic(
       `large, no metrics: redline ${r.rpsPerReplica} req/s for a bucket of ${capacity.large}, ${r.probes} probes in ${r.durationS} s`,
     );
-    assert.equal(r.status, 'redline', `${JSON.stringify(r)}\n${log}`);
-    assert.ok(
-      r.rpsPerReplica !== null && r.rpsPerReplica < capacity.large && r.rpsPerReplica >= 0.6 * capacity.large,
-      `${JSON.stringify(r)}\n${log}`,
-    );
+    const note = assertBucketRedline(r, steps, capacity.large, log);
+    if (note) t.diagnostic(note);
     assert.equal(r.cpuMsPerRequest, null);
-    assert.deepEqual(markedOut(steps), []);
+    assert.deepEqual(markedOutForSamples(steps), []);
+    for (const a of markedOut(steps)) t.diagnostic(a);
   });
 
   test('a pool whose server never answers: marked out for its silence, and no redline for a pool that served nothing', async () => {

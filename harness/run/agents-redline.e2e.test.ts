@@ -1,7 +1,8 @@
 // A redline search driven through 2 local generator agents (`headroom drill --agents 2`, the compiled CLI in
 // a process of its own) on a server of known capacity: a token bucket of 30 req/s (fixtures/agent-redline.yaml,
-// harness/cluster/testing/bucket-server.js on port 16901). The redline lands below the bucket's rate, what
-// broke was above it, and every request the server answered is in the drill's merged counts exactly once.
+// harness/cluster/testing/bucket-server.js on port 16901). The redline lands below the bucket's rate (where the
+// generator kept its schedule, inside the search's bracket: harness/drill/testing/bucket-redline.ts), and every
+// request the server answered is in the drill's merged counts exactly once.
 // How close the agents' redline comes to the in-process engine's is a figure: `make bench` measures it
 // (harness/bench/load/agents-redline.ts).
 import { after, before, test } from 'node:test';
@@ -11,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { type BucketServers, startBucketServers } from '../cluster/testing/bucket-servers';
+import { assertBucketRedline } from '../drill/testing/bucket-redline';
 import type { StepRecord, Summary } from '../results';
 
 const fixtures = path.join(__dirname, 'fixtures');
@@ -53,7 +55,7 @@ function merged(file: string): { requests: number; answered: number; failed: num
   return n;
 }
 
-test('a redline search through 2 local agents: below the rate of the bucket, broken above it, merged counts exact', async (t) => {
+test('a redline search through 2 local agents: a redline below the rate of the bucket, merged counts exact', async (t) => {
   const out = path.join(tmp, 'run');
   const points = path.join(tmp, 'points.ndjson');
   const child = spawn(
@@ -84,18 +86,8 @@ test('a redline search through 2 local agents: below the rate of the bucket, bro
     .map((l) => JSON.parse(l) as StepRecord);
   const [r] = summary.redlines;
   t.diagnostic(`redline ${r.rpsPerReplica} req/s for a bucket of ${rate}, ${r.probes} probes in ${r.durationS} s`);
-  assert.equal(r.status, 'redline', `${JSON.stringify(r)}\n${log}`);
-  // Below the bucket's rate, and at least the first probe (0.6 of it), which holds on any machine.
-  assert.ok(
-    r.rpsPerReplica !== null && r.rpsPerReplica < rate && r.rpsPerReplica >= 0.6 * rate,
-    `${JSON.stringify(r)}\n${log}`,
-  );
-  const breached = steps.filter((s) => s.verdict === 'breached').map((s) => s.offeredRpsPerReplica ?? 0);
-  // The probe above the bucket's rate broke (one below it may too, on a starved machine: the redline is then lower).
-  assert.ok(
-    breached.some((x) => x > rate),
-    `breached at ${breached}\n${log}`,
-  );
+  const note = assertBucketRedline(r, steps, rate, log);
+  if (note) t.diagnostic(note);
   // Every step's window was complete: no agent fell behind its reports.
   for (const s of steps)
     assert.ok(!s.annotations.some((n) => n.includes('had reported only up to')), s.annotations.join('\n'));
