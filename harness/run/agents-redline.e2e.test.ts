@@ -1,7 +1,7 @@
 // A redline search driven through 2 local generator agents (`headroom drill --agents 2`, the compiled CLI in
 // a process of its own) on a server of known capacity: a token bucket of 30 req/s (fixtures/agent-redline.yaml,
 // harness/cluster/testing/bucket-server.js on port 16901). The redline lands below the bucket's rate (where the
-// generator kept its schedule, inside the search's bracket: harness/drill/testing/bucket-redline.ts), and every
+// search went as planned, inside its bracket: harness/drill/testing/bucket-redline.ts), and every
 // request the server answered is in the drill's merged counts exactly once.
 // How close the agents' redline comes to the in-process engine's is a figure: `make bench` measures it
 // (harness/bench/load/agents-redline.ts).
