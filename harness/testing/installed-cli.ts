@@ -1,6 +1,7 @@
 // The CLI as a user gets it: this checkout built (make build), packed (`npm pack`) and installed from the
 // tarball into an empty folder, run as node_modules/.bin/headroom. One install per packed tarball, cached by
 // its hash and shared by every test file (a lock makes a second caller wait, then reuse the first's install).
+// Run as a script, it installs ahead of the tests (see the end of this file), so the test files find it cached.
 // In a test file (a cold install takes 20-60 s: give the hook a long timeout):
 //   let cli: InstalledCli;
 //   before(async () => { cli = await installedCli(); }, { timeout: 15 * 60_000 });
@@ -162,5 +163,22 @@ function exec(cmd: string, args: string[], cwd: string): Promise<string> {
     execFile(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
       err ? reject(new Error(`${cmd} ${args.join(' ')} (in ${cwd}): ${err.message}\n${stderr}`)) : resolve(stdout),
     ),
+  );
+}
+
+// Set-up before the tests (`make test` runs it once the build is done), so that no test file pays for a cold
+// install: `node --require ./harness/testing/swc-register.js harness/testing/installed-cli.ts`.
+if (require.main === module) {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  installedCli().then(
+    ({ dir, times }) =>
+      process.stdout.write(
+        `installed CLI ${dir}: build ${s(times.buildMs)}, pack ${s(times.packMs)}, ` +
+          `${times.installed ? `install ${s(times.installMs)}` : 'install cached'}\n`,
+      ),
+    (err: unknown) => {
+      process.stderr.write(`installed CLI: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
   );
 }

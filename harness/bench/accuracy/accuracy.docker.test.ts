@@ -1,53 +1,72 @@
-// The accuracy suite's machinery on one small case with short steps (make accuracy runs the real
-// cases): truth from a twin replica's cgroup while the drill runs (and the drill replica's before and after),
-// a redline with an interval, the table. Checks the pipeline, not the targets. Ports 28000-28099, clusters
-// acc-t1 and acc-t1-twin.
+// The accuracy suite's machinery on one tiny case with short steps and a coarse search (make accuracy runs the
+// real cases and checks the figures): the truth from a twin replica's cgroup while the drill runs, readings on
+// the drill's own replica before and after it, a CPU-limited redline with an interval, the table, and both
+// clusters removed. It checks the pipeline, never how close the redline comes to the truth. Ports
+// 28000-28099, clusters acc-t1 and acc-t1-twin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import type { StepRecord } from '../../results';
 import { runAccuracySuite } from './suite';
 import { formatAccuracy } from './truth';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
-test('accuracy machinery: cgroup truth around a short redline search on the same replica, and the table', async () => {
+test('accuracy machinery: twin truth during a short redline search, readings before and after it, the table, nothing left', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acc-test-'));
   const lines: string[] = [];
-  const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`warning: ${m}`), debug() {} };
+  const start = performance.now();
+  // Each line with the seconds since the start: where the time went, when a run is slow.
+  const at = (m: string) => lines.push(`${((performance.now() - start) / 1000).toFixed(1)} s ${m}`);
+  const log = { info: at, warn: (m: string) => at(`warning: ${m}`), debug() {} };
   try {
     const { cases, failed, report } = await runAccuracySuite({
-      cases: [{ name: 'tiny', feedCpuMs: 2, cpus: 0.25 }],
-      timing: { settle: '1s', measure: '2s', repeats: 2, startRps: 40, maxRps: 300, rampFactor: 1.6, resolution: 0.3 },
-      // Two loads after the first: one reading that falls behind (a neighbour's burst in a 2 s window) leaves two for the line.
-      truth: { shares: [0.5, 0.65], settleMs: 1000, windowMs: 2000, warmupMs: 2000, maxWarmupMs: 4000 },
+      // A small quota: at their CPU limits the replica and its twin need 0.15 of a core together. (On the
+      // development VM all containers share one cgroup, weighted as one process against each busy one of the host.)
+      cases: [{ name: 'tiny', feedCpuMs: 1, cpus: 0.1 }],
+      // One coarse search: the CPU hint takes it near the limit in a few probes.
+      timing: {
+        settle: '500ms',
+        measure: '2s',
+        repeats: 1,
+        startRps: 30,
+        maxRps: 100,
+        rampFactor: 1.6,
+        resolution: 0.3,
+      },
+      // One reading before the drill (it places the twin's loads) and one after, no warm-up.
+      truth: { shares: [], settleMs: 500, windowMs: 2000, warmupMs: 0 },
       dir,
       clusterPrefix: 'acc-t',
       firstPort: 28000,
       cwd: root,
       log,
     });
-    assert.deepEqual(failed, [], lines.join('\n'));
+    const all = `${lines.join('\n')}\n${steps(path.join(dir, 'tiny', 'run'))}`;
+    for (const l of all.split('\n')) t.diagnostic(l);
+    assert.deepEqual(failed, [], all);
     const c = cases[0];
-    assert.equal(c.exitCode, 0, lines.join('\n'));
-    // The twin's readings during the drill (one may be left out on a starved machine), CPU rising with load;
-    // the cost per request is the knob plus the HTTP overhead.
-    assert.equal(c.truthFrom, 'twin', lines.join('\n'));
+    assert.equal(c.exitCode, 0, all);
+    // The twin's readings during the drill (those that kept up with their load), CPU rising with load; the cost
+    // per request is at least the knob.
+    assert.equal(c.truthFrom, 'twin', all);
     assert.ok(c.truthDetail.points.length >= 3, JSON.stringify(c.truthDetail.points));
-    assert.match(lines.join('\n'), /truth twin, during the drill: /);
+    assert.match(all, /truth twin, during the drill: /);
     const byRate = [...c.truthDetail.points].sort((a, b) => a.rps - b.rps);
     assert.ok(byRate.at(-1)!.share > byRate[0].share + 0.1, JSON.stringify(c.truthDetail.points));
-    assert.ok(c.truthDetail.cpuMsPerRequest > 2 && c.truthDetail.cpuMsPerRequest < 4, msg(c.truthDetail));
-    // The drill replica's own readings before and after it.
-    assert.ok(c.before.points.length >= 2 && c.after !== null, JSON.stringify(c.before.points));
-    // The drill found a CPU-limited redline with an interval around it, in the truth's neighbourhood.
-    assert.equal(c.result?.status, 'redline', lines.join('\n'));
+    assert.ok(c.truthDetail.cpuMsPerRequest > 1 && c.truthDetail.cpuMsPerRequest < 6, msg(c.truthDetail));
+    // The drill replica's own readings, taken before the drill and after it.
+    assert.equal(all.match(/truth before: /g)?.length, 1, all);
+    assert.equal(all.match(/truth after: /g)?.length, 1, all);
+    // The drill found a CPU-limited redline with an interval around it.
+    assert.equal(c.result?.status, 'redline', all);
     assert.match(c.result!.limitedBy, /cpu_share/);
     const [low, high] = c.interval!;
     assert.ok(low <= c.redline! && c.redline! <= high, String(c.interval));
-    assert.ok(Math.abs(c.redline! - c.truth) / c.truth < 0.3, `redline ${c.redline} vs truth ${c.truth}`);
+    // The table's row holds this case's truth and redline.
     assert.equal(report.rows.length, 1);
     assert.match(
       formatAccuracy(report),
@@ -64,6 +83,24 @@ test('accuracy machinery: cgroup truth around a short redline search on the same
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The drill's steps, one line each, for a failure's message. */
+function steps(runDir: string): string {
+  const file = path.join(runDir, 'steps.ndjson');
+  if (!fs.existsSync(file)) return 'no steps';
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const s = JSON.parse(l) as StepRecord;
+      return (
+        `step ${s.startedAt.slice(11, 19)}-${s.endedAt.slice(11, 19)} ${s.offeredRpsPerReplica} req/s: ${s.verdict} ` +
+        `${JSON.stringify(s.targetFigures)} ${s.annotations.join('; ')}`
+      );
+    })
+    .join('\n');
+}
 
 const msg = (t: { cpuMsPerRequest: number; points: unknown }) =>
   `${t.cpuMsPerRequest} ms/req ${JSON.stringify(t.points)}`;

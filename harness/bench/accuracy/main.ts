@@ -19,8 +19,8 @@ function details(cases: readonly CaseResult[]): string {
     ...cases.map(
       (c) =>
         `| ${c.name} | ${c.spec.feedCpuMs} | ${c.spec.cpus} | ${c.truthFrom === 'twin' ? `twin, ${c.truthDetail.points.length} readings` : c.truthFrom} | ` +
-        `${f(c.truthDetail.cpuMsPerRequest, 2)} | ${f(c.before.cpuMsPerRequest, 2)} → ${f(c.after?.cpuMsPerRequest, 2)} | ` +
-        `${f(c.before.rps)} → ${f(c.after?.rps)} | ${c.result?.estimateMethod ?? '–'} | ${c.result?.samples ?? '–'} | ` +
+        `${f(c.truthDetail.cpuMsPerRequest, 2)} | ${f(c.before?.cpuMsPerRequest, 2)} → ${f(c.after?.cpuMsPerRequest, 2)} | ` +
+        `${f(c.before?.rps)} → ${f(c.after?.rps)} | ${c.result?.estimateMethod ?? '–'} | ${c.result?.samples ?? '–'} | ` +
         `${f(c.result?.durationS, 0)} | ${c.exitCode} | ${c.runs} |`,
     ),
     '',

@@ -1,4 +1,4 @@
-// The accuracy suite: per case, a one-replica cluster comes up inside a redline drill, and a twin of
+// The accuracy suite (issue 10): per case, a one-replica cluster comes up inside a redline drill, and a twin of
 // that replica (the same image, knob and quota) in a cluster of its own. While the drill searches, a separate
 // generator loads the twin at several loads and reads its cgroup CPU (the truth: a line through those
 // readings, crossing the CPU guard's limit); the drill's redline and interval (repeats 3) are set against it.
@@ -42,8 +42,11 @@ export interface CaseResult extends AccuracyCase {
   /** The truth: the twin's readings during the drill, or (fewer than 3 of them) the drill replica's before and after. */
   truthDetail: Truth;
   truthFrom: 'twin' | 'before and after';
-  /** The drill replica's truth from its readings before the drill only, and after it only: how far the machine moved. */
-  before: Truth;
+  /**
+   * The drill replica's truth from its readings before the drill only, and after it only: how far the machine
+   * moved; null when they give none (see drift).
+   */
+  before: Truth | null;
   after: Truth | null;
   result: RedlineResult | null;
   exitCode: number;
@@ -57,12 +60,22 @@ const firstRps = (c: AccuracyCaseSpec) => Math.round((0.35 * c.cpus * 1000) / (c
 
 const msPer = (t: Truth) => `${t.cpuMsPerRequest.toFixed(2)} ms/req`;
 
+/**
+ * The drill replica's own crossing from its readings before (or after) the drill: how far the machine moved. Null
+ * when they give none (fewer than two kept up with their load, or no rising line through them): the case's result
+ * stands on the twin.
+ */
+function drift(readings: readonly CpuReading[], cpus: number): Truth | null {
+  if (readings.length < 2) return null;
+  try {
+    return cpuTruth(readings, cpus, cpuLimit);
+  } catch {
+    return null;
+  }
+}
+
 /** The case's cluster file, its twin's and its scenario, written in its folder; 100 ports of its own. */
-function writeCaseFiles(
-  c: AccuracyCaseSpec,
-  i: number,
-  o: SuiteOptions,
-): { dir: string; clusterFile: string; scenarioFile: string; twinFile: string } {
+function writeCaseFiles(c: AccuracyCaseSpec, i: number, o: SuiteOptions) {
   const dir = path.join(o.dir, c.name);
   fs.mkdirSync(dir, { recursive: true });
   const clusterFile = path.join(dir, 'cluster.yaml');
@@ -80,30 +93,6 @@ function writeCaseFiles(
   return { dir, clusterFile, scenarioFile, twinFile };
 }
 
-/**
- * The truth of a case: the twin's readings during the drill, or (fewer than 3) the drill replica's before and
- * after it; and the drill replica's own truth after it, which with the one before says how far the machine moved.
- */
-function caseTruths(
-  c: AccuracyCaseSpec,
-  o: SuiteOptions,
-  readings: { before: CpuReading[]; during: CpuReading[]; after: CpuReading[] },
-): Pick<CaseResult, 'truthDetail' | 'truthFrom' | 'after'> {
-  const { during } = readings;
-  const truthFrom = during.length >= 3 ? 'twin' : 'before and after';
-  if (truthFrom !== 'twin')
-    o.log.warn(
-      `accuracy ${c.name}: ${during.length} twin readings during the drill; the truth is from before and after it`,
-    );
-  const truthDetail = cpuTruth(
-    truthFrom === 'twin' ? during : [...readings.before, ...readings.after],
-    c.cpus,
-    cpuLimit,
-  );
-  const after = readings.after.length >= 2 ? cpuTruth(readings.after, c.cpus, cpuLimit) : null;
-  return { truthDetail, truthFrom, after };
-}
-
 async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise<CaseResult> {
   const { dir, clusterFile, scenarioFile, twinFile } = writeCaseFiles(c, i, o);
   const plan: TruthPlan = { ...o.truth, firstRps: firstRps(c) };
@@ -115,6 +104,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
   let cluster: RunningCluster | null = null;
   let beforeReadings: CpuReading[] = [];
   let loop: TwinLoop | null = null;
+  let twinUp: Promise<RunningCluster> | null = null;
   const twinDriver = createDriver(await loadClusterFile(twinFile));
   const target = () => {
     const r = cluster!.replicas[0];
@@ -122,8 +112,9 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
   };
   try {
     o.log.info(`accuracy ${c.name}: FEED_CPU_MS ${c.feedCpuMs}, ${c.cpus} CPU (the drill is told neither)`);
-    const tr = (await twinDriver.up()).replicas[0];
-    const twin = { http: tr.http, containerId: tr.containerId!, cpus: c.cpus };
+    // The twin comes up while the drill brings its own cluster up; its readings start once both are up.
+    twinUp = twinDriver.up();
+    twinUp.catch(() => {}); // awaited in onClusterUp; a drill that fails before that never needs it
     const run = await runScenario({
       scenarioFile,
       outDir: path.join(dir, 'run'),
@@ -137,6 +128,8 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       signal: o.signal,
       onClusterUp: async (up) => {
         cluster = up;
+        const tr = (await twinUp!).replicas[0];
+        const twin = { http: tr.http, containerId: tr.containerId!, cpus: c.cpus };
         const warm = (who: string) => (w: WarmUp) =>
           o.log.info(
             `accuracy ${c.name}: ${who}warm-up at ${w.rps} req/s for ${(w.ms / 1000).toFixed(0)} s, ${w.steady ? 'steady' : 'NOT steady'}: ` +
@@ -151,22 +144,30 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
         loop = twinLoop(twin, twinLoads(twins, c.cpus, plan.firstRps), plan, note('twin, during the drill'));
       },
     });
+    // A twin that never came up is the case's failure, said as such (not as a truth without readings).
+    await twinUp;
     const during = loop ? await (loop as TwinLoop).stop() : [];
     loop = null;
-    const before = cpuTruth(beforeReadings, c.cpus, cpuLimit);
+    const before = drift(beforeReadings, c.cpus);
     let afterReadings: CpuReading[] = [];
     // The replica is warm after the drill: no warm-up.
     if (cluster && !o.signal?.aborted)
       afterReadings = await truthReadings(target(), { ...plan, warmupMs: 0 }, note('after'));
-    const { truthDetail, truthFrom, after } = caseTruths(c, o, {
-      before: beforeReadings,
-      during,
-      after: afterReadings,
-    });
+    const truthFrom = during.length >= 3 ? 'twin' : 'before and after';
+    if (truthFrom !== 'twin')
+      o.log.warn(
+        `accuracy ${c.name}: ${during.length} twin readings during the drill; the truth is from before and after it`,
+      );
+    const truthDetail = cpuTruth(
+      truthFrom === 'twin' ? during : [...beforeReadings, ...afterReadings],
+      c.cpus,
+      cpuLimit,
+    );
+    const after = drift(afterReadings, c.cpus);
     const result = run.summary?.redlines[0] ?? null;
     o.log.info(
       `accuracy ${c.name}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +
-        `this replica before ${before.rps.toFixed(1)}, ${msPer(before)}; ` +
+        `this replica before ${before ? `${before.rps.toFixed(1)}, ${msPer(before)}` : '–'}; ` +
         `after ${after ? `${after.rps.toFixed(1)}, ${msPer(after)}` : '–'}); redline ${result?.rpsPerReplica ?? '–'} ` +
         `[${result?.interval?.join(', ') ?? '–'}] (${result?.estimateMethod ?? '–'}, exit ${run.exitCode})`,
     );
@@ -190,6 +191,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     try {
       await createDriver(await loadClusterFile(clusterFile)).down();
     } finally {
+      await twinUp?.catch(() => null);
       await twinDriver.down();
     }
   }

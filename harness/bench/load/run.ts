@@ -1,11 +1,13 @@
 // `make bench`: the compiled CLI's start-up and headroom's engine against autocannon (and wrk for reference),
-// side by side on the same local nginx, then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
+// side by side on the same local nginx, the redline through 2 agents against the in-process engine's (two reference
+// replicas, Docker), then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { edgeRedlineBench } from '../edge/redline';
 import { redlineSpeedBench } from '../redline/speed';
 import { agentsBench } from './agents';
 import { cpuQuotaBench } from './cpu-quota';
+import { agentsRedlineBench } from './agents-redline';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
 import { startupBench } from './startup';
@@ -192,6 +194,8 @@ async function main() {
     verdicts.push(...(await redlineSpeedBench({ say })));
 
     verdicts.push(...(await cpuQuotaBench({ quick, say })));
+    // 6. (Docker) the redline through 2 agents against the in-process engine's (also alone: harness/bench/load/agents-redline.ts).
+    verdicts.push(...(await agentsRedlineBench({ say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');
