@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # The compiled CLI (make build); harness/cli/headroom.js runs it too, or the sources when dist/ is stale.
 HEADROOM := node dist/harness/cli/bin.js
-BUILD_SOURCES := $(shell find harness clusters/reference -name '*.ts' -not -name '*.test.ts' -not -path '*/fixtures/*' -not -path '*/node_modules/*') tsconfig.json tsconfig.build.json
+BUILD_SOURCES := $(shell find harness clusters/reference -name '*.ts' -not -name '*.test.ts' -not -path '*/fixtures/*' -not -path '*/testing/*' -not -path 'harness/bench/*' -not -path '*/node_modules/*') tsconfig.json tsconfig.build.json
 CLUSTER ?= clusters/local-3dc.yaml
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
 # Tests run under swc (harness/testing/swc-register.js): ts-node would load the TypeScript compiler in each test process.
@@ -21,7 +21,7 @@ TEST_CONCURRENCY ?= 4
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.
 WIP_FILES = $$(find harness -name '*.wip.test.ts' | sort)
 
-.PHONY: help install build docker chromium haproxy shape-contexts shapes typecheck depcheck lint check test test-wip cluster down drill accuracy bench soak
+.PHONY: help install build installed docker chromium haproxy shape-contexts shapes typecheck depcheck lint check test test-wip cluster down drill accuracy bench soak
 
 help:
 	@echo "make build     compile the CLI to dist/ (tsc; only when a source changed)"
@@ -77,6 +77,10 @@ check: install
 	node harness/testing/failures.js .cache/check/*.tap; \
 	echo "make check: $$(( $$(date +%s) - start )) s"; exit $$code
 
+# The packed and installed CLI the tests run (harness/testing/installed-cli.ts), made once per source state.
+installed: build
+	@node --require ./harness/testing/swc-register.js harness/testing/installed-cli.ts
+
 # Service shapes (clusters/shapes/): their build contexts from Debian packages.
 shape-contexts:
 	@bash clusters/shapes/prepare.sh
@@ -89,7 +93,7 @@ shapes: install build docker shape-contexts
 test:
 	@start=$$(date +%s); rm -rf .cache/test; mkdir -p .cache/test; \
 	$(MAKE) --no-print-directory install docker chromium haproxy shape-contexts || exit $$?; \
-	$(MAKE) --no-print-directory -j4 typecheck depcheck lint build || exit $$?; \
+	$(MAKE) --no-print-directory -j4 typecheck depcheck lint installed || exit $$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s of set-up and checks"; \
 	$(TEST_NODE) $(call TAP_TO,.cache/test/all.tap) --test-concurrency=$(TEST_CONCURRENCY) $(SYSTEM_FILES) $(UNIT_FILES); code=$$?; \
 	node harness/testing/failures.js .cache/test/*.tap; \
@@ -116,7 +120,7 @@ accuracy: install build docker
 	node --require ts-node/register harness/bench/accuracy/main.ts
 
 # Load-engine benchmarks against autocannon and wrk; BENCH_QUICK=1 for a short run.
-bench: install build
+bench: install build docker haproxy
 	bash harness/bench/load/ensure-tools.sh
 	node --require ts-node/register harness/bench/load/run.ts
 

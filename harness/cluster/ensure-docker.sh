@@ -6,7 +6,21 @@ set -euo pipefail
 
 say() { printf 'headroom: %s\n' "$*" >&2; }
 
+state=${HEADROOM_DOCKERD_DIR:-/var/lib/headroom-dockerd}
+
+# Under cgroup v1 every container sits in one /docker group whose CPU weight (cpu.shares) is that of a single
+# host process: beside a few busy host processes (a generator, a test run), replicas got a hundredth of the
+# quota their server type promises, and a drill measured the machine instead of the server. For the daemon
+# this script started, the group weighs as much as ten busy processes; each container is still held to its
+# own quota. (Under cgroup v2 containers are scopes of their own, weighed one by one: nothing to do.)
+weigh_containers() {
+  local shares=/sys/fs/cgroup/cpu/docker/cpu.shares
+  [ -f "$state/dockerd.pid" ] && kill -0 "$(cat "$state/dockerd.pid")" 2>/dev/null || return 0
+  if [ -w "$shares" ] && [ "$(cat "$shares")" -lt 10240 ]; then echo 10240 >"$shares" || true; fi
+}
+
 if docker info >/dev/null 2>&1; then
+  weigh_containers
   exit 0
 fi
 
@@ -28,7 +42,6 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >&2
 fi
 
-state=${HEADROOM_DOCKERD_DIR:-/var/lib/headroom-dockerd}
 mkdir -p "$state"
 sock=${DOCKER_HOST:-unix:///var/run/docker.sock}
 say "starting dockerd --bridge=none --iptables=false --ip-forward=false (log: $state/dockerd.log)"
@@ -39,6 +52,9 @@ echo $! >"$state/dockerd.pid"
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then
     say "dockerd is up (pid $(cat "$state/dockerd.pid"))"
+    # The /docker group exists once the first container runs; an empty one is made now to weigh it.
+    mkdir -p /sys/fs/cgroup/cpu/docker 2>/dev/null || true
+    weigh_containers
     exit 0
   fi
   sleep 1
