@@ -9,14 +9,14 @@ const root = path.join(__dirname, '..', '..');
 const compiled = path.join(root, 'dist', 'harness', 'cli', 'bin.js');
 const stamp = path.join(root, 'dist', '.built');
 
-/** The newest mtime of the .ts files the CLI is compiled from (tests excluded), in ms. */
+/** The newest mtime of the .ts files the CLI is compiled from (tests, test helpers and benchmarks excluded), in ms. */
 function newestSource() {
   let newest = 0;
   const walk = (dir) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (e.name !== 'node_modules' && e.name !== 'fixtures') walk(p);
+        if (!['node_modules', 'fixtures', 'testing', 'bench'].includes(e.name)) walk(p);
       } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) {
         newest = Math.max(newest, fs.statSync(p).mtimeMs);
       }
