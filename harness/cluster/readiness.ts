@@ -81,7 +81,7 @@ export function httpHealthAt(path: string): ReadinessCheck {
 
 export const httpHealth: ReadinessCheck = httpHealthAt('/healthz');
 
-/** Ready when a TCP connection to the replica's HTTP port (`port: 'grpc'`: its gRPC port) is accepted. */
+/** Ready when a TCP connection to the replica's first port (HTTP or plain TCP; `port: 'grpc'`: its gRPC port) is accepted. */
 export function tcpReady(port: 'http' | 'grpc' = 'http'): ReadinessCheck {
   const name = `TCP connect (${port} port)`;
   return {
@@ -155,7 +155,8 @@ export function readinessFor(tier: TierSpec, referenceChecks: ReadinessCheck[] =
     case 'grpc':
       return [grpcHealth];
     case 'tcp':
-      return [tcpReady(tier.serves.includes('http') ? 'http' : 'grpc')];
+      // A plain TCP server listens on the first port, as an HTTP one does.
+      return [tcpReady(tier.serves.includes('http') || tier.serves.includes('tcp') ? 'http' : 'grpc')];
   }
 }
 
