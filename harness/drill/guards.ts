@@ -54,6 +54,7 @@ export function buildGuards(scenario: Scenario, metrics: Metrics, counters: Requ
     name: thresholdName(t),
     metric: t.metric,
     expression: t.expression,
+    filter: t.filter,
     // Unlike a k6 threshold, a guard with nothing to judge (value null) does not hold: "no data" is never a pass.
     evaluate: (extraFilter, sinceMs) => {
       const v = countGuardValue(t, metrics.now(), counters, extraFilter, sinceMs);

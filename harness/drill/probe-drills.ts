@@ -3,7 +3,7 @@ import type { RedlineResult, StepRecord } from '../results';
 import type { StepOutcome } from './controller';
 import { estimateFromSearches, faultedStep, type SearchAttempt } from './redline-probes';
 import { RedlineSearch, sweepGrid } from './redline-search';
-import { multiTier, tierFields, tierRedlines } from './tiers';
+import { multiTier, poolTags, tierFields, tierRedlines } from './tiers';
 import { poolOnlyWeights } from './traffic-plan';
 import { type DrillContext, tierPlan } from './drill-context';
 
@@ -38,7 +38,10 @@ async function probe(
       settleMs: drill.settleMs,
       measureMs: drill.measureMs,
       targetFilter: { pool: poolId },
-      guardTargets: [{ label: poolId, filter: { pool: poolId }, tier: tiers.loadTier }, ...tiers.guardTargets],
+      guardTargets: [
+        { label: poolId, filter: { pool: poolId }, tier: tiers.loadTier, ...poolTagsOf(ctx, poolId) },
+        ...tiers.guardTargets,
+      ],
       search,
       loadTier: tiers.loadTier,
     },
@@ -56,6 +59,12 @@ async function probe(
     await ctx.ctrl.awaitHealthy(poolId, 60_000);
   }
   return { outcome, steps: outcome.attempts, faulted };
+}
+
+/** The tags of a pool of the cluster file (`{}` for a pool made by hand outside one). */
+function poolTagsOf(ctx: DrillContext, poolId: string): { tags?: ReturnType<typeof poolTags> } {
+  const pool = ctx.cluster.dcs.flatMap((d) => d.pools).find((p) => p.id === poolId);
+  return pool ? { tags: poolTags(pool) } : {};
 }
 
 /** The server type of a pool id: its last part (`<dc>/<type>` or `<dc>/<tier>/<type>`). */
