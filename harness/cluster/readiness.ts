@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { request } from 'undici';
 import { healthProtoPath } from '../../clusters/reference';
-import type { Replica, TierSpec } from './model';
+import type { Replica, ServedPort, TierSpec } from './model';
 
 export interface ReadinessCheck {
   name: string;
@@ -81,8 +81,8 @@ export function httpHealthAt(path: string): ReadinessCheck {
 
 export const httpHealth: ReadinessCheck = httpHealthAt('/healthz');
 
-/** Ready when a TCP connection to the replica's first port (HTTP or plain TCP; `port: 'grpc'`: its gRPC port) is accepted. */
-export function tcpReady(port: 'http' | 'grpc' = 'http'): ReadinessCheck {
+/** Ready when a TCP connection to the replica's first port (`http` or `tcp`; `grpc`: its gRPC port) is accepted. */
+export function tcpReady(port: ServedPort = 'http'): ReadinessCheck {
   const name = `TCP connect (${port} port)`;
   return {
     name,
@@ -92,8 +92,8 @@ export function tcpReady(port: 'http' | 'grpc' = 'http'): ReadinessCheck {
         opts,
         () =>
           new Promise<string | undefined>((resolve) => {
-            const host = port === 'http' ? replica.host : (replica.grpcHost ?? replica.host);
-            const socket = connect({ host, port: port === 'http' ? replica.httpPort : replica.grpcPort });
+            const host = port !== 'grpc' ? replica.host : (replica.grpcHost ?? replica.host);
+            const socket = connect({ host, port: port !== 'grpc' ? replica.httpPort : replica.grpcPort });
             const done = (problem: string | undefined) => {
               socket.destroy();
               resolve(problem);
@@ -156,7 +156,7 @@ export function readinessFor(tier: TierSpec, referenceChecks: ReadinessCheck[] =
       return [grpcHealth];
     case 'tcp':
       // A plain TCP server listens on the first port, as an HTTP one does.
-      return [tcpReady(tier.serves.includes('http') || tier.serves.includes('tcp') ? 'http' : 'grpc')];
+      return [tcpReady(tier.serves.find((p) => p !== 'grpc') ?? 'grpc')];
   }
 }
 
