@@ -107,7 +107,9 @@ test('the real process exits 104 on a malformed scenario', () => {
 
 test('the shipped scenarios load and name only what their cluster has', async () => {
   const dir = path.join(root, 'scenarios');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('-mix.ts'));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('-mix.ts'));
   assert.deepEqual(files.sort(), [
     'capacity-drill.ts',
     'drain-us-east.ts',
