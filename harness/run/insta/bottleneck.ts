@@ -15,6 +15,9 @@ import { writeStackVariant } from './stack-variant';
 const root = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'harness', 'cli', 'bin.js');
 
+/** The web server types of the drilled DC: one redline each per value of the knob. */
+const webTypes = ['small', 'large'];
+
 /** What the knob should give: the tier that limits every web redline. */
 const expected = (hit: number): string | undefined => (hit === 0 ? 'db' : hit >= 0.95 ? 'web' : undefined);
 
@@ -30,7 +33,8 @@ export default {
   baselineRps: 50,
   guards: instaGuards,
   timeout: '2s',
-  safety: { maxErrorRate: 0.5, maxTotalRps: 700 },
+  // An overloaded probe pool takes all the traffic: its errors are the global rate until a guard ends the step.
+  safety: { maxErrorRate: 0.9, maxTotalRps: 700 },
   settle: '2s',
   measure: '4s',
   drills: [
@@ -105,7 +109,7 @@ async function main(): Promise<number> {
       writeStackVariant(work, {
         name: 'insta-bn',
         ports: '15850-15899',
-        pools: { use1: { web: { small: 1, large: 1 }, cache: { cache: 1 }, db: { db: 1 } } },
+        pools: { use1: { web: Object.fromEntries(webTypes.map((t) => [t, 1])), cache: { cache: 1 }, db: { db: 1 } } },
         env: { web: { FEED_CACHE_HIT: String(hit) } },
       });
       const out = path.join(dir, `hit-${hit}`);
@@ -117,6 +121,12 @@ async function main(): Promise<number> {
         continue;
       }
       const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Summary;
+      if (summary.status === 'failed' || summary.error)
+        problems.push(
+          `FEED_CACHE_HIT ${hit}: the drill ended early (exit ${code}): ${summary.error ?? summary.status}`,
+        );
+      const missing = webTypes.filter((t) => !summary.redlines.some((r) => r.serverType === t));
+      if (missing.length) problems.push(`FEED_CACHE_HIT ${hit}: no redline of ${missing.join(', ')}`);
       for (const redline of summary.redlines) {
         rows.push({ hit, redline });
         const want = expected(hit);
