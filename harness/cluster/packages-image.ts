@@ -29,11 +29,10 @@ export interface PackagesRecipe {
   packages: DebianPackage[];
 }
 
-/**
- * Files a package would leave to its maintainer scripts, or that no server reads: the scripts are not run
- * (no dpkg database, no users, no byte-compiling), so the recipe writes the few that servers need itself.
- */
+/** What no server reads: documentation, manuals, translations. */
 const dropped = ['usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/locale', 'usr/share/lintian'];
+// The packages' maintainer scripts are not run (no dpkg database, no users made, no byte-compiling): the recipe
+// writes the few files servers need of what they would have made.
 const passwd = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
 const group = 'root:x:0:\nnogroup:x:65534:\n';
 const dockerfile = [
@@ -57,7 +56,9 @@ export function parseSimulation(text: string): DebianPackage[] {
 
 /** The tag of an image of these resolved packages. */
 export function packagesTag(packages: readonly DebianPackage[]): string {
-  const hash = createHash('sha256').update(`packages image ${recipeVersion}\n${dockerfile}\n${passwd}${group}`);
+  const hash = createHash('sha256').update(
+    `packages image ${recipeVersion}\n${dockerfile}\n${passwd}${group}${dropped.join(' ')}\n`,
+  );
   for (const p of packages) hash.update(`${p.name} ${p.version} ${p.arch}\n`);
   return `${packagesRepository}:${hash.digest('hex').slice(0, 12)}`;
 }
