@@ -5,6 +5,12 @@ SHELL := /bin/bash
 HEADROOM := node dist/harness/cli/bin.js
 BUILD_SOURCES := $(shell find harness clusters/reference -name '*.ts' -not -name '*.test.ts' -not -path '*/fixtures/*' -not -path '*/testing/*' -not -path 'harness/bench/*' -not -path '*/node_modules/*') tsconfig.json tsconfig.build.json
 CLUSTER ?= clusters/local-3dc.yaml
+# make drill's stack: reference (the quick one, one synthetic service per replica) or insta (clusters/insta-stack.yaml:
+# HAProxy, Django under gunicorn, memcached, PostgreSQL).
+STACK ?= reference
+DRILL_SCENARIO_reference = scenarios/capacity-drill.ts
+DRILL_SCENARIO_insta = scenarios/insta-stack.ts
+DRILL_NEEDS_insta = haproxy packages
 TEST_FILES = $$(find harness clusters scenarios -name '*.test.ts' -not -name '*.wip.test.ts' -not -path '*/node_modules/*' | sort)
 # Tests run under swc (harness/testing/swc-register.js): ts-node would load the TypeScript compiler in each test process.
 TEST_NODE = node --require ./harness/testing/swc-register.js --test
@@ -21,13 +27,15 @@ TEST_CONCURRENCY ?= 4
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.
 WIP_FILES = $$(find harness -name '*.wip.test.ts' | sort)
 
-.PHONY: help install build installed docker chromium haproxy shape-contexts shapes typecheck depcheck lint check test test-wip cluster down drill accuracy bench soak
+.PHONY: help install build installed docker chromium haproxy packages shape-contexts shapes typecheck depcheck lint check test test-wip cluster down drill accuracy bench soak insta-bottleneck
 
 help:
 	@echo "make build     compile the CLI to dist/ (tsc; only when a source changed)"
 	@echo "make test      install what is needed, type-check, run every test (Docker and browser tests too)"
 	@echo "make check     the quick loop: type check, lint, dependency floors and the unit tests (no Docker)"
 	@echo "make drill     the main job: redlines, a drain and the loss of each DC on $(CLUSTER); writes reports/<run-id>/"
+	@echo "make drill STACK=insta  the same on clusters/insta-stack.yaml (HAProxy, Django, memcached, PostgreSQL)"
+	@echo "make insta-bottleneck   FEED_CACHE_HIT 0 and 0.95 on one DC of the stack: the tier that limits web's redlines"
 	@echo "make cluster   bring up $(CLUSTER) and print its replicas"
 	@echo "make down      remove its replicas"
 	@echo "make accuracy  redline vs ground truth (cgroup CPU under a separate generator) on replicas of unknown cost (~15 min)"
@@ -57,6 +65,10 @@ chromium:
 # Debian's haproxy (the edge tier's image is assembled from it) and xmllint (JUnit schema checks).
 haproxy:
 	@bash harness/edge/ensure-haproxy.sh
+
+# apt's package lists: images of Debian packages (packages: in a cluster file) are assembled from what apt downloads.
+packages:
+	@bash harness/cluster/ensure-packages.sh
 
 typecheck: install
 	npx tsc --noEmit -p .
@@ -92,7 +104,7 @@ shapes: install build docker shape-contexts
 
 test:
 	@start=$$(date +%s); rm -rf .cache/test; mkdir -p .cache/test; \
-	$(MAKE) --no-print-directory install docker chromium haproxy shape-contexts || exit $$?; \
+	$(MAKE) --no-print-directory install docker chromium haproxy packages shape-contexts || exit $$?; \
 	$(MAKE) --no-print-directory -j4 typecheck depcheck lint installed || exit $$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s of set-up and checks"; \
 	$(TEST_NODE) $(call TAP_TO,.cache/test/all.tap) --test-concurrency=$(TEST_CONCURRENCY) $(SYSTEM_FILES) $(UNIT_FILES); code=$$?; \
@@ -112,8 +124,15 @@ down: install build docker
 	$(HEADROOM) down $(CLUSTER)
 
 # The main job. BASELINE=<run-dir> also compares the redlines with that run (exit 99 on a regression).
-drill: install build docker
-	$(HEADROOM) drill scenarios/capacity-drill.ts $(if $(BASELINE),--baseline $(BASELINE))
+# STACK=insta: on clusters/insta-stack.yaml; its first run builds the images from Debian packages (about 75 s).
+drill: install build docker $(DRILL_NEEDS_$(STACK))
+	@test -n "$(DRILL_SCENARIO_$(STACK))" || { echo "make drill: STACK=$(STACK): expected reference or insta" >&2; exit 2; }
+	$(HEADROOM) drill $(DRILL_SCENARIO_$(STACK)) $(if $(BASELINE),--baseline $(BASELINE))
+
+# Does the feed's cache move the stack's bottleneck? Two drills of one DC of clusters/insta-stack.yaml (~7 min);
+# prints the tier that limits each web redline (exit 99 unless 0 gives db and 0.95 gives web).
+insta-bottleneck: install build docker packages
+	node --require ts-node/register harness/bench/insta/bottleneck.ts
 
 # Redlines against an independent truth, per case of CPU cost and quota: the table in docs/accuracy.md (exit 99 when a target is missed).
 accuracy: install build docker

@@ -31,9 +31,13 @@ function entriesOf(dir: string, rel = ''): ContextEntry[] {
   return out;
 }
 
-/** The image tag of a tier's build context: `headroom-<tier>:<hash12>` (Docker wants lower case). */
-export function buildTag(tier: string, dir: string): string {
+/**
+ * The image tag of a tier's build context: `headroom-<tier>:<hash12>` (Docker wants lower case). `base`: the
+ * image it builds on (its build argument BASE), part of the hash so a new base makes a new tag.
+ */
+export function buildTag(tier: string, dir: string, base?: string): string {
   const hash = createHash('sha256').update('build context 1\n');
+  if (base) hash.update(`base ${base}\n`);
   for (const e of entriesOf(dir)) {
     hash.update(`${e.kind} ${e.rel} ${e.mode.toString(8)}\n`);
     if (e.kind === 'file') hash.update(readFileSync(e.abs));

@@ -312,9 +312,9 @@ export function dockerEngine(opts: DockerConnectOptions = {}, how: { cgroup?: bo
     async removeImage(tag) {
       await call(`remove image ${tag}`, () => docker.getImage(tag).remove({ force: true }), true);
     },
-    async buildImage(context, tag) {
+    async buildImage(context, tag, buildArgs) {
       const stream = (await call(`build ${tag}`, () =>
-        docker.buildImage(context, { t: tag, rm: true, forcerm: true }),
+        docker.buildImage(context, { t: tag, rm: true, forcerm: true, ...(buildArgs ? { buildargs: buildArgs } : {}) }),
       ))!;
       const log: string[] = [];
       await new Promise<void>((resolve, reject) => {

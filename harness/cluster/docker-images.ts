@@ -1,10 +1,12 @@
 // The image of a tier on one daemon that runs it: the reference image (built there once, then found by its
-// content tag), a named image (found, loaded from another daemon of the cluster, or pulled), or a folder built.
+// content tag), a named image (found, loaded from another daemon of the cluster, or pulled), an image of
+// Debian packages, or a folder built (on the image of its packages when it has some).
 import { ClusterError, type Logger } from '../common';
 import { buildTag, folderContext } from './build-context';
 import type { ClusterDaemons } from './docker-daemons';
 import type { ContainerEngine } from './engine';
 import { buildContext, referenceRecipe } from './image';
+import { type PackagesRecipe, packagesImageOn, resolvePackages } from './packages-image';
 import type { TierSpec } from './model';
 
 const MiB = 1024 * 1024;
@@ -41,13 +43,15 @@ export function tierImages(daemons: ClusterDaemons, log: Logger, baseImage: stri
       }
       return ref;
     }
+    if (tier.source.kind === 'packages') return packagesImage(tier.name, tier.source.packages, engine);
     const dir = tier.source.context;
-    const tag = buildTag(tier.name, dir);
+    const base = tier.source.packages ? await packagesImage(tier.name, tier.source.packages, engine) : undefined;
+    const tag = buildTag(tier.name, dir, base);
     if (await engine.imageExists(tag)) return tag; // same context as a build before: never rebuilt
     const started = Date.now();
-    log.info(`tier ${tier.name}: building ${dir} as ${tag}`);
+    log.info(`tier ${tier.name}: building ${dir} as ${tag}${base ? ` on ${base}` : ''}`);
     try {
-      await engine.buildImage(folderContext(dir), tag);
+      await engine.buildImage(folderContext(dir), tag, base ? { BASE: base } : undefined);
     } catch (err) {
       const tail = err instanceof ClusterError ? err.logTail : undefined;
       const reason = (err as Error).message.split('\n')[0].replace(/^docker: /, '');
@@ -60,6 +64,18 @@ export function tierImages(daemons: ClusterDaemons, log: Logger, baseImage: stri
     }
     log.info(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return tag;
+  }
+
+  // apt resolves each list of packages once per run, whatever the number of tiers and daemons using it.
+  const recipes = new Map<string, Promise<PackagesRecipe>>();
+  async function packagesImage(tier: string, packages: string[], engine: ContainerEngine): Promise<string> {
+    const key = [...packages].sort().join(' ');
+    let recipe = recipes.get(key);
+    if (!recipe) {
+      recipe = resolvePackages(tier, packages);
+      recipes.set(key, recipe);
+    }
+    return packagesImageOn(engine, tier, await recipe, log);
   }
 
   let recipeOnce: ReturnType<typeof referenceRecipe> | undefined;

@@ -68,6 +68,6 @@ export interface ContainerEngine {
   removeImage(tag: string): Promise<void>;
   /** Where this engine's daemon is, for messages (`unix:///var/run/docker.sock`). */
   readonly daemon: string;
-  /** Builds from a tar stream holding a Dockerfile; returns the build's log. */
-  buildImage(context: NodeJS.ReadableStream, tag: string): Promise<string>;
+  /** Builds from a tar stream holding a Dockerfile, with its build arguments (`ARG`); returns the build's log. */
+  buildImage(context: NodeJS.ReadableStream, tag: string, buildArgs?: Record<string, string>): Promise<string>;
 }

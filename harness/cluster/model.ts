@@ -11,8 +11,18 @@ export interface ServerType {
   costPerHour: number;
 }
 
-/** Where a tier's image comes from. `build.context` is an absolute folder holding a Dockerfile. */
-export type TierSource = { kind: 'image'; image: string } | { kind: 'build'; context: string } | { kind: 'reference' };
+/**
+ * Where a tier's image comes from. `build.context` is an absolute folder holding a Dockerfile; with `packages`
+ * its Dockerfile builds on the image of those Debian packages (build argument `BASE`). `packages` alone: that image.
+ */
+export type TierSource =
+  | { kind: 'image'; image: string }
+  | { kind: 'build'; context: string; packages?: string[] }
+  | { kind: 'packages'; packages: string[] }
+  | { kind: 'reference' };
+
+/** What a tier serves: HTTP or plain TCP (memcached, PostgreSQL) on a replica's first port, gRPC on its second. */
+export type ServedPort = 'http' | 'grpc' | 'tcp';
 
 export type TierHealth = { kind: 'http'; path: string } | { kind: 'grpc' } | { kind: 'tcp' } | { kind: 'reference' };
 
@@ -25,8 +35,8 @@ export interface TierSpec {
   entrypoint?: string[];
   /** Environment of every replica, templates not yet filled in (the reference service's knobs live here too). */
   env: Record<string, string>;
-  /** The ports it serves; every replica is given both, a tier that serves only HTTP leaves the gRPC one idle. */
-  serves: ('http' | 'grpc')[];
+  /** The ports it serves; every replica is given two, a tier that serves only HTTP (or TCP) leaves the gRPC one idle. */
+  serves: ServedPort[];
   /** `reference`: HTTP GET /healthz then gRPC health (the reference service's own checks). */
   health: TierHealth;
   /** How long each replica may take to pass its health check; absent: the driver's default (30 s). */

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { request } from 'undici';
 import { healthProtoPath } from '../../clusters/reference';
-import type { Replica, TierSpec } from './model';
+import type { Replica, ServedPort, TierSpec } from './model';
 
 export interface ReadinessCheck {
   name: string;
@@ -94,14 +94,14 @@ export function httpHealthAt(path: string): ReadinessCheck {
 
 export const httpHealth: ReadinessCheck = httpHealthAt('/healthz');
 
-/** Ready when a TCP connection to the replica's HTTP port (`port: 'grpc'`: its gRPC port) is accepted. */
-export function tcpReady(port: 'http' | 'grpc' = 'http'): ReadinessCheck {
+/** Ready when a TCP connection to the replica's first port (`http` or `tcp`; `grpc`: its gRPC port) is accepted. */
+export function tcpReady(port: ServedPort = 'http'): ReadinessCheck {
   return check(
     `TCP connect (${port} port)`,
     (replica, timeoutMs) =>
       new Promise<string | undefined>((resolve) => {
         const target =
-          port === 'http'
+          port !== 'grpc'
             ? { host: replica.host, port: replica.httpPort }
             : { host: replica.grpcHost ?? replica.host, port: replica.grpcPort };
         if (target.port === undefined) return resolve('no gRPC address');
@@ -188,7 +188,8 @@ export function readinessFor(
     case 'grpc':
       return [grpcHealth];
     case 'tcp':
-      return [tcpReady(tier.serves.includes('http') ? 'http' : 'grpc')];
+      // A plain TCP server listens on the first port, as an HTTP one does.
+      return [tcpReady(tier.serves.find((p) => p !== 'grpc') ?? 'grpc')];
   }
 }
 

@@ -47,6 +47,11 @@ test("another tier's replicas in the same DC only, comma-separated (URLs for htt
   assert.equal(renderTemplate('no templates {here}', all[0], all), 'no templates {here}');
 });
 
+test('a plain TCP server (memcached, PostgreSQL) on the first port: {{port.tcp}} and {{tier.<name>.tcp}} as host:port', () => {
+  assert.equal(renderTemplate('memcached -p {{port.tcp}}', all[1], all), 'memcached -p 102');
+  assert.equal(renderTemplate('{{tier.backend.tcp}}', all[0], all), '127.0.0.1:102,127.0.0.1:104');
+});
+
 test('the build tag follows the context: same files same tag, any change (content, new file, mode) another', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'svc-test-ctx-'));
   try {
@@ -62,7 +67,14 @@ test('the build tag follows the context: same files same tag, any change (conten
     const moded = buildTag('Web', dir);
     assert.notEqual(moded, changed);
     writeFileSync(path.join(dir, 'b.txt'), '');
-    assert.notEqual(buildTag('Web', dir), moded);
+    const added = buildTag('Web', dir);
+    assert.notEqual(added, moded);
+    // Built on an image of packages: another base, another tag.
+    assert.notEqual(buildTag('Web', dir, 'headroom-packages:aaaaaaaaaaaa'), added);
+    assert.notEqual(
+      buildTag('Web', dir, 'headroom-packages:aaaaaaaaaaaa'),
+      buildTag('Web', dir, 'headroom-packages:bbbbbbbbbbbb'),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,8 @@ import { z } from 'zod';
 export const namePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const portRangePattern = /^(\d+)-(\d+)$/;
 export const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A Debian package name (Debian policy 5.6.1), optionally with an architecture (`libc6:amd64`). */
+export const debianPackagePattern = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
 
 const name = z.string().regex(namePattern);
 const portRange = z.string().regex(portRangePattern);
@@ -64,17 +66,18 @@ const duration = z.union([z.string().min(1), z.number().min(0)]);
 
 export const healthSchema = z.union([z.enum(['grpc', 'tcp']), z.strictObject({ http: z.string().regex(/^\//) })]);
 
-/** One tier: exactly one source (image, build, reference), how to run it, what it serves. */
+/** One tier: one source (image, build, packages, reference; build may sit on packages), how to run it, what it serves. */
 export const serviceSchema = z.strictObject({
   image: z.string().min(1).optional(),
   build: z.string().min(1).optional(),
+  packages: z.array(z.string().regex(debianPackagePattern)).min(1).optional(),
   reference: z.strictObject({ env: envSchema }).optional(),
   front: z.boolean().optional(),
   command: z.array(z.string()).optional(),
   entrypoint: z.array(z.string()).optional(),
   env: envSchema,
   ports: z
-    .array(z.enum(['http', 'grpc']))
+    .array(z.enum(['http', 'grpc', 'tcp']))
     .min(1)
     .optional(),
   health: healthSchema.optional(),

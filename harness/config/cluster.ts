@@ -144,6 +144,7 @@ function formatExpectation(path: readonly PathSegment[]): string {
   if (last === 'name' || path[0] === 'serverTypes')
     return "a name of letters, digits, '.', '_' or '-' (starting with a letter or digit)";
   if (path[0] === 'services' && path[2] === 'health') return "an HTTP path starting with '/', like /healthz";
+  if (path[0] === 'services' && path[2] === 'packages') return 'a Debian package name like memcached or postgresql-15';
   if (last === 'http') return 'a URL like http://127.0.0.1:8080';
   if (last === 'grpc') return 'host:port like 127.0.0.1:9090';
   if (last === 'dockerHost')

@@ -1,16 +1,21 @@
 // Rules of a cluster file's tiers (`services:`) that a schema cannot say: one source each, a
-// Dockerfile in a build context, one front, dependsOn without cycles, templates that name known
+// Dockerfile in a build context (built on the packages image when both are given), one front, dependsOn without cycles, templates that name known
 // tiers and served ports, pools per tier. Like cluster-rules.ts they read the raw YAML defensively.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { ServedPort } from '../cluster';
 import { parseDuration } from '../common';
 import type { PathSegment, RuleProblem } from './rule-problem';
 
 /** The tier of the one-tier short form (`service: { env }`, `pools: { small: 2 }`). */
 export const shortFormTier = 'web';
-export const sources = ['image', 'build', 'reference'] as const;
+export const sources = ['image', 'build', 'packages', 'reference'] as const;
 const templatePattern = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const templateNames = 'port.http, port.grpc, host, replica, dc, tier.<name>.http, tier.<name>.grpc';
+const templateNames =
+  'port.http, port.grpc, port.tcp, host, replica, dc, tier.<name>.http, tier.<name>.grpc, tier.<name>.tcp';
+const portNames: readonly string[] = ['http', 'grpc', 'tcp'];
+/** A Dockerfile line that builds on the packages image: `FROM $BASE` or `FROM ${BASE}`. */
+const fromBase = /^\s*FROM\s+\$\{?BASE\}?(\s|$)/im;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -68,10 +73,20 @@ export function checkPoolTiers(pools: unknown, poolsPath: PathSegment[], tiers: 
 }
 
 /** What a service serves when `ports` is not given: the reference service both, an image HTTP. */
-export function servedPorts(service: Record<string, unknown>): ('http' | 'grpc')[] {
-  if (Array.isArray(service.ports))
-    return service.ports.filter((p): p is 'http' | 'grpc' => p === 'http' || p === 'grpc');
+export function servedPorts(service: Record<string, unknown>): ServedPort[] {
+  if (Array.isArray(service.ports)) return service.ports.filter((p): p is ServedPort => portNames.includes(p));
   return service.reference !== undefined ? ['http', 'grpc'] : ['http'];
+}
+
+/** The one source of a service, or the problem with what it gives: `packages` stands alone or under a `build`. */
+function sourceProblem(s: Record<string, unknown>): { value: unknown; problem: string } | undefined {
+  const given = sources.filter((k) => s[k] !== undefined);
+  const layered = given.length === 2 && given.includes('build') && given.includes('packages');
+  if (given.length === 1 || layered) return undefined;
+  return {
+    value: given.length ? given.join(', ') : undefined,
+    problem: given.length ? `${given.length} sources given (${given.join(', ')})` : 'no source given',
+  };
 }
 
 /** The template names in a text: `{{port.http}}` gives `port.http`. */
@@ -114,7 +129,7 @@ function cycleFrom(from: string, deps: Map<string, string[]>): string[] | undefi
 /** What the checks of one tier need from the others: every tier's name and the ports each serves. */
 interface TierContext {
   tiers: string[];
-  served: Map<string, ('http' | 'grpc')[]>;
+  served: Map<string, ServedPort[]>;
   docker: boolean;
   baseDir: string;
 }
@@ -122,13 +137,13 @@ interface TierContext {
 /** A docker tier has exactly one source; a build context is a folder holding a Dockerfile. */
 function sourceProblems(s: Record<string, unknown>, at: (...rest: PathSegment[]) => PathSegment[], c: TierContext) {
   const problems: RuleProblem[] = [];
-  const given = sources.filter((k) => s[k] !== undefined);
-  if (c.docker && given.length !== 1) {
+  const wrongSource = sourceProblem(s);
+  if (c.docker && wrongSource) {
     problems.push({
       path: at(),
-      value: given.length ? given.join(', ') : undefined,
-      problem: given.length ? `${given.length} sources given (${given.join(', ')})` : 'no source given',
-      expected: 'exactly one of image: <reference>, build: <folder with a Dockerfile>, reference: { env }',
+      ...wrongSource,
+      expected:
+        'exactly one of image: <reference>, build: <folder with a Dockerfile>, packages: [<Debian package>, ...], reference: { env } (or build: on top of packages:)',
     });
   }
   if (typeof s.build === 'string') {
@@ -148,6 +163,13 @@ function sourceProblems(s: Record<string, unknown>, at: (...rest: PathSegment[])
         problem: `no Dockerfile in ${dir}`,
         expected: 'a Docker build context: a folder (relative to the cluster file) holding a Dockerfile',
       });
+    else if (s.packages !== undefined && !fromBase.test(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')))
+      problems.push({
+        path: at('build'),
+        value: s.build,
+        problem: `the Dockerfile in ${dir} does not build on the packages image`,
+        expected: 'ARG BASE and FROM $BASE in it: the image of packages: is passed as the build argument BASE',
+      });
   }
   return problems;
 }
@@ -156,7 +178,7 @@ function sourceProblems(s: Record<string, unknown>, at: (...rest: PathSegment[])
 function timingAndHealthProblems(
   s: Record<string, unknown>,
   at: (...rest: PathSegment[]) => PathSegment[],
-  mine: ('http' | 'grpc')[],
+  mine: ServedPort[],
 ) {
   const problems: RuleProblem[] = [];
   for (const key of ['startTimeout', 'stopGracePeriod'] as const) {
@@ -164,6 +186,20 @@ function timingAndHealthProblems(
     if ((typeof v === 'string' || typeof v === 'number') && parseDuration(v) === undefined)
       problems.push({ path: at(key), value: v, expected: "a duration like '500ms', '30s' or '2m'" });
   }
+  if (mine.includes('http') && mine.includes('tcp'))
+    problems.push({
+      path: at('ports'),
+      value: s.ports,
+      problem: 'http and tcp are both given, and both are served on the first port of a replica',
+      expected: 'one of http (an HTTP server) or tcp (any other TCP server), with grpc or not',
+    });
+  if (s.front === true && !mine.includes('http') && !mine.includes('grpc'))
+    problems.push({
+      path: at('ports'),
+      value: s.ports,
+      problem: 'the front tier serves neither http nor grpc',
+      expected: "http or grpc among the front tier's ports: the scenario's traffic enters there",
+    });
   if (isObject(s.health) && typeof s.health.http === 'string' && !mine.includes('http')) {
     problems.push({
       path: at('health'),
@@ -285,7 +321,7 @@ export function checkServices(raw: Record<string, unknown>, baseDir: string): Ru
   if (!isObject(raw.services)) return problems;
   const services = raw.services;
   const tiers = Object.keys(services);
-  const served = new Map<string, ('http' | 'grpc')[]>();
+  const served = new Map<string, ServedPort[]>();
   for (const [t, s] of Object.entries(services)) served.set(t, isObject(s) ? servedPorts(s) : []);
   const c: TierContext = { tiers, served, docker: raw.driver === undefined || raw.driver === 'docker', baseDir };
   const deps = new Map<string, string[]>();
@@ -317,7 +353,7 @@ function templateProblem(
   if (['host', 'replica', 'dc'].includes(name)) return undefined;
   const port = /^port\.(.*)$/.exec(name);
   if (port) {
-    if (port[1] !== 'http' && port[1] !== 'grpc') return `unknown port '${port[1]}' in {{${name}}}`;
+    if (!portNames.includes(port[1])) return `unknown port '${port[1]}' in {{${name}}}`;
     return mine.includes(port[1])
       ? undefined
       : `{{${name}}}: tier '${tier}' does not serve ${port[1]} (ports: ${mine.join(', ')})`;
@@ -325,7 +361,7 @@ function templateProblem(
   const other = /^tier\.([^.]*)\.(.*)$/.exec(name);
   if (other) {
     if (!tiers.includes(other[1])) return `unknown tier '${other[1]}' in {{${name}}} (tiers: ${tiers.join(', ')})`;
-    if (other[2] !== 'http' && other[2] !== 'grpc') return `unknown port '${other[2]}' in {{${name}}}`;
+    if (!portNames.includes(other[2])) return `unknown port '${other[2]}' in {{${name}}}`;
     const theirs = served.get(other[1]) ?? [];
     return theirs.includes(other[2])
       ? undefined

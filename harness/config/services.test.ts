@@ -151,6 +151,76 @@ test('build: a folder relative to the cluster file; health grpc and tcp; an imag
   assert.deepEqual([plain.serves, plain.health], [['http'], { kind: 'tcp' }]);
 });
 
+test('packages: an image of Debian packages alone or under a build; tcp ports, templates and health', () => {
+  const spec = parseClusterFile(
+    tiered(
+      `  web:
+    front: true
+    packages: [python3-django, gunicorn]
+    build: ctx-on-packages
+    env: { CACHE: "{{tier.cache.tcp}}" }
+    dependsOn: [cache]
+  cache:
+    packages: [memcached]
+    command: [memcached, -p, "{{port.tcp}}"]
+    ports: [tcp]
+    health: tcp`,
+      '{ web: { small: 1 }, cache: { small: 2 } }',
+    ),
+    file,
+  );
+  const [web, cache] = [spec.tiers!.find((t) => t.name === 'web')!, spec.tiers!.find((t) => t.name === 'cache')!];
+  assert.deepEqual(web.source, {
+    kind: 'build',
+    context: join(fixtures, 'ctx-on-packages'),
+    packages: ['python3-django', 'gunicorn'],
+  });
+  assert.deepEqual(cache.source, { kind: 'packages', packages: ['memcached'] });
+  assert.deepEqual([cache.serves, cache.health], [['tcp'], { kind: 'tcp' }]);
+  assert.deepEqual(
+    spec.tiers!.map((t) => t.name),
+    ['cache', 'web'],
+  );
+});
+
+test('packages: bad names, next to an image, a build that does not build on it; tcp beside http, a tcp front', () => {
+  expectOne(
+    tiered(two.replace('reference: {}', 'packages: [Memcached]')),
+    'services.backend.packages[0]',
+    'got "Memcached", expected a Debian package name like memcached or postgresql-15 (line 11)',
+  );
+  expectOne(
+    tiered(two.replace('reference: {}', 'packages: []')),
+    'services.backend.packages',
+    'got [], expected a list of at least 1 item (line 11)',
+  );
+  expectOne(
+    tiered(two.replace('reference: {}', 'packages: [memcached]\n    image: memcached:1.6')),
+    'services.backend',
+    '2 sources given (image, packages); expected exactly one of image: <reference>, build: <folder with a Dockerfile>, packages: [<Debian package>, ...], reference: { env } (or build: on top of packages:) (line 11)',
+  );
+  expectOne(
+    tiered(two.replace('reference: {}', 'packages: [memcached]\n    build: ctx-ok')),
+    'services.backend.build',
+    `the Dockerfile in ${join(fixtures, 'ctx-ok')} does not build on the packages image; expected ARG BASE and FROM $BASE in it: the image of packages: is passed as the build argument BASE (line 12)`,
+  );
+  expectOne(
+    tiered(two.replace('reference: {}', 'packages: [memcached]\n    ports: [http, tcp]')),
+    'services.backend.ports',
+    'http and tcp are both given, and both are served on the first port of a replica; expected one of http (an HTTP server) or tcp (any other TCP server), with grpc or not (line 12)',
+  );
+  expectOne(
+    tiered(two.replace('reference: { env: { FEED_CPU_MS: "1" } }', 'packages: [memcached]\n    ports: [tcp]')),
+    'services.web.ports',
+    "the front tier serves neither http nor grpc; expected http or grpc among the front tier's ports: the scenario's traffic enters there (line 8)",
+  );
+  expectOne(
+    tiered(two.replace('{{tier.backend.http}}', '{{tier.backend.tcp}}')),
+    'services.web.env.BACKENDS',
+    "{{tier.backend.tcp}}: tier 'backend' does not serve tcp (ports: http, grpc); expected a template among port.http, port.grpc, port.tcp, host, replica, dc, tier.<name>.http, tier.<name>.grpc, tier.<name>.tcp (line 8)",
+  );
+});
+
 test('the one-tier form is one reference tier named web', async () => {
   const spec = await loadClusterFile(join(root, 'clusters', 'local-3dc.yaml'));
   assert.deepEqual(
@@ -198,7 +268,7 @@ test('a short-form pool in a file with several tiers', () => {
 
 test('templates that name an unknown tier, an unknown port, a port the tier does not serve, or nothing known', () => {
   const among =
-    'expected a template among port.http, port.grpc, host, replica, dc, tier.<name>.http, tier.<name>.grpc (line 8)';
+    'expected a template among port.http, port.grpc, port.tcp, host, replica, dc, tier.<name>.http, tier.<name>.grpc, tier.<name>.tcp (line 8)';
   expectOne(
     tiered(two.replace('{{tier.backend.http}}', '{{tier.cache.http}}')),
     'services.web.env.BACKENDS',
@@ -222,7 +292,7 @@ test('templates that name an unknown tier, an unknown port, a port the tier does
   expectOne(
     tiered(two.replace('reference: {}', 'image: x\n    command: [serve, "{{port.grpc}}"]')),
     'services.backend.command[1]',
-    "{{port.grpc}}: tier 'backend' does not serve grpc (ports: http); expected a template among port.http, port.grpc, host, replica, dc, tier.<name>.http, tier.<name>.grpc (line 12)",
+    "{{port.grpc}}: tier 'backend' does not serve grpc (ports: http); expected a template among port.http, port.grpc, port.tcp, host, replica, dc, tier.<name>.http, tier.<name>.grpc, tier.<name>.tcp (line 12)",
   );
 });
 
@@ -256,7 +326,7 @@ test('a dependency cycle, an unknown dependency', () => {
 
 test('no source, two sources', () => {
   const expected =
-    'expected exactly one of image: <reference>, build: <folder with a Dockerfile>, reference: { env } (line 11)';
+    'expected exactly one of image: <reference>, build: <folder with a Dockerfile>, packages: [<Debian package>, ...], reference: { env } (or build: on top of packages:) (line 11)';
   expectOne(tiered(two.replace('reference: {}', 'env: {}')), 'services.backend', `no source given; ${expected}`);
   expectOne(
     tiered(two.replace('reference: {}', 'reference: {}\n    image: busybox')),
@@ -318,6 +388,6 @@ test('health checks, durations, signals, reserved env and unknown keys of a serv
   expectOne(
     at('restart: always'),
     'services.backend.restart',
-    "unknown key 'restart'; expected one of image, build, reference, front, command, entrypoint, env, ports, health, startTimeout, dependsOn, stopSignal, stopGracePeriod, metrics (line 12)",
+    "unknown key 'restart'; expected one of image, build, packages, reference, front, command, entrypoint, env, ports, health, startTimeout, dependsOn, stopSignal, stopGracePeriod, metrics (line 12)",
   );
 });

@@ -11,7 +11,13 @@ const text = (env: Record<string, string | number | boolean> | undefined): Recor
 
 function sourceOf(s: ServiceFile, baseDir: string): TierSource {
   if (s.image !== undefined) return { kind: 'image', image: s.image };
-  if (s.build !== undefined) return { kind: 'build', context: path.resolve(baseDir, s.build) };
+  if (s.build !== undefined)
+    return {
+      kind: 'build',
+      context: path.resolve(baseDir, s.build),
+      ...(s.packages !== undefined ? { packages: s.packages } : {}),
+    };
+  if (s.packages !== undefined) return { kind: 'packages', packages: s.packages };
   return { kind: 'reference' };
 }
 

@@ -39,6 +39,7 @@ export function buildGuards(scenario: Pick<Scenario, 'parsed'>, metrics: Metrics
     name: thresholdName(t),
     metric: t.metric,
     expression: t.expression,
+    filter: t.filter,
     // Unlike a k6 threshold, a guard with nothing to judge (value null) does not hold: "no data" is never a pass.
     evaluate: (extraFilter, sinceMs, minWindowMs) => {
       const w =

@@ -74,6 +74,8 @@ export interface Guard {
   name: string;
   metric: string;
   expression: string;
+  /** The guard's own tag filter (`memory_mb{serverType:db}` gives `{ serverType: 'db' }`); absent or empty: none. */
+  filter?: Tags;
   /**
    * On the target's filter; sinceMs bounds the window to the step (samples before it are another step's).
    * value null: no data (nothing served, no resource sample), and then ok is false: a guard never passes empty.

@@ -4,7 +4,7 @@ import type { StepOutcome } from './controller';
 import type { StepPlan } from './step';
 import type { SearchAttempt } from './redline-probes';
 import { sweepGrid } from './redline-search';
-import { multiTier, tierFields, tierRedlines } from './tiers';
+import { multiTier, poolTags, tierFields, tierRedlines } from './tiers';
 import { poolOnlyWeights } from './traffic-plan';
 import { type DrillContext, tierPlan } from './drill-context';
 import { maxFaultedAttempts } from './fault-steps';
@@ -41,7 +41,10 @@ export async function probe(
       settleMs: drill.settleMs,
       measureMs: drill.measureMs,
       targetFilter: { pool: poolId },
-      guardTargets: [{ label: poolId, filter: { pool: poolId }, tier: tiers.loadTier }, ...tiers.guardTargets],
+      guardTargets: [
+        { label: poolId, filter: { pool: poolId }, tier: tiers.loadTier, ...poolTagsOf(ctx, poolId) },
+        ...tiers.guardTargets,
+      ],
       search,
       loadTier: tiers.loadTier,
       review,
@@ -61,6 +64,12 @@ export async function probe(
     await ctx.ctrl.awaitHealthy(poolId, 60_000);
   }
   return { outcome, steps: outcome.attempts, faulted };
+}
+
+/** The tags of a pool of the cluster file (`{}` for a pool made by hand outside one). */
+function poolTagsOf(ctx: DrillContext, poolId: string): { tags?: ReturnType<typeof poolTags> } {
+  const pool = ctx.cluster.dcs.flatMap((d) => d.pools).find((p) => p.id === poolId);
+  return pool ? { tags: poolTags(pool) } : {};
 }
 
 /** The server type of a pool id: its last part (`<dc>/<type>` or `<dc>/<tier>/<type>`). */

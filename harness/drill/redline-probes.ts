@@ -80,10 +80,16 @@ export function severeBreach(record: StepRecord): boolean {
   return offered !== undefined && offered > 0 && f.rpsPerReplica * (1 - f.errorRate) < SEVERE_SERVED * offered;
 }
 
-/** One attempt as a probe. Unstable, aborted or 0 req/s served is noData; the first verdict per metric is its value. */
-export function probeOf(record: StepRecord, poolId: string): EstimateProbe {
+/**
+ * One attempt as a probe. Unstable, aborted or 0 req/s served is noData; the first verdict per metric is its
+ * value, but the limiting guard's own (`limiting`, a verdict's name): with several tiers a metric is judged
+ * on every pool of the DC, and the line is fitted through the pool that broke, not the front's.
+ */
+export function probeOf(record: StepRecord, poolId: string, limiting?: string): EstimateProbe {
   const guards: Record<string, number | null> = {};
   for (const g of record.guards) if (!(g.metric in guards)) guards[g.metric] = g.value;
+  const own = limiting === undefined ? undefined : record.guards.find((g) => g.name === limiting);
+  if (own) guards[own.metric] = own.value;
   const served = record.targetFigures.rpsPerReplica;
   const verdict = record.verdict === 'held' ? 'held' : record.verdict === 'breached' ? 'breached' : 'noData';
   // At its CPU quota a replica is saturated: its CPU share flattens and would bend the line.
@@ -100,22 +106,31 @@ export function probeOf(record: StepRecord, poolId: string): EstimateProbe {
   };
 }
 
-/** The guard that broke most often in the breached attempts (ties: the first seen); undefined when none broke. */
-export function limitingGuard(attempts: readonly SearchAttempt[]): RedlineGuard | undefined {
-  const count = new Map<string, { n: number; metric: string; limit: number }>();
+/**
+ * The guard that broke most often in the breached attempts (ties: the first seen), with the name of its
+ * verdict that broke most often (the pool's, with several targets); undefined when none broke.
+ */
+export function limitingGuard(attempts: readonly SearchAttempt[]): (RedlineGuard & { name: string }) | undefined {
+  const byMetric = new Map<string, { n: number; names: Map<string, { n: number; limit: number }> }>();
   for (const a of attempts) {
     if (a.record.verdict !== 'breached') continue;
     for (const g of a.record.guards) {
       const limit = guardLimit(g.expression);
       if (g.ok || g.value === null || limit === null) continue;
-      const c = count.get(g.metric) ?? { n: 0, metric: g.metric, limit };
-      c.n++;
-      count.set(g.metric, c);
+      const m = byMetric.get(g.metric) ?? { n: 0, names: new Map() };
+      m.n++;
+      const v = m.names.get(g.name) ?? { n: 0, limit };
+      v.n++;
+      m.names.set(g.name, v);
+      byMetric.set(g.metric, m);
     }
   }
-  let best: { n: number; metric: string; limit: number } | undefined;
-  for (const c of count.values()) if (!best || c.n > best.n) best = c;
-  return best && { metric: best.metric, limit: best.limit };
+  let best: { metric: string; n: number; names: Map<string, { n: number; limit: number }> } | undefined;
+  for (const [metric, m] of byMetric) if (!best || m.n > best.n) best = { metric, ...m };
+  if (!best) return undefined;
+  let top: { name: string; n: number; limit: number } | undefined;
+  for (const [name, v] of best.names) if (!top || v.n > top.n) top = { name, ...v };
+  return { metric: best.metric, limit: top!.limit, name: top!.name };
 }
 
 /** The estimate of one pool's redline from its searches' outcomes and every attempt's step. */
@@ -124,11 +139,12 @@ export function estimateFromSearches(
   attempts: readonly SearchAttempt[],
   poolId: string,
 ): RedlineEstimate {
+  const limiting = limitingGuard(attempts);
   const input: EstimateSearch[] = searches.map((s, i) => ({
-    probes: attempts.filter((a) => a.search === i).map((a) => probeOf(a.record, poolId)),
+    probes: attempts.filter((a) => a.search === i).map((a) => probeOf(a.record, poolId, limiting?.name)),
     redlineRps: s.status === 'redline' || s.status === 'noBreach' ? s.lastHeldRps || null : null,
     breachedRps: s.breachedRps,
     noBreach: s.status === 'noBreach',
   }));
-  return estimateRedline(input, limitingGuard(attempts));
+  return estimateRedline(input, limiting && { metric: limiting.metric, limit: limiting.limit });
 }

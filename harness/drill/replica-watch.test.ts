@@ -1,10 +1,13 @@
 // The replica watch marks a replica out only when it is missing from several resource samples in a
-// row (one failed stats call is a hiccup), and marks it back in once it is back for several samples.
+// row (one failed stats call is a hiccup), and marks it back in once it is back for several samples; a
+// silent replica waiting on a busy tier of its DC is not marked out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ResourceSample } from '../cluster';
+import type { Replica, ResourceSample } from '../cluster';
 import { validateScenario, type ScenarioInput } from '../config';
 import { DrillController } from './controller';
+import type { ClusterPort, MetricsPort } from './ports';
+import { ReplicaWatch } from './replica-watch';
 import { FakeWorld, VirtualClock, fakeCluster, fakeP99Guard } from './testing/fake-world';
 
 /** A world whose resource samples leave out the replicas in `hidden` (a failed stats call for them). */
@@ -95,4 +98,37 @@ test('a replica a drill killed and marked out is not marked in by the watch', as
     await ctrl.idle(5000);
     assert.equal(ctrl.markedOut.get(replica), 'killed: lose-dc use1');
   });
+});
+
+test('a silent web replica whose DC has a busy db is waiting on it, not dead; with the db idle it is marked out', () => {
+  const replicaOf = (name: string, tier: string, dc: string) =>
+    ({ name, tier, dc, region: 'r', pool: `${dc}/${tier}/small`, serverType: 'small' }) as Replica;
+  const replicas = [
+    replicaOf('web-1', 'web', 'use1'),
+    replicaOf('db-1', 'db', 'use1'),
+    replicaOf('db-2', 'db', 'euw1'),
+  ];
+  const check = (cpu: Record<string, number>): string[] => {
+    const out: string[] = [];
+    const watch = new ReplicaWatch({
+      cluster: { spec: { driver: 'docker' }, replicas } as unknown as ClusterPort,
+      // web-1: 10 requests outstanding, none answered in the last second; the others get no requests.
+      load: { outstanding: (r: string) => (r === 'web-1' ? 10 : 0) },
+      metrics: {
+        counts: () => ({ count: 0, failed: 0, dropped: 0 }),
+        window: (o: { filter?: { replica?: string } }) => ({ gaugeMax: cpu[o.filter?.replica ?? ''] ?? 0 }),
+      } as unknown as MetricsPort,
+      clock: { now: () => 10_000, sleep: async () => {} },
+      safety: { windowMs: 5000, maxErrorRate: 0.5 },
+      markedOut: new Map(),
+      markedInAt: new Map(),
+      markOut: (r) => out.push(r),
+      stepTag: () => '0',
+    });
+    watch.checkFaults();
+    return out;
+  };
+  assert.deepEqual(check({ 'web-1': 0.04, 'db-1': 0.95 }), []);
+  assert.deepEqual(check({ 'web-1': 0.04, 'db-1': 0.05 }), ['web-1']);
+  assert.deepEqual(check({ 'web-1': 0.04, 'db-2': 0.95 }), ['web-1'], "another DC's busy db is not this replica's");
 });

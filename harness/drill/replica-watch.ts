@@ -30,6 +30,8 @@ const minFailures = 3;
 const silentMs = 1000;
 /** Below this CPU share a replica whose requests all fail is not working on them. */
 const idleCpuShare = 0.1;
+/** From this CPU share another tier of the DC is busy enough that a silent replica may be waiting on it. */
+const busyTierShare = 0.5;
 
 export interface ReplicaWatchDeps {
   cluster: ClusterPort;
@@ -201,6 +203,9 @@ export class ReplicaWatch {
       // Saturated is not dead: a replica busy at its CPU quota is working off a queue, not failing.
       const busy = this.cpuBusy(r.name, now);
       if (busy !== null && busy >= idleCpuShare) continue;
+      // Waiting is not dead either: a replica whose requests wait on a busy tier of its DC (a sync web worker
+      // blocked on its database) is late, and the guards charge the breach to that tier.
+      if (this.waitingOnBusyTier(r, now)) continue;
       const cpuNote = busy === null ? ', no resource sample' : `, CPU ${(busy * 100).toFixed(0)}% of quota`;
       this.deps.markOut(
         r.name,
@@ -209,6 +214,15 @@ export class ReplicaWatch {
           : `all ${w.count} requests of the last ${faultWindowS} s failed${cpuNote}`,
       );
     }
+  }
+
+  /** Whether a replica of another tier in the same DC used at least half its CPU quota over the fault window. */
+  private waitingOnBusyTier(r: Replica, now: number): boolean {
+    if (r.tier === undefined) return false;
+    return this.deps.cluster.replicas.some(
+      (o) =>
+        o.dc === r.dc && o.tier !== undefined && o.tier !== r.tier && (this.cpuBusy(o.name, now) ?? 0) >= busyTierShare,
+    );
   }
 
   /** The highest CPU share of a replica over the fault window; null without a sample. */

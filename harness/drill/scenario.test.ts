@@ -107,11 +107,14 @@ test('the real process exits 104 on a malformed scenario', () => {
 
 test('the shipped scenarios load and name only what their cluster has', async () => {
   const dir = path.join(root, 'scenarios');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'feed-mix.ts');
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('-mix.ts'));
   assert.deepEqual(files.sort(), [
     'capacity-drill.ts',
     'drain-us-east.ts',
     'edge-drain.ts',
+    'insta-stack.ts',
     'lose-a-dc.ts',
     'redline.ts',
     'smoke.ts',
@@ -120,7 +123,11 @@ test('the shipped scenarios load and name only what their cluster has', async ()
   for (const f of files) {
     const s = await loadScenario(path.join(dir, f));
     checkScenarioAgainstCluster(s, await loadClusterFile(s.clusterFile));
-    const own: Record<string, string> = { 'two-tier.ts': 'local-2tier.yaml', 'edge-drain.ts': 'local-edge.yaml' };
+    const own: Record<string, string> = {
+      'two-tier.ts': 'local-2tier.yaml',
+      'edge-drain.ts': 'local-edge.yaml',
+      'insta-stack.ts': 'insta-stack.yaml',
+    };
     assert.equal(path.basename(s.clusterFile), own[f] ?? 'local-3dc.yaml');
   }
 });

@@ -12,6 +12,8 @@ export interface GuardTarget {
   tier?: string;
   /** Only resource guards (CPU, memory: a pool with no direct requests) or only request guards (latency, errors); default all. */
   only?: 'resources' | 'requests';
+  /** What a one-pool target is (region, dc, pool, serverType): a guard whose own filter names another is not judged on it. */
+  tags?: Tags;
 }
 
 export interface StepPlan {

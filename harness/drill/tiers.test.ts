@@ -97,7 +97,13 @@ test('the loaded tier view keeps only its pools; every other pool of the DC is g
   );
   const targets = tierGuardTargets(cluster, ['euw1'], 'euw1/web/small');
   assert.deepEqual(targets, [
-    { label: 'euw1/backend/small', filter: { pool: 'euw1/backend/small' }, tier: 'backend', only: 'resources' },
+    {
+      label: 'euw1/backend/small',
+      filter: { pool: 'euw1/backend/small' },
+      tier: 'backend',
+      only: 'resources',
+      tags: { region: 'eu-west', dc: 'euw1', pool: 'euw1/backend/small', serverType: 'small' },
+    },
   ]);
   assert.equal(guardApplies(targets[0], cpuGuard), true);
   assert.equal(guardApplies(targets[0], p99Guard), false);
@@ -107,6 +113,18 @@ test('the loaded tier view keeps only its pools; every other pool of the DC is g
     assert.equal(guardApplies(targets[0], { metric }), true, metric);
     assert.equal(guardApplies({ label: 'use1', filter: { dc: 'use1' }, only: 'requests' }, { metric }), false, metric);
   }
+});
+
+test("a guard on one server type or DC judges that type's or DC's pools only, not the others as 'no data'", () => {
+  const [backend] = tierGuardTargets(cluster, ['euw1'], 'euw1/web/small');
+  const memory = (filter: Record<string, string>) => ({ ...cpuGuard, metric: 'memory_mb', filter });
+  assert.equal(guardApplies(backend, memory({ serverType: 'small' })), true);
+  assert.equal(guardApplies(backend, memory({ serverType: 'large' })), false);
+  assert.equal(guardApplies(backend, memory({ dc: 'use1' })), false);
+  assert.equal(guardApplies(backend, memory({ dc: 'euw1', serverType: 'small' })), true);
+  assert.equal(guardApplies(backend, memory({})), true);
+  // A target that does not say what it is (a DC, all traffic) is judged by every guard, its filter merged.
+  assert.equal(guardApplies({ label: 'euw1', filter: { dc: 'euw1' } }, memory({ serverType: 'large' })), true);
 });
 
 test('a breach is charged to the tier that ran out: a CPU guard of another tier, else the busiest tier of the DC', () => {

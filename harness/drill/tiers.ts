@@ -6,6 +6,7 @@ import { isResourceMetric } from '../metrics';
 import type { StepRecord, TierRedline } from '../results';
 import type { Guard } from './ports';
 import type { GuardCheck, GuardTarget, StepOutcome, StepPlan } from './step';
+import type { Tags } from './ports';
 
 /**
  * A front breach while another tier is the busiest (highest share of its CPU quota, at least this much) is
@@ -33,8 +34,14 @@ export function isResourceGuard(g: Pick<Guard, 'metric'>): boolean {
   return isResourceMetric(g.metric);
 }
 
-/** Does this guard run on this guard target (see GuardTarget.only)? */
-export function guardApplies(t: GuardTarget, g: Pick<Guard, 'metric'>): boolean {
+/** Does this guard run on this guard target (see GuardTarget.only and .tags)? */
+export function guardApplies(t: GuardTarget, g: Pick<Guard, 'metric' | 'filter'>): boolean {
+  // A guard on one server type, DC or pool (memory_mb{serverType:db}) judges the pools that are of it, and
+  // is not 'no data' on the others.
+  for (const [tag, value] of Object.entries(g.filter ?? {})) {
+    const own = t.tags?.[tag as keyof Tags];
+    if (own !== undefined && own !== value) return false;
+  }
   if (t.only === 'resources') return isResourceGuard(g);
   if (t.only === 'requests') return !isResourceGuard(g);
   return true;
@@ -56,7 +63,12 @@ export function tierGuardTargets(cluster: ClusterSpec, dcs: string[], except?: s
   if (!multiTier(cluster)) return [];
   return poolsIn(cluster, dcs)
     .filter((p) => p.id !== except)
-    .map((p) => ({ label: p.id, filter: { pool: p.id }, tier: p.tier, only: 'resources' as const }));
+    .map((p) => ({ label: p.id, filter: { pool: p.id }, tier: p.tier, only: 'resources' as const, tags: poolTags(p) }));
+}
+
+/** The tags every sample of a pool's replicas carries that say which pool it is. */
+export function poolTags(p: Pick<PoolSpec, 'id' | 'region' | 'dc' | 'serverType'>): Tags {
+  return { region: p.region, dc: p.dc, pool: p.id, serverType: p.serverType };
 }
 
 /** The tier of each pool id. */

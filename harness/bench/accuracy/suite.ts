@@ -1,4 +1,4 @@
-// The accuracy suite (issue 10): per case, a one-replica cluster comes up inside a redline drill, and a twin of
+// The accuracy suite: per case, a one-replica cluster comes up inside a redline drill, and a twin of
 // that replica (the same image, knob and quota) in a cluster of its own. While the drill searches, a separate
 // generator loads the twin at several loads and reads its cgroup CPU (the truth: a line through those
 // readings, crossing the CPU guard's limit); the drill's redline and interval (repeats 3) are set against it.

@@ -16,9 +16,9 @@ export function countingEngine(): CountingEngine {
     daemon: inner.daemon,
     builds,
     pulls,
-    buildImage(context: NodeJS.ReadableStream, tag: string) {
+    buildImage(context: NodeJS.ReadableStream, tag: string, buildArgs?: Record<string, string>) {
       builds.push(tag);
-      return inner.buildImage(context, tag);
+      return inner.buildImage(context, tag, buildArgs);
     },
     pullImage(ref: string) {
       pulls.push(ref);

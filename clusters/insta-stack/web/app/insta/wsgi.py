@@ -1,0 +1,7 @@
+# The WSGI entry point gunicorn loads.
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insta.settings")
+application = get_wsgi_application()
