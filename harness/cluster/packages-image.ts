@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { ClusterError, type Logger } from '../common';
+import { ClusterError, type Logger, processEnvironment } from '../common';
 import type { ContainerEngine } from './engine';
 
 const run = promisify(execFile);
@@ -95,7 +95,7 @@ export async function resolvePackages(tier: string, names: readonly string[]): P
           '--no-install-recommends',
           ...names,
         ],
-        { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
+        { maxBuffer: 16 * 1024 * 1024, env: { ...processEnvironment(), LC_ALL: 'C' } },
       ));
     } catch (err) {
       throw new ClusterError(
@@ -156,7 +156,7 @@ export async function assemblePackages(tier: string, recipe: PackagesRecipe, dir
         'download',
         ...recipe.packages.map((p) => `${p.name}:${p.arch}=${p.version}`),
       ],
-      { cwd: debs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
+      { cwd: debs, maxBuffer: 16 * 1024 * 1024, env: { ...processEnvironment(), LC_ALL: 'C' } },
     );
   } catch (err) {
     throw new ClusterError(
