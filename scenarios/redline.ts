@@ -1,6 +1,6 @@
 // The redline of every server type of local-3dc: per type, traffic to one pool, a ramp aimed by each probe's
-// CPU share then a bisection to 3%, then probes just below the redline until its 95% interval is ±3% (60 s per
-// type at most), each probe 2 s settle + 5 s measure. `--baseline RUN` starts near the last redline.
+// CPU share then a bisection to 5%, then probes just below the redline until its 95% interval is ±3% (60 s per
+// type at most), each probe 1 s settle + 4 s measure. `--baseline RUN` starts near the last redline.
 import { defineScenario } from '../harness/drill';
 import { feedGuards, feedMix } from './feed-mix';
 
@@ -12,8 +12,8 @@ export default defineScenario({
   baselineRps: 150,
   guards: feedGuards,
   safety: { maxErrorRate: 0.5, maxTotalRps: 600 },
-  settle: '2s',
-  measure: '5s',
+  settle: '1s',
+  measure: '4s',
   drills: [
     {
       kind: 'redline',
@@ -22,7 +22,7 @@ export default defineScenario({
       startRps: 60,
       maxRps: 400,
       rampFactor: 1.5,
-      resolution: 0.03,
+      resolution: 0.05,
       precision: 0.03,
       budget: '60s',
     },

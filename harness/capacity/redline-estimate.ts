@@ -122,11 +122,16 @@ function betweenSearches(
 
 /** A move shorter than this, or fewer probes, says nothing about drift. */
 const DRIFT_MIN_SPAN_S = 10;
-const DRIFT_MIN_PROBES = 6;
+const DRIFT_MIN_PROBES = 8;
 /** Each side of a change holds at least this many probes. */
-const DRIFT_MIN_SIDE = 2;
-/** The shift's t statistic a drift needs: well above 3, for the split is the best of several tried. */
+const DRIFT_MIN_SIDE = 3;
+/**
+ * The shift's t statistic a drift needs: well above 3, for the split is the best of several tried; with few
+ * probes, Student's 99.95% quantile on their degrees of freedom when that is higher (5 probes left after the
+ * line's 3 coefficients give 6.9): a handful of noisy windows must not read as a moving machine.
+ */
 const DRIFT_T = 4.5;
+const driftT = (df: number) => Math.max(DRIFT_T, tQuantile(0.9995, df));
 const DRIFT_MIN_CHANGE = 0.03;
 
 interface CpuPoint {
@@ -196,7 +201,7 @@ export function costDrift(
   const seC = plane.residualSd * Math.sqrt(plane.inverse[2][2]);
   const tStat = seC > 0 ? plane.c / seC : plane.c === 0 ? 0 : Math.sign(plane.c) * Number.POSITIVE_INFINITY;
   const change = plane.c / level;
-  const significant = Math.abs(tStat) >= DRIFT_T && Math.abs(change) >= DRIFT_MIN_CHANGE;
+  const significant = Math.abs(tStat) >= driftT(plane.n - 3) && Math.abs(change) >= DRIFT_MIN_CHANGE;
   const atS = Math.round(points[k].t - points[0].t);
   return {
     drift: {

@@ -9,7 +9,14 @@ import type { RedlineEstimate } from '../capacity';
 import type { RedlineResult, StepRecord } from '../results';
 import type { DrillContext } from './drill-context';
 import { closestHeld, probe, resultOf, typeOfPool } from './probe-drills';
-import { estimateFromSearches, faultedStep, redlineHint, type SearchAttempt, severeBreach } from './redline-probes';
+import {
+  estimateFromSearches,
+  faultedStep,
+  redlineHint,
+  type SearchAttempt,
+  searchHint,
+  severeBreach,
+} from './redline-probes';
 import { RedlineSearch } from './redline-search';
 import { roundRate } from '../results';
 
@@ -117,7 +124,7 @@ class RedlineRun {
       verdict: record.verdict === 'noData' ? 'noData' : unstable ? 'unstable' : held ? 'held' : 'breached',
       servedRps: record.targetFigures.rps,
       faulted,
-      hintRps: redlineHint(record),
+      hintRps: searchHint(this.searchRecords(search)) ?? redlineHint(record),
       severe: severeBreach(record),
     });
     if (!held && !faulted && this.search.outcome().breachedRps === rps) {
@@ -125,6 +132,11 @@ class RedlineRun {
       this.limitedTier = record.brokenTier;
     }
     return true;
+  }
+
+  /** The records of one search's attempts so far (the last one included). */
+  private searchRecords(search: number): StepRecord[] {
+    return this.attempts.filter((a) => a.search === search).map((a) => a.record);
   }
 
   /** A probe at one of two fixed rates just below the estimate (fixed: the same load measured again shows a drift). */

@@ -68,6 +68,36 @@ export function redlineHint(record: StepRecord): number | undefined {
   return ratio === null ? undefined : served / ratio;
 }
 
+/**
+ * The hint from every attempt of a search so far: where the line through their CPU shares (against the rate
+ * each served) crosses the CPU guard's limit, or 90% of the quota without one. A line has the idle floor a
+ * single probe through zero lacks. Undefined with fewer than two usable attempts at distinct rates, a flat
+ * line, or several tiers (whose guards are judged on pools of their own: the single probe's hint covers them).
+ */
+export function searchHint(records: readonly StepRecord[]): number | undefined {
+  const last = records.at(-1);
+  if (!last) return undefined;
+  const cpuGuards = last.guards.filter((g) => g.metric === 'cpu_share');
+  if (cpuGuards.length > 1) return undefined;
+  const limit = (cpuGuards[0] && guardLimit(cpuGuards[0].expression)) || HINT_DEFAULT_CPU_LIMIT;
+  const points = records.flatMap((r) => {
+    const x = r.targetFigures.rpsPerReplica;
+    const y = r.targetFigures.cpuShare;
+    const offered = r.offeredRpsPerReplica ?? x;
+    const usable = (r.verdict === 'held' || r.verdict === 'breached') && x > 0 && x >= HINT_SATURATED_SERVED * offered;
+    return usable && y !== null && y < SATURATED_CPU_SHARE ? [{ x, y }] : [];
+  });
+  if (new Set(points.map((p) => p.x)).size < 2) return undefined;
+  // Least squares; two points are enough for a hint (the estimate's line wants three).
+  const mx = points.reduce((a, p) => a + p.x, 0) / points.length;
+  const my = points.reduce((a, p) => a + p.y, 0) / points.length;
+  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  const slope = points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx;
+  if (!(slope > 0)) return undefined;
+  const at = mx + (limit - my) / slope;
+  return at > 0 && Number.isFinite(at) ? at : undefined;
+}
+
 /** Below this part of its offered rate answered without error, a breached probe is far beyond noise. */
 const SEVERE_SERVED = 0.5;
 
