@@ -1,21 +1,63 @@
-// Drills against a real Docker cluster (harness/drill/fixtures/drill-2dc.yaml: two DCs, one replica
-// per pool, ports 23000-23099): guards break on latency, errors and CPU when a DC's replicas are made
-// slow, failing or CPU-hungry through the admin knobs. The faults and signals of a hold are in
-// hold.docker.test.ts, on a cluster of its own.
-import { test } from 'node:test';
+// Guards of a DC-loss drill against real Docker, on three clusters of two DCs (one replica each) run side by side
+// (ports 16500-16529): dc1 is made slow, failing or CPU-hungry through the admin knobs, far over its guard; losing
+// dc1 puts all traffic on the healthy dc2, which holds (the control); losing dc2 puts it on dc1, which breaks on
+// that guard only, and the drill fails (exit 99) naming the survivor and the guard. The faults and signals of a
+// hold are in hold.docker.test.ts.
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { drills2dc } from './testing/drill-2dc';
+import type { Guards } from '../drill';
+import { drillKit } from './testing/drill-kit';
 
-const { drillWith } = drills2dc('drill-2dc.yaml', 'drill-2dc');
+const kit = drillKit('guards');
 
-const dc1 = ['drill-2dc-dc1-small-1', 'drill-2dc-dc1-large-1'];
-
-/** Losing dc2 puts all traffic on dc1, whose replicas got `knobs`; losing dc1 (dc2 healthy) is the control. */
-async function guardCase(name: string, knobs: Record<string, number>, expected: string) {
-  const { result, summary, steps, log } = await drillWith('guards-2dc.ts', name, async (c) => {
-    for (const r of dc1) await c.setKnobs(r, knobs);
+/** Losing dc2 puts all 40 req/s on dc1, whose replica got `knobs`; losing dc1 (dc2 healthy) is the control. */
+async function guardCase(
+  name: string,
+  ports: string,
+  opts: { knobs: Record<string, number>; guards: Guards; timeout: string },
+  expected: string,
+) {
+  const cluster = `guards-${name}`;
+  const scenario = kit.write(
+    name,
+    {
+      name: cluster,
+      driver: 'docker',
+      ports,
+      // About 1 ms of CPU per request on half a CPU: 40 req/s is 8% of the quota.
+      service: { env: { FEED_CPU_MS: '0.5' } },
+      serverTypes: { medium: { cpus: 0.5, memoryMb: 128 } },
+      regions: [
+        { name: 'east', dcs: [{ name: 'dc1', demand: 50, pools: { medium: 1 } }] },
+        { name: 'west', dcs: [{ name: 'dc2', demand: 50, pools: { medium: 1 } }] },
+      ],
+    },
+    {
+      name: `guards-${name}`,
+      mix: {
+        endpoints: [{ name: 'feed', weight: 1, protocol: 'http', path: '/feed?user={{user}}' }],
+        params: { user: { kind: 'uniform', min: 1, max: 1000 } },
+      },
+      baselineRps: 40,
+      timeout: opts.timeout,
+      guards: opts.guards,
+      guardWindow: '2s',
+      guardDelay: '1s',
+      safety: { maxErrorRate: 0.9, maxTotalRps: 200 },
+      settle: '0.5s',
+      measure: '2.5s',
+      drills: [
+        { kind: 'lose-dc', name: 'lose-dc1', dc: 'dc1' },
+        { kind: 'lose-dc', name: 'lose-dc2', dc: 'dc2' },
+      ],
+    },
+  );
+  const { result, summary, steps, log } = await kit.drill(scenario, name, {
+    onClusterUp: async (c) => {
+      await c.setKnobs(`${cluster}-dc1-medium-1`, opts.knobs);
+    },
   });
-  // A survivor that breaks fails the drill (issue 10): exit 99, the survivor and its guard named.
+  // A survivor that breaks fails the drill: exit 99, the survivor and its guard named.
   assert.equal(result.exitCode, 99, log);
   assert.equal(summary.status, 'failed');
   assert.ok(
@@ -35,39 +77,52 @@ async function guardCase(name: string, knobs: Record<string, number>, expected: 
   assert.equal(survivor.held, false, log);
   assert.equal(survivor.brokenBy, expected, log);
   assert.equal(loseDc2.held, false);
-  // The breach ended the step early and is in steps.ndjson with the guard's value.
+  // The breach ended the step early and is in steps.ndjson with the guard's value; no other guard broke.
   const step = steps.find((s) => s.drill === 'lose-dc2' && s.verdict === 'breached')!;
   assert.ok(step, log);
-  assert.ok(
-    step.guards.some((g) => !g.ok && g.name === expected),
+  assert.deepEqual(
+    step.guards.filter((g) => !g.ok).map((g) => g.name),
+    [expected],
     JSON.stringify(step.guards),
   );
-  return { survivor, step };
+  return step.guards.find((g) => g.name === expected)!.value!;
 }
 
-test('a guard breaks on latency: dc1 made slow (backend wait 700 ms) breaks p(99)<500 only', async () => {
-  const { step } = await guardCase('latency', { backendWaitMs: 700 }, 'http_req_duration: p(99)<500');
-  const p99 = step.guards.find((g) => g.metric === 'http_req_duration')!.value!;
-  assert.ok(p99 >= 700, `p99 ${p99}`);
-  assert.ok(
-    step.guards.filter((g) => g.metric !== 'http_req_duration').every((g) => g.ok),
-    JSON.stringify(step.guards),
-  );
+const all = (latency: string): Guards => ({
+  http_req_duration: [latency],
+  http_req_failed: ['rate<0.05'],
+  cpu_share: ['max<0.3'],
 });
 
-test('a guard breaks on errors: dc1 failing 30% of requests breaks rate<0.05', async () => {
-  const { step } = await guardCase('errors', { errorRate: 0.3 }, 'http_req_failed: rate<0.05');
-  const rate = step.guards.find((g) => g.metric === 'http_req_failed')!.value!;
-  assert.ok(rate > 0.15 && rate < 0.45, `error rate ${rate}`);
-});
+describe('a survivor breaks on the guard its DC was made to break', { concurrency: 3 }, () => {
+  test('latency: dc1 waiting 1.5 s per request breaks p(99)<750 only', async () => {
+    const p99 = await guardCase(
+      'latency',
+      '16500-16509',
+      { knobs: { backendWaitMs: 1500 }, guards: all('p(99)<750'), timeout: '2.5s' },
+      'http_req_duration: p(99)<750',
+    );
+    assert.ok(p99 >= 1500, `p99 ${p99}`);
+  });
 
-test('a guard breaks on CPU: dc1 made CPU-hungry (7.5 ms per feed) breaks cpu_share max<0.5', async () => {
-  const { step } = await guardCase('cpu', { feedCpuMs: 7.5 }, 'cpu_share: max<0.5');
-  const share = step.guards.find((g) => g.metric === 'cpu_share')!.value!;
-  assert.ok(share >= 0.5, `cpu share ${share}`);
-  // The small replica (0.25 CPU) is the hungry one: 20 req/s × 7.5 ms = 0.15 s/s, 60% of its quota: over the CPU
-  // guard and short of saturation, where p99 (throttled bursts) breaks first (it did at 9 ms, 72% of the quota,
-  // beside three busy test lanes). The healthy DC's small replica reads 20-36%.
-  const small = step.replicas.find((r) => r.replica === 'drill-2dc-dc1-small-1')!;
-  assert.ok(small.cpuShare! > 0.5, JSON.stringify(small));
+  test('errors: dc1 failing half of its requests breaks rate<0.05', async () => {
+    const rate = await guardCase(
+      'errors',
+      '16510-16519',
+      { knobs: { errorRate: 0.5 }, guards: all('p(99)<750'), timeout: '1s' },
+      'http_req_failed: rate<0.05',
+    );
+    assert.ok(rate > 0.2 && rate < 0.8, `error rate ${rate}`);
+  });
+
+  // 10 ms of CPU per request at 40 req/s asks for 80% of dc1's quota, against a guard at 30% (the healthy dc2
+  // reads under 10%). No latency guard here: a CPU-starved replica queues, and p99 would race the CPU guard.
+  test('CPU: dc1 made CPU-hungry (10 ms per request) breaks cpu_share max<0.3', async () => {
+    await guardCase(
+      'cpu',
+      '16520-16529',
+      { knobs: { feedCpuMs: 10 }, guards: { http_req_failed: ['rate<0.05'], cpu_share: ['max<0.3'] }, timeout: '2s' },
+      'cpu_share: max<0.3',
+    );
+  });
 });
