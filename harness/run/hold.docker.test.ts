@@ -10,7 +10,7 @@ import type { RunningCluster } from '../cluster';
 import { docker } from '../cluster/testing/test-kit';
 import type { StepRecord } from '../results';
 import { feedProtoPath } from '../../clusters/reference';
-import { containersLeft, drillKit, readSteps, readSummary, type ScenarioBody } from './testing/drill-kit';
+import { containersLeft, drillKit, pauseReplica, readSteps, readSummary, type ScenarioBody } from './testing/drill-kit';
 
 const kit = drillKit('hold');
 const measureS = 1.5;
@@ -154,6 +154,7 @@ describe('faults and signals in a hold', { concurrency: 3 }, () => {
     );
     let up: RunningCluster | undefined;
     let pausedAt = 0;
+    let pauseFailed = '';
     const { result, steps, log } = await kit.drill(scenario, 'pause', {
       onClusterUp: (c) => {
         up = c;
@@ -162,10 +163,14 @@ describe('faults and signals in a hold', { concurrency: 3 }, () => {
       onLog: (text) => {
         if (!pausedAt && up && /\[hold #0\]/.test(text)) {
           pausedAt = -1;
-          void up.pause(victim).then(() => (pausedAt = Date.now()));
+          pauseReplica(up, victim).then(
+            () => (pausedAt = Date.now()),
+            (err) => (pauseFailed = String(err)),
+          );
         }
       },
     });
+    assert.equal(pauseFailed, '');
     assert.equal(result.exitCode, 0, log);
     const i = steps.findIndex((s) => s.annotations.some((a) => a.startsWith(`replica ${victim} marked out`)));
     assert.ok(i >= 1, JSON.stringify(steps.map((s) => s.annotations)));

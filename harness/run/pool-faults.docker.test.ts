@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertSearchPastFault, cliffService } from './testing/cliff-service';
-import { drillKit } from './testing/drill-kit';
+import { drillKit, pauseReplica } from './testing/drill-kit';
 
 const kit = drillKit('pool-faults');
 const feed = { endpoints: [{ name: 'feed', weight: 1, protocol: 'http' as const, path: '/feed?user={{user}}' }] };
@@ -53,22 +53,25 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
       },
     );
     const timers: NodeJS.Timeout[] = [];
-    let paused = false;
+    let paused: string | true = 'never';
     const { result, summary, steps, log } = await kit.drill(scenario, 'paused', {
       // The first probe runs from the end of the 3 s warm-up for 2.5 s: paused 0.8 s into it, for 2.5 s.
       onClusterUp: (c) => {
         timers.push(
           setTimeout(() => {
-            void c.pause(victim).then(() => {
-              paused = true;
-              timers.push(setTimeout(() => void c.unpause(victim), 2500));
-            });
+            pauseReplica(c, victim).then(
+              () => {
+                paused = true;
+                timers.push(setTimeout(() => void c.unpause(victim), 2500));
+              },
+              (err) => (paused = String(err)),
+            );
           }, 3800),
         );
       },
     });
     for (const t of timers) clearTimeout(t);
-    assert.ok(paused, log);
+    assert.equal(paused, true, log);
     assert.equal(result.exitCode, 0, log);
     const notes = steps.flatMap((s) => s.annotations);
     // Silence, not failures: its requests were still waiting (2 s timeout) when it was marked out.
@@ -128,10 +131,15 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
       [],
     );
     assert.ok(steps.every((s) => s.replicas.every((x) => x.serving)));
-    // Saturated indeed: requests queued for seconds while the replicas worked (CPU above the share under which the
-    // replica watch takes a replica whose requests fail for idle).
+    // Saturated indeed: the pool answered some of what it was offered, far from all of it (its quota serves about
+    // 10 of the 60 req/s), while its replicas worked (CPU above the share under which the replica watch takes a
+    // replica whose requests fail for idle).
     assert.ok(
-      steps.some((s) => (s.pools[0].p50Ms ?? 0) > 1000 && (s.pools[0].cpuShare ?? 0) > 0.1),
+      steps.some((s) => {
+        const p = s.pools[0];
+        const answered = p.rps * (1 - p.errorRate);
+        return answered > 0 && answered < 30 && (p.cpuShare ?? 0) > 0.1;
+      }),
       JSON.stringify(steps.map((s) => s.pools[0])),
     );
   });

@@ -37,6 +37,21 @@ export function containersLeft(clusterName: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * Pauses a replica through the driver (the fault a test injects). The kernel's freezer may give up on a busy
+ * machine ("unable to freeze"): tried again, a few times, since the injection is not what the test checks.
+ */
+export async function pauseReplica(cluster: RunningCluster, replica: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await cluster.pause(replica);
+    } catch (err) {
+      if (attempt >= 4 || !/unable to freeze/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** A cluster file's content (see docs/cluster-file.md). */
 export type ClusterInput = { name: string } & Record<string, unknown>;
 /** A scenario without its cluster: the kit points it at the cluster written beside it. */
