@@ -1,7 +1,7 @@
 // Faulted probes and saturation against real Docker. A replica paused mid-search (through the driver's own fault)
 // on a pool whose capacity is a cliff (two replicas answering 30 req/s each, 503 beyond: testing/cliff-server.js,
 // ports 16540-16549) is marked out for its silence, back in once unpaused, and its probe repeated: the search
-// ends as without the fault. A pool of reference replicas offered six times what their CPU quota serves (ports
+// ends as without the fault. A pool of reference replicas offered fifteen times what their CPU quota serves (ports
 // 16550-16559) is saturated, not dead: no replica is marked out. The two drills run side by side.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,16 +98,17 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
     assert.equal(r.limitedBy, 'http_req_failed: rate<0.05', JSON.stringify(r));
   });
 
-  test('offered six times what the pool can serve: saturated, not dead, no replica marked out', async () => {
+  test('offered fifteen times what the pool can serve: saturated, not dead, no replica marked out', async () => {
     const scenario = kit.write(
       'saturated',
       {
         name: 'pool-faults-saturated',
         driver: 'docker',
         ports: '16550-16559',
-        // 50 ms of CPU per request on a quarter of a CPU: about 5 req/s per replica, offered 30.
+        // 50 ms of CPU per request on a tenth of a CPU: about 2 req/s per replica, offered 30. A small quota, so
+        // that a busy machine still gives a replica most of it: saturated, it works at its quota.
         service: { env: { FEED_CPU_MS: '50' } },
-        serverTypes: { small: { cpus: 0.25, memoryMb: 128 } },
+        serverTypes: { small: { cpus: 0.1, memoryMb: 128 } },
         regions: [{ name: 'east', dcs: [{ name: 'dc1', demand: 1, pools: { small: 2 } }] }],
       },
       {
@@ -131,14 +132,13 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
       [],
     );
     assert.ok(steps.every((s) => s.replicas.every((x) => x.serving)));
-    // Saturated indeed: the pool answered some of what it was offered, far from all of it (its quota serves about
-    // 10 of the 60 req/s), while its replicas worked (CPU above the share under which the replica watch takes a
-    // replica whose requests fail for idle).
+    // Saturated indeed: the pool answered far less than it was offered (its quota serves about 4 of the 60 req/s;
+    // on a busy machine every answer may come after its request's timeout), while its replicas worked: CPU well
+    // above the share under which the replica watch takes a replica whose requests fail for idle (10%).
     assert.ok(
       steps.some((s) => {
         const p = s.pools[0];
-        const answered = p.rps * (1 - p.errorRate);
-        return answered > 0 && answered < 30 && (p.cpuShare ?? 0) > 0.1;
+        return p.rps * (1 - p.errorRate) < 30 && (p.cpuShare ?? 0) > 0.2;
       }),
       JSON.stringify(steps.map((s) => s.pools[0])),
     );
