@@ -78,7 +78,6 @@ test('a replica killed mid-probe (docker kill), started again: marked out, back 
     notes.some((n) => n.startsWith(`replica ${victim} marked in`)),
     notes.join('\n'),
   );
-  // The first probe was the faulted one, and it was repeated at the same rate with both replicas serving.
   // The first probe (24 req/s per replica) was the one the fault cut short: the search repeated it.
   assert.ok(
     notes.includes(

@@ -30,10 +30,14 @@ export function assertSearchPastFault(steps: readonly StepRecord[], held: number
   const rates = steps.map((s) => [s.offeredRpsPerReplica, s.verdict]);
   assert.equal(steps[0].offeredRpsPerReplica, held, log);
   assert.ok(steps.length >= 4, log);
-  assert.deepEqual(rates.slice(-2), [
-    [broken, 'breached'],
-    [broken, 'breached'],
-  ]);
+  assert.deepEqual(
+    rates.slice(-2),
+    [
+      [broken, 'breached'],
+      [broken, 'breached'],
+    ],
+    log,
+  );
   const before = steps.slice(0, -2);
   assert.ok(
     before.every((s) => s.offeredRpsPerReplica === held),
