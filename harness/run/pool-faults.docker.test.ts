@@ -31,13 +31,15 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
         mix: { ...feed, params: users },
         baselineRps: 20,
         timeout: '2s',
-        // Only the cliff can break a probe: 36 req/s per replica has a sixth of its requests answered 503.
-        guards: { http_req_failed: ['rate<0.05'] },
-        guardWindow: '2s',
+        // Only the cliff can break a probe: 36 req/s per replica has a sixth of its requests answered 503; at 24 a
+        // generator a busy machine made late sends a bunch at once, which still fits in the second's 30 and the 10%.
+        guards: { http_req_failed: ['rate<0.1'] },
+        guardWindow: '1s',
         guardDelay: '1s',
         safety: { maxErrorRate: 1, maxTotalRps: 200 },
-        settle: '0.5s',
-        measure: '2s',
+        // Short attempts, and up to five more of one a late generator left unstable: a busy machine gets its chances.
+        settle: '1s',
+        measure: '1s',
         // 24 and 36 are a bracket within the resolution: the search needs no bisection.
         drills: [
           {
@@ -48,6 +50,7 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
             maxRps: 36,
             rampFactor: 1.5,
             resolution: 0.5,
+            repeatUnstable: 5,
           },
         ],
       },
@@ -55,7 +58,8 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
     const timers: NodeJS.Timeout[] = [];
     let paused: string | true = 'never';
     const { result, summary, steps, log } = await kit.drill(scenario, 'paused', {
-      // The first probe runs from the end of the 3 s warm-up for 2.5 s: paused 0.8 s into it, for 2.5 s.
+      // Paused as the 3 s warm-up ends, so that its silence falls in the first probe (1 s of settle, 1 s of measure,
+      // repeated while the missing answers make it unstable), for 2.5 s.
       onClusterUp: (c) => {
         timers.push(
           setTimeout(() => {
@@ -66,7 +70,7 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
               },
               (err) => (paused = String(err)),
             );
-          }, 3800),
+          }, 2800),
         );
       },
     });
@@ -95,7 +99,7 @@ describe('faults and saturation of a pool', { concurrency: 2 }, () => {
     const r = summary.redlines[0];
     assert.equal(r.status, 'redline', JSON.stringify(r));
     assert.equal(r.rpsPerReplica, 24, JSON.stringify(r));
-    assert.equal(r.limitedBy, 'http_req_failed: rate<0.05', JSON.stringify(r));
+    assert.equal(r.limitedBy, 'http_req_failed: rate<0.1', JSON.stringify(r));
   });
 
   test('offered fifteen times what the pool can serve: saturated, not dead, no replica marked out', async () => {
