@@ -1,8 +1,9 @@
-// Docker dying in the middle of a drill step, for real: the cluster runs on a Docker
-// daemon of this test's own (testing/second-docker.sh on its own socket, data and exec root), which the test
-// stops by its PID while a step is measured. The drill exits 110 with a hint; the cut step is recorded as the
-// cluster's error, never as a breach nor with replicas marked out as "not running"; once the daemon is back,
-// no replica runs again and `headroom down` removes what the dead run left. Ports 27000-27099.
+// Docker dying in the middle of a drill step, for real: the cluster runs on a Docker daemon of this test's own
+// (testing/second-docker.sh on its own socket, data and exec root), which the test stops by its PID while a step
+// is measured. The drill exits 110 with a hint; the cut step is recorded as the cluster's error, never as a breach
+// nor with replicas marked out as "not running"; once the daemon is back, no replica runs again and `headroom
+// down` removes what the dead run left. A daemon frozen during the teardown: a second SIGINT ends the drill
+// within its time limit (exit 105). Ports 27000-27099.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -90,16 +91,16 @@ test('Docker stops mid-step: exit 110 with a hint, the step is a cluster error (
   child.stderr.on('data', (d) => {
     log += d;
     for (const _ of String(d).matchAll(/\[hold #\d+\]/g)) stepsSeen++;
-    // Two steps held; the third is settling: stop the daemon once it measures (settle 1 s of its 4 s).
-    if (stepsSeen >= 2 && stoppedPid === undefined) {
+    // A step measured; stop the daemon in the middle of the next (steps after the first have no settle).
+    if (stepsSeen >= 1 && stoppedPid === undefined) {
       stoppedPid = daemonPid();
-      setTimeout(() => process.kill(stoppedPid!, 'SIGTERM'), 2000);
+      setTimeout(() => process.kill(stoppedPid!, 'SIGTERM'), 500);
     }
   });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
     child.on('exit', (c, s) => resolve([c, s])),
   );
-  assert.ok(stoppedPid, `the drill never held two steps: ${log}`);
+  assert.ok(stoppedPid, `the drill never measured a step: ${log}`);
   // The daemon takes a few seconds to stop its containers and exit; it must be gone before it is started again.
   while (pidAlive(stoppedPid)) await sleep(200);
   assert.equal(signal, null, log);
@@ -112,7 +113,7 @@ test('Docker stops mid-step: exit 110 with a hint, the step is a cluster error (
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as StepRecord);
-  assert.ok(steps.length >= 3, log);
+  assert.ok(steps.length >= 2, log);
   const [last, ...before] = [steps.at(-1)!, ...steps.slice(0, -1)];
   // The steps before the daemon died were measured: held, or unstable when a busy machine made the generator
   // late (a neighbour's doing, not the cluster's). Never a breach, never a cluster error.
@@ -148,7 +149,7 @@ test('Docker stops mid-step: exit 110 with a hint, the step is a cluster error (
   assert.deepEqual(await containersOf(back), []);
 });
 
-test('Docker frozen during the teardown: a second SIGINT exits 105 once its time limit is up, naming what may be left (finding 5)', {
+test('Docker frozen during the teardown: a second SIGINT exits 105 once its time limit is up, naming what may be left', {
   timeout: 180_000, // only so that a teardown without a limit fails instead of hanging the suite
 }, async (t) => {
   if (unavailable || !daemon) return t.skip(unavailable);
@@ -170,7 +171,8 @@ test('Docker frozen during the teardown: a second SIGINT exits 105 once its time
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => {
     log += d;
-    if (!frozen && /\[hold #0\]/.test(log)) {
+    // Frozen once the cluster is up, and the drill interrupted: its teardown meets the frozen daemon.
+    if (!frozen && /cluster f11-docker-gone: 2 replicas up in/.test(log)) {
       frozen = true;
       process.kill(pid, 'SIGSTOP');
       child.kill('SIGINT');
