@@ -213,8 +213,13 @@ test('verdicts: held, breached early, unstable (latency while the generator was 
   assert.equal(late.record.verdict, 'unstable');
   assert.deepEqual(late.record.annotations.slice(1), [
     'generator late: send lag p99 60.0 ms',
-    'unstable: a latency guard broke while the generator sent late (p99 60 ms behind schedule)',
+    'unstable: a latency guard broke by less than the generator was late (p99 60 ms behind schedule)',
   ]);
+  // Over its limit by more than the lag: the server's breach, however late the generator was (320 - 60 > 250).
+  assert.equal(
+    judgeStep(built, plan, [broke(p99, 320)], { measuredMs: 6000, sendLag: { count: 10, p99: 60 } }).record.verdict,
+    'breached',
+  );
   // An error guard that broke is a breach however late the generator was.
   assert.equal(
     judgeStep(built, plan, [broke(errors, 0.2)], { measuredMs: 6000, sendLag: { count: 10, p99: 60 } }).record.verdict,
