@@ -93,6 +93,7 @@ export class DrillController {
       metrics,
       clock,
       safety: scenario.safety,
+      timeoutMs: scenario.timeoutMs,
       signal,
       markedOut: this.markedOut,
       markedInAt: this.markedInAt,

@@ -26,8 +26,12 @@ const unreachableHint = 'check `docker info`; the partial result is in the run d
 /** A replica whose every request failed over this window (and at least minFailures of them) is marked out. */
 const faultWindowS = 2;
 const minFailures = 3;
-/** A replica with requests outstanding and none ended for this long has stopped answering. */
-const silentMs = 1000;
+/**
+ * A replica with requests outstanding and none ended for this long has stopped answering: the request timeout
+ * (at least a second). A slow replica (1.5 s an answer, its CPU idle while it waits) answers within it, and its
+ * latency is the guards' to judge; one that answers nothing before its requests time out is down for its users.
+ */
+const silentMsOf = (timeoutMs: number) => Math.max(1000, timeoutMs);
 /** Below this CPU share a replica whose requests all fail is not working on them. */
 const idleCpuShare = 0.1;
 /** From this CPU share another tier of the DC is busy enough that a silent replica may be waiting on it. */
@@ -39,6 +43,8 @@ export interface ReplicaWatchDeps {
   metrics: MetricsPort;
   clock: Clock;
   safety: Pick<Scenario['safety'], 'windowMs' | 'maxErrorRate'>;
+  /** The scenario's request timeout: how long a replica may leave every request unanswered. */
+  timeoutMs?: number;
   signal?: AbortSignal;
   /** Replicas marked out now (with why), and when each was last marked in. */
   markedOut: ReadonlyMap<string, string>;
@@ -194,6 +200,7 @@ export class ReplicaWatch {
       // Stopped answering (paused, hung): requests pile up and none is answered (the first timeouts may
       // already be in), caught before the request timeout on its own would say so.
       const pending = this.deps.load.outstanding?.(r.name) ?? 0;
+      const silentMs = silentMsOf(this.deps.timeoutMs ?? 0);
       const recent = metrics.counts(now - silentMs, now, r.name);
       const silent = recent.count === recent.failed && pending >= minFailures && now - this.lastRateChange >= silentMs;
       // Failures that were answers (5xx) are the guards' to judge; where the load says why, only unanswered ones count.
