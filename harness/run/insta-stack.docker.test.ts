@@ -58,7 +58,7 @@ export default {
   settle: '1s',
   measure: '3s',
   drills: [
-    { kind: 'redline', name: 'redline-web', tier: 'web', serverTypes: ['large'], startRps: 40, maxRps: 400, rampFactor: 2.5, resolution: 0.5, repeatUnstable: 0 },
+    { kind: 'redline', name: 'redline-web', tier: 'web', serverTypes: ['large'], startRps: 40, maxRps: 400, rampFactor: 2.5, resolution: 0.5, repeatUnstable: 0, budget: '0s' },
   ],
 };
 `,

@@ -60,7 +60,7 @@ export default defineScenario({
   minRequests: ${d.minRequests ?? 10},
   maxMeasure: '10s',
   drills: [
-    { kind: 'redline', name: 'redline', serverTypes: 'all', startRps: ${d.startRps}, maxRps: ${d.maxRps}, rampFactor: 2, resolution: 0.25 },
+    { kind: 'redline', name: 'redline', serverTypes: 'all', startRps: ${d.startRps}, maxRps: ${d.maxRps}, rampFactor: 2, resolution: 0.25, budget: '0s' },
     { kind: 'drain', name: 'drain-east', target: { region: 'east' }, totalRps: ${d.drainRps}, steps: 2 },
   ],
 });
