@@ -132,3 +132,44 @@ test('a silent web replica whose DC has a busy db is waiting on it, not dead; wi
   assert.deepEqual(check({ 'web-1': 0.04, 'db-1': 0.05 }), ['web-1']);
   assert.deepEqual(check({ 'web-1': 0.04, 'db-2': 0.95 }), ['web-1'], "another DC's busy db is not this replica's");
 });
+
+test('silence is judged against the replica’s own latency: a fast one is silent after 1 s, a slow one after 3 × its p99', () => {
+  const replicas = [{ name: 'web-1', dc: 'use1', region: 'r', pool: 'use1/small', serverType: 'small' } as Replica];
+  /** Marks out (or not) a replica whose last answer was `quietMs` ago, its p99 before that `p99Ms`. */
+  const check = (p99Ms: number | null, quietMs: number, timeoutMs = 10_000): string[] => {
+    const now = 60_000;
+    const lastAnswer = now - quietMs;
+    const reasons: string[] = [];
+    const watch = new ReplicaWatch({
+      cluster: { spec: { driver: 'docker' }, replicas } as unknown as ClusterPort,
+      load: { outstanding: () => 5 },
+      metrics: {
+        counts: (since: number) => ({ count: since < lastAnswer ? 1 : 0, failed: 0, dropped: 0 }),
+        window: (o: { metric?: string; sinceMs: number }) =>
+          o.metric === 'cpu_share'
+            ? { gaugeMax: 0.01 }
+            : {
+                count: p99Ms === null || o.sinceMs >= lastAnswer ? 0 : 10,
+                failed: 0,
+                percentile: () => p99Ms,
+              },
+      } as unknown as MetricsPort,
+      clock: { now: () => now, sleep: async () => {} },
+      safety: { windowMs: 5000, maxErrorRate: 0.5 },
+      timeoutMs,
+      markedOut: new Map(),
+      markedInAt: new Map(),
+      markOut: (_r, why) => reasons.push(why),
+      stepTag: () => '0',
+    });
+    watch.checkFaults();
+    return reasons;
+  };
+  assert.deepEqual(check(10, 500), [], 'answered half a second ago');
+  assert.match(check(10, 1200)[0] ?? '', /none answered in 1 s/);
+  assert.deepEqual(check(1500, 2000), [], 'a replica that answers in 1.5 s is late after 2 s, not silent');
+  assert.match(check(1500, 4600)[0] ?? '', /none answered in 4\.5 s/);
+  assert.match(check(5000, 10_500)[0] ?? '', /none answered in 10 s/, 'at most the request timeout');
+  assert.deepEqual(check(null, 5000), [], 'nothing to judge by: the request timeout');
+  assert.match(check(null, 10_500)[0] ?? '', /none answered in 10 s/);
+});

@@ -27,12 +27,15 @@ const unreachableHint = 'check `docker info`; the partial result is in the run d
 const faultWindowS = 2;
 const minFailures = 3;
 /**
- * A replica with requests outstanding and none ended for this long has stopped answering: the request timeout
- * (at least a second). A slow replica (1.5 s an answer, its CPU idle while it waits) answers within it, and its
- * latency is the guards' to judge; one that answers nothing before its requests time out is down for its users.
+ * A replica with requests outstanding and none ended for this long has stopped answering: three times its own
+ * p99 latency over the last 10 s (at least a second, at most the request timeout; the timeout when it answered
+ * nothing in those 10 s to judge by). A replica that answers in 10 ms and then nothing for a second is paused or
+ * hung; a slow one (1.5 s an answer, its CPU idle while it waits) is late, and its latency is the guards' to judge.
  */
-const silentMsOf = (timeoutMs: number) => Math.max(1000, timeoutMs);
-/** Below this CPU share a replica whose requests all fail is not working on them. */
+const minSilentMs = 1000;
+const silentFactor = 3;
+const typicalWindowMs = 10_000;
+/** Below this CPU share/** Below this CPU share a replica whose requests all fail is not working on them. */
 const idleCpuShare = 0.1;
 /** From this CPU share another tier of the DC is busy enough that a silent replica may be waiting on it. */
 const busyTierShare = 0.5;
@@ -200,9 +203,9 @@ export class ReplicaWatch {
       // Stopped answering (paused, hung): requests pile up and none is answered (the first timeouts may
       // already be in), caught before the request timeout on its own would say so.
       const pending = this.deps.load.outstanding?.(r.name) ?? 0;
-      const silentMs = silentMsOf(this.deps.timeoutMs ?? 0);
+      const silentMs = pending >= minFailures ? this.silentMs(r.name, now) : Infinity;
       const recent = metrics.counts(now - silentMs, now, r.name);
-      const silent = recent.count === recent.failed && pending >= minFailures && now - this.lastRateChange >= silentMs;
+      const silent = recent.count === recent.failed && now - this.lastRateChange >= silentMs;
       // Failures that were answers (5xx) are the guards' to judge; where the load says why, only unanswered ones count.
       const unanswered = heard ? heard.unanswered >= w.count : true;
       const failing = w.failed >= minFailures && w.failed === w.count && unanswered;
@@ -221,6 +224,20 @@ export class ReplicaWatch {
           : `all ${w.count} requests of the last ${faultWindowS} s failed${cpuNote}`,
       );
     }
+  }
+
+  /**
+   * How long this replica may answer nothing before it counts as silent (see silentFactor). Judged only once it
+   * has answered nothing for a second: a replica that answers is never asked for its latency.
+   */
+  private silentMs(replica: string, now: number): number {
+    const timeoutMs = Math.max(minSilentMs, this.deps.timeoutMs ?? 0);
+    const lastSecond = this.deps.metrics.counts(now - minSilentMs, now, replica);
+    if (lastSecond.count > lastSecond.failed) return minSilentMs;
+    const before = this.deps.metrics.window({ sinceMs: now - typicalWindowMs, untilMs: now, filter: { replica } });
+    const p99 = before.count > before.failed ? before.percentile(0.99) : null;
+    if (p99 === null) return timeoutMs;
+    return Math.min(timeoutMs, Math.max(minSilentMs, Math.ceil((silentFactor * p99) / 100) * 100));
   }
 
   /** Whether a replica of another tier in the same DC used at least half its CPU quota over the fault window. */
