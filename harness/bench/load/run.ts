@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { agentsBench } from './agents';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
+import { referenceCpuBench } from './reference-cpu';
 import { startupBench } from './startup';
+import { timingBench } from './timing';
 
 const quick = process.env.BENCH_QUICK === '1';
 const port = 22100;
@@ -172,6 +174,10 @@ async function main() {
     // 5. (before the soak, which is long) one process against --agents 2 (also alone: harness/bench/load/agents.ts).
     say('');
     verdicts.push(...(await agentsBench({ url: server.url, quick, say })));
+    say('');
+    verdicts.push(...(await timingBench({ say })));
+    say('');
+    verdicts.push(...(await referenceCpuBench({ say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');
@@ -182,6 +188,7 @@ async function main() {
     await server.stop();
   }
   say(`\nsummary:\n${verdicts.map((v) => `  ${v}`).join('\n')}`);
+  if (verdicts.some((v) => v.includes('MISSES'))) process.exitCode = 1;
 }
 
 main().catch((err) => {
