@@ -1,4 +1,4 @@
-// The load engine against real local servers (ports 22010-22029).
+// The load engine against real local servers (ports 16300-16319).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Metrics } from '../metrics';
@@ -21,58 +21,61 @@ function onSchedule(count: number, rate: number, sleptMs: number, spanMs: number
   );
 }
 
-test('2% of requests delayed by 100 ms: p99 is near 100 ms and p97 near the base latency', async () => {
-  const server = await httpServer(22010, (_req, res, n) => {
-    if (n % 50 === 0) setTimeout(() => res.end('slow'), 100);
+test('2% of requests delayed by 200 ms show at p99 and not at p50: each request keeps its own latency', async () => {
+  // How close p99 comes to the delay and p97 to the base latency is a figure: make bench (harness/bench/load/timing.ts).
+  const delayMs = 200;
+  const server = await httpServer(16300, (_req, res, n) => {
+    if (n % 50 === 0) setTimeout(() => res.end('slow'), delayMs);
     else res.end('ok');
   });
   const metrics = new Metrics();
-  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 22010)], mix: http1, metrics });
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 16300)], mix: http1, metrics });
   const began = performance.now();
   let span = 0;
   try {
-    engine.setRate(400);
+    engine.setRate(200);
     engine.start();
-    await sleep(5000);
+    await sleep(2000);
   } finally {
     await engine.stop();
     span = performance.now() - began;
     await server.stop();
   }
   const t = metrics.totals({}, 'http_req_duration');
-  onSchedule(t.count, 400, 5000, span);
+  onSchedule(t.count, 200, 2000, span);
   assert.equal(t.failed, 0);
   const p99 = t.percentile(99)!;
-  const p97 = t.percentile(97)!;
   const p50 = t.percentile(50)!;
-  assert.ok(p99 >= 100 && p99 < 140, `p99 ${p99} ms should be the 100 ms delay`);
-  assert.ok(p97 < 50, `p97 ${p97} ms should be near the base latency (p50 ${p50} ms)`);
+  // The delayed 2% fill the top 1% (a floor the server sets, whatever the machine's load); half the requests
+  // waiting half the delay would take the whole process stalling, not a busy neighbour.
+  assert.ok(p99 >= delayMs * 0.95, `p99 ${p99} ms should hold the ${delayMs} ms delay`);
+  assert.ok(p50 < delayMs / 2, `p50 ${p50} ms: the other requests are not held behind the delayed ones`);
 });
 
-test('a 2 s stall under a constant arrival rate shows in latency, not in fewer requests (no coordinated omission)', async () => {
+test('a 1 s stall under a constant arrival rate shows in latency, not in fewer requests (no coordinated omission)', async () => {
   let stallUntil = 0;
   let stallFrom = 0;
   let stalled = 0;
   const held: (() => void)[] = [];
-  const server = await httpServer(22011, (_req, res) => {
+  const server = await httpServer(16301, (_req, res) => {
     if (performance.now() < stallUntil) held.push(() => res.end('late'));
     else res.end('ok');
   });
   const metrics = new Metrics();
-  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 22011)], mix: http1, metrics });
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 16301)], mix: http1, metrics });
   const began = performance.now();
   let span = 0;
   try {
     engine.setRate(200);
     engine.start();
-    await sleep(1000);
+    await sleep(500);
     stallFrom = performance.now();
-    stallUntil = stallFrom + 2000;
-    await sleep(2000);
+    stallUntil = stallFrom + 1000;
+    await sleep(1000);
     stallUntil = 0;
     stalled = performance.now() - stallFrom;
     for (const release of held.splice(0)) release();
-    await sleep(2000);
+    await sleep(1000);
     span = performance.now() - began;
     engine.setRate(0);
   } finally {
@@ -80,11 +83,11 @@ test('a 2 s stall under a constant arrival rate shows in latency, not in fewer r
     await server.stop();
   }
   const t = metrics.totals({}, 'http_req_duration');
-  // Every arrival of the 5 s schedule was sent: the stall did not slow the generator down
-  // (coordinated omission would have lost the ~400 arrivals of the stall, far outside these bounds).
-  onSchedule(t.count, 200, 5000, span);
+  // Every arrival of the 2.5 s schedule was sent: the stall did not slow the generator down
+  // (coordinated omission would have lost the ~200 arrivals of the stall, far outside these bounds).
+  onSchedule(t.count, 200, 2500, span);
   assert.equal(engine.stats().sent, t.count);
-  // About 400 requests (2 s of 200/s) waited for the end of the stall: 40% of samples, from ~2000 ms down to ~0.
+  // About 200 requests (1 s of 200/s) waited for the end of the stall: 40% of samples, from ~1000 ms down to ~0.
   // Bounds from the stall as measured, not from the 2 s hoped for: the first arrival due in it waited
   // all of it (its latency counts from its intended time), and nothing waited longer than the run.
   assert.ok(t.max! >= stalled - 50 && t.max! <= span, `max ${t.max} ms for a stall of ${stalled.toFixed(0)} ms`);
@@ -97,11 +100,11 @@ test('a 2 s stall under a constant arrival rate shows in latency, not in fewer r
 });
 
 test('a weight change from 100/0 to 0/100 moves every later request, none before', async () => {
-  const a = await httpServer(22012, (_req, res) => res.end('a'));
-  const b = await httpServer(22013, (_req, res) => res.end('b'));
+  const a = await httpServer(16302, (_req, res) => res.end('a'));
+  const b = await httpServer(16303, (_req, res) => res.end('b'));
   const metrics = new Metrics();
   const engine = new LoadEngine({
-    replicas: [replicaAt('ra', 'use1', 22012), replicaAt('rb', 'use2', 22013)],
+    replicas: [replicaAt('ra', 'use1', 16302), replicaAt('rb', 'use2', 16303)],
     mix: http1,
     metrics,
   });
@@ -113,11 +116,11 @@ test('a weight change from 100/0 to 0/100 moves every later request, none before
     engine.setWeights({ dcs: { use1: 1, use2: 0 } });
     engine.setRate(500);
     engine.start();
-    await sleep(1500);
+    await sleep(700);
     engine.setWeights({ dcs: { use1: 0, use2: 1 } });
     sentAtSwitch = engine.stats().sent;
     switchedAt = performance.now();
-    await sleep(1500);
+    await sleep(700);
     // Read in the same tick as the stop: nothing is sent in between.
     ({ sent: sentAtEnd, inFlight: inFlightAtEnd } = engine.stats());
   } finally {
@@ -139,11 +142,11 @@ test('a weight change from 100/0 to 0/100 moves every later request, none before
 });
 
 test('gRPC and HTTP endpoints in one mix both count, with templated parameters', async () => {
-  const web = await httpServer(22014, (_req, res) => res.end('ok'));
-  const feed = await grpcFeedServer(22015);
+  const web = await httpServer(16304, (_req, res) => res.end('ok'));
+  const feed = await grpcFeedServer(16305);
   const metrics = new Metrics();
   const engine = new LoadEngine({
-    replicas: [replicaAt('r0', 'use1', 22014, 22015)],
+    replicas: [replicaAt('r0', 'use1', 16304, 16305)],
     metrics,
     mix: {
       params: { user: { kind: 'sequence', min: 1, max: 1000 } },
@@ -166,7 +169,7 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
   try {
     engine.setRate(200);
     engine.start();
-    await sleep(2000);
+    await sleep(1000);
   } finally {
     await engine.stop();
     span = performance.now() - began;
@@ -177,7 +180,7 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
   const g = metrics.totals({}, 'grpc_reqs');
   const all = metrics.totals();
   assert.equal(h.count + g.count, all.count);
-  onSchedule(all.count, 200, 2000, span);
+  onSchedule(all.count, 200, 1000, span);
   assert.ok(Math.abs(g.count - 3 * h.count) <= 4, `grpc ${g.count} should be 3x http ${h.count}`);
   assert.equal(all.failed, 0);
   assert.ok(metrics.totals({}, 'grpc_req_duration').percentile(50)! > 0);
@@ -192,14 +195,17 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
 
 test('arrivals beyond maxInFlight are dropped and counted, as k6 dropped_iterations', async () => {
   const held: (() => void)[] = [];
-  const server = await httpServer(22016, (_req, res) => held.push(() => res.end('ok')));
+  const server = await httpServer(16306, (_req, res) => held.push(() => res.end('ok')));
   const metrics = new Metrics();
-  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 22016)], mix: http1, metrics, maxInFlight: 10 });
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 16306)], mix: http1, metrics, maxInFlight: 10 });
+  const began = performance.now();
+  let span = 0;
   try {
     engine.setRate(100);
     engine.start();
     await sleep(1000);
     engine.setRate(0);
+    span = performance.now() - began;
     await sleep(100);
     for (const release of held.splice(0)) release();
   } finally {
@@ -207,16 +213,17 @@ test('arrivals beyond maxInFlight are dropped and counted, as k6 dropped_iterati
     await server.stop();
   }
   const s = engine.stats();
+  // The 10 in flight were held, so every later arrival of the schedule was dropped, not queued nor lost.
   assert.equal(s.sent, 10);
-  assert.ok(s.dropped >= 88 && s.dropped <= 91, `dropped ${s.dropped}`);
+  onSchedule(s.sent + s.dropped, 100, 1000, span);
   const t = metrics.totals();
   assert.equal(t.count, 10);
   assert.equal(t.droppedIterations, s.dropped);
 });
 
 for (const [client, base] of [
-  ['net', 22017],
-  ['undici', 22022],
+  ['net', 16307],
+  ['undici', 16312],
 ] as const) {
   test(`failures (${client} client): status >= 400, timeouts, refused connections and gRPC errors count as failed`, async () => {
     const server = await httpServer(base, (req, res) => {
@@ -235,7 +242,15 @@ for (const [client, base] of [
     });
     const feed = await grpcFeedServer(base + 1);
     const metrics = new Metrics();
-    const ep = (name: string, path: string) => ({ name, weight: 1, protocol: 'http' as const, path, timeout: '300ms' });
+    // Only the endpoint that never answers has a short timeout: the others are judged on their answers, not on
+    // how fast a busy machine lets this process (client and servers alike) read them.
+    const ep = (name: string, path: string, timeout?: string) => ({
+      name,
+      weight: 1,
+      protocol: 'http' as const,
+      path,
+      timeout,
+    });
     const engine = new LoadEngine({
       replicas: [replicaAt('r0', 'use1', base, base + 1), replicaAt('dead', 'use2', base + 2, base + 2)],
       httpClient: client,
@@ -243,7 +258,7 @@ for (const [client, base] of [
       mix: {
         endpoints: [
           ep('missing', '/missing'),
-          ep('hang', '/hang'),
+          ep('hang', '/hang', '200ms'),
           ep('chunked', '/chunked'),
           ep('close', '/close'),
           {
@@ -258,6 +273,7 @@ for (const [client, base] of [
         ],
       },
     });
+    let inFlightBeforeStop = -1;
     try {
       engine.setWeights({ dcs: { use1: 1, use2: 0 } });
       engine.setRate(50);
@@ -266,7 +282,8 @@ for (const [client, base] of [
       engine.setWeights({ dcs: { use1: 0, use2: 1 } });
       await sleep(400);
       engine.setRate(0);
-      await sleep(500);
+      await sleep(800);
+      inFlightBeforeStop = engine.stats().inFlight;
     } finally {
       await engine.stop();
       await server.stop();
@@ -276,9 +293,16 @@ for (const [client, base] of [
     for (const name of ['missing', 'hang', 'bad-user'])
       assert.equal(on(name).failed, on(name).count, `${name}: all failed`);
     for (const name of ['chunked', 'close']) assert.equal(on(name).failed, 0, `${name}: none failed`);
-    assert.ok(on('chunked').count >= 9 && on('close').count >= 9);
+    assert.ok(
+      on('chunked').count >= 9 && on('close').count >= 9,
+      `${on('chunked').count} chunked, ${on('close').count} close`,
+    );
+    // The timeouts fired on their own, not at the stop: nothing was in flight 1.2 s after the last request to /hang
+    // (without them, every /hang request would still be waiting), and none fired before its 200 ms.
+    // How close to 200 ms they fire is a figure: make bench (harness/bench/load/timing.ts).
+    assert.equal(inFlightBeforeStop, 0, 'requests in flight long after their timeout');
     const hang = on('hang');
-    assert.ok(hang.min! >= 300 && hang.max! < 600, `timeouts after ~300 ms, got ${hang.min}..${hang.max}`);
+    assert.ok(hang.count >= 9 && hang.min! >= 200, `${hang.count} timeouts, after ${hang.min}..${hang.max} ms`);
     const dead = metrics.totals({ replica: 'dead' });
     assert.ok(dead.count >= 15, `dead replica: ${dead.count} requests`);
     assert.equal(dead.failed, dead.count);
@@ -288,7 +312,7 @@ for (const [client, base] of [
 test('closed model: VUs each keep one request in flight', async () => {
   let concurrent = 0;
   let peak = 0;
-  const server = await httpServer(22020, (_req, res) => {
+  const server = await httpServer(16310, (_req, res) => {
     concurrent++;
     peak = Math.max(peak, concurrent);
     setTimeout(() => {
@@ -297,13 +321,13 @@ test('closed model: VUs each keep one request in flight', async () => {
     }, 20);
   });
   const metrics = new Metrics();
-  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 22020)], mix: http1, metrics });
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 16310)], mix: http1, metrics });
   const began = performance.now();
   let span = 0;
   try {
     engine.setVus(5);
     engine.start();
-    await sleep(1000);
+    await sleep(600);
     assert.equal(engine.stats().vus, 5);
   } finally {
     await engine.stop();
