@@ -8,20 +8,20 @@ import { feedProto, grpcFeedServer, httpServer, replicaAt, sleep } from './testi
 const http1 = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const, path: '/' }] };
 
 /**
- * What the engine's own schedule allows for an open-model run at `rate`: every arrival due during the
- * `sleptMs` the test waited was sent, and none beyond what the measured span (from just before setRate
- * to after the stop) holds. No wall-clock guess about how late timers fire on a busy machine.
+ * What the engine's own schedule gives an open-model run at `rate` over `loadedMs`, read with performance.now()
+ * from just before setRate(rate) to just after setRate(0) (which sends what fell due before it): every arrival
+ * due was sent and none more, however late timers fired on a busy machine. (A timer's wait is no measure: it
+ * counts from the event loop's clock, read at its last turn, and so ends early after a long synchronous task.)
  */
-function onSchedule(count: number, rate: number, sleptMs: number, spanMs: number): void {
-  const min = Math.floor((rate * sleptMs) / 1000) - 1;
-  const max = Math.floor((rate * spanMs) / 1000) + 1;
+function onSchedule(count: number, rate: number, loadedMs: number): void {
+  const due = Math.floor((rate * loadedMs) / 1000);
   assert.ok(
-    count >= min && count <= max,
-    `count ${count}: the schedule of ${rate}/s gives ${min}..${max} over ${sleptMs}..${spanMs.toFixed(0)} ms`,
+    count >= due - 1 && count <= due + 1,
+    `count ${count}: the schedule of ${rate}/s gives ${due} ±1 over ${loadedMs.toFixed(0)} ms`,
   );
 }
 
-test('2% of requests delayed by 200 ms show at p99 and not at p50: each request keeps its own latency', async () => {
+test('2% of requests delayed by 200 ms show at p99 and not at p50: each request keeps its own latency', async (tc) => {
   // How close p99 comes to the delay and p97 to the base latency is a figure: make bench (harness/bench/load/timing.ts).
   const delayMs = 200;
   const server = await httpServer(16300, (_req, res, n) => {
@@ -31,28 +31,30 @@ test('2% of requests delayed by 200 ms show at p99 and not at p50: each request 
   const metrics = new Metrics();
   const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 16300)], mix: http1, metrics });
   const began = performance.now();
-  let span = 0;
+  let loaded = 0;
   try {
-    engine.setRate(200);
+    engine.setRate(100);
     engine.start();
-    await sleep(2000);
+    await sleep(1500);
+    engine.setRate(0);
+    loaded = performance.now() - began;
   } finally {
     await engine.stop();
-    span = performance.now() - began;
     await server.stop();
   }
   const t = metrics.totals({}, 'http_req_duration');
-  onSchedule(t.count, 200, 2000, span);
+  onSchedule(t.count, 100, loaded);
   assert.equal(t.failed, 0);
   const p99 = t.percentile(99)!;
   const p50 = t.percentile(50)!;
+  tc.diagnostic(`${t.count} requests: p50 ${p50} ms, p99 ${p99} ms, max ${t.max} ms`);
   // The delayed 2% fill the top 1% (a floor the server sets, whatever the machine's load); half the requests
   // waiting half the delay would take the whole process stalling, not a busy neighbour.
   assert.ok(p99 >= delayMs * 0.95, `p99 ${p99} ms should hold the ${delayMs} ms delay`);
   assert.ok(p50 < delayMs / 2, `p50 ${p50} ms: the other requests are not held behind the delayed ones`);
 });
 
-test('a 1 s stall under a constant arrival rate shows in latency, not in fewer requests (no coordinated omission)', async () => {
+test('a 1 s stall under a constant arrival rate shows in latency, not in fewer requests (no coordinated omission)', async (tc) => {
   let stallUntil = 0;
   let stallFrom = 0;
   let stalled = 0;
@@ -64,9 +66,9 @@ test('a 1 s stall under a constant arrival rate shows in latency, not in fewer r
   const metrics = new Metrics();
   const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 16301)], mix: http1, metrics });
   const began = performance.now();
-  let span = 0;
+  let loaded = 0;
   try {
-    engine.setRate(200);
+    engine.setRate(100);
     engine.start();
     await sleep(500);
     stallFrom = performance.now();
@@ -76,21 +78,24 @@ test('a 1 s stall under a constant arrival rate shows in latency, not in fewer r
     stalled = performance.now() - stallFrom;
     for (const release of held.splice(0)) release();
     await sleep(1000);
-    span = performance.now() - began;
     engine.setRate(0);
+    loaded = performance.now() - began;
   } finally {
     await engine.stop();
     await server.stop();
   }
   const t = metrics.totals({}, 'http_req_duration');
-  // Every arrival of the 2.5 s schedule was sent: the stall did not slow the generator down
-  // (coordinated omission would have lost the ~200 arrivals of the stall, far outside these bounds).
-  onSchedule(t.count, 200, 2500, span);
+  tc.diagnostic(
+    `${t.count} requests, stall ${stalled.toFixed(0)} ms: p50 ${t.percentile(50)} ms, p70 ${t.percentile(70)} ms, max ${t.max} ms`,
+  );
+  // Every arrival of the schedule was sent: the stall did not slow the generator down
+  // (coordinated omission would have lost the ~100 arrivals of the stall, far outside these bounds).
+  onSchedule(t.count, 100, loaded);
   assert.equal(engine.stats().sent, t.count);
-  // About 200 requests (1 s of 200/s) waited for the end of the stall: 40% of samples, from ~1000 ms down to ~0.
+  // About 100 requests (1 s of 100/s) waited for the end of the stall: 40% of samples, from ~1000 ms down to ~0.
   // Bounds from the stall as measured, not from the 1 s hoped for: the first arrival due in it waited
   // all of it (its latency counts from its intended time), and nothing waited longer than the run.
-  assert.ok(t.max! >= stalled - 50 && t.max! <= span, `max ${t.max} ms for a stall of ${stalled.toFixed(0)} ms`);
+  assert.ok(t.max! >= stalled - 50 && t.max! <= loaded, `max ${t.max} ms for a stall of ${stalled.toFixed(0)} ms`);
   // The top 30% are the longer three quarters of the held 40%: each waited at least a quarter of the stall
   // (a floor: a busy machine only adds to it). Where p80 sits in the stall is a figure: make bench.
   const p70 = t.percentile(70)!;
@@ -118,11 +123,11 @@ test('a weight change from 100/0 to 0/100 moves every later request, none before
     engine.setWeights({ dcs: { use1: 1, use2: 0 } });
     engine.setRate(500);
     engine.start();
-    await sleep(700);
+    await sleep(500);
     engine.setWeights({ dcs: { use1: 0, use2: 1 } });
     sentAtSwitch = engine.stats().sent;
     switchedAt = performance.now();
-    await sleep(700);
+    await sleep(500);
     // Read in the same tick as the stop: nothing is sent in between.
     ({ sent: sentAtEnd, inFlight: inFlightAtEnd } = engine.stats());
   } finally {
@@ -167,14 +172,15 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
     },
   });
   const began = performance.now();
-  let span = 0;
+  let loaded = 0;
   try {
     engine.setRate(200);
     engine.start();
     await sleep(1000);
+    engine.setRate(0);
+    loaded = performance.now() - began;
   } finally {
     await engine.stop();
-    span = performance.now() - began;
     await web.stop();
     await feed.stop();
   }
@@ -182,7 +188,7 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
   const g = metrics.totals({}, 'grpc_reqs');
   const all = metrics.totals();
   assert.equal(h.count + g.count, all.count);
-  onSchedule(all.count, 200, 1000, span);
+  onSchedule(all.count, 200, loaded);
   assert.ok(Math.abs(g.count - 3 * h.count) <= 4, `grpc ${g.count} should be 3x http ${h.count}`);
   assert.equal(all.failed, 0);
   assert.ok(metrics.totals({}, 'grpc_req_duration').percentile(50)! > 0);
@@ -195,19 +201,42 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
   assert.equal(metrics.totals({ endpoint: 'feed-grpc' }).count, g.count);
 });
 
+test('arrivals due while the generator itself was held up leave at a rate change, none skipped', async () => {
+  const server = await httpServer(16315, (_req, res) => res.end('ok'));
+  const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 16315)], mix: http1, metrics: new Metrics() });
+  try {
+    engine.setRate(100);
+    engine.start();
+    await sleep(200);
+    // Held up for 300 ms, synchronously (no timer of the engine's can fire), then the rate changes at once:
+    // the 30 arrivals that fell due meanwhile leave then, as a late tick would send them.
+    const heldFrom = performance.now();
+    while (performance.now() - heldFrom < 300);
+    const before = engine.stats().sent;
+    engine.setRate(50);
+    const flushed = engine.stats().sent - before;
+    assert.ok(flushed >= 29, `${flushed} of the ~30 arrivals due in the 300 ms left at the rate change`);
+    await sleep(200);
+    assert.ok(engine.stats().sent > before + flushed, 'the new rate goes on sending');
+  } finally {
+    await engine.stop();
+    await server.stop();
+  }
+});
+
 test('arrivals beyond maxInFlight are dropped and counted, as k6 dropped_iterations', async () => {
   const held: (() => void)[] = [];
   const server = await httpServer(16306, (_req, res) => held.push(() => res.end('ok')));
   const metrics = new Metrics();
   const engine = new LoadEngine({ replicas: [replicaAt('r0', 'use1', 16306)], mix: http1, metrics, maxInFlight: 10 });
   const began = performance.now();
-  let span = 0;
+  let loaded = 0;
   try {
     engine.setRate(100);
     engine.start();
-    await sleep(1000);
+    await sleep(500);
     engine.setRate(0);
-    span = performance.now() - began;
+    loaded = performance.now() - began;
     await sleep(100);
     for (const release of held.splice(0)) release();
   } finally {
@@ -217,7 +246,7 @@ test('arrivals beyond maxInFlight are dropped and counted, as k6 dropped_iterati
   const s = engine.stats();
   // The 10 in flight were held, so every later arrival of the schedule was dropped, not queued nor lost.
   assert.equal(s.sent, 10);
-  onSchedule(s.sent + s.dropped, 100, 1000, span);
+  onSchedule(s.sent + s.dropped, 100, loaded);
   const t = metrics.totals();
   assert.equal(t.count, 10);
   assert.equal(t.droppedIterations, s.dropped);
@@ -278,13 +307,13 @@ for (const [client, base] of [
     let inFlightBeforeStop = -1;
     try {
       engine.setWeights({ dcs: { use1: 1, use2: 0 } });
-      engine.setRate(50);
+      engine.setRate(100);
       engine.start();
-      await sleep(1000);
+      await sleep(500);
       engine.setWeights({ dcs: { use1: 0, use2: 1 } });
-      await sleep(400);
+      await sleep(300);
       engine.setRate(0);
-      await sleep(800);
+      await sleep(700);
       inFlightBeforeStop = engine.stats().inFlight;
     } finally {
       await engine.stop();
@@ -296,15 +325,15 @@ for (const [client, base] of [
       assert.equal(on(name).failed, on(name).count, `${name}: all failed`);
     for (const name of ['chunked', 'close']) assert.equal(on(name).failed, 0, `${name}: none failed`);
     assert.ok(
-      on('chunked').count >= 9 && on('close').count >= 9,
+      on('chunked').count >= 5 && on('close').count >= 5,
       `${on('chunked').count} chunked, ${on('close').count} close`,
     );
-    // The timeouts fired on their own, not at the stop: nothing was in flight 1.2 s after the last request to /hang
+    // The timeouts fired on their own, not at the stop: nothing was in flight 1 s after the last request to /hang
     // (without them, every /hang request would still be waiting), and none fired before its 200 ms.
     // How close to 200 ms they fire is a figure: make bench (harness/bench/load/timing.ts).
     assert.equal(inFlightBeforeStop, 0, 'requests in flight long after their timeout');
     const hang = on('hang');
-    assert.ok(hang.count >= 9 && hang.min! >= 200, `${hang.count} timeouts, after ${hang.min}..${hang.max} ms`);
+    assert.ok(hang.count >= 5 && hang.min! >= 200, `${hang.count} timeouts, after ${hang.min}..${hang.max} ms`);
     const dead = metrics.totals({ replica: 'dead' });
     assert.ok(dead.count >= 15, `dead replica: ${dead.count} requests`);
     assert.equal(dead.failed, dead.count);
