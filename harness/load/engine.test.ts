@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Metrics } from '../metrics';
+// Loaded up front: the undici transport loads it on its first request, which holds the event loop (for seconds
+// on a busy machine) while the test's own timers expire, so its first phase would send nothing.
+import 'undici';
 import { LoadEngine } from './engine';
 import { feedProto, grpcFeedServer, httpServer, replicaAt, sleep } from './testing/test-servers';
 
@@ -9,7 +12,7 @@ const http1 = { endpoints: [{ name: 'root', weight: 1, protocol: 'http' as const
 
 /**
  * What the engine's own schedule gives an open-model run at `rate` over `loadedMs`, read with performance.now()
- * from just before setRate(rate) to just after setRate(0) (which sends what fell due before it): every arrival
+ * from just before setRate(rate) to just before setRate(0) (which sends what fell due before it): every arrival
  * due was sent and none more, however late timers fired on a busy machine. (A timer's wait is no measure: it
  * counts from the event loop's clock, read at its last turn, and so ends early after a long synchronous task.)
  */
@@ -36,8 +39,8 @@ test('2% of requests delayed by 200 ms show at p99 and not at p50: each request 
     engine.setRate(100);
     engine.start();
     await sleep(1500);
-    engine.setRate(0);
     loaded = performance.now() - began;
+    engine.setRate(0);
   } finally {
     await engine.stop();
     await server.stop();
@@ -78,8 +81,8 @@ test('a 1 s stall under a constant arrival rate shows in latency, not in fewer r
     stalled = performance.now() - stallFrom;
     for (const release of held.splice(0)) release();
     await sleep(1000);
-    engine.setRate(0);
     loaded = performance.now() - began;
+    engine.setRate(0);
   } finally {
     await engine.stop();
     await server.stop();
@@ -177,8 +180,8 @@ test('gRPC and HTTP endpoints in one mix both count, with templated parameters',
     engine.setRate(200);
     engine.start();
     await sleep(1000);
-    engine.setRate(0);
     loaded = performance.now() - began;
+    engine.setRate(0);
   } finally {
     await engine.stop();
     await web.stop();
@@ -235,8 +238,8 @@ test('arrivals beyond maxInFlight are dropped and counted, as k6 dropped_iterati
     engine.setRate(100);
     engine.start();
     await sleep(500);
-    engine.setRate(0);
     loaded = performance.now() - began;
+    engine.setRate(0);
     await sleep(100);
     for (const release of held.splice(0)) release();
   } finally {
