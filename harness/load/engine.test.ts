@@ -24,9 +24,9 @@ function onSchedule(count: number, rate: number, loadedMs: number): void {
   );
 }
 
-test('2% of requests delayed by 200 ms show at p99 and not at p50: each request keeps its own latency', async (tc) => {
+test('2% of requests delayed by 1 s show at p99 and not at p50: each request keeps its own latency', async (tc) => {
   // How close p99 comes to the delay and p97 to the base latency is a figure: make bench (harness/bench/load/timing.ts).
-  const delayMs = 200;
+  const delayMs = 1000;
   const server = await httpServer(16300, (_req, res, n) => {
     if (n % 50 === 0) setTimeout(() => res.end('slow'), delayMs);
     else res.end('ok');
@@ -52,7 +52,8 @@ test('2% of requests delayed by 200 ms show at p99 and not at p50: each request 
   const p50 = t.percentile(50)!;
   tc.diagnostic(`${t.count} requests: p50 ${p50} ms, p99 ${p99} ms, max ${t.max} ms`);
   // The delayed 2% fill the top 1% (a floor the server sets, whatever the machine's load); half the requests
-  // waiting half the delay would take the whole process stalling, not a busy neighbour.
+  // waiting half the delay would take requests queued behind the delayed ones (a client that did so would
+  // show it), not a busy neighbour (which held half of them over 100 ms at most, beside three busy loops).
   assert.ok(p99 >= delayMs * 0.95, `p99 ${p99} ms should hold the ${delayMs} ms delay`);
   assert.ok(p50 < delayMs / 2, `p50 ${p50} ms: the other requests are not held behind the delayed ones`);
 });

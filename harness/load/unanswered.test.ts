@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { Metrics } from '../metrics';
+// Loaded up front: the undici transport loads it on its first request, which holds the event loop (for seconds
+// on a busy machine) while the run's timer expires, so a run could end before sending to every server.
+import 'undici';
 import { LoadEngine } from './engine';
 import { feedProto, grpcFeedServer, httpServer, replicaAt, sleep } from './testing/test-servers';
 import type { Unanswered } from './unanswered';
