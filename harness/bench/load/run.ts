@@ -1,5 +1,7 @@
 // `make bench`: the compiled CLI's start-up and headroom's engine against autocannon (and wrk for reference),
-// side by side on the same local nginx, then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
+// side by side on the same local nginx, the timing figures of the engine and the agents (section 6) and the
+// reference service's CPU per request (section 7), then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short
+// versions (memory 20 s, soak 2 min). Exit 1 when a target is missed (every verdict is printed at the end).
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { agentsBench } from './agents';
