@@ -25,9 +25,23 @@ export interface SpawnOptions {
 }
 
 // From compiled JavaScript (dist/) the agent is the compiled CLI's `agent` command; from the TypeScript
-// sources, process.js registers ts-node first.
+// sources, process.js registers ts-node first, unless this process was started with a TypeScript loader of
+// its own (`--require`, as the tests' swc loader): the agents then load their sources the same way.
 const compiled = __filename.endsWith('.js');
-const entry = compiled ? [path.join(__dirname, '..', 'cli', 'bin.js'), 'agent'] : [path.join(__dirname, 'process.js')];
+const entry = compiled
+  ? [path.join(__dirname, '..', 'cli', 'bin.js'), 'agent']
+  : [...requiredLoaders(process.execArgv), path.join(__dirname, 'process.js')];
+
+/** The `--require` flags among node's own arguments, which a child running the sources needs too. */
+function requiredLoaders(execArgv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    if ((a === '--require' || a === '-r') && i + 1 < execArgv.length) out.push(a, execArgv[++i]);
+    else if (a.startsWith('--require=')) out.push(a);
+  }
+  return out;
+}
 
 export async function spawnLocalAgents(n: number, opts: SpawnOptions = {}): Promise<LocalAgent[]> {
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`--agents: expected an integer >= 1, got ${n}`);

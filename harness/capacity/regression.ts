@@ -73,9 +73,11 @@ export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhi
 
 /** Hodges-Lehmann relative shift of b over a: the median of b_j / a_i over every pair, minus 1. */
 export function relativeShift(a: readonly number[], b: readonly number[]): number {
-  const ratios: number[] = [];
-  for (const x of a) for (const y of b) ratios.push(y / x);
-  ratios.sort((p, q) => p - q);
+  // A typed array sorts numbers natively: the gate's A/A and A/B rates sort 3,600 ratios thousands of times.
+  const ratios = new Float64Array(a.length * b.length);
+  let k = 0;
+  for (const x of a) for (const y of b) ratios[k++] = y / x;
+  ratios.sort();
   const m = ratios.length;
   const mid = m % 2 ? ratios[(m - 1) / 2] : (ratios[m / 2 - 1] + ratios[m / 2]) / 2;
   return mid - 1;

@@ -136,15 +136,20 @@ export function fitLine(points: readonly { x: number; y: number }[]): LineFit | 
 export function leastSquares(rows: readonly (readonly number[])[], y: readonly number[]): number[] | null {
   const k = rows[0]?.length ?? 0;
   if (k === 0 || rows.length < k || rows.length !== y.length) return null;
-  // Augmented [X'X | X'y].
-  const m = Array.from({ length: k }, (_, i) => {
-    const row = Array.from({ length: k + 1 }, () => 0);
-    for (let r = 0; r < rows.length; r++) {
-      for (let j = 0; j < k; j++) row[j] += rows[r][i] * rows[r][j];
-      row[k] += rows[r][i] * y[r];
+  // Augmented [X'X | X'y], in one pass over the rows; X'X is symmetric, so its lower half is copied (each sum
+  // runs over the rows in the same order either way). The regression gate's drift search calls this ~100 times
+  // a comparison.
+  const m: number[][] = [];
+  for (let i = 0; i < k; i++) m.push(new Array<number>(k + 1).fill(0));
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (let i = 0; i < k; i++) {
+      const mi = m[i];
+      for (let j = i; j < k; j++) mi[j] += row[i] * row[j];
+      mi[k] += row[i] * y[r];
     }
-    return row;
-  });
+  }
+  for (let i = 1; i < k; i++) for (let j = 0; j < i; j++) m[i][j] = m[j][i];
   const scale = Math.max(...m.map((row, i) => Math.abs(row[i])));
   for (let c = 0; c < k; c++) {
     let p = c;

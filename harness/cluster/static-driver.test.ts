@@ -1,5 +1,5 @@
 // The static driver on real servers it does not manage (bucket servers, child processes on ports
-// 12110-12119): health per tier, resource samples from each server's own Prometheus metrics where the
+// 16470-16479): health per tier, resource samples from each server's own Prometheus metrics where the
 // cluster file says where they are, none where it does not, and a source that does not answer refused at up.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { type BucketServers, startBucketServers } from './testing/bucket-servers
 
 let servers: BucketServers | null = null;
 before(async () => {
-  servers = await startBucketServers([12111, 12113, 12115].map((port) => ({ port, rate: 1000, burst: 100, cpuMs: 2 })));
+  servers = await startBucketServers([16471, 16473, 16475].map((port) => ({ port, rate: 1000, burst: 100, cpuMs: 2 })));
 });
 after(async () => {
   await servers?.stop();
@@ -37,9 +37,9 @@ ${pool}`;
 test("CPU share and memory from each server's own metrics; a server without a source has no sample", async () => {
   const spec = parseClusterFile(
     clusterText(`
-            - { http: "http://127.0.0.1:12111", grpc: "127.0.0.1:12112", metrics: /metrics }
-            - { http: "http://127.0.0.1:12113", grpc: "127.0.0.1:12114", metrics: "http://{{host}}:{{port.http}}/metrics" }
-            - { http: "http://127.0.0.1:12115", grpc: "127.0.0.1:12116" }`),
+            - { http: "http://127.0.0.1:16471", grpc: "127.0.0.1:16472", metrics: /metrics }
+            - { http: "http://127.0.0.1:16473", grpc: "127.0.0.1:16474", metrics: "http://{{host}}:{{port.http}}/metrics" }
+            - { http: "http://127.0.0.1:16475", grpc: "127.0.0.1:16476" }`),
     '/fixtures/scrape.yaml',
   );
   const cluster = await staticDriver(spec).up();
@@ -48,7 +48,7 @@ test("CPU share and memory from each server's own metrics; a server without a so
     const first = await cluster.sampleResources();
     assert.deepEqual(first.map((s) => s.replica).sort(), [a, b]);
     // 50 answers of 2 ms of CPU each from server a: at least 0.1 s more CPU than b.
-    for (let i = 0; i < 50; i++) await (await request('http://127.0.0.1:12111/work')).body.text();
+    for (let i = 0; i < 50; i++) await (await request('http://127.0.0.1:16471/work')).body.text();
     const second = await cluster.sampleResources();
     assert.deepEqual(second.map((s) => s.replica).sort(), [a, b]);
     const one = (list: typeof first, name: string) => {
@@ -79,24 +79,24 @@ test('a metrics source that does not answer Prometheus text with process_cpu_sec
   const cases: [string, RegExp][] = [
     [
       '/healthz',
-      /replica scrape-lab1-one-1: its metrics at http:\/\/127\.0\.0\.1:12111\/healthz cannot be read: line 1: expected a value/,
+      /replica scrape-lab1-one-1: its metrics at http:\/\/127\.0\.0\.1:16471\/healthz cannot be read: line 1: expected a value/,
     ],
     [
-      'http://127.0.0.1:12118/metrics',
-      /its metrics at http:\/\/127\.0\.0\.1:12118\/metrics cannot be read: no process_cpu_seconds_total in its metrics/,
+      'http://127.0.0.1:16478/metrics',
+      /its metrics at http:\/\/127\.0\.0\.1:16478\/metrics cannot be read: no process_cpu_seconds_total in its metrics/,
     ],
     [
-      'http://127.0.0.1:12119/metrics',
-      /its metrics at http:\/\/127\.0\.0\.1:12119\/metrics cannot be read: .*ECONNREFUSED/,
+      'http://127.0.0.1:16479/metrics',
+      /its metrics at http:\/\/127\.0\.0\.1:16479\/metrics cannot be read: .*ECONNREFUSED/,
     ],
   ];
   // Prometheus text, but without the CPU counter.
   const other = createServer((_req, res) => res.end('# TYPE up gauge\nup 1\n'));
-  await new Promise<void>((resolve) => other.listen(12118, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => other.listen(16478, '127.0.0.1', resolve));
   t.after(() => other.close());
   for (const [source, message] of cases) {
     const spec = parseClusterFile(
-      clusterText(`            - { http: "http://127.0.0.1:12111", grpc: "127.0.0.1:12112", metrics: "${source}" }`),
+      clusterText(`            - { http: "http://127.0.0.1:16471", grpc: "127.0.0.1:16472", metrics: "${source}" }`),
       '/f/scrape.yaml',
     );
     await assert.rejects(staticDriver(spec).up(), (err: unknown) => {

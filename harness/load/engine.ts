@@ -132,6 +132,9 @@ export class LoadEngine {
    */
   setRate(rps: number, slot?: { index: number; of: number }): void {
     if (!Number.isFinite(rps) || rps < 0) throw new RangeError(`rate must be a finite number >= 0, got ${rps}`);
+    // Arrivals of the old rate that fell due while this process was held up (its timer had not fired yet)
+    // leave first, as a late tick would send them: a rate change never skips them (coordinated omission).
+    this.tick();
     this.rate = rps;
     this.slot = slot && slot.of > 1 ? slot : null;
     if (rps === 0) {

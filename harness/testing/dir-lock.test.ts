@@ -45,9 +45,8 @@ test('a lock whose holder died is taken over at once; the lock is gone after the
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
   mkdirSync(lock);
   writeFileSync(path.join(lock, 'owner'), `${dead}\n`);
-  const began = Date.now();
-  assert.equal(await withLock(lock, async () => 'ran', 5000), 'ran');
-  assert.ok(Date.now() - began < 2000, `took ${Date.now() - began} ms`);
+  // No time to wait at all: only a lock taken over at once (not waited for) lets the section run.
+  assert.equal(await withLock(lock, async () => 'ran', 0), 'ran');
   assert.throws(() => readFileSync(path.join(lock, 'owner')), /ENOENT/);
 });
 

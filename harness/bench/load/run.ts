@@ -1,6 +1,8 @@
 // `make bench`: the compiled CLI's start-up and headroom's engine against autocannon (and wrk for reference),
 // side by side on the same local nginx, the redline through 2 agents against the in-process engine's (two reference
-// replicas, Docker), then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min).
+// replicas, Docker), the timing figures of the engine and the agents and the reference service's CPU per request,
+// then a soak (BENCH_SOAK_MINUTES). BENCH_QUICK=1 runs short versions (memory 20 s, soak 2 min). Exit 99 when a
+// target is missed (every verdict is printed at the end).
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { edgeRedlineBench } from '../edge/redline';
@@ -10,7 +12,9 @@ import { cpuQuotaBench } from './cpu-quota';
 import { agentsRedlineBench } from './agents-redline';
 import { startNginx } from './nginx';
 import { soak, soakMinutes } from './soak';
+import { referenceCpuBench } from './reference-cpu';
 import { startupBench } from './startup';
+import { timingBench } from './timing';
 
 const quick = process.env.BENCH_QUICK === '1';
 const port = 22100;
@@ -196,6 +200,11 @@ async function main() {
     verdicts.push(...(await cpuQuotaBench({ quick, say })));
     // 6. (Docker) the redline through 2 agents against the in-process engine's (also alone: harness/bench/load/agents-redline.ts).
     verdicts.push(...(await agentsRedlineBench({ say })));
+    // 7. the engine's and the agents' timing figures; the reference service's CPU per request against its knobs.
+    say('');
+    verdicts.push(...(await timingBench({ say })));
+    say('');
+    verdicts.push(...(await referenceCpuBench({ say })));
 
     // 4. Soak: a long hold through the drill's metric path (also alone: make soak).
     say('\n4.');
