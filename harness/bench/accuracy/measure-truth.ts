@@ -12,6 +12,8 @@ export interface TruthTarget {
   containerId: string;
   /** The replica's CPU quota, cores. */
   cpus: number;
+  /** The path of the generator's i-th request: the case's own request (cases.ts requestPath). */
+  path: (i: number) => string;
 }
 
 export interface TruthPlan {
@@ -36,11 +38,9 @@ export interface TruthPlan {
 /** How steady "steady" is: the CPU per request of the last three windows within this share of the three before. */
 const STEADY = 0.03;
 
-const feedPath = (i: number) => `/feed?user=${(i % 1000) + 1}`;
-
 /** One window at a fixed rate: the rate the replica answered (2xx) and its CPU time over the window. */
 export async function cpuReading(t: TruthTarget, rps: number, settleMs: number, windowMs: number): Promise<CpuReading> {
-  const load = fixedRateLoad(t.http, feedPath, rps);
+  const load = fixedRateLoad(t.http, t.path, rps);
   try {
     await sleep(settleMs);
     const c0 = load.counts().ok;
@@ -88,7 +88,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * STEADY of the three before (and `warmupMs` has passed), or `maxWarmupMs` is up.
  */
 async function warmUp(t: TruthTarget, rps: number, plan: TruthPlan, onWarm?: (w: WarmUp) => void): Promise<WarmUp> {
-  const load = fixedRateLoad(t.http, feedPath, rps);
+  const load = fixedRateLoad(t.http, t.path, rps);
   const start = performance.now();
   const msPerRequest: number[] = [];
   try {

@@ -1,21 +1,33 @@
 // The accuracy suite: per case, a one-replica cluster comes up inside a redline drill, and a twin of
-// that replica (the same image, knob and quota) in a cluster of its own. While the drill searches, a separate
+// that replica (the same image, env and quota) in a cluster of its own. While the drill searches, a separate
 // generator loads the twin at several loads and reads its cgroup CPU (the truth: a line through those
-// readings, crossing the CPU guard's limit); the drill's redline and interval (repeats 3) are set against it.
-// Readings on the drill's own replica before its first probe and after its last say how far the machine
-// moved. Runs one case after the other.
+// readings, crossing the CPU guard's limit); the drill's redline and interval (to its precision target) are set
+// against it. Readings on the drill's own replica before its first probe and after its last say how far the
+// machine moved. Each case runs twice back to back (the second beside a CPU hog when the case says so), one
+// case after the other; its pair says whether the two intervals overlap.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Logger } from '../../common';
 import { createDriver, type RunningCluster } from '../../cluster';
 import { loadClusterFile } from '../../config';
-import type { RedlineResult } from '../../results';
+import type { RedlineResult, RunCaution } from '../../results';
 import { runScenario } from '../../run';
-import { caseClusterYaml, caseScenario, cpuLimit, type AccuracyCaseSpec, type DrillTiming } from './cases';
+import {
+  caseClusterYaml,
+  caseScenario,
+  cpuLimit,
+  describeCase,
+  firstRps,
+  requestPath,
+  type AccuracyCaseSpec,
+  type DrillTiming,
+} from './cases';
+import { startCpuHog, type CpuHog } from './hog';
 import { truthReadings, type TruthPlan, type WarmUp } from './measure-truth';
+import { pairRow, type PairRow, type PairRun } from './pairs';
 import { accuracyReport, cpuTruth, type AccuracyCase, type AccuracyReport, type CpuReading, type Truth } from './truth';
-import { twinLoads, twinLoop, type TwinLoop } from './twin';
+import { twinLoop, type TwinLoop } from './twin';
 
 export interface SuiteOptions {
   cases: readonly AccuracyCaseSpec[];
@@ -35,10 +47,18 @@ export interface SuiteOptions {
    * the replica) before it counts as failed; default 1. The table says how many runs each case took.
    */
   attempts?: number;
+  /** Runs per case: 2 (default) gives each case its pair; 1 runs each once, quiet. */
+  runs?: 1 | 2;
 }
 
 export interface CaseResult extends AccuracyCase {
   spec: AccuracyCaseSpec;
+  /** Which of the case's runs: 1 (quiet) or 2. */
+  run: 1 | 2;
+  /** The CPU hog that ran on the machine through this run, as a shell would write it; null when quiet. */
+  hog: string | null;
+  /** The run's verdict's cautions (summary.json). */
+  cautions: RunCaution[];
   /** The truth: the twin's readings during the drill, or (fewer than 3 of them) the drill replica's before and after. */
   truthDetail: Truth;
   truthFrom: 'twin' | 'before and after';
@@ -54,9 +74,6 @@ export interface CaseResult extends AccuracyCase {
   /** Runs this case took (more than 1 when a drill ended without a redline). */
   runs: number;
 }
-
-/** A first load at about a third of the quota, from the case's knob and the ~0.5 ms HTTP overhead per request. */
-const firstRps = (c: AccuracyCaseSpec) => Math.round((0.35 * c.cpus * 1000) / (c.feedCpuMs + 0.5));
 
 const msPer = (t: Truth) => `${t.cpuMsPerRequest.toFixed(2)} ms/req`;
 
@@ -74,16 +91,16 @@ function drift(readings: readonly CpuReading[], cpus: number): Truth | null {
   }
 }
 
-/** The case's cluster file, its twin's and its scenario, written in its folder; 100 ports of its own. */
-function writeCaseFiles(c: AccuracyCaseSpec, i: number, o: SuiteOptions) {
-  const dir = path.join(o.dir, c.name);
+/** The case's cluster file, its twin's and its scenario, written in the run's folder; 100 ports per case. */
+function writeCaseFiles(c: AccuracyCaseSpec, i: number, run: 1 | 2, o: SuiteOptions) {
+  const dir = path.join(o.dir, c.name, `run${run}`);
   fs.mkdirSync(dir, { recursive: true });
   const clusterFile = path.join(dir, 'cluster.yaml');
   const scenarioFile = path.join(dir, 'scenario.js');
   const base = o.firstPort + 100 * i;
-  fs.writeFileSync(clusterFile, caseClusterYaml(c, `${o.clusterPrefix}${i + 1}`, [base, base + 49]));
+  fs.writeFileSync(clusterFile, caseClusterYaml(c, `${o.clusterPrefix}${i + 1}`, [base, base + 49], o.cwd));
   const twinFile = path.join(dir, 'twin.yaml');
-  fs.writeFileSync(twinFile, caseClusterYaml(c, `${o.clusterPrefix}${i + 1}-twin`, [base + 50, base + 99]));
+  fs.writeFileSync(twinFile, caseClusterYaml(c, `${o.clusterPrefix}${i + 1}-twin`, [base + 50, base + 99], o.cwd));
   // Plain JavaScript: the scenario object itself, exactly what ran.
   const scenario = caseScenario(c, clusterFile, o.timing);
   fs.writeFileSync(
@@ -93,12 +110,13 @@ function writeCaseFiles(c: AccuracyCaseSpec, i: number, o: SuiteOptions) {
   return { dir, clusterFile, scenarioFile, twinFile };
 }
 
-async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise<CaseResult> {
-  const { dir, clusterFile, scenarioFile, twinFile } = writeCaseFiles(c, i, o);
+async function runCase(c: AccuracyCaseSpec, i: number, run: 1 | 2, o: SuiteOptions): Promise<CaseResult> {
+  const { dir, clusterFile, scenarioFile, twinFile } = writeCaseFiles(c, i, run, o);
   const plan: TruthPlan = { ...o.truth, firstRps: firstRps(c) };
+  const label = `${c.name} run ${run}`;
   const note = (when: string) => (r: CpuReading, share: number, offered: number, kept: boolean) =>
     o.log.info(
-      `accuracy ${c.name}: truth ${when}: ${offered} req/s offered, ${r.rps.toFixed(1)} answered -> CPU share ${share.toFixed(3)}` +
+      `accuracy ${label}: truth ${when}: ${offered} req/s offered, ${r.rps.toFixed(1)} answered -> CPU share ${share.toFixed(3)}` +
         `${kept ? '' : ' (left out: the replica fell behind its load)'}`,
     );
   let cluster: RunningCluster | null = null;
@@ -106,16 +124,22 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
   let loop: TwinLoop | null = null;
   let twinUp: Promise<RunningCluster> | null = null;
   const twinDriver = createDriver(await loadClusterFile(twinFile));
+  const reqPath = requestPath(c);
   const target = () => {
     const r = cluster!.replicas[0];
-    return { http: r.http, containerId: r.containerId!, cpus: c.cpus };
+    return { http: r.http, containerId: r.containerId!, cpus: c.cpus, path: reqPath };
   };
+  let hog: CpuHog | null = null;
   try {
-    o.log.info(`accuracy ${c.name}: FEED_CPU_MS ${c.feedCpuMs}, ${c.cpus} CPU (the drill is told neither)`);
+    if (run === 2 && c.busySecondRun) {
+      hog = await startCpuHog();
+      o.log.info(`accuracy ${label}: a CPU hog runs through this run: ${hog.command} (pid ${hog.pid})`);
+    }
+    o.log.info(`accuracy ${label}: ${describeCase(c)}, ${c.cpus} CPU (the drill is told neither)`);
     // The twin comes up while the drill brings its own cluster up; its readings start once both are up.
     twinUp = twinDriver.up();
     twinUp.catch(() => {}); // awaited in onClusterUp; a drill that fails before that never needs it
-    const run = await runScenario({
+    const drill = await runScenario({
       scenarioFile,
       outDir: path.join(dir, 'run'),
       replace: true,
@@ -129,10 +153,10 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       onClusterUp: async (up) => {
         cluster = up;
         const tr = (await twinUp!).replicas[0];
-        const twin = { http: tr.http, containerId: tr.containerId!, cpus: c.cpus };
+        const twin = { http: tr.http, containerId: tr.containerId!, cpus: c.cpus, path: reqPath };
         const warm = (who: string) => (w: WarmUp) =>
           o.log.info(
-            `accuracy ${c.name}: ${who}warm-up at ${w.rps} req/s for ${(w.ms / 1000).toFixed(0)} s, ${w.steady ? 'steady' : 'NOT steady'}: ` +
+            `accuracy ${label}: ${who}warm-up at ${w.rps} req/s for ${(w.ms / 1000).toFixed(0)} s, ${w.steady ? 'steady' : 'NOT steady'}: ` +
               `CPU ms per request ${w.msPerRequest.map((x) => x.toFixed(2)).join(' ')}`,
           );
         // Both replicas warm at once; the twin's first readings place its loads.
@@ -141,7 +165,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
           truthReadings(twin, plan, note('twin, before'), warm('twin ')),
         ]);
         beforeReadings = mine;
-        loop = twinLoop(twin, twinLoads(twins, c.cpus, plan.firstRps), plan, note('twin, during the drill'));
+        loop = twinLoop(twin, twins, plan.firstRps, plan, note('twin, during the drill'));
       },
     });
     // A twin that never came up is the case's failure, said as such (not as a truth without readings).
@@ -156,7 +180,7 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     const truthFrom = during.length >= 3 ? 'twin' : 'before and after';
     if (truthFrom !== 'twin')
       o.log.warn(
-        `accuracy ${c.name}: ${during.length} twin readings during the drill; the truth is from before and after it`,
+        `accuracy ${label}: ${during.length} twin readings during the drill; the truth is from before and after it`,
       );
     const truthDetail = cpuTruth(
       truthFrom === 'twin' ? during : [...beforeReadings, ...afterReadings],
@@ -164,12 +188,12 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       cpuLimit,
     );
     const after = drift(afterReadings, c.cpus);
-    const result = run.summary?.redlines[0] ?? null;
+    const result = drill.summary?.redlines[0] ?? null;
     o.log.info(
-      `accuracy ${c.name}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +
+      `accuracy ${label}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +
         `this replica before ${before ? `${before.rps.toFixed(1)}, ${msPer(before)}` : '–'}; ` +
         `after ${after ? `${after.rps.toFixed(1)}, ${msPer(after)}` : '–'}); redline ${result?.rpsPerReplica ?? '–'} ` +
-        `[${result?.interval?.join(', ') ?? '–'}] (${result?.estimateMethod ?? '–'}, exit ${run.exitCode})`,
+        `[${result?.interval?.join(', ') ?? '–'}] (${result?.estimateMethod ?? '–'}, exit ${drill.exitCode})`,
     );
     return {
       name: c.name,
@@ -177,13 +201,16 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
       redline: result?.rpsPerReplica ?? null,
       interval: result?.interval ?? null,
       spec: c,
+      run,
+      hog: hog?.command ?? null,
+      cautions: drill.summary?.cautions ?? [],
       truthDetail,
       truthFrom,
       before,
       after,
       result,
-      exitCode: run.exitCode,
-      runDir: run.runDir,
+      exitCode: drill.exitCode,
+      runDir: drill.runDir,
       runs: 1,
     };
   } finally {
@@ -191,36 +218,63 @@ async function runCase(c: AccuracyCaseSpec, i: number, o: SuiteOptions): Promise
     try {
       await createDriver(await loadClusterFile(clusterFile)).down();
     } finally {
-      await twinUp?.catch(() => null);
-      await twinDriver.down();
+      try {
+        await twinUp?.catch(() => null);
+        await twinDriver.down();
+      } finally {
+        await hog?.stop();
+      }
     }
   }
 }
 
 export interface SuiteResult {
+  /** Each case's first (quiet) run: the accuracy table's rows. */
   cases: CaseResult[];
+  /** Every run, by case: one or two each. */
+  runs: CaseResult[][];
+  /** With two runs per case: each case's pair (a run that gave no result counts as neither overlapping nor warning). */
+  pairs: PairRow[];
   /** Cases without a truth (every reading fell behind, or the cluster failed): named with the reason. */
   failed: { name: string; reason: string }[];
   report: AccuracyReport;
 }
 
+/** A run as its pair sees it; a run without a result has neither interval nor caution. */
+function pairRun(r: CaseResult | undefined, busy: boolean): PairRun {
+  if (!r) return { truth: null, redline: null, interval: null, busy, drift: null, caution: null };
+  const caution = r.cautions.find((c) => c.kind === 'drift')?.detail ?? null;
+  return { truth: r.truth, redline: r.redline, interval: r.interval, busy, drift: r.result?.drift ?? null, caution };
+}
+
 export async function runAccuracySuite(o: SuiteOptions): Promise<SuiteResult> {
-  const cases: CaseResult[] = [];
+  const runs: CaseResult[][] = [];
+  const pairs: PairRow[] = [];
   const failed: SuiteResult['failed'] = [];
   for (const [i, c] of o.cases.entries()) {
-    if (o.signal?.aborted) break;
-    try {
-      let result = await runCase(c, i, o);
-      for (let run = 2; run <= (o.attempts ?? 1) && result.redline === null && !o.signal?.aborted; run++) {
-        o.log.warn(`accuracy ${c.name}: the drill ended without a redline (exit ${result.exitCode}); run ${run}`);
-        result = { ...(await runCase(c, i, o)), runs: run };
+    const mine: (CaseResult | undefined)[] = [];
+    for (const run of ([1, 2] as const).slice(0, o.runs ?? 2)) {
+      if (o.signal?.aborted) break;
+      try {
+        let result = await runCase(c, i, run, o);
+        for (let k = 2; k <= (o.attempts ?? 1) && result.redline === null && !o.signal?.aborted; k++) {
+          o.log.warn(
+            `accuracy ${c.name} run ${run}: the drill ended without a redline (exit ${result.exitCode}); again`,
+          );
+          result = { ...(await runCase(c, i, run, o)), runs: k };
+        }
+        mine.push(result);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        o.log.warn(`accuracy ${c.name} run ${run}: no result: ${reason}`);
+        failed.push({ name: `${c.name} run ${run}`, reason });
+        mine.push(undefined);
       }
-      cases.push(result);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      o.log.warn(`accuracy ${c.name}: no result: ${reason}`);
-      failed.push({ name: c.name, reason });
     }
+    runs.push(mine.filter((r): r is CaseResult => r !== undefined));
+    if ((o.runs ?? 2) === 2 && mine.length === 2)
+      pairs.push(pairRow(c.name, pairRun(mine[0], false), pairRun(mine[1], c.busySecondRun === true)));
   }
-  return { cases, failed, report: accuracyReport(cases) };
+  const cases = runs.flatMap((r) => r.filter((x) => x.run === 1));
+  return { cases, runs, pairs, failed, report: accuracyReport(cases) };
 }

@@ -45,6 +45,13 @@ export interface Truth {
   points: { rps: number; share: number }[];
 }
 
+/** The least-squares line share = intercept + slope · rps through the readings; null without a rising one. */
+export function shareLine(readings: readonly CpuReading[], cpus: number): { intercept: number; slope: number } | null {
+  if (readings.length < 2) return null;
+  const fit = line(readings.map((r) => ({ x: r.rps, y: cpuShareOf(r, cpus) })));
+  return fit && fit.slope > 0 ? fit : null;
+}
+
 /** The crossing of the limit by the line through the readings; a clear error when there is no such crossing. */
 export function cpuTruth(readings: readonly CpuReading[], cpus: number, limit: number): Truth {
   const points = readings.map((r) => ({ rps: r.rps, share: cpuShareOf(r, cpus) }));
