@@ -21,7 +21,13 @@ TAP_TO = --test-reporter=tap --test-reporter-destination=stdout --test-reporter=
 # Every test checks behaviour, never a figure a busy neighbour moves, so they all run side by side.
 SYSTEM_TESTS = \.(docker|haproxy|browser|e2e)\.test\.ts$$
 UNIT_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -vE '$(SYSTEM_TESTS)')
-SYSTEM_FILES = $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SYSTEM_TESTS)')
+# The longest files (whole drills, a minute or more on a busy machine), longest first: they start first, so the run
+# does not end waiting on one that started last. The other system files follow in name order.
+LONG_FILES = harness/run/shapes/slow.docker.test.ts harness/run/shapes/static.docker.test.ts \
+  harness/run/shapes/slowstart.docker.test.ts harness/run/shapes/cgi.docker.test.ts \
+  harness/run/shapes/python.docker.test.ts harness/run/drift.docker.test.ts harness/run/insta-stack.docker.test.ts \
+  harness/bench/accuracy/accuracy.docker.test.ts
+SYSTEM_FILES = $(LONG_FILES) $$(echo $(TEST_FILES) | tr ' ' '\n' | grep -E '$(SYSTEM_TESTS)' | grep -vxF $(patsubst %,-e %,$(LONG_FILES)))
 # Test files run at once: Docker and CLI tests mostly wait on settle and measure windows.
 TEST_CONCURRENCY ?= 4
 # Checks of work that is not finished yet (they fail today): run on demand, never in make test.

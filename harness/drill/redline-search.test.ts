@@ -241,3 +241,23 @@ test('a severe breach counts at once: a pool that collapsed is not overloaded a 
   assert.equal(asked[4], '0:30#1');
   assert.equal(out.status, 'redline');
 });
+
+test('an overloaded pool that answers nothing while a guard with data breaks is a breach, not missing data', () => {
+  const s = new RedlineSearch({ startRps: 0.6, maxRps: 20, rampFactor: 2, resolution: 0.25 });
+  assert.equal(s.next()?.rps, 0.6);
+  s.record({ verdict: 'held', servedRps: 0.56 });
+  const high = s.next()!.rps;
+  s.record({ verdict: 'breached', servedRps: 1.04 });
+  assert.equal(s.next()?.rps, high, 'a breach is tried again');
+  // The backlog of the first attempt: nothing ends in the window, the CPU guard reads the quota.
+  s.record({ verdict: 'breached', servedRps: 0, severe: true });
+  const next = s.next()!.rps;
+  assert.ok(next > 0.6 && next < high, `bisects below the breach: ${next}`);
+  // Nothing served and no severe breach: no data, and a rate without data ends the search without a redline.
+  const t = new RedlineSearch({ startRps: 10, maxRps: 100, rampFactor: 2, resolution: 0.25, maxAttempts: 2 });
+  t.next();
+  t.record({ verdict: 'noData', servedRps: 0 });
+  t.record({ verdict: 'breached', servedRps: 0 });
+  assert.equal(t.next(), null);
+  assert.equal(t.outcome().redlineRps, null);
+});

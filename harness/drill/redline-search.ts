@@ -5,8 +5,8 @@
 // - a breach counts only when confirmed: every rate is tried again after a breach, and is `breached`
 //   at the second breach (or the first, when it is severe: the pool collapsed); it is `held` at its first
 //   hold, or (near the boundary: within `nearShare` below the lowest confirmed breach) at its second;
-// - an attempt that is unstable, served nothing, or was faulted (a replica marked out, killed or paused
-//   during it) does not vote; a rate undecided after `maxAttempts` is `noData`, never `held`, and ends
+// - an attempt that is unstable, served nothing (but a severe breach: no request ended while a guard with data
+//   broke), or was faulted (a replica marked out, killed or paused during it) does not vote; a rate undecided after `maxAttempts` is `noData`, never `held`, and ends
 //   the search (inside a bracket the bracket's low still stands: it held, confirmed);
 // - reaching maxRps (or the safety cap folded into it) without a breach ends as `noBreach`: "no breach
 //   up to X", never a redline;
@@ -285,7 +285,10 @@ export class RedlineSearch {
     const p = this.pending;
     if (!p) throw new Error('RedlineSearch.record() without a pending probe');
     const r: AttemptResult = typeof result === 'boolean' ? { verdict: result ? 'held' : 'breached' } : result;
-    const verdict = r.faulted ? 'faulted' : r.servedRps === 0 ? 'noData' : r.verdict;
+    // Nothing served is no data, unless a guard with data broke far beyond noise: a pool so overloaded that no
+    // request ended within the window (its CPU at its quota) is the clearest breach there is.
+    const overloaded = r.verdict === 'breached' && r.severe === true;
+    const verdict = r.faulted ? 'faulted' : r.servedRps === 0 && !overloaded ? 'noData' : r.verdict;
     this.attempts.push(verdict);
     if (verdict !== 'faulted' && r.hintRps !== undefined) this.lastHint = r.hintRps;
     const holds = this.attempts.filter((a) => a === 'held').length;

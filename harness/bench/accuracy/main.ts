@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ExitCode, stderrLogger } from '../../common';
+import { ExitCode, type Logger, stderrLogger } from '../../common';
 import { accuracyCases, cpuLimit, describeCase, redlineTiming, type AccuracyCaseSpec } from './cases';
 import { formatInterference, measureInterference, type InterferenceResult } from './interference';
 import { formatPairs } from './pairs';
@@ -60,6 +60,76 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(' ');
 
+type Out = (s: string) => void;
+
+/** How much a twin and its generator move what they measure (see interference.ts); null once interrupted. */
+async function interferenceSection(
+  signal: AbortSignal,
+  log: Logger,
+  dir: string,
+  out: Out,
+): Promise<InterferenceResult | null> {
+  if (signal.aborted) return null;
+  const t0 = Date.now();
+  const interference = await measureInterference({
+    cases: accuracyCases.filter((c) => interferenceCases.includes(c.name)),
+    rounds: 4,
+    replicaShare: 0.65,
+    truth,
+    ceiling: {
+      case: accuracyCases.find((c) => c.name === 'static-cpu0.1')!,
+      cpus: 1,
+      rates: [2000, 4000, 6000, 8000, 12_000, 16_000],
+    },
+    dir: path.join(dir, 'interference'),
+    clusterPrefix: 'acc-i',
+    firstPort: INTERFERENCE_PORTS,
+    cwd: root,
+    log,
+    signal,
+  });
+  out(
+    `## Interference: a replica at 0.65 of its quota, its twin idle or loaded (4 rounds; ${((Date.now() - t0) / 60_000).toFixed(1)} min)\n\n` +
+      `${formatInterference(interference)}\n`,
+  );
+  return interference;
+}
+
+/** Every case twice and the table against truth; null once interrupted. */
+async function casesSection(
+  cases: readonly AccuracyCaseSpec[],
+  signal: AbortSignal,
+  log: Logger,
+  dir: string,
+  out: Out,
+): Promise<SuiteResult | null> {
+  if (signal.aborted) return null;
+  const t0 = Date.now();
+  const suite = await runAccuracySuite({
+    cases,
+    timing: redlineTiming,
+    truth,
+    dir,
+    clusterPrefix: 'acc-',
+    firstPort: CASE_PORTS,
+    cwd: root,
+    log,
+    signal,
+    attempts: 2,
+    runs: 2,
+  });
+  out(
+    `## Accuracy: each case's first (quiet) run\n\n${formatAccuracy(suite.report)}\n` +
+      `## Every run\n\n${details(suite.runs.flat())}\n` +
+      `## Pairs: each case twice, back to back\n\n${formatPairs(suite.pairs)}\n` +
+      suite.failed.map((f) => `case ${f.name}: no result: ${f.reason}\n`).join('') +
+      `CPU guard avg<${cpuLimit}; redline search: settle ${redlineTiming.settle}, measure ${redlineTiming.measure}, ` +
+      `precision ±${(redlineTiming.precision * 100).toFixed(0)}%, budget ${redlineTiming.budget}, at least ${redlineTiming.repeats} search; ` +
+      `cases ${((Date.now() - t0) / 60_000).toFixed(1)} min.\n`,
+  );
+  return suite;
+}
+
 async function main(): Promise<number> {
   const chosen = selected();
   if (typeof chosen === 'string') {
@@ -83,60 +153,14 @@ async function main(): Promise<number> {
   };
   let ok = true;
 
-  let interference: InterferenceResult | null = null;
-  if (chosen.sections.includes('interference') && !abort.signal.aborted) {
-    const t0 = Date.now();
-    interference = await measureInterference({
-      cases: accuracyCases.filter((c) => interferenceCases.includes(c.name)),
-      rounds: 4,
-      replicaShare: 0.65,
-      truth,
-      ceiling: {
-        case: accuracyCases.find((c) => c.name === 'static-cpu0.1')!,
-        cpus: 1,
-        rates: [2000, 4000, 6000, 8000, 12_000, 16_000],
-      },
-      dir: path.join(dir, 'interference'),
-      clusterPrefix: 'acc-i',
-      firstPort: INTERFERENCE_PORTS,
-      cwd: root,
-      log,
-      signal: abort.signal,
-    });
-    out(
-      `## Interference: a replica at 0.65 of its quota, its twin idle or loaded (4 rounds; ${((Date.now() - t0) / 60_000).toFixed(1)} min)\n\n` +
-        `${formatInterference(interference)}\n`,
-    );
-    if (interference.failed.length) ok = false;
-  }
-
-  let suite: SuiteResult | null = null;
-  if (chosen.sections.includes('cases') && !abort.signal.aborted) {
-    const t0 = Date.now();
-    suite = await runAccuracySuite({
-      cases: chosen.cases,
-      timing: redlineTiming,
-      truth,
-      dir,
-      clusterPrefix: 'acc-',
-      firstPort: CASE_PORTS,
-      cwd: root,
-      log,
-      signal: abort.signal,
-      attempts: 2,
-      runs: 2,
-    });
-    out(
-      `## Accuracy: each case's first (quiet) run\n\n${formatAccuracy(suite.report)}\n` +
-        `## Every run\n\n${details(suite.runs.flat())}\n` +
-        `## Pairs: each case twice, back to back\n\n${formatPairs(suite.pairs)}\n` +
-        suite.failed.map((f) => `case ${f.name}: no result: ${f.reason}\n`).join('') +
-        `CPU guard avg<${cpuLimit}; redline search: settle ${redlineTiming.settle}, measure ${redlineTiming.measure}, ` +
-        `precision ±${(redlineTiming.precision * 100).toFixed(0)}%, budget ${redlineTiming.budget}, at least ${redlineTiming.repeats} search; ` +
-        `cases ${((Date.now() - t0) / 60_000).toFixed(1)} min.\n`,
-    );
-    if (!suite.report.meetsTargets || suite.failed.length > 0 || !suite.pairs.every((p) => p.met)) ok = false;
-  }
+  const interference = chosen.sections.includes('interference')
+    ? await interferenceSection(abort.signal, log, dir, out)
+    : null;
+  if (interference?.failed.length) ok = false;
+  const suite = chosen.sections.includes('cases')
+    ? await casesSection(chosen.cases, abort.signal, log, dir, out)
+    : null;
+  if (suite && (!suite.report.meetsTargets || suite.failed.length > 0 || !suite.pairs.every((p) => p.met))) ok = false;
   out(
     `\nmake accuracy: ${((Date.now() - started) / 60_000).toFixed(1)} min; load average ${loadAtStart} at the start, ${load()} at the end.\n`,
   );

@@ -12,7 +12,7 @@ import type { Logger } from '../../common';
 import { createDriver, type RunningCluster } from '../../cluster';
 import { loadClusterFile } from '../../config';
 import type { RedlineResult, RunCaution } from '../../results';
-import { runScenario } from '../../run';
+import { type DrillRunResult, runScenario } from '../../run';
 import {
   caseClusterYaml,
   caseScenario,
@@ -110,6 +110,49 @@ function writeCaseFiles(c: AccuracyCaseSpec, i: number, run: 1 | 2, o: SuiteOpti
   return { dir, clusterFile, scenarioFile, twinFile };
 }
 
+/** What one run of a case gave: its truth (the twin's, or the replica's own before and after) beside its redline. */
+function caseResult(
+  c: AccuracyCaseSpec,
+  run: 1 | 2,
+  log: Logger,
+  r: { drill: DrillRunResult; before: CpuReading[]; during: CpuReading[]; after: CpuReading[]; hog: CpuHog | null },
+): CaseResult {
+  const label = `${c.name} run ${run}`;
+  const before = drift(r.before, c.cpus);
+  const truthFrom = r.during.length >= 3 ? 'twin' : 'before and after';
+  if (truthFrom !== 'twin')
+    log.warn(
+      `accuracy ${label}: ${r.during.length} twin readings during the drill; the truth is from before and after it`,
+    );
+  const truthDetail = cpuTruth(truthFrom === 'twin' ? r.during : [...r.before, ...r.after], c.cpus, cpuLimit);
+  const after = drift(r.after, c.cpus);
+  const result = r.drill.summary?.redlines[0] ?? null;
+  log.info(
+    `accuracy ${label}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${r.during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +
+      `this replica before ${before ? `${before.rps.toFixed(1)}, ${msPer(before)}` : '–'}; ` +
+      `after ${after ? `${after.rps.toFixed(1)}, ${msPer(after)}` : '–'}); redline ${result?.rpsPerReplica ?? '–'} ` +
+      `[${result?.interval?.join(', ') ?? '–'}] (${result?.estimateMethod ?? '–'}, exit ${r.drill.exitCode})`,
+  );
+  return {
+    name: c.name,
+    truth: truthDetail.rps,
+    redline: result?.rpsPerReplica ?? null,
+    interval: result?.interval ?? null,
+    spec: c,
+    run,
+    hog: r.hog?.command ?? null,
+    cautions: r.drill.summary?.cautions ?? [],
+    truthDetail,
+    truthFrom,
+    before,
+    after,
+    result,
+    exitCode: r.drill.exitCode,
+    runDir: r.drill.runDir,
+    runs: 1,
+  };
+}
+
 async function runCase(c: AccuracyCaseSpec, i: number, run: 1 | 2, o: SuiteOptions): Promise<CaseResult> {
   const { dir, clusterFile, scenarioFile, twinFile } = writeCaseFiles(c, i, run, o);
   const plan: TruthPlan = { ...o.truth, firstRps: firstRps(c) };
@@ -172,47 +215,11 @@ async function runCase(c: AccuracyCaseSpec, i: number, run: 1 | 2, o: SuiteOptio
     await twinUp;
     const during = loop ? await (loop as TwinLoop).stop() : [];
     loop = null;
-    const before = drift(beforeReadings, c.cpus);
     let afterReadings: CpuReading[] = [];
     // The replica is warm after the drill: no warm-up.
     if (cluster && !o.signal?.aborted)
       afterReadings = await truthReadings(target(), { ...plan, warmupMs: 0 }, note('after'));
-    const truthFrom = during.length >= 3 ? 'twin' : 'before and after';
-    if (truthFrom !== 'twin')
-      o.log.warn(
-        `accuracy ${label}: ${during.length} twin readings during the drill; the truth is from before and after it`,
-      );
-    const truthDetail = cpuTruth(
-      truthFrom === 'twin' ? during : [...beforeReadings, ...afterReadings],
-      c.cpus,
-      cpuLimit,
-    );
-    const after = drift(afterReadings, c.cpus);
-    const result = drill.summary?.redlines[0] ?? null;
-    o.log.info(
-      `accuracy ${label}: truth ${truthDetail.rps.toFixed(1)} req/s (${truthFrom === 'twin' ? `twin, ${during.length} readings during the drill, ${msPer(truthDetail)}` : 'before and after'}; ` +
-        `this replica before ${before ? `${before.rps.toFixed(1)}, ${msPer(before)}` : '–'}; ` +
-        `after ${after ? `${after.rps.toFixed(1)}, ${msPer(after)}` : '–'}); redline ${result?.rpsPerReplica ?? '–'} ` +
-        `[${result?.interval?.join(', ') ?? '–'}] (${result?.estimateMethod ?? '–'}, exit ${drill.exitCode})`,
-    );
-    return {
-      name: c.name,
-      truth: truthDetail.rps,
-      redline: result?.rpsPerReplica ?? null,
-      interval: result?.interval ?? null,
-      spec: c,
-      run,
-      hog: hog?.command ?? null,
-      cautions: drill.summary?.cautions ?? [],
-      truthDetail,
-      truthFrom,
-      before,
-      after,
-      result,
-      exitCode: drill.exitCode,
-      runDir: drill.runDir,
-      runs: 1,
-    };
+    return caseResult(c, run, o.log, { drill, before: beforeReadings, during, after: afterReadings, hog });
   } finally {
     await (loop as TwinLoop | null)?.stop().catch(() => []);
     try {

@@ -1,7 +1,8 @@
 // A service shape (clusters/shapes/) drilled as a user of the installed package drills their own service:
 // the build context prepared from Debian packages, a scenario written outside this checkout that imports
-// `defineScenario` from 'headroom', `headroom drill` from the packed and installed CLI. The drill is short
-// (a coarse redline per server type and a two-step drain): the test checks what a user sees, not figures.
+// `defineScenario` from 'headroom', `headroom drill` from the packed and installed CLI. The drill is short (a
+// coarse redline, to a bracket of 1.5x, and a two-step drain): the test checks what a user sees,
+// not figures.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,11 +23,20 @@ export interface ShapeDrill {
   /** Per replica: where each search starts and the most it may try. */
   startRps: number;
   maxRps: number;
-  /** The drain's total rate toward the east region. */
+  /** The drain's total rate toward the east region (its baseline too). */
   drainRps: number;
+  /** The drain's steps; 0: no drain (a test of the search alone). Default 2. */
+  drainSteps?: number;
   p99Ms: number;
   timeout?: string;
   minRequests?: number;
+  /**
+   * The server types searched (default the quarter-CPU one: a test checks that a shape gets a redline, a drain
+   * and nothing left; both types and their ratio are make shapes' figures).
+   */
+  serverTypes?: readonly string[];
+  /** The drill's time limit (SIGKILL), ms; default 150 s. */
+  limitMs?: number;
 }
 
 export interface ShapeRun {
@@ -60,9 +70,8 @@ export default defineScenario({
   minRequests: ${d.minRequests ?? 10},
   maxMeasure: '10s',
   drills: [
-    { kind: 'redline', name: 'redline', serverTypes: 'all', startRps: ${d.startRps}, maxRps: ${d.maxRps}, rampFactor: 2, resolution: 0.25, budget: '0s' },
-    { kind: 'drain', name: 'drain-east', target: { region: 'east' }, totalRps: ${d.drainRps}, steps: 2 },
-  ],
+    { kind: 'redline', name: 'redline', serverTypes: ${JSON.stringify(d.serverTypes ?? ['quarter'])}, startRps: ${d.startRps}, maxRps: ${d.maxRps}, rampFactor: 2, resolution: 0.5, budget: '0s' },
+${(d.drainSteps ?? 2) > 0 ? `    { kind: 'drain', name: 'drain-east', target: { region: 'east' }, totalRps: ${d.drainRps}, steps: ${d.drainSteps ?? 2} },\n` : ''}  ],
 });
 `;
 }
@@ -79,7 +88,7 @@ export async function drillShape(d: ShapeDrill): Promise<ShapeRun> {
     const out = await cli.run(['drill', 'drill.ts', '--out', 'run'], {
       cwd: work,
       env: { HEADROOM_LIVE: '0' },
-      timeoutMs: 170_000,
+      timeoutMs: d.limitMs ?? 150_000,
     });
     const seconds = (Date.now() - started) / 1000;
     let summary: Summary | null = null;
@@ -100,6 +109,9 @@ function clusterName(shape: string): string {
   const text = readFileSync(path.join(shapesDir, `${shape}.yaml`), 'utf8');
   return /^name:\s*(\S+)/m.exec(text)![1];
 }
+
+/** Everything the drill printed, both streams. */
+export const printed = (r: ShapeRun): string => r.cli.stdout + r.cli.stderr;
 
 /** The drill's log lines worth showing when an assertion fails. */
 export function tail(r: ShapeRun): string {
