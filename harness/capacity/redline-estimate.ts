@@ -74,6 +74,11 @@ export interface RedlineEstimate {
   note: string;
   /** How the cost per request moved while the probes ran (absent: too few probes, or too short a time to tell). */
   drift?: Drift;
+  /**
+   * The guard is smooth (a line through the probes would give the interval) but the probes did not give one:
+   * too few, or too close together in load for the slope to be clear. Probes further below the redline help.
+   */
+  fitFailed?: boolean;
 }
 
 /** How the cost per request moved during the searches (the record's RedlineDrift). */
@@ -395,7 +400,7 @@ export function estimateRedline(searches: readonly EstimateSearch[], guard?: Red
       if (plane) return plane;
     }
     if (typeof fit !== 'string') return withDrift(fit, searches);
-    return withDrift(medianEstimate(searches, `no fit: ${fit}`), searches);
+    return withDrift({ ...medianEstimate(searches, `no fit: ${fit}`), fitFailed: true }, searches);
   }
   return withDrift(
     medianEstimate(searches, guard ? `${guard.metric} is not a smooth guard` : 'no limiting guard'),

@@ -269,3 +269,20 @@ test('a drift planted mid-search (the same load costs a fifth more): the step, t
     warnings.join('\n'),
   );
 });
+
+test('a search that starts near the redline gets probes well below it, so a CPU guard’s line has its slope', async () => {
+  // From 70 req/s with a crossing at 75: every search probe is within 15% of the redline, too close together
+  // for the noise to leave a clear slope; probes at 0.6 and 0.75 of the estimate give it one.
+  const s = setup([{ kind: 'redline', name: 'rl', startRps: 70, maxRps: 400, precision: 0.03, budget: '10m' }], {
+    cpu: 0.75,
+    world: (spec, c) => new NoisyWorld(spec, c, 0.06),
+  });
+  await runAll(s);
+  const r = s.ctx.results.redlines[0];
+  const offered = s.steps.map((x) => x.offeredRpsPerReplica!);
+  const below = offered.filter((x) => x < 0.8 * 75);
+  assert.ok(below.length >= 1, `a probe well below the redline: ${offered.join(', ')}; ${JSON.stringify(r)}`);
+  assert.equal(r.estimateMethod, 'fit', r.note);
+  assert.equal(r.endedBy, 'precision');
+  assert.ok(Math.abs(r.rpsPerReplica! / 75 - 1) < 0.04, `${r.rpsPerReplica} near the crossing at 75`);
+});

@@ -24,6 +24,14 @@ type Drill = Extract<ResolvedDrill, { kind: 'redline' }>;
 
 /** Refinement probes alternate between these shares of the estimated redline: held, and close to it. */
 const REFINE_SHARES = [0.9, 0.98] as const;
+/**
+ * Where a smooth guard's line gets its slope when the search's probes were too close together in load to give
+ * a sure one (a search that started near the redline: no probe below ANCHOR_SPREAD of it): one probe at each of
+ * these shares of the estimate, once. Through probes within 15% of each other, noise of a few percent tilts the
+ * line and its interval is narrow around the wrong crossing.
+ */
+const ANCHOR_SHARES = [0.6, 0.75] as const;
+const ANCHOR_SPREAD = 0.8;
 
 /** The interval's half-width over the redline; Infinity without an interval. */
 export function halfWidthOf(e: Pick<RedlineEstimate, 'redline' | 'interval'>): number {
@@ -51,6 +59,8 @@ class RedlineRun {
   /** The drift last said on a step, so that a step says it only when it is new or has grown. */
   private saidDrift = 0;
   private refineRates: { around: number; rates: number[] } | null = null;
+  /** Anchor probes run so far (see ANCHOR_SHARES). */
+  private anchors = 0;
 
   constructor(
     readonly ctx: DrillContext,
@@ -151,6 +161,22 @@ class RedlineRun {
     return this.attempt(rps, search, { phase: 'refine', low: rps, high: null }, false);
   }
 
+  /** Whether the estimate's line (or its failed fit) lacks a probe well below the redline. */
+  private needsAnchor(e: RedlineEstimate): boolean {
+    if (e.redline === null || this.anchors >= ANCHOR_SHARES.length) return false;
+    if (e.fitFailed) return true;
+    if (e.method !== 'fit') return false;
+    const lowest = Math.min(...this.attempts.map((a) => a.record.offeredRpsPerReplica ?? Number.POSITIVE_INFINITY));
+    return lowest > ANCHOR_SPREAD * e.redline;
+  }
+
+  /** A probe well below the estimate (ANCHOR_SHARES), the next not tried yet. */
+  async anchorProbe(estimate: RedlineEstimate): Promise<boolean> {
+    const rps = roundRate(estimate.redline! * ANCHOR_SHARES[this.anchors++]);
+    const search = this.search.outcome().searches.length - 1;
+    return this.attempt(rps, search, { phase: 'refine', low: rps, high: null }, false);
+  }
+
   /** The time a probe takes at most, settle and measure (a lengthened window aside). */
   get probeMs(): number {
     return this.drill.settleMs + this.drill.measureMs;
@@ -162,14 +188,19 @@ class RedlineRun {
     for (;;) {
       const estimate = this.estimate();
       if (this.noReplica || estimate.redline === null) return { estimate, endedBy: 'no-redline' };
-      if (statistical(estimate) && halfWidthOf(estimate) <= this.drill.precision)
+      const anchor = this.needsAnchor(estimate);
+      if (!anchor && statistical(estimate) && halfWidthOf(estimate) <= this.drill.precision)
         return { estimate, endedBy: 'precision' };
       // More probes narrow the statistics, never a move of the machine: say it now rather than spend the budget.
       if (driftMoved(estimate) > this.drill.precision) return { estimate, endedBy: 'drift' };
       if (this.elapsedMs + this.probeMs > this.drill.budgetMs) return { estimate, endedBy: 'budget' };
-      if (estimate.method === 'fit') {
-        if (!(await this.refineProbe(estimate))) return { estimate: this.estimate(), endedBy: 'no-redline' };
-      } else {
+      const probed = anchor
+        ? await this.anchorProbe(estimate)
+        : estimate.method === 'fit'
+          ? await this.refineProbe(estimate)
+          : null;
+      if (probed === false) return { estimate: this.estimate(), endedBy: 'no-redline' };
+      if (probed === null) {
         if (!this.search.extend()) return { estimate, endedBy: 'budget' };
         await this.searchProbes();
       }
