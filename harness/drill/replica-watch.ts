@@ -203,9 +203,10 @@ export class ReplicaWatch {
       // Stopped answering (paused, hung): requests pile up and none is answered (the first timeouts may
       // already be in), caught before the request timeout on its own would say so.
       const pending = this.deps.load.outstanding?.(r.name) ?? 0;
-      const silentMs = pending >= minFailures ? this.silentMs(r.name, now) : Infinity;
-      const recent = metrics.counts(now - silentMs, now, r.name);
-      const silent = recent.count === recent.failed && now - this.lastRateChange >= silentMs;
+      // Judged only with requests piling up: most checks of most replicas stop here.
+      const silentMs = pending >= minFailures ? this.silentMs(r.name, now) : 0;
+      const recent = silentMs > 0 ? metrics.counts(now - silentMs, now, r.name) : null;
+      const silent = recent !== null && recent.count === recent.failed && now - this.lastRateChange >= silentMs;
       // Failures that were answers (5xx) are the guards' to judge; where the load says why, only unanswered ones count.
       const unanswered = heard ? heard.unanswered >= w.count : true;
       const failing = w.failed >= minFailures && w.failed === w.count && unanswered;
