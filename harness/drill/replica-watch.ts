@@ -28,9 +28,10 @@ const faultWindowS = 2;
 const minFailures = 3;
 /**
  * A replica with requests outstanding and none ended for this long has stopped answering: three times its own
- * p99 latency over the last 10 s (at least a second, at most the request timeout; the timeout when it answered
- * nothing in those 10 s to judge by). A replica that answers in 10 ms and then nothing for a second is paused or
- * hung; a slow one (1.5 s an answer, its CPU idle while it waits) is late, and its latency is the guards' to judge.
+ * p99 latency over the last 10 s, at least a second and at most half the request timeout (so silence is caught
+ * before the timeouts say it); half the timeout when it answered nothing in those 10 s to judge by. A replica that
+ * answers in 10 ms and then nothing for a second is paused or hung; a slow one (1.5 s an answer, a 10 s timeout,
+ * its CPU idle while it waits) is late, and its latency is the guards' to judge.
  */
 const minSilentMs = 1000;
 const silentFactor = 3;
@@ -232,13 +233,13 @@ export class ReplicaWatch {
    * has answered nothing for a second: a replica that answers is never asked for its latency.
    */
   private silentMs(replica: string, now: number): number {
-    const timeoutMs = Math.max(minSilentMs, this.deps.timeoutMs ?? 0);
+    const capMs = Math.max(minSilentMs, (this.deps.timeoutMs ?? 0) / 2);
     const lastSecond = this.deps.metrics.counts(now - minSilentMs, now, replica);
     if (lastSecond.count > lastSecond.failed) return minSilentMs;
     const before = this.deps.metrics.window({ sinceMs: now - typicalWindowMs, untilMs: now, filter: { replica } });
     const p99 = before.count > before.failed ? before.percentile(0.99) : null;
-    if (p99 === null) return timeoutMs;
-    return Math.min(timeoutMs, Math.max(minSilentMs, Math.ceil((silentFactor * p99) / 100) * 100));
+    if (p99 === null) return capMs;
+    return Math.min(capMs, Math.max(minSilentMs, Math.ceil((silentFactor * p99) / 100) * 100));
   }
 
   /** Whether a replica of another tier in the same DC used at least half its CPU quota over the fault window. */
